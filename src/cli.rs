@@ -1,0 +1,502 @@
+//! The command-line definition: clap derive types only, no logic and no I/O.
+//!
+//! Doc comments here are the help text, the man page and the completions. Every command's long
+//! help ends with an `Examples:` block.
+
+use std::path::PathBuf;
+
+use clap::{Args, Parser, Subcommand, ValueEnum};
+
+/// A crontab manager and runner: keep jobs in one TOML file, then install them into your crontab,
+/// run them with jobtab's own scheduler, or export them to Kubernetes and systemd.
+#[derive(Debug, Parser)]
+#[command(name = "jobtab", version, about, long_about = None)]
+#[command(propagate_version = true, disable_help_subcommand = true)]
+#[command(after_long_help = "Examples:\n  jobtab add backup '0 2 * * *' -- pg_dump app\n  \
+                             jobtab list\n  jobtab explain '*/15 9-17 * * mon-fri'\n  jobtab run")]
+pub(crate) struct Cli {
+    #[command(flatten)]
+    pub(crate) global: GlobalArgs,
+
+    #[command(subcommand)]
+    pub(crate) command: Command,
+}
+
+/// Options every command takes, before or after the command name.
+#[derive(Debug, Clone, Args)]
+#[command(next_help_heading = "Global options")]
+pub(crate) struct GlobalArgs {
+    /// The job file [default: <config dir>/jobtab/jobs.toml]
+    #[arg(long, short = 'f', global = true, env = "JOBTAB_FILE", value_name = "PATH")]
+    pub(crate) file: Option<PathBuf>,
+
+    /// Where history and the run lock live [default: <state dir>/jobtab]
+    #[arg(long, global = true, env = "JOBTAB_STATE_DIR", value_name = "DIR")]
+    pub(crate) state_dir: Option<PathBuf>,
+}
+
+#[derive(Debug, Subcommand)]
+pub(crate) enum Command {
+    /// Add a shell job or an HTTP job
+    ///
+    /// A shell job takes its command after `--`; an HTTP job takes `--url`. An existing name is
+    /// an error unless `--replace` is given. Prints the next run.
+    ///
+    /// Examples:
+    ///   jobtab add backup '0 2 * * *' -- pg_dump app '>' /var/backups/app.sql
+    ///   jobtab add ping '*/5 * * * *' --url https://example.com/health
+    ///   jobtab add report '30 6 * * mon-fri' --tz America/New_York --url https://example.com/r \
+    ///       --method POST --header 'Content-Type: application/json' --data '{"kind":"daily"}'
+    #[command(verbatim_doc_comment)]
+    Add(AddArgs),
+
+    /// List jobs: name, schedule, next run, last result and what each runs
+    ///
+    /// Examples:
+    ///   jobtab list
+    ///   jobtab ls --json
+    #[command(visible_alias = "ls", verbatim_doc_comment)]
+    List(ListArgs),
+
+    /// Show every setting of one job, its schedule in words, its next runs and last results
+    ///
+    /// Examples:
+    ///   jobtab show backup
+    ///   jobtab show backup --json
+    #[command(verbatim_doc_comment)]
+    Show(ShowArgs),
+
+    /// Remove jobs; unknown names are an error and nothing is removed
+    ///
+    /// Examples:
+    ///   jobtab remove backup
+    ///   jobtab rm old-job other-job --dry-run
+    #[command(visible_alias = "rm", verbatim_doc_comment)]
+    Remove(RemoveArgs),
+
+    /// Enable jobs
+    ///
+    /// Examples:
+    ///   jobtab enable daily-report
+    #[command(verbatim_doc_comment)]
+    Enable(ToggleArgs),
+
+    /// Disable jobs (they stay in the file but never run)
+    ///
+    /// Examples:
+    ///   jobtab disable daily-report
+    #[command(verbatim_doc_comment)]
+    Disable(ToggleArgs),
+
+    /// Edit the job file in $VISUAL or $EDITOR; an invalid file is never saved
+    ///
+    /// Like `crontab -e`: a temporary copy is opened, validated when the editor exits, and only
+    /// then written back. If it is invalid, the problems are shown and you can edit again.
+    ///
+    /// Examples:
+    ///   jobtab edit
+    ///   EDITOR=nano jobtab edit
+    #[command(verbatim_doc_comment)]
+    Edit,
+
+    /// Validate the whole job file and report every problem
+    ///
+    /// Exits 1 if there is any problem.
+    ///
+    /// Examples:
+    ///   jobtab check
+    ///   jobtab --file ci/jobs.toml check
+    #[command(verbatim_doc_comment)]
+    Check,
+
+    /// Describe a schedule in words and print its next runs
+    ///
+    /// Examples:
+    ///   jobtab explain '0 0 */2 * 1'
+    ///   jobtab explain '30 2 * * *' --tz America/New_York --after 2026-03-07T00:00:00-05:00
+    ///   jobtab explain '*/10 * * * * *' --count 3 --json
+    #[command(verbatim_doc_comment)]
+    Explain(ExplainArgs),
+
+    /// Upcoming runs of all jobs (or the named ones), merged in time order
+    ///
+    /// Examples:
+    ///   jobtab next
+    ///   jobtab next backup ping --count 3 --json
+    #[command(verbatim_doc_comment)]
+    Next(NextArgs),
+
+    /// Run one job now, exactly as the scheduler would
+    ///
+    /// Timeout, retries, notification and history all apply. Output streams to the terminal.
+    /// Exits 0 when the run succeeds and 1 when it fails. Installed crontab lines call this.
+    ///
+    /// Examples:
+    ///   jobtab exec backup
+    #[command(verbatim_doc_comment)]
+    Exec(ExecArgs),
+
+    /// Run the scheduler in the foreground
+    ///
+    /// Sleeps until the next due job, runs jobs with their timeouts, retries and overlap
+    /// policies, reloads on SIGHUP or when the job file changes, and stops on SIGINT/SIGTERM
+    /// after running jobs finish (up to --grace).
+    ///
+    /// Examples:
+    ///   jobtab run
+    ///   jobtab --file examples/jobs.toml run --log-format json
+    ///   jobtab run --metrics 127.0.0.1:9184
+    ///   jobtab run --check
+    #[command(verbatim_doc_comment)]
+    Run(RunArgs),
+
+    /// Past runs, newest first
+    ///
+    /// Examples:
+    ///   jobtab history
+    ///   jobtab history backup --limit 5
+    ///   jobtab history --failed --json
+    #[command(verbatim_doc_comment)]
+    History(HistoryArgs),
+
+    /// Write the enabled jobs into your crontab, in a block jobtab manages
+    ///
+    /// Every line outside the block is kept byte for byte. Each job becomes a line that calls
+    /// `jobtab exec NAME`.
+    ///
+    /// Examples:
+    ///   jobtab install --dry-run
+    ///   jobtab install
+    #[command(verbatim_doc_comment)]
+    Install(InstallArgs),
+
+    /// Remove jobtab's block from your crontab
+    ///
+    /// Examples:
+    ///   jobtab uninstall
+    ///   jobtab uninstall --dry-run
+    #[command(verbatim_doc_comment)]
+    Uninstall(UninstallArgs),
+
+    /// Turn crontab lines into jobs (default: your crontab, outside jobtab's blocks)
+    ///
+    /// Examples:
+    ///   jobtab import --dry-run
+    ///   jobtab import old-crontab.txt
+    ///   crontab -l -u deploy | jobtab import -
+    #[command(verbatim_doc_comment)]
+    Import(ImportArgs),
+
+    /// Export the jobs as Kubernetes manifests or systemd units
+    ///
+    /// Examples:
+    ///   jobtab export --format kubernetes --image registry.example/jobtab:1 > jobs.yaml
+    ///   jobtab export --format systemd --output ~/.config/systemd/user
+    #[command(verbatim_doc_comment)]
+    Export(ExportArgs),
+
+    /// Print shell completions
+    ///
+    /// Examples:
+    ///   jobtab completions bash > ~/.local/share/bash-completion/completions/jobtab
+    ///   jobtab completions fish > ~/.config/fish/completions/jobtab.fish
+    #[command(verbatim_doc_comment)]
+    Completions(CompletionsArgs),
+
+    /// Print the man page (roff)
+    ///
+    /// Examples:
+    ///   jobtab man > ~/.local/share/man/man1/jobtab.1
+    #[command(verbatim_doc_comment)]
+    Man,
+}
+
+#[derive(Debug, Args)]
+pub(crate) struct AddArgs {
+    /// Job name: letters, digits, `-`, `_` and `.`
+    pub(crate) name: String,
+
+    /// Cron schedule, e.g. '0 2 * * *', '@daily', or '*/10 * * * * *' (seconds first)
+    pub(crate) schedule: String,
+
+    /// The shell command (after `--`), run by /bin/sh -c
+    #[arg(last = true, value_name = "COMMAND", conflicts_with = "url")]
+    pub(crate) command: Vec<String>,
+
+    /// Make an HTTP job calling this URL (`${VAR}` is expanded at run time)
+    #[arg(long, help_heading = "HTTP jobs")]
+    pub(crate) url: Option<String>,
+
+    /// HTTP method [default: GET]
+    #[arg(long, requires = "url", help_heading = "HTTP jobs")]
+    pub(crate) method: Option<String>,
+
+    /// A request header, 'Name: value' (repeatable)
+    #[arg(long = "header", short = 'H', requires = "url", help_heading = "HTTP jobs")]
+    pub(crate) headers: Vec<String>,
+
+    /// The request body, or @FILE to read it from a file
+    #[arg(long, requires = "url", help_heading = "HTTP jobs")]
+    pub(crate) data: Option<String>,
+
+    /// Status codes that count as success, e.g. 200,202 [default: any 2xx]
+    #[arg(long, requires = "url", value_delimiter = ',', help_heading = "HTTP jobs")]
+    pub(crate) expect: Vec<u16>,
+
+    /// Kill the run after this long, e.g. 30s, 5m, 1h30m
+    #[arg(long)]
+    pub(crate) timeout: Option<String>,
+
+    /// Further attempts after a failed one
+    #[arg(long)]
+    pub(crate) retries: Option<u32>,
+
+    /// Delay before the first retry; doubles each attempt, with jitter
+    #[arg(long)]
+    pub(crate) retry_delay: Option<String>,
+
+    /// What to do when a run is due while the previous one still runs
+    #[arg(long, value_enum)]
+    pub(crate) overlap: Option<OverlapArg>,
+
+    /// IANA time zone for the schedule, e.g. Europe/Berlin [default: the machine's]
+    #[arg(long = "tz", value_name = "ZONE")]
+    pub(crate) timezone: Option<String>,
+
+    /// Working directory for shell jobs
+    #[arg(long)]
+    pub(crate) workdir: Option<PathBuf>,
+
+    /// An environment variable, K=V (repeatable)
+    #[arg(long = "env", short = 'e', value_name = "K=V")]
+    pub(crate) env: Vec<String>,
+
+    /// A description shown by list and show
+    #[arg(long)]
+    pub(crate) description: Option<String>,
+
+    /// Add the job disabled
+    #[arg(long)]
+    pub(crate) disabled: bool,
+
+    /// POST the result of each run to this URL
+    #[arg(long, value_name = "URL")]
+    pub(crate) notify: Option<String>,
+
+    /// When to notify [default: failure]
+    #[arg(long, value_enum, requires = "notify")]
+    pub(crate) notify_on: Option<NotifyOnArg>,
+
+    /// Replace a job of the same name instead of failing
+    #[arg(long)]
+    pub(crate) replace: bool,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub(crate) enum OverlapArg {
+    /// Skip the new run and log it
+    Skip,
+    /// Run once right after the current run ends
+    Queue,
+    /// Start the new run anyway
+    Allow,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub(crate) enum NotifyOnArg {
+    Failure,
+    Success,
+    Always,
+}
+
+#[derive(Debug, Args)]
+pub(crate) struct ListArgs {
+    /// Print JSON instead of a table
+    #[arg(long)]
+    pub(crate) json: bool,
+}
+
+#[derive(Debug, Args)]
+pub(crate) struct ShowArgs {
+    /// The job to show
+    pub(crate) name: String,
+
+    /// Print JSON
+    #[arg(long)]
+    pub(crate) json: bool,
+}
+
+#[derive(Debug, Args)]
+pub(crate) struct RemoveArgs {
+    /// Jobs to remove
+    #[arg(required = true)]
+    pub(crate) names: Vec<String>,
+
+    /// Say what would be removed, change nothing
+    #[arg(long)]
+    pub(crate) dry_run: bool,
+}
+
+#[derive(Debug, Args)]
+pub(crate) struct ToggleArgs {
+    /// Jobs to change
+    #[arg(required = true)]
+    pub(crate) names: Vec<String>,
+}
+
+#[derive(Debug, Args)]
+pub(crate) struct ExplainArgs {
+    /// The cron schedule to explain
+    pub(crate) schedule: String,
+
+    /// How many runs to print
+    #[arg(long, short = 'n', default_value_t = 5)]
+    pub(crate) count: usize,
+
+    /// Start from this time (RFC 3339) instead of now
+    #[arg(long, value_name = "TIME")]
+    pub(crate) after: Option<String>,
+
+    /// IANA time zone [default: the machine's]
+    #[arg(long, value_name = "ZONE")]
+    pub(crate) tz: Option<String>,
+
+    /// Print JSON
+    #[arg(long)]
+    pub(crate) json: bool,
+}
+
+#[derive(Debug, Args)]
+pub(crate) struct NextArgs {
+    /// Only these jobs [default: all enabled jobs]
+    pub(crate) names: Vec<String>,
+
+    /// How many runs to print
+    #[arg(long, short = 'n', default_value_t = 10)]
+    pub(crate) count: usize,
+
+    /// Print JSON
+    #[arg(long)]
+    pub(crate) json: bool,
+}
+
+#[derive(Debug, Args)]
+pub(crate) struct ExecArgs {
+    /// The job to run
+    pub(crate) name: String,
+}
+
+#[derive(Debug, Args)]
+pub(crate) struct RunArgs {
+    /// Validate the job file and exit
+    #[arg(long)]
+    pub(crate) check: bool,
+
+    /// How running jobs are logged
+    #[arg(long, value_enum, default_value_t = LogFormat::Text)]
+    pub(crate) log_format: LogFormat,
+
+    /// How long to wait for running jobs on SIGINT/SIGTERM before killing them
+    #[arg(long, default_value = "30s", value_name = "DURATION")]
+    pub(crate) grace: String,
+
+    /// Serve Prometheus metrics on this address, e.g. 127.0.0.1:9184
+    #[arg(long, value_name = "ADDR")]
+    pub(crate) metrics: Option<String>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub(crate) enum LogFormat {
+    Text,
+    Json,
+}
+
+#[derive(Debug, Args)]
+pub(crate) struct HistoryArgs {
+    /// Only this job
+    pub(crate) name: Option<String>,
+
+    /// At most this many runs
+    #[arg(long, short = 'n', default_value_t = 20)]
+    pub(crate) limit: usize,
+
+    /// Only failed runs
+    #[arg(long)]
+    pub(crate) failed: bool,
+
+    /// Print JSON
+    #[arg(long)]
+    pub(crate) json: bool,
+}
+
+#[derive(Debug, Args)]
+pub(crate) struct InstallArgs {
+    /// Show what would be written, write nothing
+    #[arg(long)]
+    pub(crate) dry_run: bool,
+}
+
+#[derive(Debug, Args)]
+pub(crate) struct UninstallArgs {
+    /// Show what would be removed, write nothing
+    #[arg(long)]
+    pub(crate) dry_run: bool,
+}
+
+#[derive(Debug, Args)]
+pub(crate) struct ImportArgs {
+    /// A crontab file, or - for standard input [default: `crontab -l`]
+    pub(crate) source: Option<String>,
+
+    /// Print the jobs that would be added, change nothing
+    #[arg(long)]
+    pub(crate) dry_run: bool,
+}
+
+#[derive(Debug, Args)]
+pub(crate) struct ExportArgs {
+    /// What to export to
+    #[arg(long, value_enum)]
+    pub(crate) format: ExportFormat,
+
+    /// Container image with jobtab in it (kubernetes)
+    #[arg(long, required_if_eq("format", "kubernetes"))]
+    pub(crate) image: Option<String>,
+
+    /// Namespace for the manifests (kubernetes)
+    #[arg(long)]
+    pub(crate) namespace: Option<String>,
+
+    /// Secret that holds the `${VAR}`s the jobs use (kubernetes)
+    #[arg(long, value_name = "NAME")]
+    pub(crate) secret: Option<String>,
+
+    /// Write unit files into this folder instead of printing them (systemd)
+    #[arg(long, value_name = "DIR")]
+    pub(crate) output: Option<PathBuf>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub(crate) enum ExportFormat {
+    Kubernetes,
+    Systemd,
+}
+
+#[derive(Debug, Args)]
+pub(crate) struct CompletionsArgs {
+    /// The shell
+    #[arg(value_enum)]
+    pub(crate) shell: clap_complete::Shell,
+}
+
+#[cfg(test)]
+mod tests {
+    use clap::CommandFactory;
+
+    use super::Cli;
+
+    #[test]
+    fn cli_definition_is_consistent() {
+        Cli::command().debug_assert();
+    }
+}

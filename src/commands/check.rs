@@ -1,0 +1,11 @@
+//! `jobtab check`: PLACEHOLDER until its owner lands it.
+
+use std::process::ExitCode;
+
+use anyhow::Result;
+
+use crate::ctx::Ctx;
+
+pub(crate) fn run(_ctx: &Ctx) -> Result<ExitCode> {
+    anyhow::bail!("not implemented yet")
+}

@@ -1,0 +1,12 @@
+//! `jobtab export`: PLACEHOLDER until its owner lands it.
+
+use std::process::ExitCode;
+
+use anyhow::Result;
+
+use crate::cli::ExportArgs;
+use crate::ctx::Ctx;
+
+pub(crate) fn run(_args: &ExportArgs, _ctx: &Ctx) -> Result<ExitCode> {
+    anyhow::bail!("not implemented yet")
+}

@@ -1,0 +1,56 @@
+//! One file per verb, each with one entry point; this module dispatches to them.
+
+mod add;
+mod check;
+mod completions;
+mod edit;
+mod exec;
+mod explain;
+mod export;
+mod history;
+mod import;
+mod install;
+mod list;
+mod next;
+mod remove;
+mod run;
+mod show;
+mod toggle;
+
+use std::process::ExitCode;
+
+use anyhow::Result;
+
+use crate::cli::{Cli, Command};
+use crate::ctx::Ctx;
+
+/// Runs the parsed command line and returns the process exit code.
+pub(crate) fn dispatch(cli: Cli) -> Result<ExitCode> {
+    // These two need no job file, so they must work even where no folder can be resolved.
+    match &cli.command {
+        Command::Completions(args) => return completions::run_completions(args),
+        Command::Man => return completions::run_man(),
+        _ => {}
+    }
+    let ctx = Ctx::from_args(&cli.global)?;
+    match cli.command {
+        Command::Add(args) => add::run(args, &ctx),
+        Command::List(args) => list::run(&args, &ctx),
+        Command::Show(args) => show::run(&args, &ctx),
+        Command::Remove(args) => remove::run(&args, &ctx),
+        Command::Enable(args) => toggle::run(&args, true, &ctx),
+        Command::Disable(args) => toggle::run(&args, false, &ctx),
+        Command::Edit => edit::run(&ctx),
+        Command::Check => check::run(&ctx),
+        Command::Explain(args) => explain::run(&args),
+        Command::Next(args) => next::run(&args, &ctx),
+        Command::Exec(args) => exec::run(&args, &ctx),
+        Command::Run(args) => run::run(&args, &ctx),
+        Command::History(args) => history::run(&args, &ctx),
+        Command::Install(args) => install::run_install(&args, &ctx),
+        Command::Uninstall(args) => install::run_uninstall(&args, &ctx),
+        Command::Import(args) => import::run(&args, &ctx),
+        Command::Export(args) => export::run(&args, &ctx),
+        Command::Completions(_) | Command::Man => unreachable!("handled above"),
+    }
+}

@@ -1,0 +1,12 @@
+//! `jobtab show`: PLACEHOLDER until its owner lands it.
+
+use std::process::ExitCode;
+
+use anyhow::Result;
+
+use crate::cli::ShowArgs;
+use crate::ctx::Ctx;
+
+pub(crate) fn run(_args: &ShowArgs, _ctx: &Ctx) -> Result<ExitCode> {
+    anyhow::bail!("not implemented yet")
+}

@@ -1,0 +1,118 @@
+//! Human durations as written in the job file and on the command line: `30s`, `5m`, `1h30m`.
+
+use std::fmt;
+use std::time::Duration;
+
+/// Parses `90s`, `5m`, `1h30m`, `2d`, `500ms`. Units: ms, s, m, h, d. A bare number is refused,
+/// because `30` could mean seconds or minutes.
+pub(crate) fn parse(text: &str) -> Result<Duration, DurationError> {
+    let err = |why: &str| DurationError {
+        text: text.to_owned(),
+        why: why.to_owned(),
+    };
+    let s = text.trim();
+    if s.is_empty() {
+        return Err(err("it is empty"));
+    }
+    let mut total: u128 = 0;
+    let mut rest = s;
+    while !rest.is_empty() {
+        let digits = rest.find(|c: char| !c.is_ascii_digit()).unwrap_or(rest.len());
+        if digits == 0 {
+            return Err(err("expected a number before each unit"));
+        }
+        let number: u128 = rest[..digits]
+            .parse()
+            .map_err(|_| err("the number is too large"))?;
+        rest = &rest[digits..];
+        let unit_len = rest
+            .find(|c: char| c.is_ascii_digit())
+            .unwrap_or(rest.len());
+        let millis_per_unit: u128 = match &rest[..unit_len] {
+            "ms" => 1,
+            "s" => 1_000,
+            "m" => 60_000,
+            "h" => 3_600_000,
+            "d" => 86_400_000,
+            "" => return Err(err("a unit is missing (ms, s, m, h or d)")),
+            _ => return Err(err("units are ms, s, m, h and d")),
+        };
+        rest = &rest[unit_len..];
+        total = number
+            .checked_mul(millis_per_unit)
+            .and_then(|ms| total.checked_add(ms))
+            .ok_or_else(|| err("it is too long"))?;
+    }
+    let millis = u64::try_from(total).map_err(|_| err("it is too long"))?;
+    Ok(Duration::from_millis(millis))
+}
+
+/// Writes a duration back the way a person would: `1h30m`, `45s`, `250ms`.
+pub(crate) fn format(duration: Duration) -> String {
+    let mut millis = duration.as_millis();
+    if millis == 0 {
+        return "0s".to_owned();
+    }
+    let mut out = String::new();
+    for (unit, size) in [("d", 86_400_000), ("h", 3_600_000), ("m", 60_000), ("s", 1_000)] {
+        if millis >= size {
+            out.push_str(&format!("{}{unit}", millis / size));
+            millis %= size;
+        }
+    }
+    if millis > 0 {
+        out.push_str(&format!("{millis}ms"));
+    }
+    out
+}
+
+/// A duration that does not parse, with the reason.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct DurationError {
+    pub(crate) text: String,
+    pub(crate) why: String,
+}
+
+impl fmt::Display for DurationError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(
+            f,
+            "invalid duration {:?}: {}; write it like 30s, 5m or 1h30m",
+            self.text, self.why
+        )
+    }
+}
+
+impl std::error::Error for DurationError {}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn parses_compound_durations() {
+        assert_eq!(parse("30s").unwrap(), Duration::from_secs(30));
+        assert_eq!(parse("5m").unwrap(), Duration::from_secs(300));
+        assert_eq!(parse("1h30m").unwrap(), Duration::from_secs(5400));
+        assert_eq!(parse("2d").unwrap(), Duration::from_secs(172_800));
+        assert_eq!(parse("1500ms").unwrap(), Duration::from_millis(1500));
+        assert_eq!(parse(" 1m5s ").unwrap(), Duration::from_secs(65));
+    }
+
+    #[test]
+    fn refuses_bad_durations_with_a_reason() {
+        for bad in ["", "30", "m", "5x", "1h30", "-5s", "99999999999999999999999d", "1.5h"] {
+            let err = parse(bad).unwrap_err();
+            assert!(err.to_string().contains("invalid duration"), "{bad}: {err}");
+        }
+    }
+
+    #[test]
+    fn formats_round_trip() {
+        for text in ["30s", "5m", "1h30m", "2d", "250ms", "1h0m5s"] {
+            let d = parse(text).unwrap();
+            assert_eq!(parse(&format(d)).unwrap(), d);
+        }
+        assert_eq!(format(Duration::from_secs(5400)), "1h30m");
+    }
+}

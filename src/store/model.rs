@@ -1,0 +1,176 @@
+//! The job file's data model: the serde shape of the TOML (`Raw*`) and the resolved, validated
+//! `Job` every other module works with (PRODUCT.md section 2).
+
+use std::collections::BTreeMap;
+use std::path::PathBuf;
+use std::time::Duration;
+
+use serde::{Deserialize, Serialize};
+
+use crate::schedule::Schedule;
+use crate::zone::Zone;
+
+/// The total time an HTTP call may take when its job sets no `timeout`.
+pub(crate) const DEFAULT_HTTP_TIMEOUT: Duration = Duration::from_secs(30);
+/// How long an HTTP call may take to connect.
+pub(crate) const HTTP_CONNECT_TIMEOUT: Duration = Duration::from_secs(10);
+/// The first retry delay when a job sets `retries` but no `retry_delay`.
+pub(crate) const DEFAULT_RETRY_DELAY: Duration = Duration::from_secs(10);
+
+/// `[defaults]`: settings every job inherits unless it sets its own.
+#[derive(Debug, Clone, Default, Deserialize, Serialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct RawDefaults {
+    pub(crate) timezone: Option<String>,
+    pub(crate) timeout: Option<String>,
+    pub(crate) retries: Option<u32>,
+    pub(crate) retry_delay: Option<String>,
+    pub(crate) overlap: Option<Overlap>,
+    pub(crate) catch_up: Option<CatchUp>,
+    pub(crate) shell: Option<String>,
+    pub(crate) notify: Option<RawNotify>,
+}
+
+/// One `[jobs.NAME]` table as written.
+#[derive(Debug, Clone, Default, Deserialize, Serialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct RawJob {
+    pub(crate) description: Option<String>,
+    pub(crate) schedule: String,
+    pub(crate) command: Option<String>,
+    pub(crate) shell: Option<String>,
+    pub(crate) http: Option<RawHttp>,
+    pub(crate) timezone: Option<String>,
+    pub(crate) enabled: Option<bool>,
+    pub(crate) timeout: Option<String>,
+    pub(crate) retries: Option<u32>,
+    pub(crate) retry_delay: Option<String>,
+    pub(crate) overlap: Option<Overlap>,
+    pub(crate) catch_up: Option<CatchUp>,
+    pub(crate) workdir: Option<String>,
+    pub(crate) env: Option<BTreeMap<String, String>>,
+    pub(crate) notify: Option<RawNotify>,
+}
+
+/// `http = { ... }` as written.
+#[derive(Debug, Clone, Default, Deserialize, Serialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct RawHttp {
+    pub(crate) method: Option<String>,
+    pub(crate) url: String,
+    pub(crate) headers: Option<BTreeMap<String, String>>,
+    pub(crate) body: Option<String>,
+    pub(crate) expect: Option<Vec<u16>>,
+}
+
+/// `notify = { ... }` as written.
+#[derive(Debug, Clone, Default, Deserialize, Serialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct RawNotify {
+    pub(crate) url: String,
+    pub(crate) on: Option<NotifyOn>,
+    pub(crate) secret: Option<String>,
+}
+
+/// What to do when a run is due while the previous run of the same job still runs.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Deserialize, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub(crate) enum Overlap {
+    /// Skip the new run and log it.
+    #[default]
+    Skip,
+    /// Run once right after the current run ends.
+    Queue,
+    /// Start the new run anyway.
+    Allow,
+}
+
+/// What to do with runs missed while the machine slept or the clock jumped.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Deserialize, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub(crate) enum CatchUp {
+    /// Log and skip them (cron's behaviour).
+    #[default]
+    None,
+    /// Run one of them as soon as possible.
+    Once,
+}
+
+/// When to send the result notification.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Deserialize, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub(crate) enum NotifyOn {
+    #[default]
+    Failure,
+    Success,
+    Always,
+}
+
+/// A job resolved against `[defaults]` and validated.
+#[derive(Debug, Clone)]
+pub(crate) struct Job {
+    pub(crate) name: String,
+    pub(crate) description: Option<String>,
+    pub(crate) schedule: Schedule,
+    /// The job's `timezone`, else the default's, else the machine's.
+    pub(crate) zone: Zone,
+    pub(crate) enabled: bool,
+    pub(crate) action: Action,
+    /// `None`: shell jobs run without a limit; HTTP calls use `DEFAULT_HTTP_TIMEOUT`.
+    pub(crate) timeout: Option<Duration>,
+    pub(crate) retries: u32,
+    pub(crate) retry_delay: Duration,
+    pub(crate) overlap: Overlap,
+    pub(crate) catch_up: CatchUp,
+    /// `${VAR}` references are kept verbatim; they are expanded when the job runs.
+    pub(crate) env: BTreeMap<String, String>,
+    pub(crate) notify: Option<Notify>,
+}
+
+/// What a job runs.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) enum Action {
+    Shell {
+        command: String,
+        /// The shell that runs `command` with `-c`; `/bin/sh` when `None`.
+        shell: Option<String>,
+        workdir: Option<PathBuf>,
+    },
+    Http(HttpSpec),
+}
+
+/// An HTTP call. Strings may hold `${VAR}` references, expanded at run time.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct HttpSpec {
+    /// Upper-case method, `GET` by default.
+    pub(crate) method: String,
+    pub(crate) url: String,
+    pub(crate) headers: Vec<(String, String)>,
+    pub(crate) body: Option<String>,
+    /// Status codes that count as success; empty means any 2xx.
+    pub(crate) expect: Vec<u16>,
+}
+
+/// Where and when to send a run's result.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct Notify {
+    pub(crate) url: String,
+    pub(crate) on: NotifyOn,
+    /// HMAC key (may be a `${VAR}` reference).
+    pub(crate) secret: Option<String>,
+}
+
+impl Job {
+    /// The total time an HTTP call of this job may take.
+    pub(crate) fn http_timeout(&self) -> Duration {
+        self.timeout.unwrap_or(DEFAULT_HTTP_TIMEOUT)
+    }
+
+    /// A one-line summary of what the job runs, for tables.
+    pub(crate) fn action_summary(&self) -> String {
+        match &self.action {
+            Action::Shell { command, .. } => command.clone(),
+            Action::Http(http) => format!("{} {}", http.method, http.url),
+        }
+    }
+}

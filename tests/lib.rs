@@ -1,0 +1,18 @@
+//! The integration tests: one binary, one module per area, all running the built `jobtab`
+//! against temp dirs. None of them touches the real `$HOME` or crontab.
+
+mod util;
+
+mod check;
+mod completions;
+mod edit;
+mod exec;
+mod explain;
+mod export;
+mod history;
+mod import;
+mod install;
+mod manage;
+mod next;
+mod run;
+mod store;
