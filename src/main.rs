@@ -4,8 +4,15 @@
 
 mod cli;
 mod commands;
+mod crontab;
 mod ctx;
 mod duration;
+mod execute;
+mod export;
+mod history;
+mod log;
+mod output;
+mod runner;
 mod schedule;
 mod store;
 mod zone;

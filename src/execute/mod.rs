@@ -1,0 +1,1 @@
+//! PLACEHOLDER: execute (being written).

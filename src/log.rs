@@ -1,0 +1,1 @@
+//! PLACEHOLDER: log (being written).

@@ -1,0 +1,1 @@
+//! PLACEHOLDER: runner (being written).
