@@ -4,6 +4,8 @@
 //! This module never reads the wall clock: every computation takes the instant to start from
 //! and the zone to evaluate in.
 
+mod fields;
+
 use std::fmt;
 
 use chrono::{DateTime, Utc};
@@ -11,6 +13,8 @@ use croner::Cron;
 use croner::parser::{CronParser, Seconds, Year};
 
 use crate::zone::Zone;
+
+pub(crate) use fields::Fields;
 
 /// A parsed, validated schedule.
 #[derive(Debug, Clone)]
@@ -23,7 +27,10 @@ pub(crate) struct Schedule {
 enum Kind {
     /// `@reboot`: once when the scheduler starts, or cron's `@reboot` when installed.
     Reboot,
-    Cron { cron: Cron, fields: usize },
+    Cron {
+        cron: Cron,
+        fields: usize,
+    },
 }
 
 impl Schedule {
@@ -86,7 +93,12 @@ impl Schedule {
     }
 
     /// The next `count` runs after `after`.
-    pub(crate) fn upcoming(&self, after: DateTime<Utc>, zone: Zone, count: usize) -> Vec<DateTime<Utc>> {
+    pub(crate) fn upcoming(
+        &self,
+        after: DateTime<Utc>,
+        zone: Zone,
+        count: usize,
+    ) -> Vec<DateTime<Utc>> {
         let mut out = Vec::with_capacity(count);
         let mut cursor = after;
         while out.len() < count {
@@ -97,6 +109,24 @@ impl Schedule {
             cursor = next;
         }
         out
+    }
+
+    /// The schedule's fields after nickname expansion, names turned into numbers (months 1-12,
+    /// weekdays 0-7 as written), whitespace-normalised; `None` for `@reboot`.
+    pub(crate) fn fields(&self) -> Option<Fields> {
+        if self.is_reboot() {
+            return None;
+        }
+        let text = fields::expand_nickname(&self.text).unwrap_or(&self.text);
+        let parts: Vec<&str> = text.split_whitespace().collect();
+        Fields::from_parts(&parts)
+    }
+
+    /// Whether this is a fixed-time job for the DST rule: its minute and hour fields both do
+    /// not start with `*` (`@daily`, `@weekly`, `@monthly`, `@yearly` are; `@hourly` is not).
+    pub(crate) fn is_fixed_time(&self) -> bool {
+        self.fields()
+            .is_some_and(|f| !f.minute.starts_with('*') && !f.hour.starts_with('*'))
     }
 
     /// The schedule in English, like crontab.guru.
