@@ -1,1 +1,234 @@
-//! PLACEHOLDER: log (being written).
+//! The logger of `run` and `exec`: one whole line per call, written under a lock so lines from
+//! different threads never interleave. Text (`<RFC 3339> [job] message`) or JSON lines.
+//!
+//! It owns formatting and the sink only; what is worth logging is the callers' business.
+
+use std::io::Write;
+use std::sync::{Arc, Mutex};
+
+use chrono::{Local, SecondsFormat};
+use serde::Serialize;
+
+use crate::cli::LogFormat;
+
+/// Where a job's output line came from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Stream {
+    Stdout,
+    Stderr,
+}
+
+impl Stream {
+    fn name(self) -> &'static str {
+        match self {
+            Stream::Stdout => "stdout",
+            Stream::Stderr => "stderr",
+        }
+    }
+}
+
+#[derive(Clone, Copy)]
+enum Level {
+    Info,
+    Warn,
+    Error,
+}
+
+impl Level {
+    fn name(self) -> &'static str {
+        match self {
+            Level::Info => "info",
+            Level::Warn => "warn",
+            Level::Error => "error",
+        }
+    }
+}
+
+/// A thread-safe line logger (stderr by default). `Send + Sync`; share it in an `Arc`.
+pub(crate) struct Logger {
+    format: LogFormat,
+    sink: Mutex<Box<dyn Write + Send>>,
+}
+
+/// One JSON log line.
+#[derive(Serialize)]
+struct JsonLine<'a> {
+    time: String,
+    level: &'a str,
+    job: Option<&'a str>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    stream: Option<&'a str>,
+    message: &'a str,
+}
+
+impl Logger {
+    /// A logger writing to stderr.
+    pub(crate) fn new(format: LogFormat) -> Logger {
+        Logger::with_sink(format, Box::new(std::io::stderr()))
+    }
+
+    /// A logger writing to any sink (tests, files).
+    pub(crate) fn with_sink(format: LogFormat, sink: Box<dyn Write + Send>) -> Logger {
+        Logger {
+            format,
+            sink: Mutex::new(sink),
+        }
+    }
+
+    /// A logger writing into a shared buffer, for tests: returns the logger and the buffer.
+    #[cfg_attr(not(test), allow(dead_code))]
+    pub(crate) fn capture(format: LogFormat) -> (Logger, SharedBuffer) {
+        let buffer = SharedBuffer::default();
+        (Logger::with_sink(format, Box::new(buffer.clone())), buffer)
+    }
+
+    /// An informational line, optionally about one job.
+    pub(crate) fn info(&self, job: Option<&str>, message: &str) {
+        self.write(Level::Info, job, None, message);
+    }
+
+    /// A warning line, optionally about one job.
+    pub(crate) fn warn(&self, job: Option<&str>, message: &str) {
+        self.write(Level::Warn, job, None, message);
+    }
+
+    /// An error line, optionally about one job.
+    pub(crate) fn error(&self, job: Option<&str>, message: &str) {
+        self.write(Level::Error, job, None, message);
+    }
+
+    /// One line a job printed. text: `<RFC3339> [job] line` ; json:
+    /// `{"time","level","job","stream","message"}`.
+    pub(crate) fn output(&self, job: &str, stream: Stream, line: &str) {
+        self.write(Level::Info, Some(job), Some(stream), line);
+    }
+
+    fn write(&self, level: Level, job: Option<&str>, stream: Option<Stream>, message: &str) {
+        let time = Local::now().to_rfc3339_opts(SecondsFormat::Millis, false);
+        let mut line = match self.format {
+            LogFormat::Text => {
+                let mut line = time;
+                if let Some(job) = job {
+                    line.push_str(" [");
+                    line.push_str(job);
+                    line.push(']');
+                }
+                match (level, stream) {
+                    (_, Some(_)) | (Level::Info, None) => {}
+                    (Level::Warn, None) => line.push_str(" warning:"),
+                    (Level::Error, None) => line.push_str(" error:"),
+                }
+                line.push(' ');
+                // A job's line never spans several log lines.
+                line.push_str(&message.replace(['\n', '\r'], " "));
+                line
+            }
+            LogFormat::Json => {
+                let record = JsonLine {
+                    time,
+                    level: level.name(),
+                    job,
+                    stream: stream.map(Stream::name),
+                    message,
+                };
+                serde_json::to_string(&record).unwrap_or_else(|_| String::from("{}"))
+            }
+        };
+        line.push('\n');
+        // A poisoned lock only means another thread panicked mid-write; keep logging.
+        let mut sink = self.sink.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+        // Logging must never fail a run: a closed stderr is ignored.
+        let _ = sink.write_all(line.as_bytes());
+        let _ = sink.flush();
+    }
+}
+
+/// An in-memory sink shared between a logger and a test.
+#[derive(Clone, Default)]
+pub(crate) struct SharedBuffer(Arc<Mutex<Vec<u8>>>);
+
+impl SharedBuffer {
+    /// Everything written so far, as text.
+    #[cfg_attr(not(test), allow(dead_code))]
+    pub(crate) fn contents(&self) -> String {
+        let bytes = self.0.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+        String::from_utf8_lossy(&bytes).into_owned()
+    }
+}
+
+impl Write for SharedBuffer {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        let mut bytes = self.0.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+        bytes.extend_from_slice(buf);
+        Ok(buf.len())
+    }
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn text_lines_carry_time_job_and_level() {
+        let (logger, buffer) = Logger::capture(LogFormat::Text);
+        logger.info(Some("backup"), "started");
+        logger.warn(None, "late");
+        logger.error(Some("b"), "boom");
+        logger.output("backup", Stream::Stderr, "multi\nline");
+        let text = buffer.contents();
+        let lines: Vec<&str> = text.lines().collect();
+        assert_eq!(lines.len(), 4, "{text}");
+        assert!(lines[0].ends_with(" [backup] started"), "{}", lines[0]);
+        assert!(chrono::DateTime::parse_from_rfc3339(lines[0].split(' ').next().unwrap()).is_ok());
+        assert!(lines[1].ends_with(" warning: late"), "{}", lines[1]);
+        assert!(lines[2].ends_with(" [b] error: boom"), "{}", lines[2]);
+        assert!(lines[3].ends_with(" [backup] multi line"), "{}", lines[3]);
+    }
+
+    #[test]
+    fn json_lines_have_stable_fields() {
+        let (logger, buffer) = Logger::capture(LogFormat::Json);
+        logger.output("web", Stream::Stdout, "hello \"x\"");
+        logger.warn(None, "w");
+        let text = buffer.contents();
+        let mut lines = text.lines();
+        let first: serde_json::Value = serde_json::from_str(lines.next().unwrap()).unwrap();
+        assert_eq!(first["job"], "web");
+        assert_eq!(first["stream"], "stdout");
+        assert_eq!(first["level"], "info");
+        assert_eq!(first["message"], "hello \"x\"");
+        assert!(chrono::DateTime::parse_from_rfc3339(first["time"].as_str().unwrap()).is_ok());
+        let second: serde_json::Value = serde_json::from_str(lines.next().unwrap()).unwrap();
+        assert_eq!(second["level"], "warn");
+        assert!(second["job"].is_null());
+        assert!(second.get("stream").is_none());
+    }
+
+    #[test]
+    fn concurrent_lines_never_interleave() {
+        let (logger, buffer) = Logger::capture(LogFormat::Text);
+        let logger = Arc::new(logger);
+        let threads: Vec<_> = (0..8)
+            .map(|i| {
+                let logger = Arc::clone(&logger);
+                std::thread::spawn(move || {
+                    for _ in 0..200 {
+                        logger.output(&format!("job{i}"), Stream::Stdout, &"x".repeat(500));
+                    }
+                })
+            })
+            .collect();
+        for thread in threads {
+            thread.join().unwrap();
+        }
+        let text = buffer.contents();
+        assert_eq!(text.lines().count(), 1600);
+        for line in text.lines() {
+            assert!(line.ends_with(&format!(" {}", "x".repeat(500))), "{line}");
+        }
+    }
+}

@@ -1,1 +1,268 @@
-//! PLACEHOLDER: execute (being written).
+//! Executing one run of a job to the end, the same way for `run` and `exec` (PRODUCT.md
+//! section 5): the cross-process overlap lock, attempts with a timeout, retries with
+//! exponential backoff and jitter, the result notification and the history record.
+//!
+//! How one attempt runs lives in `shell` and `http`; this module owns the policy around them.
+//! It never schedules anything: that is `runner`'s job.
+
+mod cancel;
+mod capture;
+mod expand;
+mod http;
+mod ids;
+mod notify;
+mod overlap;
+mod shell;
+
+use std::path::PathBuf;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use chrono::{DateTime, Utc};
+
+pub(crate) use cancel::{Cancel, Level};
+pub(crate) use expand::expand;
+
+use crate::history::{self, RunRecord, RunStatus};
+use crate::log::Logger;
+use crate::store::{Action, Job};
+
+/// After SIGTERM (timeout or cancel), how long a process group gets before SIGKILL.
+pub(crate) const KILL_GRACE: Duration = Duration::from_secs(2);
+/// How much a retry delay varies either way (0.2 = ±20 %), so retries of many jobs spread out.
+const JITTER: f64 = 0.2;
+
+/// How `execute` reports and where it keeps state.
+pub(crate) struct ExecOptions {
+    pub(crate) state_dir: PathBuf,
+    pub(crate) logger: Arc<Logger>,
+    /// true for `exec`: the job's output is streamed raw to our stdout/stderr (still captured);
+    /// false for `run`: each output line goes through `logger.output`.
+    pub(crate) passthrough: bool,
+}
+
+/// Why a run started.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Trigger {
+    /// Its schedule came due under `run`.
+    Schedule,
+    /// `jobtab exec` (also what installed crontab lines call).
+    Manual,
+    /// A missed run made up for (`catch_up = "once"`).
+    CatchUp,
+    /// `@reboot` under `run`: once when the scheduler starts.
+    Start,
+}
+
+impl Trigger {
+    /// The name stored in history.
+    pub(crate) fn as_str(self) -> &'static str {
+        match self {
+            Trigger::Schedule => "schedule",
+            Trigger::Manual => "manual",
+            Trigger::CatchUp => "catch_up",
+            Trigger::Start => "start",
+        }
+    }
+}
+
+/// How one attempt ended.
+#[derive(Debug, Clone)]
+pub(crate) struct Outcome {
+    /// Ok, Failed, Timeout or Cancelled.
+    pub(crate) status: RunStatus,
+    pub(crate) exit_code: Option<i32>,
+    pub(crate) http_status: Option<u16>,
+    /// The attempt's output tail (shell) or response body tail (HTTP).
+    pub(crate) output: String,
+    pub(crate) error: Option<String>,
+    /// Whether another attempt may help (shell: any failure; HTTP: network, timeout, 5xx).
+    pub(crate) retryable: bool,
+}
+
+impl Outcome {
+    fn failed(error: String, retryable: bool) -> Outcome {
+        Outcome {
+            status: RunStatus::Failed,
+            exit_code: None,
+            http_status: None,
+            output: String::new(),
+            error: Some(error),
+            retryable,
+        }
+    }
+
+    fn cancelled() -> Outcome {
+        Outcome {
+            status: RunStatus::Cancelled,
+            error: Some("cancelled".to_owned()),
+            ..Outcome::failed(String::new(), false)
+        }
+    }
+}
+
+/// One scheduled run of `job`, to the end: per-job overlap lock, attempts with timeout,
+/// retries with exponential backoff + jitter, notification, history record appended.
+/// Never panics; returns the record it appended (also when appending failed: that is logged).
+///
+/// The record's `output_tail` is the last attempt's output. `scheduled_at` also derives the
+/// `Idempotency-Key` of HTTP calls, so pass the slot's time, not "now", for scheduled runs.
+pub(crate) fn execute(
+    job: &Job,
+    scheduled_at: DateTime<Utc>,
+    trigger: Trigger,
+    opts: &ExecOptions,
+    cancel: &Cancel,
+) -> RunRecord {
+    let name = job.name.as_str();
+    let mut record = RunRecord {
+        job: job.name.clone(),
+        run_id: ids::run_id(name),
+        trigger: trigger.as_str().to_owned(),
+        status: RunStatus::Cancelled,
+        exit_code: None,
+        http_status: None,
+        scheduled_at,
+        started_at: Utc::now(),
+        duration_ms: 0,
+        attempts: 0,
+        output_tail: String::new(),
+        error: None,
+    };
+
+    let _lock = match overlap::acquire(job, &opts.state_dir, cancel) {
+        overlap::Acquired::Lock(lock) => lock,
+        overlap::Acquired::Busy => {
+            record.status = RunStatus::Skipped;
+            record.error = Some("skipped: previous run still running".to_owned());
+            opts.logger.warn(Some(name), "skipped: previous run still running");
+            finish(job, &record, opts);
+            return record;
+        }
+        overlap::Acquired::Cancelled => {
+            record.error = Some("cancelled while waiting for the previous run".to_owned());
+            finish(job, &record, opts);
+            return record;
+        }
+    };
+
+    record.started_at = Utc::now();
+    let clock = Instant::now();
+    if !opts.passthrough {
+        opts.logger.info(Some(name), "started");
+    }
+    let key = ids::idempotency_key(name, scheduled_at);
+    let total = job.retries.saturating_add(1);
+    let mut delay = job.retry_delay;
+    let mut outcome = Outcome::cancelled();
+    for attempt in 1..=total {
+        if attempt > 1 {
+            let wait = jitter(delay, ids::random_unit());
+            opts.logger.warn(
+                Some(name),
+                &format!(
+                    "attempt {} of {total} failed: {}; retrying in {}",
+                    attempt - 1,
+                    outcome.error.as_deref().unwrap_or("failed"),
+                    describe_duration(u64::try_from(wait.as_millis()).unwrap_or(u64::MAX)),
+                ),
+            );
+            if cancel.sleep(wait) {
+                // Keep the failed attempt's result, but say why no more attempts came.
+                outcome.status = RunStatus::Cancelled;
+                outcome.error = Some(format!(
+                    "cancelled before attempt {attempt} ({})",
+                    outcome.error.as_deref().unwrap_or("failed")
+                ));
+                break;
+            }
+            delay = delay.saturating_mul(2);
+        }
+        if cancel.is_cancelled() {
+            outcome = Outcome::cancelled();
+            break;
+        }
+        record.attempts = attempt;
+        outcome = match &job.action {
+            Action::Shell {
+                command,
+                shell,
+                workdir,
+            } => shell::attempt(
+                job,
+                command,
+                shell.as_deref(),
+                workdir.as_deref(),
+                opts,
+                cancel,
+            ),
+            Action::Http(spec) => http::attempt(job, spec, &key, cancel),
+        };
+        if outcome.status == RunStatus::Ok || !outcome.retryable || cancel.is_cancelled() {
+            break;
+        }
+    }
+
+    record.status = outcome.status;
+    record.exit_code = outcome.exit_code;
+    record.http_status = outcome.http_status;
+    record.output_tail = history::tail(&outcome.output, history::OUTPUT_TAIL_BYTES).to_owned();
+    record.error = outcome.error;
+    record.duration_ms = u64::try_from(clock.elapsed().as_millis()).unwrap_or(u64::MAX);
+    if !opts.passthrough {
+        let took = describe_duration(record.duration_ms);
+        match &record.error {
+            None => opts.logger.info(Some(name), &format!("ok in {took}")),
+            Some(error) => opts.logger.error(
+                Some(name),
+                &format!("{}: {error} after {took}{}", record.status, attempts_note(&record, job)),
+            ),
+        }
+    }
+    finish(job, &record, opts);
+    record
+}
+
+/// Appends the record to history, then sends the notification; neither fails the run.
+fn finish(job: &Job, record: &RunRecord, opts: &ExecOptions) {
+    if let Err(err) = history::append(&opts.state_dir, record) {
+        opts.logger
+            .error(Some(&job.name), &format!("cannot record the run in history: {err:#}"));
+    }
+    if let Some(target) = &job.notify
+        && notify::wanted(target.on, record.status)
+        && let Err(err) = notify::send(target, record)
+    {
+        opts.logger
+            .warn(Some(&job.name), &format!("notification to {} failed: {err}", target.url));
+    }
+}
+
+/// ` (attempt 3 of 3)` when the job has retries, else "".
+pub(crate) fn attempts_note(record: &RunRecord, job: &Job) -> String {
+    if job.retries == 0 {
+        String::new()
+    } else {
+        format!(" (attempt {} of {})", record.attempts, job.retries.saturating_add(1))
+    }
+}
+
+/// `850ms`, `1.2s`, `3m5s`.
+pub(crate) fn describe_duration(millis: u64) -> String {
+    if millis < 1000 {
+        format!("{millis}ms")
+    } else if millis < 60_000 {
+        format!("{:.1}s", millis as f64 / 1000.0)
+    } else {
+        crate::duration::format(Duration::from_secs(millis / 1000))
+    }
+}
+
+/// `delay` varied by ±`JITTER`, with `unit` uniform in [0, 1).
+fn jitter(delay: Duration, unit: f64) -> Duration {
+    let factor = 1.0 + JITTER * (2.0 * unit - 1.0);
+    delay.mul_f64(factor.max(0.0))
+}
+
+#[cfg(test)]
+mod tests;

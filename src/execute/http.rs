@@ -1,0 +1,243 @@
+//! One attempt of an HTTP job with ureq (PRODUCT.md section 5, RESEARCH.md C16): `${VAR}`
+//! expanded in URL, headers and body first (a missing one fails before any request), then
+//! one request with `User-Agent: jobtab/<version>` and the run's `Idempotency-Key`.
+//!
+//! Success is any 2xx, or exactly the job's `expect` codes. Redirects are NOT followed: a
+//! webhook that answers 3xx is a configuration mistake worth seeing, and following it could
+//! silently turn a POST into a GET; a 3xx final status counts by the same `expect` rules.
+//! Network errors, timeouts and 5xx may be retried; 4xx and other unexpected codes not.
+//! The call runs on its own thread so a cancellation can abandon it at once.
+
+use std::io::Read as _;
+use std::sync::mpsc;
+use std::time::Duration;
+
+use ureq::Agent;
+use ureq::http::Request;
+
+use super::capture::Tail;
+use super::{Cancel, Outcome};
+use crate::history::{OUTPUT_TAIL_BYTES, RunStatus};
+use crate::store::model::HTTP_CONNECT_TIMEOUT;
+use crate::store::{HttpSpec, Job};
+
+/// `jobtab/<version>`, sent as the User-Agent of every call.
+pub(crate) const USER_AGENT: &str = concat!("jobtab/", env!("CARGO_PKG_VERSION"));
+
+/// An agent with a total and a connect timeout, that returns every status as a response and
+/// follows no redirects.
+pub(crate) fn agent(total: Duration, connect: Duration) -> Agent {
+    Agent::config_builder()
+        .timeout_global(Some(total))
+        .timeout_connect(Some(connect.min(total)))
+        .http_status_as_error(false)
+        .max_redirects(0)
+        .user_agent(USER_AGENT)
+        .build()
+        .new_agent()
+}
+
+/// What came back from one request.
+struct Response {
+    status: u16,
+    body: String,
+}
+
+/// Calls `spec` once with `key` as its Idempotency-Key.
+pub(crate) fn attempt(job: &Job, spec: &HttpSpec, key: &str, cancel: &Cancel) -> Outcome {
+    let request = match build(spec, key) {
+        Ok(request) => request,
+        Err(err) => return Outcome::failed(err, false),
+    };
+    let timeout = job.http_timeout();
+    let agent = agent(timeout, HTTP_CONNECT_TIMEOUT);
+
+    let (tx, rx) = mpsc::channel::<Option<Result<Response, ureq::Error>>>();
+    let cancel_tx = tx.clone();
+    let _subscription = cancel.subscribe(move |_| {
+        let _ = cancel_tx.send(None);
+    });
+    let spawned = std::thread::Builder::new()
+        .name("jobtab-http".to_owned())
+        .spawn(move || {
+            let _ = tx.send(Some(call(&agent, request)));
+        });
+    if let Err(err) = spawned {
+        return Outcome::failed(format!("cannot start an HTTP thread: {err}"), true);
+    }
+    match rx.recv() {
+        Ok(Some(Ok(response))) => judge(response, &spec.expect),
+        Ok(Some(Err(err))) => describe_error(&err, timeout),
+        // Cancelled: the thread ends by itself within the timeout; its result is dropped.
+        Ok(None) | Err(_) => Outcome::cancelled(),
+    }
+}
+
+/// The request with every `${VAR}` expanded, or the error naming the missing variable or
+/// the bad part.
+fn build(spec: &HttpSpec, key: &str) -> Result<Request<Vec<u8>>, String> {
+    let url = super::expand(&spec.url)?;
+    let mut builder = Request::builder().method(spec.method.as_str()).uri(url.as_str());
+    let mut has_key = false;
+    for (name, value) in &spec.headers {
+        has_key |= name.eq_ignore_ascii_case("idempotency-key");
+        builder = builder.header(name.as_str(), super::expand(value)?);
+    }
+    if !has_key {
+        builder = builder.header("Idempotency-Key", key);
+    }
+    let body = match &spec.body {
+        Some(body) => super::expand(body)?.into_bytes(),
+        None => Vec::new(),
+    };
+    builder
+        .body(body)
+        .map_err(|err| format!("invalid HTTP request to {url}: {err}; check the job's http settings"))
+}
+
+/// Sends the request and reads the response body, keeping its last `OUTPUT_TAIL_BYTES`.
+fn call(agent: &Agent, request: Request<Vec<u8>>) -> Result<Response, ureq::Error> {
+    let mut response = agent.run(request)?;
+    let status = response.status().as_u16();
+    let mut tail = Tail::new(OUTPUT_TAIL_BYTES);
+    let mut reader = response.body_mut().as_reader();
+    let mut chunk = vec![0u8; 16 * 1024];
+    loop {
+        match reader.read(&mut chunk) {
+            Ok(0) => break,
+            Ok(n) => tail.push(&chunk[..n]),
+            Err(err) if err.kind() == std::io::ErrorKind::Interrupted => {}
+            Err(err) => return Err(ureq::Error::Io(err)),
+        }
+    }
+    Ok(Response {
+        status,
+        body: tail.text(),
+    })
+}
+
+/// Whether `status` counts as success: one of `expect`, or any 2xx when it is empty.
+pub(crate) fn expected(status: u16, expect: &[u16]) -> bool {
+    if expect.is_empty() {
+        (200..300).contains(&status)
+    } else {
+        expect.contains(&status)
+    }
+}
+
+fn judge(response: Response, expect: &[u16]) -> Outcome {
+    let ok = expected(response.status, expect);
+    Outcome {
+        status: if ok { RunStatus::Ok } else { RunStatus::Failed },
+        exit_code: None,
+        http_status: Some(response.status),
+        output: response.body,
+        error: (!ok).then(|| {
+            let wanted = if expect.is_empty() {
+                "a 2xx status".to_owned()
+            } else {
+                let codes: Vec<String> = expect.iter().map(u16::to_string).collect();
+                codes.join(" or ")
+            };
+            format!("HTTP status {} (expected {wanted})", response.status)
+        }),
+        retryable: (500..600).contains(&response.status),
+    }
+}
+
+fn describe_error(err: &ureq::Error, timeout: Duration) -> Outcome {
+    let timed_out = match err {
+        ureq::Error::Timeout(_) => true,
+        ureq::Error::Io(io) => io.kind() == std::io::ErrorKind::TimedOut,
+        _ => false,
+    };
+    if timed_out {
+        return Outcome {
+            status: RunStatus::Timeout,
+            error: Some(format!(
+                "timed out after {} ({err})",
+                crate::duration::format(timeout)
+            )),
+            ..Outcome::failed(String::new(), true)
+        };
+    }
+    let network = matches!(
+        err,
+        ureq::Error::Io(_)
+            | ureq::Error::ConnectionFailed
+            | ureq::Error::HostNotFound
+            | ureq::Error::Protocol(_)
+            | ureq::Error::BodyStalled
+    );
+    Outcome::failed(format!("HTTP request failed: {err}"), network)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn expect_rules() {
+        assert!(expected(200, &[]));
+        assert!(expected(204, &[]));
+        assert!(!expected(301, &[]));
+        assert!(!expected(404, &[]));
+        assert!(expected(202, &[200, 202]));
+        assert!(!expected(200, &[202]));
+        assert!(expected(301, &[301]));
+    }
+
+    #[test]
+    fn judging_decides_retry() {
+        let five = judge(Response { status: 503, body: "busy".into() }, &[]);
+        assert_eq!(five.status, RunStatus::Failed);
+        assert!(five.retryable);
+        assert_eq!(five.output, "busy");
+        let four = judge(Response { status: 404, body: String::new() }, &[]);
+        assert!(!four.retryable);
+        assert_eq!(four.error.as_deref(), Some("HTTP status 404 (expected a 2xx status)"));
+        let other = judge(Response { status: 200, body: String::new() }, &[202, 204]);
+        assert_eq!(other.error.as_deref(), Some("HTTP status 200 (expected 202 or 204)"));
+        assert!(!other.retryable);
+        let ok = judge(Response { status: 202, body: String::new() }, &[202]);
+        assert_eq!(ok.status, RunStatus::Ok);
+        assert_eq!(ok.http_status, Some(202));
+    }
+
+    #[test]
+    fn connection_refused_is_a_retryable_network_error() {
+        // A port that was free a moment ago: nothing listens there now.
+        let port = std::net::TcpListener::bind("127.0.0.1:0")
+            .unwrap()
+            .local_addr()
+            .unwrap()
+            .port();
+        let spec = HttpSpec {
+            method: "GET".into(),
+            url: format!("http://127.0.0.1:{port}/"),
+            headers: Vec::new(),
+            body: None,
+            expect: Vec::new(),
+        };
+        let request = build(&spec, "k").unwrap();
+        let err = call(&agent(Duration::from_secs(5), Duration::from_secs(5)), request)
+            .err()
+            .unwrap();
+        let outcome = describe_error(&err, Duration::from_secs(5));
+        assert_eq!(outcome.status, RunStatus::Failed);
+        assert!(outcome.retryable, "{:?}", outcome.error);
+    }
+
+    #[test]
+    fn bad_method_is_not_retried() {
+        let spec = HttpSpec {
+            method: "BAD METHOD".into(),
+            url: "http://127.0.0.1:1/".into(),
+            headers: Vec::new(),
+            body: None,
+            expect: Vec::new(),
+        };
+        let err = build(&spec, "k").unwrap_err();
+        assert!(err.starts_with("invalid HTTP request"), "{err}");
+    }
+}
