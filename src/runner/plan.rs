@@ -1,0 +1,364 @@
+//! Next-due bookkeeping for `jobtab run`: every loaded job, its next planned instant, and a
+//! min-heap of those instants, so finding what is due costs O(log n) per run, never a scan of
+//! every job.
+//!
+//! Pure: every method takes `now` from the caller, so the rules are unit-tested with injected
+//! times. Rules (RESEARCH.md C4, C12, C18; supercronic's `cron.go`):
+//! - the next instant is `schedule.next_after(previous planned instant)`, which applies the
+//!   DST rule; when that is already past (the scheduler woke late), the job is planned from
+//!   now instead: missed ticks are never burst-run;
+//! - a forward clock jump (or a suspend) skips the instants that fell in it, reported as
+//!   missed, except that a `catch_up = "once"` job runs one of them;
+//! - a backward jump never repeats an instant already run, unless it is larger than
+//!   [`super::clock::CORRECTION`], which is a clock correction.
+
+use std::cmp::Reverse;
+use std::collections::{BinaryHeap, HashMap};
+use std::sync::Arc;
+
+use chrono::{DateTime, TimeDelta, Utc};
+
+use super::clock::Jump;
+use super::overlap::{self, Decision};
+use crate::store::{CatchUp, Job};
+
+/// How many missed instants of one job are counted after a jump before giving up counting.
+const MISSED_COUNT_LIMIT: usize = 1000;
+
+/// One loaded job and its planning state.
+#[derive(Debug)]
+struct Slot {
+    job: Arc<Job>,
+    /// The next planned instant; `None` when disabled, `@reboot`, or never again.
+    next: Option<DateTime<Utc>>,
+    /// The latest instant already handed out (run, queued, skipped or missed).
+    last: Option<DateTime<Utc>>,
+}
+
+/// A run that is due now.
+#[derive(Debug, Clone)]
+pub(crate) struct Due {
+    pub(crate) job: Arc<Job>,
+    pub(crate) at: DateTime<Utc>,
+    /// How late the scheduler is for it.
+    pub(crate) late: TimeDelta,
+    /// Later instants that were also already past and were skipped (the scheduler woke late).
+    pub(crate) skipped_late: bool,
+}
+
+/// Instants of one job that fell in a forward clock jump.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct Missed {
+    pub(crate) name: String,
+    pub(crate) first: DateTime<Utc>,
+    pub(crate) last: DateTime<Utc>,
+    /// How many (at most `MISSED_COUNT_LIMIT`; `more` says there were more).
+    pub(crate) count: usize,
+    pub(crate) more: bool,
+    /// The job has `catch_up = "once"`: one run (at `last`) is returned to be started.
+    pub(crate) catch_up: bool,
+}
+
+/// What a reload changed.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub(crate) struct Diff {
+    pub(crate) added: Vec<String>,
+    pub(crate) removed: Vec<String>,
+    pub(crate) changed: Vec<String>,
+}
+
+impl Diff {
+    /// "2 added, 1 removed, 3 changed".
+    pub(crate) fn summary(&self) -> String {
+        format!(
+            "{} added, {} removed, {} changed",
+            self.added.len(),
+            self.removed.len(),
+            self.changed.len()
+        )
+    }
+}
+
+/// The scheduler's plan: jobs, next instants, and in-flight/queued runs per job name.
+#[derive(Debug, Default)]
+pub(crate) struct Plan {
+    slots: Vec<Slot>,
+    index: HashMap<String, usize>,
+    heap: BinaryHeap<Reverse<(DateTime<Utc>, usize)>>,
+    /// Runs in flight per job name (they outlive a reload that removes their job).
+    running: HashMap<String, usize>,
+    /// The one pending run per `overlap = "queue"` job.
+    queued: HashMap<String, DateTime<Utc>>,
+}
+
+impl Plan {
+    pub(crate) fn new() -> Plan {
+        Plan::default()
+    }
+
+    /// Replaces the jobs (at start and on reload). Unchanged jobs keep their plan; added and
+    /// changed jobs are planned from `now` (never repeating an instant already run); removed
+    /// jobs stop being scheduled and lose their queued run. Runs in flight are not touched.
+    pub(crate) fn load(&mut self, jobs: Vec<Job>, now: DateTime<Utc>) -> Diff {
+        let mut diff = Diff::default();
+        let mut old: HashMap<String, Slot> = self
+            .slots
+            .drain(..)
+            .map(|slot| (slot.job.name.clone(), slot))
+            .collect();
+        self.index.clear();
+        for job in jobs {
+            let slot = match old.remove(&job.name) {
+                Some(slot) if same_job(&slot.job, &job) => slot,
+                Some(slot) => {
+                    diff.changed.push(job.name.clone());
+                    let from = slot.last.map_or(now, |last| last.max(now));
+                    Slot {
+                        next: first_run(&job, from),
+                        last: slot.last,
+                        job: Arc::new(job),
+                    }
+                }
+                None => {
+                    diff.added.push(job.name.clone());
+                    Slot {
+                        next: first_run(&job, now),
+                        last: None,
+                        job: Arc::new(job),
+                    }
+                }
+            };
+            self.index.insert(slot.job.name.clone(), self.slots.len());
+            self.slots.push(slot);
+        }
+        diff.removed = old.into_keys().collect();
+        diff.removed.sort();
+        for name in &diff.removed {
+            self.queued.remove(name);
+        }
+        self.rebuild_heap();
+        diff
+    }
+
+    fn rebuild_heap(&mut self) {
+        self.heap = self
+            .slots
+            .iter()
+            .enumerate()
+            .filter_map(|(i, slot)| slot.next.map(|at| Reverse((at, i))))
+            .collect();
+    }
+
+    /// Every loaded job, in file order.
+    pub(crate) fn jobs(&self) -> impl Iterator<Item = &Arc<Job>> {
+        self.slots.iter().map(|slot| &slot.job)
+    }
+
+    /// Every job with its next planned instant.
+    pub(crate) fn next_runs(&self) -> impl Iterator<Item = (&str, Option<DateTime<Utc>>)> {
+        self.slots
+            .iter()
+            .map(|slot| (slot.job.name.as_str(), slot.next))
+    }
+
+    /// How many jobs have a planned instant.
+    pub(crate) fn scheduled(&self) -> usize {
+        self.heap.len()
+    }
+
+    /// The earliest planned instant and its job.
+    pub(crate) fn next_due(&self) -> Option<(DateTime<Utc>, &Arc<Job>)> {
+        self.heap
+            .peek()
+            .map(|Reverse((at, i))| (*at, &self.slots[*i].job))
+    }
+
+    /// Enabled `@reboot` jobs, to run once when the scheduler starts.
+    pub(crate) fn start_jobs(&self) -> Vec<Arc<Job>> {
+        self.slots
+            .iter()
+            .filter(|slot| slot.job.enabled && slot.job.schedule.is_reboot())
+            .map(|slot| Arc::clone(&slot.job))
+            .collect()
+    }
+
+    /// Takes every run due at or before `now` and plans each job's following run.
+    pub(crate) fn pop_due(&mut self, now: DateTime<Utc>) -> Vec<Due> {
+        let mut due = Vec::new();
+        while let Some(&Reverse((at, i))) = self.heap.peek() {
+            if at > now {
+                break;
+            }
+            self.heap.pop();
+            let slot = &mut self.slots[i];
+            let mut next = slot.job.schedule.next_after(at, slot.job.zone);
+            let skipped_late = next.is_some_and(|n| n <= now);
+            if skipped_late {
+                next = slot.job.schedule.next_after(now, slot.job.zone);
+            }
+            slot.last = Some(at);
+            slot.next = next;
+            if let Some(next) = next {
+                self.heap.push(Reverse((next, i)));
+            }
+            due.push(Due {
+                job: Arc::clone(&slot.job),
+                at,
+                late: now - at,
+                skipped_late,
+            });
+        }
+        due
+    }
+
+    /// Handles a forward jump of the wall clock (or a suspend): the instants of each job that
+    /// fell in it are missed; jobs are planned from `jump.now`. Returns what was missed; for
+    /// `catch_up = "once"` jobs the caller starts one run at `Missed::last`.
+    pub(crate) fn jump_forward(&mut self, jump: &Jump) -> Vec<Missed> {
+        let mut missed = Vec::new();
+        for slot in &mut self.slots {
+            let Some(first) = slot.next else { continue };
+            // Instants due before the jump are ordinary late runs: `pop_due` takes them.
+            if first <= jump.expected || first > jump.now {
+                continue;
+            }
+            let (schedule, zone) = (&slot.job.schedule, slot.job.zone);
+            let (mut last, mut count, mut more) = (first, 1, false);
+            while let Some(t) = schedule.next_after(last, zone) {
+                if t > jump.now {
+                    break;
+                }
+                if count == MISSED_COUNT_LIMIT {
+                    more = true;
+                    break;
+                }
+                last = t;
+                count += 1;
+            }
+            slot.last = Some(last);
+            slot.next = schedule.next_after(jump.now, zone);
+            missed.push(Missed {
+                name: slot.job.name.clone(),
+                first,
+                last,
+                count,
+                more,
+                catch_up: slot.job.catch_up == CatchUp::Once,
+            });
+        }
+        self.rebuild_heap();
+        missed
+    }
+
+    /// Handles a backward jump: within [`super::clock::CORRECTION`] nothing is replanned, so
+    /// no instant already run runs again; beyond it every job is planned from `jump.now`.
+    /// Returns whether jobs were replanned.
+    pub(crate) fn jump_backward(&mut self, jump: &Jump) -> bool {
+        if !jump.is_correction() {
+            return false;
+        }
+        for slot in &mut self.slots {
+            if slot.next.is_some() {
+                slot.next = slot.job.schedule.next_after(jump.now, slot.job.zone);
+            }
+        }
+        self.rebuild_heap();
+        true
+    }
+
+    /// The job of that name.
+    pub(crate) fn job(&self, name: &str) -> Option<&Arc<Job>> {
+        self.index.get(name).map(|&i| &self.slots[i].job)
+    }
+
+    /// Applies the job's overlap policy to a run due now; a `Queue` decision records the run
+    /// as the job's pending one.
+    pub(crate) fn decide(&mut self, job: &Job, at: DateTime<Utc>) -> Decision {
+        let running = self.running.get(&job.name).copied().unwrap_or(0);
+        let decision = overlap::decide(job.overlap, running, self.queued.contains_key(&job.name));
+        if decision == Decision::Queue {
+            self.queued.insert(job.name.clone(), at);
+        }
+        decision
+    }
+
+    /// Records that a run of `name` started.
+    pub(crate) fn begin(&mut self, name: &str) {
+        *self.running.entry(name.to_owned()).or_insert(0) += 1;
+    }
+
+    /// Records that a run of `name` ended; returns the queued run to start now, if any (with
+    /// the job as currently loaded).
+    pub(crate) fn finish(&mut self, name: &str) -> Option<(Arc<Job>, DateTime<Utc>)> {
+        let left = match self.running.get_mut(name) {
+            Some(count) => {
+                *count = count.saturating_sub(1);
+                *count
+            }
+            None => 0,
+        };
+        if left > 0 {
+            return None;
+        }
+        self.running.remove(name);
+        let at = self.queued.remove(name)?;
+        Some((Arc::clone(self.job(name)?), at))
+    }
+
+    /// Runs in flight, over all jobs.
+    pub(crate) fn running_total(&self) -> usize {
+        self.running.values().sum()
+    }
+
+    /// Drops every queued run (at shutdown); returns how many there were.
+    pub(crate) fn clear_queue(&mut self) -> usize {
+        let count = self.queued.len();
+        self.queued.clear();
+        count
+    }
+}
+
+/// The first planned instant of a job loaded at `from`.
+fn first_run(job: &Job, from: DateTime<Utc>) -> Option<DateTime<Utc>> {
+    if !job.enabled {
+        return None;
+    }
+    job.schedule.next_after(from, job.zone)
+}
+
+/// Whether a reloaded job is the same as the loaded one. Destructured without `..` so a new
+/// field of `Job` cannot be forgotten here.
+fn same_job(a: &Job, b: &Job) -> bool {
+    let Job {
+        name,
+        description,
+        schedule,
+        zone,
+        enabled,
+        action,
+        timeout,
+        retries,
+        retry_delay,
+        overlap,
+        catch_up,
+        env,
+        notify,
+    } = a;
+    *name == b.name
+        && *description == b.description
+        && schedule.as_str() == b.schedule.as_str()
+        && *zone == b.zone
+        && *enabled == b.enabled
+        && *action == b.action
+        && *timeout == b.timeout
+        && *retries == b.retries
+        && *retry_delay == b.retry_delay
+        && *overlap == b.overlap
+        && *catch_up == b.catch_up
+        && *env == b.env
+        && *notify == b.notify
+}
+
+#[cfg(test)]
+#[path = "plan_tests.rs"]
+mod tests;

@@ -1,0 +1,318 @@
+//! Unit tests of the plan, with injected times.
+
+use std::time::Duration;
+
+use super::*;
+use crate::runner::clock::ClockWatch;
+
+fn t(s: &str) -> DateTime<Utc> {
+    DateTime::parse_from_rfc3339(s).unwrap().with_timezone(&Utc)
+}
+
+/// Jobs from a job file's text; `timezone = "UTC"` is added to every job.
+fn jobs(toml: &str) -> Vec<Job> {
+    let (jobs, problems) = crate::store::parse(&format!("[defaults]\ntimezone = \"UTC\"\n{toml}"));
+    assert!(problems.is_empty(), "{problems:?}");
+    jobs
+}
+
+fn names(due: &[Due]) -> Vec<(&str, DateTime<Utc>)> {
+    due.iter().map(|d| (d.job.name.as_str(), d.at)).collect()
+}
+
+const TWO: &str = r#"
+[jobs.fast]
+schedule = "*/10 * * * * *"
+command = "true"
+[jobs.slow]
+schedule = "0 * * * * *"
+command = "true"
+"#;
+
+#[test]
+fn plans_each_job_from_now_and_pops_in_time_order() {
+    let mut plan = Plan::new();
+    let diff = plan.load(jobs(TWO), t("2026-01-01T00:00:05Z"));
+    assert_eq!(diff.added, ["fast", "slow"]);
+    assert_eq!(plan.scheduled(), 2);
+    let (at, job) = plan.next_due().unwrap();
+    assert_eq!((at, job.name.as_str()), (t("2026-01-01T00:00:10Z"), "fast"));
+    assert!(plan.pop_due(t("2026-01-01T00:00:09.999Z")).is_empty());
+    let due = plan.pop_due(t("2026-01-01T00:00:10.001Z"));
+    assert_eq!(names(&due), [("fast", t("2026-01-01T00:00:10Z"))]);
+    assert_eq!(due[0].late, TimeDelta::milliseconds(1));
+    assert!(!due[0].skipped_late);
+    // fast at :20, :30, ..., :50, then both at 00:01:00.
+    for second in [20, 30, 40, 50] {
+        let now = t(&format!("2026-01-01T00:00:{second}Z"));
+        assert_eq!(names(&plan.pop_due(now)), [("fast", now)]);
+    }
+    let minute = t("2026-01-01T00:01:00Z");
+    let due = plan.pop_due(minute);
+    let mut both = names(&due);
+    both.sort();
+    assert_eq!(both, [("fast", minute), ("slow", minute)]);
+}
+
+#[test]
+fn a_late_wake_runs_once_and_plans_from_now() {
+    let mut plan = Plan::new();
+    plan.load(jobs(TWO), t("2026-01-01T00:00:05Z"));
+    // The machine was busy: woke 35 s after fast's :10 instant.
+    let due = plan.pop_due(t("2026-01-01T00:00:45Z"));
+    assert_eq!(names(&due), [("fast", t("2026-01-01T00:00:10Z"))]);
+    assert!(due[0].skipped_late);
+    assert_eq!(due[0].late, TimeDelta::seconds(35));
+    // :20, :30 and :40 are not burst-run; next is :50.
+    assert_eq!(plan.next_due().unwrap().0, t("2026-01-01T00:00:50Z"));
+}
+
+#[test]
+fn disabled_and_reboot_jobs_are_not_planned() {
+    let mut plan = Plan::new();
+    plan.load(
+        jobs(
+            r#"
+            [jobs.off]
+            schedule = "* * * * * *"
+            command = "true"
+            enabled = false
+            [jobs.boot]
+            schedule = "@reboot"
+            command = "true"
+            [jobs.boot-off]
+            schedule = "@reboot"
+            command = "true"
+            enabled = false
+            "#,
+        ),
+        t("2026-01-01T00:00:00Z"),
+    );
+    assert_eq!(plan.scheduled(), 0);
+    assert!(plan.next_due().is_none());
+    let start: Vec<_> = plan.start_jobs().iter().map(|j| j.name.clone()).collect();
+    assert_eq!(start, ["boot"]);
+}
+
+#[test]
+fn reload_keeps_unchanged_jobs_and_reports_the_diff() {
+    let mut plan = Plan::new();
+    plan.load(jobs(TWO), t("2026-01-01T00:00:05Z"));
+    plan.pop_due(t("2026-01-01T00:00:10Z"));
+    let diff = plan.load(
+        jobs(
+            r#"
+            [jobs.fast]
+            schedule = "*/10 * * * * *"
+            command = "true"
+            [jobs.slow]
+            schedule = "30 * * * * *"
+            command = "true"
+            [jobs.new]
+            schedule = "*/3 * * * * *"
+            command = "true"
+            "#,
+        ),
+        t("2026-01-01T00:00:11Z"),
+    );
+    assert_eq!(
+        diff,
+        Diff {
+            added: vec!["new".into()],
+            removed: vec![],
+            changed: vec!["slow".into()],
+        }
+    );
+    assert_eq!(diff.summary(), "1 added, 0 removed, 1 changed");
+    let next: HashMap<_, _> = plan.next_runs().collect();
+    assert_eq!(next["fast"], Some(t("2026-01-01T00:00:20Z")));
+    assert_eq!(next["slow"], Some(t("2026-01-01T00:00:30Z")));
+    assert_eq!(next["new"], Some(t("2026-01-01T00:00:12Z")));
+
+    let diff = plan.load(jobs(&TWO.replace("[jobs.slow]", "[jobs.gone]")), t("2026-01-01T00:00:12Z"));
+    assert_eq!(diff.removed, ["new", "slow"]);
+    assert_eq!(diff.added, ["gone"]);
+    assert!(plan.job("slow").is_none());
+    assert_eq!(plan.scheduled(), 2);
+}
+
+#[test]
+fn a_changed_job_does_not_repeat_an_instant_already_run() {
+    let mut plan = Plan::new();
+    plan.load(jobs(TWO), t("2026-01-01T00:00:05Z"));
+    plan.pop_due(t("2026-01-01T00:00:10Z"));
+    // Reloaded with a clock that reads earlier than the run (a backward step just before).
+    let changed = TWO.replace("command = \"true\"\n[jobs.slow]", "command = \"false\"\n[jobs.slow]");
+    let diff = plan.load(jobs(&changed), t("2026-01-01T00:00:08Z"));
+    assert_eq!(diff.changed, ["fast"]);
+    assert_eq!(plan.next_due().unwrap().0, t("2026-01-01T00:00:20Z"));
+}
+
+#[test]
+fn overlap_skip_queue_and_allow_with_in_flight_runs() {
+    let mut plan = Plan::new();
+    plan.load(
+        jobs(
+            r#"
+            [jobs.s]
+            schedule = "* * * * * *"
+            command = "true"
+            [jobs.q]
+            schedule = "* * * * * *"
+            command = "true"
+            overlap = "queue"
+            [jobs.a]
+            schedule = "* * * * * *"
+            command = "true"
+            overlap = "allow"
+            "#,
+        ),
+        t("2026-01-01T00:00:00Z"),
+    );
+    let at = |s: u32| t(&format!("2026-01-01T00:00:0{s}Z"));
+    for name in ["s", "q", "a"] {
+        let job = Arc::clone(plan.job(name).unwrap());
+        assert_eq!(plan.decide(&job, at(1)), Decision::Start);
+        plan.begin(name);
+    }
+    let (s, q, a) = (
+        Arc::clone(plan.job("s").unwrap()),
+        Arc::clone(plan.job("q").unwrap()),
+        Arc::clone(plan.job("a").unwrap()),
+    );
+    assert_eq!(plan.decide(&s, at(2)), Decision::SkipRunning);
+    assert_eq!(plan.decide(&q, at(2)), Decision::Queue);
+    assert_eq!(plan.decide(&q, at(3)), Decision::SkipQueued);
+    assert_eq!(plan.decide(&a, at(2)), Decision::Start);
+    plan.begin("a");
+    assert_eq!(plan.running_total(), 4);
+    // The queued run (the first one queued) starts right after the running one ends.
+    let (job, queued_at) = plan.finish("q").unwrap();
+    assert_eq!((job.name.as_str(), queued_at), ("q", at(2)));
+    plan.begin("q");
+    assert!(plan.finish("q").is_none());
+    assert!(plan.finish("s").is_none());
+    assert!(plan.finish("a").is_none());
+    assert!(plan.finish("a").is_none());
+    assert_eq!(plan.running_total(), 0);
+    // A finish for a job that was never started (or was removed) is harmless.
+    assert!(plan.finish("nope").is_none());
+}
+
+#[test]
+fn a_removed_job_loses_its_queued_run_but_its_running_run_is_counted() {
+    let mut plan = Plan::new();
+    let q = r#"
+        [jobs.q]
+        schedule = "* * * * * *"
+        command = "true"
+        overlap = "queue"
+        "#;
+    plan.load(jobs(q), t("2026-01-01T00:00:00Z"));
+    let job = Arc::clone(plan.job("q").unwrap());
+    plan.decide(&job, t("2026-01-01T00:00:01Z"));
+    plan.begin("q");
+    assert_eq!(plan.decide(&job, t("2026-01-01T00:00:02Z")), Decision::Queue);
+    plan.load(Vec::new(), t("2026-01-01T00:00:02Z"));
+    assert_eq!(plan.running_total(), 1);
+    assert!(plan.finish("q").is_none());
+    assert_eq!(plan.running_total(), 0);
+}
+
+#[test]
+fn a_forward_jump_reports_missed_runs_and_catches_up_once() {
+    let mut plan = Plan::new();
+    plan.load(
+        jobs(
+            r#"
+            [jobs.hourly]
+            schedule = "0 * * * *"
+            command = "true"
+            [jobs.backup]
+            schedule = "30 * * * *"
+            command = "true"
+            catch_up = "once"
+            [jobs.daily]
+            schedule = "0 9 * * *"
+            command = "true"
+            "#,
+        ),
+        t("2026-01-01T00:10:00Z"),
+    );
+    let mono = std::time::Instant::now();
+    let mut watch = ClockWatch::new(t("2026-01-01T00:10:00Z"), mono);
+    // 20 s later by the monotonic clock, the wall clock reads 02:45: slept 2h35m.
+    let jump = watch
+        .observe(t("2026-01-01T02:45:20Z"), mono + Duration::from_secs(20))
+        .unwrap();
+    let missed = plan.jump_forward(&jump);
+    assert_eq!(
+        missed,
+        [
+            Missed {
+                name: "hourly".into(),
+                first: t("2026-01-01T01:00:00Z"),
+                last: t("2026-01-01T02:00:00Z"),
+                count: 2,
+                more: false,
+                catch_up: false,
+            },
+            Missed {
+                name: "backup".into(),
+                first: t("2026-01-01T00:30:00Z"),
+                last: t("2026-01-01T02:30:00Z"),
+                count: 3,
+                more: false,
+                catch_up: true,
+            },
+        ]
+    );
+    let next: HashMap<_, _> = plan.next_runs().collect();
+    assert_eq!(next["hourly"], Some(t("2026-01-01T03:00:00Z")));
+    assert_eq!(next["backup"], Some(t("2026-01-01T03:30:00Z")));
+    assert_eq!(next["daily"], Some(t("2026-01-01T09:00:00Z")));
+    assert!(plan.pop_due(t("2026-01-01T02:45:20Z")).is_empty());
+}
+
+#[test]
+fn counting_missed_runs_is_bounded() {
+    let mut plan = Plan::new();
+    plan.load(
+        jobs("[jobs.s]\nschedule = \"* * * * * *\"\ncommand = \"true\"\n"),
+        t("2026-01-01T00:00:00Z"),
+    );
+    let jump = Jump {
+        expected: t("2026-01-01T00:00:00.5Z"),
+        now: t("2026-01-02T00:00:00.5Z"),
+    };
+    let missed = plan.jump_forward(&jump);
+    assert_eq!(missed.len(), 1);
+    assert_eq!(missed[0].count, MISSED_COUNT_LIMIT);
+    assert!(missed[0].more);
+    assert_eq!(plan.next_due().unwrap().0, t("2026-01-02T00:00:01Z"));
+}
+
+#[test]
+fn a_backward_jump_never_repeats_runs_unless_it_is_a_correction() {
+    let mut plan = Plan::new();
+    plan.load(
+        jobs("[jobs.m]\nschedule = \"* * * * *\"\ncommand = \"true\"\n"),
+        t("2026-01-01T12:00:30Z"),
+    );
+    plan.pop_due(t("2026-01-01T12:01:00Z"));
+    let small = Jump {
+        expected: t("2026-01-01T12:01:10Z"),
+        now: t("2026-01-01T12:00:10Z"),
+    };
+    assert!(!plan.jump_backward(&small));
+    // 12:01 already ran: the next run is 12:02, not 12:01 again.
+    assert!(plan.pop_due(t("2026-01-01T12:01:00Z")).is_empty());
+    assert_eq!(plan.next_due().unwrap().0, t("2026-01-01T12:02:00Z"));
+
+    let correction = Jump {
+        expected: t("2026-01-01T12:01:10Z"),
+        now: t("2025-12-31T12:00:10Z"),
+    };
+    assert!(plan.jump_backward(&correction));
+    assert_eq!(plan.next_due().unwrap().0, t("2025-12-31T12:01:00Z"));
+}
