@@ -174,3 +174,35 @@ impl Job {
         }
     }
 }
+
+impl Overlap {
+    /// The name as written in the job file.
+    pub(crate) fn as_str(self) -> &'static str {
+        match self {
+            Overlap::Skip => "skip",
+            Overlap::Queue => "queue",
+            Overlap::Allow => "allow",
+        }
+    }
+}
+
+impl CatchUp {
+    /// The name as written in the job file.
+    pub(crate) fn as_str(self) -> &'static str {
+        match self {
+            CatchUp::None => "none",
+            CatchUp::Once => "once",
+        }
+    }
+}
+
+impl NotifyOn {
+    /// The name as written in the job file.
+    pub(crate) fn as_str(self) -> &'static str {
+        match self {
+            NotifyOn::Failure => "failure",
+            NotifyOn::Success => "success",
+            NotifyOn::Always => "always",
+        }
+    }
+}

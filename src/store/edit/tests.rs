@@ -1,0 +1,298 @@
+//! Unit tests of `store::edit`: what each change does to the text of the file, byte for byte.
+
+use std::os::unix::fs::MetadataExt as _;
+
+use super::*;
+use crate::store::model::RawHttp;
+
+const FILE: &str = "\
+# My jobs. Keep this header.
+
+[defaults]
+timeout = \"1h\"   # every job
+
+# --- nightly things ---
+
+# dumps the database
+[jobs.backup]
+schedule = \"0 2 * * *\"  # at two
+command = \"pg_dump app\"
+
+# calls the API
+[jobs.ping]
+schedule = \"*/5 * * * *\"
+http = { url = \"https://example.com/health\" }
+
+[jobs.report] # weekdays only
+schedule = \"30 6 * * mon-fri\"
+enabled = false # until the API is ready
+[jobs.report.http]
+url = \"https://example.com/report\"
+# the end
+";
+
+fn shell(schedule: &str, command: &str) -> RawJob {
+    RawJob {
+        schedule: schedule.into(),
+        command: Some(command.into()),
+        ..RawJob::default()
+    }
+}
+
+fn setup(text: &str) -> (tempfile::TempDir, PathBuf) {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("jobs.toml");
+    std::fs::write(&path, text).unwrap();
+    (dir, path)
+}
+
+fn read(path: &Path) -> String {
+    std::fs::read_to_string(path).unwrap()
+}
+
+#[test]
+fn add_appends_after_the_last_job_and_keeps_everything_else() {
+    let (_dir, path) = setup(FILE);
+    edit(&path, |e| e.add_job("new", &shell("@daily", "echo hi"))).unwrap();
+    let expected = FILE.replace(
+        "url = \"https://example.com/report\"\n",
+        "url = \"https://example.com/report\"\n\n[jobs.new]\nschedule = \"@daily\"\ncommand = \"echo hi\"\n",
+    );
+    assert_eq!(read(&path), expected);
+}
+
+#[test]
+fn adding_an_existing_name_fails_and_changes_nothing() {
+    let (_dir, path) = setup(FILE);
+    let err = edit(&path, |e| e.add_job("ping", &shell("@daily", "x"))).unwrap_err();
+    assert!(err.to_string().contains("already exists"), "{err}");
+    assert_eq!(read(&path), FILE);
+}
+
+#[test]
+fn an_invalid_job_is_never_added() {
+    let (_dir, path) = setup(FILE);
+    let err = edit(&path, |e| e.add_job("x", &shell("61 * * * *", "true"))).unwrap_err();
+    assert!(
+        err.to_string().contains("invalid schedule \"61 * * * *\""),
+        "{err}"
+    );
+    let err = edit(&path, |e| e.add_job("a b", &shell("@daily", "true"))).unwrap_err();
+    assert!(err.to_string().contains("invalid job name"), "{err}");
+    assert_eq!(read(&path), FILE);
+}
+
+#[test]
+fn disable_then_enable_gives_back_the_same_file() {
+    let (_dir, path) = setup(FILE);
+    assert!(edit(&path, |e| e.set_enabled("backup", false)).unwrap());
+    assert_eq!(
+        read(&path),
+        FILE.replace(
+            "command = \"pg_dump app\"\n",
+            "command = \"pg_dump app\"\nenabled = false\n"
+        )
+    );
+    assert!(edit(&path, |e| e.set_enabled("backup", true)).unwrap());
+    assert_eq!(read(&path), FILE);
+    // Already enabled: nothing to do.
+    assert!(!edit(&path, |e| e.set_enabled("backup", true)).unwrap());
+}
+
+#[test]
+fn enabling_keeps_a_commented_enabled_line() {
+    let (_dir, path) = setup(FILE);
+    assert!(edit(&path, |e| e.set_enabled("report", true)).unwrap());
+    assert_eq!(
+        read(&path),
+        FILE.replace(
+            "enabled = false # until the API is ready",
+            "enabled = true # until the API is ready"
+        )
+    );
+}
+
+#[test]
+fn remove_takes_the_attached_comment_and_keeps_the_rest() {
+    let (_dir, path) = setup(FILE);
+    edit(&path, |e| e.remove_job("backup")).unwrap();
+    let expected = FILE.replace(
+        "# dumps the database\n[jobs.backup]\nschedule = \"0 2 * * *\"  # at two\ncommand = \"pg_dump app\"\n\n",
+        "",
+    );
+    assert_eq!(read(&path), expected);
+    edit(&path, |e| e.remove_job("ping")).unwrap();
+    let expected = expected.replace(
+        "# calls the API\n[jobs.ping]\nschedule = \"*/5 * * * *\"\nhttp = { url = \"https://example.com/health\" }\n\n",
+        "",
+    );
+    assert_eq!(read(&path), expected);
+}
+
+#[test]
+fn removing_the_last_job_keeps_the_trailing_comment() {
+    let (_dir, path) = setup(FILE);
+    edit(&path, |e| e.remove_job("report")).unwrap();
+    let start = FILE.find("\n[jobs.report]").unwrap();
+    let expected = format!("{}# the end\n", &FILE[..start + 1]);
+    assert_eq!(read(&path), expected);
+}
+
+#[test]
+fn removing_the_first_table_keeps_the_file_header() {
+    let text = "# header\n\n# first\n[jobs.a]\nschedule = \"@daily\"\ncommand = \"a\"\n\n# second\n[jobs.b]\nschedule = \"@daily\"\ncommand = \"b\"\n";
+    let (_dir, path) = setup(text);
+    edit(&path, |e| e.remove_job("a")).unwrap();
+    assert_eq!(
+        read(&path),
+        "# header\n\n# second\n[jobs.b]\nschedule = \"@daily\"\ncommand = \"b\"\n"
+    );
+    let text = "[jobs.a]\nschedule = \"@daily\"\ncommand = \"a\"\n\n[jobs.b]\nschedule = \"@daily\"\ncommand = \"b\"\n";
+    let (_dir, path) = setup(text);
+    edit(&path, |e| e.remove_job("a")).unwrap();
+    assert_eq!(
+        read(&path),
+        "[jobs.b]\nschedule = \"@daily\"\ncommand = \"b\"\n"
+    );
+}
+
+#[test]
+fn inline_jobs_can_be_removed_and_toggled() {
+    let text = "[jobs]\n# a\na = { schedule = \"@daily\", command = \"a\" }\n\n# b\nb = { schedule = \"@daily\", command = \"b\" } # trailing\n";
+    let (_dir, path) = setup(text);
+    edit(&path, |e| e.set_enabled("b", false)).unwrap();
+    assert_eq!(
+        read(&path),
+        "[jobs]\n# a\na = { schedule = \"@daily\", command = \"a\" }\n\n# b\nb = { schedule = \"@daily\", command = \"b\", enabled = false } # trailing\n"
+    );
+    edit(&path, |e| e.remove_job("a")).unwrap();
+    assert_eq!(
+        read(&path),
+        "[jobs]\n\n# b\nb = { schedule = \"@daily\", command = \"b\", enabled = false } # trailing\n"
+    );
+}
+
+#[test]
+fn replace_keeps_the_position_and_the_comment_above() {
+    let (_dir, path) = setup(FILE);
+    let replaced = edit(&path, |e| {
+        e.replace_job("backup", &shell("0 3 * * *", "backup.sh"))
+    })
+    .unwrap();
+    assert!(replaced);
+    let expected = FILE.replace(
+        "schedule = \"0 2 * * *\"  # at two\ncommand = \"pg_dump app\"\n",
+        "schedule = \"0 3 * * *\"\ncommand = \"backup.sh\"\n",
+    );
+    assert_eq!(read(&path), expected);
+    let http = RawJob {
+        schedule: "@hourly".into(),
+        http: Some(RawHttp {
+            url: "https://x".into(),
+            body: Some("b".into()),
+            ..RawHttp::default()
+        }),
+        ..RawJob::default()
+    };
+    edit(&path, |e| e.replace_job("backup", &http)).unwrap();
+    let expected = FILE.replace(
+        "schedule = \"0 2 * * *\"  # at two\ncommand = \"pg_dump app\"\n",
+        "schedule = \"@hourly\"\n\n[jobs.backup.http]\nurl = \"https://x\"\nbody = \"b\"\n",
+    );
+    assert_eq!(read(&path), expected);
+}
+
+#[test]
+fn a_file_that_is_not_toml_is_never_written() {
+    let text = "[jobs.a]\nschedule = \"@daily\"\ncommand = \"a\n# oops\n";
+    let (_dir, path) = setup(text);
+    let err = edit(&path, |e| e.add_job("b", &shell("@daily", "b"))).unwrap_err();
+    let message = err.to_string();
+    assert!(message.contains("jobs.toml:3:"), "{message}");
+    assert!(message.contains("not valid TOML"), "{message}");
+    assert!(message.contains("it was not changed"), "{message}");
+    assert!(message.contains("jobtab edit"), "{message}");
+    assert_eq!(read(&path), text);
+}
+
+#[test]
+fn a_file_with_an_invalid_job_is_never_written() {
+    let text = "[jobs.a]\nschedule = \"99 * * * *\"\ncommand = \"a\"\n";
+    let (_dir, path) = setup(text);
+    let err = edit(&path, |e| e.remove_job("a")).unwrap_err();
+    assert!(
+        err.to_string()
+            .contains("jobs.toml:2:1: job \"a\", key \"schedule\""),
+        "{err}"
+    );
+    assert_eq!(read(&path), text);
+}
+
+#[test]
+fn a_failing_change_writes_nothing() {
+    let (_dir, path) = setup(FILE);
+    let err = edit(&path, |e| {
+        e.add_job("one", &shell("@daily", "x"))?;
+        e.remove_job("missing")
+    })
+    .unwrap_err();
+    assert!(
+        err.to_string().contains("no job named \"missing\""),
+        "{err}"
+    );
+    assert_eq!(read(&path), FILE);
+}
+
+#[test]
+fn preview_checks_but_writes_nothing() {
+    let (_dir, path) = setup(FILE);
+    let text = preview(&path, |e| {
+        e.add_job("one", &shell("@daily", "x"))?;
+        Ok(e.text())
+    })
+    .unwrap();
+    assert!(text.contains("[jobs.one]"));
+    assert_eq!(read(&path), FILE);
+}
+
+#[test]
+fn many_jobs_in_one_write() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("new/folder/jobs.toml");
+    edit(&path, |e| {
+        for i in 0..3 {
+            e.add_job(&format!("job{i}"), &shell("@daily", &format!("echo {i}")))?;
+        }
+        Ok(())
+    })
+    .unwrap();
+    assert_eq!(
+        read(&path),
+        "[jobs.job0]\nschedule = \"@daily\"\ncommand = \"echo 0\"\n\n\
+         [jobs.job1]\nschedule = \"@daily\"\ncommand = \"echo 1\"\n\n\
+         [jobs.job2]\nschedule = \"@daily\"\ncommand = \"echo 2\"\n"
+    );
+    assert_eq!(std::fs::metadata(&path).unwrap().mode() & 0o777, 0o600);
+}
+
+#[test]
+fn replace_text_checks_the_file_did_not_change() {
+    let (_dir, path) = setup(FILE);
+    let new = "[jobs.x]\nschedule = \"@daily\"\ncommand = \"x\"\n";
+    assert!(!replace_text(&path, "something else", new).unwrap());
+    assert_eq!(read(&path), FILE);
+    let err = replace_text(&path, FILE, "[jobs.x]\nschedule = 5\n").unwrap_err();
+    assert!(err.to_string().contains("not written"), "{err}");
+    assert_eq!(read(&path), FILE);
+    assert!(replace_text(&path, FILE, new).unwrap());
+    assert_eq!(read(&path), new);
+}
+
+#[test]
+fn helpers_split_and_join_prefixes() {
+    assert_eq!(split_attached("\n# a\n\n# b\n"), ("\n# a\n\n", "# b\n"));
+    assert_eq!(split_attached("# b\n"), ("", "# b\n"));
+    assert_eq!(split_attached("\n"), ("\n", ""));
+    assert_eq!(join_prefixes("# a\n\n", "\n# b\n"), "# a\n\n# b\n");
+    assert_eq!(join_prefixes("# a\n", "\n# b\n"), "# a\n\n# b\n");
+}

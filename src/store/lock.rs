@@ -1,0 +1,101 @@
+//! The exclusive lock every writer of a job file holds: a sidecar `<file>.lock`, because the
+//! atomic rename replaces the job file's inode and a lock on the old inode would not cover the
+//! new one.
+
+use std::fs::{File, OpenOptions, TryLockError};
+use std::os::unix::fs::OpenOptionsExt as _;
+use std::path::{Path, PathBuf};
+use std::time::{Duration, Instant};
+
+use anyhow::{Context as _, Result, bail};
+
+/// How long a writer waits for another one. Writers hold the lock only while they read, change
+/// and write the file (never while an editor is open), so waiting long means something is stuck.
+pub(crate) const LOCK_TIMEOUT: Duration = Duration::from_secs(20);
+
+/// An exclusive lock on a job file, released when dropped.
+#[derive(Debug)]
+pub(crate) struct FileLock {
+    /// Closing the file releases the lock.
+    _file: File,
+}
+
+/// The sidecar lock file of a job file: `jobs.toml` → `jobs.toml.lock`.
+pub(crate) fn lock_path(file: &Path) -> PathBuf {
+    let mut name = file
+        .file_name()
+        .map(|n| n.to_os_string())
+        .unwrap_or_default();
+    name.push(".lock");
+    file.with_file_name(name)
+}
+
+impl FileLock {
+    /// Takes the lock of `file`, creating its folder and the lock file when needed, waiting up
+    /// to `timeout` for another writer.
+    pub(crate) fn acquire(file: &Path, timeout: Duration) -> Result<FileLock> {
+        let path = lock_path(file);
+        if let Some(parent) = path.parent()
+            && !parent.as_os_str().is_empty()
+        {
+            std::fs::create_dir_all(parent)
+                .with_context(|| format!("cannot create folder {}", parent.display()))?;
+        }
+        let lock = OpenOptions::new()
+            .read(true)
+            .write(true)
+            .create(true)
+            .truncate(false)
+            .mode(0o600)
+            .open(&path)
+            .with_context(|| format!("cannot open lock file {}", path.display()))?;
+        let start = Instant::now();
+        let mut pause = Duration::from_millis(1);
+        loop {
+            match lock.try_lock() {
+                Ok(()) => return Ok(FileLock { _file: lock }),
+                Err(TryLockError::WouldBlock) => {}
+                Err(TryLockError::Error(err)) => {
+                    return Err(err).with_context(|| format!("cannot lock {}", path.display()));
+                }
+            }
+            if start.elapsed() >= timeout {
+                bail!(
+                    "another jobtab is writing {} (it holds {} for more than {}s); try again",
+                    file.display(),
+                    path.display(),
+                    timeout.as_secs()
+                );
+            }
+            std::thread::sleep(pause);
+            pause = (pause * 2).min(Duration::from_millis(25));
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn lock_is_exclusive_and_released_on_drop() {
+        let dir = tempfile::tempdir().unwrap();
+        let file = dir.path().join("sub/jobs.toml");
+        let first = FileLock::acquire(&file, Duration::from_millis(10)).unwrap();
+        assert!(dir.path().join("sub/jobs.toml.lock").exists());
+        let err = FileLock::acquire(&file, Duration::from_millis(30)).unwrap_err();
+        let message = format!("{err:#}");
+        assert!(message.contains("another jobtab is writing"), "{message}");
+        assert!(message.ends_with("try again"), "{message}");
+        drop(first);
+        FileLock::acquire(&file, Duration::from_millis(10)).unwrap();
+    }
+
+    #[test]
+    fn lock_path_is_a_sidecar() {
+        assert_eq!(
+            lock_path(Path::new("/a/jobs.toml")),
+            Path::new("/a/jobs.toml.lock")
+        );
+    }
+}

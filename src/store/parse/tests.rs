@@ -1,0 +1,205 @@
+//! Unit tests of `store::parse`: every problem, with its job, key and position.
+
+use super::*;
+
+fn problems(text: &str) -> Vec<String> {
+    let (_, problems) = parse(text);
+    problems
+        .iter()
+        .map(|p| {
+            let line = p.located(std::path::Path::new("f"));
+            // What is wrong with a schedule is the schedule module's business.
+            match line
+                .find("\": ")
+                .filter(|_| line.contains("invalid schedule"))
+            {
+                Some(_) => {
+                    let end = line.rfind("\": ").unwrap_or(line.len());
+                    format!("{}\": (the schedule's own message)", &line[..end])
+                }
+                None => line,
+            }
+        })
+        .collect()
+}
+
+#[test]
+fn a_valid_file_gives_its_jobs_in_order() {
+    let text = r#"
+[defaults]
+timezone = "Europe/Berlin"
+timeout = "1h"
+
+[jobs.backup]
+schedule = "0 2 * * *"
+command = "pg_dump app > /x-${DAY}.sql"
+env = { PGHOST = "${DB_HOST}" }
+
+[jobs.ping]
+schedule = "*/5 * * * *"
+http = { url = "https://${HOST}/health", expect = [200, 204] }
+notify = { url = "https://hooks.example.com", on = "always", secret = "${S}" }
+
+[jobs.daily-report]
+schedule = "30 6 * * mon-fri"
+timezone = "America/New_York"
+enabled = false
+[jobs.daily-report.http]
+method = "post"
+url = "https://api.example.com/reports"
+headers = { Authorization = "Bearer ${REPORT_TOKEN}" }
+body = '{"kind": "daily"}'
+"#;
+    let (jobs, problems) = parse(text);
+    assert!(problems.is_empty(), "{problems:?}");
+    let names: Vec<_> = jobs.iter().map(|j| j.name.as_str()).collect();
+    assert_eq!(names, ["backup", "ping", "daily-report"]);
+    assert_eq!(jobs[0].env["PGHOST"], "${DB_HOST}");
+    assert_eq!(jobs[0].timeout, Some(std::time::Duration::from_secs(3600)));
+    assert!(!jobs[2].enabled);
+    match &jobs[2].action {
+        crate::store::Action::Http(http) => {
+            assert_eq!(http.method, "POST");
+            assert_eq!(
+                http.headers,
+                [("Authorization".into(), "Bearer ${REPORT_TOKEN}".into())]
+            );
+        }
+        other => panic!("{other:?}"),
+    }
+    assert_eq!(
+        jobs[1].notify.as_ref().map(|n| n.on),
+        Some(NotifyOn::Always)
+    );
+}
+
+#[test]
+fn an_empty_file_has_no_jobs_and_no_problems() {
+    assert!(problems("").is_empty());
+    assert!(problems("# only a comment\n").is_empty());
+    assert!(parse("").0.is_empty());
+}
+
+#[test]
+fn every_problem_is_reported_with_its_position() {
+    let text = r#"[defaults]
+timezone = "Nowhere/Land"
+
+[jobs.backup]
+schedule = "0 2 * * *"
+command = "true"
+timout = "5m"
+
+[jobs.ping]
+schedule = "61 * * * *"
+http = { url = "ftp://x" }
+command = "true"
+
+[jobs."bad name"]
+schedule = "@daily"
+command = "x"
+
+[jobs.types]
+schedule = "@daily"
+command = "x"
+retries = -1
+enabled = "yes"
+overlap = "sometimes"
+catch_up = "always"
+env = { A = 1 }
+timeout = "5x"
+
+[jobs.nothing]
+schedule = "@daily"
+
+[jobs.nosched]
+command = "x"
+"#;
+    assert_eq!(
+        problems(text),
+        [
+            "f:2:1: key \"defaults.timezone\": unknown time zone \"Nowhere/Land\": use an IANA name such as Europe/Berlin, America/New_York or UTC",
+            "f:7:1: job \"backup\", key \"timout\": unknown key; did you mean \"timeout\"? known keys are description, schedule, command, shell, workdir, http, timezone, enabled, timeout, retries, retry_delay, overlap, catch_up, env, notify",
+            "f:10:1: job \"ping\", key \"schedule\": invalid schedule \"61 * * * *\": (the schedule's own message)",
+            "f:11:1: job \"ping\", key \"http\": a job has either `command` or `http`, not both",
+            "f:14:1: job \"bad name\": invalid job name \"bad name\": use only letters, digits, `-`, `_` and `.`",
+            "f:21:1: job \"types\", key \"retries\": expected a whole number, 0 or more, found the number -1",
+            "f:22:1: job \"types\", key \"enabled\": expected true or false, found the string \"yes\"",
+            "f:23:1: job \"types\", key \"overlap\": \"sometimes\" is not one of skip, queue, allow",
+            "f:24:1: job \"types\", key \"catch_up\": \"always\" is not one of none, once",
+            "f:25:9: job \"types\", key \"env.A\": expected a string, found the number 1",
+            "f:26:1: job \"types\", key \"timeout\": invalid duration \"5x\": units are ms, s, m, h and d; write it like 30s, 5m or 1h30m",
+            "f:28:1: job \"nothing\", key \"command\": a job needs `command` (a shell command) or `http` (a URL to call)",
+            "f:31:1: job \"nosched\", key \"schedule\": `schedule` is missing; write it like schedule = \"0 2 * * *\"",
+        ]
+    );
+}
+
+#[test]
+fn a_bad_default_is_reported_once_not_for_every_job() {
+    let text = "[defaults]\ntimeout = \"soon\"\n[jobs.a]\nschedule = \"@daily\"\ncommand = \"a\"\n[jobs.b]\nschedule = \"@daily\"\ncommand = \"b\"\n";
+    let found = problems(text);
+    assert_eq!(found.len(), 1, "{found:?}");
+    assert!(
+        found[0].starts_with("f:2:1: key \"defaults.timeout\": invalid duration"),
+        "{found:?}"
+    );
+}
+
+#[test]
+fn nested_tables_report_their_own_keys() {
+    let text = r#"[jobs.a]
+schedule = "@daily"
+[jobs.a.http]
+url = "https://x"
+expect = [200, 999]
+method = "G T"
+retries = 3
+[jobs.a.notify]
+on = "never"
+"#;
+    assert_eq!(
+        problems(text),
+        [
+            "f:5:1: job \"a\", key \"http.expect\": 999 is not an HTTP status code (100-599)",
+            "f:6:1: job \"a\", key \"http.method\": invalid HTTP method \"G T\": use GET, POST, PUT, ...",
+            "f:7:1: job \"a\", key \"http.retries\": unknown key; known keys are method, url, headers, body, expect",
+            "f:8:1: job \"a\", key \"notify.url\": `url` is missing",
+            "f:9:1: job \"a\", key \"notify.on\": \"never\" is not one of failure, success, always",
+        ]
+    );
+}
+
+#[test]
+fn syntax_errors_have_a_line_and_column() {
+    let found = problems("[jobs.a]\nschedule = \"@daily\"\ncommand = 'x\n");
+    assert_eq!(found.len(), 1);
+    assert!(found[0].starts_with("f:3:"), "{found:?}");
+    assert!(found[0].contains("not valid TOML"), "{found:?}");
+    let found = problems("[jobs.a]\n[jobs.a]\n");
+    assert!(found[0].starts_with("f:2:"), "{found:?}");
+}
+
+#[test]
+fn stray_tables_are_named_with_a_hint() {
+    let found = problems("[backup]\nschedule = \"@daily\"\ncommand = \"x\"\n");
+    assert_eq!(
+        found,
+        [
+            "f:1:2: key \"backup\": unknown top-level key; the file holds [defaults] and [jobs.NAME] tables; did you mean [jobs.backup]?"
+        ]
+    );
+    let found = problems("jobs = 5\n");
+    assert_eq!(
+        found,
+        ["f:1:1: key \"jobs\": expected a table, found the number 5"]
+    );
+}
+
+#[test]
+fn typos_get_a_suggestion_only_when_close() {
+    assert_eq!(closest("timout", JOB_KEYS), Some("timeout"));
+    assert_eq!(closest("scedule", JOB_KEYS), Some("schedule"));
+    assert_eq!(closest("frobnicate", JOB_KEYS), None);
+    assert_eq!(distance("kitten", "sitting"), 3);
+}

@@ -1,0 +1,195 @@
+//! Writing one `RawJob` as TOML the way a person would: a `[jobs.NAME]` table with the schedule
+//! first, `env` and `notify` as inline tables, and `http` inline when it is just a URL and a
+//! method, else its own `[jobs.NAME.http]` table.
+
+use std::collections::BTreeMap;
+
+use toml_edit::{DocumentMut, InlineTable, Item, Table, Value, value};
+
+use super::model::{RawHttp, RawJob, RawNotify};
+
+/// The `[jobs.NAME]` table for a job (its sub-tables included).
+pub(crate) fn job_table(raw: &RawJob) -> Table {
+    let mut table = Table::new();
+    put(&mut table, "description", raw.description.as_ref());
+    table.insert("schedule", value(raw.schedule.as_str()));
+    put(&mut table, "timezone", raw.timezone.as_ref());
+    put(&mut table, "command", raw.command.as_ref());
+    put(&mut table, "shell", raw.shell.as_ref());
+    put(&mut table, "workdir", raw.workdir.as_ref());
+    if let Some(http) = raw.http.as_ref().filter(|h| is_short(h)) {
+        table.insert("http", value(http_inline_table(http)));
+    }
+    put(&mut table, "timeout", raw.timeout.as_ref());
+    if let Some(retries) = raw.retries {
+        table.insert("retries", value(i64::from(retries)));
+    }
+    put(&mut table, "retry_delay", raw.retry_delay.as_ref());
+    if let Some(overlap) = raw.overlap {
+        table.insert("overlap", value(overlap.as_str()));
+    }
+    if let Some(catch_up) = raw.catch_up {
+        table.insert("catch_up", value(catch_up.as_str()));
+    }
+    if let Some(enabled) = raw.enabled {
+        table.insert("enabled", value(enabled));
+    }
+    if let Some(env) = raw.env.as_ref().filter(|env| !env.is_empty()) {
+        table.insert("env", value(string_map(env)));
+    }
+    if let Some(notify) = &raw.notify {
+        table.insert("notify", value(notify_table(notify)));
+    }
+    if let Some(http) = raw.http.as_ref().filter(|h| !is_short(h)) {
+        let mut sub = Table::new();
+        if let Some(method) = &http.method {
+            sub.insert("method", value(method.as_str()));
+        }
+        sub.insert("url", value(http.url.as_str()));
+        if let Some(headers) = http.headers.as_ref().filter(|h| !h.is_empty()) {
+            sub.insert("headers", value(string_map(headers)));
+        }
+        if let Some(body) = &http.body {
+            sub.insert("body", value(body.as_str()));
+        }
+        if let Some(expect) = http.expect.as_ref().filter(|e| !e.is_empty()) {
+            sub.insert("expect", value(codes(expect)));
+        }
+        table.insert("http", Item::Table(sub));
+    }
+    table
+}
+
+fn put(table: &mut Table, key: &str, text: Option<&String>) {
+    if let Some(text) = text {
+        table.insert(key, value(text.as_str()));
+    }
+}
+
+/// The job as a TOML snippet, `[jobs.NAME]` and all, for previews (`import --dry-run`).
+pub(crate) fn job_toml(name: &str, raw: &RawJob) -> String {
+    let mut jobs = Table::new();
+    jobs.set_implicit(true);
+    jobs.insert(name, Item::Table(job_table(raw)));
+    let mut doc = DocumentMut::new();
+    doc.insert("jobs", Item::Table(jobs));
+    doc.to_string()
+}
+
+/// An HTTP call fits on one line when it has no headers and no body.
+fn is_short(http: &RawHttp) -> bool {
+    http.headers.as_ref().is_none_or(BTreeMap::is_empty) && http.body.is_none()
+}
+
+fn http_inline_table(http: &RawHttp) -> InlineTable {
+    let mut table = InlineTable::new();
+    if let Some(method) = &http.method {
+        table.insert("method", Value::from(method.as_str()));
+    }
+    table.insert("url", Value::from(http.url.as_str()));
+    if let Some(expect) = http.expect.as_ref().filter(|e| !e.is_empty()) {
+        table.insert("expect", Value::Array(codes(expect)));
+    }
+    table
+}
+
+fn notify_table(notify: &RawNotify) -> InlineTable {
+    let mut table = InlineTable::new();
+    table.insert("url", Value::from(notify.url.as_str()));
+    if let Some(on) = notify.on {
+        table.insert("on", Value::from(on.as_str()));
+    }
+    if let Some(secret) = &notify.secret {
+        table.insert("secret", Value::from(secret.as_str()));
+    }
+    table
+}
+
+fn string_map(map: &BTreeMap<String, String>) -> InlineTable {
+    map.iter()
+        .map(|(k, v)| (k.as_str(), Value::from(v.as_str())))
+        .collect()
+}
+
+fn codes(codes: &[u16]) -> toml_edit::Array {
+    codes.iter().map(|c| i64::from(*c)).collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::store::model::{NotifyOn, Overlap};
+
+    #[test]
+    fn a_shell_job_reads_well() {
+        let raw = RawJob {
+            description: Some("nightly dump".into()),
+            schedule: "0 2 * * *".into(),
+            command: Some("pg_dump app > /tmp/${DAY}.sql".into()),
+            timeout: Some("30m".into()),
+            retries: Some(2),
+            overlap: Some(Overlap::Queue),
+            enabled: Some(false),
+            env: Some(BTreeMap::from([("PGHOST".into(), "db".into())])),
+            ..RawJob::default()
+        };
+        assert_eq!(
+            job_toml("backup", &raw),
+            "[jobs.backup]\n\
+             description = \"nightly dump\"\n\
+             schedule = \"0 2 * * *\"\n\
+             command = \"pg_dump app > /tmp/${DAY}.sql\"\n\
+             timeout = \"30m\"\n\
+             retries = 2\n\
+             overlap = \"queue\"\n\
+             enabled = false\n\
+             env = { PGHOST = \"db\" }\n"
+        );
+    }
+
+    #[test]
+    fn a_short_http_call_is_inline_and_a_long_one_is_a_table() {
+        let mut raw = RawJob {
+            schedule: "*/5 * * * *".into(),
+            http: Some(RawHttp {
+                url: "https://x/health".into(),
+                ..RawHttp::default()
+            }),
+            notify: Some(RawNotify {
+                url: "https://hooks/x".into(),
+                on: Some(NotifyOn::Always),
+                secret: Some("${SECRET}".into()),
+            }),
+            ..RawJob::default()
+        };
+        assert_eq!(
+            job_toml("ping", &raw),
+            "[jobs.ping]\n\
+             schedule = \"*/5 * * * *\"\n\
+             http = { url = \"https://x/health\" }\n\
+             notify = { url = \"https://hooks/x\", on = \"always\", secret = \"${SECRET}\" }\n"
+        );
+        if let Some(http) = &mut raw.http {
+            http.method = Some("POST".into());
+            http.headers = Some(BTreeMap::from([(
+                "Content-Type".into(),
+                "application/json".into(),
+            )]));
+            http.body = Some("{\"a\": 1}".into());
+            http.expect = Some(vec![200, 202]);
+        }
+        raw.notify = None;
+        assert_eq!(
+            job_toml("ping", &raw),
+            "[jobs.ping]\n\
+             schedule = \"*/5 * * * *\"\n\
+             \n\
+             [jobs.ping.http]\n\
+             method = \"POST\"\n\
+             url = \"https://x/health\"\n\
+             headers = { Content-Type = \"application/json\" }\n\
+             body = '{\"a\": 1}'\n\
+             expect = [200, 202]\n"
+        );
+    }
+}

@@ -1,0 +1,309 @@
+//! Turning a job as written (`RawJob`) into a validated `Job`, with `[defaults]` applied, and the
+//! checks on single values (URLs, names) that reading and adding share.
+
+use std::path::PathBuf;
+
+use super::model::{DEFAULT_RETRY_DELAY, RawDefaults, RawJob};
+use super::problem::Problem;
+use super::{Action, HttpSpec, Job, Notify};
+use crate::schedule::Schedule;
+use crate::zone::Zone;
+
+/// Whether `name` is a valid job name: letters, digits, `-`, `_`, `.`.
+pub(crate) fn valid_name(name: &str) -> bool {
+    !name.is_empty()
+        && name
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.'))
+}
+
+/// The message for a name `valid_name` refuses.
+pub(crate) fn invalid_name_message(name: &str) -> String {
+    format!("invalid job name {name:?}: use only letters, digits, `-`, `_` and `.`")
+}
+
+/// Checks an `http://` or `https://` URL as far as can be told before `${VAR}`s are expanded:
+/// the scheme, a host, and no spaces.
+pub(crate) fn check_url(url: &str) -> Result<(), String> {
+    if url.starts_with("${") {
+        // The whole URL (or its start) comes from the environment when the job runs.
+        return Ok(());
+    }
+    let Some(rest) = url
+        .strip_prefix("http://")
+        .or_else(|| url.strip_prefix("https://"))
+    else {
+        return Err(format!("URL {url:?} must start with http:// or https://"));
+    };
+    if url.chars().any(char::is_whitespace) {
+        return Err(format!("URL {url:?} contains a space; write spaces as %20"));
+    }
+    let authority = rest.split(['/', '?', '#']).next().unwrap_or("");
+    let host = authority.rsplit('@').next().unwrap_or("");
+    if host.is_empty() || host.starts_with(':') {
+        return Err(format!("URL {url:?} has no host name"));
+    }
+    Ok(())
+}
+
+/// Turns a job as written into a `Job`, with `[defaults]` applied, or every problem with it.
+pub(crate) fn resolve(
+    name: &str,
+    raw: RawJob,
+    defaults: &RawDefaults,
+) -> Result<Job, Vec<Problem>> {
+    let mut problems = Vec::new();
+    if !valid_name(name) {
+        problems.push(Problem::new(Some(name), None, invalid_name_message(name)));
+    }
+    let mut problem = |key: &str, message: String| {
+        problems.push(Problem::new(Some(name), Some(key), message));
+    };
+    let schedule = Schedule::parse(&raw.schedule)
+        .map_err(|err| problem("schedule", err.to_string()))
+        .ok();
+    let zone = Zone::from_option(raw.timezone.as_deref().or(defaults.timezone.as_deref()))
+        .map_err(|err| problem("timezone", err))
+        .ok();
+    let duration = |text: Option<&String>| text.map(|t| crate::duration::parse(t)).transpose();
+    let timeout = duration(raw.timeout.as_ref().or(defaults.timeout.as_ref()))
+        .map_err(|err| problem("timeout", err.to_string()))
+        .ok()
+        .flatten();
+    if timeout.is_some_and(|t| t.is_zero()) {
+        problem(
+            "timeout",
+            "a timeout of 0 would kill every run at once; leave it out for no limit".into(),
+        );
+    }
+    let retry_delay = duration(raw.retry_delay.as_ref().or(defaults.retry_delay.as_ref()))
+        .map_err(|err| problem("retry_delay", err.to_string()))
+        .ok()
+        .flatten()
+        .unwrap_or(DEFAULT_RETRY_DELAY);
+    let action = match (raw.command, raw.http) {
+        (Some(_), Some(_)) => {
+            problem(
+                "http",
+                "a job has either `command` or `http`, not both".into(),
+            );
+            None
+        }
+        (None, None) => {
+            problem(
+                "command",
+                "a job needs `command` (a shell command) or `http` (a URL to call)".into(),
+            );
+            None
+        }
+        (Some(command), None) => {
+            if command.trim().is_empty() {
+                problem("command", "the command is empty".into());
+            }
+            Some(Action::Shell {
+                command,
+                shell: raw.shell.or_else(|| defaults.shell.clone()),
+                workdir: raw.workdir.map(PathBuf::from),
+            })
+        }
+        (None, Some(http)) => {
+            if raw.shell.is_some() {
+                problem("shell", "`shell` is for shell jobs, not HTTP jobs".into());
+            }
+            if raw.workdir.is_some() {
+                problem(
+                    "workdir",
+                    "`workdir` is for shell jobs, not HTTP jobs".into(),
+                );
+            }
+            let method = http
+                .method
+                .unwrap_or_else(|| "GET".into())
+                .to_ascii_uppercase();
+            if method.is_empty() || !method.chars().all(|c| c.is_ascii_alphabetic()) {
+                problem(
+                    "http.method",
+                    format!("invalid HTTP method {method:?}: use GET, POST, PUT, ..."),
+                );
+            }
+            if let Err(message) = check_url(&http.url) {
+                problem("http.url", message);
+            }
+            if let Some(bad) = http
+                .expect
+                .iter()
+                .flatten()
+                .find(|c| !(100..=599).contains(*c))
+            {
+                problem(
+                    "http.expect",
+                    format!("{bad} is not an HTTP status code (100-599)"),
+                );
+            }
+            for header in http.headers.iter().flatten().map(|(k, _)| k) {
+                if header.is_empty() || !header.chars().all(|c| c.is_ascii_graphic() && c != ':') {
+                    problem("http.headers", format!("invalid header name {header:?}"));
+                }
+            }
+            Some(Action::Http(HttpSpec {
+                method,
+                url: http.url,
+                headers: http.headers.unwrap_or_default().into_iter().collect(),
+                body: http.body,
+                expect: http.expect.unwrap_or_default(),
+            }))
+        }
+    };
+    let notify = raw
+        .notify
+        .or_else(|| defaults.notify.clone())
+        .map(|n| Notify {
+            url: n.url,
+            on: n.on.unwrap_or_default(),
+            secret: n.secret,
+        });
+    if let Some(notify) = &notify
+        && let Err(message) = check_url(&notify.url)
+    {
+        problem("notify.url", message);
+    }
+    match (schedule, zone, action) {
+        (Some(schedule), Some(zone), Some(action)) if problems.is_empty() => Ok(Job {
+            name: name.to_owned(),
+            description: raw.description,
+            schedule,
+            zone,
+            enabled: raw.enabled.unwrap_or(true),
+            action,
+            timeout,
+            retries: raw.retries.or(defaults.retries).unwrap_or(0),
+            retry_delay,
+            overlap: raw.overlap.or(defaults.overlap).unwrap_or_default(),
+            catch_up: raw.catch_up.or(defaults.catch_up).unwrap_or_default(),
+            env: raw.env.unwrap_or_default(),
+            notify,
+        }),
+        _ => Err(problems),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::store::model::RawHttp;
+
+    fn shell(schedule: &str, command: &str) -> RawJob {
+        RawJob {
+            schedule: schedule.into(),
+            command: Some(command.into()),
+            ..RawJob::default()
+        }
+    }
+
+    #[test]
+    fn names() {
+        for good in ["backup", "a.b-c_d", "X9"] {
+            assert!(valid_name(good), "{good}");
+        }
+        for bad in ["", "a b", "a/b", "ü", "a:b"] {
+            assert!(!valid_name(bad), "{bad}");
+        }
+    }
+
+    #[test]
+    fn urls() {
+        for good in [
+            "https://example.com",
+            "http://127.0.0.1:8080/x?y#z",
+            "https://${HOST}/path",
+            "${URL}",
+            "https://user@host/",
+        ] {
+            assert_eq!(check_url(good), Ok(()), "{good}");
+        }
+        for (bad, why) in [
+            ("ftp://x", "must start with"),
+            ("example.com", "must start with"),
+            ("https://", "no host"),
+            ("https:///path", "no host"),
+            ("https://a b", "contains a space"),
+        ] {
+            let err = check_url(bad).unwrap_err();
+            assert!(err.contains(why), "{bad}: {err}");
+        }
+    }
+
+    #[test]
+    fn defaults_apply_and_job_values_win() {
+        let defaults = RawDefaults {
+            timezone: Some("Europe/Berlin".into()),
+            timeout: Some("1h".into()),
+            retries: Some(2),
+            ..RawDefaults::default()
+        };
+        let mut raw = shell("0 2 * * *", "true");
+        raw.timeout = Some("5m".into());
+        let job = resolve("a", raw, &defaults).unwrap();
+        assert_eq!(job.zone, Zone::Named(chrono_tz::Europe::Berlin));
+        assert_eq!(job.timeout, Some(std::time::Duration::from_secs(300)));
+        assert_eq!(job.retries, 2);
+        assert!(job.enabled);
+    }
+
+    #[test]
+    fn every_problem_is_collected() {
+        let raw = RawJob {
+            schedule: "61 * * * *".into(),
+            timezone: Some("Mars/Base".into()),
+            timeout: Some("5x".into()),
+            retry_delay: Some("0".into()),
+            http: Some(RawHttp {
+                url: "ftp://x".into(),
+                method: Some("G ET".into()),
+                expect: Some(vec![200, 999]),
+                ..RawHttp::default()
+            }),
+            ..RawJob::default()
+        };
+        let problems = resolve("bad name", raw, &RawDefaults::default()).unwrap_err();
+        assert_eq!(problems[0].key, None);
+        assert!(problems[0].message.contains("invalid job name"));
+        let keys: Vec<_> = problems.iter().filter_map(|p| p.key.as_deref()).collect();
+        assert_eq!(
+            keys,
+            [
+                "schedule",
+                "timezone",
+                "timeout",
+                "retry_delay",
+                "http.method",
+                "http.url",
+                "http.expect"
+            ]
+        );
+        assert!(
+            problems[1]
+                .message
+                .starts_with("invalid schedule \"61 * * * *\"")
+        );
+    }
+
+    #[test]
+    fn command_and_http_conflict_or_missing() {
+        let mut raw = shell("@daily", "true");
+        raw.http = Some(RawHttp {
+            url: "https://x".into(),
+            ..RawHttp::default()
+        });
+        let problems = resolve("a", raw, &RawDefaults::default()).unwrap_err();
+        assert!(problems[0].message.contains("not both"));
+        let raw = RawJob {
+            schedule: "@daily".into(),
+            ..RawJob::default()
+        };
+        let problems = resolve("a", raw, &RawDefaults::default()).unwrap_err();
+        assert!(problems[0].message.contains("needs `command`"));
+        let problems = resolve("a", shell("@daily", "  "), &RawDefaults::default()).unwrap_err();
+        assert!(problems[0].message.contains("empty"));
+    }
+}
