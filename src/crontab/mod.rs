@@ -1,1 +1,554 @@
-//! PLACEHOLDER: crontab (being written).
+//! The user's system crontab (PRODUCT.md section 6): reading and writing it through the
+//! `crontab` program, backups of the previous table, what `install` would write for a job file,
+//! and whether it is installed. Splicing the block is pure and lives in `splice`; building one
+//! line lives in `line`; turning crontab text into jobs lives in `import`.
+//!
+//! What the system crontab cannot run is refused, never approximated: seconds, years, `L`,
+//! `W`, `#`, and a time zone other than the machine's. Cron evaluates every line of a user
+//! crontab in the machine's zone; Debian's cron has no `CRON_TZ`, so a job in another zone
+//! would silently run at the wrong time. Such jobs still run under `jobtab run`.
+
+pub(crate) mod line;
+pub(crate) mod splice;
+
+use std::ffi::OsString;
+use std::fmt;
+use std::fs::{File, OpenOptions};
+use std::io::Write as _;
+use std::os::unix::fs::{DirBuilderExt as _, OpenOptionsExt as _};
+use std::path::{Path, PathBuf};
+use std::process::{Command, Stdio};
+use std::time::{Duration, Instant};
+
+use anyhow::{Context as _, Result, bail};
+
+use crate::ctx::Ctx;
+use crate::store::{Job, JobFile};
+
+/// How many backups of previous tables are kept in `<state dir>/crontab-backups`.
+pub(crate) const BACKUPS_KEPT: usize = 10;
+
+/// The `crontab` program: `$JOBTAB_CRONTAB` when set, else `crontab` on `PATH`.
+#[derive(Debug, Clone)]
+pub(crate) struct Crontab {
+    program: OsString,
+}
+
+impl Crontab {
+    /// The program to use, from the environment.
+    pub(crate) fn from_env() -> Crontab {
+        let program = std::env::var_os("JOBTAB_CRONTAB")
+            .filter(|p| !p.is_empty())
+            .unwrap_or_else(|| OsString::from("crontab"));
+        Crontab { program }
+    }
+
+    fn name(&self) -> String {
+        self.program.to_string_lossy().into_owned()
+    }
+
+    fn spawn_error(&self, err: std::io::Error, args: &str) -> anyhow::Error {
+        anyhow::anyhow!(
+            "cannot run `{} {args}`: {err}; install cron (Debian: `apt install cron`) or set \
+             JOBTAB_CRONTAB to your crontab program",
+            self.name()
+        )
+    }
+
+    /// The current table (`crontab -l`); "no crontab for <user>" is an empty table.
+    pub(crate) fn read(&self) -> Result<Vec<u8>> {
+        let output = Command::new(&self.program)
+            .arg("-l")
+            .stdin(Stdio::null())
+            .output()
+            .map_err(|err| self.spawn_error(err, "-l"))?;
+        if output.status.success() {
+            return Ok(output.stdout);
+        }
+        let message = message(&output.stderr, &output.stdout);
+        if message.to_ascii_lowercase().contains("no crontab for") {
+            return Ok(Vec::new());
+        }
+        bail!(
+            "cannot read your crontab: `{} -l` failed ({}): {message}",
+            self.name(),
+            output.status
+        )
+    }
+
+    /// Replaces the whole table (`crontab -` with the table on stdin). When crontab refuses it,
+    /// the error shows crontab's message; crontab then changed nothing.
+    pub(crate) fn write(&self, table: &[u8]) -> Result<()> {
+        let mut child = Command::new(&self.program)
+            .arg("-")
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .map_err(|err| self.spawn_error(err, "-"))?;
+        let mut stdin = child.stdin.take().context("no stdin for crontab")?;
+        let data = table.to_vec();
+        // A thread, so that a crontab that talks before it reads cannot deadlock us.
+        let writer = std::thread::spawn(move || stdin.write_all(&data));
+        let output = child
+            .wait_with_output()
+            .with_context(|| format!("cannot wait for `{} -`", self.name()))?;
+        let written = writer.join().unwrap_or_else(|_| {
+            Err(std::io::Error::other(
+                "the thread writing to crontab panicked",
+            ))
+        });
+        if !output.status.success() {
+            bail!(
+                "crontab refused the new table ({}): {}; your crontab was not changed",
+                output.status,
+                message(&output.stderr, &output.stdout)
+            );
+        }
+        written.with_context(|| format!("cannot write the new table to `{} -`", self.name()))?;
+        Ok(())
+    }
+}
+
+/// crontab's message: its stderr (else stdout), trimmed, lines joined with "; ".
+fn message(stderr: &[u8], stdout: &[u8]) -> String {
+    let text = String::from_utf8_lossy(if stderr.trim_ascii().is_empty() {
+        stdout
+    } else {
+        stderr
+    })
+    .into_owned();
+    let joined = text
+        .lines()
+        .map(str::trim)
+        .filter(|l| !l.is_empty())
+        .collect::<Vec<_>>()
+        .join("; ");
+    if joined.is_empty() {
+        "(no message)".to_owned()
+    } else {
+        joined
+    }
+}
+
+/// Writes a copy of `table` to `<state dir>/crontab-backups/crontab-<UTC timestamp>.txt`
+/// (mode 0600) and keeps only the newest `BACKUPS_KEPT` copies. Returns the copy's path.
+pub(crate) fn backup(state_dir: &Path, table: &[u8]) -> Result<PathBuf> {
+    let dir = state_dir.join("crontab-backups");
+    std::fs::DirBuilder::new()
+        .recursive(true)
+        .mode(0o700)
+        .create(&dir)
+        .with_context(|| format!("cannot create the backup folder {}", dir.display()))?;
+    let stamp = chrono::Utc::now().format("%Y%m%dT%H%M%S%.6fZ");
+    let mut attempt = 1;
+    let (path, mut out) = loop {
+        let name = if attempt == 1 {
+            format!("crontab-{stamp}.txt")
+        } else {
+            format!("crontab-{stamp}-{attempt}.txt")
+        };
+        let path = dir.join(name);
+        match OpenOptions::new()
+            .write(true)
+            .create_new(true)
+            .mode(0o600)
+            .open(&path)
+        {
+            Ok(file) => break (path, file),
+            Err(err) if err.kind() == std::io::ErrorKind::AlreadyExists && attempt < 100 => {
+                attempt += 1;
+            }
+            Err(err) => {
+                return Err(err)
+                    .with_context(|| format!("cannot create the backup {}", path.display()));
+            }
+        }
+    };
+    out.write_all(table)
+        .and_then(|()| out.sync_all())
+        .with_context(|| format!("cannot write the backup {}", path.display()))?;
+    prune_backups(&dir, BACKUPS_KEPT);
+    Ok(path)
+}
+
+/// Deletes all but the newest `keep` backups; failures are ignored (a leftover backup harms
+/// nothing).
+fn prune_backups(dir: &Path, keep: usize) {
+    let Ok(entries) = std::fs::read_dir(dir) else {
+        return;
+    };
+    let mut names: Vec<String> = entries
+        .filter_map(|e| e.ok()?.file_name().into_string().ok())
+        .filter(|n| n.starts_with("crontab-") && n.ends_with(".txt"))
+        .collect();
+    names.sort();
+    let excess = names.len().saturating_sub(keep);
+    for name in &names[..excess] {
+        let _ = std::fs::remove_file(dir.join(name));
+    }
+}
+
+/// An exclusive lock on `<state dir>/crontab.lock`, held while a table is read, changed and
+/// written, so that two jobtab processes do not overwrite each other's change.
+pub(crate) fn lock(state_dir: &Path) -> Result<File> {
+    std::fs::DirBuilder::new()
+        .recursive(true)
+        .mode(0o700)
+        .create(state_dir)
+        .with_context(|| format!("cannot create the state folder {}", state_dir.display()))?;
+    let path = state_dir.join("crontab.lock");
+    let file = OpenOptions::new()
+        .create(true)
+        .truncate(false)
+        .write(true)
+        .mode(0o600)
+        .open(&path)
+        .with_context(|| format!("cannot open the lock file {}", path.display()))?;
+    let deadline = Instant::now() + Duration::from_secs(30);
+    loop {
+        match file.try_lock() {
+            Ok(()) => return Ok(file),
+            Err(std::fs::TryLockError::WouldBlock) if Instant::now() < deadline => {
+                std::thread::sleep(Duration::from_millis(50));
+            }
+            Err(std::fs::TryLockError::WouldBlock) => bail!(
+                "another jobtab has been changing your crontab for 30s (lock {}); wait for it \
+                 to finish, then try again",
+                path.display()
+            ),
+            Err(std::fs::TryLockError::Error(err)) => {
+                return Err(err).with_context(|| format!("cannot lock {}", path.display()));
+            }
+        }
+    }
+}
+
+/// The job file's path as it appears in its block's markers.
+pub(crate) fn block_name(file: &Path) -> Result<String> {
+    let absolute = std::path::absolute(file)
+        .with_context(|| format!("cannot resolve path {}", file.display()))?;
+    let text = absolute.to_str().with_context(|| {
+        format!(
+            "the job file path {} is not valid UTF-8, which jobtab cannot write into a crontab; \
+             move it to a path without such characters",
+            absolute.display()
+        )
+    })?;
+    if text.contains(['\n', '\r']) {
+        bail!(
+            "the job file path {text:?} holds a line break, which a crontab line cannot carry; \
+             move it to a path without one"
+        );
+    }
+    Ok(text.to_owned())
+}
+
+/// Why the system crontab cannot run this job, if it cannot.
+pub(crate) fn refusal(job: &Job) -> Option<String> {
+    if let Err(reason) = job.schedule.crontab_compatible() {
+        return Some(reason);
+    }
+    if let Some(fields) = job.schedule.fields() {
+        if fields.year.is_some() {
+            return Some(
+                "its schedule has a year field, which the system crontab cannot express".into(),
+            );
+        }
+        let days = [
+            &fields.minute,
+            &fields.hour,
+            &fields.day_of_month,
+            &fields.month,
+            &fields.day_of_week,
+        ];
+        for (mark, meaning) in [
+            ('L', "`L` (last)"),
+            ('W', "`W` (nearest weekday)"),
+            ('#', "`#` (nth weekday)"),
+            ('?', "`?`"),
+        ] {
+            if days.iter().any(|f| f.to_ascii_uppercase().contains(mark)) {
+                return Some(format!(
+                    "its schedule uses {meaning}, which the system crontab cannot express"
+                ));
+            }
+        }
+        if days
+            .iter()
+            .any(|f| f.chars().any(|c| c.is_ascii_alphabetic()))
+        {
+            return Some(format!(
+                "its schedule {:?} uses syntax the system crontab does not have",
+                job.schedule.as_str()
+            ));
+        }
+    }
+    if !job.zone.is_local() {
+        return Some(format!(
+            "its time zone {} is not the machine's ({}); the system crontab runs every line in \
+             the machine's zone (set the job's timezone to the machine's, or use `jobtab run`)",
+            job.zone,
+            crate::zone::local_iana_name().unwrap_or_else(|| "local".into())
+        ));
+    }
+    None
+}
+
+/// The state dir to pass to `jobtab exec` in the crontab: none when it is the one `exec` will
+/// find by itself under cron's minimal environment (`HOME` set, no `XDG_*`), so that history
+/// written under cron lands where `jobtab history` looks.
+fn state_dir_arg(ctx: &Ctx) -> Option<&Path> {
+    let cron_default = if cfg!(target_os = "linux") {
+        dirs::home_dir().map(|home| home.join(".local/state/jobtab"))
+    } else {
+        dirs::state_dir()
+            .or_else(dirs::data_local_dir)
+            .map(|dir| dir.join("jobtab"))
+    };
+    match cron_default {
+        Some(default) if default == ctx.state_dir => None,
+        _ => Some(&ctx.state_dir),
+    }
+}
+
+/// The lines `install` writes for the file's enabled jobs (none: no block), or an error that
+/// names every job the system crontab cannot run and why.
+pub(crate) fn block_lines(ctx: &Ctx, file: &JobFile) -> Result<Vec<String>> {
+    let enabled: Vec<&Job> = file.jobs.iter().filter(|job| job.enabled).collect();
+    let refused: Vec<String> = enabled
+        .iter()
+        .filter_map(|job| refusal(job).map(|why| format!("job {:?}: {why}", job.name)))
+        .collect();
+    if !refused.is_empty() {
+        bail!(
+            "the system crontab cannot run {} of the jobs in {}; nothing was written:\n  {}\n\
+             change or disable {} (`jobtab disable NAME`; `jobtab run` can still run {}), then \
+             install again",
+            if refused.len() == 1 { "one" } else { "some" },
+            file.path.display(),
+            refused.join("\n  "),
+            if refused.len() == 1 { "it" } else { "them" },
+            if refused.len() == 1 { "it" } else { "them" },
+        );
+    }
+    if enabled.is_empty() {
+        return Ok(Vec::new());
+    }
+    let exe = std::env::current_exe()
+        .and_then(|exe| exe.canonicalize())
+        .context("cannot find the path of the running jobtab program")?;
+    let invocation = line::Invocation::new(
+        &exe,
+        Path::new(&block_name(&file.path)?),
+        state_dir_arg(ctx),
+    )
+    .map_err(anyhow::Error::msg)?;
+    Ok(enabled
+        .iter()
+        .map(|job| invocation.line(job.schedule.as_str(), &job.name))
+        .collect())
+}
+
+/// Whether a job file's block in the crontab matches the file.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) enum InstallStatus {
+    /// The block is there and equal to what `install` would write now.
+    Installed,
+    /// The block is there but differs (or `install` would now remove or refuse it).
+    OutOfDate,
+    /// There is no block for this file.
+    NotInstalled,
+    /// The crontab cannot be read (or its markers are broken); the reason.
+    Unknown(String),
+}
+
+impl fmt::Display for InstallStatus {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            InstallStatus::Installed => f.write_str("installed"),
+            InstallStatus::OutOfDate => f.write_str("out of date"),
+            InstallStatus::NotInstalled => f.write_str("not installed"),
+            InstallStatus::Unknown(reason) => write!(f, "unknown: {reason}"),
+        }
+    }
+}
+
+/// Whether `file`'s jobs are installed in the crontab; one `crontab -l`.
+pub(crate) fn install_status(ctx: &Ctx, file: &JobFile) -> InstallStatus {
+    match Crontab::from_env().read() {
+        Ok(table) => status_of(&table, ctx, file),
+        Err(err) => InstallStatus::Unknown(format!("{err:#}")),
+    }
+}
+
+/// `install_status` for a table already read.
+fn status_of(table: &[u8], ctx: &Ctx, file: &JobFile) -> InstallStatus {
+    let name = match block_name(&file.path) {
+        Ok(name) => name,
+        Err(err) => return InstallStatus::Unknown(format!("{err:#}")),
+    };
+    let found = match splice::find(table, &name) {
+        Ok(Some(found)) => found,
+        Ok(None) => return InstallStatus::NotInstalled,
+        Err(err) => return InstallStatus::Unknown(err),
+    };
+    match block_lines(ctx, file) {
+        Ok(lines)
+            if !lines.is_empty() && file.problems.is_empty() && lines == found.text_lines() =>
+        {
+            InstallStatus::Installed
+        }
+        _ => InstallStatus::OutOfDate,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn ctx(dir: &Path) -> Ctx {
+        Ctx {
+            file: dir.join("jobs.toml"),
+            state_dir: dir.join("state"),
+        }
+    }
+
+    fn job_file(ctx: &Ctx, toml: &str) -> JobFile {
+        std::fs::write(&ctx.file, toml).unwrap();
+        JobFile::read(&ctx.file).unwrap()
+    }
+
+    #[test]
+    fn status_follows_the_block() {
+        let dir = tempfile::tempdir().unwrap();
+        let ctx = ctx(dir.path());
+        let file = job_file(
+            &ctx,
+            "[jobs.a]\nschedule = \"0 2 * * *\"\ncommand = \"true\"\n\
+             [jobs.b]\nschedule = \"@daily\"\ncommand = \"true\"\nenabled = false\n",
+        );
+        assert_eq!(
+            status_of(b"0 1 * * * x\n", &ctx, &file),
+            InstallStatus::NotInstalled
+        );
+        let lines = block_lines(&ctx, &file).unwrap();
+        assert_eq!(lines.len(), 1, "disabled jobs are left out");
+        assert!(lines[0].starts_with("0 2 * * * '/"), "{}", lines[0]);
+        assert!(lines[0].ends_with(" exec a"), "{}", lines[0]);
+        let name = block_name(&ctx.file).unwrap();
+        let table = splice::splice(b"0 1 * * * x\n", &name, &lines).unwrap();
+        assert_eq!(status_of(&table, &ctx, &file), InstallStatus::Installed);
+        assert_eq!(status_of(&table, &ctx, &file).to_string(), "installed");
+
+        let changed = job_file(
+            &ctx,
+            "[jobs.a]\nschedule = \"0 3 * * *\"\ncommand = \"true\"\n",
+        );
+        let status = status_of(&table, &ctx, &changed);
+        assert_eq!(status, InstallStatus::OutOfDate);
+        assert_eq!(status.to_string(), "out of date");
+
+        let none_enabled = job_file(
+            &ctx,
+            "[jobs.a]\nschedule = \"0 3 * * *\"\ncommand = \"true\"\nenabled = false\n",
+        );
+        assert_eq!(
+            status_of(&table, &ctx, &none_enabled),
+            InstallStatus::OutOfDate
+        );
+        assert_eq!(InstallStatus::NotInstalled.to_string(), "not installed");
+    }
+
+    #[test]
+    fn broken_markers_or_unreadable_crontab_are_unknown() {
+        let dir = tempfile::tempdir().unwrap();
+        let ctx = ctx(dir.path());
+        let file = job_file(&ctx, "");
+        let name = block_name(&ctx.file).unwrap();
+        let broken = format!("# BEGIN jobtab {name}\nx\n");
+        let status = status_of(broken.as_bytes(), &ctx, &file);
+        assert!(
+            status
+                .to_string()
+                .starts_with("unknown: your crontab has a `# BEGIN jobtab"),
+            "{status}"
+        );
+        let unknown = InstallStatus::Unknown("cannot read your crontab".into());
+        assert_eq!(unknown.to_string(), "unknown: cannot read your crontab");
+    }
+
+    #[test]
+    fn refuses_what_the_system_crontab_cannot_run() {
+        let dir = tempfile::tempdir().unwrap();
+        let ctx = ctx(dir.path());
+        let file = job_file(
+            &ctx,
+            "[jobs.secs]\nschedule = \"*/5 * * * * *\"\ncommand = \"true\"\n\
+             [jobs.last]\nschedule = \"0 0 L * *\"\ncommand = \"true\"\n\
+             [jobs.nth]\nschedule = \"0 0 * * 1#2\"\ncommand = \"true\"\n\
+             [jobs.weekday]\nschedule = \"0 0 15W * *\"\ncommand = \"true\"\n\
+             [jobs.year]\nschedule = \"0 0 0 1 1 * 2030\"\ncommand = \"true\"\n\
+             [jobs.zone]\nschedule = \"0 0 * * *\"\ntimezone = \"Pacific/Chatham\"\ncommand = \"true\"\n\
+             [jobs.fine]\nschedule = \"@reboot\"\ncommand = \"true\"\n\
+             [jobs.off]\nschedule = \"*/5 * * * * *\"\ncommand = \"true\"\nenabled = false\n",
+        );
+        assert!(file.problems.is_empty(), "{:?}", file.problems);
+        let err = format!("{:#}", block_lines(&ctx, &file).unwrap_err());
+        for (name, why) in [
+            ("secs", "seconds"),
+            ("last", "L"),
+            ("nth", "#"),
+            ("weekday", "W"),
+            ("year", "year"),
+            ("zone", "Pacific/Chatham"),
+        ] {
+            let line = err
+                .lines()
+                .find(|l| l.contains(&format!("job {name:?}")))
+                .unwrap_or_else(|| panic!("{name} not named in {err}"));
+            assert!(line.contains(why), "{line}");
+        }
+        assert!(
+            !err.contains("\"fine\"") && !err.contains("\"off\""),
+            "{err}"
+        );
+        assert!(err.contains("nothing was written"), "{err}");
+    }
+
+    #[test]
+    fn backups_are_kept_and_pruned() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut paths = Vec::new();
+        for i in 0..(BACKUPS_KEPT + 3) {
+            paths.push(backup(dir.path(), format!("table {i}\n").as_bytes()).unwrap());
+        }
+        let kept: Vec<_> = std::fs::read_dir(dir.path().join("crontab-backups"))
+            .unwrap()
+            .map(|e| e.unwrap().path())
+            .collect();
+        assert_eq!(kept.len(), BACKUPS_KEPT);
+        let newest = paths.last().unwrap();
+        assert_eq!(
+            std::fs::read_to_string(newest).unwrap(),
+            format!("table {}\n", BACKUPS_KEPT + 2)
+        );
+        assert!(!paths[0].exists(), "the oldest is pruned");
+        use std::os::unix::fs::PermissionsExt as _;
+        let mode = std::fs::metadata(newest).unwrap().permissions().mode();
+        assert_eq!(mode & 0o777, 0o600);
+    }
+
+    #[test]
+    fn crontab_messages_are_joined_on_one_line() {
+        assert_eq!(
+            message(
+                b"\"-\":3: bad minute\nerrors in crontab file, can't install.\n",
+                b""
+            ),
+            "\"-\":3: bad minute; errors in crontab file, can't install."
+        );
+        assert_eq!(message(b"  \n", b"on stdout\n"), "on stdout");
+        assert_eq!(message(b"", b""), "(no message)");
+    }
+}
