@@ -1,20 +1,27 @@
 //! Cron schedules, exactly as Vixie cron reads them plus seconds, years, `L`, `W` and `#`
-//! (PRODUCT.md section 3), behind one type of our own built on `croner`.
+//! (PRODUCT.md section 3): parsing with our own messages, the next run in a time zone with
+//! Vixie's daylight-saving rule, and the schedule in words.
 //!
 //! This module never reads the wall clock: every computation takes the instant to start from
 //! and the zone to evaluate in.
 
+mod describe;
+mod dst;
 mod fields;
+mod parse;
+mod search;
+#[cfg(test)]
+mod tests;
 
 use std::fmt;
 
 use chrono::{DateTime, Utc};
-use croner::Cron;
-use croner::parser::{CronParser, Seconds, Year};
 
 use crate::zone::Zone;
 
 pub(crate) use fields::Fields;
+use parse::{Kind as FieldKind, parse_field};
+use search::Spec;
 
 /// A parsed, validated schedule.
 #[derive(Debug, Clone)]
@@ -27,35 +34,91 @@ pub(crate) struct Schedule {
 enum Kind {
     /// `@reboot`: once when the scheduler starts, or cron's `@reboot` when installed.
     Reboot,
-    Cron {
-        cron: Cron,
-        fields: usize,
-    },
+    /// A time schedule with 5, 6 or 7 fields (nicknames expanded to 5).
+    Cron { spec: Box<Spec>, fields: usize },
 }
+
+const FIELD_HELP: &str = "expected 5 fields (minute hour day-of-month month day-of-week, \
+                          like \"0 2 * * *\"), 6 (seconds first) or 7 (seconds first, year last)";
 
 impl Schedule {
     /// Parses a schedule: 5 fields (Vixie), 6 (seconds first), 7 (seconds first, then year),
     /// or a nickname.
     pub(crate) fn parse(text: &str) -> Result<Schedule, ScheduleError> {
-        let trimmed = text.trim();
-        if trimmed.eq_ignore_ascii_case("@reboot") {
-            return Ok(Schedule {
-                text: trimmed.to_owned(),
-                kind: Kind::Reboot,
-            });
-        }
-        let fields = trimmed.split_whitespace().count();
-        let parser = CronParser::builder()
-            .seconds(Seconds::Optional)
-            .year(Year::Optional)
-            .build();
-        let cron = parser.parse(trimmed).map_err(|err| ScheduleError {
+        let fail = |message: String| ScheduleError {
             text: text.to_owned(),
-            message: err.to_string(),
-        })?;
+            message,
+        };
+        let trimmed = text.trim();
+        if trimmed.is_empty() {
+            return Err(fail(
+                "the schedule is empty: write 5 fields such as \"0 2 * * *\" or a nickname \
+                 such as @daily"
+                    .to_owned(),
+            ));
+        }
+        let expanded = if trimmed.starts_with('@') {
+            if trimmed.contains(char::is_whitespace) {
+                return Err(fail(
+                    "a nickname such as @daily stands alone, without other fields".to_owned(),
+                ));
+            }
+            if trimmed.eq_ignore_ascii_case("@reboot") {
+                return Ok(Schedule {
+                    text: trimmed.to_owned(),
+                    kind: Kind::Reboot,
+                });
+            }
+            fields::expand_nickname(trimmed).ok_or_else(|| {
+                fail(format!(
+                    "unknown nickname {}: use @yearly, @annually, @monthly, @weekly, @daily, \
+                     @midnight, @hourly or @reboot",
+                    parse::quote(trimmed)
+                ))
+            })?
+        } else {
+            trimmed
+        };
+        let parts: Vec<&str> = expanded.split_whitespace().collect();
+        let command_like = parts.iter().skip(5).find(|p| looks_like_command(p));
+        let hint = match command_like {
+            Some(word) => format!(
+                "; {} is not cron syntax: if a command follows the schedule, give only the \
+                 schedule",
+                parse::quote(word)
+            ),
+            None => String::new(),
+        };
+        if !(5..=7).contains(&parts.len()) || command_like.is_some() {
+            let plural = if parts.len() == 1 { "" } else { "s" };
+            return Err(fail(format!(
+                "found {} field{plural}, {FIELD_HELP}{hint}",
+                parts.len()
+            )));
+        }
+        let (second, rest) = match parts.len() {
+            5 => ("0", &parts[..]),
+            _ => (parts[0], &parts[1..6]),
+        };
+        let field = |kind, text| parse_field(kind, text).map_err(&fail);
+        let spec = Spec {
+            second: field(FieldKind::Second, second)?,
+            minute: field(FieldKind::Minute, rest[0])?,
+            hour: field(FieldKind::Hour, rest[1])?,
+            day_of_month: field(FieldKind::DayOfMonth, rest[2])?,
+            month: field(FieldKind::Month, rest[3])?,
+            day_of_week: field(FieldKind::DayOfWeek, rest[4])?,
+            year: match parts.get(6) {
+                Some(year) => Some(field(FieldKind::Year, year)?),
+                None => None,
+            },
+        };
         Ok(Schedule {
             text: trimmed.to_owned(),
-            kind: Kind::Cron { cron, fields },
+            kind: Kind::Cron {
+                spec: Box::new(spec),
+                fields: parts.len(),
+            },
         })
     }
 
@@ -74,32 +137,29 @@ impl Schedule {
         matches!(self.kind, Kind::Cron { fields, .. } if fields >= 6)
     }
 
-    /// The first run strictly after `after`, evaluated in `zone`; `None` for `@reboot` and for
-    /// schedules that never fire again.
-    pub(crate) fn next_after(&self, after: DateTime<Utc>, zone: Zone) -> Option<DateTime<Utc>> {
-        let Kind::Cron { cron, .. } = &self.kind else {
-            return None;
-        };
-        match zone {
-            Zone::Local => cron
-                .find_next_occurrence(&after.with_timezone(&chrono::Local), false)
-                .ok()
-                .map(|t| t.with_timezone(&Utc)),
-            Zone::Named(tz) => cron
-                .find_next_occurrence(&after.with_timezone(&tz), false)
-                .ok()
-                .map(|t| t.with_timezone(&Utc)),
-        }
+    /// Whether the schedule has a year field (7 fields).
+    pub(crate) fn has_year(&self) -> bool {
+        matches!(self.kind, Kind::Cron { fields: 7, .. })
     }
 
-    /// The next `count` runs after `after`.
+    /// The first run strictly after `after`, evaluated on wall-clock time in `zone` with
+    /// Vixie's daylight-saving rule (see `dst`); `None` for `@reboot` and for schedules that
+    /// never fire again. Feeding each answer back in yields every run exactly once.
+    pub(crate) fn next_after(&self, after: DateTime<Utc>, zone: Zone) -> Option<DateTime<Utc>> {
+        let Kind::Cron { spec, .. } = &self.kind else {
+            return None;
+        };
+        dst::next_after(spec, self.is_fixed_time(), after, zone)
+    }
+
+    /// The next `count` runs after `after` (fewer when the schedule stops firing).
     pub(crate) fn upcoming(
         &self,
         after: DateTime<Utc>,
         zone: Zone,
         count: usize,
     ) -> Vec<DateTime<Utc>> {
-        let mut out = Vec::with_capacity(count);
+        let mut out = Vec::with_capacity(count.min(1024));
         let mut cursor = after;
         while out.len() < count {
             let Some(next) = self.next_after(cursor, zone) else {
@@ -109,6 +169,41 @@ impl Schedule {
             cursor = next;
         }
         out
+    }
+
+    /// The schedule in English, like crontab.guru, spelling out the day-of-month /
+    /// day-of-week rule.
+    pub(crate) fn describe(&self) -> String {
+        match &self.kind {
+            Kind::Reboot => {
+                "Once when the scheduler starts (at boot when installed in the crontab)".to_owned()
+            }
+            Kind::Cron { spec, .. } => describe::describe(spec),
+        }
+    }
+
+    /// `Ok` when the system crontab can express this schedule, else the reason.
+    pub(crate) fn crontab_compatible(&self) -> Result<(), String> {
+        let Kind::Cron { spec, fields } = &self.kind else {
+            return Ok(());
+        };
+        let mut reasons = Vec::new();
+        if *fields >= 6 {
+            reasons.push("a seconds field");
+        }
+        if *fields == 7 {
+            reasons.push("a year field");
+        }
+        if spec.day_of_month.has_special() || spec.day_of_week.has_special() {
+            reasons.push("L, W or # in a day field");
+        }
+        if reasons.is_empty() {
+            return Ok(());
+        }
+        Err(format!(
+            "it has {}, which the system crontab cannot express",
+            reasons.join(" and ")
+        ))
     }
 
     /// The schedule's fields after nickname expansion, names turned into numbers (months 1-12,
@@ -125,24 +220,10 @@ impl Schedule {
     /// Whether this is a fixed-time job for the DST rule: its minute and hour fields both do
     /// not start with `*` (`@daily`, `@weekly`, `@monthly`, `@yearly` are; `@hourly` is not).
     pub(crate) fn is_fixed_time(&self) -> bool {
-        self.fields()
-            .is_some_and(|f| !f.minute.starts_with('*') && !f.hour.starts_with('*'))
-    }
-
-    /// The schedule in English, like crontab.guru.
-    pub(crate) fn describe(&self) -> String {
         match &self.kind {
-            Kind::Reboot => "once when the scheduler starts (at boot when installed)".to_owned(),
-            Kind::Cron { cron, .. } => cron.describe(),
+            Kind::Reboot => false,
+            Kind::Cron { spec, .. } => !spec.minute.star && !spec.hour.star,
         }
-    }
-
-    /// `Ok` when the system crontab can express this schedule, else the reason.
-    pub(crate) fn crontab_compatible(&self) -> Result<(), String> {
-        if self.has_seconds() {
-            return Err("it has a seconds field, which the system crontab cannot express".into());
-        }
-        Ok(())
     }
 }
 
@@ -161,8 +242,26 @@ pub(crate) struct ScheduleError {
 
 impl fmt::Display for ScheduleError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "invalid schedule {:?}: {}", self.text, self.message)
+        let text = if self.text.chars().count() > 100 {
+            format!("{}...", self.text.chars().take(100).collect::<String>())
+        } else {
+            self.text.clone()
+        };
+        write!(f, "invalid schedule {text:?}: {}", self.message)
     }
 }
 
 impl std::error::Error for ScheduleError {}
+
+/// Whether a word after the fifth cannot be cron syntax, so the user probably pasted a
+/// crontab line with its command.
+fn looks_like_command(word: &str) -> bool {
+    word.starts_with('/')
+        || word.starts_with('.')
+        || !word
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || matches!(c, '*' | ',' | '-' | '/' | '#' | '?'))
+        || (word.len() > 3
+            && word.chars().all(|c| c.is_ascii_alphabetic())
+            && !word.eq_ignore_ascii_case("lw"))
+}

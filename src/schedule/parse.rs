@@ -1,0 +1,541 @@
+//! Parsing and validating the fields of a cron schedule into bit sets, with our own error
+//! messages that name the field, the value and the allowed range (PRODUCT.md section 3).
+//!
+//! The grammar is Vixie cron's (`cronie/src/entry.c` `get_list`/`get_range`): lists, ranges,
+//! a step only after `*` or a range, names in the month and day-of-week fields, day of week
+//! 0-7, plus `L`, `W` and `#` in the day fields and the optional seconds and year fields.
+
+use super::fields::{DAY_NAMES, MONTH_NAMES};
+
+/// Which field of a schedule a value belongs to.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Kind {
+    Second,
+    Minute,
+    Hour,
+    DayOfMonth,
+    Month,
+    DayOfWeek,
+    Year,
+}
+
+/// The first and last year a year field may name.
+pub(crate) const FIRST_YEAR: u32 = 1970;
+/// See [`FIRST_YEAR`].
+pub(crate) const LAST_YEAR: u32 = 2099;
+
+impl Kind {
+    /// The field's name in messages.
+    pub(crate) fn label(self) -> &'static str {
+        match self {
+            Kind::Second => "second",
+            Kind::Minute => "minute",
+            Kind::Hour => "hour",
+            Kind::DayOfMonth => "day-of-month",
+            Kind::Month => "month",
+            Kind::DayOfWeek => "day-of-week",
+            Kind::Year => "year",
+        }
+    }
+
+    /// The smallest and largest value the field accepts (day of week: 0-7).
+    pub(crate) fn bounds(self) -> (u32, u32) {
+        match self {
+            Kind::Second | Kind::Minute => (0, 59),
+            Kind::Hour => (0, 23),
+            Kind::DayOfMonth => (1, 31),
+            Kind::Month => (1, 12),
+            Kind::DayOfWeek => (0, 7),
+            Kind::Year => (FIRST_YEAR, LAST_YEAR),
+        }
+    }
+
+    fn names(self) -> Option<(&'static [&'static str], u32)> {
+        match self {
+            Kind::Month => Some((&MONTH_NAMES, 1)),
+            Kind::DayOfWeek => Some((&DAY_NAMES, 0)),
+            _ => None,
+        }
+    }
+
+    fn range_text(self) -> String {
+        let (lo, hi) = self.bounds();
+        match self {
+            Kind::Month => format!("{lo}-{hi} (or jan-dec)"),
+            Kind::DayOfWeek => format!("{lo}-{hi} (0 and 7 are Sunday, or sun-sat)"),
+            _ => format!("{lo}-{hi}"),
+        }
+    }
+}
+
+/// One comma-separated item of a field, values as numbers (names converted, 7 kept as 7).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Item {
+    /// `*` or `*/step` (step 1 for a bare `*`).
+    Star { step: u32 },
+    /// A single value.
+    Value(u32),
+    /// `lo-hi` or `lo-hi/step`.
+    Range { lo: u32, hi: u32, step: u32 },
+    /// Day of month `L`: the last day of the month.
+    Last,
+    /// Day of month `LW`: the last weekday (Monday-Friday) of the month.
+    LastWeekday,
+    /// Day of month `nW`: the weekday nearest day n, within the month.
+    Nearest(u32),
+    /// Day of week `nL`: the last such weekday of the month (0-6, Sunday 0).
+    LastOf(u32),
+    /// Day of week `d#n`: the n-th such weekday of the month (weekday 0-6, n 1-5).
+    Nth { weekday: u32, n: u32 },
+}
+
+/// A parsed field: its items and the set of plain values it allows.
+#[derive(Debug, Clone)]
+pub(crate) struct Field {
+    pub(crate) kind: Kind,
+    pub(crate) items: Vec<Item>,
+    /// Plain values allowed, bit `v` (years: bit `v - FIRST_YEAR`; day of week 7 folded to 0).
+    pub(crate) bits: u128,
+    /// The field's text starts with `*` (Vixie's `DOM_STAR`/`DOW_STAR` and fixed-time rule).
+    pub(crate) star: bool,
+}
+
+impl Field {
+    /// Whether the field is exactly `*` (every value, no step).
+    pub(crate) fn is_every(&self) -> bool {
+        self.items == [Item::Star { step: 1 }]
+    }
+
+    /// Whether the field allows plain value `v`.
+    pub(crate) fn has(&self, v: u32) -> bool {
+        let bit = if self.kind == Kind::Year {
+            v.wrapping_sub(FIRST_YEAR)
+        } else {
+            v
+        };
+        bit < 128 && self.bits & (1u128 << bit) != 0
+    }
+
+    /// The smallest allowed plain value that is at least `v`.
+    pub(crate) fn next_from(&self, v: u32) -> Option<u32> {
+        if v >= 128 {
+            return None;
+        }
+        let rest = self.bits & (u128::MAX << v);
+        (rest != 0).then(|| rest.trailing_zeros())
+    }
+
+    /// Whether the field uses `L`, `W` or `#`.
+    pub(crate) fn has_special(&self) -> bool {
+        self.items.iter().any(|item| {
+            matches!(
+                item,
+                Item::Last
+                    | Item::LastWeekday
+                    | Item::Nearest(_)
+                    | Item::LastOf(_)
+                    | Item::Nth { .. }
+            )
+        })
+    }
+}
+
+/// Parses one field's text; the error is the message after `invalid schedule "...": `.
+pub(crate) fn parse_field(kind: Kind, text: &str) -> Result<Field, String> {
+    let label = kind.label();
+    if let Some(bad) = text
+        .chars()
+        .find(|c| !(c.is_ascii_alphanumeric() || matches!(c, '*' | ',' | '-' | '/' | '#' | '?')))
+    {
+        return Err(format!(
+            "{label} field {} has an unexpected character {bad:?}",
+            quote(text)
+        ));
+    }
+    if text.contains('?') {
+        return Err(format!(
+            "{label} field {}: '?' is not cron syntax, use * instead",
+            quote(text)
+        ));
+    }
+    let mut field = Field {
+        kind,
+        items: Vec::new(),
+        bits: 0,
+        star: text.starts_with('*'),
+    };
+    for item_text in text.split(',') {
+        if item_text.is_empty() {
+            return Err(format!(
+                "{label} field {} has an empty list item: remove the extra comma",
+                quote(text)
+            ));
+        }
+        let item = parse_item(kind, item_text)?;
+        add_bits(&mut field, item);
+        if !field.items.contains(&item) {
+            field.items.push(item);
+        }
+    }
+    Ok(field)
+}
+
+fn add_bits(field: &mut Field, item: Item) {
+    let (lo, hi) = field.kind.bounds();
+    let (from, to, step) = match item {
+        Item::Star { step } => (lo, hi, step),
+        Item::Value(v) => (v, v, 1),
+        Item::Range { lo, hi, step } => (lo, hi, step),
+        _ => return,
+    };
+    let mut v = from;
+    while v <= to {
+        let bit = match field.kind {
+            Kind::Year => v - FIRST_YEAR,
+            Kind::DayOfWeek if v == 7 => 0,
+            _ => v,
+        };
+        field.bits |= 1u128 << bit;
+        match v.checked_add(step) {
+            Some(next) => v = next,
+            None => break,
+        }
+    }
+}
+
+fn parse_item(kind: Kind, text: &str) -> Result<Item, String> {
+    let label = kind.label();
+    let upper = text.to_ascii_uppercase();
+    if let Some(item) = parse_special(kind, text, &upper)? {
+        return Ok(item);
+    }
+    if upper.contains('#') || (kind != Kind::Month && kind != Kind::DayOfWeek && has_lw(&upper)) {
+        let what = if upper.contains('#') { "#" } else { "L and W" };
+        return Err(format!(
+            "{label} field {}: {what} only work in the day fields (e.g. 15W or L in \
+             day-of-month, 5L or 1#2 in day-of-week)",
+            quote(text)
+        ));
+    }
+    let (base, step) = match text.split_once('/') {
+        Some((base, step_text)) => {
+            if step_text.contains('/') {
+                return Err(format!("{label} field {} has more than one /", quote(text)));
+            }
+            (base, Some(parse_step(kind, text, step_text)?))
+        }
+        None => (text, None),
+    };
+    if base == "*" {
+        return Ok(Item::Star {
+            step: step.unwrap_or(1),
+        });
+    }
+    if base.contains('*') {
+        return Err(format!(
+            "{label} field {}: * must stand alone (as * or */n)",
+            quote(text)
+        ));
+    }
+    match base.split_once('-') {
+        Some((lo_text, hi_text)) => {
+            if lo_text.is_empty() || hi_text.is_empty() || hi_text.contains('-') {
+                return Err(format!(
+                    "{label} range {} must be written low-high, like 1-5",
+                    quote(base)
+                ));
+            }
+            let lo = parse_value(kind, lo_text)?;
+            let hi = parse_value(kind, hi_text)?;
+            if lo > hi {
+                return Err(format!(
+                    "{label} range {base} is reversed: write the smaller value first ({hi_text}-{lo_text})"
+                ));
+            }
+            Ok(Item::Range {
+                lo,
+                hi,
+                step: step.unwrap_or(1),
+            })
+        }
+        None => {
+            let value = parse_value(kind, base)?;
+            if step.is_some() {
+                let (_, hi) = kind.bounds();
+                return Err(format!(
+                    "{label} field {}: a step needs * or a range before it, \
+                     like */n or {base}-{hi}/n",
+                    quote(text)
+                ));
+            }
+            Ok(Item::Value(value))
+        }
+    }
+}
+
+fn has_lw(upper: &str) -> bool {
+    // A name like "jul" or "wed" contains L or W legitimately; only bare digits with L/W count.
+    upper.contains('L') || upper.contains('W')
+}
+
+/// `L`, `LW`, `nW` in day of month; `nL`, `n#k` in day of week.
+fn parse_special(kind: Kind, text: &str, upper: &str) -> Result<Option<Item>, String> {
+    let label = kind.label();
+    match kind {
+        Kind::DayOfMonth => {
+            if upper == "L" {
+                return Ok(Some(Item::Last));
+            }
+            if upper == "LW" || upper == "WL" {
+                return Ok(Some(Item::LastWeekday));
+            }
+            if let Some(day) = upper.strip_suffix('W')
+                && !day.is_empty()
+                && day.bytes().all(|b| b.is_ascii_digit())
+            {
+                let day = parse_value(kind, day)?;
+                return Ok(Some(Item::Nearest(day)));
+            }
+            if upper.contains('L') || upper.contains('W') {
+                return Err(format!(
+                    "day-of-month field {}: write L (last day), LW (last weekday) or \
+                     a day with W such as 15W (nearest weekday)",
+                    quote(text)
+                ));
+            }
+            Ok(None)
+        }
+        Kind::DayOfWeek => {
+            if let Some((day, nth)) = text.split_once('#') {
+                let weekday = parse_value(kind, day)? % 7;
+                let n = match nth.parse::<u32>() {
+                    Ok(n @ 1..=5) => n,
+                    _ => {
+                        return Err(format!(
+                            "{label} field {}: the number after # is the week of the month \
+                             and must be 1-5",
+                            quote(text)
+                        ));
+                    }
+                };
+                return Ok(Some(Item::Nth { weekday, n }));
+            }
+            if upper == "L" {
+                return Err(format!(
+                    "{label} field \"L\": say which weekday, like 5L for the last Friday \
+                     (or use L in the day-of-month field for the last day of the month)"
+                ));
+            }
+            if let Some(day) = upper.strip_suffix('L')
+                && !day.is_empty()
+                && day.bytes().all(|b| b.is_ascii_digit())
+            {
+                return Ok(Some(Item::LastOf(parse_value(kind, day)? % 7)));
+            }
+            Ok(None)
+        }
+        _ => Ok(None),
+    }
+}
+
+fn parse_step(kind: Kind, text: &str, step_text: &str) -> Result<u32, String> {
+    let label = kind.label();
+    let (lo, hi) = kind.bounds();
+    let width = hi - lo + 1;
+    if step_text.is_empty() || !step_text.bytes().all(|b| b.is_ascii_digit()) {
+        return Err(format!(
+            "{label} field {}: the step after / must be a number",
+            quote(text)
+        ));
+    }
+    match step_text.parse::<u32>() {
+        Ok(0) => Err(format!(
+            "{label} field {}: step must be at least 1",
+            quote(text)
+        )),
+        Ok(step) if step <= width => Ok(step),
+        _ => Err(format!(
+            "{label} step {} is out of range 1-{width}",
+            shorten(step_text)
+        )),
+    }
+}
+
+fn parse_value(kind: Kind, text: &str) -> Result<u32, String> {
+    let label = kind.label();
+    let (lo, hi) = kind.bounds();
+    if text.bytes().all(|b| b.is_ascii_digit()) {
+        return match text.parse::<u32>() {
+            Ok(v) if (lo..=hi).contains(&v) => Ok(v),
+            _ => Err(format!(
+                "{label} {} is out of range {}",
+                shorten(text),
+                kind.range_text()
+            )),
+        };
+    }
+    if let Some((names, offset)) = kind.names() {
+        let lower = text.to_ascii_lowercase();
+        if let Some(i) = names.iter().position(|n| *n == lower) {
+            return Ok(i as u32 + offset);
+        }
+        let (first, last) = (names[0], names[names.len() - 1]);
+        return Err(format!(
+            "unknown {label} name {}: use {first}-{last} or {}",
+            quote(text),
+            kind.range_text().split(' ').next().unwrap_or_default()
+        ));
+    }
+    Err(format!(
+        "{label} {} is not a number: use {}",
+        quote(text),
+        kind.range_text()
+    ))
+}
+
+/// Quotes user text for a message, shortened when very long.
+pub(crate) fn quote(text: &str) -> String {
+    format!("{:?}", shorten(text))
+}
+
+/// Cuts very long text to a readable length (on a character boundary).
+pub(crate) fn shorten(text: &str) -> String {
+    const MAX: usize = 40;
+    if text.chars().count() <= MAX {
+        return text.to_owned();
+    }
+    let mut out: String = text.chars().take(MAX).collect();
+    out.push_str("...");
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn err(kind: Kind, text: &str) -> String {
+        parse_field(kind, text).unwrap_err()
+    }
+
+    #[test]
+    fn values_ranges_steps_and_names() {
+        let f = parse_field(Kind::Minute, "*/15").unwrap();
+        assert_eq!(f.bits, 1 | 1 << 15 | 1 << 30 | 1 << 45);
+        assert!(f.star);
+        let f = parse_field(Kind::Hour, "9-17/4,23").unwrap();
+        assert_eq!(f.bits, 1 << 9 | 1 << 13 | 1 << 17 | 1 << 23);
+        let f = parse_field(Kind::Month, "JAN-mar").unwrap();
+        assert_eq!(f.bits, 0b1110);
+        let f = parse_field(Kind::DayOfWeek, "5-7").unwrap();
+        assert_eq!(f.bits, 1 | 1 << 5 | 1 << 6);
+        let f = parse_field(Kind::DayOfWeek, "*/2").unwrap();
+        assert_eq!(f.bits, 1 | 1 << 2 | 1 << 4 | 1 << 6);
+        assert_eq!(parse_field(Kind::DayOfWeek, "7").unwrap().bits, 1);
+        let f = parse_field(Kind::Year, "2026-2028").unwrap();
+        assert!(f.has(2027) && !f.has(2029) && !f.has(1969));
+        assert_eq!(f.next_from(2026 - FIRST_YEAR), Some(2026 - FIRST_YEAR));
+    }
+
+    #[test]
+    fn specials_in_day_fields() {
+        let f = parse_field(Kind::DayOfMonth, "L,15W,lw").unwrap();
+        assert_eq!(f.items, [Item::Last, Item::Nearest(15), Item::LastWeekday]);
+        let f = parse_field(Kind::DayOfWeek, "5L,fri#2,7#1").unwrap();
+        assert_eq!(
+            f.items,
+            [
+                Item::LastOf(5),
+                Item::Nth { weekday: 5, n: 2 },
+                Item::Nth { weekday: 0, n: 1 }
+            ]
+        );
+        assert_eq!(f.bits, 0);
+    }
+
+    #[test]
+    fn messages_name_field_value_and_range() {
+        assert_eq!(err(Kind::Minute, "61"), "minute 61 is out of range 0-59");
+        assert_eq!(err(Kind::Hour, "24"), "hour 24 is out of range 0-23");
+        assert_eq!(
+            err(Kind::DayOfMonth, "0"),
+            "day-of-month 0 is out of range 1-31"
+        );
+        assert_eq!(
+            err(Kind::Month, "13"),
+            "month 13 is out of range 1-12 (or jan-dec)"
+        );
+        assert_eq!(
+            err(Kind::DayOfWeek, "8"),
+            "day-of-week 8 is out of range 0-7 (0 and 7 are Sunday, or sun-sat)"
+        );
+        assert_eq!(err(Kind::Second, "60"), "second 60 is out of range 0-59");
+        assert_eq!(
+            err(Kind::Year, "2100"),
+            "year 2100 is out of range 1970-2099"
+        );
+        assert_eq!(
+            err(Kind::Minute, "*/0"),
+            "minute field \"*/0\": step must be at least 1"
+        );
+        assert_eq!(
+            err(Kind::Minute, "*/61"),
+            "minute step 61 is out of range 1-60"
+        );
+        assert_eq!(
+            err(Kind::Minute, "*/99999999999999999999"),
+            "minute step 99999999999999999999 is out of range 1-60"
+        );
+        assert_eq!(
+            err(Kind::Hour, "5-1"),
+            "hour range 5-1 is reversed: write the smaller value first (1-5)"
+        );
+        assert_eq!(
+            err(Kind::Minute, "5/2"),
+            "minute field \"5/2\": a step needs * or a range before it, like */n or 5-59/n"
+        );
+        assert_eq!(
+            err(Kind::Month, "foo"),
+            "unknown month name \"foo\": use jan-dec or 1-12"
+        );
+        assert_eq!(
+            err(Kind::DayOfWeek, "monday"),
+            "unknown day-of-week name \"monday\": use sun-sat or 0-7"
+        );
+        assert_eq!(
+            err(Kind::Minute, "1,,2"),
+            "minute field \"1,,2\" has an empty list item: remove the extra comma"
+        );
+        assert_eq!(
+            err(Kind::Minute, "1;2"),
+            "minute field \"1;2\" has an unexpected character ';'"
+        );
+        assert_eq!(
+            err(Kind::Minute, "é"),
+            "minute field \"é\" has an unexpected character 'é'"
+        );
+        assert_eq!(
+            err(Kind::Minute, "abc"),
+            "minute \"abc\" is not a number: use 0-59"
+        );
+        assert_eq!(
+            err(Kind::DayOfMonth, "?"),
+            "day-of-month field \"?\": '?' is not cron syntax, use * instead"
+        );
+        assert!(err(Kind::Hour, "L").contains("only work in the day fields"));
+        assert!(err(Kind::DayOfWeek, "1#6").contains("must be 1-5"));
+        assert!(err(Kind::DayOfWeek, "L").contains("5L for the last Friday"));
+        assert!(err(Kind::DayOfMonth, "32W").contains("day-of-month 32 is out of range"));
+        assert!(err(Kind::Minute, "1-").contains("must be written low-high"));
+        assert!(err(Kind::Minute, "1-2-3").contains("must be written low-high"));
+        assert!(err(Kind::Minute, "*-5").contains("* must stand alone"));
+        assert!(err(Kind::Minute, "*/5/2").contains("more than one /"));
+        assert!(err(Kind::Minute, "*/x").contains("must be a number"));
+        assert_eq!(
+            err(
+                Kind::Minute,
+                "123456789012345678901234567890123456789012345"
+            ),
+            "minute 1234567890123456789012345678901234567890... is out of range 0-59"
+        );
+    }
+}
