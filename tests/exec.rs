@@ -1,1 +1,519 @@
-//! Integration tests: `exec`.
+//! Integration tests: `exec` (one run now, as the scheduler would: shell and HTTP, timeouts,
+//! retries, overlap, notifications, history).
+
+use std::process::Stdio;
+use std::time::{Duration, Instant};
+
+use serde_json::Value;
+
+use crate::util::http::{Reply, TestServer};
+use crate::util::{Env, stderr, stdout};
+
+/// The runs recorded so far, newest first.
+fn history(env: &Env) -> Vec<Value> {
+    let text = env.ok(["history", "--json", "--limit", "1000"]);
+    serde_json::from_str::<Vec<Value>>(&text).unwrap()
+}
+
+/// Whether process `pid` still exists (a zombie counts as gone: it holds no resources but its
+/// slot, and our test cannot reap another process's child).
+fn alive(pid: i32) -> bool {
+    let status = std::fs::read_to_string(format!("/proc/{pid}/stat")).unwrap_or_default();
+    // Field 3 is the state; "Z" is a zombie.
+    let state = status.rsplit_once(") ").map(|(_, rest)| rest.chars().next());
+    matches!(state, Some(Some(s)) if s != 'Z')
+}
+
+#[test]
+fn success_streams_output_and_exits_0() {
+    let env = Env::with_jobs(
+        r#"
+        [jobs.hello]
+        schedule = "0 2 * * *"
+        command = "echo out-line; echo err-line >&2"
+        "#,
+    );
+    let output = env.run(["exec", "hello"]);
+    assert_eq!(output.status.code(), Some(0), "{}", stderr(&output));
+    assert_eq!(stdout(&output), "out-line\n");
+    let err = stderr(&output);
+    assert!(err.contains("err-line\n"), "{err}");
+    assert!(err.contains("jobtab: hello ok in "), "{err}");
+    let runs = history(&env);
+    assert_eq!(runs.len(), 1);
+    assert_eq!(runs[0]["status"], "ok");
+    assert_eq!(runs[0]["exit_code"], 0);
+    assert_eq!(runs[0]["trigger"], "manual");
+    assert_eq!(runs[0]["attempts"], 1);
+    let tail = runs[0]["output_tail"].as_str().unwrap();
+    assert!(tail.contains("out-line") && tail.contains("err-line"), "{tail}");
+}
+
+#[test]
+fn failure_retries_and_exits_1() {
+    let env = Env::with_jobs(
+        r#"
+        [jobs.flaky]
+        schedule = "0 2 * * *"
+        command = "echo try >> tries; exit 3"
+        retries = 2
+        retry_delay = "100ms"
+        "#,
+    );
+    let err = env.fails(["exec", "flaky"], 1);
+    assert!(
+        err.contains("jobtab: flaky failed: exit code 3 (attempt 3 of 3)"),
+        "{err}"
+    );
+    assert!(err.contains("attempt 1 of 3 failed: exit code 3; retrying in"), "{err}");
+    assert_eq!(std::fs::read_to_string(env.path("tries")).unwrap().lines().count(), 3);
+    let runs = history(&env);
+    assert_eq!(runs[0]["status"], "failed");
+    assert_eq!(runs[0]["attempts"], 3);
+    assert_eq!(runs[0]["exit_code"], 3);
+    assert_eq!(runs[0]["error"], "exit code 3");
+}
+
+#[test]
+fn retry_stops_at_first_success() {
+    let env = Env::with_jobs(
+        r#"
+        [jobs.second]
+        schedule = "0 2 * * *"
+        command = "echo x >> tries; [ $(wc -l < tries) -ge 2 ]"
+        retries = 4
+        retry_delay = "50ms"
+        "#,
+    );
+    let err = env.fails(["exec", "second"], 0);
+    assert!(err.contains("second ok in"), "{err}");
+    assert_eq!(history(&env)[0]["attempts"], 2);
+}
+
+#[test]
+fn env_workdir_and_variable_expansion() {
+    let env = Env::with_jobs(
+        r#"
+        [jobs.greet]
+        schedule = "0 2 * * *"
+        command = 'echo "$GREETING in $(pwd)"; test -z "$(cat)"'
+        workdir = "/tmp"
+        env = { GREETING = "hello ${WHO}" }
+        "#,
+    );
+    let output = env.cmd(["exec", "greet"]).env("WHO", "ana").output().unwrap();
+    assert_eq!(output.status.code(), Some(0), "{}", stderr(&output));
+    assert_eq!(stdout(&output), "hello ana in /tmp\n");
+    // Not set: the run fails with the variable's name and nothing runs.
+    let err = env.fails(["exec", "greet"], 1);
+    assert!(err.contains("environment variable WHO is not set"), "{err}");
+}
+
+#[test]
+fn killed_by_signal_is_reported() {
+    let env = Env::with_jobs(
+        r#"
+        [jobs.suicide]
+        schedule = "0 2 * * *"
+        command = "kill -9 $$"
+        "#,
+    );
+    let err = env.fails(["exec", "suicide"], 1);
+    assert!(err.contains("suicide failed: killed by signal 9"), "{err}");
+    assert_eq!(history(&env)[0]["exit_code"], 137);
+}
+
+#[test]
+fn timeout_kills_the_whole_process_group() {
+    let env = Env::with_jobs(
+        r#"
+        [jobs.stuck]
+        schedule = "0 2 * * *"
+        command = "(trap '' TERM; exec sleep 1000) & echo $! > pidfile; sleep 1000"
+        timeout = "1s"
+        "#,
+    );
+    let start = Instant::now();
+    let err = env.fails(["exec", "stuck"], 1);
+    assert!(start.elapsed() < Duration::from_secs(5), "{:?}", start.elapsed());
+    assert!(err.contains("stuck timed out after 1s"), "{err}");
+    let pid: i32 = std::fs::read_to_string(env.path("pidfile"))
+        .unwrap()
+        .trim()
+        .parse()
+        .unwrap();
+    // It ignored SIGTERM: only the group's SIGKILL after the shell ended can have got it.
+    assert!(!alive(pid), "backgrounded grandchild {pid} survived the timeout");
+    assert_eq!(history(&env)[0]["status"], "timeout");
+}
+
+#[test]
+fn sigterm_cancels_the_run() {
+    let env = Env::with_jobs(
+        r#"
+        [jobs.long]
+        schedule = "0 2 * * *"
+        command = "echo $$ > pidfile; sleep 1000"
+        "#,
+    );
+    let mut child = env
+        .cmd(["exec", "long"])
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let pidfile = env.path("pidfile");
+    let deadline = Instant::now() + Duration::from_secs(10);
+    while std::fs::read_to_string(&pidfile).map_or(true, |t| !t.ends_with('\n')) {
+        assert!(Instant::now() < deadline, "the job never started");
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    let jobtab = nix::unistd::Pid::from_raw(i32::try_from(child.id()).unwrap());
+    nix::sys::signal::kill(jobtab, nix::sys::signal::Signal::SIGTERM).unwrap();
+    let start = Instant::now();
+    let status = child.wait().unwrap();
+    assert_eq!(status.code(), Some(1));
+    assert!(start.elapsed() < Duration::from_secs(5));
+    let shell: i32 = std::fs::read_to_string(&pidfile).unwrap().trim().parse().unwrap();
+    assert!(!alive(shell));
+    assert_eq!(history(&env)[0]["status"], "cancelled");
+}
+
+#[test]
+fn disabled_job_runs_with_a_warning() {
+    let env = Env::with_jobs(
+        r#"
+        [jobs.off]
+        schedule = "0 2 * * *"
+        command = "echo ran"
+        enabled = false
+        "#,
+    );
+    let output = env.run(["exec", "off"]);
+    assert_eq!(output.status.code(), Some(0));
+    assert_eq!(stdout(&output), "ran\n");
+    assert!(stderr(&output).contains("job off is disabled"), "{}", stderr(&output));
+}
+
+#[test]
+fn unknown_job_is_an_error() {
+    let env = Env::with_jobs(
+        r#"
+        [jobs.a]
+        schedule = "0 2 * * *"
+        command = "true"
+        "#,
+    );
+    let err = env.fails(["exec", "nope"], 1);
+    assert!(err.contains("no job named \"nope\""), "{err}");
+}
+
+#[test]
+fn overlap_skip_holds_across_processes() {
+    let env = Env::with_jobs(
+        r#"
+        [jobs.slow]
+        schedule = "0 2 * * *"
+        command = "sleep 2"
+        overlap = "skip"
+        "#,
+    );
+    let first = env.cmd(["exec", "slow"]).stderr(Stdio::piped()).spawn().unwrap();
+    // Wait until the first holds the lock (its lock file exists and the shell started).
+    std::thread::sleep(Duration::from_millis(700));
+    let second = env.run(["exec", "slow"]);
+    let first = first.wait_with_output().unwrap();
+    assert_eq!(first.status.code(), Some(0));
+    assert_eq!(second.status.code(), Some(1));
+    assert!(
+        stderr(&second).contains("slow skipped: previous run still running"),
+        "{}",
+        stderr(&second)
+    );
+    let statuses: Vec<_> = history(&env).iter().map(|r| r["status"].clone()).collect();
+    assert_eq!(statuses, ["ok", "skipped"]);
+}
+
+#[test]
+fn overlap_queue_waits_for_the_previous_run() {
+    let env = Env::with_jobs(
+        r#"
+        [jobs.q]
+        schedule = "0 2 * * *"
+        command = "echo start >> log; sleep 1; echo end >> log"
+        overlap = "queue"
+        "#,
+    );
+    let first = env.cmd(["exec", "q"]).stderr(Stdio::piped()).spawn().unwrap();
+    std::thread::sleep(Duration::from_millis(300));
+    let second = env.run(["exec", "q"]);
+    assert_eq!(first.wait_with_output().unwrap().status.code(), Some(0));
+    assert_eq!(second.status.code(), Some(0));
+    let log = std::fs::read_to_string(env.path("log")).unwrap();
+    assert_eq!(log, "start\nend\nstart\nend\n", "runs overlapped");
+}
+
+#[test]
+fn http_call_sends_method_headers_body_and_key() {
+    let server = TestServer::start(vec![Reply::status(200).body("pong")]);
+    let env = Env::with_jobs(&format!(
+        r#"
+        [jobs.report]
+        schedule = "0 2 * * *"
+        [jobs.report.http]
+        method = "POST"
+        url = "{}"
+        headers = {{ Authorization = "Bearer ${{REPORT_TOKEN}}", Content-Type = "application/json", X-Custom = "yes" }}
+        body = '{{"kind": "daily", "by": "${{WHO}}"}}'
+        "#,
+        server.url("/reports?x=1")
+    ));
+    let output = env
+        .cmd(["exec", "report"])
+        .env("REPORT_TOKEN", "t0k")
+        .env("WHO", "cron")
+        .output()
+        .unwrap();
+    assert_eq!(output.status.code(), Some(0), "{}", stderr(&output));
+    let requests = server.requests();
+    assert_eq!(requests.len(), 1);
+    let request = &requests[0];
+    assert_eq!(request.method, "POST");
+    assert_eq!(request.path, "/reports?x=1");
+    assert_eq!(request.header("authorization"), Some("Bearer t0k"));
+    assert_eq!(request.header("content-type"), Some("application/json"));
+    assert_eq!(request.header("x-custom"), Some("yes"));
+    assert_eq!(
+        request.header("user-agent"),
+        Some(concat!("jobtab/", env!("CARGO_PKG_VERSION")))
+    );
+    assert!(request.header("idempotency-key").is_some_and(|k| k.len() == 36));
+    assert_eq!(request.body, r#"{"kind": "daily", "by": "cron"}"#);
+    let runs = history(&env);
+    assert_eq!(runs[0]["http_status"], 200);
+    assert_eq!(runs[0]["output_tail"], "pong");
+}
+
+fn http_job(url: &str) -> String {
+    format!(
+        r#"
+        [jobs.hook]
+        schedule = "0 2 * * *"
+        retries = 2
+        retry_delay = "100ms"
+        http = {{ url = "{url}" }}
+        "#
+    )
+}
+
+#[test]
+fn http_retries_5xx_with_the_same_idempotency_key() {
+    let server = TestServer::start(vec![Reply::status(503), Reply::status(503), Reply::status(200)]);
+    let env = Env::with_jobs(&http_job(&server.url("/")));
+    let err = env.fails(["exec", "hook"], 0);
+    assert!(err.contains("attempt 1 of 3 failed: HTTP status 503"), "{err}");
+    let requests = server.requests();
+    assert_eq!(requests.len(), 3);
+    let key = requests[0].header("idempotency-key").unwrap().to_owned();
+    assert!(requests.iter().all(|r| r.header("idempotency-key") == Some(key.as_str())));
+    assert_eq!(history(&env)[0]["attempts"], 3);
+    // The next run is another slot: another key.
+    env.ok(["exec", "hook"]);
+    let requests = server.requests();
+    assert_eq!(requests.len(), 4);
+    assert_ne!(requests[3].header("idempotency-key"), Some(key.as_str()));
+}
+
+#[test]
+fn http_4xx_is_not_retried() {
+    let server = TestServer::start(vec![Reply::status(404), Reply::status(200)]);
+    let env = Env::with_jobs(&http_job(&server.url("/missing")));
+    let err = env.fails(["exec", "hook"], 1);
+    assert!(err.contains("HTTP status 404 (expected a 2xx status)"), "{err}");
+    assert_eq!(server.requests().len(), 1);
+    assert_eq!(history(&env)[0]["http_status"], 404);
+}
+
+#[test]
+fn http_unexpected_code_fails() {
+    let server = TestServer::start(vec![Reply::status(200)]);
+    let env = Env::with_jobs(&format!(
+        r#"
+        [jobs.hook]
+        schedule = "0 2 * * *"
+        retries = 2
+        http = {{ url = "{}", expect = [202] }}
+        "#,
+        server.url("/")
+    ));
+    let err = env.fails(["exec", "hook"], 1);
+    assert!(err.contains("HTTP status 200 (expected 202)"), "{err}");
+    assert_eq!(server.requests().len(), 1);
+}
+
+#[test]
+fn http_redirect_is_not_followed() {
+    let server = TestServer::start(vec![Reply::status(302)]);
+    let env = Env::with_jobs(&format!(
+        r#"
+        [jobs.hook]
+        schedule = "0 2 * * *"
+        http = {{ url = "{}" }}
+        "#,
+        server.url("/")
+    ));
+    let err = env.fails(["exec", "hook"], 1);
+    assert!(err.contains("HTTP status 302"), "{err}");
+    assert_eq!(server.requests().len(), 1);
+}
+
+#[test]
+fn http_timeout_is_quick() {
+    let server = TestServer::start(vec![Reply::status(200).delay(Duration::from_secs(6))]);
+    let env = Env::with_jobs(&format!(
+        r#"
+        [jobs.hook]
+        schedule = "0 2 * * *"
+        timeout = "1s"
+        http = {{ url = "{}" }}
+        "#,
+        server.url("/")
+    ));
+    let start = Instant::now();
+    let err = env.fails(["exec", "hook"], 1);
+    assert!(start.elapsed() < Duration::from_secs(4), "{:?}", start.elapsed());
+    assert!(err.contains("hook timed out after 1s"), "{err}");
+    assert_eq!(history(&env)[0]["status"], "timeout");
+}
+
+#[test]
+fn missing_variable_fails_without_a_request() {
+    let server = TestServer::start(vec![Reply::status(200)]);
+    let env = Env::with_jobs(&format!(
+        r#"
+        [jobs.hook]
+        schedule = "0 2 * * *"
+        retries = 2
+        http = {{ url = "{}", headers = {{ Authorization = "Bearer ${{REPORT_TOKEN}}" }} }}
+        "#,
+        server.url("/")
+    ));
+    let err = env.fails(["exec", "hook"], 1);
+    assert!(err.contains("environment variable REPORT_TOKEN is not set"), "{err}");
+    let runs = history(&env);
+    assert_eq!(runs[0]["status"], "failed");
+    assert_eq!(runs[0]["attempts"], 1);
+    std::thread::sleep(Duration::from_millis(200));
+    assert!(server.requests().is_empty());
+}
+
+#[test]
+fn notify_is_signed_and_carries_the_result() {
+    use hmac::{Hmac, KeyInit as _, Mac as _};
+    let hook = TestServer::start(vec![Reply::status(204)]);
+    let env = Env::with_jobs(&format!(
+        r#"
+        [jobs.fails]
+        schedule = "0 2 * * *"
+        command = "echo bad; exit 4"
+        notify = {{ url = "{}", on = "failure", secret = "${{HOOK_SECRET}}" }}
+        "#,
+        hook.url("/jobtab")
+    ));
+    let output = env
+        .cmd(["exec", "fails"])
+        .env("HOOK_SECRET", "sekrit")
+        .output()
+        .unwrap();
+    assert_eq!(output.status.code(), Some(1));
+    let requests = hook.wait_for(1, Duration::from_secs(10));
+    assert_eq!(requests.len(), 1);
+    let request = &requests[0];
+    assert_eq!(request.method, "POST");
+    assert_eq!(request.path, "/jobtab");
+    assert_eq!(request.header("content-type"), Some("application/json"));
+    assert!(request.header("user-agent").unwrap().starts_with("jobtab/"));
+
+    let signature = request.header("jobtab-signature").unwrap();
+    let (t, v1) = signature.split_once(',').unwrap();
+    let t = t.strip_prefix("t=").unwrap();
+    let v1 = v1.strip_prefix("v1=").unwrap();
+    let now = chrono::Utc::now().timestamp();
+    assert!((now - t.parse::<i64>().unwrap()).abs() < 60);
+    let mut mac = Hmac::<sha2::Sha256>::new_from_slice(b"sekrit").unwrap();
+    mac.update(format!("{t}.{}", request.body).as_bytes());
+    let expected: String = mac.finalize().into_bytes().iter().map(|b| format!("{b:02x}")).collect();
+    assert_eq!(v1, expected);
+
+    let body: Value = serde_json::from_str(&request.body).unwrap();
+    assert_eq!(body["job"], "fails");
+    assert_eq!(body["status"], "failed");
+    assert_eq!(body["exit_code"], 4);
+    assert!(body["http_status"].is_null());
+    assert_eq!(body["attempts"], 1);
+    assert_eq!(body["output_tail"], "bad\n");
+    assert!(body["duration_ms"].is_u64());
+    for field in ["scheduled_at", "started_at"] {
+        chrono::DateTime::parse_from_rfc3339(body[field].as_str().unwrap()).unwrap();
+    }
+    assert_eq!(body["run_id"], history(&env)[0]["run_id"]);
+}
+
+#[test]
+fn notify_on_failure_is_not_sent_on_success() {
+    let hook = TestServer::start(vec![Reply::status(200)]);
+    let env = Env::with_jobs(&format!(
+        r#"
+        [jobs.good]
+        schedule = "0 2 * * *"
+        command = "true"
+        notify = {{ url = "{}", on = "failure" }}
+        [jobs.always]
+        schedule = "0 2 * * *"
+        command = "true"
+        notify = {{ url = "{}", on = "always" }}
+        "#,
+        hook.url("/good"),
+        hook.url("/always")
+    ));
+    env.ok(["exec", "good"]);
+    env.ok(["exec", "always"]);
+    let requests = hook.wait_for(1, Duration::from_secs(10));
+    assert_eq!(requests.len(), 1);
+    assert_eq!(requests[0].path, "/always");
+    assert!(requests[0].header("jobtab-signature").is_none());
+}
+
+#[test]
+fn failed_notification_does_not_fail_the_run() {
+    let hook = TestServer::start(vec![Reply::status(500)]);
+    let env = Env::with_jobs(&format!(
+        r#"
+        [jobs.good]
+        schedule = "0 2 * * *"
+        command = "true"
+        notify = {{ url = "{}", on = "success" }}
+        "#,
+        hook.url("/")
+    ));
+    let err = env.fails(["exec", "good"], 0);
+    assert!(err.contains("notification to"), "{err}");
+    assert_eq!(hook.requests().len(), 1);
+}
+
+#[test]
+fn heavy_output_on_both_streams_does_not_block() {
+    let env = Env::with_jobs(
+        r#"
+        [jobs.loud]
+        schedule = "0 2 * * *"
+        command = "head -c 3000000 /dev/zero | tr '\\0' a >&2; head -c 3000000 /dev/zero | tr '\\0' b; echo; echo end"
+        timeout = "60s"
+        "#,
+    );
+    let output = env.run(["exec", "loud"]);
+    assert_eq!(output.status.code(), Some(0));
+    assert_eq!(output.stdout.len(), 3_000_000 + 5);
+    let tail = history(&env)[0]["output_tail"].as_str().unwrap().to_owned();
+    assert_eq!(tail.len(), 64 * 1024);
+    assert!(tail.ends_with("bbb\nend\n"));
+}

@@ -1,1 +1,125 @@
-//! Integration tests: `history`.
+//! Integration tests: `history` (and the records `exec` appends, also from concurrent
+//! processes).
+
+use serde_json::Value;
+
+use crate::util::{Env, stderr, stdout};
+
+const JOBS: &str = r#"
+    [jobs.good]
+    schedule = "0 2 * * *"
+    command = "echo fine"
+    overlap = "allow"
+
+    [jobs.bad]
+    schedule = "0 2 * * *"
+    command = "echo broken; exit 2"
+"#;
+
+fn json(env: &Env, args: &[&str]) -> Vec<Value> {
+    let mut all = vec!["history", "--json"];
+    all.extend_from_slice(args);
+    serde_json::from_str(&env.ok(all)).unwrap()
+}
+
+#[test]
+fn concurrent_execs_write_whole_records() {
+    let env = Env::with_jobs(
+        r#"
+        [jobs.quick]
+        schedule = "0 2 * * *"
+        command = "head -c 30000 /dev/zero | tr '\\0' x; echo"
+        overlap = "allow"
+        "#,
+    );
+    let children: Vec<_> = (0..20)
+        .map(|_| {
+            env.cmd(["exec", "quick"])
+                .stdout(std::process::Stdio::null())
+                .stderr(std::process::Stdio::null())
+                .spawn()
+                .unwrap()
+        })
+        .collect();
+    for mut child in children {
+        assert_eq!(child.wait().unwrap().code(), Some(0));
+    }
+    let text = std::fs::read_to_string(env.state.join("history.jsonl")).unwrap();
+    assert_eq!(text.lines().count(), 20);
+    for line in text.lines() {
+        let record: Value = serde_json::from_str(line).unwrap();
+        assert_eq!(record["status"], "ok");
+        assert_eq!(record["output_tail"].as_str().unwrap().len(), 30_001);
+    }
+    let ids: std::collections::HashSet<_> =
+        json(&env, &["--limit", "100"]).iter().map(|r| r["run_id"].to_string()).collect();
+    assert_eq!(ids.len(), 20);
+}
+
+#[test]
+fn filters_limit_and_order() {
+    let env = Env::with_jobs(JOBS);
+    env.ok(["exec", "good"]);
+    env.fails(["exec", "bad"], 1);
+    env.ok(["exec", "good"]);
+
+    let all = json(&env, &[]);
+    let jobs: Vec<_> = all.iter().map(|r| r["job"].as_str().unwrap()).collect();
+    assert_eq!(jobs, ["good", "bad", "good"]);
+    assert!(all[0]["started_at"].as_str() >= all[2]["started_at"].as_str());
+
+    let limited = json(&env, &["--limit", "1"]);
+    assert_eq!(limited.len(), 1);
+    assert_eq!(limited[0]["run_id"], all[0]["run_id"]);
+
+    let failed = json(&env, &["--failed"]);
+    assert_eq!(failed.len(), 1);
+    assert_eq!(failed[0]["job"], "bad");
+    assert_eq!(failed[0]["exit_code"], 2);
+    assert_eq!(failed[0]["output_tail"], "broken\n");
+
+    let good = json(&env, &["good"]);
+    assert_eq!(good.len(), 2);
+    assert!(good.iter().all(|r| r["job"] == "good"));
+
+    // Stable field names, RFC 3339 times.
+    for field in [
+        "job", "run_id", "trigger", "status", "exit_code", "http_status", "scheduled_at",
+        "started_at", "duration_ms", "attempts", "output_tail", "error",
+    ] {
+        assert!(all[0].get(field).is_some(), "missing {field}");
+    }
+    chrono::DateTime::parse_from_rfc3339(all[0]["started_at"].as_str().unwrap()).unwrap();
+}
+
+#[test]
+fn text_table() {
+    let env = Env::with_jobs(JOBS);
+    env.ok(["exec", "good"]);
+    env.fails(["exec", "bad"], 1);
+    let text = env.ok(["history"]);
+    let lines: Vec<&str> = text.lines().collect();
+    assert_eq!(lines.len(), 3, "{text}");
+    for column in ["STARTED", "JOB", "STATUS", "DURATION", "ATTEMPTS", "EXIT/HTTP", "TRIGGER"] {
+        assert!(lines[0].contains(column), "{}", lines[0]);
+    }
+    assert!(lines[1].contains(" bad ") && lines[1].contains(" failed "), "{}", lines[1]);
+    assert!(lines[1].ends_with("manual"), "{}", lines[1]);
+    assert!(lines[2].contains(" good ") && lines[2].contains(" ok "), "{}", lines[2]);
+}
+
+#[test]
+fn empty_history_says_so() {
+    let env = Env::with_jobs(JOBS);
+    let output = env.run(["history"]);
+    assert_eq!(output.status.code(), Some(0));
+    assert_eq!(stdout(&output), "");
+    assert!(stderr(&output).contains("no runs recorded yet"), "{}", stderr(&output));
+
+    env.ok(["exec", "good"]);
+    let output = env.run(["history", "bad"]);
+    assert_eq!(output.status.code(), Some(0));
+    assert!(stderr(&output).contains("no runs recorded for bad"), "{}", stderr(&output));
+    let output = env.run(["history", "--json", "bad"]);
+    assert_eq!(stdout(&output).trim(), "[]");
+}

@@ -1,12 +1,93 @@
-//! `jobtab exec`: PLACEHOLDER until its owner lands it.
+//! `jobtab exec NAME`: run one job now, exactly as the scheduler would (timeout, retries,
+//! overlap lock, notify, history), with its output streamed to the terminal. This is also what
+//! installed crontab lines call, so it needs nothing from the environment but the job file.
+//!
+//! SIGINT/SIGTERM cancel the run (SIGTERM to the job's process group, SIGKILL after a grace);
+//! a second signal kills it at once. Exit status: 0 when the run succeeded, 1 otherwise.
 
 use std::process::ExitCode;
+use std::sync::Arc;
 
-use anyhow::Result;
+use anyhow::{Context as _, Result};
+use chrono::Utc;
+use signal_hook::consts::{SIGINT, SIGTERM};
+use signal_hook::iterator::Signals;
 
-use crate::cli::ExecArgs;
+use crate::cli::{ExecArgs, LogFormat};
 use crate::ctx::Ctx;
+use crate::execute::{self, Cancel, ExecOptions, Trigger};
+use crate::history::{RunRecord, RunStatus};
+use crate::log::Logger;
+use crate::store::{Job, JobFile};
 
-pub(crate) fn run(_args: &ExecArgs, _ctx: &Ctx) -> Result<ExitCode> {
-    anyhow::bail!("not implemented yet")
+pub(crate) fn run(args: &ExecArgs, ctx: &Ctx) -> Result<ExitCode> {
+    let file = JobFile::read(&ctx.file)?;
+    // A problem elsewhere in the file must not stop cron from running the jobs that are fine.
+    let Some(job) = file.job(&args.name) else {
+        file.ensure_valid()?;
+        file.require(&args.name)?;
+        anyhow::bail!("no job named {:?}", args.name);
+    };
+    if !file.problems.is_empty() {
+        eprintln!(
+            "jobtab: warning: {} has {} problem(s) in other jobs; `jobtab check` lists them",
+            ctx.file.display(),
+            file.problems.len()
+        );
+    }
+    if !job.enabled {
+        eprintln!(
+            "jobtab: warning: job {} is disabled; running it anyway because you asked",
+            job.name
+        );
+    }
+
+    let cancel = Cancel::new();
+    let mut signals =
+        Signals::new([SIGINT, SIGTERM]).context("cannot install the signal handlers")?;
+    let handle = signals.handle();
+    let on_signal = cancel.clone();
+    std::thread::spawn(move || {
+        for (count, _) in signals.forever().enumerate() {
+            if count == 0 {
+                on_signal.cancel();
+            } else {
+                on_signal.kill();
+            }
+        }
+    });
+
+    let opts = ExecOptions {
+        state_dir: ctx.state_dir.clone(),
+        logger: Arc::new(Logger::new(LogFormat::Text)),
+        passthrough: true,
+    };
+    let record = execute::execute(job, Utc::now(), Trigger::Manual, &opts, &cancel);
+    handle.close();
+    eprintln!("jobtab: {}", summary(job, &record));
+    Ok(if record.succeeded() {
+        ExitCode::SUCCESS
+    } else {
+        ExitCode::from(1)
+    })
+}
+
+/// `backup ok in 1.2s`, `backup failed: exit code 3 (attempt 3 of 3)`.
+fn summary(job: &Job, record: &RunRecord) -> String {
+    let name = &job.name;
+    let error = record.error.as_deref().unwrap_or("failed");
+    let note = execute::attempts_note(record, job);
+    match record.status {
+        RunStatus::Ok => format!(
+            "{name} ok in {}{}",
+            execute::describe_duration(record.duration_ms),
+            if record.attempts > 1 { note } else { String::new() }
+        ),
+        RunStatus::Skipped => format!("{name} {error}"),
+        RunStatus::Timeout => format!("{name} {error}{note}"),
+        RunStatus::Cancelled if error == "cancelled" => format!("{name} cancelled{note}"),
+        RunStatus::Failed | RunStatus::Cancelled => {
+            format!("{name} {}: {error}{note}", record.status)
+        }
+    }
 }
