@@ -282,7 +282,10 @@ mod tests {
         let ids: Vec<_> = all.iter().map(|r| r.run_id.as_str()).collect();
         assert_eq!(ids, ["a-4", "a-3", "b-2", "a-1"]);
         let a = recent(&state, Some("a"), 2, false).unwrap();
-        assert_eq!(a.iter().map(|r| r.run_id.as_str()).collect::<Vec<_>>(), ["a-4", "a-3"]);
+        assert_eq!(
+            a.iter().map(|r| r.run_id.as_str()).collect::<Vec<_>>(),
+            ["a-4", "a-3"]
+        );
         let failed = recent(&state, None, 10, true).unwrap();
         assert_eq!(
             failed.iter().map(|r| r.run_id.as_str()).collect::<Vec<_>>(),

@@ -136,7 +136,10 @@ impl Logger {
         };
         line.push('\n');
         // A poisoned lock only means another thread panicked mid-write; keep logging.
-        let mut sink = self.sink.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+        let mut sink = self
+            .sink
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
         // Logging must never fail a run: a closed stderr is ignored.
         let _ = sink.write_all(line.as_bytes());
         let _ = sink.flush();
@@ -151,14 +154,20 @@ impl SharedBuffer {
     /// Everything written so far, as text.
     #[cfg_attr(not(test), allow(dead_code))]
     pub(crate) fn contents(&self) -> String {
-        let bytes = self.0.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+        let bytes = self
+            .0
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
         String::from_utf8_lossy(&bytes).into_owned()
     }
 }
 
 impl Write for SharedBuffer {
     fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
-        let mut bytes = self.0.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+        let mut bytes = self
+            .0
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
         bytes.extend_from_slice(buf);
         Ok(buf.len())
     }

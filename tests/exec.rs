@@ -20,7 +20,9 @@ fn history(env: &Env) -> Vec<Value> {
 fn alive(pid: i32) -> bool {
     let status = std::fs::read_to_string(format!("/proc/{pid}/stat")).unwrap_or_default();
     // Field 3 is the state; "Z" is a zombie.
-    let state = status.rsplit_once(") ").map(|(_, rest)| rest.chars().next());
+    let state = status
+        .rsplit_once(") ")
+        .map(|(_, rest)| rest.chars().next());
     matches!(state, Some(Some(s)) if s != 'Z')
 }
 
@@ -46,7 +48,10 @@ fn success_streams_output_and_exits_0() {
     assert_eq!(runs[0]["trigger"], "manual");
     assert_eq!(runs[0]["attempts"], 1);
     let tail = runs[0]["output_tail"].as_str().unwrap();
-    assert!(tail.contains("out-line") && tail.contains("err-line"), "{tail}");
+    assert!(
+        tail.contains("out-line") && tail.contains("err-line"),
+        "{tail}"
+    );
 }
 
 #[test]
@@ -65,8 +70,17 @@ fn failure_retries_and_exits_1() {
         err.contains("jobtab: flaky failed: exit code 3 (attempt 3 of 3)"),
         "{err}"
     );
-    assert!(err.contains("attempt 1 of 3 failed: exit code 3; retrying in"), "{err}");
-    assert_eq!(std::fs::read_to_string(env.path("tries")).unwrap().lines().count(), 3);
+    assert!(
+        err.contains("attempt 1 of 3 failed: exit code 3; retrying in"),
+        "{err}"
+    );
+    assert_eq!(
+        std::fs::read_to_string(env.path("tries"))
+            .unwrap()
+            .lines()
+            .count(),
+        3
+    );
     let runs = history(&env);
     assert_eq!(runs[0]["status"], "failed");
     assert_eq!(runs[0]["attempts"], 3);
@@ -101,7 +115,11 @@ fn env_workdir_and_variable_expansion() {
         env = { GREETING = "hello ${WHO}" }
         "#,
     );
-    let output = env.cmd(["exec", "greet"]).env("WHO", "ana").output().unwrap();
+    let output = env
+        .cmd(["exec", "greet"])
+        .env("WHO", "ana")
+        .output()
+        .unwrap();
     assert_eq!(output.status.code(), Some(0), "{}", stderr(&output));
     assert_eq!(stdout(&output), "hello ana in /tmp\n");
     // Not set: the run fails with the variable's name and nothing runs.
@@ -135,7 +153,11 @@ fn timeout_kills_the_whole_process_group() {
     );
     let start = Instant::now();
     let err = env.fails(["exec", "stuck"], 1);
-    assert!(start.elapsed() < Duration::from_secs(5), "{:?}", start.elapsed());
+    assert!(
+        start.elapsed() < Duration::from_secs(5),
+        "{:?}",
+        start.elapsed()
+    );
     assert!(err.contains("stuck timed out after 1s"), "{err}");
     let pid: i32 = std::fs::read_to_string(env.path("pidfile"))
         .unwrap()
@@ -143,7 +165,10 @@ fn timeout_kills_the_whole_process_group() {
         .parse()
         .unwrap();
     // It ignored SIGTERM: only the group's SIGKILL after the shell ended can have got it.
-    assert!(!alive(pid), "backgrounded grandchild {pid} survived the timeout");
+    assert!(
+        !alive(pid),
+        "backgrounded grandchild {pid} survived the timeout"
+    );
     assert_eq!(history(&env)[0]["status"], "timeout");
 }
 
@@ -173,7 +198,11 @@ fn sigterm_cancels_the_run() {
     let status = child.wait().unwrap();
     assert_eq!(status.code(), Some(1));
     assert!(start.elapsed() < Duration::from_secs(5));
-    let shell: i32 = std::fs::read_to_string(&pidfile).unwrap().trim().parse().unwrap();
+    let shell: i32 = std::fs::read_to_string(&pidfile)
+        .unwrap()
+        .trim()
+        .parse()
+        .unwrap();
     assert!(!alive(shell));
     assert_eq!(history(&env)[0]["status"], "cancelled");
 }
@@ -191,7 +220,11 @@ fn disabled_job_runs_with_a_warning() {
     let output = env.run(["exec", "off"]);
     assert_eq!(output.status.code(), Some(0));
     assert_eq!(stdout(&output), "ran\n");
-    assert!(stderr(&output).contains("job off is disabled"), "{}", stderr(&output));
+    assert!(
+        stderr(&output).contains("job off is disabled"),
+        "{}",
+        stderr(&output)
+    );
 }
 
 #[test]
@@ -217,7 +250,11 @@ fn overlap_skip_holds_across_processes() {
         overlap = "skip"
         "#,
     );
-    let first = env.cmd(["exec", "slow"]).stderr(Stdio::piped()).spawn().unwrap();
+    let first = env
+        .cmd(["exec", "slow"])
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
     // Wait until the first holds the lock (its lock file exists and the shell started).
     std::thread::sleep(Duration::from_millis(700));
     let second = env.run(["exec", "slow"]);
@@ -243,7 +280,11 @@ fn overlap_queue_waits_for_the_previous_run() {
         overlap = "queue"
         "#,
     );
-    let first = env.cmd(["exec", "q"]).stderr(Stdio::piped()).spawn().unwrap();
+    let first = env
+        .cmd(["exec", "q"])
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
     std::thread::sleep(Duration::from_millis(300));
     let second = env.run(["exec", "q"]);
     assert_eq!(first.wait_with_output().unwrap().status.code(), Some(0));
@@ -286,7 +327,11 @@ fn http_call_sends_method_headers_body_and_key() {
         request.header("user-agent"),
         Some(concat!("jobtab/", env!("CARGO_PKG_VERSION")))
     );
-    assert!(request.header("idempotency-key").is_some_and(|k| k.len() == 36));
+    assert!(
+        request
+            .header("idempotency-key")
+            .is_some_and(|k| k.len() == 36)
+    );
     assert_eq!(request.body, r#"{"kind": "daily", "by": "cron"}"#);
     let runs = history(&env);
     assert_eq!(runs[0]["http_status"], 200);
@@ -307,14 +352,25 @@ fn http_job(url: &str) -> String {
 
 #[test]
 fn http_retries_5xx_with_the_same_idempotency_key() {
-    let server = TestServer::start(vec![Reply::status(503), Reply::status(503), Reply::status(200)]);
+    let server = TestServer::start(vec![
+        Reply::status(503),
+        Reply::status(503),
+        Reply::status(200),
+    ]);
     let env = Env::with_jobs(&http_job(&server.url("/")));
     let err = env.fails(["exec", "hook"], 0);
-    assert!(err.contains("attempt 1 of 3 failed: HTTP status 503"), "{err}");
+    assert!(
+        err.contains("attempt 1 of 3 failed: HTTP status 503"),
+        "{err}"
+    );
     let requests = server.requests();
     assert_eq!(requests.len(), 3);
     let key = requests[0].header("idempotency-key").unwrap().to_owned();
-    assert!(requests.iter().all(|r| r.header("idempotency-key") == Some(key.as_str())));
+    assert!(
+        requests
+            .iter()
+            .all(|r| r.header("idempotency-key") == Some(key.as_str()))
+    );
     assert_eq!(history(&env)[0]["attempts"], 3);
     // The next run is another slot: another key.
     env.ok(["exec", "hook"]);
@@ -328,7 +384,10 @@ fn http_4xx_is_not_retried() {
     let server = TestServer::start(vec![Reply::status(404), Reply::status(200)]);
     let env = Env::with_jobs(&http_job(&server.url("/missing")));
     let err = env.fails(["exec", "hook"], 1);
-    assert!(err.contains("HTTP status 404 (expected a 2xx status)"), "{err}");
+    assert!(
+        err.contains("HTTP status 404 (expected a 2xx status)"),
+        "{err}"
+    );
     assert_eq!(server.requests().len(), 1);
     assert_eq!(history(&env)[0]["http_status"], 404);
 }
@@ -380,7 +439,11 @@ fn http_timeout_is_quick() {
     ));
     let start = Instant::now();
     let err = env.fails(["exec", "hook"], 1);
-    assert!(start.elapsed() < Duration::from_secs(4), "{:?}", start.elapsed());
+    assert!(
+        start.elapsed() < Duration::from_secs(4),
+        "{:?}",
+        start.elapsed()
+    );
     assert!(err.contains("hook timed out after 1s"), "{err}");
     assert_eq!(history(&env)[0]["status"], "timeout");
 }
@@ -398,7 +461,10 @@ fn missing_variable_fails_without_a_request() {
         server.url("/")
     ));
     let err = env.fails(["exec", "hook"], 1);
-    assert!(err.contains("environment variable REPORT_TOKEN is not set"), "{err}");
+    assert!(
+        err.contains("environment variable REPORT_TOKEN is not set"),
+        "{err}"
+    );
     let runs = history(&env);
     assert_eq!(runs[0]["status"], "failed");
     assert_eq!(runs[0]["attempts"], 1);
@@ -441,7 +507,12 @@ fn notify_is_signed_and_carries_the_result() {
     assert!((now - t.parse::<i64>().unwrap()).abs() < 60);
     let mut mac = Hmac::<sha2::Sha256>::new_from_slice(b"sekrit").unwrap();
     mac.update(format!("{t}.{}", request.body).as_bytes());
-    let expected: String = mac.finalize().into_bytes().iter().map(|b| format!("{b:02x}")).collect();
+    let expected: String = mac
+        .finalize()
+        .into_bytes()
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect();
     assert_eq!(v1, expected);
 
     let body: Value = serde_json::from_str(&request.body).unwrap();

@@ -51,8 +51,10 @@ fn concurrent_execs_write_whole_records() {
         assert_eq!(record["status"], "ok");
         assert_eq!(record["output_tail"].as_str().unwrap().len(), 30_001);
     }
-    let ids: std::collections::HashSet<_> =
-        json(&env, &["--limit", "100"]).iter().map(|r| r["run_id"].to_string()).collect();
+    let ids: std::collections::HashSet<_> = json(&env, &["--limit", "100"])
+        .iter()
+        .map(|r| r["run_id"].to_string())
+        .collect();
     assert_eq!(ids.len(), 20);
 }
 
@@ -84,8 +86,18 @@ fn filters_limit_and_order() {
 
     // Stable field names, RFC 3339 times.
     for field in [
-        "job", "run_id", "trigger", "status", "exit_code", "http_status", "scheduled_at",
-        "started_at", "duration_ms", "attempts", "output_tail", "error",
+        "job",
+        "run_id",
+        "trigger",
+        "status",
+        "exit_code",
+        "http_status",
+        "scheduled_at",
+        "started_at",
+        "duration_ms",
+        "attempts",
+        "output_tail",
+        "error",
     ] {
         assert!(all[0].get(field).is_some(), "missing {field}");
     }
@@ -100,12 +112,28 @@ fn text_table() {
     let text = env.ok(["history"]);
     let lines: Vec<&str> = text.lines().collect();
     assert_eq!(lines.len(), 3, "{text}");
-    for column in ["STARTED", "JOB", "STATUS", "DURATION", "ATTEMPTS", "EXIT/HTTP", "TRIGGER"] {
+    for column in [
+        "STARTED",
+        "JOB",
+        "STATUS",
+        "DURATION",
+        "ATTEMPTS",
+        "EXIT/HTTP",
+        "TRIGGER",
+    ] {
         assert!(lines[0].contains(column), "{}", lines[0]);
     }
-    assert!(lines[1].contains(" bad ") && lines[1].contains(" failed "), "{}", lines[1]);
+    assert!(
+        lines[1].contains(" bad ") && lines[1].contains(" failed "),
+        "{}",
+        lines[1]
+    );
     assert!(lines[1].ends_with("manual"), "{}", lines[1]);
-    assert!(lines[2].contains(" good ") && lines[2].contains(" ok "), "{}", lines[2]);
+    assert!(
+        lines[2].contains(" good ") && lines[2].contains(" ok "),
+        "{}",
+        lines[2]
+    );
 }
 
 #[test]
@@ -114,12 +142,20 @@ fn empty_history_says_so() {
     let output = env.run(["history"]);
     assert_eq!(output.status.code(), Some(0));
     assert_eq!(stdout(&output), "");
-    assert!(stderr(&output).contains("no runs recorded yet"), "{}", stderr(&output));
+    assert!(
+        stderr(&output).contains("no runs recorded yet"),
+        "{}",
+        stderr(&output)
+    );
 
     env.ok(["exec", "good"]);
     let output = env.run(["history", "bad"]);
     assert_eq!(output.status.code(), Some(0));
-    assert!(stderr(&output).contains("no runs recorded for bad"), "{}", stderr(&output));
+    assert!(
+        stderr(&output).contains("no runs recorded for bad"),
+        "{}",
+        stderr(&output)
+    );
     let output = env.run(["history", "--json", "bad"]);
     assert_eq!(stdout(&output).trim(), "[]");
 }

@@ -81,7 +81,11 @@ fn summary(job: &Job, record: &RunRecord) -> String {
         RunStatus::Ok => format!(
             "{name} ok in {}{}",
             execute::describe_duration(record.duration_ms),
-            if record.attempts > 1 { note } else { String::new() }
+            if record.attempts > 1 {
+                note
+            } else {
+                String::new()
+            }
         ),
         RunStatus::Skipped => format!("{name} {error}"),
         RunStatus::Timeout => format!("{name} {error}{note}"),

@@ -40,7 +40,15 @@ pub(crate) fn run(args: &HistoryArgs, ctx: &Ctx) -> Result<ExitCode> {
 
 /// The text table: one line per run, columns padded to their widest cell.
 fn table(records: &[RunRecord]) -> String {
-    let header = ["STARTED", "JOB", "STATUS", "DURATION", "ATTEMPTS", "EXIT/HTTP", "TRIGGER"];
+    let header = [
+        "STARTED",
+        "JOB",
+        "STATUS",
+        "DURATION",
+        "ATTEMPTS",
+        "EXIT/HTTP",
+        "TRIGGER",
+    ];
     let rows: Vec<[String; 7]> = records
         .iter()
         .map(|record| {
@@ -97,7 +105,9 @@ mod tests {
 
     #[test]
     fn table_aligns_columns() {
-        let at = DateTime::parse_from_rfc3339("2026-03-01T10:00:00Z").unwrap().with_timezone(&Utc);
+        let at = DateTime::parse_from_rfc3339("2026-03-01T10:00:00Z")
+            .unwrap()
+            .with_timezone(&Utc);
         let base = RunRecord {
             job: "backup".into(),
             run_id: "r1".into(),

@@ -115,7 +115,10 @@ impl Cancel {
     }
 
     fn state(&self) -> MutexGuard<'_, State> {
-        self.inner.state.lock().unwrap_or_else(PoisonError::into_inner)
+        self.inner
+            .state
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
     }
 }
 
@@ -127,7 +130,10 @@ pub(crate) struct Subscription {
 
 impl Drop for Subscription {
     fn drop(&mut self) {
-        self.cancel.state().subscribers.retain(|(id, _)| *id != self.id);
+        self.cancel
+            .state()
+            .subscribers
+            .retain(|(id, _)| *id != self.id);
     }
 }
 
@@ -145,7 +151,10 @@ mod tests {
         cancel.cancel();
         cancel.cancel();
         cancel.clone().kill();
-        assert_eq!(rx.try_iter().collect::<Vec<_>>(), [Level::Graceful, Level::Kill]);
+        assert_eq!(
+            rx.try_iter().collect::<Vec<_>>(),
+            [Level::Graceful, Level::Kill]
+        );
         assert!(cancel.is_cancelled());
         assert_eq!(cancel.level(), Level::Kill);
         drop(sub);

@@ -91,7 +91,9 @@ pub(crate) fn spawn_reader(
                     Err(_) => break,
                 };
                 let bytes = &chunk[..n];
-                tail.lock().unwrap_or_else(PoisonError::into_inner).push(bytes);
+                tail.lock()
+                    .unwrap_or_else(PoisonError::into_inner)
+                    .push(bytes);
                 match &sink {
                     Sink::Passthrough(stream) => passthrough(*stream, bytes),
                     Sink::Log {
@@ -177,8 +179,14 @@ mod tests {
         .unwrap();
         handle.join().unwrap();
         let logged = buffer.contents();
-        let lines: Vec<&str> = logged.lines().map(|l| l.split_once(' ').unwrap().1).collect();
-        assert_eq!(lines, ["[j] one", "[j] two", "[j] ", "[j] last without newline"]);
+        let lines: Vec<&str> = logged
+            .lines()
+            .map(|l| l.split_once(' ').unwrap().1)
+            .collect();
+        assert_eq!(
+            lines,
+            ["[j] one", "[j] two", "[j] ", "[j] last without newline"]
+        );
         assert_eq!(tail.lock().unwrap().text(), String::from_utf8_lossy(input));
     }
 

@@ -71,21 +71,33 @@ mod tests {
             expand_with("Bearer ${TOKEN}", lookup).unwrap(),
             "Bearer s3cr3t"
         );
-        assert_eq!(expand_with("${TOKEN}${EMPTY}-${_A1}", lookup).unwrap(), "s3cr3t-x");
+        assert_eq!(
+            expand_with("${TOKEN}${EMPTY}-${_A1}", lookup).unwrap(),
+            "s3cr3t-x"
+        );
         assert_eq!(expand_with("plain", lookup).unwrap(), "plain");
     }
 
     #[test]
     fn other_dollar_forms_are_literal() {
-        assert_eq!(expand_with("$TOKEN $ $$ ${", lookup).unwrap(), "$TOKEN $ $$ ${");
-        assert_eq!(expand_with("${not a name} ${1X}", lookup).unwrap(), "${not a name} ${1X}");
+        assert_eq!(
+            expand_with("$TOKEN $ $$ ${", lookup).unwrap(),
+            "$TOKEN $ $$ ${"
+        );
+        assert_eq!(
+            expand_with("${not a name} ${1X}", lookup).unwrap(),
+            "${not a name} ${1X}"
+        );
         assert_eq!(expand_with("${} ${TOKEN}", lookup).unwrap(), "${} s3cr3t");
     }
 
     #[test]
     fn missing_variable_is_named() {
         let err = expand_with("a ${REPORT_TOKEN} b", lookup).unwrap_err();
-        assert!(err.starts_with("environment variable REPORT_TOKEN is not set"), "{err}");
+        assert!(
+            err.starts_with("environment variable REPORT_TOKEN is not set"),
+            "{err}"
+        );
     }
 
     #[test]

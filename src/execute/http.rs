@@ -77,7 +77,9 @@ pub(crate) fn attempt(job: &Job, spec: &HttpSpec, key: &str, cancel: &Cancel) ->
 /// the bad part.
 fn build(spec: &HttpSpec, key: &str) -> Result<Request<Vec<u8>>, String> {
     let url = super::expand(&spec.url)?;
-    let mut builder = Request::builder().method(spec.method.as_str()).uri(url.as_str());
+    let mut builder = Request::builder()
+        .method(spec.method.as_str())
+        .uri(url.as_str());
     let mut has_key = false;
     for (name, value) in &spec.headers {
         has_key |= name.eq_ignore_ascii_case("idempotency-key");
@@ -90,9 +92,9 @@ fn build(spec: &HttpSpec, key: &str) -> Result<Request<Vec<u8>>, String> {
         Some(body) => super::expand(body)?.into_bytes(),
         None => Vec::new(),
     };
-    builder
-        .body(body)
-        .map_err(|err| format!("invalid HTTP request to {url}: {err}; check the job's http settings"))
+    builder.body(body).map_err(|err| {
+        format!("invalid HTTP request to {url}: {err}; check the job's http settings")
+    })
 }
 
 /// Sends the request and reads the response body, keeping its last `OUTPUT_TAIL_BYTES`.
@@ -189,17 +191,47 @@ mod tests {
 
     #[test]
     fn judging_decides_retry() {
-        let five = judge(Response { status: 503, body: "busy".into() }, &[]);
+        let five = judge(
+            Response {
+                status: 503,
+                body: "busy".into(),
+            },
+            &[],
+        );
         assert_eq!(five.status, RunStatus::Failed);
         assert!(five.retryable);
         assert_eq!(five.output, "busy");
-        let four = judge(Response { status: 404, body: String::new() }, &[]);
+        let four = judge(
+            Response {
+                status: 404,
+                body: String::new(),
+            },
+            &[],
+        );
         assert!(!four.retryable);
-        assert_eq!(four.error.as_deref(), Some("HTTP status 404 (expected a 2xx status)"));
-        let other = judge(Response { status: 200, body: String::new() }, &[202, 204]);
-        assert_eq!(other.error.as_deref(), Some("HTTP status 200 (expected 202 or 204)"));
+        assert_eq!(
+            four.error.as_deref(),
+            Some("HTTP status 404 (expected a 2xx status)")
+        );
+        let other = judge(
+            Response {
+                status: 200,
+                body: String::new(),
+            },
+            &[202, 204],
+        );
+        assert_eq!(
+            other.error.as_deref(),
+            Some("HTTP status 200 (expected 202 or 204)")
+        );
         assert!(!other.retryable);
-        let ok = judge(Response { status: 202, body: String::new() }, &[202]);
+        let ok = judge(
+            Response {
+                status: 202,
+                body: String::new(),
+            },
+            &[202],
+        );
         assert_eq!(ok.status, RunStatus::Ok);
         assert_eq!(ok.http_status, Some(202));
     }
@@ -220,9 +252,12 @@ mod tests {
             expect: Vec::new(),
         };
         let request = build(&spec, "k").unwrap();
-        let err = call(&agent(Duration::from_secs(5), Duration::from_secs(5)), request)
-            .err()
-            .unwrap();
+        let err = call(
+            &agent(Duration::from_secs(5), Duration::from_secs(5)),
+            request,
+        )
+        .err()
+        .unwrap();
         let outcome = describe_error(&err, Duration::from_secs(5));
         assert_eq!(outcome.status, RunStatus::Failed);
         assert!(outcome.retryable, "{:?}", outcome.error);

@@ -21,7 +21,11 @@ pub(crate) fn run_id(job: &str) -> String {
     static COUNTER: AtomicU64 = AtomicU64::new(0);
     let count = COUNTER.fetch_add(1, Ordering::Relaxed);
     let nanos = Utc::now().timestamp_nanos_opt().unwrap_or_default();
-    let seed = format!("{job}|{nanos}|{}|{count}|{}", std::process::id(), random_u64());
+    let seed = format!(
+        "{job}|{nanos}|{}|{count}|{}",
+        std::process::id(),
+        random_u64()
+    );
     uuid_shaped(&Sha256::digest(seed.as_bytes()))
 }
 
@@ -33,7 +37,13 @@ pub(crate) fn random_unit() -> f64 {
 fn random_u64() -> u64 {
     // RandomState is seeded from the OS once per process and advanced per instance.
     let mut hasher = RandomState::new().build_hasher();
-    hasher.write_u128(Utc::now().timestamp_nanos_opt().unwrap_or_default().unsigned_abs().into());
+    hasher.write_u128(
+        Utc::now()
+            .timestamp_nanos_opt()
+            .unwrap_or_default()
+            .unsigned_abs()
+            .into(),
+    );
     hasher.write_u32(std::process::id());
     hasher.finish()
 }
@@ -45,7 +55,14 @@ fn uuid_shaped(digest: &[u8]) -> String {
     bytes[6] = (bytes[6] & 0x0f) | 0x80;
     bytes[8] = (bytes[8] & 0x3f) | 0x80;
     let hex: String = bytes.iter().map(|b| format!("{b:02x}")).collect();
-    format!("{}-{}-{}-{}-{}", &hex[..8], &hex[8..12], &hex[12..16], &hex[16..20], &hex[20..])
+    format!(
+        "{}-{}-{}-{}-{}",
+        &hex[..8],
+        &hex[8..12],
+        &hex[12..16],
+        &hex[16..20],
+        &hex[20..]
+    )
 }
 
 #[cfg(test)]
@@ -53,7 +70,9 @@ mod tests {
     use super::*;
 
     fn at(text: &str) -> DateTime<Utc> {
-        DateTime::parse_from_rfc3339(text).unwrap().with_timezone(&Utc)
+        DateTime::parse_from_rfc3339(text)
+            .unwrap()
+            .with_timezone(&Utc)
     }
 
     #[test]

@@ -135,7 +135,8 @@ pub(crate) fn execute(
         overlap::Acquired::Busy => {
             record.status = RunStatus::Skipped;
             record.error = Some("skipped: previous run still running".to_owned());
-            opts.logger.warn(Some(name), "skipped: previous run still running");
+            opts.logger
+                .warn(Some(name), "skipped: previous run still running");
             finish(job, &record, opts);
             return record;
         }
@@ -215,7 +216,11 @@ pub(crate) fn execute(
             None => opts.logger.info(Some(name), &format!("ok in {took}")),
             Some(error) => opts.logger.error(
                 Some(name),
-                &format!("{}: {error} after {took}{}", record.status, attempts_note(&record, job)),
+                &format!(
+                    "{}: {error} after {took}{}",
+                    record.status,
+                    attempts_note(&record, job)
+                ),
             ),
         }
     }
@@ -226,15 +231,19 @@ pub(crate) fn execute(
 /// Appends the record to history, then sends the notification; neither fails the run.
 fn finish(job: &Job, record: &RunRecord, opts: &ExecOptions) {
     if let Err(err) = history::append(&opts.state_dir, record) {
-        opts.logger
-            .error(Some(&job.name), &format!("cannot record the run in history: {err:#}"));
+        opts.logger.error(
+            Some(&job.name),
+            &format!("cannot record the run in history: {err:#}"),
+        );
     }
     if let Some(target) = &job.notify
         && notify::wanted(target.on, record.status)
         && let Err(err) = notify::send(target, record)
     {
-        opts.logger
-            .warn(Some(&job.name), &format!("notification to {} failed: {err}", target.url));
+        opts.logger.warn(
+            Some(&job.name),
+            &format!("notification to {} failed: {err}", target.url),
+        );
     }
 }
 
@@ -243,7 +252,11 @@ pub(crate) fn attempts_note(record: &RunRecord, job: &Job) -> String {
     if job.retries == 0 {
         String::new()
     } else {
-        format!(" (attempt {} of {})", record.attempts, job.retries.saturating_add(1))
+        format!(
+            " (attempt {} of {})",
+            record.attempts,
+            job.retries.saturating_add(1)
+        )
     }
 }
 

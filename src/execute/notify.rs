@@ -98,7 +98,9 @@ pub(crate) fn send(target: &Notify, record: &RunRecord) -> Result<(), String> {
         let t = Utc::now().timestamp();
         request = request.header(SIGNATURE_HEADER, signature(secret.as_bytes(), t, &body));
     }
-    let response = request.send(body.as_bytes()).map_err(|err| err.to_string())?;
+    let response = request
+        .send(body.as_bytes())
+        .map_err(|err| err.to_string())?;
     let status = response.status().as_u16();
     if (200..300).contains(&status) {
         Ok(())

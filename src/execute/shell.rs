@@ -98,13 +98,22 @@ pub(crate) fn attempt(
     let (done_tx, done_rx) = mpsc::channel::<()>();
     let mut readers = 0;
     let pipes: [(Option<Box<dyn std::io::Read + Send>>, Stream); 2] = [
-        (child.stdout.take().map(|p| Box::new(p) as _), Stream::Stdout),
-        (child.stderr.take().map(|p| Box::new(p) as _), Stream::Stderr),
+        (
+            child.stdout.take().map(|p| Box::new(p) as _),
+            Stream::Stdout,
+        ),
+        (
+            child.stderr.take().map(|p| Box::new(p) as _),
+            Stream::Stderr,
+        ),
     ];
     for (pipe, stream) in pipes {
         let Some(pipe) = pipe else { continue };
         let done = done_tx.clone();
-        let reader = NotifyOnEof { pipe, done: Some(done) };
+        let reader = NotifyOnEof {
+            pipe,
+            done: Some(done),
+        };
         // On failure the reader is dropped, which reports "done" as well.
         let _ = capture::spawn_reader(reader, sink(stream), Arc::clone(&tail));
         readers += 1;
@@ -199,7 +208,9 @@ pub(crate) fn attempt(
         Stop::None => {}
         Stop::Timeout => {
             outcome.status = RunStatus::Timeout;
-            let limit = job.timeout.map_or_else(String::new, crate::duration::format);
+            let limit = job
+                .timeout
+                .map_or_else(String::new, crate::duration::format);
             outcome.error = Some(format!("timed out after {limit}"));
             outcome.retryable = true;
         }
