@@ -1,12 +1,145 @@
-//! `jobtab next`: PLACEHOLDER until its owner lands it.
+//! `jobtab next`: the upcoming runs of all enabled jobs (or the named ones), merged in time
+//! order.
 
+use std::cmp::Reverse;
+use std::collections::BinaryHeap;
 use std::process::ExitCode;
 
 use anyhow::Result;
+use chrono::{DateTime, Utc};
+use serde::Serialize;
 
 use crate::cli::NextArgs;
 use crate::ctx::Ctx;
+use crate::output::{self, Table};
+use crate::store::{Job, JobFile};
 
-pub(crate) fn run(_args: &NextArgs, _ctx: &Ctx) -> Result<ExitCode> {
-    anyhow::bail!("not implemented yet")
+/// One upcoming run; also the JSON form.
+#[derive(Debug, Serialize)]
+struct Upcoming {
+    job: String,
+    at: String,
+    schedule: String,
+    timezone: String,
+}
+
+pub(crate) fn run(args: &NextArgs, ctx: &Ctx) -> Result<ExitCode> {
+    let file = JobFile::load(&ctx.file)?;
+    if file.jobs.is_empty() {
+        eprintln!(
+            "no jobs in {}; add one with `jobtab add NAME SCHEDULE -- COMMAND`",
+            file.path.display()
+        );
+        return Ok(ExitCode::SUCCESS);
+    }
+    let mut jobs: Vec<&Job> = Vec::new();
+    if args.names.is_empty() {
+        jobs.extend(file.jobs.iter().filter(|job| job.enabled));
+        if jobs.is_empty() {
+            eprintln!("every job is disabled; `jobtab enable NAME` turns one back on");
+            return Ok(ExitCode::SUCCESS);
+        }
+    } else {
+        for name in &args.names {
+            let job = file.require(name)?;
+            if !job.enabled {
+                eprintln!(
+                    "job {name:?} is disabled, so it has no upcoming runs; `jobtab enable \
+                     {name}` turns it back on"
+                );
+            } else if !jobs.iter().any(|j| j.name == job.name) {
+                jobs.push(job);
+            }
+        }
+    }
+    let runs = merge(&jobs, Utc::now(), args.count);
+    if args.json {
+        let rows: Vec<Upcoming> = runs
+            .iter()
+            .map(|(at, job)| Upcoming {
+                job: job.name.clone(),
+                at: output::rfc3339(*at, job.zone),
+                schedule: job.schedule.as_str().to_owned(),
+                timezone: job.zone.to_string(),
+            })
+            .collect();
+        println!("{}", serde_json::to_string_pretty(&rows)?);
+        return Ok(ExitCode::SUCCESS);
+    }
+    if runs.is_empty() {
+        eprintln!(
+            "no upcoming runs: the selected jobs run only at start (@reboot) or never fire again"
+        );
+        return Ok(ExitCode::SUCCESS);
+    }
+    let mut table = Table::new(&["TIME", "JOB", "SCHEDULE", "ZONE"]);
+    for (at, job) in &runs {
+        table.push(vec![
+            output::rfc3339(*at, job.zone),
+            job.name.clone(),
+            job.schedule.as_str().to_owned(),
+            job.zone.to_string(),
+        ]);
+    }
+    print!("{}", table.render(output::terminal_width()));
+    Ok(ExitCode::SUCCESS)
+}
+
+/// The first `count` runs of all `jobs` after `now`, in time order (ties by job order), with a
+/// heap: one pending run per job, so the work is one `next_after` per job plus one per run.
+fn merge<'a>(jobs: &[&'a Job], now: DateTime<Utc>, count: usize) -> Vec<(DateTime<Utc>, &'a Job)> {
+    let mut heap = BinaryHeap::new();
+    for (index, job) in jobs.iter().enumerate() {
+        if let Some(at) = job.schedule.next_after(now, job.zone) {
+            heap.push(Reverse((at, index)));
+        }
+    }
+    let mut out = Vec::with_capacity(count.min(1024));
+    while out.len() < count {
+        let Some(Reverse((at, index))) = heap.pop() else {
+            break;
+        };
+        let job = jobs[index];
+        out.push((at, job));
+        if let Some(next) = job.schedule.next_after(at, job.zone) {
+            heap.push(Reverse((next, index)));
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::store::parse;
+
+    #[test]
+    fn merges_jobs_in_time_order() {
+        let (jobs, problems) = parse(
+            "[jobs.a]\nschedule = \"0 * * * *\"\ncommand = \"true\"\ntimezone = \"UTC\"\n\
+             [jobs.b]\nschedule = \"30 */2 * * *\"\ncommand = \"true\"\ntimezone = \"Asia/Kolkata\"\n\
+             [jobs.c]\nschedule = \"@reboot\"\ncommand = \"true\"\n",
+        );
+        assert!(problems.is_empty(), "{problems:?}");
+        let refs: Vec<&Job> = jobs.iter().collect();
+        let now = DateTime::parse_from_rfc3339("2026-01-01T00:10:00Z")
+            .unwrap()
+            .with_timezone(&Utc);
+        let runs: Vec<String> = merge(&refs, now, 5)
+            .into_iter()
+            .map(|(at, job)| format!("{} {}", at.to_rfc3339(), job.name))
+            .collect();
+        // Kolkata is +05:30, so b's :30 of even local hours is :00 UTC of odd hours.
+        assert_eq!(
+            runs,
+            [
+                "2026-01-01T01:00:00+00:00 a",
+                "2026-01-01T01:00:00+00:00 b",
+                "2026-01-01T02:00:00+00:00 a",
+                "2026-01-01T03:00:00+00:00 a",
+                "2026-01-01T03:00:00+00:00 b"
+            ]
+        );
+        assert!(merge(&refs, now, 0).is_empty());
+    }
 }

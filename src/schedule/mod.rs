@@ -7,8 +7,12 @@
 
 mod describe;
 mod dst;
+#[cfg(test)]
+mod dst_tests;
 mod fields;
 mod parse;
+#[cfg(test)]
+mod reference_tests;
 mod search;
 #[cfg(test)]
 mod tests;
@@ -169,6 +173,25 @@ impl Schedule {
             cursor = next;
         }
         out
+    }
+
+    /// Why a run computed by `next_after` is not at the plain wall time of the schedule: it
+    /// was moved past a spring-forward gap, or it repeats a wall time after a fall-back.
+    pub(crate) fn dst_note(&self, run: DateTime<Utc>, zone: Zone) -> Option<&'static str> {
+        let Kind::Cron { spec, .. } = &self.kind else {
+            return None;
+        };
+        let wall = zone.to_fixed(run).naive_local();
+        if !spec.matches(wall) {
+            return Some(
+                "moved: daylight saving skipped its time, so it runs right after the change",
+            );
+        }
+        let instants = zone.from_local(wall);
+        if instants.len() == 2 && instants[1] == run {
+            return Some("again: daylight saving repeats this hour");
+        }
+        None
     }
 
     /// The schedule in English, like crontab.guru, spelling out the day-of-month /

@@ -338,10 +338,10 @@ fn parse_special(kind: Kind, text: &str, upper: &str) -> Result<Option<Item>, St
     }
 }
 
+/// A step after `/`: any number from 1 (cronie accepts steps larger than the field, which
+/// then select only the first value).
 fn parse_step(kind: Kind, text: &str, step_text: &str) -> Result<u32, String> {
     let label = kind.label();
-    let (lo, hi) = kind.bounds();
-    let width = hi - lo + 1;
     if step_text.is_empty() || !step_text.bytes().all(|b| b.is_ascii_digit()) {
         return Err(format!(
             "{label} field {}: the step after / must be a number",
@@ -353,11 +353,8 @@ fn parse_step(kind: Kind, text: &str, step_text: &str) -> Result<u32, String> {
             "{label} field {}: step must be at least 1",
             quote(text)
         )),
-        Ok(step) if step <= width => Ok(step),
-        _ => Err(format!(
-            "{label} step {} is out of range 1-{width}",
-            shorten(step_text)
-        )),
+        Ok(step) => Ok(step),
+        Err(_) => Err(format!("{label} step {} is too large", shorten(step_text))),
     }
 }
 
@@ -477,13 +474,14 @@ mod tests {
             err(Kind::Minute, "*/0"),
             "minute field \"*/0\": step must be at least 1"
         );
+        assert_eq!(parse_field(Kind::Minute, "*/61").unwrap().bits, 1);
         assert_eq!(
-            err(Kind::Minute, "*/61"),
-            "minute step 61 is out of range 1-60"
+            parse_field(Kind::Minute, "50-59/4294967295").unwrap().bits,
+            1 << 50
         );
         assert_eq!(
             err(Kind::Minute, "*/99999999999999999999"),
-            "minute step 99999999999999999999 is out of range 1-60"
+            "minute step 99999999999999999999 is too large"
         );
         assert_eq!(
             err(Kind::Hour, "5-1"),

@@ -41,6 +41,16 @@ impl Spec {
         }
     }
 
+    /// Whether a wall-clock time (whole seconds) matches every field.
+    pub(crate) fn matches(&self, wall: NaiveDateTime) -> bool {
+        self.second.has(wall.second())
+            && self.minute.has(wall.minute())
+            && self.hour.has(wall.hour())
+            && self.month.has(wall.month())
+            && self.year_ok(wall.year())
+            && self.day_matches(wall.date())
+    }
+
     /// Bit `d` set for every matching day `d` of the month.
     fn day_mask(&self, year: i32, month: u32) -> u32 {
         let mut mask = 0;
