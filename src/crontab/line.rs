@@ -67,10 +67,8 @@ fn path_text<'a>(path: &'a Path, what: &str) -> Result<&'a str, String> {
     Ok(text)
 }
 
-/// `text` single-quoted for `/bin/sh` (a `'` becomes `'\''`), then escaped for cron: every `%`
-/// becomes `\%`, and a backslash followed by a backslash or a `%` gets `''` in between (see
-/// the module docs).
-pub(crate) fn cron_quote(text: &str) -> String {
+/// `text` single-quoted for `/bin/sh`: a `'` inside becomes `'\''`.
+pub(crate) fn sh_quote(text: &str) -> String {
     let mut quoted = String::with_capacity(text.len() + 2);
     quoted.push('\'');
     for c in text.chars() {
@@ -81,6 +79,14 @@ pub(crate) fn cron_quote(text: &str) -> String {
         }
     }
     quoted.push('\'');
+    quoted
+}
+
+/// `text` single-quoted for `/bin/sh` (see `sh_quote`), then escaped for cron: every `%`
+/// becomes `\%`, and a backslash followed by a backslash or a `%` gets `''` in between (see
+/// the module docs).
+pub(crate) fn cron_quote(text: &str) -> String {
+    let quoted = sh_quote(text);
     // Every backslash that can be followed by `\` or `%` below is inside the quotes: the only
     // backslash outside them is in `'\''`, and a `'` follows it.
     let mut out = String::with_capacity(quoted.len() + 8);

@@ -7,7 +7,7 @@
 //! `W`, `#`, and a time zone other than the machine's. Cron evaluates every line of a user
 //! crontab in the machine's zone; Debian's cron has no `CRON_TZ`, so a job in another zone
 //! would silently run at the wrong time. Such jobs still run under `jobtab run`.
-
+pub(crate) mod import;
 pub(crate) mod line;
 pub(crate) mod splice;
 
