@@ -141,11 +141,6 @@ impl Schedule {
         matches!(self.kind, Kind::Cron { fields, .. } if fields >= 6)
     }
 
-    /// Whether the schedule has a year field (7 fields).
-    pub(crate) fn has_year(&self) -> bool {
-        matches!(self.kind, Kind::Cron { fields: 7, .. })
-    }
-
     /// The first run strictly after `after`, evaluated on wall-clock time in `zone` with
     /// Vixie's daylight-saving rule (see `dst`); `None` for `@reboot` and for schedules that
     /// never fire again. Feeding each answer back in yields every run exactly once.

@@ -378,7 +378,7 @@ fn accessors() {
     let s = Schedule::parse("  0 2 * * mon-fri ").unwrap();
     assert_eq!(s.as_str(), "0 2 * * mon-fri");
     assert_eq!(s.to_string(), "0 2 * * mon-fri");
-    assert!(!s.has_seconds() && !s.has_year() && !s.is_reboot());
+    assert!(!s.has_seconds() && !s.is_reboot());
     assert!(s.is_fixed_time());
     assert!(Schedule::parse("@daily").unwrap().is_fixed_time());
     assert!(Schedule::parse("@weekly").unwrap().is_fixed_time());
