@@ -1,1 +1,196 @@
-//! Integration tests: `store`.
+//! Integration tests: the job file through mutating commands: comments survive, concurrent
+//! writers do not lose jobs, a broken file is never overwritten, the file is private.
+
+use std::os::unix::fs::MetadataExt as _;
+
+use crate::manage::{cmd, fails, ok};
+use crate::util::{Env, unindent};
+
+const COMMENTED: &str = r#"
+    # Jobs for the app server.   Reviewed 2026-01.
+    #   (keep this header)
+
+    [defaults]
+    timezone = "UTC"      # servers run in UTC
+    timeout  = "1h"
+
+    # --- database ---
+
+    # Nightly dump; see RUNBOOK.md
+    [jobs.backup]   # owner: ana
+    schedule = "0 2 * * *"    # 02:00
+    command  = 'pg_dump app > /var/backups/app.sql'
+    env = { PGHOST = "db.internal" }   # not the replica
+
+    # health check
+    [jobs.ping]
+    schedule = "*/5 * * * *"
+    http = { url = "https://api.example.com/health" }
+
+    # trailing notes
+    # about nothing in particular
+"#;
+
+#[test]
+fn comments_survive_add_disable_enable_and_remove() {
+    let env = Env::with_jobs(COMMENTED);
+    let original = env.jobs();
+
+    ok(&env, &["add", "new", "@hourly", "--", "echo", "hi"]);
+    let added = env.jobs();
+    let job = "[jobs.new]\nschedule = \"@hourly\"\ncommand = \"echo hi\"\n";
+    let split = original.find("\n# trailing notes").unwrap();
+    assert_eq!(
+        added,
+        format!("{}\n{job}{}", &original[..split], &original[split..])
+    );
+
+    ok(&env, &["disable", "backup"]);
+    assert_eq!(
+        env.jobs(),
+        added.replace(
+            "env = { PGHOST = \"db.internal\" }   # not the replica\n",
+            "env = { PGHOST = \"db.internal\" }   # not the replica\nenabled = false\n"
+        )
+    );
+    ok(&env, &["enable", "backup"]);
+    assert_eq!(env.jobs(), added);
+
+    ok(&env, &["remove", "new"]);
+    assert_eq!(env.jobs(), original);
+
+    ok(&env, &["remove", "backup"]);
+    let start = original.find("# Nightly dump").unwrap();
+    let end = original.find("# health check").unwrap();
+    assert_eq!(
+        env.jobs(),
+        format!("{}{}", &original[..start], &original[end..])
+    );
+}
+
+#[test]
+fn fifty_concurrent_adds_leave_fifty_jobs() {
+    let env = Env::with_jobs("# start\n");
+    let children: Vec<_> = (0..50)
+        .map(|i| {
+            cmd(
+                &env,
+                &[
+                    "add",
+                    &format!("job{i}"),
+                    "*/5 * * * *",
+                    "--",
+                    "echo",
+                    &i.to_string(),
+                ],
+            )
+            .stdout(std::process::Stdio::null())
+            .stderr(std::process::Stdio::piped())
+            .spawn()
+            .unwrap()
+        })
+        .collect();
+    for child in children {
+        let out = child.wait_with_output().unwrap();
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+    }
+    let (out, _) = ok(&env, &["check"]);
+    assert!(out.contains(": 50 jobs, no problems"), "{out}");
+    let text = env.jobs();
+    assert!(text.starts_with("# start\n"));
+    for i in 0..50 {
+        assert!(text.contains(&format!("[jobs.job{i}]\n")), "job{i} missing");
+    }
+    // No temp file left behind.
+    let names: Vec<String> = std::fs::read_dir(env.dir.path())
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .filter(|n| n.contains("jobs.toml"))
+        .collect();
+    let mut names = names;
+    names.sort();
+    assert_eq!(names, ["jobs.toml", "jobs.toml.lock"]);
+}
+
+#[test]
+fn a_broken_file_is_reported_and_never_overwritten() {
+    let broken = "[jobs.a]\nschedule = \"@daily\"\ncommand = \"unterminated\n\n[jobs.b]\n";
+    let env = Env::new();
+    std::fs::write(&env.file, broken).unwrap();
+    for args in [
+        vec!["add", "x", "@daily", "--", "true"],
+        vec!["remove", "a"],
+        vec!["enable", "a"],
+        vec!["disable", "a"],
+        vec!["add", "a", "@daily", "--replace", "--", "true"],
+    ] {
+        let (_, err) = fails(&env, &args, 1);
+        assert!(err.contains("jobs.toml:3:"), "{args:?}: {err}");
+        assert!(err.contains("not valid TOML"), "{args:?}: {err}");
+        assert!(err.contains("it was not changed"), "{args:?}: {err}");
+        assert!(err.contains("jobtab edit"), "{args:?}: {err}");
+        assert_eq!(
+            std::fs::read(&env.file).unwrap(),
+            broken.as_bytes(),
+            "{args:?}"
+        );
+    }
+}
+
+#[test]
+fn a_file_with_an_invalid_job_is_never_overwritten() {
+    let env = Env::with_jobs(
+        r#"
+        [jobs.a]
+        schedule = "0 2 * * *"
+        command = "true"
+        timout = "5m"
+        "#,
+    );
+    let before = env.jobs();
+    let (_, err) = fails(&env, &["add", "x", "@daily", "--", "true"], 1);
+    assert!(
+        err.contains("jobs.toml:4:1: job \"a\", key \"timout\": unknown key"),
+        "{err}"
+    );
+    assert_eq!(env.jobs(), before);
+}
+
+#[test]
+fn the_first_write_creates_folders_and_a_private_file() {
+    let env = Env::new();
+    let nested = env.path("deep/er/jobs.toml");
+    let file = nested.to_str().unwrap();
+    ok(&env, &["--file", file, "add", "a", "@daily", "--", "true"]);
+    assert_eq!(std::fs::metadata(&nested).unwrap().mode() & 0o777, 0o600);
+    assert_eq!(
+        std::fs::read_to_string(&nested).unwrap(),
+        unindent(
+            r#"
+            [jobs.a]
+            schedule = "@daily"
+            command = "true"
+            "#
+        )
+    );
+    // The default location is under the (temp) config dir, never the real $HOME.
+    ok(&env, &["add", "b", "@daily", "--", "true"]);
+    assert!(env.file.exists());
+}
+
+#[test]
+fn a_missing_file_is_an_empty_list() {
+    let env = Env::new();
+    let (out, _) = ok(&env, &["list", "--json"]);
+    assert_eq!(out.trim(), "[]");
+    let (out, _) = ok(&env, &["check"]);
+    assert!(
+        out.contains(": 0 jobs, no problems (the file does not exist yet)"),
+        "{out}"
+    );
+    assert!(!env.file.exists());
+}

@@ -1,12 +1,236 @@
-//! `jobtab add`: PLACEHOLDER until its owner lands it.
+//! `jobtab add`: builds a job from the command line, validates it exactly as the file is
+//! validated, and writes it as a `[jobs.NAME]` table under the file's lock.
 
+use std::collections::BTreeMap;
+use std::io::Read as _;
 use std::process::ExitCode;
 
-use anyhow::Result;
+use anyhow::{Context as _, Result, bail};
+use chrono::Utc;
 
-use crate::cli::AddArgs;
+use crate::cli::{AddArgs, NotifyOnArg, OverlapArg};
 use crate::ctx::Ctx;
+use crate::output;
+use crate::store::{self, CatchUp, Job, NotifyOn, Overlap, RawHttp, RawJob, RawNotify};
 
-pub(crate) fn run(_args: AddArgs, _ctx: &Ctx) -> Result<ExitCode> {
-    anyhow::bail!("not implemented yet")
+/// A mistake in how the command was called (exit 2), as opposed to an invalid job (exit 1).
+struct Usage(String);
+
+pub(crate) fn run(args: AddArgs, ctx: &Ctx) -> Result<ExitCode> {
+    let mut raw = match build(&args) {
+        Ok(raw) => raw,
+        Err(Usage(message)) => {
+            eprintln!("jobtab: error: {message}");
+            return Ok(ExitCode::from(2));
+        }
+    };
+    if let Some(http) = &mut raw.http
+        && let Some(data) = &http.body
+    {
+        http.body = Some(body(data)?);
+    }
+    if !store::valid_name(&args.name) {
+        bail!(
+            "invalid job name {:?}: use only letters, digits, `-`, `_` and `.`",
+            args.name
+        );
+    }
+    let name = args.name.as_str();
+    let (job, replaced) = store::edit(&ctx.file, |editor| {
+        // Checked here, under the lock, against the file's [defaults], before anything changes.
+        let job = store::resolve(name, raw.clone(), editor.defaults()).map_err(|problems| {
+            let messages: Vec<String> = problems.iter().map(|p| p.message.clone()).collect();
+            match messages.as_slice() {
+                [one] => anyhow::anyhow!("{one}"),
+                _ => anyhow::anyhow!("job {name:?} is not valid:\n  {}", messages.join("\n  ")),
+            }
+        })?;
+        let replaced = if args.replace {
+            editor.replace_job(name, &raw)?
+        } else {
+            if editor.contains(name) {
+                bail!(
+                    "a job named {name:?} already exists in {}; pick another name, or pass \
+                     --replace to overwrite it",
+                    editor.path().display()
+                );
+            }
+            editor.add_job(name, &raw)?;
+            false
+        };
+        Ok((job, replaced))
+    })?;
+    let verb = if replaced { "replaced" } else { "added" };
+    eprintln!("{verb} job {name:?}; {}", next_run_words(&job));
+    Ok(ExitCode::SUCCESS)
+}
+
+/// "next run: <time>", or why there is none.
+fn next_run_words(job: &Job) -> String {
+    if !job.enabled {
+        return format!("it is disabled; `jobtab enable {}` turns it on", job.name);
+    }
+    if job.schedule.is_reboot() {
+        return "runs when `jobtab run` starts (or at boot once installed)".into();
+    }
+    match job.schedule.next_after(Utc::now(), job.zone) {
+        Some(next) => format!("next run: {}", output::rfc3339(next, job.zone)),
+        None => "its schedule never fires again".into(),
+    }
+}
+
+/// The job as it will be written, from the arguments.
+fn build(args: &AddArgs) -> Result<RawJob, Usage> {
+    let mut raw = RawJob {
+        description: args.description.clone(),
+        schedule: args.schedule.clone(),
+        timezone: args.timezone.clone(),
+        timeout: args.timeout.clone(),
+        retries: args.retries,
+        retry_delay: args.retry_delay.clone(),
+        overlap: args.overlap.map(|o| match o {
+            OverlapArg::Skip => Overlap::Skip,
+            OverlapArg::Queue => Overlap::Queue,
+            OverlapArg::Allow => Overlap::Allow,
+        }),
+        catch_up: None::<CatchUp>,
+        enabled: args.disabled.then_some(false),
+        ..RawJob::default()
+    };
+    match (&args.url, args.command.is_empty()) {
+        (Some(_), false) => {
+            return Err(Usage(
+                "give either a command after `--` or --url, not both".into(),
+            ));
+        }
+        (None, true) => {
+            return Err(Usage(
+                "say what the job runs: a command after `--` (jobtab add NAME SCHEDULE -- \
+                 COMMAND...) or --url URL for an HTTP job"
+                    .into(),
+            ));
+        }
+        (None, false) => {
+            if args.method.is_some()
+                || !args.headers.is_empty()
+                || args.data.is_some()
+                || !args.expect.is_empty()
+            {
+                return Err(Usage(
+                    "--method, --header, --data and --expect are for HTTP jobs (--url)".into(),
+                ));
+            }
+            raw.command = Some(args.command.join(" "));
+            raw.workdir = args.workdir.as_ref().map(|dir| {
+                // Relative to where `add` runs, not to wherever the scheduler will run.
+                std::path::absolute(dir)
+                    .unwrap_or_else(|_| dir.clone())
+                    .to_string_lossy()
+                    .into_owned()
+            });
+        }
+        (Some(url), true) => {
+            if args.workdir.is_some() {
+                return Err(Usage("--workdir is for shell jobs, not HTTP jobs".into()));
+            }
+            raw.http = Some(RawHttp {
+                method: args.method.as_ref().map(|m| m.to_ascii_uppercase()),
+                url: url.clone(),
+                headers: pairs(&args.headers, ':', "--header", "'Name: value'")?,
+                body: args.data.clone(),
+                expect: (!args.expect.is_empty()).then(|| args.expect.clone()),
+            });
+        }
+    }
+    raw.env = pairs(&args.env, '=', "--env", "K=V")?;
+    raw.notify = args.notify.as_ref().map(|url| RawNotify {
+        url: url.clone(),
+        on: args.notify_on.map(|on| match on {
+            NotifyOnArg::Failure => NotifyOn::Failure,
+            NotifyOnArg::Success => NotifyOn::Success,
+            NotifyOnArg::Always => NotifyOn::Always,
+        }),
+        secret: None,
+    });
+    Ok(raw)
+}
+
+/// `K: V` or `K=V` arguments as a map; `None` when there are none.
+fn pairs(
+    items: &[String],
+    separator: char,
+    flag: &str,
+    shape: &str,
+) -> Result<Option<BTreeMap<String, String>>, Usage> {
+    if items.is_empty() {
+        return Ok(None);
+    }
+    let mut map = BTreeMap::new();
+    for item in items {
+        let Some((key, value)) = item.split_once(separator) else {
+            return Err(Usage(format!("{flag} {item:?} must look like {shape}")));
+        };
+        let key = key.trim();
+        if key.is_empty() {
+            return Err(Usage(format!(
+                "{flag} {item:?} has no name; write it like {shape}"
+            )));
+        }
+        let value = if separator == ':' {
+            value.trim()
+        } else {
+            value
+        };
+        map.insert(key.to_owned(), value.to_owned());
+    }
+    Ok(Some(map))
+}
+
+/// The request body: the text itself, or `@FILE` (`@-`: standard input) read now.
+fn body(data: &str) -> Result<String> {
+    let Some(path) = data.strip_prefix('@') else {
+        return Ok(data.to_owned());
+    };
+    if path == "-" {
+        let mut text = String::new();
+        std::io::stdin()
+            .read_to_string(&mut text)
+            .map(|_| text)
+            .context("cannot read the body from standard input")
+    } else {
+        std::fs::read_to_string(path)
+            .with_context(|| format!("cannot read --data file {path}; check the path after `@`"))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn pairs_split_once_and_trim_header_values() {
+        let map = pairs(&["A: b: c".into(), "X:y".into()], ':', "--header", "")
+            .ok()
+            .flatten()
+            .unwrap();
+        assert_eq!(map["A"], "b: c");
+        assert_eq!(map["X"], "y");
+        let map = pairs(&["K= v=w".into()], '=', "--env", "")
+            .ok()
+            .flatten()
+            .unwrap();
+        assert_eq!(map["K"], " v=w");
+        assert!(pairs(&["novalue".into()], '=', "--env", "K=V").is_err());
+        assert!(pairs(&["=v".into()], '=', "--env", "K=V").is_err());
+    }
+
+    #[test]
+    fn body_reads_files() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("b.json");
+        std::fs::write(&path, "{\"a\": 1}").unwrap();
+        assert_eq!(body(&format!("@{}", path.display())).unwrap(), "{\"a\": 1}");
+        assert_eq!(body("plain").unwrap(), "plain");
+        assert!(body("@/nonexistent/file").is_err());
+    }
 }

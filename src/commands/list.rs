@@ -1,12 +1,212 @@
-//! `jobtab list`: PLACEHOLDER until its owner lands it.
+//! `jobtab list`: every job with its schedule, next run, last result and what it runs, as a
+//! table that fits the terminal or as JSON; the crontab install status on stderr.
 
+use std::collections::HashMap;
 use std::process::ExitCode;
 
 use anyhow::Result;
+use chrono::{DateTime, Utc};
+use serde::Serialize;
 
 use crate::cli::ListArgs;
+use crate::crontab::{self, InstallStatus};
 use crate::ctx::Ctx;
+use crate::history::{self, RunRecord};
+use crate::output::{self, Table};
+use crate::store::{Action, Job, JobFile};
 
-pub(crate) fn run(_args: &ListArgs, _ctx: &Ctx) -> Result<ExitCode> {
-    anyhow::bail!("not implemented yet")
+pub(crate) fn run(args: &ListArgs, ctx: &Ctx) -> Result<ExitCode> {
+    let file = JobFile::read(&ctx.file)?;
+    if file.jobs.is_empty() && file.problems.is_empty() {
+        if args.json {
+            println!("[]");
+        }
+        eprintln!(
+            "no jobs in {}; add one with `jobtab add backup '0 2 * * *' -- pg_dump app` or \
+             `jobtab edit`",
+            ctx.file.display()
+        );
+        return Ok(ExitCode::SUCCESS);
+    }
+    let now = Utc::now();
+    let last = last_results(ctx);
+    let install = crontab::install_status(ctx, &file);
+    if args.json {
+        let rows: Vec<JobJson> = file
+            .jobs
+            .iter()
+            .map(|job| JobJson::new(job, now, last.get(&job.name), &install))
+            .collect();
+        println!("{}", serde_json::to_string_pretty(&rows)?);
+    } else {
+        let mut table = Table::new(&["NAME", "SCHEDULE", "NEXT RUN", "LAST RESULT", "COMMAND/URL"]);
+        for job in &file.jobs {
+            table.push(vec![
+                job.name.clone(),
+                job.schedule.as_str().to_owned(),
+                next_run_cell(job, now),
+                last.get(&job.name)
+                    .map_or_else(|| "-".to_owned(), |r| result_words(r, now)),
+                job.action_summary(),
+            ]);
+        }
+        print!("{}", table.render(output::terminal_width()));
+        eprintln!("crontab: {}", install_words(&install));
+    }
+    report_problems(&file)
+}
+
+/// The last run of every job, or none (with a warning) when the history cannot be read.
+pub(super) fn last_results(ctx: &Ctx) -> HashMap<String, RunRecord> {
+    history::last_results(&ctx.state_dir).unwrap_or_else(|err| {
+        eprintln!("jobtab: warning: cannot read the run history: {err:#}");
+        HashMap::new()
+    })
+}
+
+/// The jobs that have problems are not listed: say so, and exit 1 as `check` would.
+pub(super) fn report_problems(file: &JobFile) -> Result<ExitCode> {
+    if file.problems.is_empty() {
+        return Ok(ExitCode::SUCCESS);
+    }
+    eprintln!(
+        "jobtab: warning: {} has {} problem{} (jobs with problems are not shown):",
+        file.path.display(),
+        file.problems.len(),
+        if file.problems.len() == 1 { "" } else { "s" }
+    );
+    for problem in &file.problems {
+        eprintln!("  {}", problem.located(&file.path));
+    }
+    eprintln!("fix them with `jobtab edit`, then `jobtab check`");
+    Ok(ExitCode::FAILURE)
+}
+
+/// The install status with what to do about it.
+pub(super) fn install_words(status: &InstallStatus) -> String {
+    match status {
+        InstallStatus::Installed => "installed".into(),
+        InstallStatus::OutOfDate => "out of date; `jobtab install` updates it".into(),
+        InstallStatus::NotInstalled => {
+            "not installed (`jobtab install` installs the enabled jobs; `jobtab run` runs them \
+             without cron)"
+                .into()
+        }
+        InstallStatus::Unknown(reason) => format!("unknown ({reason})"),
+    }
+}
+
+/// The next run for the table: a time in the job's zone, or why there is none.
+fn next_run_cell(job: &Job, now: DateTime<Utc>) -> String {
+    if !job.enabled {
+        return "(disabled)".into();
+    }
+    if job.schedule.is_reboot() {
+        return "at start".into();
+    }
+    match job.schedule.next_after(now, job.zone) {
+        Some(next) => output::short_time(next, job.zone, job.schedule.has_seconds()),
+        None => "never".into(),
+    }
+}
+
+/// A run's result in a few words: `ok 5m ago`, `failed (exit 2) 1h ago`.
+pub(super) fn result_words(record: &RunRecord, now: DateTime<Utc>) -> String {
+    let detail = match (record.succeeded(), record.exit_code, record.http_status) {
+        (false, _, Some(status)) => format!(" (HTTP {status})"),
+        (false, Some(code), None) => format!(" (exit {code})"),
+        _ => String::new(),
+    };
+    format!(
+        "{}{detail} {}",
+        record.status,
+        output::ago(now, record.started_at)
+    )
+}
+
+/// One job in `list --json`; the field names are stable.
+#[derive(Debug, Serialize)]
+struct JobJson<'a> {
+    name: &'a str,
+    description: Option<&'a str>,
+    schedule: &'a str,
+    /// IANA name, or "local" when it cannot be told.
+    timezone: String,
+    enabled: bool,
+    /// "shell" or "http".
+    kind: &'static str,
+    command: Option<&'a str>,
+    method: Option<&'a str>,
+    url: Option<&'a str>,
+    /// RFC 3339 in the job's zone; null when disabled, `@reboot`, or never again.
+    next_run: Option<String>,
+    last_result: Option<ResultJson<'a>>,
+    /// Whether the job is in the installed crontab block; null when that cannot be told (the
+    /// block is out of date, or the crontab cannot be read).
+    installed: Option<bool>,
+}
+
+/// A run's result in JSON; also used by `show --json`.
+#[derive(Debug, Serialize)]
+pub(super) struct ResultJson<'a> {
+    status: String,
+    started_at: String,
+    duration_ms: u64,
+    exit_code: Option<i32>,
+    http_status: Option<u16>,
+    error: Option<&'a str>,
+}
+
+impl<'a> ResultJson<'a> {
+    pub(super) fn new(record: &'a RunRecord, job: &Job) -> ResultJson<'a> {
+        ResultJson {
+            status: record.status.to_string(),
+            started_at: output::rfc3339(record.started_at, job.zone),
+            duration_ms: record.duration_ms,
+            exit_code: record.exit_code,
+            http_status: record.http_status,
+            error: record.error.as_deref(),
+        }
+    }
+}
+
+impl<'a> JobJson<'a> {
+    fn new(
+        job: &'a Job,
+        now: DateTime<Utc>,
+        last: Option<&'a RunRecord>,
+        install: &InstallStatus,
+    ) -> JobJson<'a> {
+        let (kind, command, method, url) = match &job.action {
+            Action::Shell { command, .. } => ("shell", Some(command.as_str()), None, None),
+            Action::Http(http) => (
+                "http",
+                None,
+                Some(http.method.as_str()),
+                Some(http.url.as_str()),
+            ),
+        };
+        let next_run = (job.enabled)
+            .then(|| job.schedule.next_after(now, job.zone))
+            .flatten()
+            .map(|t| output::rfc3339(t, job.zone));
+        JobJson {
+            name: &job.name,
+            description: job.description.as_deref(),
+            schedule: job.schedule.as_str(),
+            timezone: job.zone.to_string(),
+            enabled: job.enabled,
+            kind,
+            command,
+            method,
+            url,
+            next_run,
+            last_result: last.map(|r| ResultJson::new(r, job)),
+            installed: match install {
+                InstallStatus::Installed => Some(job.enabled),
+                InstallStatus::NotInstalled => Some(false),
+                InstallStatus::OutOfDate | InstallStatus::Unknown(_) => None,
+            },
+        }
+    }
 }

@@ -1,12 +1,319 @@
-//! `jobtab show`: PLACEHOLDER until its owner lands it.
+//! `jobtab show NAME`: every setting of one job as resolved (defaults applied), its schedule in
+//! words, its next 5 runs, its last 5 results and whether it is installed; or all of it as JSON.
 
 use std::process::ExitCode;
 
 use anyhow::Result;
+use chrono::Utc;
+use serde::Serialize;
 
+use super::list::{ResultJson, install_words, result_words};
 use crate::cli::ShowArgs;
+use crate::crontab::{self, InstallStatus};
 use crate::ctx::Ctx;
+use crate::history;
+use crate::output;
+use crate::store::{Action, Job, JobFile};
 
-pub(crate) fn run(_args: &ShowArgs, _ctx: &Ctx) -> Result<ExitCode> {
-    anyhow::bail!("not implemented yet")
+/// How many upcoming runs and past results are shown.
+const SHOWN: usize = 5;
+
+pub(crate) fn run(args: &ShowArgs, ctx: &Ctx) -> Result<ExitCode> {
+    let file = JobFile::read(&ctx.file)?;
+    let job = file.require(&args.name)?;
+    let now = Utc::now();
+    let next = if job.enabled {
+        job.schedule.upcoming(now, job.zone, SHOWN)
+    } else {
+        Vec::new()
+    };
+    let results =
+        history::recent(&ctx.state_dir, Some(&job.name), SHOWN, false).unwrap_or_else(|err| {
+            eprintln!("jobtab: warning: cannot read the run history: {err:#}");
+            Vec::new()
+        });
+    let install = crontab::install_status(ctx, &file);
+    if args.json {
+        let json = ShowJson {
+            name: &job.name,
+            description: job.description.as_deref(),
+            schedule: job.schedule.as_str(),
+            schedule_description: job.schedule.describe(),
+            timezone: job.zone.to_string(),
+            enabled: job.enabled,
+            kind: if matches!(job.action, Action::Http(_)) {
+                "http"
+            } else {
+                "shell"
+            },
+            command: match &job.action {
+                Action::Shell { command, .. } => Some(command),
+                Action::Http(_) => None,
+            },
+            shell: match &job.action {
+                Action::Shell { shell, .. } => Some(shell.as_deref().unwrap_or("/bin/sh")),
+                Action::Http(_) => None,
+            },
+            workdir: match &job.action {
+                Action::Shell { workdir, .. } => workdir.as_ref().map(|w| w.display().to_string()),
+                Action::Http(_) => None,
+            },
+            http: match &job.action {
+                Action::Http(http) => Some(HttpJson {
+                    method: &http.method,
+                    url: &http.url,
+                    headers: http
+                        .headers
+                        .iter()
+                        .map(|(k, v)| (k.clone(), mask_header(k, v)))
+                        .collect(),
+                    body: http.body.as_deref(),
+                    expect: &http.expect,
+                }),
+                Action::Shell { .. } => None,
+            },
+            timeout_ms: timeout(job).map(|t| t.as_millis() as u64),
+            retries: job.retries,
+            retry_delay_ms: job.retry_delay.as_millis() as u64,
+            overlap: job.overlap.as_str(),
+            catch_up: job.catch_up.as_str(),
+            env: &job.env,
+            notify: job.notify.as_ref().map(|n| NotifyJson {
+                url: &n.url,
+                on: n.on.as_str(),
+                secret: n.secret.as_deref().map(mask_secret),
+            }),
+            next_runs: next.iter().map(|t| output::rfc3339(*t, job.zone)).collect(),
+            last_results: results.iter().map(|r| ResultJson::new(r, job)).collect(),
+            install_status: install.to_string(),
+        };
+        println!("{}", serde_json::to_string_pretty(&json)?);
+        return Ok(ExitCode::SUCCESS);
+    }
+    print!("{}", text(job, &next, &results, &install, now));
+    Ok(ExitCode::SUCCESS)
+}
+
+/// The timeout that applies: the job's, else the HTTP default; shell jobs may have none.
+fn timeout(job: &Job) -> Option<std::time::Duration> {
+    match job.action {
+        Action::Http(_) => Some(job.http_timeout()),
+        Action::Shell { .. } => job.timeout,
+    }
+}
+
+fn text(
+    job: &Job,
+    next: &[chrono::DateTime<Utc>],
+    results: &[history::RunRecord],
+    install: &InstallStatus,
+    now: chrono::DateTime<Utc>,
+) -> String {
+    let mut lines: Vec<(&str, String)> = vec![("name", job.name.clone())];
+    if let Some(description) = &job.description {
+        lines.push(("description", description.clone()));
+    }
+    lines.push((
+        "schedule",
+        format!("{}  ({})", job.schedule, job.schedule.describe()),
+    ));
+    lines.push(("timezone", job.zone.to_string()));
+    lines.push(("enabled", if job.enabled { "yes" } else { "no" }.into()));
+    match &job.action {
+        Action::Shell {
+            command,
+            shell,
+            workdir,
+        } => {
+            lines.push(("command", command.clone()));
+            lines.push((
+                "shell",
+                shell.clone().unwrap_or_else(|| "/bin/sh (default)".into()),
+            ));
+            if let Some(workdir) = workdir {
+                lines.push(("workdir", workdir.display().to_string()));
+            }
+        }
+        Action::Http(http) => {
+            lines.push(("http", format!("{} {}", http.method, http.url)));
+            for (name, value) in &http.headers {
+                lines.push(("header", format!("{name}: {}", mask_header(name, value))));
+            }
+            if let Some(body) = &http.body {
+                lines.push(("body", body.clone()));
+            }
+            let expect = if http.expect.is_empty() {
+                "any 2xx".to_owned()
+            } else {
+                http.expect
+                    .iter()
+                    .map(u16::to_string)
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            };
+            lines.push(("expect", expect));
+        }
+    }
+    lines.push((
+        "timeout",
+        timeout(job).map_or_else(|| "none".into(), crate::duration::format),
+    ));
+    let retries = if job.retries == 0 {
+        "0".to_owned()
+    } else {
+        format!(
+            "{} (first after {}, then doubling, with jitter)",
+            job.retries,
+            crate::duration::format(job.retry_delay)
+        )
+    };
+    lines.push(("retries", retries));
+    lines.push(("overlap", job.overlap.as_str().into()));
+    lines.push(("catch_up", job.catch_up.as_str().into()));
+    for (key, value) in &job.env {
+        lines.push(("env", format!("{key}={value}")));
+    }
+    if let Some(notify) = &job.notify {
+        let signed = match &notify.secret {
+            Some(secret) => format!(", signed with {}", mask_secret(secret)),
+            None => ", unsigned".into(),
+        };
+        lines.push((
+            "notify",
+            format!("{} on {}{signed}", notify.url, notify.on.as_str()),
+        ));
+    }
+    lines.push(("crontab", install_words(install)));
+    let width = lines.iter().map(|(k, _)| k.len()).max().unwrap_or(0) + 1;
+    let mut out = String::new();
+    for (key, value) in lines {
+        out.push_str(&format!(
+            "{:width$} {}\n",
+            format!("{key}:"),
+            output::one_line(&value)
+        ));
+    }
+    out.push_str("next runs:\n");
+    if next.is_empty() {
+        let why = if !job.enabled {
+            "none (disabled)"
+        } else if job.schedule.is_reboot() {
+            "when `jobtab run` starts"
+        } else {
+            "none"
+        };
+        out.push_str(&format!("  {why}\n"));
+    }
+    for t in next {
+        out.push_str(&format!("  {}\n", output::rfc3339(*t, job.zone)));
+    }
+    out.push_str("last results:\n");
+    if results.is_empty() {
+        out.push_str("  none yet\n");
+    }
+    for record in results {
+        out.push_str(&format!(
+            "  {}  {}  {}\n",
+            output::rfc3339(record.started_at, job.zone),
+            result_words(record, now),
+            output::millis(record.duration_ms)
+        ));
+    }
+    out
+}
+
+/// A secret written in the file: a `${VAR}` reference is shown, a literal value is not.
+fn mask_secret(secret: &str) -> String {
+    if secret.trim_start().starts_with("${") && secret.trim_end().ends_with('}') {
+        secret.to_owned()
+    } else {
+        "(a literal value, hidden)".into()
+    }
+}
+
+/// Header values that carry credentials are hidden unless they are `${VAR}` references.
+fn mask_header(name: &str, value: &str) -> String {
+    let lower = name.to_ascii_lowercase();
+    let sensitive = [
+        "authorization",
+        "cookie",
+        "token",
+        "secret",
+        "key",
+        "password",
+    ]
+    .iter()
+    .any(|word| lower.contains(word));
+    if !sensitive || value.contains("${") {
+        return value.to_owned();
+    }
+    match value.split_once(' ') {
+        // Keep the scheme: `Bearer (hidden)`.
+        Some((scheme, _)) if lower == "authorization" => format!("{scheme} (hidden)"),
+        _ => "(hidden)".into(),
+    }
+}
+
+#[derive(Debug, Serialize)]
+struct ShowJson<'a> {
+    name: &'a str,
+    description: Option<&'a str>,
+    schedule: &'a str,
+    schedule_description: String,
+    timezone: String,
+    enabled: bool,
+    kind: &'static str,
+    command: Option<&'a String>,
+    shell: Option<&'a str>,
+    workdir: Option<String>,
+    http: Option<HttpJson<'a>>,
+    /// null: no limit (shell jobs without `timeout`).
+    timeout_ms: Option<u64>,
+    retries: u32,
+    retry_delay_ms: u64,
+    overlap: &'static str,
+    catch_up: &'static str,
+    env: &'a std::collections::BTreeMap<String, String>,
+    notify: Option<NotifyJson<'a>>,
+    next_runs: Vec<String>,
+    last_results: Vec<ResultJson<'a>>,
+    install_status: String,
+}
+
+#[derive(Debug, Serialize)]
+struct HttpJson<'a> {
+    method: &'a str,
+    url: &'a str,
+    headers: std::collections::BTreeMap<String, String>,
+    body: Option<&'a str>,
+    /// Empty: any 2xx.
+    expect: &'a [u16],
+}
+
+#[derive(Debug, Serialize)]
+struct NotifyJson<'a> {
+    url: &'a str,
+    on: &'static str,
+    secret: Option<String>,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn literal_secrets_are_hidden_and_references_shown() {
+        assert_eq!(mask_secret("${HOOK_SECRET}"), "${HOOK_SECRET}");
+        assert_eq!(mask_secret("hunter2"), "(a literal value, hidden)");
+        assert_eq!(
+            mask_header("Authorization", "Bearer abc"),
+            "Bearer (hidden)"
+        );
+        assert_eq!(mask_header("Authorization", "Bearer ${T}"), "Bearer ${T}");
+        assert_eq!(mask_header("X-Api-Key", "abc"), "(hidden)");
+        assert_eq!(
+            mask_header("Content-Type", "application/json"),
+            "application/json"
+        );
+    }
 }

@@ -1,12 +1,34 @@
-//! `jobtab toggle`: PLACEHOLDER until its owner lands it.
+//! `jobtab enable NAME...` / `jobtab disable NAME...`: sets `enabled` on jobs, keeping the
+//! file's formatting; an unknown name is an error and nothing changes.
 
 use std::process::ExitCode;
 
 use anyhow::Result;
 
+use super::remove::{require_all, unique};
 use crate::cli::ToggleArgs;
 use crate::ctx::Ctx;
+use crate::store;
 
-pub(crate) fn run(_args: &ToggleArgs, _enable: bool, _ctx: &Ctx) -> Result<ExitCode> {
-    anyhow::bail!("not implemented yet")
+pub(crate) fn run(args: &ToggleArgs, enable: bool, ctx: &Ctx) -> Result<ExitCode> {
+    let names = unique(&args.names);
+    let changed = store::edit(&ctx.file, |editor| {
+        require_all(editor, &names, "nothing was changed")?;
+        names
+            .iter()
+            .map(|name| editor.set_enabled(name, enable))
+            .collect::<Result<Vec<bool>>>()
+    })?;
+    let verb = if enable { "enabled" } else { "disabled" };
+    for (name, changed) in names.iter().zip(changed) {
+        if changed {
+            eprintln!("{verb} job {name:?}");
+        } else {
+            eprintln!("job {name:?} was already {verb}");
+        }
+    }
+    if !enable {
+        eprintln!("disabled jobs stay in the file; `jobtab install` removes them from the crontab");
+    }
+    Ok(ExitCode::SUCCESS)
 }

@@ -299,7 +299,16 @@ impl Editor {
     }
 
     fn insert_new(&mut self, name: &str, raw: &RawJob) -> Result<()> {
-        let table = job_table(raw);
+        let mut table = job_table(raw);
+        if self.doc.as_table().is_empty() {
+            // A file of only comments: they stay above the first job, not below it.
+            let comments = raw_str(Some(self.doc.trailing()));
+            if !comments.trim().is_empty() {
+                let gap = if comments.ends_with("\n\n") { "" } else { "\n" };
+                table.decor_mut().set_prefix(format!("{comments}{gap}"));
+                self.doc.set_trailing("");
+            }
+        }
         if self.doc.get("jobs").is_none() {
             let mut jobs = Table::new();
             jobs.set_implicit(true);

@@ -18,7 +18,7 @@ use std::path::{Path, PathBuf};
 
 use anyhow::{Context as _, Result};
 
-pub(crate) use edit::{Editor, edit, preview, replace_text};
+pub(crate) use edit::{Editor, edit, preview, read_text, replace_text};
 pub(crate) use model::{Action, CatchUp, HttpSpec, Job, Notify, NotifyOn, Overlap};
 pub(crate) use model::{RawDefaults, RawHttp, RawJob, RawNotify};
 pub(crate) use parse::{JOB_KEYS, parse};

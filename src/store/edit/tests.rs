@@ -296,3 +296,13 @@ fn helpers_split_and_join_prefixes() {
     assert_eq!(join_prefixes("# a\n\n", "\n# b\n"), "# a\n\n# b\n");
     assert_eq!(join_prefixes("# a\n", "\n# b\n"), "# a\n\n# b\n");
 }
+
+#[test]
+fn comments_in_a_file_without_jobs_stay_on_top() {
+    let (_dir, path) = setup("# my jobs\n# more\n");
+    edit(&path, |e| e.add_job("a", &shell("@daily", "a"))).unwrap();
+    assert_eq!(
+        read(&path),
+        "# my jobs\n# more\n\n[jobs.a]\nschedule = \"@daily\"\ncommand = \"a\"\n"
+    );
+}
