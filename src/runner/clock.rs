@@ -49,7 +49,11 @@ impl Jump {
     pub(crate) fn describe(&self) -> String {
         let size = self.delta().abs().to_std().unwrap_or_default();
         let rounded = Duration::from_secs(size.as_secs().max(1));
-        let way = if self.is_forward() { "forward" } else { "backward" };
+        let way = if self.is_forward() {
+            "forward"
+        } else {
+            "backward"
+        };
         format!("{} {way}", crate::duration::format(rounded))
     }
 }
@@ -86,9 +90,9 @@ impl ClockWatch {
 /// `CLOCK_REALTIME` timerfd armed far in the future with `TFD_TIMER_CANCEL_ON_SET`. Without it
 /// the scheduler still notices jumps at its next wake (at most `MAX_SLEEP` later). Returns
 /// `false` when the timer is unavailable.
-pub(crate) fn spawn_clock_change_listener<E: Clone + Send + 'static>(
+pub(crate) fn spawn_clock_change_listener<E: Send + 'static>(
     events: Sender<E>,
-    event: E,
+    event: impl Fn() -> E + Send + 'static,
 ) -> bool {
     use nix::sys::time::TimeSpec;
     use nix::sys::timerfd::{ClockId, Expiration, TimerFd, TimerFlags, TimerSetTimeFlags};
@@ -120,7 +124,7 @@ pub(crate) fn spawn_clock_change_listener<E: Clone + Send + 'static>(
             // `wait` returns when the timer is cancelled by a clock change (or, in a year,
             // expires); either way the scheduler re-reads the clocks.
             while timer.wait().is_ok() {
-                if events.send(event.clone()).is_err() || !arm(&timer) {
+                if events.send(event()).is_err() || !arm(&timer) {
                     return;
                 }
             }

@@ -15,7 +15,6 @@ use sha2::{Digest as _, Sha256};
 #[derive(Debug)]
 pub(crate) struct RunLock {
     _file: File,
-    pub(crate) path: PathBuf,
 }
 
 /// Where the lock for `job_file` lives.
@@ -64,7 +63,7 @@ impl RunLock {
             .and_then(|()| file.seek(SeekFrom::Start(0)))
             .and_then(|_| writeln!(file, "{}", std::process::id()))
             .with_context(|| format!("cannot write run lock {}", path.display()))?;
-        Ok(RunLock { _file: file, path })
+        Ok(RunLock { _file: file })
     }
 }
 
@@ -78,10 +77,14 @@ mod tests {
         let state = dir.path().join("state/nested");
         let jobs = dir.path().join("jobs.toml");
         let held = RunLock::acquire(&state, &jobs).unwrap();
-        let text = std::fs::read_to_string(&held.path).unwrap();
+        let path = lock_path(&state, &jobs);
+        let text = std::fs::read_to_string(&path).unwrap();
         assert_eq!(text.trim(), std::process::id().to_string());
-        let name = held.path.file_name().unwrap().to_string_lossy().into_owned();
-        assert!(name.starts_with("run-") && name.ends_with(".lock") && name.len() == 25, "{name}");
+        let name = path.file_name().unwrap().to_string_lossy().into_owned();
+        assert!(
+            name.starts_with("run-") && name.ends_with(".lock") && name.len() == 25,
+            "{name}"
+        );
 
         let err = RunLock::acquire(&state, &jobs).unwrap_err().to_string();
         assert_eq!(
@@ -93,8 +96,8 @@ mod tests {
             )
         );
         // Another job file has its own lock.
-        let other = RunLock::acquire(&state, &dir.path().join("other.toml")).unwrap();
-        assert_ne!(other.path, held.path);
+        let _other = RunLock::acquire(&state, &dir.path().join("other.toml")).unwrap();
+        assert_ne!(lock_path(&state, &dir.path().join("other.toml")), path);
         drop(held);
         RunLock::acquire(&state, &jobs).unwrap();
     }

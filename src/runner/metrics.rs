@@ -102,11 +102,21 @@ impl Metrics {
     pub(crate) fn render(&self) -> String {
         self.with(|state| {
             let mut out = String::new();
-            header(&mut out, "jobtab_jobs", "gauge", "Jobs loaded from the job file.");
+            header(
+                &mut out,
+                "jobtab_jobs",
+                "gauge",
+                "Jobs loaded from the job file.",
+            );
             let _ = writeln!(out, "jobtab_jobs {}", state.jobs);
             header(&mut out, "jobtab_running_jobs", "gauge", "Runs in flight.");
             let _ = writeln!(out, "jobtab_running_jobs {}", state.running);
-            header(&mut out, "jobtab_runs_total", "counter", "Runs by job and status.");
+            header(
+                &mut out,
+                "jobtab_runs_total",
+                "counter",
+                "Runs by job and status.",
+            );
             for (job, stats) in &state.per_job {
                 for (status, count) in &stats.runs {
                     let _ = writeln!(
@@ -196,9 +206,9 @@ pub(crate) fn bind(addr: &str) -> Result<TcpListener> {
     };
     let addrs: Vec<SocketAddr> = match full.to_socket_addrs() {
         Ok(addrs) => addrs.collect(),
-        Err(_) => bail!(
-            "invalid --metrics address {addr:?}: write it as HOST:PORT, e.g. 127.0.0.1:9184"
-        ),
+        Err(_) => {
+            bail!("invalid --metrics address {addr:?}: write it as HOST:PORT, e.g. 127.0.0.1:9184")
+        }
     };
     if addrs.is_empty() {
         bail!("invalid --metrics address {addr:?}: write it as HOST:PORT, e.g. 127.0.0.1:9184");
@@ -272,7 +282,9 @@ mod tests {
         metrics.record_run("backup", "failed", true, Duration::from_millis(500));
         metrics.record_skip("backup");
         metrics.set_running(1);
-        let at = DateTime::parse_from_rfc3339("2026-01-01T00:00:00Z").unwrap().to_utc();
+        let at = DateTime::parse_from_rfc3339("2026-01-01T00:00:00Z")
+            .unwrap()
+            .to_utc();
         metrics.set_plan(2, [("backup", Some(at)), ("off", None)].into_iter());
         metrics
     }
@@ -294,7 +306,10 @@ mod tests {
             "jobtab_last_run_duration_seconds{job=\"backup\"} 0.5",
             "jobtab_next_run_timestamp_seconds{job=\"backup\"} 1767225600",
         ] {
-            assert!(text.lines().any(|l| l == line), "missing {line:?} in\n{text}");
+            assert!(
+                text.lines().any(|l| l == line),
+                "missing {line:?} in\n{text}"
+            );
         }
         assert!(!text.contains("job=\"off\""));
         assert_eq!(escape("a\"b\\c\nd"), "a\\\"b\\\\c\\nd");

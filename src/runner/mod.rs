@@ -1,4 +1,13 @@
 //! The foreground scheduler behind `jobtab run` (PRODUCT.md section 5).
+//!
+//! One scheduler thread owns the plan (a heap of next instants, see `plan`) and sleeps on a
+//! channel until the earliest one (`recv_timeout`, no polling), woken early by events: a
+//! signal, a job file change, a finished run, a clock change. Due runs go to a bounded pool of
+//! worker threads (`pool`), so a slow job never delays another's start; each worker calls
+//! `execute`, which logs the run's start and end, keeps history and sends notifications.
+//!
+//! Not here: how a run executes (`execute`), schedule arithmetic and DST (`schedule`), reading
+//! the job file (`store`).
 
 mod clock;
 mod lock;
@@ -7,4 +16,76 @@ mod overlap;
 mod plan;
 mod pool;
 mod reload;
+mod scheduler;
 mod signals;
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+use std::sync::Arc;
+use std::sync::mpsc;
+use std::time::Duration;
+
+use anyhow::{Context as _, Result};
+
+use crate::log::Logger;
+use crate::store::JobFile;
+
+/// What `jobtab run` was asked to do.
+pub(crate) struct Options {
+    pub(crate) file: PathBuf,
+    pub(crate) state_dir: PathBuf,
+    /// How long running jobs get on SIGINT/SIGTERM before they are cancelled.
+    pub(crate) grace: Duration,
+    pub(crate) logger: Arc<Logger>,
+    /// `--metrics ADDR`.
+    pub(crate) metrics: Option<String>,
+}
+
+/// `run --check`: validates the job file like `supercronic -test`; the line for stdout.
+pub(crate) fn check(file: &std::path::Path) -> Result<String> {
+    let jobs = JobFile::load(file)?;
+    let count = jobs.jobs.len();
+    Ok(format!(
+        "{}: {count} job{}, valid",
+        file.display(),
+        if count == 1 { "" } else { "s" }
+    ))
+}
+
+/// Runs the scheduler until SIGINT/SIGTERM. Exit status 0 after a graceful stop, 130 when a
+/// second signal cut the wait short. Fails (before scheduling anything) when the job file is
+/// invalid, another `run` holds this job file, or the metrics address cannot be served.
+pub(crate) fn run(opts: Options) -> Result<ExitCode> {
+    // Taken before reading, so a change made while we read is seen by the watcher.
+    let baseline = reload::signature(&opts.file);
+    let file = JobFile::load(&opts.file)?;
+    let _lock = lock::RunLock::acquire(&opts.state_dir, &opts.file)?;
+    let metrics = match &opts.metrics {
+        Some(addr) => {
+            let listener = metrics::bind(addr)?;
+            let metrics = Arc::new(metrics::Metrics::default());
+            metrics::serve(listener, Arc::clone(&metrics))
+                .context("cannot start the metrics server thread")?;
+            Some(metrics)
+        }
+        None => None,
+    };
+
+    let (tx, rx) = mpsc::channel();
+    signals::spawn(tx.clone(), scheduler::Event::Signal)
+        .context("cannot install the signal handlers")?;
+    if let Err(err) = reload::spawn_watcher(opts.file.clone(), baseline, tx.clone(), || {
+        scheduler::Event::Reload("the job file changed")
+    }) {
+        opts.logger.warn(
+            None,
+            &format!("cannot watch the job file ({err}); reload it with SIGHUP after editing"),
+        );
+    }
+    // Optional: without it a clock change is noticed at the next capped wake.
+    clock::spawn_clock_change_listener(tx.clone(), || scheduler::Event::ClockChanged);
+
+    let mut scheduler = scheduler::Scheduler::new(&opts, metrics, tx);
+    scheduler.start(file.jobs);
+    Ok(scheduler.run(&rx))
+}

@@ -44,6 +44,8 @@ pub(crate) struct Due {
     pub(crate) late: TimeDelta,
     /// Later instants that were also already past and were skipped (the scheduler woke late).
     pub(crate) skipped_late: bool,
+    /// The job's following planned instant.
+    pub(crate) next: Option<DateTime<Utc>>,
 }
 
 /// Instants of one job that fell in a forward clock jump.
@@ -162,6 +164,7 @@ impl Plan {
     }
 
     /// How many jobs have a planned instant.
+    #[cfg(test)]
     pub(crate) fn scheduled(&self) -> usize {
         self.heap.len()
     }
@@ -206,6 +209,7 @@ impl Plan {
                 at,
                 late: now - at,
                 skipped_late,
+                next,
             });
         }
         due

@@ -129,7 +129,10 @@ fn reload_keeps_unchanged_jobs_and_reports_the_diff() {
     assert_eq!(next["slow"], Some(t("2026-01-01T00:00:30Z")));
     assert_eq!(next["new"], Some(t("2026-01-01T00:00:12Z")));
 
-    let diff = plan.load(jobs(&TWO.replace("[jobs.slow]", "[jobs.gone]")), t("2026-01-01T00:00:12Z"));
+    let diff = plan.load(
+        jobs(&TWO.replace("[jobs.slow]", "[jobs.gone]")),
+        t("2026-01-01T00:00:12Z"),
+    );
     assert_eq!(diff.removed, ["new", "slow"]);
     assert_eq!(diff.added, ["gone"]);
     assert!(plan.job("slow").is_none());
@@ -142,7 +145,10 @@ fn a_changed_job_does_not_repeat_an_instant_already_run() {
     plan.load(jobs(TWO), t("2026-01-01T00:00:05Z"));
     plan.pop_due(t("2026-01-01T00:00:10Z"));
     // Reloaded with a clock that reads earlier than the run (a backward step just before).
-    let changed = TWO.replace("command = \"true\"\n[jobs.slow]", "command = \"false\"\n[jobs.slow]");
+    let changed = TWO.replace(
+        "command = \"true\"\n[jobs.slow]",
+        "command = \"false\"\n[jobs.slow]",
+    );
     let diff = plan.load(jobs(&changed), t("2026-01-01T00:00:08Z"));
     assert_eq!(diff.changed, ["fast"]);
     assert_eq!(plan.next_due().unwrap().0, t("2026-01-01T00:00:20Z"));
@@ -212,7 +218,10 @@ fn a_removed_job_loses_its_queued_run_but_its_running_run_is_counted() {
     let job = Arc::clone(plan.job("q").unwrap());
     plan.decide(&job, t("2026-01-01T00:00:01Z"));
     plan.begin("q");
-    assert_eq!(plan.decide(&job, t("2026-01-01T00:00:02Z")), Decision::Queue);
+    assert_eq!(
+        plan.decide(&job, t("2026-01-01T00:00:02Z")),
+        Decision::Queue
+    );
     plan.load(Vec::new(), t("2026-01-01T00:00:02Z"));
     assert_eq!(plan.running_total(), 1);
     assert!(plan.finish("q").is_none());

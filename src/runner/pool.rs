@@ -42,6 +42,8 @@ struct State {
     queue: VecDeque<Task>,
     threads: usize,
     idle: usize,
+    /// Threads spawned that have not yet looked at the queue.
+    fresh: usize,
 }
 
 impl Pool {
@@ -66,9 +68,10 @@ impl Pool {
     pub(crate) fn submit(&self, task: impl FnOnce() + Send + 'static) -> usize {
         let mut state = self.shared.lock();
         state.queue.push_back(Box::new(task));
-        if state.queue.len() > state.idle && state.threads < self.shared.max {
+        if state.queue.len() > state.idle + state.fresh && state.threads < self.shared.max {
             // Counted before the thread runs, so a burst does not overshoot the limit.
             state.threads += 1;
+            state.fresh += 1;
             let shared = Arc::clone(&self.shared);
             let spawned = std::thread::Builder::new()
                 .name("job".into())
@@ -77,14 +80,16 @@ impl Pool {
             if spawned.is_err() {
                 // Out of threads: the task waits for a running worker to pick it up.
                 state.threads -= 1;
+                state.fresh -= 1;
             }
         } else {
             self.shared.work.notify_one();
         }
-        state.queue.len().saturating_sub(state.idle)
+        state.queue.len().saturating_sub(state.idle + state.fresh)
     }
 
     /// Worker threads alive now.
+    #[cfg(test)]
     pub(crate) fn threads(&self) -> usize {
         self.shared.lock().threads
     }
@@ -99,6 +104,7 @@ impl Shared {
 
 fn worker(shared: &Shared) {
     let mut state = shared.lock();
+    state.fresh -= 1;
     loop {
         if let Some(task) = state.queue.pop_front() {
             drop(state);

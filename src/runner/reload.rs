@@ -45,11 +45,11 @@ pub(crate) fn signature(path: &Path) -> Option<Signature> {
 /// Watches `path` from a thread; sends `event` each time its signature differs from the last
 /// one seen, starting from `baseline` (taken by the caller before it read the file, so a change
 /// made while it was reading is not lost).
-pub(crate) fn spawn_watcher<E: Clone + Send + 'static>(
+pub(crate) fn spawn_watcher<E: Send + 'static>(
     path: PathBuf,
     baseline: Option<Signature>,
     events: Sender<E>,
-    event: E,
+    event: impl Fn() -> E + Send + 'static,
 ) -> std::io::Result<()> {
     let mut watcher = Watcher::new(path);
     std::thread::Builder::new()
@@ -64,7 +64,7 @@ pub(crate) fn spawn_watcher<E: Clone + Send + 'static>(
                 let now = signature(&watcher.path);
                 if now != last {
                     last = now;
-                    if events.send(event.clone()).is_err() {
+                    if events.send(event()).is_err() {
                         return;
                     }
                 }
@@ -100,7 +100,10 @@ impl Watcher {
                     e.mask.contains(AddWatchFlags::IN_IGNORED)
                         || e.name.as_ref().is_some_and(|n| names.contains(n))
                 });
-                if events.iter().any(|e| e.mask.contains(AddWatchFlags::IN_IGNORED)) {
+                if events
+                    .iter()
+                    .any(|e| e.mask.contains(AddWatchFlags::IN_IGNORED))
+                {
                     // The folder itself went away: poll until it is back.
                     self.inotify = None;
                 }
@@ -168,17 +171,20 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("jobs.toml");
         let (tx, rx) = mpsc::channel();
-        spawn_watcher(path.clone(), signature(&path), tx, ()).unwrap();
+        spawn_watcher(path.clone(), signature(&path), tx, || ()).unwrap();
         std::fs::write(dir.path().join("other.toml"), "x").unwrap();
         assert!(rx.recv_timeout(Duration::from_millis(300)).is_err());
         std::fs::write(&path, "one").unwrap();
-        rx.recv_timeout(Duration::from_secs(3)).expect("a write is seen");
+        rx.recv_timeout(Duration::from_secs(3))
+            .expect("a write is seen");
         let temp = dir.path().join(".jobs.toml.tmp");
         std::fs::write(&temp, "two, longer").unwrap();
         std::fs::rename(&temp, &path).unwrap();
-        rx.recv_timeout(Duration::from_secs(3)).expect("a rename is seen");
+        rx.recv_timeout(Duration::from_secs(3))
+            .expect("a rename is seen");
         std::fs::remove_file(&path).unwrap();
-        rx.recv_timeout(Duration::from_secs(3)).expect("a removal is seen");
+        rx.recv_timeout(Duration::from_secs(3))
+            .expect("a removal is seen");
     }
 
     #[test]
@@ -187,7 +193,7 @@ mod tests {
         let folder = dir.path().join("later");
         let path = folder.join("jobs.toml");
         let (tx, rx) = mpsc::channel();
-        spawn_watcher(path.clone(), signature(&path), tx, ()).unwrap();
+        spawn_watcher(path.clone(), signature(&path), tx, || ()).unwrap();
         std::fs::create_dir(&folder).unwrap();
         std::fs::write(&path, "x").unwrap();
         rx.recv_timeout(POLL * 3).expect("the new file is seen");

@@ -1,0 +1,565 @@
+//! The scheduler thread: the loop that sleeps until the next due instant, starts due runs on
+//! the pool, applies overlap policies, reloads, reacts to clock jumps and shuts down.
+//!
+//! The rules live in `plan`, `overlap` and `clock` (pure and unit-tested); this is the thin
+//! part that touches real time, threads and the logger.
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+use std::sync::Arc;
+use std::sync::mpsc::{Receiver, RecvTimeoutError, Sender};
+use std::time::{Duration, Instant};
+
+use anyhow::Result;
+use chrono::{DateTime, SecondsFormat, TimeDelta, Utc};
+
+use super::Options;
+use super::clock::{ClockWatch, Jump};
+use super::metrics::Metrics;
+use super::overlap::Decision;
+use super::plan::{Due, Plan};
+use super::pool::{MAX_WORKERS, Pool};
+use super::signals::Signal;
+use crate::execute::{self, Cancel, ExecOptions, Trigger};
+use crate::history::RunStatus;
+use crate::log::Logger;
+use crate::store::{Job, JobFile};
+
+/// The longest the scheduler sleeps without re-reading the clocks, so a suspend or clock
+/// change is noticed even where the kernel does not report it (see `clock`). Waking this
+/// rarely costs nothing measurable.
+pub(crate) const MAX_SLEEP: Duration = Duration::from_secs(60);
+
+/// A run that starts this much after its instant gets a warning.
+const LATE_WARNING: TimeDelta = TimeDelta::seconds(1);
+
+/// After the grace period and `Cancel::cancel`, how long to wait for cancelled runs to end
+/// (their process groups get SIGKILL after `execute::KILL_GRACE`).
+const CANCEL_WAIT: Duration = Duration::from_secs(3);
+
+/// After a second signal and `Cancel::kill`, how long to let killed runs record themselves.
+const KILL_WAIT: Duration = Duration::from_secs(1);
+
+/// At most this many jobs get their own "missed" line after a clock jump; the rest are
+/// summed up in one line.
+const MISSED_LINES: usize = 20;
+
+/// What wakes the scheduler.
+pub(crate) enum Event {
+    Signal(Signal),
+    /// Reload the job file (the reason, for the log).
+    Reload(&'static str),
+    /// A reload's reading of the job file, done off the scheduler thread.
+    Loaded {
+        seq: u64,
+        reason: &'static str,
+        file: Result<JobFile>,
+    },
+    /// The kernel reported a clock change; the loop re-reads the clocks.
+    ClockChanged,
+    /// A run ended.
+    Finished {
+        job: String,
+        status: RunStatus,
+        failed: bool,
+        duration: Duration,
+    },
+}
+
+pub(crate) struct Scheduler {
+    plan: Plan,
+    file: PathBuf,
+    grace: Duration,
+    logger: Arc<Logger>,
+    exec: Arc<ExecOptions>,
+    cancel: Cancel,
+    pool: Pool,
+    events: Sender<Event>,
+    metrics: Option<Arc<Metrics>>,
+    clock: ClockWatch,
+    /// Reloads requested so far, and the latest one applied (older readings are dropped).
+    reload_seq: u64,
+    applied_seq: u64,
+    /// Whether runs are waiting for a free worker (to warn once per episode).
+    saturated: bool,
+}
+
+impl Scheduler {
+    pub(crate) fn new(
+        opts: &Options,
+        metrics: Option<Arc<Metrics>>,
+        events: Sender<Event>,
+    ) -> Scheduler {
+        Scheduler {
+            plan: Plan::new(),
+            file: opts.file.clone(),
+            grace: opts.grace,
+            logger: Arc::clone(&opts.logger),
+            exec: Arc::new(ExecOptions {
+                state_dir: opts.state_dir.clone(),
+                logger: Arc::clone(&opts.logger),
+                passthrough: false,
+            }),
+            cancel: Cancel::new(),
+            pool: Pool::new(),
+            events,
+            metrics,
+            clock: ClockWatch::new(Utc::now(), Instant::now()),
+            reload_seq: 0,
+            applied_seq: 0,
+            saturated: false,
+        }
+    }
+
+    /// Loads the first jobs, logs what will run, and starts the `@reboot` jobs.
+    pub(crate) fn start(&mut self, jobs: Vec<Job>) {
+        let now = Utc::now();
+        self.plan.load(jobs, now);
+        self.publish_plan();
+        let total = self.plan.jobs().count();
+        if total == 0 {
+            self.hint_no_jobs();
+        } else {
+            let disabled = self.plan.jobs().filter(|job| !job.enabled).count();
+            let mut message = format!(
+                "scheduling {total} job{} from {}",
+                if total == 1 { "" } else { "s" },
+                self.file.display()
+            );
+            if disabled > 0 {
+                message.push_str(&format!(" ({disabled} disabled)"));
+            }
+            message.push_str(&self.next_note());
+            self.logger.info(None, &message);
+        }
+        for job in self.plan.start_jobs() {
+            self.logger
+                .info(Some(&job.name), "running at start (@reboot)");
+            self.offer(job, now, Trigger::Start);
+        }
+    }
+
+    /// "; next: backup at <time>", or a note that nothing is planned.
+    fn next_note(&self) -> String {
+        match self.plan.next_due() {
+            Some((at, job)) => format!("; next: {} at {}", job.name, when(job, at)),
+            None => "; no job has a next run (all disabled, @reboot only, or never due)".into(),
+        }
+    }
+
+    fn hint_no_jobs(&self) {
+        self.logger.info(
+            None,
+            &format!(
+                "no jobs in {}: add one with `jobtab add NAME SCHEDULE -- COMMAND`; this \
+                 scheduler picks it up without a restart",
+                self.file.display()
+            ),
+        );
+    }
+
+    /// The loop; returns the exit status once stopped.
+    pub(crate) fn run(&mut self, events: &Receiver<Event>) -> ExitCode {
+        loop {
+            let now = Utc::now();
+            if let Some(jump) = self.clock.observe(now, Instant::now()) {
+                self.on_jump(&jump);
+            }
+            for due in self.plan.pop_due(now) {
+                self.on_due(due);
+            }
+            // Measured again: starting many runs takes time, and the sleep must end on time.
+            let timeout = match self.plan.next_due() {
+                Some((at, _)) => (at - Utc::now())
+                    .to_std()
+                    .unwrap_or_default()
+                    .min(MAX_SLEEP),
+                None => MAX_SLEEP,
+            };
+            let event = match events.recv_timeout(timeout) {
+                Ok(event) => event,
+                Err(RecvTimeoutError::Timeout) => continue,
+                // Unreachable: the scheduler holds a sender itself.
+                Err(RecvTimeoutError::Disconnected) => return ExitCode::SUCCESS,
+            };
+            match event {
+                Event::Signal(Signal::Stop(name)) => return self.shutdown(events, name),
+                Event::Signal(Signal::Reload) => self.request_reload("SIGHUP"),
+                Event::Reload(reason) => self.request_reload(reason),
+                Event::Loaded { seq, reason, file } => self.apply_reload(seq, reason, file),
+                Event::ClockChanged => {}
+                Event::Finished {
+                    job,
+                    status,
+                    failed,
+                    duration,
+                } => self.on_finished(&job, status, failed, duration),
+            }
+        }
+    }
+
+    fn on_due(&mut self, due: Due) {
+        let Due {
+            job,
+            at,
+            late,
+            skipped_late,
+            next,
+        } = due;
+        if let Some(metrics) = &self.metrics {
+            metrics.set_next(&job.name, next);
+        }
+        if late > LATE_WARNING {
+            let late = late.to_std().unwrap_or_default();
+            self.logger.warn(
+                Some(&job.name),
+                &format!(
+                    "run due at {} starts {} late (the scheduler was busy){}",
+                    when(&job, at),
+                    execute::describe_duration(u64::try_from(late.as_millis()).unwrap_or(0)),
+                    if skipped_late {
+                        "; runs due meanwhile are skipped"
+                    } else {
+                        ""
+                    }
+                ),
+            );
+        }
+        self.offer(job, at, Trigger::Schedule);
+    }
+
+    /// Starts a run unless the job's overlap policy says to queue or skip it.
+    fn offer(&mut self, job: Arc<Job>, at: DateTime<Utc>, trigger: Trigger) {
+        let decision = self.plan.decide(&job, at);
+        match decision {
+            Decision::Start => self.launch(job, at, trigger),
+            Decision::Queue => self.logger.info(
+                Some(&job.name),
+                &format!(
+                    "run due at {} queued: previous run still running",
+                    when(&job, at)
+                ),
+            ),
+            Decision::SkipRunning | Decision::SkipQueued => {
+                let reason = decision
+                    .skip_reason()
+                    .unwrap_or("previous run still running");
+                self.logger.warn(
+                    Some(&job.name),
+                    &format!("skipped run due at {}: {reason}", when(&job, at)),
+                );
+                if let Some(metrics) = &self.metrics {
+                    metrics.record_skip(&job.name);
+                }
+            }
+        }
+    }
+
+    /// Hands a run to the pool; the scheduler thread never waits for it.
+    fn launch(&mut self, job: Arc<Job>, at: DateTime<Utc>, trigger: Trigger) {
+        self.plan.begin(&job.name);
+        let (exec, cancel, events) = (
+            Arc::clone(&self.exec),
+            self.cancel.clone(),
+            self.events.clone(),
+        );
+        let waiting = self.pool.submit(move || {
+            let record = execute::execute(&job, at, trigger, &exec, &cancel);
+            let _ = events.send(Event::Finished {
+                failed: !record.succeeded() && record.status != RunStatus::Skipped,
+                status: record.status,
+                duration: Duration::from_millis(record.duration_ms),
+                job: job.name.clone(),
+            });
+        });
+        if waiting > 0 && !self.saturated {
+            self.logger.warn(
+                None,
+                &format!("all {MAX_WORKERS} workers are busy; further runs wait for a free one"),
+            );
+        }
+        self.saturated = waiting > 0;
+        self.publish_running();
+    }
+
+    fn on_finished(&mut self, job: &str, status: RunStatus, failed: bool, duration: Duration) {
+        if let Some(metrics) = &self.metrics {
+            metrics.record_run(job, &status.to_string(), failed, duration);
+        }
+        if let Some((job, at)) = self.plan.finish(job) {
+            self.launch(job, at, Trigger::Schedule);
+        }
+        self.publish_running();
+    }
+
+    fn publish_running(&self) {
+        if let Some(metrics) = &self.metrics {
+            metrics.set_running(self.plan.running_total());
+        }
+    }
+
+    fn publish_plan(&self) {
+        if let Some(metrics) = &self.metrics {
+            metrics.set_plan(self.plan.jobs().count(), self.plan.next_runs());
+        }
+    }
+
+    /// Reads and parses the job file on a short-lived thread, so a big file never delays a
+    /// due run; the result comes back as `Event::Loaded`.
+    fn request_reload(&mut self, reason: &'static str) {
+        self.reload_seq += 1;
+        let (seq, file, events) = (self.reload_seq, self.file.clone(), self.events.clone());
+        let spawned = std::thread::Builder::new()
+            .name("load".into())
+            .spawn(move || {
+                let file = JobFile::read(&file);
+                let _ = events.send(Event::Loaded { seq, reason, file });
+            });
+        if let Err(err) = spawned {
+            self.logger.error(
+                None,
+                &format!("cannot reload the job file ({err}); keeping the previous jobs"),
+            );
+        }
+    }
+
+    fn apply_reload(&mut self, seq: u64, reason: &str, file: Result<JobFile>) {
+        if seq <= self.applied_seq {
+            return;
+        }
+        self.applied_seq = seq;
+        let file = match file {
+            Ok(file) => file,
+            Err(err) => {
+                self.logger.error(
+                    None,
+                    &format!("cannot reload ({reason}): {err:#}; keeping the previous jobs"),
+                );
+                return;
+            }
+        };
+        if !file.problems.is_empty() {
+            let count = file.problems.len();
+            for problem in &file.problems {
+                self.logger.error(
+                    None,
+                    &format!("invalid job file {}: {problem}", self.file.display()),
+                );
+            }
+            self.logger.error(
+                None,
+                &format!(
+                    "not reloaded ({reason}): {count} problem{} in {}; keeping the previous {} \
+                     jobs; fix the file (`jobtab check` lists the problems)",
+                    if count == 1 { "" } else { "s" },
+                    self.file.display(),
+                    self.plan.jobs().count()
+                ),
+            );
+            return;
+        }
+        let diff = self.plan.load(file.jobs, Utc::now());
+        self.publish_plan();
+        let mut message = format!("reloaded ({reason}): {}", diff.summary());
+        for (what, names) in [
+            ("added", &diff.added),
+            ("removed", &diff.removed),
+            ("changed", &diff.changed),
+        ] {
+            if !names.is_empty() && names.len() <= 10 {
+                message.push_str(&format!("; {what}: {}", names.join(", ")));
+            }
+        }
+        message.push_str(&self.next_note());
+        self.logger.info(None, &message);
+        if self.plan.jobs().next().is_none() {
+            self.hint_no_jobs();
+        }
+    }
+
+    fn on_jump(&mut self, jump: &Jump) {
+        let size = jump.describe();
+        if !jump.is_forward() {
+            let message = if self.plan.jump_backward(jump) {
+                format!(
+                    "the clock jumped {size}: treating it as a clock correction; every job is \
+                     rescheduled from now"
+                )
+            } else {
+                format!("the clock jumped {size}; runs already done are not repeated")
+            };
+            self.logger.warn(None, &message);
+            self.publish_plan();
+            return;
+        }
+        self.logger.warn(
+            None,
+            &format!(
+                "the clock jumped {size} (or the machine slept); every job is rescheduled \
+                 from now"
+            ),
+        );
+        let missed = self.plan.jump_forward(jump);
+        self.publish_plan();
+        for (i, missed) in missed.iter().enumerate() {
+            if let Some(metrics) = &self.metrics {
+                for _ in 0..missed.count {
+                    metrics.record_skip(&missed.name);
+                }
+            }
+            let Some(job) = self.plan.job(&missed.name).cloned() else {
+                continue;
+            };
+            if i < MISSED_LINES || missed.catch_up {
+                let runs = if missed.count == 1 {
+                    format!(
+                        "missed run of {} due at {}",
+                        job.name,
+                        when(&job, missed.first)
+                    )
+                } else {
+                    format!(
+                        "missed {}{} runs of {} due from {} to {}",
+                        missed.count,
+                        if missed.more { "+" } else { "" },
+                        job.name,
+                        when(&job, missed.first),
+                        when(&job, missed.last)
+                    )
+                };
+                let tail = if missed.catch_up {
+                    format!(
+                        "; catching up once (catch_up = \"once\") for {}",
+                        when(&job, missed.last)
+                    )
+                } else {
+                    "; skipped (set catch_up = \"once\" to run one of them)".to_owned()
+                };
+                self.logger.warn(
+                    Some(&job.name),
+                    &format!("{runs} (clock jumped {size}){tail}"),
+                );
+            }
+            if missed.catch_up {
+                self.offer(job, missed.last, Trigger::CatchUp);
+            }
+        }
+        let silent = missed
+            .iter()
+            .skip(MISSED_LINES)
+            .filter(|m| !m.catch_up)
+            .count();
+        if silent > 0 {
+            self.logger.warn(
+                None,
+                &format!("{silent} more jobs missed runs (clock jumped {size}); skipped"),
+            );
+        }
+    }
+
+    /// Stops scheduling, waits up to the grace period for running jobs, then cancels them.
+    fn shutdown(&mut self, events: &Receiver<Event>, signal: &str) -> ExitCode {
+        let dropped = self.plan.clear_queue();
+        let running = self.plan.running_total();
+        if dropped > 0 {
+            self.logger
+                .info(None, &format!("dropped {dropped} queued run(s): stopping"));
+        }
+        if running == 0 {
+            self.logger
+                .info(None, &format!("{signal}: stopped; no jobs were running"));
+            return ExitCode::SUCCESS;
+        }
+        self.logger.info(
+            None,
+            &format!(
+                "{signal}: stopped scheduling; waiting up to {} for {running} running job{}; \
+                 send the signal again to kill {} now",
+                crate::duration::format(self.grace),
+                if running == 1 { "" } else { "s" },
+                if running == 1 { "it" } else { "them" }
+            ),
+        );
+        if let Some(code) = self.wait_for_runs(events, self.grace) {
+            return code;
+        }
+        let running = self.plan.running_total();
+        self.logger.warn(
+            None,
+            &format!(
+                "grace period over: stopping {running} running job{} (SIGTERM, then SIGKILL \
+                 after {})",
+                if running == 1 { "" } else { "s" },
+                crate::duration::format(execute::KILL_GRACE)
+            ),
+        );
+        self.cancel.cancel();
+        if let Some(code) = self.wait_for_runs(events, execute::KILL_GRACE + CANCEL_WAIT) {
+            return code;
+        }
+        self.logger.error(
+            None,
+            &format!(
+                "{} job(s) still running after being killed; exiting anyway",
+                self.plan.running_total()
+            ),
+        );
+        ExitCode::SUCCESS
+    }
+
+    /// Waits until no run is in flight (`Some(0)`), a second signal kills them (`Some(130)`),
+    /// or `limit` passes (`None`).
+    fn wait_for_runs(&mut self, events: &Receiver<Event>, limit: Duration) -> Option<ExitCode> {
+        let deadline = Instant::now() + limit;
+        loop {
+            if self.plan.running_total() == 0 {
+                self.logger.info(None, "all running jobs ended; exiting");
+                return Some(ExitCode::SUCCESS);
+            }
+            let left = deadline.saturating_duration_since(Instant::now());
+            match events.recv_timeout(left) {
+                Ok(Event::Finished {
+                    job,
+                    status,
+                    failed,
+                    duration,
+                }) => self.on_finished(&job, status, failed, duration),
+                Ok(Event::Signal(Signal::Stop(name))) => {
+                    self.logger.warn(
+                        None,
+                        &format!(
+                            "{name} again: killing {} running job(s) now",
+                            self.plan.running_total()
+                        ),
+                    );
+                    self.cancel.kill();
+                    let until = Instant::now() + KILL_WAIT;
+                    while self.plan.running_total() > 0 {
+                        let left = until.saturating_duration_since(Instant::now());
+                        match events.recv_timeout(left) {
+                            Ok(Event::Finished {
+                                job,
+                                status,
+                                failed,
+                                duration,
+                            }) => self.on_finished(&job, status, failed, duration),
+                            Ok(_) => {}
+                            Err(_) => break,
+                        }
+                    }
+                    return Some(ExitCode::from(130));
+                }
+                // No more scheduling or reloading while stopping.
+                Ok(_) => {}
+                Err(_) => return None,
+            }
+        }
+    }
+}
+
+/// An instant as shown in the log: RFC 3339 in the job's zone.
+fn when(job: &Job, at: DateTime<Utc>) -> String {
+    job.zone
+        .to_fixed(at)
+        .to_rfc3339_opts(SecondsFormat::Secs, true)
+}
