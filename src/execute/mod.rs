@@ -18,7 +18,7 @@ use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use chrono::{DateTime, Utc};
+use chrono::{DateTime, SubsecRound as _, Utc};
 
 pub(crate) use cancel::{Cancel, Level};
 pub(crate) use expand::expand;
@@ -115,6 +115,8 @@ pub(crate) fn execute(
     cancel: &Cancel,
 ) -> RunRecord {
     let name = job.name.as_str();
+    // History keeps milliseconds; the returned record equals the stored one.
+    let scheduled_at = scheduled_at.trunc_subsecs(3);
     let mut record = RunRecord {
         job: job.name.clone(),
         run_id: ids::run_id(name),
@@ -123,7 +125,7 @@ pub(crate) fn execute(
         exit_code: None,
         http_status: None,
         scheduled_at,
-        started_at: Utc::now(),
+        started_at: Utc::now().trunc_subsecs(3),
         duration_ms: 0,
         attempts: 0,
         output_tail: String::new(),
@@ -147,7 +149,7 @@ pub(crate) fn execute(
         }
     };
 
-    record.started_at = Utc::now();
+    record.started_at = Utc::now().trunc_subsecs(3);
     let clock = Instant::now();
     if !opts.passthrough {
         opts.logger.info(Some(name), "started");

@@ -17,3 +17,183 @@ fn durations_read_well() {
     assert_eq!(describe_duration(1_240), "1.2s");
     assert_eq!(describe_duration(185_000), "3m5s");
 }
+
+use crate::cli::LogFormat;
+use crate::log::SharedBuffer;
+
+fn job(toml: &str) -> Job {
+    let (jobs, problems) = crate::store::parse(toml);
+    assert!(problems.is_empty(), "{problems:?}");
+    jobs.into_iter().next().unwrap()
+}
+
+fn options(state: &std::path::Path) -> (ExecOptions, SharedBuffer) {
+    let (logger, buffer) = Logger::capture(LogFormat::Text);
+    let opts = ExecOptions {
+        state_dir: state.to_owned(),
+        logger: Arc::new(logger),
+        passthrough: false,
+    };
+    (opts, buffer)
+}
+
+#[test]
+fn output_lines_are_logged_with_the_job_name() {
+    let dir = tempfile::tempdir().unwrap();
+    let (opts, log) = options(dir.path());
+    let job = job("[jobs.talk]\nschedule = \"* * * * *\"\ncommand = \"echo one; echo two >&2\"\n");
+    let record = execute(&job, Utc::now(), Trigger::Schedule, &opts, &Cancel::new());
+    assert_eq!(record.status, RunStatus::Ok);
+    assert_eq!(record.trigger, "schedule");
+    let log = log.contents();
+    for line in [
+        "[talk] started",
+        "[talk] one",
+        "[talk] two",
+        "[talk] ok in ",
+    ] {
+        assert!(log.contains(line), "{line:?} missing in\n{log}");
+    }
+    let stored = history::recent(dir.path(), Some("talk"), 5, false).unwrap();
+    assert_eq!(stored, [record]);
+}
+
+#[test]
+fn cancel_interrupts_the_retry_wait() {
+    let dir = tempfile::tempdir().unwrap();
+    let (opts, _log) = options(dir.path());
+    let job = job(
+        "[jobs.f]\nschedule = \"* * * * *\"\ncommand = \"exit 1\"\nretries = 3\nretry_delay = \"30s\"\n",
+    );
+    let cancel = Cancel::new();
+    let canceller = cancel.clone();
+    std::thread::spawn(move || {
+        std::thread::sleep(Duration::from_millis(300));
+        canceller.cancel();
+    });
+    let start = Instant::now();
+    let record = execute(&job, Utc::now(), Trigger::Schedule, &opts, &cancel);
+    assert!(start.elapsed() < Duration::from_secs(5));
+    assert_eq!(record.status, RunStatus::Cancelled);
+    assert_eq!(record.attempts, 1);
+    assert_eq!(record.exit_code, Some(1));
+    assert_eq!(
+        record.error.as_deref(),
+        Some("cancelled before attempt 2 (exit code 1)")
+    );
+}
+
+#[test]
+fn already_cancelled_runs_nothing() {
+    let dir = tempfile::tempdir().unwrap();
+    let (opts, _log) = options(dir.path());
+    let job = job("[jobs.n]\nschedule = \"* * * * *\"\ncommand = \"touch ran\"\n");
+    let cancel = Cancel::new();
+    cancel.cancel();
+    let record = execute(&job, Utc::now(), Trigger::Schedule, &opts, &cancel);
+    assert_eq!(record.status, RunStatus::Cancelled);
+    assert_eq!(record.attempts, 0);
+    assert!(!std::path::Path::new("ran").exists());
+}
+
+#[test]
+fn timeouts_are_retried() {
+    let dir = tempfile::tempdir().unwrap();
+    let (opts, _log) = options(dir.path());
+    let job = job(
+        "[jobs.t]\nschedule = \"* * * * *\"\ncommand = \"sleep 5\"\ntimeout = \"200ms\"\nretries = 1\nretry_delay = \"10ms\"\n",
+    );
+    let start = Instant::now();
+    let record = execute(&job, Utc::now(), Trigger::Manual, &opts, &Cancel::new());
+    assert!(
+        start.elapsed() < Duration::from_secs(3),
+        "{:?}",
+        start.elapsed()
+    );
+    assert_eq!(record.status, RunStatus::Timeout);
+    assert_eq!(record.attempts, 2);
+    assert_eq!(record.exit_code, Some(128 + 15));
+    assert_eq!(record.error.as_deref(), Some("timed out after 200ms"));
+}
+
+#[test]
+fn graceful_cancel_escalates_to_sigkill_after_the_grace() {
+    let dir = tempfile::tempdir().unwrap();
+    let (opts, _log) = options(dir.path());
+    let job =
+        job("[jobs.stubborn]\nschedule = \"* * * * *\"\ncommand = \"trap '' TERM; sleep 30\"\n");
+    let cancel = Cancel::new();
+    let canceller = cancel.clone();
+    std::thread::spawn(move || {
+        std::thread::sleep(Duration::from_millis(200));
+        canceller.cancel();
+    });
+    let start = Instant::now();
+    let record = execute(&job, Utc::now(), Trigger::Schedule, &opts, &cancel);
+    let took = start.elapsed();
+    assert!(took >= KILL_GRACE, "{took:?}");
+    assert!(took < KILL_GRACE + Duration::from_secs(3), "{took:?}");
+    assert_eq!(record.status, RunStatus::Cancelled);
+}
+
+#[test]
+fn kill_is_immediate() {
+    let dir = tempfile::tempdir().unwrap();
+    let (opts, _log) = options(dir.path());
+    let job =
+        job("[jobs.stubborn]\nschedule = \"* * * * *\"\ncommand = \"trap '' TERM; sleep 30\"\n");
+    let cancel = Cancel::new();
+    let killer = cancel.clone();
+    std::thread::spawn(move || {
+        std::thread::sleep(Duration::from_millis(200));
+        killer.kill();
+    });
+    let start = Instant::now();
+    let record = execute(&job, Utc::now(), Trigger::Schedule, &opts, &cancel);
+    assert!(
+        start.elapsed() < Duration::from_secs(1),
+        "{:?}",
+        start.elapsed()
+    );
+    assert_eq!(record.status, RunStatus::Cancelled);
+}
+
+#[test]
+fn busy_lock_skips_and_records_it() {
+    let dir = tempfile::tempdir().unwrap();
+    let (opts, log) = options(dir.path());
+    let job = job("[jobs.s]\nschedule = \"* * * * *\"\ncommand = \"true\"\n");
+    std::fs::create_dir_all(dir.path().join("locks")).unwrap();
+    let held = std::fs::File::create(dir.path().join("locks/s.lock")).unwrap();
+    held.lock().unwrap();
+    let record = execute(&job, Utc::now(), Trigger::Schedule, &opts, &Cancel::new());
+    assert_eq!(record.status, RunStatus::Skipped);
+    assert_eq!(record.attempts, 0);
+    assert!(
+        log.contents()
+            .contains("[s] warning: skipped: previous run still running")
+    );
+    assert_eq!(
+        history::recent(dir.path(), None, 5, false).unwrap(),
+        [record]
+    );
+    drop(held);
+    let record = execute(&job, Utc::now(), Trigger::Schedule, &opts, &Cancel::new());
+    assert_eq!(record.status, RunStatus::Ok);
+}
+
+#[test]
+fn missing_workdir_fails_with_a_hint() {
+    let dir = tempfile::tempdir().unwrap();
+    let (opts, _log) = options(dir.path());
+    let job = job(
+        "[jobs.w]\nschedule = \"* * * * *\"\ncommand = \"true\"\nworkdir = \"/nonexistent/dir\"\n",
+    );
+    let record = execute(&job, Utc::now(), Trigger::Schedule, &opts, &Cancel::new());
+    assert_eq!(record.status, RunStatus::Failed);
+    let error = record.error.unwrap();
+    assert!(
+        error.contains("cannot start /bin/sh in /nonexistent/dir"),
+        "{error}"
+    );
+}
