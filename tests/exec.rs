@@ -588,3 +588,33 @@ fn heavy_output_on_both_streams_does_not_block() {
     assert_eq!(tail.len(), 64 * 1024);
     assert!(tail.ends_with("bbb\nend\n"));
 }
+
+#[test]
+fn works_in_a_minimal_cron_environment() {
+    let env = Env::with_jobs(
+        r#"
+        [jobs.cronjob]
+        schedule = "0 2 * * *"
+        command = "echo \"$PATH\""
+        "#,
+    );
+    // What cron gives a job: HOME, LOGNAME, SHELL and a default PATH, nothing else.
+    let output = std::process::Command::new(crate::util::BIN)
+        .env_clear()
+        .env("HOME", &env.home)
+        .env("LOGNAME", "nobody")
+        .env("SHELL", "/bin/sh")
+        .env("PATH", "/usr/bin:/bin")
+        .arg("--file")
+        .arg(&env.file)
+        .args(["exec", "cronjob"])
+        .current_dir(&env.home)
+        .stdin(Stdio::null())
+        .output()
+        .unwrap();
+    assert_eq!(output.status.code(), Some(0), "{}", stderr(&output));
+    assert_eq!(stdout(&output), "/usr/bin:/bin\n");
+    let history = env.home.join(".local/state/jobtab/history.jsonl");
+    let text = std::fs::read_to_string(&history).unwrap();
+    assert!(text.contains("\"job\":\"cronjob\""), "{text}");
+}

@@ -87,13 +87,17 @@ fn cancel_interrupts_the_retry_wait() {
 fn already_cancelled_runs_nothing() {
     let dir = tempfile::tempdir().unwrap();
     let (opts, _log) = options(dir.path());
-    let job = job("[jobs.n]\nschedule = \"* * * * *\"\ncommand = \"touch ran\"\n");
+    let ran = dir.path().join("ran");
+    let job = job(&format!(
+        "[jobs.n]\nschedule = \"* * * * *\"\ncommand = \"touch '{}'\"\n",
+        ran.display()
+    ));
     let cancel = Cancel::new();
     cancel.cancel();
     let record = execute(&job, Utc::now(), Trigger::Schedule, &opts, &cancel);
     assert_eq!(record.status, RunStatus::Cancelled);
     assert_eq!(record.attempts, 0);
-    assert!(!std::path::Path::new("ran").exists());
+    assert!(!ran.exists());
 }
 
 #[test]
