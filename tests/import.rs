@@ -1,1 +1,262 @@
-//! Integration tests: `import`.
+//! Integration tests: `import`, from a fake `crontab -l`, a file and standard input.
+
+use std::io::Write as _;
+use std::process::Stdio;
+
+use crate::install::{FakeCrontab, expect};
+use crate::util::{Env, stderr, stdout};
+
+/// A realistic crontab: Debian's header, env lines, `CRON_TZ`, `SHELL`, nicknames, `\%`, a
+/// `%` stdin line, jobtab's own block (ignored) and an invalid line.
+const REALISTIC: &str = "\
+# Edit this file to introduce tasks to be run by cron.
+#
+# m h  dom mon dow   command
+MAILTO=ops@example.com
+PATH = /usr/local/bin:/usr/bin:/bin
+
+# nightly database dump
+0 2 * * * /usr/local/bin/backup.sh --full >> /var/log/backup.log 2>&1
+@reboot /usr/bin/start-agent
+GREETING = 'hello world'
+# a stamp
+5 4 * * sun date +\\%Y-\\%m-\\%d > /tmp/stamp
+*/15 * * * * mail -s report ops%first line%second line
+# BEGIN jobtab /home/ana/.config/jobtab/jobs.toml (managed by jobtab: edit with jobtab, not here)
+0 3 * * * '/usr/bin/jobtab' --file '/home/ana/.config/jobtab/jobs.toml' exec managed
+# END jobtab /home/ana/.config/jobtab/jobs.toml
+CRON_TZ=America/New_York
+SHELL=/bin/bash
+30 6 * * mon-fri /usr/local/bin/backup.sh --report
+61 * * * * /bin/never
+";
+
+fn jobs_table(env: &Env) -> toml::Table {
+    let text = env.jobs();
+    let doc: toml::Table = text.parse().unwrap_or_else(|e| panic!("{e}\n{text}"));
+    doc["jobs"].as_table().unwrap().clone()
+}
+
+fn string<'a>(job: &'a toml::Value, key: &str) -> Option<&'a str> {
+    job.get(key).and_then(toml::Value::as_str)
+}
+
+#[test]
+fn imports_a_realistic_crontab() {
+    let env = Env::new();
+    let fake = FakeCrontab::new(&env);
+    fake.set(REALISTIC.as_bytes());
+    let (_, err) = expect(&env, &fake, &["import"], 1);
+    assert!(err.contains("note: line 4: MAILTO"), "{err}");
+    assert!(
+        err.contains("skipped line 20:") && err.contains("61 * * * * /bin/never"),
+        "{err}"
+    );
+    assert!(err.contains("imported 5 jobs from your crontab"), "{err}");
+    assert!(err.contains("crontab -e"), "{err}");
+    assert!(
+        err.contains("1 line of your crontab could not be imported"),
+        "{err}"
+    );
+
+    let jobs = jobs_table(&env);
+    let names: Vec<&str> = jobs.keys().map(String::as_str).collect();
+    assert_eq!(
+        names,
+        ["backup.sh", "start-agent", "date", "mail", "backup.sh-2"]
+    );
+    let path = "/usr/local/bin:/usr/bin:/bin";
+
+    let backup = &jobs["backup.sh"];
+    assert_eq!(string(backup, "description"), Some("nightly database dump"));
+    assert_eq!(string(backup, "schedule"), Some("0 2 * * *"));
+    assert_eq!(
+        string(backup, "command"),
+        Some("/usr/local/bin/backup.sh --full >> /var/log/backup.log 2>&1")
+    );
+    assert_eq!(string(&backup["env"], "PATH"), Some(path));
+    assert!(backup["env"].get("MAILTO").is_none());
+    assert!(
+        backup["env"].get("GREETING").is_none(),
+        "env applies to the lines after it"
+    );
+
+    let agent = &jobs["start-agent"];
+    assert_eq!(string(agent, "schedule"), Some("@reboot"));
+    assert_eq!(string(agent, "description"), None);
+
+    let date = &jobs["date"];
+    assert_eq!(string(date, "description"), Some("a stamp"));
+    assert_eq!(string(date, "command"), Some("date +%Y-%m-%d > /tmp/stamp"));
+    assert_eq!(string(&date["env"], "GREETING"), Some("hello world"));
+
+    let mail = &jobs["mail"];
+    assert_eq!(
+        string(mail, "command"),
+        Some("printf '%s\\n' 'first line' 'second line' | mail -s report ops")
+    );
+
+    let report = &jobs["backup.sh-2"];
+    assert_eq!(string(report, "schedule"), Some("30 6 * * mon-fri"));
+    assert_eq!(string(report, "timezone"), Some("America/New_York"));
+    assert_eq!(string(report, "shell"), Some("/bin/bash"));
+    assert!(
+        !env.jobs().contains("managed"),
+        "jobtab's own block is not imported"
+    );
+    assert_eq!(fake.writes(), 0, "import never writes the crontab");
+}
+
+#[test]
+fn dry_run_prints_toml_and_writes_nothing() {
+    let env = Env::new();
+    let fake = FakeCrontab::new(&env);
+    fake.set(REALISTIC.as_bytes());
+    let (out, err) = expect(&env, &fake, &["import", "--dry-run"], 1);
+    assert!(!env.file.exists(), "a dry run writes no job file");
+    assert!(err.contains("dry run: would import 5 jobs"), "{err}");
+    let doc: toml::Table = out.parse().unwrap_or_else(|e| panic!("{e}\n{out}"));
+    let jobs = doc["jobs"].as_table().unwrap();
+    assert_eq!(jobs.len(), 5, "{out}");
+    assert!(out.contains("[jobs.\"backup.sh\"]"), "{out}");
+    assert_eq!(
+        string(&jobs["date"], "command"),
+        Some("date +%Y-%m-%d > /tmp/stamp")
+    );
+}
+
+#[test]
+fn names_are_unique_against_the_file_and_its_comments_stay() {
+    let env = Env::with_jobs(
+        r#"
+        # my own jobs
+        [jobs."backup.sh"]
+        schedule = "0 1 * * *"
+        command = "echo mine"  # keep this comment
+        "#,
+    );
+    let crontab = env.path("crontab.txt");
+    std::fs::write(
+        &crontab,
+        "0 2 * * * /usr/bin/backup.sh\n0 3 * * * backup.sh\n",
+    )
+    .unwrap();
+    let fake = FakeCrontab::new(&env);
+    let (_, err) = expect(&env, &fake, &["import", crontab.to_str().unwrap()], 0);
+    assert!(err.contains("imported 2 jobs from"), "{err}");
+    assert!(
+        !err.contains("crontab -e"),
+        "no hint about a crontab that was not read: {err}"
+    );
+    let text = env.jobs();
+    assert!(text.starts_with("# my own jobs\n"), "{text}");
+    assert!(
+        text.contains("command = \"echo mine\"  # keep this comment"),
+        "{text}"
+    );
+    let names: Vec<String> = jobs_table(&env).keys().cloned().collect();
+    assert_eq!(names, ["backup.sh", "backup.sh-2", "backup.sh-3"]);
+}
+
+#[test]
+fn reads_standard_input() {
+    let env = Env::new();
+    let mut child = env
+        .cmd(["import", "-"])
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    child
+        .stdin
+        .take()
+        .unwrap()
+        .write_all(b"# hourly ping\n@hourly curl -fsS https://example.com/ping\n")
+        .unwrap();
+    let output = child.wait_with_output().unwrap();
+    assert_eq!(output.status.code(), Some(0), "{}", stderr(&output));
+    assert!(
+        stderr(&output).contains("from standard input"),
+        "{}",
+        stderr(&output)
+    );
+    let jobs = jobs_table(&env);
+    assert_eq!(string(&jobs["curl"], "schedule"), Some("@hourly"));
+    assert_eq!(string(&jobs["curl"], "description"), Some("hourly ping"));
+}
+
+#[test]
+fn an_imported_percent_job_gets_its_stdin_as_under_cron() {
+    let env = Env::new();
+    let marker = env.path("stdin.txt");
+    let crontab = env.path("crontab.txt");
+    std::fs::write(
+        &crontab,
+        format!(
+            "0 1 * * * cat > '{}'%it's 100\\% done%%last\n",
+            marker.display()
+        ),
+    )
+    .unwrap();
+    let output = env.run(["import", crontab.to_str().unwrap()]);
+    assert_eq!(output.status.code(), Some(0), "{}", stderr(&output));
+    let output = env.run(["exec", "cat"]);
+    assert_eq!(
+        output.status.code(),
+        Some(0),
+        "{}\n{}",
+        stdout(&output),
+        stderr(&output)
+    );
+    assert_eq!(
+        std::fs::read_to_string(&marker).unwrap(),
+        "it's 100% done\n\nlast\n"
+    );
+}
+
+#[test]
+fn nothing_importable_writes_nothing() {
+    let env = Env::new();
+    let fake = FakeCrontab::new(&env);
+    fake.set(b"# only comments\nMAILTO=\"\"\n");
+    let (_, err) = expect(&env, &fake, &["import"], 0);
+    assert!(err.contains("nothing to import"), "{err}");
+    assert!(!env.file.exists());
+
+    fake.set(b"bad line here\n");
+    let (_, err) = expect(&env, &fake, &["import"], 1);
+    assert!(err.contains("skipped line 1: not a job line"), "{err}");
+    assert!(!env.file.exists());
+
+    // No crontab at all is an empty table.
+    std::fs::remove_file(fake.dir.join("table")).unwrap();
+    let (_, err) = expect(&env, &fake, &["import"], 0);
+    assert!(err.contains("nothing to import"), "{err}");
+}
+
+#[test]
+fn an_invalid_job_file_is_not_touched() {
+    let env = Env::with_jobs("[jobs.broken\nschedule = \n");
+    let before = env.jobs();
+    let crontab = env.path("crontab.txt");
+    std::fs::write(&crontab, "0 2 * * * /usr/bin/backup.sh\n").unwrap();
+    let output = env.run(["import", crontab.to_str().unwrap()]);
+    assert_eq!(output.status.code(), Some(1));
+    assert!(
+        stderr(&output).contains("jobtab edit"),
+        "{}",
+        stderr(&output)
+    );
+    assert_eq!(env.jobs(), before);
+}
+
+#[test]
+fn a_missing_source_file_is_an_error() {
+    let env = Env::new();
+    let err = env.fails(["import", "/no/such/crontab"], 1);
+    assert!(
+        err.contains("cannot read crontab file /no/such/crontab"),
+        "{err}"
+    );
+}
