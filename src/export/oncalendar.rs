@@ -8,11 +8,11 @@
 //! | `*` | `*` |
 //! | `5`, `1,15` | `05`, `01,15` |
 //! | `1-5` | `01..05` |
-//! | `*/15` | `00/15` (from the field's first value) |
-//! | `10-40/10` | `10..40/10` |
+//! | `*/15` | `00,15,30,45` (steps as lists: systemd's own `00/15` is buggy, see `translate_token`) |
+//! | `10-40/10` | `10,20,30,40` |
 //! | day of week `1-5`, `0,6` | `Mon..Fri`, `Sat,Sun` prefix (0 and 7 are Sunday) |
 //! | day of month `L` | `~01` (the last day) |
-//! | day of week `5L` | `Fri *-*~07/1` (a Friday among the last 7 days) |
+//! | day of week `5L` | `Fri *-*~01..07` (a Friday among the last 7 days) |
 //! | day of week `1#2` | `Mon *-*-08..14` (the Monday among days 8-14) |
 //! | 6 fields (seconds first) | the seconds of `HH:MM:SS` |
 //! | 7 fields (year last) | the year (1970-2099) |
@@ -78,7 +78,7 @@ pub(crate) fn on_calendar(fields: &Fields) -> Result<Vec<String>, String> {
 }
 
 /// The day part of one expression: a day list (`*`, `01,15`, `08..14`) or a count from the end
-/// of the month (`01` = the last day, `07/1` = each of the last 7 days).
+/// of the month (`01` = the last day, `01..07` = each of the last 7 days).
 #[derive(Debug, Clone, PartialEq, Eq)]
 enum Day {
     Days(String),
@@ -120,7 +120,7 @@ impl Dom {
                 set.extend(expand_token(token, "day-of-month", 1, 31)?);
             }
         }
-        let days = (!texts.is_empty()).then(|| (texts.join(","), set));
+        let days = (!texts.is_empty()).then(|| (join_items(&texts), set));
         Ok(Dom { days, last })
     }
 
@@ -198,7 +198,7 @@ fn days_or(dom: &Dom, dow: &Dow) -> Vec<DaySpec> {
         out.push((Some(weekdays.clone()), Day::Days(nth_week(*k))));
     }
     if !dow.last.is_empty() {
-        out.push((Some(dow.last.clone()), Day::Last("07/1".to_owned())));
+        out.push((Some(dow.last.clone()), Day::Last("01..07".to_owned())));
     }
     out
 }
@@ -233,7 +233,7 @@ fn days_and(dom: &Dom, dow: &Dow) -> Result<Vec<DaySpec>, String> {
                 // The last day of the month that is one of these weekdays.
                 None => out.push((Some(dow.last.clone()), Day::Last("01".to_owned()))),
                 Some(_) if dom.is_every_day() => {
-                    out.push((Some(dow.last.clone()), Day::Last("07/1".to_owned())));
+                    out.push((Some(dow.last.clone()), Day::Last("01..07".to_owned())));
                 }
                 Some(_) => {
                     return Err("it combines a stepped or listed day-of-month with a last \
@@ -299,23 +299,41 @@ fn translate(field: &str, name: &str, min: u32, max: u32) -> Result<String, Stri
     if field == "*" {
         return Ok("*".to_owned());
     }
-    field
+    let tokens = field
         .split(',')
         .map(|token| translate_token(token, name, min, max))
-        .collect::<Result<Vec<_>, _>>()
-        .map(|tokens| tokens.join(","))
+        .collect::<Result<Vec<_>, _>>()?;
+    Ok(join_items(&tokens))
+}
+
+/// List items joined with `,`; systemd refuses `*` inside a list, and it means every value
+/// anyway.
+fn join_items(items: &[String]) -> String {
+    if items.iter().any(|item| item == "*") {
+        "*".to_owned()
+    } else {
+        items.join(",")
+    }
 }
 
 /// One list item: `*`, `n`, `a-b`, `*/s`, `a-b/s` or `n/s` (from n to the end).
+///
+/// Steps are written as the list of values they stand for (`*/15` minutes → `00,15,30,45`),
+/// never with systemd's own repetition syntax (`00/15`): systemd skips repetition values after
+/// a day or month rollover in some cases (systemd#22665, systemd#40260, still seen in 252),
+/// which the agreement test against `systemd-analyze` caught.
 fn translate_token(token: &str, name: &str, min: u32, max: u32) -> Result<String, String> {
     let (range, step) = parse_token(token, name, min, max)?;
-    Ok(match (range, step) {
-        (None, None) => "*".to_owned(),
-        (None, Some(step)) => format!("{min:02}/{step}"),
-        (Some((a, b)), None) if a == b => format!("{a:02}"),
-        (Some((a, b)), None) => format!("{a:02}..{b:02}"),
-        (Some((a, b)), Some(step)) if b == max => format!("{a:02}/{step}"),
-        (Some((a, b)), Some(step)) => format!("{a:02}..{b:02}/{step}"),
+    let (a, b) = range.unwrap_or((min, max));
+    Ok(match step.unwrap_or(1) {
+        _ if a == b => format!("{a:02}"),
+        1 if (a, b) == (min, max) => "*".to_owned(),
+        1 => format!("{a:02}..{b:02}"),
+        step => (a..=b)
+            .step_by(step as usize)
+            .map(|v| format!("{v:02}"))
+            .collect::<Vec<_>>()
+            .join(","),
     })
 }
 
@@ -361,7 +379,7 @@ fn parse_token(token: &str, name: &str, min: u32, max: u32) -> Result<Token, Str
 }
 
 /// A year field. Years are 1970-2099 (what `schedule` accepts, all within systemd's
-/// 1970-2199); a step or `*` is written with its end, so the timer stops after 2099 too.
+/// 1970-2199); steps are written as lists, like the other fields.
 fn translate_year(field: &str) -> Result<String, String> {
     if field == "*" {
         return Ok("*".to_owned());
@@ -371,10 +389,14 @@ fn translate_year(field: &str) -> Result<String, String> {
     for token in field.split(',') {
         let (range, step) = parse_token(token, "year", lo, hi)?;
         let (a, b) = range.unwrap_or(YEARS);
-        items.push(match step {
+        items.push(match step.unwrap_or(1) {
             _ if a == b => a.to_string(),
-            None | Some(1) => format!("{a}..{b}"),
-            Some(step) => format!("{a}..{b}/{step}"),
+            1 => format!("{a}..{b}"),
+            step => (a..=b)
+                .step_by(step as usize)
+                .map(|y| y.to_string())
+                .collect::<Vec<_>>()
+                .join(","),
         });
     }
     Ok(items.join(","))
@@ -398,12 +420,13 @@ mod tests {
     #[test]
     fn time_fields() {
         assert_eq!(one("0 2 * * *"), "*-*-* 02:00:00");
-        assert_eq!(one("*/15 * * * *"), "*-*-* *:00/15:00");
-        assert_eq!(one("10-40/10 9-17 * * *"), "*-*-* 09..17:10..40/10:00");
+        assert_eq!(one("*/15 * * * *"), "*-*-* *:00,15,30,45:00");
+        assert_eq!(one("10-40/10 9-17 * * *"), "*-*-* 09..17:10,20,30,40:00");
         assert_eq!(one("1,15,30 0 * * *"), "*-*-* 00:01,15,30:00");
-        assert_eq!(one("*/10 * * * * *"), "*-*-* *:*:00/10");
+        assert_eq!(one("*/10 * * * * *"), "*-*-* *:*:00,10,20,30,40,50");
         assert_eq!(one("0 30 6 * * *"), "*-*-* 06:30:00");
-        assert_eq!(one("5-59/20 * * * *"), "*-*-* *:05/20:00");
+        assert_eq!(one("5-59/20 * * * *"), "*-*-* *:05,25,45:00");
+        assert_eq!(one("0,30 */1 * * *"), "*-*-* *:00,30:00");
     }
 
     #[test]
@@ -413,7 +436,10 @@ mod tests {
         assert_eq!(one("@weekly"), "Sun *-*-* 00:00:00");
         assert_eq!(one("@monthly"), "*-*-01 00:00:00");
         assert_eq!(one("@yearly"), "*-01-01 00:00:00");
-        assert_eq!(one("30 6 * jan-mar mon-fri"), "Mon..Fri *-01..03-* 06:30:00");
+        assert_eq!(
+            one("30 6 * jan-mar mon-fri"),
+            "Mon..Fri *-01..03-* 06:30:00"
+        );
         assert_eq!(one("0 0 * * 7"), "Sun *-*-* 00:00:00");
         assert_eq!(one("0 0 * * 0,6"), "Sat,Sun *-*-* 00:00:00");
         assert_eq!(one("0 0 * * 5-7"), "Fri..Sun *-*-* 00:00:00");
@@ -431,14 +457,17 @@ mod tests {
     #[test]
     fn a_starred_day_field_is_an_and() {
         // Vixie: `*/2` counts as unrestricted, so odd days that are Mondays.
-        assert_eq!(one("0 0 */2 * 1"), "Mon *-*-01/2 00:00:00");
+        assert_eq!(
+            one("0 0 */2 * 1"),
+            "Mon *-*-01,03,05,07,09,11,13,15,17,19,21,23,25,27,29,31 00:00:00"
+        );
         assert_eq!(one("0 0 1-7 * */2"), "Tue,Thu,Sat,Sun *-*-01..07 00:00:00");
     }
 
     #[test]
     fn last_and_nth() {
         assert_eq!(one("0 0 L * *"), "*-*~01 00:00:00");
-        assert_eq!(one("0 0 * * 5L"), "Fri *-*~07/1 00:00:00");
+        assert_eq!(one("0 0 * * 5L"), "Fri *-*~01..07 00:00:00");
         assert_eq!(one("0 0 * * 1#2"), "Mon *-*-08..14 00:00:00");
         assert_eq!(one("0 0 * * 1#5"), "Mon *-*-29..31 00:00:00");
         assert_eq!(one("0 0 */2 * 1#2"), "Mon *-*-09,11,13 00:00:00");
@@ -456,8 +485,14 @@ mod tests {
     fn years() {
         assert_eq!(one("0 0 0 1 1 * 2030"), "2030-01-01 00:00:00");
         assert_eq!(one("0 0 0 1 1 * 2030-2040"), "2030..2040-01-01 00:00:00");
-        assert_eq!(one("0 0 0 1 1 * 2026-2036/2"), "2026..2036/2-01-01 00:00:00");
-        assert_eq!(one("0 0 0 1 1 * 2030-2040/5,2050"), "2030..2040/5,2050-01-01 00:00:00");
+        assert_eq!(
+            one("0 0 0 1 1 * 2026-2032/2"),
+            "2026,2028,2030,2032-01-01 00:00:00"
+        );
+        assert_eq!(
+            one("0 0 0 1 1 * 2030-2040/5,2050"),
+            "2030,2035,2040,2050-01-01 00:00:00"
+        );
     }
 
     #[test]

@@ -79,7 +79,11 @@ fn is_printable(c: char) -> bool {
 /// indentation.
 pub(crate) fn block(text: &str, key_indent: usize) -> String {
     let body = text.trim_end_matches('\n');
-    if body.is_empty() || !text.chars().all(|c| c == '\n' || c == '\t' || is_printable(c)) {
+    if body.is_empty()
+        || !text
+            .chars()
+            .all(|c| c == '\n' || c == '\t' || is_printable(c))
+    {
         return format!(" {}\n", double_quoted(text));
     }
     let trailing = text.len() - text.trim_end_matches('\n').len();
