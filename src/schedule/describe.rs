@@ -36,7 +36,7 @@ pub(crate) fn describe(spec: &Spec) -> String {
     let mut out = capitalize(&time);
     match day_phrase(spec) {
         Some(days) => {
-            out.push(' ');
+            out.push_str(if at_times { " " } else { ", " });
             out.push_str(&days);
         }
         None if at_times => out.push_str(" every day"),

@@ -489,5 +489,14 @@ fn descriptions() {
     );
     assert_eq!(d("0 */2 * * *"), "At minute 0 past every 2 hours");
     assert_eq!(d("0 2,14 * * *"), "At 02:00 and 14:00 every day");
+    assert_eq!(
+        d("*/15 9-17 * * mon-fri"),
+        "Every 15 minutes past every hour from 9 through 17, on Monday through Friday"
+    );
+    assert_eq!(
+        d("0 0 13 * */2"),
+        "At 00:00 on day 13 of the month, but only when that day is also Sunday, Tuesday, \
+         Thursday or Saturday (both day fields must match because one of them starts with *)"
+    );
     assert!(d("@reboot").contains("scheduler starts"));
 }
