@@ -128,6 +128,13 @@ pub(crate) fn parse(text: &[u8]) -> Parsed {
                 },
                 "SHELL" => shell = Some(value).filter(|s| !s.is_empty() && s != "/bin/sh"),
                 _ => {
+                    if name == "TZ" {
+                        parsed.notes.push(format!(
+                            "line {number}: TZ={value} is passed to the commands below as \
+                             before; their schedules stay in the machine's zone, as under cron \
+                             (set `timezone` to change that)"
+                        ));
+                    }
                     if value.contains("${") {
                         parsed.notes.push(format!(
                             "line {number}: the value of {name} holds `${{`, which jobtab \
@@ -573,6 +580,11 @@ SHELL=/bin/bash
         };
         assert_eq!(a.raw.timezone, None);
         assert_eq!(a.raw.env, env(&[("TZ", "Asia/Tokyo")]));
+        assert!(
+            parsed.notes[0].starts_with("line 1: TZ=Asia/Tokyo"),
+            "{:?}",
+            parsed.notes
+        );
         assert_eq!(b.raw.timezone.as_deref(), Some("UTC"));
         assert_eq!(c.raw.timezone, None);
         let bad = parse(b"CRON_TZ=Mars/Base\n0 1 * * * a\n");

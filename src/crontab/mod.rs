@@ -57,11 +57,19 @@ impl Crontab {
 
     /// The current table (`crontab -l`); "no crontab for <user>" is an empty table.
     pub(crate) fn read(&self) -> Result<Vec<u8>> {
+        self.try_read().map_err(|failure| match failure {
+            ReadFailure::NoProgram(err) => self.spawn_error(err, "-l"),
+            ReadFailure::Failed(why) => anyhow::anyhow!("cannot read your crontab: {why}"),
+        })
+    }
+
+    /// `read` with a short reason on failure, for status lines.
+    fn try_read(&self) -> Result<Vec<u8>, ReadFailure> {
         let output = Command::new(&self.program)
             .arg("-l")
             .stdin(Stdio::null())
             .output()
-            .map_err(|err| self.spawn_error(err, "-l"))?;
+            .map_err(ReadFailure::NoProgram)?;
         if output.status.success() {
             return Ok(output.stdout);
         }
@@ -69,11 +77,11 @@ impl Crontab {
         if message.to_ascii_lowercase().contains("no crontab for") {
             return Ok(Vec::new());
         }
-        bail!(
-            "cannot read your crontab: `{} -l` failed ({}): {message}",
+        Err(ReadFailure::Failed(format!(
+            "`{} -l` failed ({}): {message}",
             self.name(),
             output.status
-        )
+        )))
     }
 
     /// Replaces the whole table (`crontab -` with the table on stdin). When crontab refuses it,
@@ -108,6 +116,14 @@ impl Crontab {
         written.with_context(|| format!("cannot write the new table to `{} -`", self.name()))?;
         Ok(())
     }
+}
+
+/// Why `crontab -l` gave no table.
+enum ReadFailure {
+    /// The program could not be started.
+    NoProgram(std::io::Error),
+    /// It ran and failed: what it said.
+    Failed(String),
 }
 
 /// crontab's message: its stderr (else stdout), trimmed, lines joined with "; ".
@@ -376,9 +392,17 @@ impl fmt::Display for InstallStatus {
 
 /// Whether `file`'s jobs are installed in the crontab; one `crontab -l`.
 pub(crate) fn install_status(ctx: &Ctx, file: &JobFile) -> InstallStatus {
-    match Crontab::from_env().read() {
+    status_with(&Crontab::from_env(), ctx, file)
+}
+
+/// `install_status` through a given crontab program.
+fn status_with(program: &Crontab, ctx: &Ctx, file: &JobFile) -> InstallStatus {
+    match program.try_read() {
         Ok(table) => status_of(&table, ctx, file),
-        Err(err) => InstallStatus::Unknown(format!("{err:#}")),
+        Err(ReadFailure::NoProgram(err)) => {
+            InstallStatus::Unknown(format!("cannot run `{}`: {err}", program.name()))
+        }
+        Err(ReadFailure::Failed(why)) => InstallStatus::Unknown(why),
     }
 }
 
@@ -474,6 +498,19 @@ mod tests {
                 .starts_with("unknown: your crontab has a `# BEGIN jobtab"),
             "{status}"
         );
+        let missing = Crontab {
+            program: dir.path().join("no-such-crontab").into(),
+        };
+        let status = status_with(&missing, &ctx, &file).to_string();
+        assert!(status.starts_with("unknown: cannot run `"), "{status}");
+        assert!(status.contains("no-such-crontab"), "{status}");
+        // `cat -l` fails with a message, like a crontab that refuses to list.
+        let failing = Crontab {
+            program: "cat".into(),
+        };
+        let status = status_with(&failing, &ctx, &file).to_string();
+        assert!(status.starts_with("unknown: `cat -l` failed"), "{status}");
+        assert!(status.contains("invalid option"), "{status}");
         let unknown = InstallStatus::Unknown("cannot read your crontab".into());
         assert_eq!(unknown.to_string(), "unknown: cannot read your crontab");
     }
@@ -514,6 +551,20 @@ mod tests {
             "{err}"
         );
         assert!(err.contains("nothing was written"), "{err}");
+    }
+
+    #[test]
+    fn the_state_dir_is_passed_only_when_cron_would_not_find_it() {
+        let dir = tempfile::tempdir().unwrap();
+        let custom = ctx(dir.path());
+        assert_eq!(state_dir_arg(&custom), Some(custom.state_dir.as_path()));
+        if let Some(home) = dirs::home_dir().filter(|_| cfg!(target_os = "linux")) {
+            let default = Ctx {
+                file: custom.file.clone(),
+                state_dir: home.join(".local/state/jobtab"),
+            };
+            assert_eq!(state_dir_arg(&default), None);
+        }
     }
 
     #[test]
