@@ -14,6 +14,7 @@ use anyhow::{Context as _, Result};
 use crate::cli::ImportArgs;
 use crate::crontab::Crontab;
 use crate::crontab::import::{self, Imported};
+use crate::crontab::naming;
 use crate::ctx::Ctx;
 use crate::store::{self, Editor, RawJob};
 
@@ -115,7 +116,7 @@ fn add_all(editor: &mut Editor, jobs: &[Imported]) -> Result<Vec<(String, RawJob
     let defaults = editor.defaults().clone();
     let mut added = Vec::with_capacity(jobs.len());
     for job in jobs {
-        let name = import::unique_name(&job.name, &mut taken);
+        let name = naming::unique_name(&job.name, &mut taken);
         let mut raw = job.raw.clone();
         // Under cron the job ran in the machine's zone and with /bin/sh; `[defaults]` must not
         // change that.

@@ -27,16 +27,18 @@
 //!
 //! A job's name comes from its command's first word (after `VAR=value` words): its basename,
 //! with characters other than letters, digits, `.`, `_` and `-` turned into `-`
-//! (`/usr/bin/backup.sh --full` gives `backup.sh`); `job` when nothing is left. `unique_name`
-//! adds `-2`, `-3`, ... against the names already taken.
+//! (`/usr/bin/backup.sh --full` gives `backup.sh`); `job` when nothing is left. The caller
+//! makes names unique with `naming::unique_name`, which adds `-2`, `-3`, ... against the
+//! names already taken.
 
-use std::collections::{BTreeMap, HashSet};
+use std::collections::BTreeMap;
 
 use crate::schedule::Schedule;
 use crate::store::RawJob;
 use crate::zone::Zone;
 
-use super::line::sh_quote;
+use super::naming::derive_name;
+use super::percent::{convert_command, split_percent};
 
 /// One job found in the crontab.
 #[derive(Debug, Clone, PartialEq)]
@@ -258,189 +260,6 @@ fn parse_job(line: &str) -> Result<(String, &str), String> {
     Ok((schedule, command))
 }
 
-/// Cron's reading of a command (cronie `do_command.c`): the command part with `\%` turned
-/// into `%` (other backslashes kept), cut at the first unescaped `%`; and the stdin data after
-/// it, with `%` turned into newlines, `\%` into `%`, and a final newline added. No data (no
-/// `%`, or nothing after it) means stdin is at end of file at once.
-pub(crate) fn split_percent(command: &str) -> (String, Option<String>) {
-    let mut out = String::with_capacity(command.len());
-    let mut escaped = false;
-    let mut input = None;
-    for (i, c) in command.char_indices() {
-        if escaped {
-            if c == '%' {
-                out.pop();
-            }
-            out.push(c);
-            escaped = false;
-            continue;
-        }
-        if c == '%' {
-            input = Some(&command[i + 1..]);
-            break;
-        }
-        escaped = c == '\\';
-        out.push(c);
-    }
-    let data = input.filter(|d| !d.is_empty()).map(|input| {
-        let mut data = String::with_capacity(input.len() + 1);
-        let mut escaped = false;
-        for c in input.chars() {
-            let c = if escaped {
-                if c != '%' {
-                    data.push('\\');
-                }
-                c
-            } else if c == '%' {
-                '\n'
-            } else {
-                c
-            };
-            escaped = c == '\\';
-            if !escaped {
-                data.push(c);
-            }
-        }
-        if escaped {
-            data.push('\\');
-        }
-        if !data.ends_with('\n') {
-            data.push('\n');
-        }
-        data
-    });
-    (out, data)
-}
-
-/// The command as jobtab should run it so that it behaves as under cron (see `split_percent`).
-pub(crate) fn convert_command(command: &str) -> String {
-    let (command, data) = split_percent(command);
-    let Some(data) = data else {
-        return command;
-    };
-    let lines: Vec<String> = data
-        .strip_suffix('\n')
-        .unwrap_or(&data)
-        .split('\n')
-        .map(sh_quote)
-        .collect();
-    let feed = format!("printf '%s\\n' {}", lines.join(" "));
-    // One simple command can take the pipe as it is; anything with lists, pipes, background
-    // jobs or comments is grouped so that all of it reads the data, as under cron.
-    if command.contains([';', '&', '|', '#', '\n']) {
-        format!("{feed} | {{\n{command}\n}}")
-    } else {
-        format!("{feed} | {command}")
-    }
-}
-
-/// The job name a command suggests (see the module docs).
-pub(crate) fn derive_name(command: &str) -> String {
-    let first = first_words(command)
-        .into_iter()
-        .find(|word| !is_assignment(word));
-    let Some(word) = first else {
-        return "job".to_owned();
-    };
-    let base = word.rsplit('/').find(|part| !part.is_empty()).unwrap_or("");
-    let mut name: String = base
-        .chars()
-        .map(|c| {
-            if c.is_ascii_alphanumeric() || matches!(c, '.' | '_' | '-') {
-                c
-            } else {
-                '-'
-            }
-        })
-        .collect();
-    while name.contains("--") {
-        name = name.replace("--", "-");
-    }
-    let name: String = name.trim_matches(['-', '.']).chars().take(64).collect();
-    if name.is_empty() {
-        "job".to_owned()
-    } else {
-        name
-    }
-}
-
-/// `VAR=value` (a shell assignment before the command).
-fn is_assignment(word: &str) -> bool {
-    word.split_once('=').is_some_and(|(name, _)| {
-        !name.is_empty()
-            && !name.starts_with(|c: char| c.is_ascii_digit())
-            && name.chars().all(|c| c.is_ascii_alphanumeric() || c == '_')
-    })
-}
-
-/// The first few words of a shell command, quotes removed (enough to find the program).
-fn first_words(command: &str) -> Vec<String> {
-    let mut words = Vec::new();
-    let mut word = String::new();
-    let mut in_word = false;
-    let mut chars = command.chars();
-    while let Some(c) = chars.next() {
-        match c {
-            ' ' | '\t' | '\n' | ';' | '&' | '|' | '(' | ')' | '<' | '>' => {
-                if in_word {
-                    words.push(std::mem::take(&mut word));
-                    in_word = false;
-                    if words.len() >= 8 {
-                        break;
-                    }
-                }
-                if !matches!(c, ' ' | '\t') {
-                    break;
-                }
-            }
-            '\'' => {
-                in_word = true;
-                for q in chars.by_ref() {
-                    if q == '\'' {
-                        break;
-                    }
-                    word.push(q);
-                }
-            }
-            '"' => {
-                in_word = true;
-                while let Some(q) = chars.next() {
-                    match q {
-                        '"' => break,
-                        '\\' => word.extend(chars.next()),
-                        _ => word.push(q),
-                    }
-                }
-            }
-            '\\' => {
-                in_word = true;
-                word.extend(chars.next());
-            }
-            _ => {
-                in_word = true;
-                word.push(c);
-            }
-        }
-    }
-    if in_word {
-        words.push(word);
-    }
-    words
-}
-
-/// `base`, or `base-2`, `base-3`, ... whichever is not in `taken`; the result is added to
-/// `taken`.
-pub(crate) fn unique_name(base: &str, taken: &mut HashSet<String>) -> String {
-    let mut name = base.to_owned();
-    let mut n = 2;
-    while taken.contains(&name) {
-        name = format!("{base}-{n}");
-        n += 1;
-    }
-    taken.insert(name.clone());
-    name
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -452,17 +271,6 @@ mod tests {
                 .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
                 .collect(),
         )
-    }
-
-    /// Runs `command` with `sh -c` and returns its stdout.
-    fn sh(command: &str) -> String {
-        let output = std::process::Command::new("/bin/sh")
-            .arg("-c")
-            .arg(command)
-            .stdin(std::process::Stdio::null())
-            .output()
-            .unwrap();
-        String::from_utf8(output.stdout).unwrap()
     }
 
     #[test]
@@ -608,78 +416,6 @@ SHELL=/bin/bash
             ]
         );
         assert_eq!(parsed.jobs[3].raw.shell, None, "/bin/sh is the default");
-    }
-
-    #[test]
-    fn percent_is_read_as_cron_reads_it() {
-        assert_eq!(split_percent("date +\\%F"), ("date +%F".into(), None));
-        assert_eq!(split_percent("a\\b"), ("a\\b".into(), None));
-        assert_eq!(
-            split_percent("a\\\\%b"),
-            ("a\\\\".into(), Some("b\n".into()))
-        );
-        assert_eq!(split_percent("cmd%"), ("cmd".into(), None));
-        assert_eq!(
-            split_percent("cmd%l1%l2\\%x%\\y%"),
-            ("cmd".into(), Some("l1\nl2%x\n\\y\n".into()))
-        );
-        assert_eq!(
-            split_percent("cmd%%x"),
-            ("cmd".into(), Some("\nx\n".into()))
-        );
-        assert_eq!(
-            split_percent("cmd%end\\"),
-            ("cmd".into(), Some("end\\\n".into()))
-        );
-    }
-
-    #[test]
-    fn converted_commands_feed_stdin_like_cron() {
-        for (cron, stdin) in [
-            ("cat%line1%line2", "line1\nline2\n"),
-            ("cat%it's 100\\%%%last", "it's 100%\n\nlast\n"),
-            ("cat%single", "single\n"),
-            ("cat%a\\b", "a\\b\n"),
-        ] {
-            let command = convert_command(cron);
-            assert_eq!(sh(&command), stdin, "{cron} -> {command}");
-        }
-        // Several commands all read the data, as they do under cron.
-        let grouped = convert_command("read a; read b; echo \"$b $a\" # swap%x%y");
-        assert!(grouped.contains("| {\n"), "{grouped}");
-        assert_eq!(sh(&grouped), "y x\n");
-        let background = convert_command("sleep 0 & cat%bg");
-        assert!(background.contains("| {\n"), "{background}");
-        assert_eq!(sh(&background), "bg\n");
-        assert_eq!(convert_command("no percent"), "no percent");
-    }
-
-    #[test]
-    fn names_come_from_the_command() {
-        for (command, name) in [
-            ("/usr/bin/backup.sh --full", "backup.sh"),
-            ("FOO=1 BAR=2 /opt/run-it now", "run-it"),
-            ("\"/opt/my app/go\" x", "go"),
-            ("'/opt/it s/ü.sh'", "sh"),
-            ("cd /srv && make", "cd"),
-            ("python3 -m x", "python3"),
-            ("/", "job"),
-            ("", "job"),
-            ("(subshell)", "job"),
-            ("ab$c", "ab-c"),
-            ("..", "job"),
-        ] {
-            assert_eq!(derive_name(command), name, "{command}");
-        }
-    }
-
-    #[test]
-    fn unique_names_count_up() {
-        let mut taken: HashSet<String> = ["backup".to_owned()].into();
-        assert_eq!(unique_name("backup", &mut taken), "backup-2");
-        assert_eq!(unique_name("backup", &mut taken), "backup-3");
-        assert_eq!(unique_name("other", &mut taken), "other");
-        assert_eq!(unique_name("other", &mut taken), "other-2");
     }
 
     #[test]

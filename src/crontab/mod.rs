@@ -9,24 +9,23 @@
 //! would silently run at the wrong time. Such jobs still run under `jobtab run`.
 pub(crate) mod import;
 pub(crate) mod line;
+pub(crate) mod naming;
+mod percent;
 pub(crate) mod splice;
+mod state;
 
 use std::ffi::OsString;
 use std::fmt;
-use std::fs::{File, OpenOptions};
 use std::io::Write as _;
-use std::os::unix::fs::{DirBuilderExt as _, OpenOptionsExt as _};
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::process::{Command, Stdio};
-use std::time::{Duration, Instant};
 
 use anyhow::{Context as _, Result, bail};
 
 use crate::ctx::Ctx;
 use crate::store::{Job, JobFile};
 
-/// How many backups of previous tables are kept in `<state dir>/crontab-backups`.
-pub(crate) const BACKUPS_KEPT: usize = 10;
+pub(crate) use state::{backup, lock};
 
 /// The `crontab` program: `$JOBTAB_CRONTAB` when set, else `crontab` on `PATH`.
 #[derive(Debug, Clone)]
@@ -144,99 +143,6 @@ fn message(stderr: &[u8], stdout: &[u8]) -> String {
         "(no message)".to_owned()
     } else {
         joined
-    }
-}
-
-/// Writes a copy of `table` to `<state dir>/crontab-backups/crontab-<UTC timestamp>.txt`
-/// (mode 0600) and keeps only the newest `BACKUPS_KEPT` copies. Returns the copy's path.
-pub(crate) fn backup(state_dir: &Path, table: &[u8]) -> Result<PathBuf> {
-    let dir = state_dir.join("crontab-backups");
-    std::fs::DirBuilder::new()
-        .recursive(true)
-        .mode(0o700)
-        .create(&dir)
-        .with_context(|| format!("cannot create the backup folder {}", dir.display()))?;
-    let stamp = chrono::Utc::now().format("%Y%m%dT%H%M%S%.6fZ");
-    let mut attempt = 1;
-    let (path, mut out) = loop {
-        let name = if attempt == 1 {
-            format!("crontab-{stamp}.txt")
-        } else {
-            format!("crontab-{stamp}-{attempt}.txt")
-        };
-        let path = dir.join(name);
-        match OpenOptions::new()
-            .write(true)
-            .create_new(true)
-            .mode(0o600)
-            .open(&path)
-        {
-            Ok(file) => break (path, file),
-            Err(err) if err.kind() == std::io::ErrorKind::AlreadyExists && attempt < 100 => {
-                attempt += 1;
-            }
-            Err(err) => {
-                return Err(err)
-                    .with_context(|| format!("cannot create the backup {}", path.display()));
-            }
-        }
-    };
-    out.write_all(table)
-        .and_then(|()| out.sync_all())
-        .with_context(|| format!("cannot write the backup {}", path.display()))?;
-    prune_backups(&dir, BACKUPS_KEPT);
-    Ok(path)
-}
-
-/// Deletes all but the newest `keep` backups; failures are ignored (a leftover backup harms
-/// nothing).
-fn prune_backups(dir: &Path, keep: usize) {
-    let Ok(entries) = std::fs::read_dir(dir) else {
-        return;
-    };
-    let mut names: Vec<String> = entries
-        .filter_map(|e| e.ok()?.file_name().into_string().ok())
-        .filter(|n| n.starts_with("crontab-") && n.ends_with(".txt"))
-        .collect();
-    names.sort();
-    let excess = names.len().saturating_sub(keep);
-    for name in &names[..excess] {
-        let _ = std::fs::remove_file(dir.join(name));
-    }
-}
-
-/// An exclusive lock on `<state dir>/crontab.lock`, held while a table is read, changed and
-/// written, so that two jobtab processes do not overwrite each other's change.
-pub(crate) fn lock(state_dir: &Path) -> Result<File> {
-    std::fs::DirBuilder::new()
-        .recursive(true)
-        .mode(0o700)
-        .create(state_dir)
-        .with_context(|| format!("cannot create the state folder {}", state_dir.display()))?;
-    let path = state_dir.join("crontab.lock");
-    let file = OpenOptions::new()
-        .create(true)
-        .truncate(false)
-        .write(true)
-        .mode(0o600)
-        .open(&path)
-        .with_context(|| format!("cannot open the lock file {}", path.display()))?;
-    let deadline = Instant::now() + Duration::from_secs(30);
-    loop {
-        match file.try_lock() {
-            Ok(()) => return Ok(file),
-            Err(std::fs::TryLockError::WouldBlock) if Instant::now() < deadline => {
-                std::thread::sleep(Duration::from_millis(50));
-            }
-            Err(std::fs::TryLockError::WouldBlock) => bail!(
-                "another jobtab has been changing your crontab for 30s (lock {}); wait for it \
-                 to finish, then try again",
-                path.display()
-            ),
-            Err(std::fs::TryLockError::Error(err)) => {
-                return Err(err).with_context(|| format!("cannot lock {}", path.display()));
-            }
-        }
     }
 }
 
@@ -565,29 +471,6 @@ mod tests {
             };
             assert_eq!(state_dir_arg(&default), None);
         }
-    }
-
-    #[test]
-    fn backups_are_kept_and_pruned() {
-        let dir = tempfile::tempdir().unwrap();
-        let mut paths = Vec::new();
-        for i in 0..(BACKUPS_KEPT + 3) {
-            paths.push(backup(dir.path(), format!("table {i}\n").as_bytes()).unwrap());
-        }
-        let kept: Vec<_> = std::fs::read_dir(dir.path().join("crontab-backups"))
-            .unwrap()
-            .map(|e| e.unwrap().path())
-            .collect();
-        assert_eq!(kept.len(), BACKUPS_KEPT);
-        let newest = paths.last().unwrap();
-        assert_eq!(
-            std::fs::read_to_string(newest).unwrap(),
-            format!("table {}\n", BACKUPS_KEPT + 2)
-        );
-        assert!(!paths[0].exists(), "the oldest is pruned");
-        use std::os::unix::fs::PermissionsExt as _;
-        let mode = std::fs::metadata(newest).unwrap().permissions().mode();
-        assert_eq!(mode & 0o777, 0o600);
     }
 
     #[test]

@@ -1,0 +1,140 @@
+//! Cron's `%` in a command (RESEARCH.md C3), for `import`: reading it exactly as cron does,
+//! and rewriting the command so that jobtab, which gives `%` no meaning, runs it the same way.
+
+use super::line::sh_quote;
+
+/// Cron's reading of a command (cronie `do_command.c`): the command part with `\%` turned
+/// into `%` (other backslashes kept), cut at the first unescaped `%`; and the stdin data after
+/// it, with `%` turned into newlines, `\%` into `%`, and a final newline added. No data (no
+/// `%`, or nothing after it) means stdin is at end of file at once.
+pub(crate) fn split_percent(command: &str) -> (String, Option<String>) {
+    let mut out = String::with_capacity(command.len());
+    let mut escaped = false;
+    let mut input = None;
+    for (i, c) in command.char_indices() {
+        if escaped {
+            if c == '%' {
+                out.pop();
+            }
+            out.push(c);
+            escaped = false;
+            continue;
+        }
+        if c == '%' {
+            input = Some(&command[i + 1..]);
+            break;
+        }
+        escaped = c == '\\';
+        out.push(c);
+    }
+    let data = input.filter(|d| !d.is_empty()).map(|input| {
+        let mut data = String::with_capacity(input.len() + 1);
+        let mut escaped = false;
+        for c in input.chars() {
+            let c = if escaped {
+                if c != '%' {
+                    data.push('\\');
+                }
+                c
+            } else if c == '%' {
+                '\n'
+            } else {
+                c
+            };
+            escaped = c == '\\';
+            if !escaped {
+                data.push(c);
+            }
+        }
+        if escaped {
+            data.push('\\');
+        }
+        if !data.ends_with('\n') {
+            data.push('\n');
+        }
+        data
+    });
+    (out, data)
+}
+
+/// The command as jobtab should run it so that it behaves as under cron (see `split_percent`).
+pub(crate) fn convert_command(command: &str) -> String {
+    let (command, data) = split_percent(command);
+    let Some(data) = data else {
+        return command;
+    };
+    let lines: Vec<String> = data
+        .strip_suffix('\n')
+        .unwrap_or(&data)
+        .split('\n')
+        .map(sh_quote)
+        .collect();
+    let feed = format!("printf '%s\\n' {}", lines.join(" "));
+    // One simple command can take the pipe as it is; anything with lists, pipes, background
+    // jobs or comments is grouped so that all of it reads the data, as under cron.
+    if command.contains([';', '&', '|', '#', '\n']) {
+        format!("{feed} | {{\n{command}\n}}")
+    } else {
+        format!("{feed} | {command}")
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Runs `command` with `sh -c` and returns its stdout.
+    fn sh(command: &str) -> String {
+        let output = std::process::Command::new("/bin/sh")
+            .arg("-c")
+            .arg(command)
+            .stdin(std::process::Stdio::null())
+            .output()
+            .unwrap();
+        String::from_utf8(output.stdout).unwrap()
+    }
+
+    #[test]
+    fn percent_is_read_as_cron_reads_it() {
+        assert_eq!(split_percent("date +\\%F"), ("date +%F".into(), None));
+        assert_eq!(split_percent("a\\b"), ("a\\b".into(), None));
+        assert_eq!(
+            split_percent("a\\\\%b"),
+            ("a\\\\".into(), Some("b\n".into()))
+        );
+        assert_eq!(split_percent("cmd%"), ("cmd".into(), None));
+        assert_eq!(
+            split_percent("cmd%l1%l2\\%x%\\y%"),
+            ("cmd".into(), Some("l1\nl2%x\n\\y\n".into()))
+        );
+        assert_eq!(
+            split_percent("cmd%%x"),
+            ("cmd".into(), Some("\nx\n".into()))
+        );
+        assert_eq!(
+            split_percent("cmd%end\\"),
+            ("cmd".into(), Some("end\\\n".into()))
+        );
+    }
+
+    #[test]
+    fn converted_commands_feed_stdin_like_cron() {
+        for (cron, stdin) in [
+            ("cat%line1%line2", "line1\nline2\n"),
+            ("cat%it's 100\\%%%last", "it's 100%\n\nlast\n"),
+            ("cat%single", "single\n"),
+            ("cat%a\\b", "a\\b\n"),
+        ] {
+            let command = convert_command(cron);
+            assert_eq!(sh(&command), stdin, "{cron} -> {command}");
+        }
+        // Several commands all read the data, as they do under cron.
+        let grouped = convert_command("read a; read b; echo \"$b $a\" # swap%x%y");
+        assert!(grouped.contains("| {\n"), "{grouped}");
+        assert_eq!(sh(&grouped), "y x\n");
+        let background = convert_command("sleep 0 & cat%bg");
+        assert!(background.contains("| {\n"), "{background}");
+        assert_eq!(sh(&background), "bg\n");
+        assert_eq!(convert_command("no percent"), "no percent");
+    }
+}
