@@ -104,12 +104,12 @@ pub(crate) fn cron_quote(text: &str) -> String {
 }
 
 #[cfg(test)]
-pub(crate) mod tests {
+mod tests {
     use super::*;
 
     /// What cronie (Vixie 4) hands the shell: the command part of a cron command, `\%` turned
     /// into `%`, cut at the first unescaped `%`. Returns (command, rest).
-    pub(crate) fn cronie_command(command: &str) -> (String, Option<String>) {
+    fn cronie_command(command: &str) -> (String, Option<String>) {
         let mut out = String::new();
         let mut escaped = false;
         for (i, c) in command.char_indices() {

@@ -1,14 +1,16 @@
 //! The user's system crontab (PRODUCT.md section 6): reading and writing it through the
 //! `crontab` program, backups of the previous table, what `install` would write for a job file,
 //! and whether it is installed. Splicing the block is pure and lives in `splice`; building one
-//! line lives in `line`; turning crontab text into jobs lives in `import`.
+//! line lives in `line`; backups and the lock live in `state`; turning crontab text into jobs
+//! lives in `import` (with `percent` and `naming`).
 //!
 //! What the system crontab cannot run is refused, never approximated: seconds, years, `L`,
 //! `W`, `#`, and a time zone other than the machine's. Cron evaluates every line of a user
 //! crontab in the machine's zone; Debian's cron has no `CRON_TZ`, so a job in another zone
 //! would silently run at the wrong time. Such jobs still run under `jobtab run`.
+
 pub(crate) mod import;
-pub(crate) mod line;
+mod line;
 pub(crate) mod naming;
 mod percent;
 pub(crate) mod splice;
