@@ -1,4 +1,6 @@
-//! `jobtab completions SHELL` and `jobtab man`: generated from the clap definition.
+//! `jobtab completions SHELL` and `jobtab man`: generated from the clap definition. The same
+//! text is committed in `completions/` and `man/` (`scripts/gen-docs.sh` writes it, and a test
+//! fails when it is stale).
 
 use std::io::Write as _;
 use std::process::ExitCode;
@@ -18,8 +20,204 @@ pub(crate) fn run_completions(args: &CompletionsArgs) -> Result<ExitCode> {
 
 /// Prints the man page.
 pub(crate) fn run_man() -> Result<ExitCode> {
-    let mut out = Vec::new();
-    clap_mangen::Man::new(Cli::command()).render(&mut out)?;
-    std::io::stdout().lock().write_all(&out)?;
+    let page = man_page()?;
+    std::io::stdout().lock().write_all(page.as_bytes())?;
     Ok(ExitCode::SUCCESS)
+}
+
+/// The whole manual in one page: clap_mangen's top-level page (name, synopsis, description,
+/// global options), then a COMMANDS section with every command's synopsis, description (with
+/// its examples) and options, then the top-level examples and the version.
+///
+/// clap_mangen's own page lists the commands as `jobtab-add(1)` references, pages that are not
+/// installed; one page with everything is what `man jobtab` should show.
+fn man_page() -> Result<String> {
+    let mut cmd = Cli::command();
+    cmd.build();
+    let top = clap_mangen::Man::new(cmd.clone());
+    let mut page = Vec::new();
+    top.render_title(&mut page)?;
+    top.render_name_section(&mut page)?;
+    top.render_synopsis_section(&mut page)?;
+    top.render_description_section(&mut page)?;
+    top.render_options_section(&mut page)?;
+    let top_text = String::from_utf8(page)?;
+    // clap_mangen starts every rendered piece with the same two-line preamble: keep one.
+    let mut page: String = top_text.lines().take(2).map(|l| format!("{l}\n")).collect();
+    page.push_str(&without_preamble(&top_text));
+
+    page.push_str(".SH COMMANDS\n");
+    for sub in cmd.get_subcommands().filter(|sub| !sub.is_hide_set()) {
+        // Global options and help flags are described once, above.
+        let sub = sub.clone().mut_args(|arg| {
+            if arg.is_global_set() || matches!(arg.get_id().as_str(), "help" | "version") {
+                arg.hide(true)
+            } else {
+                arg
+            }
+        });
+        let name = sub
+            .get_bin_name()
+            .unwrap_or_else(|| sub.get_name())
+            .to_owned();
+        let aliases: Vec<&str> = sub.get_visible_aliases().collect();
+        page.push_str(&format!(".SS \"{}\"\n", roff_escape(&name)));
+        if !aliases.is_empty() {
+            page.push_str(&format!(
+                "Alias: {}\n.br\n",
+                roff_escape(&aliases.join(", "))
+            ));
+        }
+        let man = clap_mangen::Man::new(sub.clone());
+        let mut section = Vec::new();
+        man.render_synopsis_section(&mut section)?;
+        man.render_description_section(&mut section)?;
+        if sub.get_arguments().any(|arg| !arg.is_hide_set()) {
+            man.render_options_section(&mut section)?;
+        }
+        page.push_str(&demote_headings(&without_preamble(&String::from_utf8(
+            section,
+        )?)));
+    }
+
+    if let Some(examples) = cmd.get_after_long_help() {
+        page.push_str(".SH EXAMPLES\n.nf\n");
+        for line in examples.to_string().lines() {
+            if line.trim_end() != "Examples:" {
+                page.push_str(&roff_escape(line.strip_prefix("  ").unwrap_or(line)));
+                page.push('\n');
+            }
+        }
+        page.push_str(".fi\n");
+    }
+    page.push_str(".SH FILES\n");
+    for (path, what) in [
+        (
+            "<config dir>/jobtab/jobs.toml",
+            "The job file (--file, $JOBTAB_FILE).",
+        ),
+        (
+            "<state dir>/jobtab",
+            "History and the run lock (--state-dir, $JOBTAB_STATE_DIR).",
+        ),
+    ] {
+        page.push_str(&format!(
+            ".TP\n{}\n{}\n",
+            roff_escape(path),
+            roff_escape(what)
+        ));
+    }
+    let mut version = Vec::new();
+    top.render_version_section(&mut version)?;
+    page.push_str(&without_preamble(&String::from_utf8(version)?));
+    Ok(page)
+}
+
+/// The roff text without clap_mangen's two-line preamble.
+fn without_preamble(roff: &str) -> String {
+    roff.lines()
+        .filter(|line| !line.starts_with(".ie \\n(.g") && !line.starts_with(".el .ds Aq"))
+        .map(|line| format!("{line}\n"))
+        .collect()
+}
+
+/// A command's section headings inside COMMANDS: SYNOPSIS and DESCRIPTION go away, option
+/// headings (OPTIONS, "HTTP JOBS") become bold paragraph titles.
+fn demote_headings(roff: &str) -> String {
+    let mut out = String::new();
+    for line in roff.lines() {
+        match line.strip_prefix(".SH ") {
+            Some("SYNOPSIS") => {}
+            Some("DESCRIPTION") => out.push_str(".PP\n"),
+            Some(heading) => {
+                let title = heading.trim_matches('"');
+                out.push_str(&format!(".PP\n\\fB{}:\\fR\n", capitalize(title)));
+            }
+            None => {
+                out.push_str(line);
+                out.push('\n');
+            }
+        }
+    }
+    out
+}
+
+/// "HTTP JOBS" → "HTTP jobs", "OPTIONS" → "Options".
+fn capitalize(heading: &str) -> String {
+    if heading == "OPTIONS" {
+        return "Options".to_owned();
+    }
+    let mut words = heading.split(' ');
+    let first = words.next().unwrap_or_default();
+    let first = if first.len() <= 4 {
+        first.to_owned()
+    } else {
+        let mut chars = first.chars();
+        chars.next().map_or_else(String::new, |c| {
+            c.to_string() + &chars.as_str().to_ascii_lowercase()
+        })
+    };
+    std::iter::once(first)
+        .chain(words.map(str::to_ascii_lowercase))
+        .collect::<Vec<_>>()
+        .join(" ")
+}
+
+/// Text safe on a roff line: backslashes and hyphens escaped, and a leading `.` or `'` (a
+/// request) neutralised.
+fn roff_escape(text: &str) -> String {
+    let escaped = text
+        .replace('\\', "\\e")
+        .replace('-', "\\-")
+        .replace('\'', "\\*(Aq");
+    if escaped.starts_with('.') {
+        format!("\\&{escaped}")
+    } else {
+        escaped
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_man_page_covers_every_command_and_its_examples() {
+        let page = man_page().unwrap();
+        assert_eq!(page.matches(".ie \\n(.g").count(), 1, "one preamble");
+        let cmd = Cli::command();
+        for sub in cmd.get_subcommands().filter(|s| !s.is_hide_set()) {
+            assert!(
+                page.contains(&format!(".SS \"jobtab {}\"", sub.get_name())),
+                "no section for {}",
+                sub.get_name()
+            );
+        }
+        assert!(
+            page.contains(".SH EXAMPLES\n.nf\njobtab add backup"),
+            "{page}"
+        );
+        // A command's own examples and options are there.
+        assert!(
+            page.contains("jobtab export \\-\\-format systemd \\-\\-output"),
+            "{page}"
+        );
+        assert!(page.contains("\\fB\\-\\-image\\fR"), "{page}");
+        assert!(page.contains("\\fBHTTP jobs:\\fR"), "{page}");
+        // Global options are described once, at the top.
+        assert_eq!(
+            page.matches("Where history and the run lock live").count(),
+            1
+        );
+    }
+
+    #[test]
+    fn headings_and_escapes() {
+        assert_eq!(capitalize("HTTP JOBS"), "HTTP jobs");
+        assert_eq!(capitalize("GLOBAL OPTIONS"), "Global options");
+        assert_eq!(
+            roff_escape(".x a-b \\ 'q'"),
+            "\\&.x a\\-b \\e \\*(Aqq\\*(Aq"
+        );
+    }
 }
