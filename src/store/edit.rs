@@ -79,12 +79,12 @@ fn run<T>(path: &Path, write: bool, change: impl FnOnce(&mut Editor) -> Result<T
             "it was not changed",
         ));
     }
-    let document = parsed
-        .document
-        .ok_or_else(|| anyhow!("cannot parse {}", path.display()))?;
+    let doc: DocumentMut = text
+        .parse()
+        .with_context(|| format!("cannot parse {}", path.display()))?;
     let mut editor = Editor {
         path,
-        doc: document.into_mut(),
+        doc,
         defaults: parsed.defaults,
         changed: false,
     };

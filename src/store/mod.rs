@@ -20,11 +20,11 @@ use anyhow::{Context as _, Result};
 
 pub(crate) use edit::{Editor, edit, preview, read_text, replace_text};
 pub(crate) use model::{Action, CatchUp, HttpSpec, Job, Notify, NotifyOn, Overlap};
-pub(crate) use model::{RawDefaults, RawHttp, RawJob, RawNotify};
-pub(crate) use parse::{JOB_KEYS, parse};
-pub(crate) use problem::{Problem, line_column};
+pub(crate) use model::{RawHttp, RawJob, RawNotify};
+pub(crate) use parse::parse;
+pub(crate) use problem::Problem;
 pub(crate) use render::job_toml;
-pub(crate) use resolve::{check_url, resolve, valid_name};
+pub(crate) use resolve::{resolve, valid_name};
 
 /// A loaded job file: every job that validated, and every problem found.
 #[derive(Debug)]

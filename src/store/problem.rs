@@ -86,11 +86,6 @@ impl<'t> LineIndex<'t> {
     }
 }
 
-/// 1-based line and column of a byte offset.
-pub(crate) fn line_column(text: &str, offset: usize) -> (usize, usize) {
-    LineIndex::new(text).position(offset)
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -107,7 +102,6 @@ mod tests {
         assert_eq!(index.position(7), (3, 1));
         assert_eq!(index.position(8), (4, 1));
         assert_eq!(index.position(999), (4, 2));
-        assert_eq!(line_column(text, 3), (2, 1));
     }
 
     #[test]

@@ -198,6 +198,7 @@ fn stray_tables_are_named_with_a_hint() {
 
 #[test]
 fn typos_get_a_suggestion_only_when_close() {
+    use super::values::{closest, distance};
     assert_eq!(closest("timout", JOB_KEYS), Some("timeout"));
     assert_eq!(closest("scedule", JOB_KEYS), Some("schedule"));
     assert_eq!(closest("frobnicate", JOB_KEYS), None);
