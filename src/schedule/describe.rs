@@ -3,7 +3,7 @@
 //! starts with `*` (like `*/2`) both must match.
 
 use super::parse::{Field, Item, Kind};
-use super::search::Spec;
+use super::spec::Spec;
 
 const MONTHS: [&str; 12] = [
     "January",

@@ -11,7 +11,7 @@
 
 use chrono::{DateTime, NaiveDateTime, TimeDelta, Utc};
 
-use super::search::Spec;
+use super::engine::Engine;
 use crate::zone::Zone;
 
 /// No real zone shifts its clock by more than this at once, and no two shifts are closer.
@@ -19,17 +19,17 @@ const MAX_SHIFT: TimeDelta = TimeDelta::hours(3);
 
 /// The first run strictly after `after`: see the module doc.
 pub(crate) fn next_after(
-    spec: &Spec,
+    engine: &Engine,
     fixed: bool,
     after: DateTime<Utc>,
     zone: Zone,
 ) -> Option<DateTime<Utc>> {
     let fall_back = fall_back_near(zone, after);
-    let first = first_pass_next(spec, fixed, after, zone, fall_back);
+    let first = first_pass_next(engine, fixed, after, zone, fall_back);
     if fixed {
         return first;
     }
-    let second = fall_back.and_then(|fb| second_pass_next(spec, after, fb));
+    let second = fall_back.and_then(|fb| second_pass_next(engine, after, fb));
     match (first, second) {
         (Some(a), Some(b)) => Some(a.min(b)),
         (a, b) => a.or(b),
@@ -113,7 +113,7 @@ fn gap_end(zone: Zone, w: NaiveDateTime) -> Option<DateTime<Utc>> {
 /// The first run strictly after `after` at the first (or only) occurrence of its wall time,
 /// or, for a fixed-time schedule, right after a gap that skipped it.
 fn first_pass_next(
-    spec: &Spec,
+    engine: &Engine,
     fixed: bool,
     after: DateTime<Utc>,
     zone: Zone,
@@ -131,7 +131,7 @@ fn first_pass_next(
     }
     // Each pass moves `w` forward past a match or a gap; real zones need one or two passes.
     for _ in 0..64 {
-        w = spec.next_wall(w)?;
+        w = engine.next_wall(w)?;
         let instants = zone.from_local(w);
         if let Some(&first) = instants.first() {
             if first > after {
@@ -159,12 +159,12 @@ fn first_pass_next(
 
 /// For a schedule that follows real time: its first run strictly after `after` in the second
 /// pass through the range that `fb` repeats.
-fn second_pass_next(spec: &Spec, after: DateTime<Utc>, fb: FallBack) -> Option<DateTime<Utc>> {
+fn second_pass_next(engine: &Engine, after: DateTime<Utc>, fb: FallBack) -> Option<DateTime<Utc>> {
     let start = fb.second_pass_start()?;
     let end = fb.first_pass_end()?;
     let after_wall = wall_at(after, fb.after)?;
     let from = after_wall.max(start - TimeDelta::seconds(1));
-    let w = spec.next_wall(from)?;
+    let w = engine.next_wall(from)?;
     if w >= end {
         return None;
     }

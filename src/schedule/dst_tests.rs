@@ -191,12 +191,23 @@ fn brute_force(
         super::Kind::Cron { spec, .. } => spec,
         super::Kind::Reboot => return Vec::new(),
     };
+    // Vixie's day rule from the parsed fields alone (these schedules have no L, W or #).
+    let day_matches = |date: chrono::NaiveDate| {
+        use chrono::Datelike;
+        let dom = spec.day_of_month.has(date.day());
+        let dow = spec.day_of_week.has(date.weekday().num_days_from_sunday());
+        if spec.day_of_month.star || spec.day_of_week.star {
+            dom && dow
+        } else {
+            dom || dow
+        }
+    };
     let wall_matches = |w: chrono::NaiveDateTime| {
         use chrono::{Datelike, Timelike};
         spec.minute.has(w.minute())
             && spec.hour.has(w.hour())
             && spec.month.has(w.month())
-            && spec.day_matches(w.date())
+            && day_matches(w.date())
     };
     let minute = TimeDelta::minutes(1);
     let mut out = Vec::new();

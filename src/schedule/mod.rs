@@ -9,11 +9,13 @@ mod describe;
 mod dst;
 #[cfg(test)]
 mod dst_tests;
+mod engine;
 mod fields;
+mod normalise;
 mod parse;
 #[cfg(test)]
 mod reference_tests;
-mod search;
+mod spec;
 #[cfg(test)]
 mod tests;
 
@@ -23,9 +25,10 @@ use chrono::{DateTime, Utc};
 
 use crate::zone::Zone;
 
+use engine::Engine;
 pub(crate) use fields::Fields;
 use parse::{Kind as FieldKind, parse_field};
-use search::Spec;
+use spec::Spec;
 
 /// A parsed, validated schedule.
 #[derive(Debug, Clone)]
@@ -38,8 +41,13 @@ pub(crate) struct Schedule {
 enum Kind {
     /// `@reboot`: once when the scheduler starts, or cron's `@reboot` when installed.
     Reboot,
-    /// A time schedule with 5, 6 or 7 fields (nicknames expanded to 5).
-    Cron { spec: Box<Spec>, fields: usize },
+    /// A time schedule with 5, 6 or 7 fields (nicknames expanded to 5): the fields as we
+    /// validated them, and croner built from them.
+    Cron {
+        spec: Box<Spec>,
+        engine: Box<Engine>,
+        fields: usize,
+    },
 }
 
 const FIELD_HELP: &str = "expected 5 fields (minute hour day-of-month month day-of-week, \
@@ -117,10 +125,12 @@ impl Schedule {
                 None => None,
             },
         };
+        let engine = Engine::new(&spec).map_err(fail)?;
         Ok(Schedule {
             text: trimmed.to_owned(),
             kind: Kind::Cron {
                 spec: Box::new(spec),
+                engine: Box::new(engine),
                 fields: parts.len(),
             },
         })
@@ -145,10 +155,10 @@ impl Schedule {
     /// Vixie's daylight-saving rule (see `dst`); `None` for `@reboot` and for schedules that
     /// never fire again. Feeding each answer back in yields every run exactly once.
     pub(crate) fn next_after(&self, after: DateTime<Utc>, zone: Zone) -> Option<DateTime<Utc>> {
-        let Kind::Cron { spec, .. } = &self.kind else {
+        let Kind::Cron { engine, .. } = &self.kind else {
             return None;
         };
-        dst::next_after(spec, self.is_fixed_time(), after, zone)
+        dst::next_after(engine, self.is_fixed_time(), after, zone)
     }
 
     /// The next `count` runs after `after` (fewer when the schedule stops firing).
@@ -173,11 +183,11 @@ impl Schedule {
     /// Why a run computed by `next_after` is not at the plain wall time of the schedule: it
     /// was moved past a spring-forward gap, or it repeats a wall time after a fall-back.
     pub(crate) fn dst_note(&self, run: DateTime<Utc>, zone: Zone) -> Option<&'static str> {
-        let Kind::Cron { spec, .. } = &self.kind else {
+        let Kind::Cron { engine, .. } = &self.kind else {
             return None;
         };
         let wall = zone.to_fixed(run).naive_local();
-        if !spec.matches(wall) {
+        if !engine.matches(wall) {
             return Some(
                 "moved: daylight saving skipped its time, so it runs right after the change",
             );
@@ -202,7 +212,7 @@ impl Schedule {
 
     /// `Ok` when the system crontab can express this schedule, else the reason.
     pub(crate) fn crontab_compatible(&self) -> Result<(), String> {
-        let Kind::Cron { spec, fields } = &self.kind else {
+        let Kind::Cron { spec, fields, .. } = &self.kind else {
             return Ok(());
         };
         let mut reasons = Vec::new();

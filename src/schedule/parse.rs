@@ -94,7 +94,8 @@ pub(crate) enum Item {
 pub(crate) struct Field {
     pub(crate) kind: Kind,
     pub(crate) items: Vec<Item>,
-    /// Plain values allowed, bit `v` (years: bit `v - FIRST_YEAR`; day of week 7 folded to 0).
+    /// Plain values allowed, bit `v` (day of week 7 folded to 0). Always 0 for the year field:
+    /// its 130 values do not fit, so `has` reads years from the items.
     pub(crate) bits: u128,
     /// The field's text starts with `*` (Vixie's `DOM_STAR`/`DOW_STAR` and fixed-time rule).
     pub(crate) star: bool,
@@ -108,21 +109,22 @@ impl Field {
 
     /// Whether the field allows plain value `v`.
     pub(crate) fn has(&self, v: u32) -> bool {
-        let bit = if self.kind == Kind::Year {
-            v.wrapping_sub(FIRST_YEAR)
-        } else {
-            v
-        };
-        bit < 128 && self.bits & (1u128 << bit) != 0
+        if self.kind == Kind::Year {
+            return self.items.iter().any(|item| covers(self.kind, *item, v));
+        }
+        v < 128 && self.bits & (1u128 << v) != 0
     }
 
-    /// The smallest allowed plain value that is at least `v`.
+    /// The smallest allowed plain value that is at least `v`, both counted from the field's
+    /// base (years: `v - FIRST_YEAR`; other fields: the value itself).
     pub(crate) fn next_from(&self, v: u32) -> Option<u32> {
-        if v >= 128 {
-            return None;
-        }
-        let rest = self.bits & (u128::MAX << v);
-        (rest != 0).then(|| rest.trailing_zeros())
+        let base = if self.kind == Kind::Year {
+            FIRST_YEAR
+        } else {
+            0
+        };
+        let (_, hi) = self.kind.bounds();
+        (v..=hi.checked_sub(base)?).find(|&i| self.has(i + base))
     }
 
     /// Whether the field uses `L`, `W` or `#`.
@@ -181,6 +183,9 @@ pub(crate) fn parse_field(kind: Kind, text: &str) -> Result<Field, String> {
 }
 
 fn add_bits(field: &mut Field, item: Item) {
+    if field.kind == Kind::Year {
+        return;
+    }
     let (lo, hi) = field.kind.bounds();
     let (from, to, step) = match item {
         Item::Star { step } => (lo, hi, step),
@@ -190,10 +195,10 @@ fn add_bits(field: &mut Field, item: Item) {
     };
     let mut v = from;
     while v <= to {
-        let bit = match field.kind {
-            Kind::Year => v - FIRST_YEAR,
-            Kind::DayOfWeek if v == 7 => 0,
-            _ => v,
+        let bit = if field.kind == Kind::DayOfWeek && v == 7 {
+            0
+        } else {
+            v
         };
         field.bits |= 1u128 << bit;
         match v.checked_add(step) {
@@ -201,6 +206,20 @@ fn add_bits(field: &mut Field, item: Item) {
             None => break,
         }
     }
+}
+
+/// Whether a plain item (`*`, a value, a range, with steps) allows value `v` of its field.
+fn covers(kind: Kind, item: Item, v: u32) -> bool {
+    let (lo, hi, step) = match item {
+        Item::Star { step } => {
+            let (lo, hi) = kind.bounds();
+            (lo, hi, step)
+        }
+        Item::Value(x) => (x, x, 1),
+        Item::Range { lo, hi, step } => (lo, hi, step),
+        _ => return false,
+    };
+    (lo..=hi).contains(&v) && (v - lo).is_multiple_of(step)
 }
 
 fn parse_item(kind: Kind, text: &str) -> Result<Item, String> {
@@ -431,6 +450,17 @@ mod tests {
         let f = parse_field(Kind::Year, "2026-2028").unwrap();
         assert!(f.has(2027) && !f.has(2029) && !f.has(1969));
         assert_eq!(f.next_from(2026 - FIRST_YEAR), Some(2026 - FIRST_YEAR));
+    }
+
+    #[test]
+    fn years_up_to_2099_without_overflow() {
+        // 1970-2099 is 130 years, more than a u128 holds: years are read from the items.
+        let f = parse_field(Kind::Year, "2098,2099,*/50").unwrap();
+        assert_eq!(f.bits, 0);
+        assert!(f.has(2098) && f.has(2099) && f.has(1970) && f.has(2070));
+        assert!(!f.has(2097) && !f.has(2100) && !f.has(1969));
+        assert_eq!(f.next_from(2071 - FIRST_YEAR), Some(2098 - FIRST_YEAR));
+        assert_eq!(f.next_from(2099 - FIRST_YEAR + 1), None);
     }
 
     #[test]

@@ -1,0 +1,214 @@
+//! The calendar side of a schedule, done by croner: which wall-clock times match, and the
+//! next matching wall time after a given one (croner walks field by field, never minute by
+//! minute). Croner searches `chrono::NaiveDateTime`, so its own time-zone and DST handling
+//! never runs: `dst` maps wall times to instants with Vixie's rule.
+//!
+//! Our layer adds what croner does not do the Vixie way: the `*`-first-character day rule
+//! (croner's `dom_and_dow` option, set exactly when a day field starts with `*`), patterns
+//! normalised so croner reads them as Vixie does (`normalise`), and a quick "never" for
+//! schedules whose day can never occur (croner would search to the year 5000 for them).
+
+use chrono::{Datelike, NaiveDate, NaiveDateTime, TimeDelta};
+use croner::Cron;
+use croner::parser::{CronParser, Seconds, Year};
+
+use super::normalise;
+use super::parse::{FIRST_YEAR, Field};
+use super::spec::Spec;
+
+/// The matcher of one schedule: croner patterns whose union is the schedule (see
+/// `normalise`), those that can never match left out.
+#[derive(Debug, Clone)]
+pub(crate) struct Engine {
+    crons: Vec<Cron>,
+    year: Option<Field>,
+}
+
+impl Engine {
+    /// Builds the croner patterns of a validated schedule. An error means croner refused a
+    /// pattern we built: a bug of ours, reported rather than hidden.
+    pub(crate) fn new(spec: &Spec) -> Result<Engine, String> {
+        let parser = CronParser::builder()
+            .seconds(Seconds::Required)
+            .year(if spec.year.is_some() {
+                Year::Required
+            } else {
+                Year::Disallowed
+            })
+            .dom_and_dow(spec.days_and())
+            .build();
+        let mut crons = Vec::new();
+        for pattern in normalise::patterns(spec) {
+            let cron = parser.parse(&pattern).map_err(|err| {
+                format!(
+                    "the cron engine cannot read it as {pattern:?} ({err}): please report \
+                     this schedule"
+                )
+            })?;
+            if day_can_occur(&cron) {
+                crons.push(cron);
+            }
+        }
+        Ok(Engine {
+            crons,
+            year: spec.year.clone(),
+        })
+    }
+
+    /// Whether a wall-clock time (whole seconds) matches the schedule.
+    pub(crate) fn matches(&self, wall: NaiveDateTime) -> bool {
+        self.crons
+            .iter()
+            .any(|cron| cron.is_time_matching(&wall).unwrap_or(false))
+    }
+
+    /// The first matching wall time strictly after `after` (whole seconds), or `None` when
+    /// there is none (also past croner's year 5000).
+    pub(crate) fn next_wall(&self, after: NaiveDateTime) -> Option<NaiveDateTime> {
+        if self.crons.is_empty() {
+            return None;
+        }
+        let mut from = after;
+        if let Some(year) = &self.year {
+            // Skip straight to the first year left, or stop when none is.
+            let offset = u32::try_from(after.year()).ok()?.saturating_sub(FIRST_YEAR);
+            let first = i32::try_from(year.next_from(offset)? + FIRST_YEAR).ok()?;
+            if first > after.year() {
+                from = year_start(first)?.checked_sub_signed(TimeDelta::seconds(1))?;
+            }
+        } else if after.year() < 1 {
+            // Croner's years start at 1 and it would walk up to it one year at a time.
+            from = year_start(1)?.checked_sub_signed(TimeDelta::seconds(1))?;
+        }
+        self.crons
+            .iter()
+            .filter_map(|cron| cron.find_next_occurrence(&from, false).ok())
+            .min()
+    }
+}
+
+fn year_start(year: i32) -> Option<NaiveDateTime> {
+    NaiveDate::from_ymd_opt(year, 1, 1)?.and_hms_opt(0, 0, 0)
+}
+
+/// Whether some day ever matches the pattern's day and month fields. A month's days depend
+/// only on its length and the weekday of its first day, and over the years every month
+/// starts on every weekday (February with 28 and with 29 days), so trying each month of the
+/// pattern in each of those forms decides it: at most 12 x 7 x 31 checks, usually one.
+fn day_can_occur(cron: &Cron) -> bool {
+    let pattern = &cron.pattern;
+    // 2001 is a common year, 2004 a leap year; only their month lengths matter here.
+    let forms = |month: u32| -> &'static [i32] { if month == 2 { &[2001, 2004] } else { &[2001] } };
+    (1..=12u32)
+        .filter(|&month| pattern.month_match(month).unwrap_or(false))
+        .any(|month| {
+            forms(month).iter().any(|&year| {
+                let length = croner::time::days_in_month(year, month);
+                (0..7u32).any(|first| {
+                    (1..=length).any(|day| {
+                        let weekday = croner::Weekday::from_days_from_sunday(first + day - 1);
+                        pattern
+                            .day_match(year, month, day, weekday)
+                            .unwrap_or(false)
+                    })
+                })
+            })
+        })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::super::Schedule;
+    use super::*;
+
+    fn engine(expr: &str) -> Engine {
+        match Schedule::parse(expr).unwrap().kind {
+            super::super::Kind::Cron { engine, .. } => *engine,
+            super::super::Kind::Reboot => panic!("not a time schedule"),
+        }
+    }
+
+    fn wall(text: &str) -> NaiveDateTime {
+        text.parse().unwrap()
+    }
+
+    #[test]
+    fn days_that_never_occur_are_known_at_once() {
+        for never in [
+            "0 0 31 2 *",
+            "0 0 30 feb *",
+            "0 0 31 4,6,9,11 *",
+            "0 0 30W 2 *",
+            "0 0 0 31 2 * 2030",
+        ] {
+            assert!(engine(never).crons.is_empty(), "{never}");
+        }
+        for some in [
+            "0 0 29 2 *",
+            "0 0 * 2 5#5",
+            "0 0 31 2 1",
+            "0 0 */30 2 *",
+            "0 0 L 2 *",
+        ] {
+            assert!(!engine(some).crons.is_empty(), "{some}");
+        }
+    }
+
+    #[test]
+    fn a_fifth_friday_in_february_is_found_decades_ahead() {
+        assert_eq!(
+            engine("0 0 * 2 5#5").next_wall(wall("2026-01-01T00:00:00")),
+            Some(wall("2036-02-29T00:00:00"))
+        );
+    }
+
+    #[test]
+    fn year_fields_skip_ahead_and_end() {
+        let e = engine("0 0 0 1 1 * 2030,2099");
+        assert_eq!(
+            e.next_wall(wall("2026-05-01T00:00:00")),
+            Some(wall("2030-01-01T00:00:00"))
+        );
+        assert_eq!(
+            e.next_wall(wall("2030-01-01T00:00:00")),
+            Some(wall("2099-01-01T00:00:00"))
+        );
+        assert_eq!(e.next_wall(wall("2099-01-01T00:00:00")), None);
+        let even = engine("0 0 0 1 1 * */2");
+        assert_eq!(
+            even.next_wall(wall("2026-06-01T00:00:00")),
+            Some(wall("2028-01-01T00:00:00"))
+        );
+        assert_eq!(even.next_wall(wall("2099-01-01T00:00:00")), None);
+    }
+
+    #[test]
+    fn last_day_and_last_weekday_together() {
+        // January 2026 ends on a Saturday: LW is Friday the 30th, L Saturday the 31st.
+        let e = engine("0 0 L,LW * *");
+        assert_eq!(
+            e.next_wall(wall("2026-01-01T00:00:00")),
+            Some(wall("2026-01-30T00:00:00"))
+        );
+        assert_eq!(
+            e.next_wall(wall("2026-01-30T00:00:00")),
+            Some(wall("2026-01-31T00:00:00"))
+        );
+        assert!(e.matches(wall("2026-01-31T00:00:00")));
+        assert!(!e.matches(wall("2026-01-29T00:00:00")));
+    }
+
+    #[test]
+    fn far_past_and_far_future_answer_without_panic() {
+        let e = engine("0 0 1 1 *");
+        assert_eq!(
+            e.next_wall(NaiveDateTime::MIN),
+            Some(wall("0001-01-01T00:00:00"))
+        );
+        assert_eq!(
+            e.next_wall(wall("4999-06-01T00:00:00")),
+            Some(wall("5000-01-01T00:00:00"))
+        );
+        assert_eq!(e.next_wall(NaiveDateTime::MAX), None);
+    }
+}
