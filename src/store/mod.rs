@@ -6,6 +6,7 @@
 //! result atomically, only if it is valid; `replace_text` does the same for a whole new text.
 
 mod edit;
+mod editor;
 mod lock;
 pub(crate) mod model;
 mod parse;
@@ -18,7 +19,8 @@ use std::path::{Path, PathBuf};
 
 use anyhow::{Context as _, Result};
 
-pub(crate) use edit::{Editor, edit, preview, read_text, replace_text};
+pub(crate) use edit::{edit, preview, read_text, replace_text};
+pub(crate) use editor::Editor;
 pub(crate) use model::{Action, CatchUp, HttpSpec, Job, Notify, NotifyOn, Overlap};
 pub(crate) use model::{RawHttp, RawJob, RawNotify};
 pub(crate) use parse::parse;

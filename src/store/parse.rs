@@ -59,6 +59,10 @@ pub(crate) struct Parsed {
     pub(crate) jobs: Vec<Job>,
     /// Every problem, in file order.
     pub(crate) problems: Vec<Problem>,
+    /// Whether the jobs are written as `[jobs.NAME]` tables (or there are none yet), so a new
+    /// `[jobs.NAME]` table can be appended to the text; not when `jobs` is an inline table or
+    /// dotted keys.
+    pub(crate) jobs_in_headers: bool,
 }
 
 /// Parses the text of a job file into valid jobs and problems.
@@ -87,6 +91,7 @@ pub(crate) fn parse_document(text: &str) -> Parsed {
                 defaults: RawDefaults::default(),
                 jobs: Vec::new(),
                 problems: vec![problem],
+                jobs_in_headers: false,
             };
         }
     };
@@ -125,6 +130,9 @@ pub(crate) fn parse_document(text: &str) -> Parsed {
             }
         }
     }
+    let jobs_in_headers = jobs_table
+        .as_ref()
+        .is_none_or(|(_, item)| text[item.span()].starts_with('['));
     let mut jobs = Vec::new();
     // `[defaults]` is read first wherever it is written: every job depends on it.
     if let Some((span, item)) = jobs_table {
@@ -148,6 +156,7 @@ pub(crate) fn parse_document(text: &str) -> Parsed {
         defaults,
         jobs,
         problems,
+        jobs_in_headers,
     }
 }
 

@@ -2,8 +2,12 @@
 
 use std::os::unix::fs::MetadataExt as _;
 
+use std::path::{Path, PathBuf};
+
+use toml_edit::value;
+
 use super::*;
-use crate::store::model::RawHttp;
+use crate::store::model::{RawHttp, RawJob};
 
 const FILE: &str = "\
 # My jobs. Keep this header.
@@ -289,15 +293,6 @@ fn replace_text_checks_the_file_did_not_change() {
 }
 
 #[test]
-fn helpers_split_and_join_prefixes() {
-    assert_eq!(split_attached("\n# a\n\n# b\n"), ("\n# a\n\n", "# b\n"));
-    assert_eq!(split_attached("# b\n"), ("", "# b\n"));
-    assert_eq!(split_attached("\n"), ("\n", ""));
-    assert_eq!(join_prefixes("# a\n\n", "\n# b\n"), "# a\n\n# b\n");
-    assert_eq!(join_prefixes("# a\n", "\n# b\n"), "# a\n\n# b\n");
-}
-
-#[test]
 fn comments_in_a_file_without_jobs_stay_on_top() {
     let (_dir, path) = setup("# my jobs\n# more\n");
     edit(&path, |e| e.add_job("a", &shell("@daily", "a"))).unwrap();
@@ -305,4 +300,49 @@ fn comments_in_a_file_without_jobs_stay_on_top() {
         read(&path),
         "# my jobs\n# more\n\n[jobs.a]\nschedule = \"@daily\"\ncommand = \"a\"\n"
     );
+}
+
+#[test]
+fn a_change_that_makes_the_file_invalid_is_never_written() {
+    let (dir, path) = setup(FILE);
+    let corrupt = |e: &mut Editor| {
+        e.doc_mut()?["jobs"]["backup"]["schedule"] = value("99 * * * *");
+        e.changed = true;
+        Ok(())
+    };
+    for result in [preview(&path, corrupt), edit(&path, corrupt)] {
+        let message = result.unwrap_err().to_string();
+        assert!(message.contains("would make it invalid"), "{message}");
+        assert!(
+            message.contains("jobs.toml:10:1: job \"backup\", key \"schedule\""),
+            "{message}"
+        );
+    }
+    assert_eq!(read(&path), FILE);
+    let names: Vec<_> = std::fs::read_dir(dir.path())
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .collect();
+    assert!(names.iter().all(|n| !n.ends_with(".tmp")), "{names:?}");
+}
+
+#[test]
+fn jobs_written_inline_or_dotted_get_new_jobs_too() {
+    for text in [
+        "jobs = { a = { schedule = \"@daily\", command = \"a\" } }\n",
+        "jobs.a.schedule = \"@daily\"\njobs.a.command = \"a\"\n",
+        "[jobs]\na = { schedule = \"@daily\", command = \"a\" }\n",
+    ] {
+        let (_dir, path) = setup(text);
+        edit(&path, |e| e.add_job("b", &shell("@hourly", "b"))).unwrap();
+        let (jobs, problems) = crate::store::parse(&read(&path));
+        assert!(problems.is_empty(), "{text}: {problems:?}");
+        let names: Vec<_> = jobs.iter().map(|j| j.name.as_str()).collect();
+        assert_eq!(names, ["a", "b"], "{text}");
+        assert!(
+            read(&path).starts_with(text.trim_end_matches(" }\n")),
+            "{}",
+            read(&path)
+        );
+    }
 }

@@ -1,0 +1,164 @@
+//! Helpers for keeping the text around tables and values as the user wrote it: which comment
+//! lines belong to a table, joining prefixes without doubling blank lines, and appending a new
+//! table's text after the last statement of a file.
+
+use toml_edit::{DocumentMut, Item, Table};
+
+/// In `{ a = 1 }`, the space before `}` belongs to the last value: after a value is appended,
+/// move it from the value that was last to the new one (`{ a = 1, b = 2 }`, not `{ a = 1 , b = 2}`).
+pub(super) fn move_closing_space(table: &mut toml_edit::InlineTable) {
+    let count = table.len();
+    if count < 2 {
+        return;
+    }
+    let mut space = None;
+    for (index, (_, value)) in table.iter_mut().enumerate() {
+        if index == count - 2 {
+            let suffix = raw_str(value.decor().suffix());
+            if suffix.trim().is_empty() {
+                value.decor_mut().set_suffix("");
+                space = Some(suffix);
+            }
+        } else if index == count - 1
+            && let Some(space) = space.take()
+        {
+            value.decor_mut().set_suffix(space);
+        }
+    }
+}
+
+/// Positions and key paths of the tables written with a `[header]`.
+pub(super) fn collect_tables(
+    table: &Table,
+    path: &mut Vec<String>,
+    out: &mut Vec<(isize, Vec<String>)>,
+) {
+    for (key, item) in table.iter() {
+        if let Item::Table(sub) = item {
+            path.push(key.to_owned());
+            if !sub.is_implicit()
+                && !sub.is_dotted()
+                && let Some(position) = sub.position()
+            {
+                out.push((position, path.clone()));
+            }
+            collect_tables(sub, path, out);
+            path.pop();
+        }
+    }
+}
+
+pub(super) fn table_at<'d>(doc: &'d mut DocumentMut, path: &[String]) -> Option<&'d mut Table> {
+    let mut table = doc.as_table_mut();
+    for key in path {
+        table = table.get_mut(key)?.as_table_mut()?;
+    }
+    Some(table)
+}
+
+pub(super) fn raw_str(raw: Option<&toml_edit::RawString>) -> String {
+    raw.and_then(toml_edit::RawString::as_str)
+        .unwrap_or("")
+        .to_owned()
+}
+
+pub(super) fn has_comment(text: &str) -> bool {
+    text.lines().any(|line| line.trim_start().starts_with('#'))
+}
+
+/// Splits the text above a header into what is separated from it by a blank line (kept when
+/// the table goes) and the comment lines directly above it (removed with it).
+pub(super) fn split_attached(prefix: &str) -> (&str, &str) {
+    let mut split = 0;
+    let mut offset = 0;
+    for line in prefix.split_inclusive('\n') {
+        offset += line.len();
+        if line.trim().is_empty() {
+            split = offset;
+        }
+    }
+    prefix.split_at(split)
+}
+
+/// `first` followed by `second`, without doubling the blank line between them.
+pub(super) fn join_prefixes(first: &str, second: &str) -> String {
+    let ends_blank = first.ends_with("\n\n") || first.ends_with("\n\r\n") || first == "\n";
+    let second = if ends_blank {
+        second.strip_prefix('\n').unwrap_or(second)
+    } else {
+        second
+    };
+    format!("{first}{second}")
+}
+
+/// `text` with `table` (a complete `[jobs.NAME]` table) added after its last statement: the
+/// comments and blank lines that end the file stay after it, separated by a blank line. In a
+/// file of only comments, they stay above it.
+pub(super) fn append_table(text: &str, table: &str) -> String {
+    let mut cut = text.len();
+    let mut statement = false;
+    let mut end = text.len();
+    // Walk the lines from the end: blank and comment lines belong to the file's tail.
+    while end > 0 {
+        let start = text[..end.saturating_sub(1)]
+            .rfind('\n')
+            .map_or(0, |i| i + 1);
+        let line = text[start..end].trim();
+        if line.is_empty() || line.starts_with('#') {
+            cut = start;
+            end = start;
+        } else {
+            statement = true;
+            break;
+        }
+    }
+    if !statement {
+        // Only comments (or nothing): they stay on top.
+        let gap = if text.is_empty() || text.ends_with("\n\n") {
+            ""
+        } else if text.ends_with('\n') {
+            "\n"
+        } else {
+            "\n\n"
+        };
+        return format!("{text}{gap}{table}");
+    }
+    let (head, tail) = text.split_at(cut);
+    let newline = if head.ends_with('\n') { "" } else { "\n" };
+    format!("{head}{newline}\n{table}{tail}")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn helpers_split_and_join_prefixes() {
+        assert_eq!(split_attached("\n# a\n\n# b\n"), ("\n# a\n\n", "# b\n"));
+        assert_eq!(split_attached("# b\n"), ("", "# b\n"));
+        assert_eq!(split_attached("\n"), ("\n", ""));
+        assert_eq!(join_prefixes("# a\n\n", "\n# b\n"), "# a\n\n# b\n");
+        assert_eq!(join_prefixes("# a\n", "\n# b\n"), "# a\n\n# b\n");
+    }
+
+    #[test]
+    fn tables_are_appended_after_the_last_statement() {
+        let table = "[jobs.n]\nx = 1\n";
+        assert_eq!(append_table("", table), table);
+        assert_eq!(append_table("# c\n", table), "# c\n\n[jobs.n]\nx = 1\n");
+        assert_eq!(append_table("# c\n\n", table), "# c\n\n[jobs.n]\nx = 1\n");
+        assert_eq!(append_table("# c", table), "# c\n\n[jobs.n]\nx = 1\n");
+        assert_eq!(
+            append_table("[a]\ny = 2", table),
+            "[a]\ny = 2\n\n[jobs.n]\nx = 1\n"
+        );
+        assert_eq!(
+            append_table("[a]\ny = 2\n\n# end\n\n", table),
+            "[a]\ny = 2\n\n[jobs.n]\nx = 1\n\n# end\n\n"
+        );
+        assert_eq!(
+            append_table("[a]\ny = \"\"\"\n# not a comment\n\"\"\"\n# end\n", table),
+            "[a]\ny = \"\"\"\n# not a comment\n\"\"\"\n\n[jobs.n]\nx = 1\n# end\n"
+        );
+    }
+}
