@@ -563,3 +563,7 @@ fn when(job: &Job, at: DateTime<Utc>) -> String {
         .to_fixed(at)
         .to_rfc3339_opts(SecondsFormat::Secs, true)
 }
+
+#[cfg(test)]
+#[path = "scheduler_tests.rs"]
+mod tests;

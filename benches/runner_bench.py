@@ -1,0 +1,297 @@
+#!/usr/bin/env python3
+"""Driver of benches/runner.sh: runs `jobtab run` on generated job files and prints figures.
+
+Usage: runner_bench.py JOBTAB [lateness|idle|burst-shell|burst-http ...]
+       runner_bench.py serve PORT      (the loopback HTTP server used by burst-http)
+"""
+
+import datetime
+import http.server
+import json
+import os
+import signal
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+
+CLK_TCK = os.sysconf("SC_CLK_TCK")
+
+
+def proc_cpu(pid):
+    """User + system CPU seconds of the process itself (not its children)."""
+    with open(f"/proc/{pid}/stat") as f:
+        fields = f.read().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / CLK_TCK
+
+
+def proc_status(pid, key):
+    with open(f"/proc/{pid}/status") as f:
+        for line in f:
+            if line.startswith(key + ":"):
+                return int(line.split()[1])
+    return 0
+
+
+def background_jobs(n, now):
+    """n jobs that are not due during the benchmark: daily/weekly/monthly at hours at least
+    two hours away, some with a seconds field, some in a named zone."""
+    out = ["[defaults]", 'timezone = "UTC"', ""]
+    hour = now.hour
+    for i in range(n):
+        h = (hour + 2 + i % 20) % 24
+        m = i % 60
+        kind = i % 4
+        if kind == 0:
+            sched = f"{m} {h} * * *"
+        elif kind == 1:
+            sched = f"{i % 60} {m} {h} * * mon-fri"
+        elif kind == 2:
+            sched = f"{m} {h} 1,15 * *"
+        else:
+            sched = f"*/15 {h} * * sun"
+        out.append(f"[jobs.bg{i}]")
+        out.append(f'schedule = "{sched}"')
+        out.append('command = "true"')
+        out.append("")
+    return "\n".join(out) + "\n"
+
+
+class Run:
+    """A `jobtab run` in a temp dir, its JSON log collected."""
+
+    def __init__(self, jobtab, folder, text, extra=()):
+        self.file = os.path.join(folder, "jobs.toml")
+        with open(self.file, "w") as f:
+            f.write(text)
+        env = dict(os.environ, TZ="UTC")
+        env.pop("JOBTAB_FILE", None)
+        self.log = []
+        self.started = time.time()
+        self.proc = subprocess.Popen(
+            [jobtab, "--file", self.file, "--state-dir", os.path.join(folder, "state"),
+             "run", "--log-format", "json", *extra],
+            stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, env=env, text=True)
+        self.reader = threading.Thread(target=self._read, daemon=True)
+        self.reader.start()
+
+    def _read(self):
+        for line in self.proc.stderr:
+            try:
+                self.log.append(json.loads(line))
+            except ValueError:
+                self.log.append({"message": line.strip()})
+
+    def wait_log(self, needle, timeout):
+        deadline = time.time() + timeout
+        while time.time() < deadline:
+            if any(needle in entry.get("message", "") for entry in self.log):
+                return time.time()
+            time.sleep(0.005)
+        raise SystemExit(f"timed out waiting for {needle!r}")
+
+    def stop(self):
+        self.proc.send_signal(signal.SIGTERM)
+        try:
+            self.proc.wait(timeout=40)
+        except subprocess.TimeoutExpired:
+            self.proc.kill()
+        self.reader.join(timeout=5)
+
+
+def percentile(values, p):
+    values = sorted(values)
+    index = min(len(values) - 1, max(0, round(p / 100 * (len(values) - 1))))
+    return values[index]
+
+
+def spawn_floor(samples=60):
+    """What starting `sh -c 'exec date'` costs on this machine without jobtab: the floor under
+    the end-to-end lateness figure."""
+    delays = []
+    for _ in range(samples):
+        before = time.time_ns()
+        out = subprocess.run(["/bin/sh", "-c", "exec date +%s%N"], capture_output=True, text=True)
+        delays.append((int(out.stdout) - before) / 1e6)
+        time.sleep(0.02)
+    return delays
+
+
+def bench_lateness(jobtab, seconds=60):
+    with tempfile.TemporaryDirectory() as folder:
+        out = os.path.join(folder, "tick.txt")
+        now = datetime.datetime.now(datetime.timezone.utc)
+        text = background_jobs(10_000, now)
+        # `exec`: the shell replaces itself with date, so the figure is scheduler + one exec.
+        text += f'[jobs.tick]\nschedule = "* * * * * *"\ncommand = "exec date +%s%N >> {out}"\n'
+        run = Run(jobtab, folder, text)
+        loaded = run.wait_log("scheduling 10001 jobs", 30) - run.started
+        cpu_start = proc_cpu(run.proc.pid)
+        time.sleep(seconds)
+        cpu = proc_cpu(run.proc.pid)
+        hwm = proc_status(run.proc.pid, "VmHWM")
+        run.stop()
+        with open(out) as f:
+            stamps = [int(line) for line in f if line.strip()]
+        late_ms = [(ns % 1_000_000_000) / 1e6 for ns in stamps[1:]]  # the first may be mid-load
+        # jobtab's own part: its "started" log line, just before it spawns the shell (1 ms steps).
+        logged = [datetime.datetime.fromisoformat(e["time"]).timestamp() for e in run.log
+                  if e.get("job") == "tick" and e.get("message") == "started"][1:]
+        logged_ms = [(t - int(t)) * 1000 for t in logged]
+        print(f"lateness: every-second job + 10,000 other jobs, {len(late_ms)} samples over {seconds} s")
+        print(f"  startup (read + plan 10,001 jobs): {loaded * 1000:.0f} ms wall")
+        print(f"  lateness scheduled second -> job's `date`: p50 {percentile(late_ms, 50):.2f} ms, "
+              f"p99 {percentile(late_ms, 99):.2f} ms, max {max(late_ms):.2f} ms")
+        floor = spawn_floor()
+        print(f"  for comparison, fork+exec of `sh -c 'exec date'` alone (no jobtab): "
+              f"p50 {percentile(floor, 50):.2f} ms, p99 {percentile(floor, 99):.2f} ms")
+        print(f"  lateness scheduled second -> jobtab's \"started\" log line (ms resolution): "
+              f"p50 {percentile(logged_ms, 50):.0f} ms, p99 {percentile(logged_ms, 99):.0f} ms, "
+              f"max {max(logged_ms):.0f} ms")
+        print(f"  jobtab CPU: {cpu:.2f} s total, {cpu - cpu_start:.2f} s after start-up; "
+              f"peak RSS (VmHWM) {hwm / 1024:.1f} MiB")
+
+
+def bench_idle(jobtab, seconds=60):
+    with tempfile.TemporaryDirectory() as folder:
+        now = datetime.datetime.now(datetime.timezone.utc)
+        run = Run(jobtab, folder, background_jobs(10_000, now))
+        loaded = run.wait_log("scheduling 10000 jobs", 30) - run.started
+        cpu_start = proc_cpu(run.proc.pid)
+        time.sleep(seconds)
+        cpu = proc_cpu(run.proc.pid)
+        hwm = proc_status(run.proc.pid, "VmHWM")
+        threads = proc_status(run.proc.pid, "Threads")
+        run.stop()
+        print(f"idle: 10,000 jobs loaded, none due, {seconds} s")
+        print(f"  startup: {loaded * 1000:.0f} ms wall")
+        print(f"  jobtab CPU: {cpu:.2f} s total (start-up included), {cpu - cpu_start:.3f} s "
+              f"over the {seconds} s after start-up; peak RSS {hwm / 1024:.1f} MiB; "
+              f"threads {threads}")
+
+
+def burst_file(count, at, action):
+    lines = ["[defaults]", 'timezone = "UTC"', ""]
+    sched = f"{at.second} {at.minute} {at.hour} * * *"
+    for i in range(count):
+        lines += [f"[jobs.b{i}]", f'schedule = "{sched}"', action(i), ""]
+    return "\n".join(lines) + "\n"
+
+
+def sample_threads(pid, stop, peak):
+    while not stop.is_set():
+        try:
+            peak[0] = max(peak[0], proc_status(pid, "Threads"))
+        except OSError:
+            return
+        time.sleep(0.01)
+
+
+def bench_burst_shell(jobtab, count=1000):
+    with tempfile.TemporaryDirectory() as folder:
+        out = os.path.join(folder, "starts.txt")
+        at = (datetime.datetime.now(datetime.timezone.utc) + datetime.timedelta(seconds=6)).replace(microsecond=0)
+        run = Run(jobtab, folder, burst_file(count, at, lambda i: f'command = "exec date +%s%N >> {out}"'))
+        stop, peak = threading.Event(), [0]
+        threading.Thread(target=sample_threads, args=(run.proc.pid, stop, peak), daemon=True).start()
+        deadline = at.timestamp() + 15
+        stamps = []
+        while time.time() < deadline:
+            if os.path.exists(out):
+                with open(out) as f:
+                    stamps = [int(line) for line in f if line.strip()]
+                if len(stamps) >= count:
+                    break
+            time.sleep(0.05)
+        time.sleep(0.5)
+        stop.set()
+        run.stop()
+        base = at.timestamp() * 1e9
+        first, last = (min(stamps) - base) / 1e6, (max(stamps) - base) / 1e6
+        rel = [(s - base) / 1e6 for s in stamps]
+        logged = [datetime.datetime.fromisoformat(e["time"]).timestamp() * 1000 - at.timestamp() * 1000
+                  for e in run.log if e.get("message") == "started"]
+        print(f"burst-shell: {count} shell jobs due at the same second")
+        print(f"  started: {len(stamps)}/{count}; first {first:.1f} ms, last {last:.1f} ms after the "
+              f"second (spread {last - first:.1f} ms); peak threads {peak[0]}")
+        print(f"  job's `date` p50 {percentile(rel, 50):.0f} ms, p90 {percentile(rel, 90):.0f} ms; "
+              f"jobtab's \"started\" log line p50 {percentile(logged, 50):.0f} ms, "
+              f"p90 {percentile(logged, 90):.0f} ms, last {max(logged):.0f} ms")
+
+
+class Quiet(http.server.BaseHTTPRequestHandler):
+    protocol_version = "HTTP/1.1"
+
+    def do_GET(self):
+        self.send_response(200)
+        self.send_header("Content-Length", "2")
+        self.send_header("Connection", "close")
+        self.end_headers()
+        self.wfile.write(b"ok")
+
+    def log_message(self, *args):
+        pass
+
+
+def serve(port):
+    http.server.ThreadingHTTPServer.request_queue_size = 2048
+    http.server.ThreadingHTTPServer.daemon_threads = True
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", port), Quiet)
+    server.serve_forever()
+
+
+def bench_burst_http(jobtab, count=1000):
+    import socket
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    server = subprocess.Popen([sys.executable, __file__, "serve", str(port)])
+    try:
+        with tempfile.TemporaryDirectory() as folder:
+            at = (datetime.datetime.now(datetime.timezone.utc) + datetime.timedelta(seconds=6)).replace(microsecond=0)
+            run = Run(jobtab, folder, burst_file(
+                count, at, lambda i: f'http = {{ url = "http://127.0.0.1:{port}/b{i}" }}'))
+            stop, peak = threading.Event(), [0]
+            threading.Thread(target=sample_threads, args=(run.proc.pid, stop, peak), daemon=True).start()
+            deadline = at.timestamp() + 15
+            def ended():
+                return [e for e in run.log if (e.get("job") or "").startswith("b")
+                        and (e.get("message", "").startswith("ok in") or e.get("level") == "error")]
+            while time.time() < deadline and len(ended()) < count:
+                time.sleep(0.05)
+            time.sleep(0.3)
+            stop.set()
+            run.stop()
+            done = ended()
+            ok = [e for e in done if e["message"].startswith("ok in")]
+            times = [datetime.datetime.fromisoformat(e["time"]).timestamp() - at.timestamp() for e in ok]
+            print(f"burst-http: {count} HTTP jobs due at the same second, loopback threaded server")
+            if times:
+                print(f"  ok: {len(ok)}/{count}, failed: {len(done) - len(ok)}; last finished "
+                      f"{max(times) * 1000:.0f} ms after the second (p50 {percentile(times, 50) * 1000:.0f} ms); "
+                      f"peak threads {peak[0]}")
+            else:
+                print(f"  none succeeded; failed {len(done)}")
+            errors = [e["message"] for e in done if not e["message"].startswith("ok in")][:3]
+            for message in errors:
+                print(f"  e.g. {message}")
+    finally:
+        server.kill()
+
+
+def main():
+    if sys.argv[1] == "serve":
+        serve(int(sys.argv[2]))
+        return
+    jobtab = os.path.abspath(sys.argv[1])
+    which = sys.argv[2:] or ["lateness", "idle", "burst-shell", "burst-http"]
+    benches = {"lateness": bench_lateness, "idle": bench_idle,
+               "burst-shell": bench_burst_shell, "burst-http": bench_burst_http}
+    print(f"jobtab: {jobtab}; {os.cpu_count()} CPUs; load average {os.getloadavg()[0]:.2f}")
+    for name in which:
+        benches[name](jobtab)
+
+
+if __name__ == "__main__":
+    main()
