@@ -17,6 +17,8 @@ mod parse;
 mod reference_tests;
 mod spec;
 #[cfg(test)]
+mod special_reference_tests;
+#[cfg(test)]
 mod tests;
 
 use std::fmt;

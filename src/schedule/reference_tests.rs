@@ -10,30 +10,30 @@ use super::Schedule;
 use crate::zone::Zone;
 
 /// A seeded xorshift generator, so failures reproduce.
-struct Rng(u64);
+pub(super) struct Rng(pub(super) u64);
 
 impl Rng {
-    fn next(&mut self) -> u64 {
+    pub(super) fn next(&mut self) -> u64 {
         self.0 ^= self.0 << 13;
         self.0 ^= self.0 >> 7;
         self.0 ^= self.0 << 17;
         self.0
     }
-    fn below(&mut self, n: u32) -> u32 {
+    pub(super) fn below(&mut self, n: u32) -> u32 {
         (self.next() % u64::from(n)) as u32
     }
-    fn chance(&mut self, percent: u32) -> bool {
+    pub(super) fn chance(&mut self, percent: u32) -> bool {
         self.below(100) < percent
     }
 }
 
-const MONTHS: [&str; 12] = [
+pub(super) const MONTHS: [&str; 12] = [
     "jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec",
 ];
-const DAYS: [&str; 7] = ["sun", "mon", "tue", "wed", "thu", "fri", "sat"];
+pub(super) const DAYS: [&str; 7] = ["sun", "mon", "tue", "wed", "thu", "fri", "sat"];
 
 /// One random field over `lo..=hi`, sometimes with names.
-fn gen_field(
+pub(super) fn gen_field(
     rng: &mut Rng,
     lo: u32,
     hi: u32,
@@ -94,7 +94,7 @@ struct Reference {
     dow_star: bool,
 }
 
-fn table(text: &str, lo: u32, hi: u32, names: &[&str], offset: u32) -> Vec<bool> {
+pub(super) fn table(text: &str, lo: u32, hi: u32, names: &[&str], offset: u32) -> Vec<bool> {
     let number = |s: &str| -> u32 {
         s.parse().unwrap_or_else(|_| {
             let lower = s.to_lowercase();
