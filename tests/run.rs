@@ -527,3 +527,53 @@ fn the_example_file_is_valid() {
         "{out}"
     );
 }
+
+#[test]
+fn http_jobs_run_on_schedule_with_a_new_idempotency_key_each_run() {
+    use crate::util::http::{Reply, TestServer};
+    let server = TestServer::start(vec![Reply::status(200)]);
+    let env = Env::with_jobs(&format!(
+        r#"
+        [jobs.hook]
+        schedule = "* * * * * *"
+        http = {{ url = "{}" }}
+        "#,
+        server.url("/hook")
+    ));
+    let runner = Runner::start(&env, &[]);
+    let requests = server.wait_for(2, SECS(5));
+    assert!(requests.len() >= 2, "{}", runner.log());
+    assert_eq!(requests[0].path, "/hook");
+    let keys: Vec<_> = requests
+        .iter()
+        .map(|r| r.header("idempotency-key"))
+        .collect();
+    assert!(keys[0].is_some() && keys[0] != keys[1], "{keys:?}");
+    runner.wait_for("[hook] ok in", SECS(3));
+}
+
+#[test]
+fn json_log_lines_carry_the_job_and_its_output() {
+    let env = Env::with_jobs(
+        r#"
+        [jobs.say]
+        schedule = "* * * * * *"
+        command = "echo hello-json"
+        "#,
+    );
+    let runner = Runner::start(&env, &["--log-format", "json"]);
+    runner.wait_for("hello-json", SECS(4));
+    let log = runner.log();
+    let line = log.lines().find(|l| l.contains("hello-json")).unwrap();
+    let value: serde_json::Value = serde_json::from_str(line).unwrap();
+    assert_eq!(value["job"], "say");
+    assert_eq!(value["stream"], "stdout");
+    assert_eq!(value["message"], "hello-json");
+    let first: serde_json::Value = serde_json::from_str(log.lines().next().unwrap()).unwrap();
+    assert!(
+        first["message"]
+            .as_str()
+            .unwrap()
+            .starts_with("scheduling 1 job from")
+    );
+}
