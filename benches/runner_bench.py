@@ -180,9 +180,11 @@ def burst_file(count, at, action):
 
 
 def sample_threads(pid, stop, peak):
+    """Peak thread count into peak[0] and peak RSS (VmHWM, KiB) into peak[1]."""
     while not stop.is_set():
         try:
             peak[0] = max(peak[0], proc_status(pid, "Threads"))
+            peak[1] = proc_status(pid, "VmHWM")
         except OSError:
             return
         time.sleep(0.01)
@@ -193,7 +195,7 @@ def bench_burst_shell(jobtab, count=1000):
         out = os.path.join(folder, "starts.txt")
         at = (datetime.datetime.now(datetime.timezone.utc) + datetime.timedelta(seconds=6)).replace(microsecond=0)
         run = Run(jobtab, folder, burst_file(count, at, lambda i: f'command = "exec date +%s%N >> {out}"'))
-        stop, peak = threading.Event(), [0]
+        stop, peak = threading.Event(), [0, 0]
         threading.Thread(target=sample_threads, args=(run.proc.pid, stop, peak), daemon=True).start()
         deadline = at.timestamp() + 15
         stamps = []
@@ -214,7 +216,7 @@ def bench_burst_shell(jobtab, count=1000):
                   for e in run.log if e.get("message") == "started"]
         print(f"burst-shell: {count} shell jobs due at the same second")
         print(f"  started: {len(stamps)}/{count}; first {first:.1f} ms, last {last:.1f} ms after the "
-              f"second (spread {last - first:.1f} ms); peak threads {peak[0]}")
+              f"second (spread {last - first:.1f} ms); peak threads {peak[0]}, peak RSS {peak[1] / 1024:.1f} MiB")
         print(f"  job's `date` p50 {percentile(rel, 50):.0f} ms, p90 {percentile(rel, 90):.0f} ms; "
               f"jobtab's \"started\" log line p50 {percentile(logged, 50):.0f} ms, "
               f"p90 {percentile(logged, 90):.0f} ms, last {max(logged):.0f} ms")
@@ -252,7 +254,7 @@ def bench_burst_http(jobtab, count=1000):
             at = (datetime.datetime.now(datetime.timezone.utc) + datetime.timedelta(seconds=6)).replace(microsecond=0)
             run = Run(jobtab, folder, burst_file(
                 count, at, lambda i: f'http = {{ url = "http://127.0.0.1:{port}/b{i}" }}'))
-            stop, peak = threading.Event(), [0]
+            stop, peak = threading.Event(), [0, 0]
             threading.Thread(target=sample_threads, args=(run.proc.pid, stop, peak), daemon=True).start()
             deadline = at.timestamp() + 15
             def ended():
@@ -270,7 +272,7 @@ def bench_burst_http(jobtab, count=1000):
             if times:
                 print(f"  ok: {len(ok)}/{count}, failed: {len(done) - len(ok)}; last finished "
                       f"{max(times) * 1000:.0f} ms after the second (p50 {percentile(times, 50) * 1000:.0f} ms); "
-                      f"peak threads {peak[0]}")
+                      f"peak threads {peak[0]}, peak RSS {peak[1] / 1024:.1f} MiB")
             else:
                 print(f"  none succeeded; failed {len(done)}")
             errors = [e["message"] for e in done if not e["message"].startswith("ok in")][:3]

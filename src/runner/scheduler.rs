@@ -33,13 +33,6 @@ pub(crate) const MAX_SLEEP: Duration = Duration::from_secs(60);
 /// A run that starts this much after its instant gets a warning.
 const LATE_WARNING: TimeDelta = TimeDelta::seconds(1);
 
-/// After the grace period and `Cancel::cancel`, how long to wait for cancelled runs to end
-/// (their process groups get SIGKILL after `execute::KILL_GRACE`).
-const CANCEL_WAIT: Duration = Duration::from_secs(3);
-
-/// After a second signal and `Cancel::kill`, how long to let killed runs record themselves.
-const KILL_WAIT: Duration = Duration::from_secs(1);
-
 /// At most this many jobs get their own "missed" line after a clock jump; the rest are
 /// summed up in one line.
 const MISSED_LINES: usize = 20;
@@ -456,105 +449,6 @@ impl Scheduler {
             );
         }
     }
-
-    /// Stops scheduling, waits up to the grace period for running jobs, then cancels them.
-    fn shutdown(&mut self, events: &Receiver<Event>, signal: &str) -> ExitCode {
-        let dropped = self.plan.clear_queue();
-        let running = self.plan.running_total();
-        if dropped > 0 {
-            self.logger
-                .info(None, &format!("dropped {dropped} queued run(s): stopping"));
-        }
-        if running == 0 {
-            self.logger
-                .info(None, &format!("{signal}: stopped; no jobs were running"));
-            return ExitCode::SUCCESS;
-        }
-        self.logger.info(
-            None,
-            &format!(
-                "{signal}: stopped scheduling; waiting up to {} for {running} running job{}; \
-                 send the signal again to kill {} now",
-                crate::duration::format(self.grace),
-                if running == 1 { "" } else { "s" },
-                if running == 1 { "it" } else { "them" }
-            ),
-        );
-        if let Some(code) = self.wait_for_runs(events, self.grace) {
-            return code;
-        }
-        let running = self.plan.running_total();
-        self.logger.warn(
-            None,
-            &format!(
-                "grace period over: stopping {running} running job{} (SIGTERM, then SIGKILL \
-                 after {})",
-                if running == 1 { "" } else { "s" },
-                crate::duration::format(execute::KILL_GRACE)
-            ),
-        );
-        self.cancel.cancel();
-        if let Some(code) = self.wait_for_runs(events, execute::KILL_GRACE + CANCEL_WAIT) {
-            return code;
-        }
-        self.logger.error(
-            None,
-            &format!(
-                "{} job(s) still running after being killed; exiting anyway",
-                self.plan.running_total()
-            ),
-        );
-        ExitCode::SUCCESS
-    }
-
-    /// Waits until no run is in flight (`Some(0)`), a second signal kills them (`Some(130)`),
-    /// or `limit` passes (`None`).
-    fn wait_for_runs(&mut self, events: &Receiver<Event>, limit: Duration) -> Option<ExitCode> {
-        let deadline = Instant::now() + limit;
-        loop {
-            if self.plan.running_total() == 0 {
-                self.logger.info(None, "all running jobs ended; exiting");
-                return Some(ExitCode::SUCCESS);
-            }
-            let left = deadline.saturating_duration_since(Instant::now());
-            match events.recv_timeout(left) {
-                Ok(Event::Finished {
-                    job,
-                    status,
-                    failed,
-                    duration,
-                }) => self.on_finished(&job, status, failed, duration),
-                Ok(Event::Signal(Signal::Stop(name))) => {
-                    self.logger.warn(
-                        None,
-                        &format!(
-                            "{name} again: killing {} running job(s) now",
-                            self.plan.running_total()
-                        ),
-                    );
-                    self.cancel.kill();
-                    let until = Instant::now() + KILL_WAIT;
-                    while self.plan.running_total() > 0 {
-                        let left = until.saturating_duration_since(Instant::now());
-                        match events.recv_timeout(left) {
-                            Ok(Event::Finished {
-                                job,
-                                status,
-                                failed,
-                                duration,
-                            }) => self.on_finished(&job, status, failed, duration),
-                            Ok(_) => {}
-                            Err(_) => break,
-                        }
-                    }
-                    return Some(ExitCode::from(130));
-                }
-                // No more scheduling or reloading while stopping.
-                Ok(_) => {}
-                Err(_) => return None,
-            }
-        }
-    }
 }
 
 /// An instant as shown in the log: RFC 3339 in the job's zone.
@@ -563,6 +457,9 @@ fn when(job: &Job, at: DateTime<Utc>) -> String {
         .to_fixed(at)
         .to_rfc3339_opts(SecondsFormat::Secs, true)
 }
+
+#[path = "shutdown.rs"]
+mod shutdown;
 
 #[cfg(test)]
 #[path = "scheduler_tests.rs"]

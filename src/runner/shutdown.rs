@@ -1,0 +1,119 @@
+//! Stopping `jobtab run` on SIGINT/SIGTERM (PRODUCT.md section 5): stop scheduling, wait up
+//! to `--grace` for running jobs, then cancel them (SIGTERM, then SIGKILL to their process
+//! groups); a second signal kills them at once.
+
+use std::process::ExitCode;
+use std::sync::mpsc::Receiver;
+use std::time::{Duration, Instant};
+
+use super::{Event, Scheduler};
+use crate::execute;
+use crate::runner::signals::Signal;
+
+/// After the grace period and `Cancel::cancel`, how long to wait for cancelled runs to end
+/// (their process groups get SIGKILL after `execute::KILL_GRACE`).
+const CANCEL_WAIT: Duration = Duration::from_secs(3);
+
+/// After a second signal and `Cancel::kill`, how long to let killed runs record themselves.
+const KILL_WAIT: Duration = Duration::from_secs(1);
+
+impl Scheduler {
+    /// Stops scheduling, waits up to the grace period for running jobs, then cancels them.
+    pub(super) fn shutdown(&mut self, events: &Receiver<Event>, signal: &str) -> ExitCode {
+        let dropped = self.plan.clear_queue();
+        let running = self.plan.running_total();
+        if dropped > 0 {
+            self.logger
+                .info(None, &format!("dropped {dropped} queued run(s): stopping"));
+        }
+        if running == 0 {
+            self.logger
+                .info(None, &format!("{signal}: stopped; no jobs were running"));
+            return ExitCode::SUCCESS;
+        }
+        self.logger.info(
+            None,
+            &format!(
+                "{signal}: stopped scheduling; waiting up to {} for {running} running job{}; \
+                 send the signal again to kill {} now",
+                crate::duration::format(self.grace),
+                if running == 1 { "" } else { "s" },
+                if running == 1 { "it" } else { "them" }
+            ),
+        );
+        if let Some(code) = self.wait_for_runs(events, self.grace) {
+            return code;
+        }
+        let running = self.plan.running_total();
+        self.logger.warn(
+            None,
+            &format!(
+                "grace period over: stopping {running} running job{} (SIGTERM, then SIGKILL \
+                 after {})",
+                if running == 1 { "" } else { "s" },
+                crate::duration::format(execute::KILL_GRACE)
+            ),
+        );
+        self.cancel.cancel();
+        if let Some(code) = self.wait_for_runs(events, execute::KILL_GRACE + CANCEL_WAIT) {
+            return code;
+        }
+        self.logger.error(
+            None,
+            &format!(
+                "{} job(s) still running after being killed; exiting anyway",
+                self.plan.running_total()
+            ),
+        );
+        ExitCode::SUCCESS
+    }
+
+    /// Waits until no run is in flight (`Some(0)`), a second signal kills them (`Some(130)`),
+    /// or `limit` passes (`None`).
+    fn wait_for_runs(&mut self, events: &Receiver<Event>, limit: Duration) -> Option<ExitCode> {
+        let deadline = Instant::now() + limit;
+        loop {
+            if self.plan.running_total() == 0 {
+                self.logger.info(None, "all running jobs ended; exiting");
+                return Some(ExitCode::SUCCESS);
+            }
+            let left = deadline.saturating_duration_since(Instant::now());
+            match events.recv_timeout(left) {
+                Ok(Event::Finished {
+                    job,
+                    status,
+                    failed,
+                    duration,
+                }) => self.on_finished(&job, status, failed, duration),
+                Ok(Event::Signal(Signal::Stop(name))) => {
+                    self.logger.warn(
+                        None,
+                        &format!(
+                            "{name} again: killing {} running job(s) now",
+                            self.plan.running_total()
+                        ),
+                    );
+                    self.cancel.kill();
+                    let until = Instant::now() + KILL_WAIT;
+                    while self.plan.running_total() > 0 {
+                        let left = until.saturating_duration_since(Instant::now());
+                        match events.recv_timeout(left) {
+                            Ok(Event::Finished {
+                                job,
+                                status,
+                                failed,
+                                duration,
+                            }) => self.on_finished(&job, status, failed, duration),
+                            Ok(_) => {}
+                            Err(_) => break,
+                        }
+                    }
+                    return Some(ExitCode::from(130));
+                }
+                // No more scheduling or reloading while stopping.
+                Ok(_) => {}
+                Err(_) => return None,
+            }
+        }
+    }
+}
