@@ -59,11 +59,11 @@ impl Metrics {
         });
     }
 
-    /// A run the scheduler did not start (overlap or a missed run).
-    pub(crate) fn record_skip(&self, job: &str) {
+    /// `count` runs the scheduler did not start (overlap, or missed in a clock jump).
+    pub(crate) fn record_skips(&self, job: &str, count: u64) {
         self.with(|state| {
             let stats = state.per_job.entry(job.to_owned()).or_default();
-            *stats.runs.entry("skipped".to_owned()).or_default() += 1;
+            *stats.runs.entry("skipped".to_owned()).or_default() += count;
         });
     }
 
@@ -280,7 +280,7 @@ mod tests {
         let metrics = Metrics::default();
         metrics.record_run("backup", "ok", false, Duration::from_millis(1500));
         metrics.record_run("backup", "failed", true, Duration::from_millis(500));
-        metrics.record_skip("backup");
+        metrics.record_skips("backup", 1);
         metrics.set_running(1);
         let at = DateTime::parse_from_rfc3339("2026-01-01T00:00:00Z")
             .unwrap()

@@ -242,7 +242,7 @@ impl Scheduler {
                     &format!("skipped run due at {}: {reason}", when(&job, at)),
                 );
                 if let Some(metrics) = &self.metrics {
-                    metrics.record_skip(&job.name);
+                    metrics.record_skips(&job.name, 1);
                 }
             }
         }
@@ -396,9 +396,7 @@ impl Scheduler {
         self.publish_plan();
         for (i, missed) in missed.iter().enumerate() {
             if let Some(metrics) = &self.metrics {
-                for _ in 0..missed.count {
-                    metrics.record_skip(&missed.name);
-                }
+                metrics.record_skips(&missed.name, missed.count as u64);
             }
             let Some(job) = self.plan.job(&missed.name).cloned() else {
                 continue;
