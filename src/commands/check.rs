@@ -6,13 +6,14 @@ use std::process::ExitCode;
 use anyhow::Result;
 
 use crate::ctx::Ctx;
-use crate::store::JobFile;
+use crate::store;
 
 pub(crate) fn run(ctx: &Ctx) -> Result<ExitCode> {
-    let file = JobFile::read(&ctx.file)?;
-    let path = file.path.display();
-    if file.problems.is_empty() {
-        let count = file.jobs.len();
+    let text = store::read_text(&ctx.file)?;
+    let (jobs, problems) = store::check_text(&text);
+    let path = ctx.file.display();
+    if problems.is_empty() {
+        let count = jobs.len();
         let missing = if ctx.file.exists() {
             ""
         } else {
@@ -24,10 +25,10 @@ pub(crate) fn run(ctx: &Ctx) -> Result<ExitCode> {
         );
         return Ok(ExitCode::SUCCESS);
     }
-    for problem in &file.problems {
-        println!("{}", problem.located(&file.path));
+    for problem in &problems {
+        println!("{}", problem.located(&ctx.file));
     }
-    let count = file.problems.len();
+    let count = problems.len();
     eprintln!(
         "jobtab: error: {count} problem{} in {path}; fix {} with `jobtab edit`, then run `jobtab check` again",
         if count == 1 { "" } else { "s" },

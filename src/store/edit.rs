@@ -6,14 +6,15 @@
 //! never written: the problems are reported with `jobtab edit` / `jobtab check` as next steps.
 //! A change whose result would be invalid is refused the same way.
 
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
 use anyhow::{Context as _, Result, anyhow};
 
 use super::editor::Editor;
 use super::lock::{FileLock, LOCK_TIMEOUT};
-use super::parse::parse_document;
+use super::parse::{parse_document, parse_with_cache};
 use super::problem::Problem;
+use super::resolve::ScheduleCache;
 use super::write::{real_path, write_atomic, write_atomic_with};
 
 /// Changes `path` under its lock: reads it (a missing file is an empty one), runs `change` on it,
@@ -68,7 +69,9 @@ fn run<T>(path: &Path, write: bool, change: impl FnOnce(&mut Editor) -> Result<T
         None
     };
     let text = read_text(&path)?;
-    let parsed = parse_document(&text);
+    // The jobs are not used, only checked: their schedules need not be kept.
+    let mut schedules = ScheduleCache::check_only();
+    let parsed = parse_with_cache(&text, &mut schedules);
     if !parsed.problems.is_empty() {
         return Err(problems_error(
             &path,
@@ -88,7 +91,7 @@ fn run<T>(path: &Path, write: bool, change: impl FnOnce(&mut Editor) -> Result<T
             )
         };
         if !write {
-            let (_, problems) = super::parse(&new_text);
+            let problems = parse_with_cache(&new_text, &mut schedules).problems;
             return if problems.is_empty() {
                 Ok(result)
             } else {
@@ -99,7 +102,7 @@ fn run<T>(path: &Path, write: bool, change: impl FnOnce(&mut Editor) -> Result<T
         // when it is valid.
         let mut found = Vec::new();
         let written = std::thread::scope(|scope| {
-            let check = scope.spawn(|| super::parse(&new_text).1);
+            let check = scope.spawn(|| parse_with_cache(&new_text, &mut schedules).problems);
             write_atomic_with(editor.path(), new_text.as_bytes(), |_| {
                 found = check
                     .join()

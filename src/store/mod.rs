@@ -23,7 +23,7 @@ pub(crate) use edit::{edit, preview, read_text, replace_text};
 pub(crate) use editor::Editor;
 pub(crate) use model::{Action, CatchUp, HttpSpec, Job, Notify, NotifyOn, Overlap};
 pub(crate) use model::{RawHttp, RawJob, RawNotify};
-pub(crate) use parse::parse;
+pub(crate) use parse::{check_text, parse};
 pub(crate) use problem::Problem;
 pub(crate) use render::job_toml;
 pub(crate) use resolve::{resolve, valid_name};

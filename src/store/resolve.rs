@@ -1,12 +1,13 @@
 //! Turning a job as written (`RawJob`) into a validated `Job`, with `[defaults]` applied, and the
 //! checks on single values (URLs, names) that reading and adding share.
 
+use std::collections::{HashMap, HashSet};
 use std::path::PathBuf;
 
 use super::model::{DEFAULT_RETRY_DELAY, RawDefaults, RawJob};
 use super::problem::Problem;
 use super::{Action, HttpSpec, Job, Notify};
-use crate::schedule::Schedule;
+use crate::schedule::{Schedule, ScheduleError};
 use crate::zone::Zone;
 
 /// Whether `name` is a valid job name: letters, digits, `-`, `_`, `.`.
@@ -46,11 +47,70 @@ pub(crate) fn check_url(url: &str) -> Result<(), String> {
     Ok(())
 }
 
+/// Schedules already parsed, by their text. Files repeat schedules a lot, parsing one is the
+/// most expensive part of validating a job, and a schedule's meaning depends only on its text.
+#[derive(Debug)]
+pub(crate) enum ScheduleCache {
+    /// Jobs get their parsed schedule (a clone of the cached one).
+    Keep(HashMap<String, Schedule>),
+    /// Only checking a file: each distinct schedule is parsed once to check it, and jobs get
+    /// `stand_in` instead, because they are thrown away (see `parse::check_text`).
+    CheckOnly {
+        valid: HashSet<String>,
+        stand_in: Schedule,
+    },
+}
+
+impl ScheduleCache {
+    /// A cache whose jobs get their real schedules.
+    pub(crate) fn new() -> ScheduleCache {
+        ScheduleCache::Keep(HashMap::new())
+    }
+
+    /// A cache for checking only: the jobs resolved with it must not be used.
+    pub(crate) fn check_only() -> ScheduleCache {
+        ScheduleCache::CheckOnly {
+            valid: HashSet::new(),
+            stand_in: Schedule::parse("@reboot").expect("@reboot is a valid schedule"),
+        }
+    }
+
+    fn get(&mut self, text: &str) -> Result<Schedule, ScheduleError> {
+        match self {
+            ScheduleCache::Keep(parsed) => {
+                if let Some(schedule) = parsed.get(text) {
+                    return Ok(schedule.clone());
+                }
+                let schedule = Schedule::parse(text)?;
+                parsed.insert(text.to_owned(), schedule.clone());
+                Ok(schedule)
+            }
+            ScheduleCache::CheckOnly { valid, stand_in } => {
+                if !valid.contains(text) {
+                    Schedule::parse(text)?;
+                    valid.insert(text.to_owned());
+                }
+                Ok(stand_in.clone())
+            }
+        }
+    }
+}
+
 /// Turns a job as written into a `Job`, with `[defaults]` applied, or every problem with it.
 pub(crate) fn resolve(
     name: &str,
     raw: RawJob,
     defaults: &RawDefaults,
+) -> Result<Job, Vec<Problem>> {
+    resolve_cached(name, raw, defaults, None)
+}
+
+/// `resolve`, taking parsed schedules from `cache` and adding the ones it parses.
+pub(crate) fn resolve_cached(
+    name: &str,
+    raw: RawJob,
+    defaults: &RawDefaults,
+    cache: Option<&mut ScheduleCache>,
 ) -> Result<Job, Vec<Problem>> {
     let mut problems = Vec::new();
     if !valid_name(name) {
@@ -59,9 +119,12 @@ pub(crate) fn resolve(
     let mut problem = |key: &str, message: String| {
         problems.push(Problem::new(Some(name), Some(key), message));
     };
-    let schedule = Schedule::parse(&raw.schedule)
-        .map_err(|err| problem("schedule", err.to_string()))
-        .ok();
+    let schedule = match cache {
+        Some(cache) => cache.get(&raw.schedule),
+        None => Schedule::parse(&raw.schedule),
+    }
+    .map_err(|err| problem("schedule", err.to_string()))
+    .ok();
     let zone = Zone::from_option(raw.timezone.as_deref().or(defaults.timezone.as_deref()))
         .map_err(|err| problem("timezone", err))
         .ok();
@@ -188,8 +251,54 @@ pub(crate) fn resolve(
 }
 
 #[cfg(test)]
+impl ScheduleCache {
+    fn len(&self) -> usize {
+        match self {
+            ScheduleCache::Keep(parsed) => parsed.len(),
+            ScheduleCache::CheckOnly { valid, .. } => valid.len(),
+        }
+    }
+}
+
+#[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn cached_schedules_resolve_the_same() {
+        let mut cache = ScheduleCache::new();
+        let none = RawDefaults::default();
+
+        let first = resolve_cached("a", shell("*/5 * * * *", "a"), &none, Some(&mut cache));
+        assert_eq!(cache.len(), 1);
+        let second = resolve_cached("b", shell("*/5 * * * *", "b"), &none, Some(&mut cache));
+        assert_eq!(cache.len(), 1);
+        assert_eq!(
+            first.unwrap().schedule.as_str(),
+            second.unwrap().schedule.as_str()
+        );
+        let problems = resolve_cached("c", shell("99 * * * *", "c"), &none, Some(&mut cache));
+        assert!(
+            problems.unwrap_err()[0]
+                .message
+                .contains("invalid schedule")
+        );
+        assert_eq!(cache.len(), 1);
+        // Checking only: known texts are not parsed again, new ones are, bad ones refused.
+        let mut cache = ScheduleCache::check_only();
+        resolve_cached("x", shell("*/5 * * * *", "x"), &none, Some(&mut cache)).unwrap();
+        let job = resolve_cached("d", shell("*/5 * * * *", "d"), &none, Some(&mut cache));
+        assert!(job.is_ok());
+        let job = resolve_cached("e", shell("@daily", "e"), &none, Some(&mut cache));
+        assert!(job.is_ok());
+        assert_eq!(cache.len(), 2);
+        let problems = resolve_cached("f", shell("99 * * * *", "f"), &none, Some(&mut cache));
+        assert!(
+            problems.unwrap_err()[0]
+                .message
+                .contains("invalid schedule")
+        );
+    }
     use crate::store::model::RawHttp;
 
     fn shell(schedule: &str, command: &str) -> RawJob {

@@ -34,6 +34,7 @@ impl Place<'_> {
 pub(super) struct Reader<'a> {
     pub(super) lines: &'a LineIndex<'a>,
     pub(super) problems: Vec<Problem>,
+    pub(super) schedules: &'a mut crate::store::resolve::ScheduleCache,
 }
 
 impl Reader<'_> {
