@@ -35,6 +35,8 @@ pub(crate) struct GlobalArgs {
     pub(crate) state_dir: Option<PathBuf>,
 }
 
+// Parsed once per process: the size of the `Add` variant costs nothing worth boxing for.
+#[allow(clippy::large_enum_variant)]
 #[derive(Debug, Subcommand)]
 pub(crate) enum Command {
     /// Add a shell job or an HTTP job
