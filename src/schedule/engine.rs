@@ -71,7 +71,8 @@ impl Engine {
         let mut from = after;
         if let Some(year) = &self.year {
             // Skip straight to the first year left, or stop when none is.
-            let offset = u32::try_from(after.year()).ok()?.saturating_sub(FIRST_YEAR);
+            let offset =
+                u32::try_from(after.year().saturating_sub(FIRST_YEAR as i32).max(0)).ok()?;
             let first = i32::try_from(year.next_from(offset)? + FIRST_YEAR).ok()?;
             if first > after.year() {
                 from = year_start(first)?.checked_sub_signed(TimeDelta::seconds(1))?;
@@ -180,6 +181,10 @@ mod tests {
             Some(wall("2028-01-01T00:00:00"))
         );
         assert_eq!(even.next_wall(wall("2099-01-01T00:00:00")), None);
+        assert_eq!(
+            even.next_wall(NaiveDateTime::MIN),
+            Some(wall("1970-01-01T00:00:00"))
+        );
     }
 
     #[test]

@@ -2,6 +2,10 @@
 //! (PRODUCT.md section 3): parsing with our own messages, the next run in a time zone with
 //! Vixie's daylight-saving rule, and the schedule in words.
 //!
+//! `croner` matches and searches wall-clock times (`engine`, fed patterns from `normalise`);
+//! our layer adds the validation messages (`parse`), Vixie's `*`-first-character day rule and
+//! the DST rule (`dst`), so no caller sees croner.
+//!
 //! This module never reads the wall clock: every computation takes the instant to start from
 //! and the zone to evaluate in.
 
