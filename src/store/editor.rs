@@ -55,6 +55,13 @@ impl Editor {
         }
     }
 
+    /// Whether the file was parsed as a `toml_edit` document (adding jobs to `[jobs.NAME]`
+    /// tables does not need it).
+    #[cfg(test)]
+    pub(super) fn is_parsed(&self) -> bool {
+        self.doc.is_some()
+    }
+
     /// Whether anything was changed.
     pub(crate) fn is_changed(&self) -> bool {
         self.changed

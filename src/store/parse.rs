@@ -150,7 +150,7 @@ pub(crate) fn parse_with_cache(text: &str, cache: &mut ScheduleCache) -> Parsed 
     }
     let jobs_in_headers = jobs_table
         .as_ref()
-        .is_none_or(|(_, item)| text[item.span()].starts_with('['));
+        .is_none_or(|(_, item)| in_header(text, item.span()));
     let mut jobs = Vec::new();
     // `[defaults]` is read first wherever it is written: every job depends on it.
     if let Some((span, item)) = jobs_table {
@@ -455,6 +455,13 @@ fn locate(table: &DeTable<'_>, key: &str) -> Option<Range<usize>> {
         }
     }
     found
+}
+
+/// Whether the value at `span` is a table named in a `[header]`: `[jobs]` itself, or the
+/// `jobs` of `[jobs.NAME]` (not `jobs = { ... }` nor `jobs.NAME.key = ...`).
+fn in_header(text: &str, span: Range<usize>) -> bool {
+    let before = text[..span.start].trim_end_matches([' ', '\t']);
+    text[span].starts_with('[') || before.ends_with('[')
 }
 
 fn first_line(message: &str) -> &str {

@@ -57,7 +57,13 @@ fn read(path: &Path) -> String {
 #[test]
 fn add_appends_after_the_last_job_and_keeps_everything_else() {
     let (_dir, path) = setup(FILE);
-    edit(&path, |e| e.add_job("new", &shell("@daily", "echo hi"))).unwrap();
+    edit(&path, |e| {
+        e.add_job("new", &shell("@daily", "echo hi"))?;
+        // Appended as text: the file was not parsed for editing.
+        assert!(!e.is_parsed());
+        Ok(())
+    })
+    .unwrap();
     let expected = FILE.replace(
         "url = \"https://example.com/report\"\n",
         "url = \"https://example.com/report\"\n\n[jobs.new]\nschedule = \"@daily\"\ncommand = \"echo hi\"\n",

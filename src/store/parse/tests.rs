@@ -204,3 +204,31 @@ fn typos_get_a_suggestion_only_when_close() {
     assert_eq!(closest("frobnicate", JOB_KEYS), None);
     assert_eq!(distance("kitten", "sitting"), 3);
 }
+
+#[test]
+fn jobs_in_headers_can_be_appended_to() {
+    for (text, expected) in [
+        ("", true),
+        ("[jobs.a]\nschedule = \"@daily\"\ncommand = \"a\"\n", true),
+        (
+            "[ jobs . a ]\nschedule = \"@daily\"\ncommand = \"a\"\n",
+            true,
+        ),
+        (
+            "[jobs]\na = { schedule = \"@daily\", command = \"a\" }\n",
+            true,
+        ),
+        (
+            "jobs.a.schedule = \"@daily\"\njobs.a.command = \"a\"\n",
+            false,
+        ),
+        (
+            "jobs = { a = { schedule = \"@daily\", command = \"a\" } }\n",
+            false,
+        ),
+    ] {
+        let parsed = parse_document(text);
+        assert!(parsed.problems.is_empty(), "{text}: {:?}", parsed.problems);
+        assert_eq!(parsed.jobs_in_headers, expected, "{text}");
+    }
+}
