@@ -187,11 +187,17 @@ fn overlap_queue_runs_once_right_after_and_queues_at_most_one() {
     let runner = Runner::start(&env, &[]);
     let found = wait_lines(&out, 2, SECS(6));
     let starts: Vec<u128> = found.iter().map(|l| l.trim().parse().unwrap()).collect();
-    // The queued run starts as soon as the first ends (2.5 s later), not at a second boundary.
+    // The queued run starts as soon as the first ends (2.5 s later), not at a second boundary
+    // as a scheduled run would.
     let gap_ms = (starts[1] - starts[0]) / 1_000_000;
+    let fraction_ms = (starts[1] % 1_000_000_000) / 1_000_000;
     assert!(
-        (2400..2900).contains(&gap_ms),
+        (2400..3400).contains(&gap_ms),
         "gap {gap_ms} ms: {starts:?}"
+    );
+    assert!(
+        (300..950).contains(&fraction_ms),
+        "started {fraction_ms} ms into its second"
     );
     let log = runner.log();
     assert!(log.contains("queued: previous run still running"), "{log}");
