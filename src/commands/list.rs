@@ -14,9 +14,16 @@ use crate::ctx::Ctx;
 use crate::history::{self, RunRecord};
 use crate::output::{self, Table};
 use crate::store::{Action, Job, JobFile};
+use crate::zone::Zone;
 
 pub(crate) fn run(args: &ListArgs, ctx: &Ctx) -> Result<ExitCode> {
-    let file = JobFile::read(&ctx.file)?;
+    // The history is read while the job file is parsed: both take a while on big files.
+    let (file, last) = std::thread::scope(|scope| {
+        let last = scope.spawn(|| last_results(ctx));
+        let file = JobFile::read(&ctx.file);
+        (file, last.join().unwrap_or_default())
+    });
+    let file = file?;
     if file.jobs.is_empty() && file.problems.is_empty() {
         if args.json {
             println!("[]");
@@ -29,22 +36,24 @@ pub(crate) fn run(args: &ListArgs, ctx: &Ctx) -> Result<ExitCode> {
         return Ok(ExitCode::SUCCESS);
     }
     let now = Utc::now();
-    let last = last_results(ctx);
     let install = crontab::install_status(ctx, &file);
+    let next = next_runs(&file.jobs, now);
     if args.json {
+        let local = Zone::Local.to_string();
         let rows: Vec<JobJson> = file
             .jobs
             .iter()
-            .map(|job| JobJson::new(job, now, last.get(&job.name), &install))
+            .zip(&next)
+            .map(|(job, next)| JobJson::new(job, *next, last.get(&job.name), &install, &local))
             .collect();
         println!("{}", serde_json::to_string_pretty(&rows)?);
     } else {
         let mut table = Table::new(&["NAME", "SCHEDULE", "NEXT RUN", "LAST RESULT", "COMMAND/URL"]);
-        for job in &file.jobs {
+        for (job, next) in file.jobs.iter().zip(&next) {
             table.push(vec![
                 job.name.clone(),
                 job.schedule.as_str().to_owned(),
-                next_run_cell(job, now),
+                next_run_cell(job, *next),
                 last.get(&job.name)
                     .map_or_else(|| "-".to_owned(), |r| result_words(r, now)),
                 job.action_summary(),
@@ -96,15 +105,39 @@ pub(super) fn install_words(status: &InstallStatus) -> String {
     }
 }
 
+/// The next run of every job (`None`: disabled, `@reboot`, or never again); on big lists,
+/// half of them are computed on another core.
+fn next_runs(jobs: &[Job], now: DateTime<Utc>) -> Vec<Option<DateTime<Utc>>> {
+    let next = |jobs: &[Job]| -> Vec<Option<DateTime<Utc>>> {
+        jobs.iter()
+            .map(|job| {
+                job.enabled
+                    .then(|| job.schedule.next_after(now, job.zone))
+                    .flatten()
+            })
+            .collect()
+    };
+    if jobs.len() < 1000 || std::thread::available_parallelism().is_ok_and(|n| n.get() < 2) {
+        return next(jobs);
+    }
+    let (first, second) = jobs.split_at(jobs.len() / 2);
+    std::thread::scope(|scope| {
+        let other = scope.spawn(|| next(second));
+        let mut runs = next(first);
+        runs.extend(other.join().unwrap_or_else(|_| next(second)));
+        runs
+    })
+}
+
 /// The next run for the table: a time in the job's zone, or why there is none.
-fn next_run_cell(job: &Job, now: DateTime<Utc>) -> String {
+fn next_run_cell(job: &Job, next: Option<DateTime<Utc>>) -> String {
     if !job.enabled {
         return "(disabled)".into();
     }
     if job.schedule.is_reboot() {
         return "at start".into();
     }
-    match job.schedule.next_after(now, job.zone) {
+    match next {
         Some(next) => output::short_time(next, job.zone, job.schedule.has_seconds()),
         None => "never".into(),
     }
@@ -173,9 +206,10 @@ impl<'a> ResultJson<'a> {
 impl<'a> JobJson<'a> {
     fn new(
         job: &'a Job,
-        now: DateTime<Utc>,
+        next: Option<DateTime<Utc>>,
         last: Option<&'a RunRecord>,
         install: &InstallStatus,
+        local: &str,
     ) -> JobJson<'a> {
         let (kind, command, method, url) = match &job.action {
             Action::Shell { command, .. } => ("shell", Some(command.as_str()), None, None),
@@ -186,15 +220,16 @@ impl<'a> JobJson<'a> {
                 Some(http.url.as_str()),
             ),
         };
-        let next_run = (job.enabled)
-            .then(|| job.schedule.next_after(now, job.zone))
-            .flatten()
-            .map(|t| output::rfc3339(t, job.zone));
+        let next_run = next.map(|t| output::rfc3339(t, job.zone));
         JobJson {
             name: &job.name,
             description: job.description.as_deref(),
             schedule: job.schedule.as_str(),
-            timezone: job.zone.to_string(),
+            // The machine's zone name is looked up once, not once per job.
+            timezone: match job.zone {
+                Zone::Local => local.to_owned(),
+                Zone::Named(_) => job.zone.to_string(),
+            },
             enabled: job.enabled,
             kind,
             command,
@@ -208,5 +243,38 @@ impl<'a> JobJson<'a> {
                 InstallStatus::OutOfDate | InstallStatus::Unknown(_) => None,
             },
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use chrono::TimeZone as _;
+
+    #[test]
+    fn next_runs_of_big_lists_are_the_same_and_in_order() {
+        let mut text = String::new();
+        for i in 0..1500 {
+            let enabled = if i % 7 == 0 { "enabled = false\n" } else { "" };
+            text.push_str(&format!(
+                "[jobs.j{i}]\nschedule = \"{} {} * * *\"\ncommand = \"x\"\n{enabled}",
+                i % 60,
+                i % 24
+            ));
+        }
+        let (jobs, problems) = crate::store::parse(&text);
+        assert!(problems.is_empty());
+        let now = Utc.with_ymd_and_hms(2026, 1, 1, 0, 0, 0).unwrap();
+        let runs = next_runs(&jobs, now);
+        assert_eq!(runs.len(), jobs.len());
+        for (job, run) in jobs.iter().zip(&runs) {
+            let expected = job
+                .enabled
+                .then(|| job.schedule.next_after(now, job.zone))
+                .flatten();
+            assert_eq!(*run, expected, "{}", job.name);
+        }
+        assert_eq!(runs[0], None);
+        assert!(runs[1].is_some());
     }
 }
