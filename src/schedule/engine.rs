@@ -8,56 +8,64 @@
 //! normalised so croner reads them as Vixie does (`normalise`), and a quick "never" for
 //! schedules whose day can never occur (croner would search to the year 5000 for them).
 
+use std::cell::RefCell;
+use std::rc::Rc;
+
 use chrono::{Datelike, NaiveDate, NaiveDateTime, TimeDelta};
 use croner::Cron;
 use croner::parser::{CronParser, Seconds, Year};
 
 use super::normalise;
-use super::parse::{FIRST_YEAR, Field};
+use super::parse::FIRST_YEAR;
 use super::spec::Spec;
 
 /// The matcher of one schedule: croner patterns whose union is the schedule (see
 /// `normalise`), those that can never match left out.
-#[derive(Debug, Clone)]
-pub(crate) struct Engine {
-    crons: Vec<Cron>,
-    year: Option<Field>,
+///
+/// An engine lives for one computation. It borrows the schedule's fields and builds croner
+/// patterns for the year its search starts in (see `normalise::YEAR_WINDOW`), again only when
+/// a later search starts in another year. The patterns are not kept in `Schedule`: each holds
+/// croner's 5 KiB year table, which 10,000 jobs would turn into 50 MB.
+#[derive(Debug)]
+pub(crate) struct Engine<'a> {
+    spec: &'a Spec,
+    built: RefCell<Option<(i32, Rc<[Cron]>)>>,
 }
 
-impl Engine {
-    /// Builds the croner patterns of a validated schedule. An error means croner refused a
-    /// pattern we built: a bug of ours, reported rather than hidden.
-    pub(crate) fn new(spec: &Spec) -> Result<Engine, String> {
-        let parser = CronParser::builder()
-            .seconds(Seconds::Required)
-            .year(if spec.year.is_some() {
-                Year::Required
-            } else {
-                Year::Disallowed
-            })
-            .dom_and_dow(spec.days_and())
-            .build();
-        let mut crons = Vec::new();
-        for pattern in normalise::patterns(spec) {
-            let cron = parser.parse(&pattern).map_err(|err| {
-                format!(
-                    "the cron engine cannot read it as {pattern:?} ({err}): please report \
-                     this schedule"
-                )
-            })?;
-            if day_can_occur(&cron) {
-                crons.push(cron);
-            }
+impl<'a> Engine<'a> {
+    /// An engine for validated fields; croner runs at the first search.
+    pub(crate) fn new(spec: &'a Spec) -> Engine<'a> {
+        Engine {
+            spec,
+            built: RefCell::new(None),
         }
-        Ok(Engine {
-            crons,
-            year: spec.year.clone(),
-        })
+    }
+
+    /// Checks that croner reads every pattern we build for these fields. An error means
+    /// croner refused a pattern we built: a bug of ours, reported when the schedule is
+    /// parsed rather than hidden until it should run.
+    pub(crate) fn check(spec: &Spec) -> Result<(), String> {
+        build(spec, FIRST_YEAR as i32).map(drop)
+    }
+
+    /// The croner patterns for searches starting in `year`.
+    fn crons(&self, year: i32) -> Rc<[Cron]> {
+        let mut built = self.built.borrow_mut();
+        if let Some((from, crons)) = built.as_ref()
+            && *from == year
+        {
+            return Rc::clone(crons);
+        }
+        // `check` passed when the schedule was parsed, so this cannot fail; if it did, the
+        // schedule would have no runs rather than wrong ones.
+        let crons: Rc<[Cron]> = build(self.spec, year).unwrap_or_default().into();
+        *built = Some((year, Rc::clone(&crons)));
+        crons
     }
 
     /// Whether a wall-clock time (whole seconds) matches the schedule.
     pub(crate) fn matches(&self, wall: NaiveDateTime) -> bool {
-        self.crons
+        self.crons(wall.year())
             .iter()
             .any(|cron| cron.is_time_matching(&wall).unwrap_or(false))
     }
@@ -65,11 +73,8 @@ impl Engine {
     /// The first matching wall time strictly after `after` (whole seconds), or `None` when
     /// there is none (also past croner's year 5000).
     pub(crate) fn next_wall(&self, after: NaiveDateTime) -> Option<NaiveDateTime> {
-        if self.crons.is_empty() {
-            return None;
-        }
         let mut from = after;
-        if let Some(year) = &self.year {
+        if let Some(year) = &self.spec.year {
             // Skip straight to the first year left, or stop when none is.
             let offset =
                 u32::try_from(after.year().saturating_sub(FIRST_YEAR as i32).max(0)).ok()?;
@@ -81,11 +86,34 @@ impl Engine {
             // Croner's years start at 1 and it would walk up to it one year at a time.
             from = year_start(1)?.checked_sub_signed(TimeDelta::seconds(1))?;
         }
-        self.crons
+        self.crons(from.year())
             .iter()
             .filter_map(|cron| cron.find_next_occurrence(&from, false).ok())
             .min()
     }
+}
+
+/// The croner patterns of `spec` for searches starting in `from_year`, leaving out those
+/// whose day can never occur.
+fn build(spec: &Spec, from_year: i32) -> Result<Vec<Cron>, String> {
+    let parser = CronParser::builder()
+        .seconds(Seconds::Required)
+        .year(Year::Required)
+        .dom_and_dow(spec.days_and())
+        .build();
+    let mut crons = Vec::new();
+    for pattern in normalise::patterns(spec, from_year) {
+        let cron = parser.parse(&pattern).map_err(|err| {
+            format!(
+                "the cron engine cannot read it as {pattern:?} ({err}): please report this \
+                 schedule"
+            )
+        })?;
+        if day_can_occur(&cron) {
+            crons.push(cron);
+        }
+    }
+    Ok(crons)
 }
 
 fn year_start(year: i32) -> Option<NaiveDateTime> {
@@ -122,9 +150,11 @@ mod tests {
     use super::super::Schedule;
     use super::*;
 
-    fn engine(expr: &str) -> Engine {
-        match Schedule::parse(expr).unwrap().kind {
-            super::super::Kind::Cron { engine, .. } => *engine,
+    fn engine(expr: &str) -> Engine<'static> {
+        // Leaked so the engine can borrow it for the rest of the test.
+        let schedule: &'static Schedule = Box::leak(Box::new(Schedule::parse(expr).unwrap()));
+        match &schedule.kind {
+            super::super::Kind::Cron { spec, .. } => Engine::new(spec),
             super::super::Kind::Reboot => panic!("not a time schedule"),
         }
     }
@@ -142,7 +172,7 @@ mod tests {
             "0 0 30W 2 *",
             "0 0 0 31 2 * 2030",
         ] {
-            assert!(engine(never).crons.is_empty(), "{never}");
+            assert!(engine(never).crons(2026).is_empty(), "{never}");
         }
         for some in [
             "0 0 29 2 *",
@@ -151,7 +181,7 @@ mod tests {
             "0 0 */30 2 *",
             "0 0 L 2 *",
         ] {
-            assert!(!engine(some).crons.is_empty(), "{some}");
+            assert!(!engine(some).crons(2026).is_empty(), "{some}");
         }
     }
 

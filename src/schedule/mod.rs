@@ -48,12 +48,8 @@ enum Kind {
     /// `@reboot`: once when the scheduler starts, or cron's `@reboot` when installed.
     Reboot,
     /// A time schedule with 5, 6 or 7 fields (nicknames expanded to 5): the fields as we
-    /// validated them, and croner built from them.
-    Cron {
-        spec: Box<Spec>,
-        engine: Box<Engine>,
-        fields: usize,
-    },
+    /// validated them (croner is built from them for each computation, see `engine`).
+    Cron { spec: Box<Spec>, fields: usize },
 }
 
 const FIELD_HELP: &str = "expected 5 fields (minute hour day-of-month month day-of-week, \
@@ -131,12 +127,11 @@ impl Schedule {
                 None => None,
             },
         };
-        let engine = Engine::new(&spec).map_err(fail)?;
+        Engine::check(&spec).map_err(fail)?;
         Ok(Schedule {
             text: trimmed.to_owned(),
             kind: Kind::Cron {
                 spec: Box::new(spec),
-                engine: Box::new(engine),
                 fields: parts.len(),
             },
         })
@@ -161,10 +156,10 @@ impl Schedule {
     /// Vixie's daylight-saving rule (see `dst`); `None` for `@reboot` and for schedules that
     /// never fire again. Feeding each answer back in yields every run exactly once.
     pub(crate) fn next_after(&self, after: DateTime<Utc>, zone: Zone) -> Option<DateTime<Utc>> {
-        let Kind::Cron { engine, .. } = &self.kind else {
+        let Kind::Cron { spec, .. } = &self.kind else {
             return None;
         };
-        dst::next_after(engine, self.is_fixed_time(), after, zone)
+        dst::next_after(&Engine::new(spec), self.is_fixed_time(), after, zone)
     }
 
     /// The next `count` runs after `after` (fewer when the schedule stops firing).
@@ -174,10 +169,17 @@ impl Schedule {
         zone: Zone,
         count: usize,
     ) -> Vec<DateTime<Utc>> {
+        let Kind::Cron { spec, .. } = &self.kind else {
+            return Vec::new();
+        };
+        // One engine for the whole walk: it rebuilds croner's patterns only when the walk
+        // crosses into another year.
+        let engine = Engine::new(spec);
+        let fixed = self.is_fixed_time();
         let mut out = Vec::with_capacity(count.min(1024));
         let mut cursor = after;
         while out.len() < count {
-            let Some(next) = self.next_after(cursor, zone) else {
+            let Some(next) = dst::next_after(&engine, fixed, cursor, zone) else {
                 break;
             };
             out.push(next);
@@ -189,11 +191,11 @@ impl Schedule {
     /// Why a run computed by `next_after` is not at the plain wall time of the schedule: it
     /// was moved past a spring-forward gap, or it repeats a wall time after a fall-back.
     pub(crate) fn dst_note(&self, run: DateTime<Utc>, zone: Zone) -> Option<&'static str> {
-        let Kind::Cron { engine, .. } = &self.kind else {
+        let Kind::Cron { spec, .. } = &self.kind else {
             return None;
         };
         let wall = zone.to_fixed(run).naive_local();
-        if !engine.matches(wall) {
+        if !Engine::new(spec).matches(wall) {
             return Some(
                 "moved: daylight saving skipped its time, so it runs right after the change",
             );
