@@ -45,7 +45,7 @@ impl Zone {
 
     /// The instants that a wall-clock time maps to in this zone: none in a spring-forward gap,
     /// two in a fall-back overlap (earlier first).
-    pub(crate) fn from_local(self, local: NaiveDateTime) -> Vec<DateTime<Utc>> {
+    pub(crate) fn instants_at(self, local: NaiveDateTime) -> Vec<DateTime<Utc>> {
         fn all<T: TimeZone>(tz: &T, local: NaiveDateTime) -> Vec<DateTime<Utc>> {
             match tz.from_local_datetime(&local) {
                 chrono::LocalResult::None => Vec::new(),
@@ -121,12 +121,12 @@ mod tests {
             .unwrap()
             .and_hms_opt(2, 30, 0)
             .unwrap();
-        assert!(ny.from_local(gap).is_empty());
+        assert!(ny.instants_at(gap).is_empty());
         let twice = NaiveDate::from_ymd_opt(2026, 11, 1)
             .unwrap()
             .and_hms_opt(1, 30, 0)
             .unwrap();
-        let both = ny.from_local(twice);
+        let both = ny.instants_at(twice);
         assert_eq!(both.len(), 2);
         assert!(both[0] < both[1]);
     }

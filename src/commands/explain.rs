@@ -112,7 +112,7 @@ fn parse_after(text: &str, zone: Zone) -> Result<DateTime<Utc>> {
              local time such as 2026-03-08T00:00 (read in --tz)"
         ));
     };
-    zone.from_local(wall).first().copied().ok_or_else(|| {
+    zone.instants_at(wall).first().copied().ok_or_else(|| {
         anyhow!(
             "--after time {text:?} does not exist in {zone} (daylight saving skips it): give \
              a time with an offset, such as {}",

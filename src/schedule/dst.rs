@@ -132,7 +132,7 @@ fn first_pass_next(
     // Each pass moves `w` forward past a match or a gap; real zones need one or two passes.
     for _ in 0..64 {
         w = engine.next_wall(w)?;
-        let instants = zone.from_local(w);
+        let instants = zone.instants_at(w);
         if let Some(&first) = instants.first() {
             if first > after {
                 return Some(first);

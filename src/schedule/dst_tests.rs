@@ -216,7 +216,7 @@ fn brute_force(
         let wall = zone.to_fixed(t).naive_local();
         let prev_wall = zone.to_fixed(t - minute).naive_local();
         let fire = if fixed {
-            let first_occurrence = zone.from_local(wall).first() == Some(&t);
+            let first_occurrence = zone.instants_at(wall).first() == Some(&t);
             let mut skipped = prev_wall + minute;
             let mut gap_match = false;
             while skipped < wall {

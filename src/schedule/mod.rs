@@ -200,7 +200,7 @@ impl Schedule {
                 "moved: daylight saving skipped its time, so it runs right after the change",
             );
         }
-        let instants = zone.from_local(wall);
+        let instants = zone.instants_at(wall);
         if instants.len() == 2 && instants[1] == run {
             return Some("again: daylight saving repeats this hour");
         }
