@@ -105,28 +105,24 @@ pub(super) fn install_words(status: &InstallStatus) -> String {
     }
 }
 
-/// The next run of every job (`None`: disabled, `@reboot`, or never again); on big lists,
-/// half of them are computed on another core.
+/// The next run of every job (`None`: disabled, `@reboot`, or never again). Jobs that share a
+/// schedule and a zone share the computation: big files repeat schedules a lot.
 fn next_runs(jobs: &[Job], now: DateTime<Utc>) -> Vec<Option<DateTime<Utc>>> {
-    let next = |jobs: &[Job]| -> Vec<Option<DateTime<Utc>>> {
-        jobs.iter()
-            .map(|job| {
-                job.enabled
-                    .then(|| job.schedule.next_after(now, job.zone))
-                    .flatten()
-            })
-            .collect()
-    };
-    if jobs.len() < 1000 || std::thread::available_parallelism().is_ok_and(|n| n.get() < 2) {
-        return next(jobs);
-    }
-    let (first, second) = jobs.split_at(jobs.len() / 2);
-    std::thread::scope(|scope| {
-        let other = scope.spawn(|| next(second));
-        let mut runs = next(first);
-        runs.extend(other.join().unwrap_or_else(|_| next(second)));
-        runs
-    })
+    let mut seen: HashMap<(&str, Option<chrono_tz::Tz>), Option<DateTime<Utc>>> = HashMap::new();
+    jobs.iter()
+        .map(|job| {
+            if !job.enabled {
+                return None;
+            }
+            let zone = match job.zone {
+                Zone::Local => None,
+                Zone::Named(tz) => Some(tz),
+            };
+            *seen
+                .entry((job.schedule.as_str(), zone))
+                .or_insert_with(|| job.schedule.next_after(now, job.zone))
+        })
+        .collect()
 }
 
 /// The next run for the table: a time in the job's zone, or why there is none.
@@ -252,7 +248,7 @@ mod tests {
     use chrono::TimeZone as _;
 
     #[test]
-    fn next_runs_of_big_lists_are_the_same_and_in_order() {
+    fn next_runs_are_shared_between_jobs_with_the_same_schedule() {
         let mut text = String::new();
         for i in 0..1500 {
             let enabled = if i % 7 == 0 { "enabled = false\n" } else { "" };

@@ -11,8 +11,7 @@ mod values;
 use std::collections::HashSet;
 use std::ops::Range;
 
-use toml::Spanned;
-use toml::de::{DeString, DeTable};
+use toml::de::DeTable;
 
 use self::values::{Item, Place, Reader};
 use super::Job;
@@ -160,43 +159,12 @@ pub(crate) fn parse_with_cache(text: &str, cache: &mut ScheduleCache) -> Parsed 
             prefix: "",
         };
         if let Some(table) = reader.table(&place, "jobs", span, item.get_ref()) {
-            let entries: Vec<_> = table.iter().collect();
-            // Big files: the second half of the jobs is read on another core.
-            let split = if entries.len() >= PARALLEL_FROM && parallel() {
-                entries.len() / 2
-            } else {
-                entries.len()
-            };
-            let (first, second) = entries.split_at(split);
-            jobs = std::thread::scope(|scope| {
-                let other = (!second.is_empty()).then(|| {
-                    let mut cache = reader.schedules.fresh();
-                    let defaults = &defaults;
-                    let lines = &lines;
-                    scope.spawn(move || {
-                        let mut reader = Reader {
-                            lines,
-                            problems: Vec::new(),
-                            schedules: &mut cache,
-                        };
-                        let jobs = reader.jobs(second, defaults);
-                        (jobs, reader.problems, cache)
-                    })
-                });
-                let mut jobs = reader.jobs(first, &defaults);
-                if let Some(other) = other {
-                    match other.join() {
-                        Ok((more, problems, cache)) => {
-                            jobs.extend(more);
-                            reader.problems.extend(problems);
-                            reader.schedules.merge(cache);
-                        }
-                        // Reading values never panics; if it did, read them here instead.
-                        Err(_) => jobs.extend(reader.jobs(second, &defaults)),
-                    }
+            jobs.reserve(table.len());
+            for (name, item) in table {
+                if let Some(job) = reader.job(name.get_ref(), name.span(), item, &defaults) {
+                    jobs.push(job);
                 }
-                jobs
-            });
+            }
         }
     }
     let mut problems = reader.problems;
@@ -210,27 +178,7 @@ pub(crate) fn parse_with_cache(text: &str, cache: &mut ScheduleCache) -> Parsed 
     }
 }
 
-/// From how many jobs reading them is split between two threads.
-const PARALLEL_FROM: usize = 1000;
-
-fn parallel() -> bool {
-    std::thread::available_parallelism().is_ok_and(|n| n.get() > 1)
-}
-
-type Entry<'t, 'i> = (&'t Spanned<DeString<'i>>, &'t Item<'i>);
-
 impl Reader<'_> {
-    /// Reads and resolves jobs; the valid ones are returned, every problem is recorded.
-    fn jobs(&mut self, entries: &[Entry<'_, '_>], defaults: &RawDefaults) -> Vec<Job> {
-        let mut jobs = Vec::with_capacity(entries.len());
-        for (name, item) in entries {
-            if let Some(job) = self.job(name.get_ref(), name.span(), item, defaults) {
-                jobs.push(job);
-            }
-        }
-        jobs
-    }
-
     /// Reads `[defaults]`, checking the values that do not depend on a job; invalid values are
     /// reported once here and left out, so that jobs do not each report them again.
     fn defaults(&mut self, table: &DeTable<'_>) -> RawDefaults {

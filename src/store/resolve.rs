@@ -75,31 +75,6 @@ impl ScheduleCache {
         }
     }
 
-    /// An empty cache of the same kind (for another thread).
-    pub(crate) fn fresh(&self) -> ScheduleCache {
-        match self {
-            ScheduleCache::Keep(_) => ScheduleCache::new(),
-            ScheduleCache::CheckOnly { stand_in, .. } => ScheduleCache::CheckOnly {
-                valid: HashSet::new(),
-                stand_in: stand_in.clone(),
-            },
-        }
-    }
-
-    /// Adds what `other` (of the same kind) knows.
-    pub(crate) fn merge(&mut self, other: ScheduleCache) {
-        match (self, other) {
-            (ScheduleCache::Keep(mine), ScheduleCache::Keep(theirs)) => mine.extend(theirs),
-            (
-                ScheduleCache::CheckOnly { valid, .. },
-                ScheduleCache::CheckOnly { valid: theirs, .. },
-            ) => {
-                valid.extend(theirs);
-            }
-            _ => {}
-        }
-    }
-
     fn get(&mut self, text: &str) -> Result<Schedule, ScheduleError> {
         match self {
             ScheduleCache::Keep(parsed) => {

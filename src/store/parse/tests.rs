@@ -232,30 +232,3 @@ fn jobs_in_headers_can_be_appended_to() {
         assert_eq!(parsed.jobs_in_headers, expected, "{text}");
     }
 }
-
-#[test]
-fn big_files_are_read_in_two_halves_in_order() {
-    let count = PARALLEL_FROM * 2 + 1;
-    let mut text = String::new();
-    for i in 0..count {
-        let schedule = if i == 3 || i == count - 2 {
-            "99 * * * *"
-        } else {
-            "*/5 * * * *"
-        };
-        text.push_str(&format!(
-            "[jobs.j{i}]\nschedule = \"{schedule}\"\ncommand = \"echo {i}\"\n"
-        ));
-    }
-    let (jobs, problems) = parse(&text);
-    assert_eq!(jobs.len(), count - 2);
-    assert!(jobs.windows(2).all(|w| {
-        let n = |name: &str| name[1..].parse::<usize>().unwrap();
-        n(&w[0].name) < n(&w[1].name)
-    }));
-    let lines: Vec<_> = problems.iter().map(|p| p.position.unwrap().0).collect();
-    assert_eq!(lines, [3 * 3 + 2, (count - 2) * 3 + 2]);
-    let (names, problems) = check_text(&text);
-    assert_eq!(names.len(), count - 2);
-    assert_eq!(problems.len(), 2);
-}
