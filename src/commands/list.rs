@@ -106,21 +106,49 @@ pub(super) fn install_words(status: &InstallStatus) -> String {
 }
 
 /// The next run of every job (`None`: disabled, `@reboot`, or never again). Jobs that share a
-/// schedule and a zone share the computation: big files repeat schedules a lot.
+/// schedule and a zone share the computation (big files repeat schedules a lot); when many
+/// remain, half of them are computed on another core.
 fn next_runs(jobs: &[Job], now: DateTime<Utc>) -> Vec<Option<DateTime<Utc>>> {
-    let mut seen: HashMap<(&str, Option<chrono_tz::Tz>), Option<DateTime<Utc>>> = HashMap::new();
+    type Key<'j> = (&'j str, Option<chrono_tz::Tz>);
+    fn key(job: &Job) -> Key<'_> {
+        let zone = match job.zone {
+            Zone::Local => None,
+            Zone::Named(tz) => Some(tz),
+        };
+        (job.schedule.as_str(), zone)
+    }
+    // One job per distinct schedule and zone.
+    let mut index: HashMap<Key<'_>, usize> = HashMap::new();
+    let mut distinct: Vec<&Job> = Vec::new();
+    for job in jobs.iter().filter(|job| job.enabled) {
+        index.entry(key(job)).or_insert_with(|| {
+            distinct.push(job);
+            distinct.len() - 1
+        });
+    }
+    let compute = |jobs: &[&Job]| -> Vec<Option<DateTime<Utc>>> {
+        jobs.iter()
+            .map(|job| job.schedule.next_after(now, job.zone))
+            .collect()
+    };
+    let runs = if distinct.len() >= 2000
+        && std::thread::available_parallelism().is_ok_and(|n| n.get() > 1)
+    {
+        let (first, second) = distinct.split_at(distinct.len() / 2);
+        std::thread::scope(|scope| {
+            let other = scope.spawn(|| compute(second));
+            let mut runs = compute(first);
+            runs.extend(other.join().unwrap_or_else(|_| compute(second)));
+            runs
+        })
+    } else {
+        compute(&distinct)
+    };
     jobs.iter()
         .map(|job| {
-            if !job.enabled {
-                return None;
-            }
-            let zone = match job.zone {
-                Zone::Local => None,
-                Zone::Named(tz) => Some(tz),
-            };
-            *seen
-                .entry((job.schedule.as_str(), zone))
-                .or_insert_with(|| job.schedule.next_after(now, job.zone))
+            job.enabled
+                .then(|| index.get(&key(job)).and_then(|&i| runs[i]))
+                .flatten()
         })
         .collect()
 }
@@ -272,5 +300,20 @@ mod tests {
         }
         assert_eq!(runs[0], None);
         assert!(runs[1].is_some());
+        // Many distinct schedules: computed on two cores, still in order.
+        let mut text = String::new();
+        for i in 0..4500 {
+            text.push_str(&format!(
+                "[jobs.j{i}]\nschedule = \"{} {} {} * *\"\ncommand = \"x\"\n",
+                i % 60,
+                (i / 60) % 24,
+                (i / 1440) % 28 + 1
+            ));
+        }
+        let (jobs, _) = crate::store::parse(&text);
+        let runs = next_runs(&jobs, now);
+        for (job, run) in jobs.iter().zip(&runs) {
+            assert_eq!(*run, job.schedule.next_after(now, job.zone), "{}", job.name);
+        }
     }
 }
