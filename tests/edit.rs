@@ -181,3 +181,37 @@ fn a_failing_editor_changes_nothing() {
     );
     assert_eq!(env.jobs(), VALID);
 }
+
+#[test]
+fn a_file_changed_during_the_edit_is_not_overwritten() {
+    let env = Env::with_jobs(VALID);
+    let editor = env.path("editor");
+    // While "editing", something else changes the real file.
+    write_script(
+        &editor,
+        &format!(
+            "#!/bin/sh\necho '# from elsewhere' >> '{}'\necho '# mine' >> \"$1\"\n",
+            env.file.display()
+        ),
+    );
+    let (code, err) = edit(&env, editor.to_str().unwrap(), "");
+    assert_eq!(code, 1, "{err}");
+    assert!(
+        err.contains("was changed by something else while you were editing"),
+        "{err}"
+    );
+    assert_eq!(env.jobs(), format!("{VALID}# from elsewhere\n"));
+    let kept = err
+        .trim_end()
+        .split("kept at ")
+        .nth(1)
+        .unwrap()
+        .split(':')
+        .next()
+        .unwrap();
+    assert_eq!(
+        std::fs::read_to_string(kept).unwrap(),
+        format!("{VALID}# mine\n")
+    );
+    std::fs::remove_file(kept).unwrap();
+}

@@ -495,3 +495,29 @@ fn enable_and_disable() {
     assert!(err.contains("nothing was changed"), "{err}");
     assert_eq!(env.jobs(), after);
 }
+
+#[test]
+fn list_shows_the_valid_jobs_of_a_file_with_problems_and_exits_1() {
+    let env = Env::with_jobs(
+        r#"
+        [jobs.good]
+        schedule = "@daily"
+        command = "true"
+
+        [jobs.bad]
+        schedule = "@daily"
+        command = "true"
+        timout = "5m"
+        "#,
+    );
+    let (out, err) = fails(&env, &["list"], 1);
+    assert!(out.contains("good"), "{out}");
+    assert!(!out.contains("bad"), "{out}");
+    assert!(
+        err.contains("jobs.toml:8:1: job \"bad\", key \"timout\": unknown key"),
+        "{err}"
+    );
+    assert!(err.contains("jobtab check"), "{err}");
+    let (_, err) = fails(&env, &["show", "bad"], 1);
+    assert!(err.contains("job \"bad\" is not valid"), "{err}");
+}
