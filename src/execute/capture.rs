@@ -1,17 +1,14 @@
-//! Draining a child's stdout and stderr: one reader thread per pipe (so heavy output on one
-//! never blocks the other), each chunk passed through raw or logged line by line, and the last
-//! `OUTPUT_TAIL_BYTES` of both streams kept in a bounded tail for history.
+//! What becomes of a child's output: each chunk passed through raw (`exec`) or logged line by
+//! line (`run`), and the last `OUTPUT_TAIL_BYTES` of both streams kept in a bounded tail for
+//! history. The run's own thread feeds it as it drains the pipes (see `shell`).
 
-use std::io::{Read, Write as _};
-use std::sync::{Arc, Mutex, PoisonError};
-use std::thread::JoinHandle;
+use std::io::Write as _;
 
 use crate::history::OUTPUT_TAIL_BYTES;
 use crate::log::{Logger, Stream};
 
 /// A log line longer than this is split, so one endless line cannot grow memory.
 const MAX_LINE_BYTES: usize = 16 * 1024;
-const CHUNK_BYTES: usize = 16 * 1024;
 
 /// The last `cap` bytes written into it (memory stays under `2 * cap`).
 pub(crate) struct Tail {
@@ -51,76 +48,75 @@ impl Tail {
     }
 }
 
-/// A tail shared by the reader threads of one attempt.
-pub(crate) type SharedTail = Arc<Mutex<Tail>>;
-
-/// A fresh shared tail of `OUTPUT_TAIL_BYTES`.
-pub(crate) fn shared_tail() -> SharedTail {
-    Arc::new(Mutex::new(Tail::new(OUTPUT_TAIL_BYTES)))
-}
-
-/// Where a pipe's output goes besides the tail.
-#[derive(Clone)]
-pub(crate) enum Sink {
+/// Where a run's output goes besides the tail.
+#[derive(Clone, Copy)]
+pub(crate) enum Sink<'a> {
     /// Raw to our own stdout or stderr (`exec`).
-    Passthrough(Stream),
+    Passthrough,
     /// One `Logger::output` line per line (`run`).
-    Log {
-        logger: Arc<Logger>,
-        job: String,
-        stream: Stream,
-    },
+    Log { logger: &'a Logger, job: &'a str },
 }
 
-/// Starts a thread that reads `pipe` to its end into `sink` and `tail`.
-pub(crate) fn spawn_reader(
-    mut pipe: impl Read + Send + 'static,
-    sink: Sink,
-    tail: SharedTail,
-) -> std::io::Result<JoinHandle<()>> {
-    std::thread::Builder::new()
-        .name("jobtab-output".to_owned())
-        .spawn(move || {
-            let mut chunk = vec![0u8; CHUNK_BYTES];
-            let mut line = Vec::new();
-            loop {
-                let n = match pipe.read(&mut chunk) {
-                    Ok(0) => break,
-                    Ok(n) => n,
-                    Err(err) if err.kind() == std::io::ErrorKind::Interrupted => continue,
-                    Err(_) => break,
-                };
-                let bytes = &chunk[..n];
-                tail.lock()
-                    .unwrap_or_else(PoisonError::into_inner)
-                    .push(bytes);
-                match &sink {
-                    Sink::Passthrough(stream) => passthrough(*stream, bytes),
-                    Sink::Log {
-                        logger,
-                        job,
-                        stream,
-                    } => {
-                        for piece in bytes.split_inclusive(|b| *b == b'\n') {
-                            line.extend_from_slice(piece);
-                            if line.last() == Some(&b'\n') || line.len() >= MAX_LINE_BYTES {
-                                log_line(logger, job, *stream, &line);
-                                line.clear();
-                            }
-                        }
+/// The output of one attempt: its tail and, per stream, the line not yet ended.
+pub(crate) struct Capture<'a> {
+    sink: Sink<'a>,
+    tail: Tail,
+    /// The unfinished line of stdout (0) and stderr (1).
+    lines: [Vec<u8>; 2],
+}
+
+impl<'a> Capture<'a> {
+    /// An empty capture keeping `OUTPUT_TAIL_BYTES`.
+    pub(crate) fn new(sink: Sink<'a>) -> Capture<'a> {
+        Capture {
+            sink,
+            tail: Tail::new(OUTPUT_TAIL_BYTES),
+            lines: [Vec::new(), Vec::new()],
+        }
+    }
+
+    /// Takes one chunk read from `stream`.
+    pub(crate) fn push(&mut self, stream: Stream, bytes: &[u8]) {
+        self.tail.push(bytes);
+        match self.sink {
+            Sink::Passthrough => passthrough(stream, bytes),
+            Sink::Log { logger, job } => {
+                let line = &mut self.lines[index(stream)];
+                for piece in bytes.split_inclusive(|b| *b == b'\n') {
+                    line.extend_from_slice(piece);
+                    if line.last() == Some(&b'\n') || line.len() >= MAX_LINE_BYTES {
+                        log_line(logger, job, stream, line);
+                        line.clear();
                     }
                 }
             }
-            if let Sink::Log {
-                logger,
-                job,
-                stream,
-            } = &sink
-                && !line.is_empty()
-            {
-                log_line(logger, job, *stream, &line);
-            }
-        })
+        }
+    }
+
+    /// `stream` ended (or is abandoned): logs its unfinished line, if any.
+    pub(crate) fn end(&mut self, stream: Stream) {
+        let line = &mut self.lines[index(stream)];
+        if let Sink::Log { logger, job } = self.sink
+            && !line.is_empty()
+        {
+            log_line(logger, job, stream, line);
+        }
+        line.clear();
+    }
+
+    /// Ends both streams and returns the tail's text.
+    pub(crate) fn finish(mut self) -> String {
+        self.end(Stream::Stdout);
+        self.end(Stream::Stderr);
+        self.tail.text()
+    }
+}
+
+fn index(stream: Stream) -> usize {
+    match stream {
+        Stream::Stdout => 0,
+        Stream::Stderr => 1,
+    }
 }
 
 fn passthrough(stream: Stream, bytes: &[u8]) {
@@ -163,21 +159,19 @@ mod tests {
     }
 
     #[test]
-    fn lines_are_logged_with_the_job_name() {
+    fn lines_are_logged_with_the_job_name_per_stream() {
         let (logger, buffer) = Logger::capture(LogFormat::Text);
-        let tail = shared_tail();
-        let input: &[u8] = b"one\r\ntwo\n\nlast without newline";
-        let handle = spawn_reader(
-            input,
-            Sink::Log {
-                logger: Arc::new(logger),
-                job: "j".to_owned(),
-                stream: Stream::Stderr,
-            },
-            Arc::clone(&tail),
-        )
-        .unwrap();
-        handle.join().unwrap();
+        let mut capture = Capture::new(Sink::Log {
+            logger: &logger,
+            job: "j",
+        });
+        // Chunks of the two streams interleave; each keeps its own unfinished line.
+        capture.push(Stream::Stderr, b"one\r\ntw");
+        capture.push(Stream::Stdout, b"out ");
+        capture.push(Stream::Stderr, b"o\n\nlast without");
+        capture.push(Stream::Stdout, b"line\n");
+        capture.push(Stream::Stderr, b" newline");
+        let tail = capture.finish();
         let logged = buffer.contents();
         let lines: Vec<&str> = logged
             .lines()
@@ -185,29 +179,28 @@ mod tests {
             .collect();
         assert_eq!(
             lines,
-            ["[j] one", "[j] two", "[j] ", "[j] last without newline"]
+            [
+                "[j] one",
+                "[j] two",
+                "[j] ",
+                "[j] out line",
+                "[j] last without newline"
+            ]
         );
-        assert_eq!(tail.lock().unwrap().text(), String::from_utf8_lossy(input));
+        assert_eq!(tail, "one\r\ntwout o\n\nlast withoutline\n newline");
     }
 
     #[test]
     fn endless_lines_are_split_and_tail_bounded() {
         let (logger, buffer) = Logger::capture(LogFormat::Text);
-        let tail = shared_tail();
-        let input = vec![b'x'; 200 * 1024];
-        spawn_reader(
-            std::io::Cursor::new(input),
-            Sink::Log {
-                logger: Arc::new(logger),
-                job: "j".to_owned(),
-                stream: Stream::Stdout,
-            },
-            Arc::clone(&tail),
-        )
-        .unwrap()
-        .join()
-        .unwrap();
+        let mut capture = Capture::new(Sink::Log {
+            logger: &logger,
+            job: "j",
+        });
+        for _ in 0..200 {
+            capture.push(Stream::Stdout, &[b'x'; 1024]);
+        }
         assert!(buffer.contents().lines().count() >= 200 * 1024 / MAX_LINE_BYTES);
-        assert_eq!(tail.lock().unwrap().text().len(), OUTPUT_TAIL_BYTES);
+        assert_eq!(capture.finish().len(), OUTPUT_TAIL_BYTES);
     }
 }

@@ -6,10 +6,15 @@
 //! webhook that answers 3xx is a configuration mistake worth seeing, and following it could
 //! silently turn a POST into a GET; a 3xx final status counts by the same `expect` rules.
 //! Network errors, timeouts and 5xx may be retried; 4xx and other unexpected codes not.
-//! The call runs on its own thread so a cancellation can abandon it at once.
+//!
+//! The call runs on the calling (worker) thread, through one agent per `Cancel` token (one per
+//! `run` or `exec` process): connections are reused and buffers are small (`BUFFER_BYTES`),
+//! so 1,000 calls in flight cost neither 1,000 more threads nor 256 KiB each. The total and
+//! connect timeouts are set per request. A cancellation shuts that agent down, which fails the
+//! calls in flight at once (a TCP connect in progress still runs to its connect timeout).
 
 use std::io::Read as _;
-use std::sync::mpsc;
+use std::sync::OnceLock;
 use std::time::Duration;
 
 use ureq::Agent;
@@ -24,17 +29,46 @@ use crate::store::{HttpSpec, Job};
 /// `jobtab/<version>`, sent as the User-Agent of every call.
 pub(crate) const USER_AGENT: &str = concat!("jobtab/", env!("CARGO_PKG_VERSION"));
 
-/// An agent with a total and a connect timeout, that returns every status as a response and
-/// follows no redirects.
-pub(crate) fn agent(total: Duration, connect: Duration) -> Agent {
+/// Each connection's input and output buffer (ureq's default is 128 KiB each way). A
+/// response's status line and headers must fit in the input buffer.
+const BUFFER_BYTES: usize = 16 * 1024;
+
+/// A pooled connection idle this long is not reused: shorter than the usual server
+/// keep-alive (5 s and up), so a reused connection is rarely one the server is closing.
+const MAX_IDLE_AGE: Duration = Duration::from_secs(4);
+
+/// A new agent that returns every status as a response, follows no redirects, keeps idle
+/// connections briefly and uses small buffers. Timeouts are set per request (`with_timeouts`).
+pub(crate) fn new_agent() -> Agent {
     Agent::config_builder()
-        .timeout_global(Some(total))
-        .timeout_connect(Some(connect.min(total)))
         .http_status_as_error(false)
         .max_redirects(0)
         .user_agent(USER_AGENT)
+        .input_buffer_size(BUFFER_BYTES)
+        .output_buffer_size(BUFFER_BYTES)
+        .max_idle_age(MAX_IDLE_AGE)
         .build()
         .new_agent()
+}
+
+/// The process's agent for calls that no cancellation interrupts (notifications).
+pub(crate) fn shared_agent() -> Agent {
+    static AGENT: OnceLock<Agent> = OnceLock::new();
+    AGENT.get_or_init(new_agent).clone()
+}
+
+/// `request` limited to `total` overall and `connect` (at most `total`) to connect.
+pub(crate) fn with_timeouts<S: ureq::AsSendBody>(
+    agent: &Agent,
+    request: Request<S>,
+    total: Duration,
+    connect: Duration,
+) -> Request<S> {
+    agent
+        .configure_request(request)
+        .timeout_global(Some(total))
+        .timeout_connect(Some(connect.min(total)))
+        .build()
 }
 
 /// What came back from one request.
@@ -43,33 +77,22 @@ struct Response {
     body: String,
 }
 
-/// Calls `spec` once with `key` as its Idempotency-Key.
+/// Calls `spec` once with `key` as its Idempotency-Key, on the calling thread.
 pub(crate) fn attempt(job: &Job, spec: &HttpSpec, key: &str, cancel: &Cancel) -> Outcome {
     let request = match build(spec, key) {
         Ok(request) => request,
         Err(err) => return Outcome::failed(err, false),
     };
+    let Some(agent) = cancel.http_agent(new_agent) else {
+        return Outcome::cancelled();
+    };
     let timeout = job.http_timeout();
-    let agent = agent(timeout, HTTP_CONNECT_TIMEOUT);
-
-    let (tx, rx) = mpsc::channel::<Option<Result<Response, ureq::Error>>>();
-    let cancel_tx = tx.clone();
-    let _subscription = cancel.subscribe(move |_| {
-        let _ = cancel_tx.send(None);
-    });
-    let spawned = std::thread::Builder::new()
-        .name("jobtab-http".to_owned())
-        .spawn(move || {
-            let _ = tx.send(Some(call(&agent, request)));
-        });
-    if let Err(err) = spawned {
-        return Outcome::failed(format!("cannot start an HTTP thread: {err}"), true);
-    }
-    match rx.recv() {
-        Ok(Some(Ok(response))) => judge(response, &spec.expect),
-        Ok(Some(Err(err))) => describe_error(&err, timeout),
-        // Cancelled: the thread ends by itself within the timeout; its result is dropped.
-        Ok(None) | Err(_) => Outcome::cancelled(),
+    let request = with_timeouts(&agent, request, timeout, HTTP_CONNECT_TIMEOUT);
+    match call(&agent, request) {
+        Ok(response) => judge(response, &spec.expect),
+        // The agent was shut down under the call: that is the cancellation, not a failure.
+        Err(_) if cancel.is_cancelled() => Outcome::cancelled(),
+        Err(err) => describe_error(&err, timeout),
     }
 }
 
@@ -251,13 +274,14 @@ mod tests {
             body: None,
             expect: Vec::new(),
         };
-        let request = build(&spec, "k").unwrap();
-        let err = call(
-            &agent(Duration::from_secs(5), Duration::from_secs(5)),
-            request,
-        )
-        .err()
-        .unwrap();
+        let agent = new_agent();
+        let request = with_timeouts(
+            &agent,
+            build(&spec, "k").unwrap(),
+            Duration::from_secs(5),
+            Duration::from_secs(5),
+        );
+        let err = call(&agent, request).err().unwrap();
         let outcome = describe_error(&err, Duration::from_secs(5));
         assert_eq!(outcome.status, RunStatus::Failed);
         assert!(outcome.retryable, "{:?}", outcome.error);

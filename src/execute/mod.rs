@@ -12,8 +12,10 @@ mod http;
 mod ids;
 mod notify;
 mod overlap;
+mod pidfd;
 mod shell;
 
+use std::cell::Cell;
 use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
@@ -117,9 +119,11 @@ pub(crate) fn execute(
     let name = job.name.as_str();
     // History keeps milliseconds; the returned record equals the stored one.
     let scheduled_at = scheduled_at.trunc_subsecs(3);
+    // Only what the spawn needs happens before it; the run id, the log line and the
+    // Idempotency-Key (HTTP only) come later.
     let mut record = RunRecord {
         job: job.name.clone(),
-        run_id: ids::run_id(name),
+        run_id: String::new(),
         trigger: trigger.as_str().to_owned(),
         status: RunStatus::Cancelled,
         exit_code: None,
@@ -139,22 +143,26 @@ pub(crate) fn execute(
             record.error = Some("skipped: previous run still running".to_owned());
             opts.logger
                 .warn(Some(name), "skipped: previous run still running");
-            finish(job, &record, opts);
+            finish(job, &mut record, opts);
             return record;
         }
         overlap::Acquired::Cancelled => {
             record.error = Some("cancelled while waiting for the previous run".to_owned());
-            finish(job, &record, opts);
+            finish(job, &mut record, opts);
             return record;
         }
     };
 
     record.started_at = Utc::now().trunc_subsecs(3);
     let clock = Instant::now();
-    if !opts.passthrough {
-        opts.logger.info(Some(name), "started");
-    }
-    let key = ids::idempotency_key(name, scheduled_at);
+    // "started" is logged once, right after the first spawn (or before the first call).
+    let announced = Cell::new(false);
+    let announce = || {
+        if !announced.replace(true) && !opts.passthrough {
+            opts.logger.info(Some(name), "started");
+        }
+    };
+    let mut key = None;
     let total = job.retries.saturating_add(1);
     let mut delay = job.retry_delay;
     let mut outcome = Outcome::cancelled();
@@ -198,13 +206,19 @@ pub(crate) fn execute(
                 workdir.as_deref(),
                 opts,
                 cancel,
+                &announce,
             ),
-            Action::Http(spec) => http::attempt(job, spec, &key, cancel),
+            Action::Http(spec) => {
+                announce();
+                let key = key.get_or_insert_with(|| ids::idempotency_key(name, scheduled_at));
+                http::attempt(job, spec, key, cancel)
+            }
         };
         if outcome.status == RunStatus::Ok || !outcome.retryable || cancel.is_cancelled() {
             break;
         }
     }
+    announce();
 
     record.status = outcome.status;
     record.exit_code = outcome.exit_code;
@@ -226,12 +240,14 @@ pub(crate) fn execute(
             ),
         }
     }
-    finish(job, &record, opts);
+    finish(job, &mut record, opts);
     record
 }
 
-/// Appends the record to history, then sends the notification; neither fails the run.
-fn finish(job: &Job, record: &RunRecord, opts: &ExecOptions) {
+/// Gives the record its run id, appends it to history, then sends the notification; neither
+/// fails the run.
+fn finish(job: &Job, record: &mut RunRecord, opts: &ExecOptions) {
+    record.run_id = ids::run_id(&job.name);
     if let Err(err) = history::append(&opts.state_dir, record) {
         opts.logger.error(
             Some(&job.name),

@@ -11,6 +11,7 @@ use chrono::{DateTime, SecondsFormat, Utc};
 use hmac::{Hmac, KeyInit as _, Mac as _};
 use serde::Serialize;
 use sha2::Sha256;
+use ureq::http::Request;
 
 use crate::history::{RunRecord, RunStatus};
 use crate::store::{Notify, NotifyOn};
@@ -90,17 +91,17 @@ pub(crate) fn send(target: &Notify, record: &RunRecord) -> Result<(), String> {
     let url = super::expand(&target.url)?;
     let secret = target.secret.as_deref().map(super::expand).transpose()?;
     let body = body(record);
-    let agent = super::http::agent(NOTIFY_TIMEOUT, NOTIFY_TIMEOUT);
-    let mut request = agent
-        .post(url.as_str())
-        .header("Content-Type", "application/json");
+    let mut request = Request::post(url.as_str()).header("Content-Type", "application/json");
     if let Some(secret) = secret {
         let t = Utc::now().timestamp();
         request = request.header(SIGNATURE_HEADER, signature(secret.as_bytes(), t, &body));
     }
-    let response = request
-        .send(body.as_bytes())
-        .map_err(|err| err.to_string())?;
+    let request = request
+        .body(body)
+        .map_err(|err| format!("invalid notification request to {url}: {err}"))?;
+    let agent = super::http::shared_agent();
+    let request = super::http::with_timeouts(&agent, request, NOTIFY_TIMEOUT, NOTIFY_TIMEOUT);
+    let response = agent.run(request).map_err(|err| err.to_string())?;
     let status = response.status().as_u16();
     if (200..300).contains(&status) {
         Ok(())

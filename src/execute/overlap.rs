@@ -33,13 +33,20 @@ pub(crate) fn acquire(job: &Job, state_dir: &Path, cancel: &Cancel) -> Acquired 
     }
     let folder = state_dir.join("locks");
     let path = folder.join(format!("{}.lock", job.name));
-    let file = std::fs::create_dir_all(&folder).and_then(|()| {
+    let open = || {
         OpenOptions::new()
             .create(true)
             .truncate(false)
             .write(true)
             .open(&path)
-    });
+    };
+    // The folder usually exists: one open, and the folder is made only when it is missing.
+    let file = match open() {
+        Err(err) if err.kind() == std::io::ErrorKind::NotFound => {
+            std::fs::create_dir_all(&folder).and_then(|()| open())
+        }
+        other => other,
+    };
     let Ok(file) = file else {
         return Acquired::Lock(None);
     };

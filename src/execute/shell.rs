@@ -1,24 +1,34 @@
 //! One attempt of a shell job: `/bin/sh -c COMMAND` (or the job's `shell`) in its own process
-//! group, stdin from /dev/null, the job's env on top of ours, output drained by reader threads.
+//! group, stdin from /dev/null, the job's env on top of ours.
 //!
-//! Waiting costs no polling: a waiter thread blocks in `wait()` and reports on a channel that
-//! also receives cancellations; the supervising thread blocks on that channel with the
-//! deadline as its timeout. On timeout or cancel the whole group gets SIGTERM, then SIGKILL
-//! after `KILL_GRACE`, and once the direct child is gone the group is SIGKILLed again so no
-//! backgrounded grandchild survives (RESEARCH.md C13). The direct child is always reaped.
+//! The run's own thread supervises the child with no helper thread: one `poll(2)` waits on
+//! the child's stdout and stderr pipes (so heavy output on one never blocks the other), on a
+//! pidfd that becomes readable when the child exits, and on the `Cancel` token's wake-up pipe,
+//! with the next deadline (timeout, SIGKILL after the grace, end of draining) as its timeout.
+//! std spawns with posix_spawn (vfork-like, no copy of our address space) since we set no
+//! `pre_exec` closure; keep it that way.
+//!
+//! On timeout or cancel the whole group gets SIGTERM, then SIGKILL after `KILL_GRACE`, and
+//! once the direct child is gone (before it is reaped, so its pid cannot be reused) the group
+//! is SIGKILLed again so no backgrounded grandchild survives (RESEARCH.md C13). The direct
+//! child is always reaped. A grandchild that keeps the pipes open after the child exited
+//! delays the end of the run by `DRAIN_GRACE` at most.
 
+use std::fs::File;
+use std::io::Read as _;
+use std::os::fd::{AsFd as _, OwnedFd};
 use std::os::unix::process::{CommandExt as _, ExitStatusExt as _};
 use std::path::Path;
-use std::process::{Command, ExitStatus, Stdio};
-use std::sync::mpsc::{self, RecvTimeoutError};
-use std::sync::{Arc, PoisonError};
+use std::process::{Child, Command, ExitStatus, Stdio};
 use std::time::{Duration, Instant};
 
+use nix::errno::Errno;
+use nix::poll::{PollFd, PollFlags, PollTimeout, poll};
 use nix::sys::signal::{Signal, killpg};
 use nix::unistd::Pid;
 
-use super::capture::{self, Sink};
-use super::{Cancel, ExecOptions, KILL_GRACE, Level, Outcome};
+use super::capture::{Capture, Sink};
+use super::{Cancel, ExecOptions, KILL_GRACE, Level, Outcome, pidfd};
 use crate::history::RunStatus;
 use crate::log::Stream;
 use crate::store::Job;
@@ -27,10 +37,12 @@ use crate::store::Job;
 /// backgrounded grandchild) before we stop waiting for the rest of its output.
 const DRAIN_GRACE: Duration = Duration::from_secs(2);
 
-enum Event {
-    Exited(std::io::Result<ExitStatus>),
-    Cancel(Level),
-}
+/// How often the child's exit and the cancellation are checked when the kernel offers no
+/// pidfd or the token no wake-up pipe (out of descriptors); otherwise nothing is polled.
+const FALLBACK_TICK: Duration = Duration::from_millis(50);
+
+/// How much is read from a pipe at once.
+const CHUNK_BYTES: usize = 16 * 1024;
 
 /// Why we signalled the group, if we did.
 #[derive(Clone, Copy, PartialEq, Eq)]
@@ -40,7 +52,8 @@ enum Stop {
     Cancel,
 }
 
-/// Runs `command` once and reports how it ended.
+/// Runs `command` once and reports how it ended. `started` is called right after the spawn
+/// (whether it worked or not), before anything else is done for the run.
 pub(crate) fn attempt(
     job: &Job,
     command: &str,
@@ -48,6 +61,7 @@ pub(crate) fn attempt(
     workdir: Option<&Path>,
     opts: &ExecOptions,
     cancel: &Cancel,
+    started: &dyn Fn(),
 ) -> Outcome {
     let shell = shell.unwrap_or("/bin/sh");
     let mut cmd = Command::new(shell);
@@ -68,7 +82,9 @@ pub(crate) fn attempt(
     if let Some(dir) = workdir {
         cmd.current_dir(dir);
     }
-    let mut child = match cmd.spawn() {
+    let spawned = cmd.spawn();
+    started();
+    let mut child = match spawned {
         Ok(child) => child,
         Err(err) => {
             let place = workdir.map_or_else(String::new, |dir| format!(" in {}", dir.display()));
@@ -79,125 +95,28 @@ pub(crate) fn attempt(
         }
     };
     let Ok(pid) = i32::try_from(child.id()) else {
+        let _ = child.kill();
+        let _ = child.wait();
         return Outcome::failed("process id out of range".to_owned(), false);
     };
-    let group = Pid::from_raw(pid);
 
-    let tail = capture::shared_tail();
-    let sink = |stream| {
-        if opts.passthrough {
-            Sink::Passthrough(stream)
-        } else {
-            Sink::Log {
-                logger: Arc::clone(&opts.logger),
-                job: job.name.clone(),
-                stream,
-            }
+    let sink = if opts.passthrough {
+        Sink::Passthrough
+    } else {
+        Sink::Log {
+            logger: &opts.logger,
+            job: &job.name,
         }
     };
-    let (done_tx, done_rx) = mpsc::channel::<()>();
-    let mut readers = 0;
-    let pipes: [(Option<Box<dyn std::io::Read + Send>>, Stream); 2] = [
-        (
-            child.stdout.take().map(|p| Box::new(p) as _),
-            Stream::Stdout,
-        ),
-        (
-            child.stderr.take().map(|p| Box::new(p) as _),
-            Stream::Stderr,
-        ),
-    ];
-    for (pipe, stream) in pipes {
-        let Some(pipe) = pipe else { continue };
-        let done = done_tx.clone();
-        let reader = NotifyOnEof {
-            pipe,
-            done: Some(done),
-        };
-        // On failure the reader is dropped, which reports "done" as well.
-        let _ = capture::spawn_reader(reader, sink(stream), Arc::clone(&tail));
-        readers += 1;
-    }
-    drop(done_tx);
-
-    let (tx, rx) = mpsc::channel::<Event>();
-    let waiter_tx = tx.clone();
-    let waiter = std::thread::Builder::new()
-        .name("jobtab-wait".to_owned())
-        .spawn(move || {
-            let _ = waiter_tx.send(Event::Exited(child.wait()));
-        });
-    if let Err(err) = waiter {
-        // Without a waiter we cannot supervise: kill the group and reap the child here.
-        let _ = killpg(group, Signal::SIGKILL);
-        let _ = nix::sys::wait::waitpid(group, None);
-        return Outcome::failed(format!("cannot start a waiter thread: {err}"), true);
-    }
-    let _subscription = cancel.subscribe(move |level| {
-        let _ = tx.send(Event::Cancel(level));
-    });
-
-    let deadline = job.timeout.map(|timeout| Instant::now() + timeout);
-    let mut stop = Stop::None;
-    let mut kill_at: Option<Instant> = None;
-    let status = loop {
-        let next = match (stop, deadline, kill_at) {
-            (_, _, Some(at)) => Some(at),
-            (Stop::None, Some(at), None) => Some(at),
-            _ => None,
-        };
-        let event = match next {
-            Some(at) => rx.recv_timeout(at.saturating_duration_since(Instant::now())),
-            None => rx.recv().map_err(|_| RecvTimeoutError::Disconnected),
-        };
-        match event {
-            Ok(Event::Exited(status)) => break status,
-            Ok(Event::Cancel(Level::Kill)) => {
-                if stop == Stop::None {
-                    stop = Stop::Cancel;
-                }
-                let _ = killpg(group, Signal::SIGKILL);
-                kill_at = None;
-            }
-            Ok(Event::Cancel(_)) => {
-                if stop == Stop::None {
-                    stop = Stop::Cancel;
-                    let _ = killpg(group, Signal::SIGTERM);
-                    kill_at = Some(Instant::now() + KILL_GRACE);
-                }
-            }
-            Err(RecvTimeoutError::Timeout) => {
-                if kill_at.is_some_and(|at| Instant::now() >= at) {
-                    let _ = killpg(group, Signal::SIGKILL);
-                    kill_at = None;
-                } else if stop == Stop::None && deadline.is_some_and(|at| Instant::now() >= at) {
-                    stop = Stop::Timeout;
-                    let _ = killpg(group, Signal::SIGTERM);
-                    kill_at = Some(Instant::now() + KILL_GRACE);
-                }
-            }
-            // Unreachable while we hold a sender; treat as "the child is gone".
-            Err(RecvTimeoutError::Disconnected) => {
-                break Err(std::io::Error::other("lost track of the child process"));
-            }
-        }
-    };
-    if stop != Stop::None {
-        // The shell is gone; leave nothing of its group behind (`sleep 1000 &`).
-        let _ = killpg(group, Signal::SIGKILL);
-    }
-
-    // Let the readers finish; a grandchild still holding the pipes only delays us so long.
-    let drain_until = Instant::now() + DRAIN_GRACE;
-    for _ in 0..readers {
-        if done_rx
-            .recv_timeout(drain_until.saturating_duration_since(Instant::now()))
-            .is_err()
-        {
-            break;
-        }
-    }
-    let output = tail.lock().unwrap_or_else(PoisonError::into_inner).text();
+    let mut capture = Capture::new(sink);
+    let (status, stop) = supervise(
+        &mut child,
+        Pid::from_raw(pid),
+        job.timeout,
+        cancel,
+        &mut capture,
+    );
+    let output = capture.finish();
 
     let mut outcome = match status {
         Ok(status) => describe(status),
@@ -223,6 +142,189 @@ pub(crate) fn attempt(
     outcome
 }
 
+/// What one `poll` is waiting on, per slot.
+#[derive(Clone, Copy)]
+enum Slot {
+    Pipe(usize),
+    Exit,
+    Cancel,
+}
+
+/// Drains the child's pipes into `capture` until it exited and its pipes closed (or
+/// `DRAIN_GRACE` passed), enforcing the timeout and the cancellation on its group `group`.
+/// Returns how it exited (it is reaped) and whether we stopped it.
+fn supervise(
+    child: &mut Child,
+    group: Pid,
+    timeout: Option<Duration>,
+    cancel: &Cancel,
+    capture: &mut Capture<'_>,
+) -> (std::io::Result<ExitStatus>, Stop) {
+    let exit_fd: Option<OwnedFd> = pidfd::open(group.as_raw()).ok();
+    let mut pipes: [Option<(File, Stream)>; 2] = [
+        child
+            .stdout
+            .take()
+            .map(|pipe| (File::from(OwnedFd::from(pipe)), Stream::Stdout)),
+        child
+            .stderr
+            .take()
+            .map(|pipe| (File::from(OwnedFd::from(pipe)), Stream::Stderr)),
+    ];
+    let deadline = timeout.map(|timeout| Instant::now() + timeout);
+    let mut stop = Stop::None;
+    let mut acted = Level::None;
+    let mut kill_at: Option<Instant> = None;
+    let mut status: Option<std::io::Result<ExitStatus>> = None;
+    let mut drain_until: Option<Instant> = None;
+    let mut chunk = [0u8; CHUNK_BYTES];
+
+    loop {
+        let now = Instant::now();
+        if status.is_none() {
+            let level = cancel.level();
+            if level > acted {
+                acted = level;
+                if stop == Stop::None {
+                    stop = Stop::Cancel;
+                    if level == Level::Graceful {
+                        let _ = killpg(group, Signal::SIGTERM);
+                        kill_at = Some(now + KILL_GRACE);
+                    }
+                }
+                if level == Level::Kill {
+                    let _ = killpg(group, Signal::SIGKILL);
+                    kill_at = None;
+                }
+            }
+            if kill_at.is_some_and(|at| now >= at) {
+                let _ = killpg(group, Signal::SIGKILL);
+                kill_at = None;
+            }
+            if stop == Stop::None && deadline.is_some_and(|at| now >= at) {
+                stop = Stop::Timeout;
+                let _ = killpg(group, Signal::SIGTERM);
+                kill_at = Some(now + KILL_GRACE);
+            }
+            if exit_fd.is_none() {
+                // No pidfd: look now and then (the child is reaped by this look).
+                match child.try_wait() {
+                    Ok(None) => {}
+                    Ok(Some(exited)) => {
+                        // Reaped already: the group's leftovers go now.
+                        stop_leftovers(group, stop);
+                        status = Some(Ok(exited));
+                    }
+                    Err(err) => status = Some(Err(err)),
+                }
+                if status.is_some() {
+                    drain_until = Some(now + DRAIN_GRACE);
+                }
+            }
+        }
+        if status.is_some()
+            && (pipes.iter().all(Option::is_none) || drain_until.is_some_and(|at| now >= at))
+        {
+            break;
+        }
+
+        // What to wait for, and until when.
+        let waker = match (status.is_none(), acted) {
+            (true, Level::None) => cancel.waker(Level::Graceful),
+            (true, Level::Graceful) => cancel.waker(Level::Kill),
+            _ => None,
+        };
+        let mut next: Option<Instant> = None;
+        let mut wake_at = |at: Instant| next = Some(next.map_or(at, |next| next.min(at)));
+        if status.is_none() {
+            if let Some(at) = kill_at {
+                wake_at(at);
+            }
+            if let (Stop::None, Some(at)) = (stop, deadline) {
+                wake_at(at);
+            }
+            if exit_fd.is_none() || (waker.is_none() && acted != Level::Kill) {
+                wake_at(now + FALLBACK_TICK);
+            }
+        } else if let Some(at) = drain_until {
+            wake_at(at);
+        }
+        let mut slots = [Slot::Exit; 4];
+        let mut fds = Vec::with_capacity(4);
+        for (index, pipe) in pipes.iter().enumerate() {
+            if let Some((file, _)) = pipe {
+                slots[fds.len()] = Slot::Pipe(index);
+                fds.push(PollFd::new(file.as_fd(), PollFlags::POLLIN));
+            }
+        }
+        if status.is_none()
+            && let Some(fd) = &exit_fd
+        {
+            slots[fds.len()] = Slot::Exit;
+            fds.push(PollFd::new(fd.as_fd(), PollFlags::POLLIN));
+        }
+        if let Some(fd) = waker {
+            slots[fds.len()] = Slot::Cancel;
+            fds.push(PollFd::new(fd, PollFlags::POLLIN));
+        }
+        let timeout = next.map_or(PollTimeout::NONE, |at| {
+            let millis = at.saturating_duration_since(now).as_micros().div_ceil(1000);
+            PollTimeout::try_from(millis).unwrap_or(PollTimeout::MAX)
+        });
+        match poll(&mut fds, timeout) {
+            Ok(_) | Err(Errno::EINTR) => {}
+            // Out of memory or the like: do not spin; the timers still run.
+            Err(_) => std::thread::sleep(FALLBACK_TICK),
+        }
+        let mut ready = [false; 4];
+        for (flag, fd) in ready.iter_mut().zip(&fds) {
+            *flag = fd.revents().is_some_and(|events| !events.is_empty());
+        }
+        drop(fds);
+
+        for (slot, _) in slots.iter().zip(ready).filter(|(_, ready)| *ready) {
+            match *slot {
+                Slot::Pipe(index) => {
+                    let Some((file, stream)) = &mut pipes[index] else {
+                        continue;
+                    };
+                    let stream = *stream;
+                    match file.read(&mut chunk) {
+                        Ok(0) => {}
+                        Ok(n) => {
+                            capture.push(stream, &chunk[..n]);
+                            continue;
+                        }
+                        Err(err) if err.kind() == std::io::ErrorKind::Interrupted => continue,
+                        Err(_) => {}
+                    }
+                    // End of output (or a broken pipe): this stream is done.
+                    capture.end(stream);
+                    pipes[index] = None;
+                }
+                Slot::Exit => {
+                    // The child is a zombie now: stop its group before reaping it.
+                    stop_leftovers(group, stop);
+                    status = Some(child.wait());
+                    drain_until = Some(Instant::now() + DRAIN_GRACE);
+                }
+                // The level is read at the top of the loop.
+                Slot::Cancel => {}
+            }
+        }
+    }
+    let status = status.unwrap_or_else(|| Err(std::io::Error::other("lost track of the job")));
+    (status, stop)
+}
+
+/// After the direct child exited: when we stopped it, SIGKILL what is left of its group (a
+/// backgrounded `sleep 1000 &` that ignored SIGTERM).
+fn stop_leftovers(group: Pid, stop: Stop) {
+    if stop != Stop::None {
+        let _ = killpg(group, Signal::SIGKILL);
+    }
+}
+
 /// Ok for exit code 0; failed with "exit code N" or "killed by signal N" (128+N) otherwise.
 fn describe(status: ExitStatus) -> Outcome {
     if let Some(code) = status.code() {
@@ -244,24 +346,4 @@ fn describe(status: ExitStatus) -> Outcome {
     let mut outcome = Outcome::failed(format!("killed by signal {signal}"), true);
     outcome.exit_code = Some(128 + signal);
     outcome
-}
-
-/// A pipe that reports on a channel once it is read to its end (or dropped).
-struct NotifyOnEof {
-    pipe: Box<dyn std::io::Read + Send>,
-    done: Option<mpsc::Sender<()>>,
-}
-
-impl std::io::Read for NotifyOnEof {
-    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
-        self.pipe.read(buf)
-    }
-}
-
-impl Drop for NotifyOnEof {
-    fn drop(&mut self) {
-        if let Some(done) = self.done.take() {
-            let _ = done.send(());
-        }
-    }
 }
