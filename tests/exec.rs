@@ -341,3 +341,38 @@ fn works_in_a_minimal_cron_environment() {
     let text = std::fs::read_to_string(&history).unwrap();
     assert!(text.contains("\"job\":\"cronjob\""), "{text}");
 }
+
+/// The `Threads:` count of process `pid`.
+pub(crate) fn threads(pid: u32) -> usize {
+    let status = std::fs::read_to_string(format!("/proc/{pid}/status")).unwrap_or_default();
+    status
+        .lines()
+        .find_map(|line| line.strip_prefix("Threads:"))
+        .and_then(|count| count.trim().parse().ok())
+        .unwrap_or(0)
+}
+
+#[test]
+fn a_shell_run_starts_no_helper_threads() {
+    let env = Env::with_jobs(
+        r#"
+        [jobs.count]
+        schedule = "0 2 * * *"
+        command = "grep Threads: /proc/$PPID/status"
+        "#,
+    );
+    let output = env.run(["exec", "count"]);
+    assert_eq!(output.status.code(), Some(0), "{}", stderr(&output));
+    let count: usize = stdout(&output)
+        .trim()
+        .trim_start_matches("Threads:")
+        .trim()
+        .parse()
+        .unwrap();
+    // `exec`'s main thread runs the job and drains its output; one more thread waits for
+    // signals. Reader and waiter threads per run (3 more) are gone.
+    assert!(
+        count <= 2,
+        "jobtab exec had {count} threads while the job ran"
+    );
+}

@@ -201,3 +201,82 @@ fn missing_workdir_fails_with_a_hint() {
         "{error}"
     );
 }
+
+/// Whether process `pid` exists at all: our children stay visible as zombies until reaped.
+fn exists(pid: &str) -> bool {
+    std::path::Path::new(&format!("/proc/{}", pid.trim())).exists()
+}
+
+#[test]
+fn the_child_is_reaped_after_success_and_after_a_timeout() {
+    let dir = tempfile::tempdir().unwrap();
+    let (opts, _log) = options(dir.path());
+    let pidfile = dir.path().join("pid");
+    for (settings, status) in [
+        ("command = \"echo $$ > pid\"", RunStatus::Ok),
+        (
+            "command = \"echo $$ > pid; sleep 5\"\ntimeout = \"200ms\"",
+            RunStatus::Timeout,
+        ),
+    ] {
+        let job = job(&format!(
+            "[jobs.z]\nschedule = \"* * * * *\"\nworkdir = '{}'\n{settings}\n",
+            dir.path().display()
+        ));
+        let record = execute(&job, Utc::now(), Trigger::Manual, &opts, &Cancel::new());
+        assert_eq!(record.status, status);
+        let pid = std::fs::read_to_string(&pidfile).unwrap();
+        assert!(!exists(&pid), "child {pid} left behind (zombie?)");
+    }
+}
+
+#[test]
+fn a_grandchild_holding_the_pipes_delays_the_end_by_the_drain_grace_at_most() {
+    let dir = tempfile::tempdir().unwrap();
+    let (opts, log) = options(dir.path());
+    // The backgrounded sleep inherits stdout and stderr and outlives the shell.
+    let job = job(&format!(
+        "[jobs.bg]\nschedule = \"* * * * *\"\nworkdir = '{}'\ncommand = \"sleep 30 & echo $! > pid; echo before\"\n",
+        dir.path().display()
+    ));
+    let start = Instant::now();
+    let record = execute(&job, Utc::now(), Trigger::Manual, &opts, &Cancel::new());
+    let took = start.elapsed();
+    let grandchild = std::fs::read_to_string(dir.path().join("pid")).unwrap();
+    let _ = std::process::Command::new("kill")
+        .arg(grandchild.trim())
+        .status();
+    assert_eq!(record.status, RunStatus::Ok);
+    assert_eq!(record.output_tail, "before\n");
+    assert!(log.contents().contains("[bg] before"));
+    assert!(took < Duration::from_secs(5), "{took:?}");
+}
+
+#[test]
+fn cancel_abandons_an_http_call_in_flight() {
+    // A server that accepts the connection and never answers.
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let address = listener.local_addr().unwrap();
+    let accepted = std::thread::spawn(move || listener.accept().map(|(stream, _)| stream));
+    let dir = tempfile::tempdir().unwrap();
+    let (opts, _log) = options(dir.path());
+    let job = job(&format!(
+        "[jobs.h]\nschedule = \"* * * * *\"\ntimeout = \"60s\"\nretries = 3\nhttp = {{ url = \"http://{address}/\" }}\n"
+    ));
+    let cancel = Cancel::new();
+    let canceller = cancel.clone();
+    std::thread::spawn(move || {
+        std::thread::sleep(Duration::from_millis(300));
+        canceller.cancel();
+    });
+    let start = Instant::now();
+    let record = execute(&job, Utc::now(), Trigger::Schedule, &opts, &cancel);
+    assert!(
+        start.elapsed() < Duration::from_secs(3),
+        "{:?}",
+        start.elapsed()
+    );
+    assert_eq!(record.status, RunStatus::Cancelled);
+    assert_eq!(record.attempts, 1);
+    drop(accepted.join());
+}

@@ -286,3 +286,40 @@ fn failed_notification_does_not_fail_the_run() {
     assert!(err.contains("notification to"), "{err}");
     assert_eq!(hook.requests().len(), 1);
 }
+
+#[test]
+fn sigterm_abandons_an_http_call_at_once_without_a_call_thread() {
+    let server = TestServer::start(vec![Reply::status(200).delay(Duration::from_secs(20))]);
+    let env = Env::with_jobs(&format!(
+        r#"
+        [jobs.slow]
+        schedule = "0 2 * * *"
+        timeout = "60s"
+        http = {{ url = "{}" }}
+        "#,
+        server.url("/slow")
+    ));
+    let mut child = env
+        .cmd(["exec", "slow"])
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .unwrap();
+    assert_eq!(server.wait_for(1, Duration::from_secs(10)).len(), 1);
+    // The call runs on exec's main thread; one more thread waits for signals.
+    let count = super::threads(child.id());
+    assert!(
+        count <= 2,
+        "jobtab exec had {count} threads during the call"
+    );
+    let pid = nix::unistd::Pid::from_raw(i32::try_from(child.id()).unwrap());
+    nix::sys::signal::kill(pid, nix::sys::signal::Signal::SIGTERM).unwrap();
+    let start = Instant::now();
+    let status = child.wait().unwrap();
+    assert!(
+        start.elapsed() < Duration::from_secs(3),
+        "{:?}",
+        start.elapsed()
+    );
+    assert_eq!(status.code(), Some(1));
+    assert_eq!(history(&env)[0]["status"], "cancelled");
+}
