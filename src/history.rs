@@ -11,6 +11,7 @@ use std::fmt;
 use std::fs::{File, OpenOptions};
 use std::io::Write as _;
 use std::path::{Path, PathBuf};
+use std::sync::{Mutex, PoisonError};
 
 use anyhow::{Context as _, Result};
 use chrono::{DateTime, Utc};
@@ -85,14 +86,31 @@ pub(crate) fn append(state_dir: &Path, record: &RunRecord) -> Result<()> {
 }
 
 fn append_with_limit(state_dir: &Path, record: &RunRecord, limit: u64) -> Result<()> {
-    std::fs::create_dir_all(state_dir)
-        .with_context(|| format!("cannot create state folder {}", state_dir.display()))?;
-    let mut record = record.clone();
-    record.output_tail = tail(&record.output_tail, OUTPUT_TAIL_BYTES).to_owned();
-    let mut line = serde_json::to_string(&record).context("cannot encode history record")?;
+    /// Writers of this process take turns here first, so a burst of runs ending together
+    /// queues on a futex (one wake-up per turn) rather than on the file lock (whose release
+    /// wakes every waiter); the file lock then only guards against other processes.
+    static TURN: Mutex<()> = Mutex::new(());
+
+    let record = if record.output_tail.len() > OUTPUT_TAIL_BYTES {
+        let mut bounded = record.clone();
+        bounded.output_tail = tail(&record.output_tail, OUTPUT_TAIL_BYTES).to_owned();
+        std::borrow::Cow::Owned(bounded)
+    } else {
+        std::borrow::Cow::Borrowed(record)
+    };
+    let mut line = serde_json::to_string(&*record).context("cannot encode history record")?;
     line.push('\n');
 
-    let _lock = lock(state_dir, true)?;
+    let _turn = TURN.lock().unwrap_or_else(PoisonError::into_inner);
+    let _lock = match lock(state_dir, true) {
+        // The state folder usually exists: it is made only when the lock cannot be opened.
+        Err(_) if !state_dir.is_dir() => {
+            std::fs::create_dir_all(state_dir)
+                .with_context(|| format!("cannot create state folder {}", state_dir.display()))?;
+            lock(state_dir, true)?
+        }
+        other => other?,
+    };
     let current = state_dir.join(CURRENT);
     let size = std::fs::metadata(&current).map_or(0, |meta| meta.len());
     if size > 0 && size + line.len() as u64 > limit {
