@@ -246,7 +246,7 @@ pub(crate) struct AddArgs {
     pub(crate) expect: Vec<u16>,
 
     /// Kill the run after this long, e.g. 30s, 5m, 1h30m
-    #[arg(long)]
+    #[arg(long, value_parser = duration_text)]
     pub(crate) timeout: Option<String>,
 
     /// Further attempts after a failed one
@@ -254,7 +254,7 @@ pub(crate) struct AddArgs {
     pub(crate) retries: Option<u32>,
 
     /// Delay before the first retry; doubles each attempt, with jitter
-    #[arg(long)]
+    #[arg(long, value_parser = duration_text)]
     pub(crate) retry_delay: Option<String>,
 
     /// What to do when a run is due while the previous one still runs
@@ -399,7 +399,7 @@ pub(crate) struct RunArgs {
     pub(crate) log_format: LogFormat,
 
     /// How long to wait for running jobs on SIGINT/SIGTERM before killing them
-    #[arg(long, default_value = "30s", value_name = "DURATION")]
+    #[arg(long, default_value = "30s", value_name = "DURATION", value_parser = duration_text)]
     pub(crate) grace: String,
 
     /// Serve Prometheus metrics on this address, e.g. 127.0.0.1:9184
@@ -491,6 +491,14 @@ pub(crate) struct CompletionsArgs {
     pub(crate) shell: clap_complete::Shell,
 }
 
+/// Checks a duration argument (`30s`, `1h30m`) while parsing, so a bad one is a usage error
+/// (exit 2); the text is kept as written, as the job file stores it.
+fn duration_text(text: &str) -> Result<String, String> {
+    crate::duration::parse(text)
+        .map(|_| text.to_owned())
+        .map_err(|err| err.to_string())
+}
+
 #[cfg(test)]
 mod tests {
     use clap::CommandFactory;
@@ -500,5 +508,18 @@ mod tests {
     #[test]
     fn cli_definition_is_consistent() {
         Cli::command().debug_assert();
+    }
+
+    #[test]
+    fn bad_durations_are_usage_errors() {
+        use clap::Parser as _;
+        let err = Cli::try_parse_from(["jobtab", "run", "--grace", "abc"]).unwrap_err();
+        assert_eq!(err.exit_code(), 2);
+        assert!(err.to_string().contains("invalid duration"), "{err}");
+        let ok = Cli::try_parse_from(["jobtab", "run", "--grace", "1m30s"]).unwrap();
+        let super::Command::Run(args) = ok.command else {
+            panic!("not run");
+        };
+        assert_eq!(args.grace, "1m30s");
     }
 }

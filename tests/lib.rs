@@ -4,6 +4,7 @@
 mod util;
 
 mod check;
+mod cli;
 mod completions;
 mod edit;
 mod exec;

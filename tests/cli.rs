@@ -1,0 +1,1 @@
+//! Integration tests: behaviour common to every command (output errors, exit codes).
