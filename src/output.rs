@@ -1,8 +1,9 @@
-//! Rendering of command results: plain-text tables that fit the terminal, and the formatting
-//! of times and durations the commands share. JSON is built by each command from `Serialize`
-//! structs; this module only renders text.
+//! Rendering of command results: plain-text tables that fit the terminal, the formatting of
+//! times and durations the commands share, and `Stdout`, through which every command writes its
+//! data so that a closed pipe or a full disk is an error (not a panic). JSON is built by each
+//! command from `Serialize` structs; this module only renders text.
 
-use std::io::IsTerminal as _;
+use std::io::{IsTerminal as _, Write};
 
 use chrono::{DateTime, Utc};
 
@@ -23,6 +24,68 @@ pub(crate) fn terminal_width() -> Option<usize> {
         return None;
     }
     Some(terminal_size::terminal_size_of(&stdout).map_or(100, |(width, _)| usize::from(width.0)))
+}
+
+/// Standard output for a command's data, buffered and locked. Unlike `print!`, a failed write
+/// (a closed pipe: `jobtab list | head -1`; a full disk) is returned as an `io::Error` of the
+/// same kind, saying it was standard output, so that `main` can end quietly on a broken pipe
+/// and report anything else. `finish` flushes and must be called: a write error found only at
+/// exit would be lost.
+pub(crate) struct Stdout {
+    inner: std::io::BufWriter<std::io::StdoutLock<'static>>,
+}
+
+impl Stdout {
+    /// Locks standard output for the rest of the command.
+    pub(crate) fn lock() -> Stdout {
+        Stdout {
+            inner: std::io::BufWriter::with_capacity(64 * 1024, std::io::stdout().lock()),
+        }
+    }
+
+    /// Flushes everything written.
+    pub(crate) fn finish(mut self) -> std::io::Result<()> {
+        self.flush()
+    }
+}
+
+impl Write for Stdout {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        self.inner.write(buf).map_err(stdout_error)
+    }
+
+    fn write_all(&mut self, buf: &[u8]) -> std::io::Result<()> {
+        self.inner.write_all(buf).map_err(stdout_error)
+    }
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        self.inner.flush().map_err(stdout_error)
+    }
+}
+
+/// The error with what was being written to; its kind is kept (`main` looks for `BrokenPipe`).
+fn stdout_error(err: std::io::Error) -> std::io::Error {
+    std::io::Error::new(
+        err.kind(),
+        format!("cannot write to standard output: {err}"),
+    )
+}
+
+/// Writes `text` to standard output and flushes it (see `Stdout`).
+pub(crate) fn print(text: &str) -> std::io::Result<()> {
+    let mut out = Stdout::lock();
+    out.write_all(text.as_bytes())?;
+    out.finish()
+}
+
+/// Writes `value` as pretty JSON and a line break to standard output (see `Stdout`).
+pub(crate) fn print_json(value: &impl serde::Serialize) -> anyhow::Result<()> {
+    let mut out = Stdout::lock();
+    // serde_json gives back the writer's own error (with its kind) when writing failed.
+    serde_json::to_writer_pretty(&mut out, value).map_err(std::io::Error::from)?;
+    writeln!(out)?;
+    out.finish()?;
+    Ok(())
 }
 
 /// A table of text: a header row and rows, columns separated by two spaces.

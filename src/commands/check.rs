@@ -1,11 +1,13 @@
 //! `jobtab check`: validates the whole job file and prints every problem as
 //! `<file>:<line>:<column>: ...`; exits 1 if there is any.
 
+use std::io::Write as _;
 use std::process::ExitCode;
 
 use anyhow::Result;
 
 use crate::ctx::Ctx;
+use crate::output;
 use crate::store;
 
 pub(crate) fn run(ctx: &Ctx) -> Result<ExitCode> {
@@ -19,15 +21,17 @@ pub(crate) fn run(ctx: &Ctx) -> Result<ExitCode> {
         } else {
             " (the file does not exist yet)"
         };
-        println!(
-            "{path}: {count} job{}, no problems{missing}",
+        output::print(&format!(
+            "{path}: {count} job{}, no problems{missing}\n",
             if count == 1 { "" } else { "s" }
-        );
+        ))?;
         return Ok(ExitCode::SUCCESS);
     }
+    let mut out = output::Stdout::lock();
     for problem in &problems {
-        println!("{}", problem.located(&ctx.file));
+        writeln!(out, "{}", problem.located(&ctx.file))?;
     }
+    out.finish()?;
     let count = problems.len();
     eprintln!(
         "jobtab: error: {count} problem{} in {path}; fix {} with `jobtab edit`, then run `jobtab check` again",

@@ -9,19 +9,22 @@ use anyhow::Result;
 use clap::CommandFactory as _;
 
 use crate::cli::{Cli, CompletionsArgs};
+use crate::output;
 
 /// Prints completions for one shell.
 pub(crate) fn run_completions(args: &CompletionsArgs) -> Result<ExitCode> {
     let mut out = Vec::new();
     clap_complete::generate(args.shell, &mut Cli::command(), "jobtab", &mut out);
-    std::io::stdout().lock().write_all(&out)?;
+    let mut stdout = output::Stdout::lock();
+    stdout.write_all(&out)?;
+    stdout.finish()?;
     Ok(ExitCode::SUCCESS)
 }
 
 /// Prints the man page.
 pub(crate) fn run_man() -> Result<ExitCode> {
     let page = man_page()?;
-    std::io::stdout().lock().write_all(page.as_bytes())?;
+    output::print(&page)?;
     Ok(ExitCode::SUCCESS)
 }
 

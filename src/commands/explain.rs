@@ -35,10 +35,10 @@ pub(crate) fn run(args: &ExplainArgs) -> Result<ExitCode> {
             timezone: zone.to_string(),
             next: runs.iter().map(|t| output::rfc3339(*t, zone)).collect(),
         };
-        println!("{}", serde_json::to_string_pretty(&explanation)?);
+        output::print_json(&explanation)?;
         return Ok(ExitCode::SUCCESS);
     }
-    print!("{}", render_text(&schedule, zone, after, &runs, args.count));
+    output::print(&render_text(&schedule, zone, after, &runs, args.count))?;
     Ok(ExitCode::SUCCESS)
 }
 

@@ -10,6 +10,7 @@ use anyhow::{Context as _, Result, bail};
 use crate::cli::{ExportArgs, ExportFormat};
 use crate::ctx::Ctx;
 use crate::export::{kubernetes, systemd};
+use crate::output;
 use crate::store::JobFile;
 
 pub(crate) fn run(args: &ExportArgs, ctx: &Ctx) -> Result<ExitCode> {
@@ -36,7 +37,7 @@ fn export_kubernetes(args: &ExportArgs, file: &JobFile) -> Result<ExitCode> {
     options.check().map_err(anyhow::Error::msg)?;
     warn_if_empty(file);
     let yaml = kubernetes::manifests(&file.text, &file.jobs, &options)?;
-    std::io::stdout().lock().write_all(yaml.as_bytes())?;
+    output::print(&yaml)?;
     Ok(ExitCode::SUCCESS)
 }
 
@@ -55,7 +56,7 @@ fn export_systemd(args: &ExportArgs, file: &JobFile) -> Result<ExitCode> {
     let job_file = path_text(&file.path, "the job file")?;
     warn_if_empty(file);
     let units = systemd::units(&file.jobs, jobtab, job_file)?;
-    let mut stdout = std::io::stdout().lock();
+    let mut stdout = output::Stdout::lock();
     match &args.output {
         None => {
             for unit in &units {
@@ -83,6 +84,7 @@ fn export_systemd(args: &ExportArgs, file: &JobFile) -> Result<ExitCode> {
             }
         }
     }
+    stdout.finish()?;
     Ok(ExitCode::SUCCESS)
 }
 

@@ -1,7 +1,6 @@
 //! `jobtab history [NAME] [--limit N] [--failed] [--json]`: past runs, newest first, from the
 //! history every `run` and `exec` appends to.
 
-use std::io::Write as _;
 use std::process::ExitCode;
 
 use anyhow::Result;
@@ -11,6 +10,7 @@ use crate::cli::HistoryArgs;
 use crate::ctx::Ctx;
 use crate::execute::describe_duration;
 use crate::history::{self, RunRecord};
+use crate::output;
 
 pub(crate) fn run(args: &HistoryArgs, ctx: &Ctx) -> Result<ExitCode> {
     let records = history::recent(
@@ -19,12 +19,10 @@ pub(crate) fn run(args: &HistoryArgs, ctx: &Ctx) -> Result<ExitCode> {
         args.limit,
         args.failed,
     )?;
-    let mut out = std::io::stdout().lock();
     if args.json {
-        serde_json::to_writer_pretty(&mut out, &records)?;
-        writeln!(out)?;
+        output::print_json(&records)?;
     } else if !records.is_empty() {
-        out.write_all(table(&records).as_bytes())?;
+        output::print(&table(&records))?;
     }
     if records.is_empty() {
         let what = if args.failed { "failed runs" } else { "runs" };

@@ -26,7 +26,7 @@ pub(crate) fn run(args: &ListArgs, ctx: &Ctx) -> Result<ExitCode> {
     let file = file?;
     if file.jobs.is_empty() && file.problems.is_empty() {
         if args.json {
-            println!("[]");
+            output::print("[]\n")?;
         }
         eprintln!(
             "no jobs in {}; add one with `jobtab add backup '0 2 * * *' -- pg_dump app` or \
@@ -46,7 +46,7 @@ pub(crate) fn run(args: &ListArgs, ctx: &Ctx) -> Result<ExitCode> {
             .zip(&next)
             .map(|(job, next)| JobJson::new(job, *next, last.get(&job.name), &install, &local))
             .collect();
-        println!("{}", serde_json::to_string_pretty(&rows)?);
+        output::print_json(&rows)?;
     } else {
         let mut table = Table::new(&["NAME", "SCHEDULE", "NEXT RUN", "LAST RESULT", "COMMAND/URL"]);
         for (job, next) in file.jobs.iter().zip(&next) {
@@ -59,7 +59,7 @@ pub(crate) fn run(args: &ListArgs, ctx: &Ctx) -> Result<ExitCode> {
                 job.action_summary(),
             ]);
         }
-        print!("{}", table.render(output::terminal_width()));
+        output::print(&table.render(output::terminal_width()))?;
         eprintln!("crontab: {}", install_words(&install));
     }
     report_problems(&file)

@@ -63,7 +63,7 @@ pub(crate) fn run(args: &NextArgs, ctx: &Ctx) -> Result<ExitCode> {
                 timezone: job.zone.to_string(),
             })
             .collect();
-        println!("{}", serde_json::to_string_pretty(&rows)?);
+        output::print_json(&rows)?;
         return Ok(ExitCode::SUCCESS);
     }
     if runs.is_empty() {
@@ -81,7 +81,7 @@ pub(crate) fn run(args: &NextArgs, ctx: &Ctx) -> Result<ExitCode> {
             job.zone.to_string(),
         ]);
     }
-    print!("{}", table.render(output::terminal_width()));
+    output::print(&table.render(output::terminal_width()))?;
     Ok(ExitCode::SUCCESS)
 }
 

@@ -1,12 +1,14 @@
 //! `jobtab remove NAME...`: removes jobs, all or none: an unknown name is an error and nothing is
 //! removed. Comments of the other jobs stay; a comment directly above a removed job goes with it.
 
+use std::io::Write as _;
 use std::process::ExitCode;
 
 use anyhow::{Result, bail};
 
 use crate::cli::RemoveArgs;
 use crate::ctx::Ctx;
+use crate::output;
 use crate::store::{self, Editor};
 
 pub(crate) fn run(args: &RemoveArgs, ctx: &Ctx) -> Result<ExitCode> {
@@ -20,9 +22,11 @@ pub(crate) fn run(args: &RemoveArgs, ctx: &Ctx) -> Result<ExitCode> {
     };
     if args.dry_run {
         store::preview(&ctx.file, change)?;
+        let mut out = output::Stdout::lock();
         for name in &names {
-            println!("would remove job {name:?}");
+            writeln!(out, "would remove job {name:?}")?;
         }
+        out.finish()?;
         eprintln!("dry run: {} was not changed", ctx.file.display());
     } else {
         store::edit(&ctx.file, change)?;

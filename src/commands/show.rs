@@ -87,10 +87,10 @@ pub(crate) fn run(args: &ShowArgs, ctx: &Ctx) -> Result<ExitCode> {
             last_results: results.iter().map(|r| ResultJson::new(r, job)).collect(),
             install_status: install.to_string(),
         };
-        println!("{}", serde_json::to_string_pretty(&json)?);
+        output::print_json(&json)?;
         return Ok(ExitCode::SUCCESS);
     }
-    print!("{}", text(job, &next, &results, &install, now));
+    output::print(&text(job, &next, &results, &install, now))?;
     Ok(ExitCode::SUCCESS)
 }
 
