@@ -93,10 +93,12 @@ pub(crate) fn print_json(value: &impl serde::Serialize) -> anyhow::Result<()> {
 pub(crate) struct Table {
     headers: Vec<String>,
     rows: Vec<Vec<String>>,
+    /// Columns that are cut only when nothing else can give (names, times).
+    whole: Vec<bool>,
 }
 
-/// The narrowest a column is cut to.
-const MIN_COLUMN: usize = 8;
+/// The narrowest the last column is cut to (or its header's width, when that is wider).
+const MIN_LAST_COLUMN: usize = 8;
 const GAP: &str = "  ";
 
 impl Table {
@@ -104,11 +106,23 @@ impl Table {
         Table {
             headers: headers.iter().map(|h| (*h).to_owned()).collect(),
             rows: Vec::new(),
+            whole: vec![false; headers.len()],
         }
     }
 
+    /// Marks the columns with these headers as never cut: when the table is too wide for the
+    /// terminal, its lines are longer than the terminal rather than cutting a job's name or
+    /// the time of its next run.
+    pub(crate) fn keep_whole(mut self, headers: &[&str]) -> Table {
+        for (header, whole) in self.headers.iter().zip(&mut self.whole) {
+            *whole |= headers.contains(&header.as_str());
+        }
+        self
+    }
+
     /// Adds a row; cells beyond the headers are ignored, missing ones are empty. Line breaks
-    /// in a cell are shown as spaces so that every row stays one line.
+    /// in a cell are shown as spaces and other control characters escaped (see `one_line`), so
+    /// that every row stays one line and no cell can send escape sequences to the terminal.
     pub(crate) fn push(&mut self, row: Vec<String>) {
         let mut row: Vec<String> = row
             .into_iter()
@@ -119,8 +133,8 @@ impl Table {
         self.rows.push(row);
     }
 
-    /// The table as text, one line per row; with a `width`, the last column (and, when that
-    /// is not enough, the widest other ones) is cut with `…` so that lines fit.
+    /// The table as text, one line per row; with a `width`, columns are cut with `…` so that
+    /// lines fit (see `fit`).
     pub(crate) fn render(&self, width: Option<usize>) -> String {
         let count = self.headers.len();
         let mut widths: Vec<usize> = (0..count)
@@ -136,7 +150,11 @@ impl Table {
         if let Some(width) = width
             && count > 0
         {
-            fit(&mut widths, width);
+            let mut minimums: Vec<usize> = self.headers.iter().map(|h| chars(h)).collect();
+            if let Some(last) = minimums.last_mut() {
+                *last = (*last).max(MIN_LAST_COLUMN);
+            }
+            fit(&mut widths, &minimums, &self.whole, width);
         }
         let mut out = String::new();
         for row in std::iter::once(&self.headers).chain(&self.rows) {
@@ -158,24 +176,55 @@ impl Table {
     }
 }
 
-/// Shrinks column widths so that the columns and gaps fit in `width`: the last column first,
-/// down to `MIN_COLUMN`, then the widest of the others, one character at a time.
-fn fit(widths: &mut [usize], width: usize) {
+/// Shrinks column widths so that the columns and gaps fit in `width`: first the last column
+/// (what a job runs: the least needed to tell jobs apart), down to its minimum; then the other
+/// columns not marked `whole`, each in proportion to what it has beyond its minimum (its
+/// header's width). Columns marked `whole` are never cut: when the rest cannot give enough,
+/// lines stay longer than `width`.
+fn fit(widths: &mut [usize], minimums: &[usize], whole: &[bool], width: usize) {
     let gaps = GAP.len() * (widths.len() - 1);
-    let total = |widths: &[usize]| widths.iter().sum::<usize>() + gaps;
+    let total = widths.iter().sum::<usize>() + gaps;
+    let mut over = total.saturating_sub(width);
     let last = widths.len() - 1;
-    let over = total(widths).saturating_sub(width);
-    widths[last] -= over.min(widths[last].saturating_sub(MIN_COLUMN));
-    while total(widths) > width {
-        let Some((i, _)) = widths
+    let give = over.min(widths[last].saturating_sub(minimums[last]));
+    widths[last] -= give;
+    over -= give;
+    let others: Vec<usize> = (0..last).filter(|&i| !whole[i]).collect();
+    shrink_in_proportion(widths, minimums, &others, over);
+}
+
+/// Takes `over` characters from the `columns`, each giving in proportion to its width beyond
+/// its minimum, none going below its minimum.
+fn shrink_in_proportion(widths: &mut [usize], minimums: &[usize], columns: &[usize], over: usize) {
+    let slack = |widths: &[usize], i: usize| widths[i].saturating_sub(minimums[i]);
+    let total: usize = columns.iter().map(|&i| slack(widths, i)).sum();
+    if over == 0 || total == 0 {
+        return;
+    }
+    if over >= total {
+        for &i in columns {
+            widths[i] -= slack(widths, i);
+        }
+        return;
+    }
+    let mut given = 0;
+    for &i in columns {
+        let cut = over * slack(widths, i) / total;
+        widths[i] -= cut;
+        given += cut;
+    }
+    // What rounding left: one character at a time from the column with the most to give
+    // (fewer than `columns.len()` characters).
+    for _ in given..over {
+        let Some(&i) = columns
             .iter()
-            .enumerate()
-            .take(last)
-            .filter(|(_, w)| **w > MIN_COLUMN)
-            .max_by_key(|(_, w)| **w)
+            .max_by_key(|&&i| (slack(widths, i), usize::MAX - i))
         else {
             break;
         };
+        if slack(widths, i) == 0 {
+            break;
+        }
         widths[i] -= 1;
     }
 }
@@ -197,13 +246,27 @@ pub(crate) fn truncate(text: &str, width: usize) -> String {
     out
 }
 
-/// Line breaks and tabs as spaces.
+/// Text for one line of a terminal: line breaks and tabs as spaces, and every other control
+/// character (ESC, BEL, DEL, the C1 range) written as an escape like `\x1b`, so that a job's
+/// command, name or output cannot move the cursor, recolour or retitle the terminal.
 pub(crate) fn one_line(text: &str) -> String {
-    if text.contains(['\n', '\r', '\t']) {
-        text.replace("\r\n", " ").replace(['\n', '\r', '\t'], " ")
-    } else {
-        text.to_owned()
+    if !text.chars().any(char::is_control) {
+        return text.to_owned();
     }
+    let mut out = String::with_capacity(text.len());
+    let mut chars = text.chars().peekable();
+    while let Some(c) = chars.next() {
+        match c {
+            '\r' if chars.peek() == Some(&'\n') => {}
+            '\n' | '\r' | '\t' => out.push(' '),
+            c if c.is_control() && u32::from(c) < 0x80 => {
+                out.push_str(&format!("\\x{:02x}", u32::from(c)));
+            }
+            c if c.is_control() => out.push_str(&format!("\\u{{{:x}}}", u32::from(c))),
+            c => out.push(c),
+        }
+    }
+    out
 }
 
 /// An instant in RFC 3339 with the zone's offset: `2026-03-08T03:00:00-04:00`.
@@ -276,7 +339,7 @@ mod tests {
         assert_eq!(
             text,
             "NAME    SCHEDULE   WHAT\n\
-             backup  0 2 * * *  pg_dump app > /var/bac…\n\
+             backup  0 2 * * *  pg_dump app > /var/b…\n\
              a       @daily     two lines\n"
         );
         assert!(text.lines().all(|l| l.chars().count() <= 40));
@@ -292,6 +355,86 @@ mod tests {
         let text = table.render(Some(24));
         assert!(text.lines().all(|l| l.chars().count() <= 24), "{text}");
         assert!(text.contains('…'));
+    }
+
+    /// A table like `list`'s.
+    fn jobs_table() -> Table {
+        let mut table = Table::new(&["NAME", "SCHEDULE", "NEXT RUN", "LAST RESULT", "COMMAND/URL"])
+            .keep_whole(&["NAME", "NEXT RUN"]);
+        table.push(vec![
+            "nightly-backup".into(),
+            "0 2 * * *".into(),
+            "2026-11-25 02:00 +00:00".into(),
+            "failed (exit 2) 3h ago".into(),
+            "pg_dump app > /var/backups/app.sql".into(),
+        ]);
+        table.push(vec![
+            "ping".into(),
+            "*/5 * * * *".into(),
+            "2026-11-24 23:05 +00:00".into(),
+            "ok just now".into(),
+            "GET https://api.example.com/health".into(),
+        ]);
+        table
+    }
+
+    #[test]
+    fn names_and_next_runs_stay_whole_on_narrow_terminals() {
+        for width in [60, 80, 100] {
+            let text = jobs_table().render(Some(width));
+            for whole in [
+                "nightly-backup",
+                "2026-11-25 02:00 +00:00",
+                "ping",
+                "2026-11-24 23:05 +00:00",
+                "NEXT RUN",
+                "LAST RESULT",
+                "COMMAND/URL",
+            ] {
+                assert!(text.contains(whole), "{width}: {whole}\n{text}");
+            }
+        }
+        // 80 columns: it fits, by cutting the command, then the others in proportion.
+        let text = jobs_table().render(Some(80));
+        assert!(text.lines().all(|l| l.chars().count() <= 80), "{text}");
+        assert!(text.contains("  pg_dump ap…\n"), "{text}");
+        assert!(text.contains("  failed (exit …  "), "{text}");
+        assert!(text.contains("  */5 * * *…  "), "{text}");
+        // 60 columns: the others are down to their headers' widths; the lines are longer
+        // than 60 rather than cut a name or a time.
+        let text = jobs_table().render(Some(60));
+        assert!(text.contains("  failed (ex…  pg_dump ap…\n"), "{text}");
+        // The last column gives first: with room for all but the command, only it is cut.
+        let natural = jobs_table().render(None);
+        let longest = natural.lines().map(|l| l.chars().count()).max().unwrap();
+        let text = jobs_table().render(Some(longest - 10));
+        assert!(text.contains("failed (exit 2) 3h ago"), "{text}");
+        assert!(text.contains("pg_dump app > /var/back…"), "{text}");
+    }
+
+    #[test]
+    fn other_columns_give_in_proportion_but_not_below_their_header() {
+        let mut widths = vec![20, 10, 30, 12];
+        let minimums = [4, 4, 8, 8];
+        // 20 + 10 + 30 + 12 + 6 = 78; to 60: the last gives 4, then 14 from the first two
+        // (slack 16 and 6).
+        fit(&mut widths, &minimums, &[false, false, true, false], 60);
+        assert_eq!(widths, [9, 7, 30, 8]);
+        let mut widths = vec![20, 10, 30, 12];
+        fit(&mut widths, &minimums, &[false, false, true, false], 10);
+        assert_eq!(widths, [4, 4, 30, 8], "whole columns are never cut");
+    }
+
+    #[test]
+    fn control_characters_cannot_reach_the_terminal() {
+        assert_eq!(one_line("a\r\nb\tc\nd"), "a b c d");
+        assert_eq!(one_line("\x1b[31mred\x07"), "\\x1b[31mred\\x07");
+        assert_eq!(one_line("x\u{9b}y\u{7f}"), "x\\u{9b}y\\x7f");
+        assert_eq!(one_line("plain é"), "plain é");
+        let mut table = Table::new(&["NAME", "WHAT"]);
+        table.push(vec!["a".into(), "echo \x1b]0;pwned\x07".into()]);
+        let text = table.render(None);
+        assert!(!text.contains('\x1b') && !text.contains('\x07'), "{text:?}");
     }
 
     #[test]

@@ -316,14 +316,61 @@ fn list_shows_a_table() {
 #[test]
 fn list_fits_the_width() {
     let env = Env::with_jobs(THREE_JOBS);
-    let out = cmd(&env, &["list"]).env("COLUMNS", "60").output().unwrap();
-    let text = stdout(&out);
-    assert!(text.lines().all(|l| l.chars().count() <= 60), "{text}");
-    assert!(text.contains('…'), "{text}");
-    assert!(text.contains("backup"), "{text}");
+    for width in [60, 80] {
+        let out = cmd(&env, &["list"])
+            .env("COLUMNS", width.to_string())
+            .output()
+            .unwrap();
+        let text = stdout(&out);
+        assert!(text.contains('…'), "{text}");
+        for line in text.lines().skip(1) {
+            // Names and next-run times are whole, whatever else is cut.
+            let mut cells = line.split("  ").filter(|c| !c.is_empty());
+            let name = cells.next().unwrap();
+            assert!(
+                ["backup", "ping", "report"].contains(&name),
+                "{width}: {text}"
+            );
+            let next = line[name.len()..]
+                .split("  ")
+                .map(str::trim)
+                .find(|c| c.starts_with("20") || *c == "(disabled)");
+            let next = next.unwrap_or_else(|| panic!("{width}: no next run in {line:?}"));
+            assert!(
+                next == "(disabled)" || (next.len() == 23 && next.ends_with("+00:00")),
+                "{width}: {next:?} in {text}"
+            );
+        }
+        if width == 80 {
+            assert!(text.lines().all(|l| l.chars().count() <= 80), "{text}");
+            assert!(text.contains("pg_dump"), "{text}");
+        }
+    }
     // Not a terminal and no COLUMNS: nothing is cut.
     let out = cmd(&env, &["list"]).env_remove("COLUMNS").output().unwrap();
     assert!(stdout(&out).contains("/reports/with/a/rather/long/path?and=query"));
+}
+
+#[test]
+fn list_and_show_escape_control_characters() {
+    let env = Env::with_jobs(
+        r#"
+        [jobs.sneaky]
+        schedule = "@daily"
+        command = "echo \u001b]0;owned\u0007 \u001b[2J done"
+        "#,
+    );
+    for args in [&["list"][..], &["show", "sneaky"]] {
+        let (out, _) = ok(&env, args);
+        assert!(!out.contains('\u{1b}') && !out.contains('\u{7}'), "{out:?}");
+        assert!(
+            out.contains("echo \\x1b]0;owned\\x07 \\x1b[2J done"),
+            "{out}"
+        );
+    }
+    // JSON keeps the command as it is (escaped by JSON itself).
+    let (out, _) = ok(&env, &["list", "--json"]);
+    assert!(out.contains("\\u001b]0;owned"), "{out}");
 }
 
 #[test]

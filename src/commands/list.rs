@@ -48,7 +48,8 @@ pub(crate) fn run(args: &ListArgs, ctx: &Ctx) -> Result<ExitCode> {
             .collect();
         output::print_json(&rows)?;
     } else {
-        let mut table = Table::new(&["NAME", "SCHEDULE", "NEXT RUN", "LAST RESULT", "COMMAND/URL"]);
+        let mut table = Table::new(&["NAME", "SCHEDULE", "NEXT RUN", "LAST RESULT", "COMMAND/URL"])
+            .keep_whole(&["NAME", "NEXT RUN"]);
         for (job, next) in file.jobs.iter().zip(&next) {
             table.push(vec![
                 job.name.clone(),

@@ -72,7 +72,7 @@ pub(crate) fn run(args: &NextArgs, ctx: &Ctx) -> Result<ExitCode> {
         );
         return Ok(ExitCode::SUCCESS);
     }
-    let mut table = Table::new(&["TIME", "JOB", "SCHEDULE", "ZONE"]);
+    let mut table = Table::new(&["TIME", "JOB", "SCHEDULE", "ZONE"]).keep_whole(&["TIME", "JOB"]);
     for (at, job) in &runs {
         table.push(vec![
             output::rfc3339(*at, job.zone),
