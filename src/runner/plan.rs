@@ -7,10 +7,14 @@
 //! - the next instant is `schedule.next_after(previous planned instant)`, which applies the
 //!   DST rule; when that is already past (the scheduler woke late), the job is planned from
 //!   now instead: missed ticks are never burst-run;
-//! - a forward clock jump (or a suspend) skips the instants that fell in it, reported as
-//!   missed, except that a `catch_up = "once"` job runs one of them;
-//! - a backward jump never repeats an instant already run, unless it is larger than
-//!   [`super::clock::CORRECTION`], which is a clock correction.
+//! - a forward clock jump (or a suspend) skips every instant not yet run up to the new time,
+//!   reported as missed, except that a `catch_up = "once"` job runs one of them; that includes
+//!   the instant the scheduler was sleeping toward when the suspend began (it would otherwise
+//!   start as late as the suspend was long);
+//! - a backward jump (Vixie cron's rule, RESEARCH.md C4): jobs with `*` in the minute or hour
+//!   field keep running on real time (planned again from the new time), fixed-time jobs never
+//!   repeat an instant already run (their plan is kept); a jump larger than
+//!   [`super::clock::CORRECTION`] is a clock correction and replans every job.
 
 use std::cmp::Reverse;
 use std::collections::{BinaryHeap, HashMap};
@@ -59,6 +63,16 @@ pub(crate) struct Missed {
     pub(crate) more: bool,
     /// The job has `catch_up = "once"`: one run (at `last`) is returned to be started.
     pub(crate) catch_up: bool,
+}
+
+/// What a backward jump did to the plan.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Backward {
+    /// A clock correction: every job was planned from the new time.
+    Correction,
+    /// How many jobs with `*` in the minute or hour field were planned from the new time;
+    /// fixed-time jobs kept their plan.
+    Replanned(usize),
 }
 
 /// What a reload changed.
@@ -215,15 +229,20 @@ impl Plan {
         due
     }
 
-    /// Handles a forward jump of the wall clock (or a suspend): the instants of each job that
-    /// fell in it are missed; jobs are planned from `jump.now`. Returns what was missed; for
-    /// `catch_up = "once"` jobs the caller starts one run at `Missed::last`.
+    /// Handles a forward jump of the wall clock (or a suspend): every instant of each job not
+    /// yet run and due by `jump.now` is missed; jobs are planned from `jump.now`. Returns what
+    /// was missed; for `catch_up = "once"` jobs the caller starts one run at `Missed::last`.
+    ///
+    /// An instant due before `jump.expected` counts too: the scheduler sleeps toward its next
+    /// instant by the monotonic clock, so when a suspend starts during that sleep it wakes
+    /// with the instant at or just before `expected`, and starting it now would make it as
+    /// late as the suspend was long. (The jump is called as soon as it is seen, before
+    /// `pop_due`, so any instant still planned and past is at least the jump's size late.)
     pub(crate) fn jump_forward(&mut self, jump: &Jump) -> Vec<Missed> {
         let mut missed = Vec::new();
         for slot in &mut self.slots {
             let Some(first) = slot.next else { continue };
-            // Instants due before the jump are ordinary late runs: `pop_due` takes them.
-            if first <= jump.expected || first > jump.now {
+            if first > jump.now {
                 continue;
             }
             let (schedule, zone) = (&slot.job.schedule, slot.job.zone);
@@ -254,20 +273,29 @@ impl Plan {
         missed
     }
 
-    /// Handles a backward jump: within [`super::clock::CORRECTION`] nothing is replanned, so
-    /// no instant already run runs again; beyond it every job is planned from `jump.now`.
-    /// Returns whether jobs were replanned.
-    pub(crate) fn jump_backward(&mut self, jump: &Jump) -> bool {
-        if !jump.is_correction() {
-            return false;
-        }
+    /// Handles a backward jump (Vixie cron's rule, RESEARCH.md C4). Within
+    /// [`super::clock::CORRECTION`]: jobs with `*` in the minute or hour field are planned again
+    /// from `jump.now`, so an every-minute job keeps running every minute instead of waiting
+    /// for the clock to catch up; fixed-time jobs keep their plan, so an instant already run
+    /// is not repeated. Beyond it (a clock correction) every job is planned from `jump.now`.
+    pub(crate) fn jump_backward(&mut self, jump: &Jump) -> Backward {
+        let correction = jump.is_correction();
+        let mut replanned = 0;
         for slot in &mut self.slots {
-            if slot.next.is_some() {
-                slot.next = slot.job.schedule.next_after(jump.now, slot.job.zone);
+            if slot.next.is_none() || (!correction && slot.job.schedule.is_fixed_time()) {
+                continue;
             }
+            slot.next = slot.job.schedule.next_after(jump.now, slot.job.zone);
+            // A later reload of the job plans it from its last run: keep that on real time too.
+            slot.last = slot.last.map(|last| last.min(jump.now));
+            replanned += 1;
         }
         self.rebuild_heap();
-        true
+        if correction {
+            Backward::Correction
+        } else {
+            Backward::Replanned(replanned)
+        }
     }
 
     /// The job of that name.

@@ -302,7 +302,128 @@ fn counting_missed_runs_is_bounded() {
 }
 
 #[test]
-fn a_backward_jump_never_repeats_runs_unless_it_is_a_correction() {
+fn a_backward_jump_keeps_wildcard_jobs_on_real_time_and_never_repeats_fixed_ones() {
+    let mut plan = Plan::new();
+    plan.load(
+        jobs(
+            r#"
+            [jobs.minutely]
+            schedule = "* * * * *"
+            command = "true"
+            [jobs.daily]
+            schedule = "30 11 * * *"
+            command = "true"
+            [jobs.later]
+            schedule = "0 13 * * *"
+            command = "true"
+            "#,
+        ),
+        t("2026-01-01T11:29:30Z"),
+    );
+    // Every minute up to 12:01; daily runs at 11:30.
+    let mut daily_runs = 0;
+    for minute in 0..=31 {
+        let now = t("2026-01-01T11:30:00Z") + TimeDelta::minutes(minute);
+        for due in plan.pop_due(now) {
+            if due.job.name == "daily" {
+                daily_runs += 1;
+            }
+        }
+    }
+    assert_eq!(daily_runs, 1);
+    assert_eq!(plan.next_due().unwrap().0, t("2026-01-01T12:02:00Z"));
+    // At 12:01:10 the clock is stepped back two hours.
+    let jump = Jump {
+        expected: t("2026-01-01T12:01:10Z"),
+        now: t("2026-01-01T10:01:10Z"),
+    };
+    assert_eq!(plan.jump_backward(&jump), Backward::Replanned(1));
+    let mut runs: HashMap<String, Vec<DateTime<Utc>>> = HashMap::new();
+    let mut now = t("2026-01-01T10:02:00Z");
+    while now <= t("2026-01-01T12:00:00Z") {
+        for due in plan.pop_due(now) {
+            runs.entry(due.job.name.to_string())
+                .or_default()
+                .push(due.at);
+        }
+        now += TimeDelta::minutes(1);
+    }
+    // The every-minute job runs every minute from 10:02 on, not silent until 12:02.
+    let minutely = &runs["minutely"];
+    assert_eq!(minutely.len(), 119);
+    assert_eq!(minutely[0], t("2026-01-01T10:02:00Z"));
+    assert_eq!(minutely[57], t("2026-01-01T10:59:00Z"));
+    // The 11:30 run already happened: it is not repeated; 13:00 is still planned.
+    assert!(!runs.contains_key("daily"), "{runs:?}");
+    let next: HashMap<_, _> = plan.next_runs().collect();
+    assert_eq!(next["daily"], Some(t("2026-01-02T11:30:00Z")));
+    assert_eq!(next["later"], Some(t("2026-01-01T13:00:00Z")));
+}
+
+#[test]
+fn a_reload_after_a_backward_jump_keeps_a_changed_wildcard_job_on_real_time() {
+    let mut plan = Plan::new();
+    plan.load(
+        jobs("[jobs.m]\nschedule = \"* * * * *\"\ncommand = \"true\"\n"),
+        t("2026-01-01T12:00:30Z"),
+    );
+    plan.pop_due(t("2026-01-01T12:01:00Z"));
+    let jump = Jump {
+        expected: t("2026-01-01T12:01:10Z"),
+        now: t("2026-01-01T10:01:10Z"),
+    };
+    plan.jump_backward(&jump);
+    let diff = plan.load(
+        jobs("[jobs.m]\nschedule = \"* * * * *\"\ncommand = \"false\"\n"),
+        t("2026-01-01T10:01:20Z"),
+    );
+    assert_eq!(diff.changed, ["m"]);
+    assert_eq!(plan.next_due().unwrap().0, t("2026-01-01T10:02:00Z"));
+}
+
+#[test]
+fn a_suspend_during_the_sleep_toward_a_run_misses_that_run() {
+    for (catch_up, expect_catch_up) in [("none", false), ("once", true)] {
+        let mut plan = Plan::new();
+        plan.load(
+            jobs(&format!(
+                "[jobs.nightly]\nschedule = \"1 2 * * *\"\ncommand = \"true\"\n\
+                 catch_up = \"{catch_up}\"\n"
+            )),
+            t("2026-01-01T02:00:30Z"),
+        );
+        let mono = std::time::Instant::now();
+        let mut watch = ClockWatch::new(t("2026-01-01T02:00:30Z"), mono);
+        // The scheduler slept 30 s toward 02:01 by the monotonic clock; the machine was
+        // suspended meanwhile and the wall clock reads 05:00:30 on waking.
+        let jump = watch
+            .observe(
+                t("2026-01-01T05:00:30Z"),
+                mono + Duration::from_millis(30_001),
+            )
+            .expect("a jump");
+        assert!(jump.expected > t("2026-01-01T02:01:00Z"));
+        let missed = plan.jump_forward(&jump);
+        assert_eq!(
+            missed,
+            [Missed {
+                name: "nightly".into(),
+                first: t("2026-01-01T02:01:00Z"),
+                last: t("2026-01-01T02:01:00Z"),
+                count: 1,
+                more: false,
+                catch_up: expect_catch_up,
+            }],
+            "catch_up = {catch_up}"
+        );
+        // Not started three hours late by `pop_due`: the next run is tomorrow's.
+        assert!(plan.pop_due(t("2026-01-01T05:00:30Z")).is_empty());
+        assert_eq!(plan.next_due().unwrap().0, t("2026-01-02T02:01:00Z"));
+    }
+}
+
+#[test]
+fn a_backward_jump_within_three_hours_is_not_a_correction() {
     let mut plan = Plan::new();
     plan.load(
         jobs("[jobs.m]\nschedule = \"* * * * *\"\ncommand = \"true\"\n"),
@@ -313,15 +434,14 @@ fn a_backward_jump_never_repeats_runs_unless_it_is_a_correction() {
         expected: t("2026-01-01T12:01:10Z"),
         now: t("2026-01-01T12:00:10Z"),
     };
-    assert!(!plan.jump_backward(&small));
-    // 12:01 already ran: the next run is 12:02, not 12:01 again.
-    assert!(plan.pop_due(t("2026-01-01T12:01:00Z")).is_empty());
-    assert_eq!(plan.next_due().unwrap().0, t("2026-01-01T12:02:00Z"));
+    assert_eq!(plan.jump_backward(&small), Backward::Replanned(1));
+    // A wildcard job follows the new time: the next run is 12:01 (of the new time line).
+    assert_eq!(plan.next_due().unwrap().0, t("2026-01-01T12:01:00Z"));
 
     let correction = Jump {
         expected: t("2026-01-01T12:01:10Z"),
         now: t("2025-12-31T12:00:10Z"),
     };
-    assert!(plan.jump_backward(&correction));
+    assert_eq!(plan.jump_backward(&correction), Backward::Correction);
     assert_eq!(plan.next_due().unwrap().0, t("2025-12-31T12:01:00Z"));
 }

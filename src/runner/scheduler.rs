@@ -17,7 +17,7 @@ use super::Options;
 use super::clock::{ClockWatch, Jump};
 use super::metrics::Metrics;
 use super::overlap::Decision;
-use super::plan::{Due, Plan};
+use super::plan::{Backward, Due, Plan};
 use super::pool::{MAX_WORKERS, Pool};
 use super::signals::Signal;
 use crate::execute::{self, Cancel, ExecOptions, Trigger};
@@ -373,13 +373,15 @@ impl Scheduler {
     fn on_jump(&mut self, jump: &Jump) {
         let size = jump.describe();
         if !jump.is_forward() {
-            let message = if self.plan.jump_backward(jump) {
-                format!(
+            let message = match self.plan.jump_backward(jump) {
+                Backward::Correction => format!(
                     "the clock jumped {size}: treating it as a clock correction; every job is \
                      rescheduled from now"
-                )
-            } else {
-                format!("the clock jumped {size}; runs already done are not repeated")
+                ),
+                Backward::Replanned(_) => format!(
+                    "the clock jumped {size}; jobs with * in the minute or hour field go on \
+                     running on the new time, fixed-time runs already done are not repeated"
+                ),
             };
             self.logger.warn(None, &message);
             self.publish_plan();

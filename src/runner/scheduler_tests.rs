@@ -109,19 +109,39 @@ fn a_forward_jump_logs_missed_runs_and_catches_up_once() {
 }
 
 #[test]
-fn a_backward_jump_is_logged_and_does_not_replan() {
-    let mut f = fixture("[jobs.m]\nschedule = \"* * * * *\"\ncommand = \"true\"\n");
-    let before = f.scheduler.plan.next_due().unwrap().0;
+fn a_backward_jump_replans_wildcard_jobs_only_and_is_logged() {
+    let mut f = fixture(
+        r#"
+        [jobs.m]
+        schedule = "* * * * *"
+        command = "true"
+        [jobs.fixed]
+        schedule = "30 11 * * *"
+        command = "true"
+        "#,
+    );
+    let fixed_before = f
+        .scheduler
+        .plan
+        .next_runs()
+        .find(|(name, _)| *name == "fixed")
+        .unwrap()
+        .1;
     let now = t("2026-01-01T12:00:00Z");
     f.scheduler.on_jump(&Jump {
         expected: now,
         now: now - TimeDelta::seconds(30),
     });
-    assert_eq!(f.scheduler.plan.next_due().unwrap().0, before);
+    let next: std::collections::HashMap<_, _> = f.scheduler.plan.next_runs().collect();
+    assert_eq!(next["m"], Some(now));
+    assert_eq!(next["fixed"], fixed_before);
+    let log = f.log.contents();
     assert!(
-        f.log
-            .contents()
-            .contains("the clock jumped 30s backward; runs already done are not repeated")
+        log.contains(
+            "the clock jumped 30s backward; jobs with * in the minute or hour field go on \
+             running on the new time, fixed-time runs already done are not repeated"
+        ),
+        "{log}"
     );
 }
 
