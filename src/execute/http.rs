@@ -8,10 +8,12 @@
 //! Network errors, timeouts and 5xx may be retried; 4xx and other unexpected codes not.
 //!
 //! The call runs on the calling (worker) thread, through one agent per `Cancel` token (one per
-//! `run` or `exec` process): connections are reused and buffers are small (`BUFFER_BYTES`),
-//! so 1,000 calls in flight cost neither 1,000 more threads nor 256 KiB each. The total and
+//! `run` or `exec` process): connections are reused and buffers are smaller than ureq's (80 KiB
+//! rather than 256 KiB per connection), and no call costs a thread of ours. The total and
 //! connect timeouts are set per request. A cancellation shuts that agent down, which fails the
-//! calls in flight at once (a TCP connect in progress still runs to its connect timeout).
+//! calls in flight at once; only a name lookup or TCP connect in progress runs on to its
+//! timeout. (ureq itself looks names up on a short-lived thread, so a timeout bounds
+//! getaddrinfo; that thread ends with the lookup.)
 
 use std::io::Read as _;
 use std::sync::OnceLock;
@@ -29,9 +31,11 @@ use crate::store::{HttpSpec, Job};
 /// `jobtab/<version>`, sent as the User-Agent of every call.
 pub(crate) const USER_AGENT: &str = concat!("jobtab/", env!("CARGO_PKG_VERSION"));
 
-/// Each connection's input and output buffer (ureq's default is 128 KiB each way). A
-/// response's status line and headers must fit in the input buffer.
-const BUFFER_BYTES: usize = 16 * 1024;
+/// Each connection's input buffer (ureq's default: 128 KiB). A response's status line and
+/// headers must fit in it, so it stays at ureq's limit on their size (64 KiB).
+const INPUT_BUFFER_BYTES: usize = 64 * 1024;
+/// Each connection's output buffer (ureq's default: 128 KiB); bodies are streamed through it.
+const OUTPUT_BUFFER_BYTES: usize = 16 * 1024;
 
 /// A pooled connection idle this long is not reused: shorter than the usual server
 /// keep-alive (5 s and up), so a reused connection is rarely one the server is closing.
@@ -44,8 +48,8 @@ pub(crate) fn new_agent() -> Agent {
         .http_status_as_error(false)
         .max_redirects(0)
         .user_agent(USER_AGENT)
-        .input_buffer_size(BUFFER_BYTES)
-        .output_buffer_size(BUFFER_BYTES)
+        .input_buffer_size(INPUT_BUFFER_BYTES)
+        .output_buffer_size(OUTPUT_BUFFER_BYTES)
         .max_idle_age(MAX_IDLE_AGE)
         .build()
         .new_agent()
@@ -285,6 +289,41 @@ mod tests {
         let outcome = describe_error(&err, Duration::from_secs(5));
         assert_eq!(outcome.status, RunStatus::Failed);
         assert!(outcome.retryable, "{:?}", outcome.error);
+    }
+
+    #[test]
+    fn large_response_headers_still_fit() {
+        let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        let url = format!("http://{}/", listener.local_addr().unwrap());
+        let server = std::thread::spawn(move || {
+            use std::io::Write as _;
+            let (mut stream, _) = listener.accept().unwrap();
+            let mut request = [0u8; 4096];
+            let _ = stream.read(&mut request);
+            let big = "x".repeat(40 * 1024);
+            write!(
+                stream,
+                "HTTP/1.1 200 OK\r\nX-Big: {big}\r\nContent-Length: 2\r\nConnection: close\r\n\r\nok"
+            )
+            .unwrap();
+        });
+        let spec = HttpSpec {
+            method: "GET".into(),
+            url,
+            headers: Vec::new(),
+            body: None,
+            expect: Vec::new(),
+        };
+        let agent = new_agent();
+        let request = with_timeouts(
+            &agent,
+            build(&spec, "k").unwrap(),
+            Duration::from_secs(5),
+            Duration::from_secs(5),
+        );
+        let response = call(&agent, request).unwrap();
+        assert_eq!((response.status, response.body.as_str()), (200, "ok"));
+        server.join().unwrap();
     }
 
     #[test]
