@@ -67,10 +67,7 @@ fn add_a_shell_job() {
             "backup",
             "0 2 * * *",
             "--",
-            "pg_dump",
-            "app",
-            ">",
-            "/tmp/app.sql",
+            "pg_dump app > /tmp/app.sql",
         ],
     );
     assert_eq!(out, "");
@@ -80,6 +77,39 @@ fn add_a_shell_job() {
         env.jobs(),
         "[jobs.backup]\nschedule = \"0 2 * * *\"\ncommand = \"pg_dump app > /tmp/app.sql\"\n"
     );
+}
+
+#[test]
+fn add_keeps_the_words_of_a_command_given_as_several_arguments() {
+    let env = Env::new();
+    ok(
+        &env,
+        &[
+            "add",
+            "s1",
+            "0 * * * *",
+            "--",
+            "echo",
+            "$HOME",
+            "a  b",
+            "it's",
+            "--full",
+        ],
+    );
+    let (json, _) = ok(&env, &["show", "s1", "--json"]);
+    assert!(
+        json.contains(r#""command": "echo '$HOME' 'a  b' 'it'\\''s' --full","#),
+        "{json}"
+    );
+    let (out, _) = ok(&env, &["exec", "s1"]);
+    assert_eq!(out, "$HOME a  b it's --full\n");
+    // One argument is a shell command line, kept as written.
+    ok(
+        &env,
+        &["add", "s2", "0 * * * *", "--", "echo $((1 + 2)) > out.txt"],
+    );
+    ok(&env, &["exec", "s2"]);
+    assert_eq!(std::fs::read_to_string(env.path("out.txt")).unwrap(), "3\n");
 }
 
 #[test]

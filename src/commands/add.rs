@@ -120,7 +120,7 @@ fn build(args: &AddArgs) -> Result<RawJob, Usage> {
                     "--method, --header, --data and --expect are for HTTP jobs (--url)".into(),
                 ));
             }
-            raw.command = Some(args.command.join(" "));
+            raw.command = Some(command_text(&args.command));
             raw.workdir = args.workdir.as_ref().map(|dir| {
                 // Relative to where `add` runs, not to wherever the scheduler will run.
                 std::path::absolute(dir)
@@ -153,6 +153,45 @@ fn build(args: &AddArgs) -> Result<RawJob, Usage> {
         secret: None,
     });
     Ok(raw)
+}
+
+/// The command to store from the words after `--`. One word is a shell command line, kept as
+/// written (`-- 'pg_dump app > /x.sql'`). Several words are a program and its arguments (the
+/// shell has already removed the user's quotes): each word that needs it is quoted for
+/// `/bin/sh`, so that the stored command runs exactly those words (`-- echo '$HOME' "a b"`
+/// stores `echo '$HOME' 'a b'`).
+fn command_text(words: &[String]) -> String {
+    match words {
+        [one] => one.clone(),
+        many => many
+            .iter()
+            .enumerate()
+            .map(|(i, word)| sh_quote(word, i == 0))
+            .collect::<Vec<_>>()
+            .join(" "),
+    }
+}
+
+/// `word` as one word for a POSIX shell: unchanged when it holds only characters the shell
+/// gives no meaning to (`pg_dump`, `--full`, `/path/x.sql`), else in single quotes (a `'` in it
+/// written as `'\''`). In the first position, a word that the shell would read as a keyword
+/// (`if`) or a variable assignment (`A=b`) is quoted too.
+fn sh_quote(word: &str, first: bool) -> String {
+    const KEYWORDS: &[&str] = &[
+        "!", "{", "}", "case", "do", "done", "elif", "else", "esac", "fi", "for", "if", "in",
+        "then", "until", "while", "function", "select", "time", "[[", "]]", "coproc",
+    ];
+    let plain = !word.is_empty()
+        && word.chars().all(|c| {
+            c.is_ascii_alphanumeric()
+                || matches!(c, '-' | '_' | '.' | '/' | ',' | ':' | '+' | '@' | '%' | '=')
+        })
+        && !(first && (word.contains('=') || KEYWORDS.contains(&word)));
+    if plain {
+        word.to_owned()
+    } else {
+        format!("'{}'", word.replace('\'', "'\\''"))
+    }
 }
 
 /// `K: V` or `K=V` arguments as a map; `None` when there are none.
@@ -222,6 +261,49 @@ mod tests {
         assert_eq!(map["K"], " v=w");
         assert!(pairs(&["novalue".into()], '=', "--env", "K=V").is_err());
         assert!(pairs(&["=v".into()], '=', "--env", "K=V").is_err());
+    }
+
+    #[test]
+    fn several_words_are_quoted_for_the_shell_and_one_is_kept_as_written() {
+        let words = |w: &[&str]| w.iter().map(|s| (*s).to_owned()).collect::<Vec<_>>();
+        assert_eq!(
+            command_text(&words(&["pg_dump app > /x.sql"])),
+            "pg_dump app > /x.sql"
+        );
+        assert_eq!(
+            command_text(&words(&[
+                "pg_dump",
+                "--full",
+                "/var/backups/app.sql",
+                "a=b"
+            ])),
+            "pg_dump --full /var/backups/app.sql a=b"
+        );
+        assert_eq!(
+            command_text(&words(&["echo", "$HOME", "a b", "it's", "", ">", "*", "~"])),
+            "echo '$HOME' 'a b' 'it'\\''s' '' '>' '*' '~'"
+        );
+        assert_eq!(command_text(&words(&["A=b", "x"])), "'A=b' x");
+        assert_eq!(command_text(&words(&["if", "then"])), "'if' then");
+    }
+
+    #[test]
+    fn quoted_words_reach_the_program_unchanged() {
+        let words: Vec<String> = [
+            "printf", "[%s]", "$HOME", "a b", "it's", "", "\\n", "*", "`id`",
+        ]
+        .iter()
+        .map(|s| (*s).to_owned())
+        .collect();
+        let output = std::process::Command::new("/bin/sh")
+            .arg("-c")
+            .arg(command_text(&words))
+            .output()
+            .unwrap();
+        assert_eq!(
+            String::from_utf8_lossy(&output.stdout),
+            "[$HOME][a b][it's][][\\n][*][`id`]"
+        );
     }
 
     #[test]
