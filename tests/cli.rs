@@ -2,8 +2,9 @@
 
 use std::io::{BufRead as _, BufReader, Read as _};
 use std::process::Stdio;
+use std::time::{Duration, Instant};
 
-use crate::util::{Env, stderr};
+use crate::util::{Env, stderr, stdout};
 
 /// Runs `jobtab ARGS` with stdout piped, reads its first line, closes the pipe, and returns
 /// the first line, the exit code and stderr.
@@ -132,4 +133,131 @@ fn output_is_complete_when_read_to_the_end() {
         .unwrap();
     assert!(child.wait().unwrap().success());
     assert_eq!(text.lines().count(), 3 + 20_000);
+}
+
+/// The runs recorded so far, newest first.
+fn history(env: &Env) -> Vec<serde_json::Value> {
+    let text = env.ok(["history", "--json", "--limit", "1000"]);
+    serde_json::from_str(&text).unwrap()
+}
+
+/// Waits until `path` holds a whole line, and returns it.
+fn wait_for_line(path: &std::path::Path) -> String {
+    let deadline = Instant::now() + Duration::from_secs(10);
+    loop {
+        if let Ok(text) = std::fs::read_to_string(path)
+            && text.ends_with('\n')
+        {
+            return text.trim().to_owned();
+        }
+        assert!(
+            Instant::now() < deadline,
+            "{} never written",
+            path.display()
+        );
+        std::thread::sleep(Duration::from_millis(20));
+    }
+}
+
+/// Whether process `pid` still exists (a zombie counts as gone).
+fn alive(pid: i32) -> bool {
+    let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).unwrap_or_default();
+    let state = stat
+        .rsplit_once(") ")
+        .and_then(|(_, rest)| rest.chars().next());
+    state.is_some_and(|s| s != 'Z')
+}
+
+#[test]
+fn exec_is_quiet_under_cron_unless_the_run_fails() {
+    let env = Env::with_jobs(
+        r#"
+        [jobs.fine]
+        schedule = "0 2 * * *"
+        command = "echo out"
+
+        [jobs.broken]
+        schedule = "0 2 * * *"
+        command = "exit 3"
+        "#,
+    );
+    // stderr is a pipe here, as under cron: a success prints only the job's own output.
+    let output = env.run(["exec", "fine"]);
+    assert_eq!(output.status.code(), Some(0));
+    assert_eq!(stdout(&output), "out\n");
+    assert_eq!(stderr(&output), "");
+    assert_eq!(history(&env)[0]["status"], "ok");
+    // A failure always says why, in one line.
+    let err = env.fails(["exec", "broken"], 1);
+    assert_eq!(err, "jobtab: broken failed: exit code 3\n");
+}
+
+#[test]
+fn exec_skipped_by_a_running_previous_run_is_not_a_failure() {
+    let env = Env::with_jobs(
+        r#"
+        [jobs.slow]
+        schedule = "0 2 * * *"
+        command = "echo started > started; sleep 30"
+        overlap = "skip"
+        "#,
+    );
+    let mut first = env
+        .cmd(["exec", "slow"])
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    wait_for_line(&env.path("started"));
+    let second = env.run(["exec", "slow"]);
+    assert_eq!(second.status.code(), Some(0), "{}", stderr(&second));
+    assert_eq!(stderr(&second), "");
+    assert_eq!(history(&env)[0]["status"], "skipped");
+    let pid = nix::unistd::Pid::from_raw(i32::try_from(first.id()).unwrap());
+    nix::sys::signal::kill(pid, nix::sys::signal::Signal::SIGTERM).unwrap();
+    assert_eq!(first.wait().unwrap().code(), Some(1));
+}
+
+#[test]
+fn exec_cancels_the_run_on_sighup_and_sigquit() {
+    use nix::sys::signal::Signal;
+    for signal in [Signal::SIGHUP, Signal::SIGQUIT] {
+        let env = Env::with_jobs(
+            r#"
+            [jobs.long]
+            schedule = "0 2 * * *"
+            command = "sleep 30 & echo $! > pidfile; wait"
+            "#,
+        );
+        let mut child = env
+            .cmd(["exec", "long"])
+            .stderr(Stdio::piped())
+            .spawn()
+            .unwrap();
+        let sleep: i32 = wait_for_line(&env.path("pidfile")).parse().unwrap();
+        assert!(alive(sleep));
+        let jobtab = nix::unistd::Pid::from_raw(i32::try_from(child.id()).unwrap());
+        nix::sys::signal::kill(jobtab, signal).unwrap();
+        let start = Instant::now();
+        let output = child.wait_with_output().unwrap();
+        assert!(start.elapsed() < Duration::from_secs(5), "{signal}");
+        assert_eq!(
+            output.status.code(),
+            Some(1),
+            "{signal}: {}",
+            stderr(&output)
+        );
+        assert!(
+            stderr(&output).contains("long cancelled"),
+            "{}",
+            stderr(&output)
+        );
+        let deadline = Instant::now() + Duration::from_secs(3);
+        while alive(sleep) && Instant::now() < deadline {
+            std::thread::sleep(Duration::from_millis(20));
+        }
+        assert!(!alive(sleep), "{signal}: the job's sleep was orphaned");
+        let runs = history(&env);
+        assert_eq!(runs.len(), 1, "{signal}");
+        assert_eq!(runs[0]["status"], "cancelled", "{signal}");
+    }
 }

@@ -2,15 +2,22 @@
 //! overlap lock, notify, history), with its output streamed to the terminal. This is also what
 //! installed crontab lines call, so it needs nothing from the environment but the job file.
 //!
-//! SIGINT/SIGTERM cancel the run (SIGTERM to the job's process group, SIGKILL after a grace);
-//! a second signal kills it at once. Exit status: 0 when the run succeeded, 1 otherwise.
+//! SIGINT, SIGTERM, SIGHUP (the terminal closed) and SIGQUIT cancel the run (SIGTERM to the
+//! job's process group, SIGKILL after a grace), which is recorded in history; a second signal
+//! kills it at once. Exit status: 0 when the run succeeded or was skipped because the previous
+//! run still holds the job's lock, 1 otherwise.
+//!
+//! Quiet under cron: cron mails whatever a job writes, so a run that succeeded (or was skipped)
+//! prints nothing of jobtab's own unless stderr is a terminal; a failure always prints its
+//! one-line reason.
 
+use std::io::{IsTerminal as _, Write};
 use std::process::ExitCode;
 use std::sync::Arc;
 
 use anyhow::{Context as _, Result};
 use chrono::Utc;
-use signal_hook::consts::{SIGINT, SIGTERM};
+use signal_hook::consts::{SIGHUP, SIGINT, SIGQUIT, SIGTERM};
 use signal_hook::iterator::Signals;
 
 use crate::cli::{ExecArgs, LogFormat};
@@ -43,8 +50,8 @@ pub(crate) fn run(args: &ExecArgs, ctx: &Ctx) -> Result<ExitCode> {
     }
 
     let cancel = Cancel::new();
-    let mut signals =
-        Signals::new([SIGINT, SIGTERM]).context("cannot install the signal handlers")?;
+    let mut signals = Signals::new([SIGINT, SIGTERM, SIGHUP, SIGQUIT])
+        .context("cannot install the signal handlers")?;
     let handle = signals.handle();
     let on_signal = cancel.clone();
     std::thread::spawn(move || {
@@ -59,17 +66,51 @@ pub(crate) fn run(args: &ExecArgs, ctx: &Ctx) -> Result<ExitCode> {
 
     let opts = ExecOptions {
         state_dir: ctx.state_dir.clone(),
-        logger: Arc::new(Logger::new(LogFormat::Text)),
+        logger: Arc::new(Logger::with_sink(LogFormat::Text, Box::new(ExecLog))),
         passthrough: true,
     };
     let record = execute::execute(job, Utc::now(), Trigger::Manual, &opts, &cancel);
     handle.close();
-    eprintln!("jobtab: {}", summary(job, &record));
-    Ok(if record.succeeded() {
+    let fine = matches!(record.status, RunStatus::Ok | RunStatus::Skipped);
+    if !fine || std::io::stderr().is_terminal() {
+        eprintln!("jobtab: {}", summary(job, &record));
+    }
+    Ok(if fine {
         ExitCode::SUCCESS
     } else {
         ExitCode::from(1)
     })
+}
+
+/// What the executor logs of a skipped run: `summary` says it (on a terminal) instead.
+const SKIPPED_LINE: &str = "skipped: previous run still running";
+
+/// The executor's log lines (retries, failed notifications, history errors) go to stderr, but
+/// its line about a skipped run does not: that is not worth a cron mail, and `summary` says it
+/// on a terminal.
+struct ExecLog;
+
+impl Write for ExecLog {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        self.write_all(buf)?;
+        Ok(buf.len())
+    }
+
+    /// The logger writes each line with one call.
+    fn write_all(&mut self, buf: &[u8]) -> std::io::Result<()> {
+        let line = String::from_utf8_lossy(buf);
+        if line
+            .trim_end()
+            .ends_with(&format!("warning: {SKIPPED_LINE}"))
+        {
+            return Ok(());
+        }
+        std::io::stderr().write_all(buf)
+    }
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        std::io::stderr().flush()
+    }
 }
 
 /// `backup ok in 1.2s`, `backup failed: exit code 3 (attempt 3 of 3)`.
