@@ -228,7 +228,7 @@ fn exec_cancels_the_run_on_sighup_and_sigquit() {
             command = "sleep 30 & echo $! > pidfile; wait"
             "#,
         );
-        let mut child = env
+        let child = env
             .cmd(["exec", "long"])
             .stderr(Stdio::piped())
             .spawn()
