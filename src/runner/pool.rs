@@ -10,17 +10,22 @@ use std::collections::VecDeque;
 use std::sync::{Arc, Condvar, Mutex, MutexGuard, PoisonError};
 use std::time::Duration;
 
-/// At most this many runs execute at once; more wait for a free worker. 256 threads start
-/// 1,000 shell jobs due in the same second well within that second, and finish 1,000 HTTP
-/// calls to a responsive server within 2 s.
-pub(crate) const MAX_WORKERS: usize = 256;
+/// At most this many runs execute at once; more wait for a free worker (and the scheduler
+/// warns). A run in flight holds one thread (blocked on its child or its HTTP call), so this
+/// is the bound on jobs running at the same time: 4,096 threads with [`WORKER_STACK`] reserve
+/// 1 GiB of address space at most, and only the pages they touch are resident.
+pub(crate) const MAX_WORKERS: usize = 4096;
 
-/// Each worker's stack. Only the pages a run touches are resident, so this bounds address
-/// space, not memory; it leaves room for TLS handshakes in HTTP jobs.
-pub(crate) const WORKER_STACK: usize = 512 * 1024;
+/// Each worker's stack. A shell run needs little (the executor polls its child's pipes from
+/// this thread); an HTTPS handshake is the deepest use: in a debug build (larger frames than a
+/// release build) it overflowed 128 KiB and fit in 144 KiB, so this leaves ample room.
+/// `tests::the_executor_fits_in_a_worker_stack` runs shell, HTTP, HTTPS and notification
+/// runs on a stack this size.
+pub(crate) const WORKER_STACK: usize = 256 * 1024;
 
-/// An idle worker exits after this long without work.
-pub(crate) const IDLE_EXIT: Duration = Duration::from_secs(60);
+/// An idle worker exits after this long without work, so the thread count falls back to a few
+/// once a burst is over.
+pub(crate) const IDLE_EXIT: Duration = Duration::from_secs(30);
 
 type Task = Box<dyn FnOnce() + Send + 'static>;
 
@@ -190,5 +195,181 @@ mod tests {
         let (tx, rx) = mpsc::channel();
         pool.submit(move || tx.send(()).unwrap());
         rx.recv_timeout(Duration::from_secs(2)).unwrap();
+    }
+
+    #[test]
+    fn hundreds_of_blocked_runs_do_not_delay_a_new_one() {
+        let pool = Pool::new();
+        let (release_tx, release_rx) = mpsc::channel::<()>();
+        let release_rx = Arc::new(Mutex::new(release_rx));
+        let started = Arc::new(AtomicUsize::new(0));
+        for _ in 0..300 {
+            let (release_rx, started) = (Arc::clone(&release_rx), Arc::clone(&started));
+            pool.submit(move || {
+                started.fetch_add(1, Ordering::SeqCst);
+                // Blocks like a run waiting for its child, until the test ends.
+                let _ = release_rx
+                    .lock()
+                    .map(|rx| rx.recv_timeout(Duration::from_secs(10)));
+            });
+        }
+        let (tx, rx) = mpsc::channel();
+        let start = Instant::now();
+        let waiting = pool.submit(move || tx.send(()).unwrap());
+        assert_eq!(
+            waiting, 0,
+            "with 300 runs in flight a new run must not wait"
+        );
+        rx.recv_timeout(Duration::from_secs(2)).unwrap();
+        assert!(
+            start.elapsed() < Duration::from_secs(1),
+            "{:?}",
+            start.elapsed()
+        );
+        assert!(pool.threads() >= 301);
+        drop(release_tx);
+    }
+
+    /// A local HTTP server answering `200 OK` to every request; returns its address.
+    fn http_server() -> std::net::SocketAddr {
+        use std::io::{BufRead as _, BufReader, Read as _, Write as _};
+        let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        let addr = listener.local_addr().unwrap();
+        std::thread::spawn(move || {
+            for mut stream in listener.incoming().flatten() {
+                let mut reader = BufReader::new(stream.try_clone().unwrap());
+                let mut length = 0;
+                let mut line = String::new();
+                while reader.read_line(&mut line).unwrap_or(0) > 0 && line != "\r\n" {
+                    if let Some(value) = line.to_ascii_lowercase().strip_prefix("content-length:") {
+                        length = value.trim().parse().unwrap_or(0);
+                    }
+                    line.clear();
+                }
+                let mut body = vec![0; length];
+                let _ = reader.read_exact(&mut body);
+                let _ = stream.write_all(
+                    b"HTTP/1.1 200 OK\r\nContent-Length: 2\r\nConnection: close\r\n\r\nok",
+                );
+            }
+        });
+        addr
+    }
+
+    /// `openssl s_server` with a fresh self-signed certificate, or `None` without openssl.
+    fn tls_server(dir: &std::path::Path) -> Option<(std::process::Child, u16)> {
+        let (key, cert) = (dir.join("key.pem"), dir.join("cert.pem"));
+        let made = std::process::Command::new("openssl")
+            .args([
+                "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "1",
+            ])
+            .args(["-subj", "/CN=localhost", "-keyout"])
+            .arg(&key)
+            .arg("-out")
+            .arg(&cert)
+            .output()
+            .ok()?;
+        if !made.status.success() {
+            return None;
+        }
+        let port = std::net::TcpListener::bind("127.0.0.1:0")
+            .ok()?
+            .local_addr()
+            .ok()?
+            .port();
+        let child = std::process::Command::new("openssl")
+            .args(["s_server", "-quiet", "-www", "-accept"])
+            .arg(format!("127.0.0.1:{port}"))
+            .arg("-key")
+            .arg(&key)
+            .arg("-cert")
+            .arg(&cert)
+            .stdin(std::process::Stdio::piped())
+            .stdout(std::process::Stdio::null())
+            .stderr(std::process::Stdio::null())
+            .spawn()
+            .ok()?;
+        let deadline = Instant::now() + Duration::from_secs(5);
+        while std::net::TcpStream::connect(("127.0.0.1", port)).is_err() {
+            if Instant::now() > deadline {
+                return None;
+            }
+            std::thread::sleep(Duration::from_millis(50));
+        }
+        Some((child, port))
+    }
+
+    #[test]
+    fn the_executor_fits_in_a_worker_stack() {
+        use crate::execute::{Cancel, ExecOptions, Trigger, execute};
+        use crate::history::RunStatus;
+
+        let dir = tempfile::tempdir().unwrap();
+        let addr = http_server();
+        let tls = tls_server(dir.path());
+        if tls.is_none() {
+            eprintln!("openssl unavailable: the HTTPS run is not measured");
+        }
+        let mut toml = format!(
+            r#"
+            [jobs.shell]
+            schedule = "* * * * *"
+            command = "echo out; echo err >&2; sleep 5"
+            timeout = "300ms"
+            [jobs.shell.notify]
+            url = "http://{addr}/notify"
+            secret = "s3cret"
+            [jobs.web]
+            schedule = "* * * * *"
+            http = {{ url = "http://{addr}/", method = "POST", body = "x" }}
+            notify = {{ url = "http://{addr}/notify", secret = "s3cret" }}
+            "#
+        );
+        if let Some((_, port)) = &tls {
+            toml.push_str(&format!(
+                "[jobs.tls]\nschedule = \"* * * * *\"\nhttp = {{ url = \"https://localhost:{port}/\" }}\n"
+            ));
+        }
+        let (jobs, problems) = crate::store::parse(&toml);
+        assert!(problems.is_empty(), "{problems:?}");
+        let (logger, log) = crate::log::Logger::capture(crate::cli::LogFormat::Json);
+        let opts = ExecOptions {
+            state_dir: dir.path().join("state"),
+            logger: Arc::new(logger),
+            passthrough: false,
+        };
+        let statuses = std::thread::Builder::new()
+            .stack_size(WORKER_STACK)
+            .spawn(move || {
+                jobs.iter()
+                    .map(|job| {
+                        let record = execute(
+                            job,
+                            chrono::Utc::now(),
+                            Trigger::Schedule,
+                            &opts,
+                            &Cancel::new(),
+                        );
+                        (job.name.clone(), record.status)
+                    })
+                    .collect::<Vec<_>>()
+            })
+            .unwrap()
+            .join()
+            .expect("no stack overflow");
+        assert_eq!(statuses[0], ("shell".to_owned(), RunStatus::Timeout));
+        assert_eq!(
+            statuses[1],
+            ("web".to_owned(), RunStatus::Ok),
+            "{}",
+            log.contents()
+        );
+        if let Some((mut server, _)) = tls {
+            // A self-signed certificate: the handshake runs up to its verification.
+            assert_eq!(statuses[2], ("tls".to_owned(), RunStatus::Failed));
+            assert!(log.contents().contains("certificate"), "{}", log.contents());
+            let _ = server.kill();
+            let _ = server.wait();
+        }
     }
 }

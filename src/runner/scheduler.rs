@@ -257,12 +257,9 @@ impl Scheduler {
             self.events.clone(),
         );
         let waiting = self.pool.submit(move || {
-            let record = execute::execute(&job, at, trigger, &exec, &cancel);
-            let _ = events.send(Event::Finished {
-                failed: !record.succeeded() && record.status != RunStatus::Skipped,
-                status: record.status,
-                duration: Duration::from_millis(record.duration_ms),
-                job: job.name.clone(),
+            let logger = Arc::clone(&exec.logger);
+            run_and_report(&job.name, &events, &logger, || {
+                execute::execute(&job, at, trigger, &exec, &cancel)
             });
         });
         if waiting > 0 && !self.saturated {
@@ -449,6 +446,47 @@ impl Scheduler {
             );
         }
     }
+}
+
+/// Runs `run` (one execution of `job`) and always reports it as finished, also when it
+/// panics: a run never reported would keep the job "running" forever (every later run
+/// skipped, shutdown waiting for it). A panic is logged and counted as a failed run.
+fn run_and_report(
+    job: &str,
+    events: &Sender<Event>,
+    logger: &Logger,
+    run: impl FnOnce() -> crate::history::RunRecord,
+) {
+    let start = Instant::now();
+    let finished = match std::panic::catch_unwind(std::panic::AssertUnwindSafe(run)) {
+        Ok(record) => Event::Finished {
+            failed: !record.succeeded() && record.status != RunStatus::Skipped,
+            status: record.status,
+            duration: Duration::from_millis(record.duration_ms),
+            job: job.to_owned(),
+        },
+        Err(panic) => {
+            let what = panic
+                .downcast_ref::<&str>()
+                .map(|s| (*s).to_owned())
+                .or_else(|| panic.downcast_ref::<String>().cloned())
+                .unwrap_or_else(|| "no message".to_owned());
+            logger.error(
+                Some(job),
+                &format!(
+                    "internal error: the run panicked ({what}); counted as failed, the job \
+                     stays scheduled; please report this bug"
+                ),
+            );
+            Event::Finished {
+                failed: true,
+                status: RunStatus::Failed,
+                duration: start.elapsed(),
+                job: job.to_owned(),
+            }
+        }
+    };
+    let _ = events.send(finished);
 }
 
 /// An instant as shown in the log: RFC 3339 in the job's zone.

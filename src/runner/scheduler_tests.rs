@@ -250,3 +250,48 @@ fn a_reload_applies_the_newest_reading_and_keeps_jobs_on_an_invalid_file() {
         "{log}"
     );
 }
+
+#[test]
+fn a_run_that_panics_is_reported_finished_as_failed_and_logged() {
+    let (logger, log) = Logger::capture(LogFormat::Text);
+    let (tx, rx) = mpsc::channel();
+    let worker = std::thread::spawn(move || {
+        run_and_report("boom", &tx, &logger, || panic!("injected failure"));
+    });
+    worker.join().expect("the panic does not escape");
+    match rx.recv_timeout(Duration::from_secs(1)).unwrap() {
+        Event::Finished {
+            job,
+            status,
+            failed,
+            ..
+        } => {
+            assert_eq!(job, "boom");
+            assert_eq!(status, RunStatus::Failed);
+            assert!(failed);
+        }
+        _ => panic!("expected a Finished event"),
+    }
+    let log = log.contents();
+    assert!(
+        log.contains("[boom] error: internal error: the run panicked (injected failure)"),
+        "{log}"
+    );
+}
+
+#[test]
+fn after_a_panicked_run_the_job_is_no_longer_counted_as_running() {
+    let mut f = fixture("[jobs.p]\nschedule = \"@daily\"\ncommand = \"true\"\n");
+    let job = f.scheduler.plan.job("p").cloned().unwrap();
+    f.scheduler.plan.begin("p");
+    let events = f.scheduler.events.clone();
+    let logger = Arc::clone(&f.scheduler.logger);
+    std::thread::spawn(move || run_and_report("p", &events, &logger, || panic!("x")));
+    assert_eq!(f.finish_one(), ("p".to_owned(), RunStatus::Failed));
+    assert_eq!(f.scheduler.plan.running_total(), 0);
+    // The next run starts instead of being skipped as "still running".
+    assert_eq!(
+        f.scheduler.plan.decide(&job, Utc::now()),
+        crate::runner::overlap::Decision::Start
+    );
+}
