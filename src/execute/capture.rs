@@ -3,12 +3,16 @@
 //! history. The run's own thread feeds it as it drains the pipes (see `shell`).
 
 use std::io::Write as _;
+use std::os::fd::{AsFd as _, BorrowedFd};
 
 use crate::history::OUTPUT_TAIL_BYTES;
 use crate::log::{Logger, Stream};
 
 /// A log line longer than this is split, so one endless line cannot grow memory.
 const MAX_LINE_BYTES: usize = 16 * 1024;
+/// The most a passthrough chunk may hold: PIPE_BUF, what a pipe that polls writable takes in
+/// one write without blocking.
+pub(crate) const PASSTHROUGH_CHUNK: usize = 4096;
 
 /// The last `cap` bytes written into it (memory stays under `2 * cap`).
 pub(crate) struct Tail {
@@ -75,6 +79,11 @@ impl<'a> Capture<'a> {
         }
     }
 
+    /// Whether output goes raw to our own stdout and stderr (`exec`).
+    pub(crate) fn is_passthrough(&self) -> bool {
+        matches!(self.sink, Sink::Passthrough)
+    }
+
     /// Takes one chunk read from `stream`.
     pub(crate) fn push(&mut self, stream: Stream, bytes: &[u8]) {
         self.tail.push(bytes);
@@ -119,15 +128,32 @@ fn index(stream: Stream) -> usize {
     }
 }
 
+/// Writes `bytes` straight to our stdout or stderr descriptor (after flushing std's stdout
+/// buffer, so nothing written through it earlier comes out later). `shell` reads at most
+/// `PASSTHROUGH_CHUNK` bytes once the descriptor polls writable, so one write takes it whole.
 fn passthrough(stream: Stream, bytes: &[u8]) {
-    // A closed terminal must not stop the draining (the child would block on a full pipe).
+    // A closed or broken terminal must not stop the draining (the child would block on a
+    // full pipe): errors are ignored.
     let _ = match stream {
         Stream::Stdout => {
             let mut out = std::io::stdout().lock();
-            out.write_all(bytes).and_then(|()| out.flush())
+            let _ = out.flush();
+            write_all(out.as_fd(), bytes)
         }
-        Stream::Stderr => std::io::stderr().lock().write_all(bytes),
+        Stream::Stderr => write_all(std::io::stderr().lock().as_fd(), bytes),
     };
+}
+
+fn write_all(fd: BorrowedFd<'_>, mut bytes: &[u8]) -> nix::Result<()> {
+    while !bytes.is_empty() {
+        match nix::unistd::write(fd, bytes) {
+            Ok(0) => break,
+            Ok(n) => bytes = &bytes[n..],
+            Err(nix::errno::Errno::EINTR) => {}
+            Err(err) => return Err(err),
+        }
+    }
+    Ok(())
 }
 
 fn log_line(logger: &Logger, job: &str, stream: Stream, line: &[u8]) {

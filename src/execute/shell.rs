@@ -5,6 +5,8 @@
 //! the child's stdout and stderr pipes (so heavy output on one never blocks the other), on a
 //! pidfd that becomes readable when the child exits, and on the `Cancel` token's wake-up pipe,
 //! with the next deadline (timeout, SIGKILL after the grace, end of draining) as its timeout.
+//! Passthrough (`exec`) reads a stream only when our own stdout or stderr polls writable, so a
+//! stalled terminal or pipe never stops the timeout or a cancellation.
 //! std spawns with posix_spawn (vfork-like, no copy of our address space) since we set no
 //! `pre_exec` closure; keep it that way.
 //!
@@ -27,7 +29,7 @@ use nix::poll::{PollFd, PollFlags, PollTimeout, poll};
 use nix::sys::signal::{Signal, killpg};
 use nix::unistd::Pid;
 
-use super::capture::{Capture, Sink};
+use super::capture::{Capture, PASSTHROUGH_CHUNK, Sink};
 use super::{Cancel, ExecOptions, KILL_GRACE, Level, Outcome, pidfd};
 use crate::history::RunStatus;
 use crate::log::Stream;
@@ -145,7 +147,10 @@ pub(crate) fn attempt(
 /// What one `poll` is waiting on, per slot.
 #[derive(Clone, Copy)]
 enum Slot {
+    /// The child's stdout (0) or stderr (1) has output.
     Pipe(usize),
+    /// Passthrough: our own stdout (0) or stderr (1) can take a chunk.
+    Out(usize),
     Exit,
     Cancel,
 }
@@ -178,6 +183,18 @@ fn supervise(
     let mut status: Option<std::io::Result<ExitStatus>> = None;
     let mut drain_until: Option<Instant> = None;
     let mut chunk = [0u8; CHUNK_BYTES];
+    // Passthrough (`exec`): a stream is read only once our own stdout or stderr can take the
+    // chunk, so a reader that stops reading (a paused pager) stalls the child as it would
+    // without us, while timeouts and cancellation still work.
+    let (stdout, stderr) = (std::io::stdout(), std::io::stderr());
+    let outs = [stdout.as_fd(), stderr.as_fd()];
+    let passthrough = capture.is_passthrough();
+    let read_size = if passthrough {
+        PASSTHROUGH_CHUNK
+    } else {
+        CHUNK_BYTES
+    };
+    let mut writable = [!passthrough; 2];
 
     loop {
         let now = Instant::now();
@@ -253,8 +270,13 @@ fn supervise(
         let mut fds = Vec::with_capacity(4);
         for (index, pipe) in pipes.iter().enumerate() {
             if let Some((file, _)) = pipe {
-                slots[fds.len()] = Slot::Pipe(index);
-                fds.push(PollFd::new(file.as_fd(), PollFlags::POLLIN));
+                if writable[index] {
+                    slots[fds.len()] = Slot::Pipe(index);
+                    fds.push(PollFd::new(file.as_fd(), PollFlags::POLLIN));
+                } else {
+                    slots[fds.len()] = Slot::Out(index);
+                    fds.push(PollFd::new(outs[index], PollFlags::POLLOUT));
+                }
             }
         }
         if status.is_none()
@@ -289,10 +311,11 @@ fn supervise(
                         continue;
                     };
                     let stream = *stream;
-                    match file.read(&mut chunk) {
+                    match file.read(&mut chunk[..read_size]) {
                         Ok(0) => {}
                         Ok(n) => {
                             capture.push(stream, &chunk[..n]);
+                            writable[index] = !passthrough;
                             continue;
                         }
                         Err(err) if err.kind() == std::io::ErrorKind::Interrupted => continue,
@@ -302,6 +325,8 @@ fn supervise(
                     capture.end(stream);
                     pipes[index] = None;
                 }
+                // Ready, or an error that the write will meet and ignore.
+                Slot::Out(index) => writable[index] = true,
                 Slot::Exit => {
                     // The child is a zombie now: stop its group before reaping it.
                     stop_leftovers(group, stop);
