@@ -7,10 +7,15 @@ use std::fmt;
 
 use chrono::{DateTime, FixedOffset, Local, NaiveDateTime, TimeZone, Utc};
 
+mod system;
+
+pub(crate) use system::{SystemZone, zone_of_tz};
+
 /// A schedule's time zone.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) enum Zone {
-    /// The machine's zone (`TZ`, else `/etc/localtime`).
+    /// The machine's local zone: `TZ`, else `/etc/localtime`, for `jobtab run`; under cron,
+    /// always the system zone (`SystemZone`), whatever `TZ` was when `install` ran.
     Local,
     /// An IANA zone from the job file or `--tz`.
     Named(chrono_tz::Tz),
@@ -60,14 +65,6 @@ impl Zone {
             Zone::Named(tz) => all(&tz, local),
         }
     }
-
-    /// Whether this is the machine's own zone (what the system crontab uses).
-    pub(crate) fn is_local(self) -> bool {
-        match self {
-            Zone::Local => true,
-            Zone::Named(tz) => local_iana_name().is_some_and(|name| name == tz.name()),
-        }
-    }
 }
 
 impl fmt::Display for Zone {
@@ -82,8 +79,9 @@ impl fmt::Display for Zone {
     }
 }
 
-/// The IANA name of the machine's zone, from `TZ` or the `/etc/localtime` link, when it can be
-/// told.
+/// The IANA name of the local zone as `jobtab run` sees it: `TZ` when set, else the system
+/// zone (`/etc/localtime`; see `system`), when it can be told. Cron ignores the `TZ` of the
+/// shell that ran `install`: ask `SystemZone` for cron's zone.
 pub(crate) fn local_iana_name() -> Option<String> {
     if let Ok(tz) = std::env::var("TZ") {
         let name = tz.trim_start_matches(':');
@@ -92,10 +90,9 @@ pub(crate) fn local_iana_name() -> Option<String> {
         }
         return None;
     }
-    let target = std::fs::read_link("/etc/localtime").ok()?;
-    let text = target.to_string_lossy();
-    let name = text.split("zoneinfo/").nth(1)?;
-    name.parse::<chrono_tz::Tz>().ok().map(|_| name.to_owned())
+    SystemZone::detect_in(std::path::Path::new("/"))
+        .tz()
+        .map(|tz| tz.name().to_owned())
 }
 
 #[cfg(test)]

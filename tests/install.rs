@@ -72,10 +72,31 @@ impl FakeCrontab {
     }
 }
 
-/// Runs jobtab with the fake crontab.
+/// Runs jobtab with the fake crontab, on a machine whose system zone is `Etc/UTC` (whatever
+/// the real one is).
 pub(crate) fn run(env: &Env, fake: &FakeCrontab, args: &[&str]) -> Output {
+    run_in_zone(env, fake, args, "Etc/UTC")
+}
+
+/// `expect` with `system_zone` as the machine's zone.
+fn expect_in_zone(
+    env: &Env,
+    fake: &FakeCrontab,
+    args: &[&str],
+    system_zone: &str,
+    code: i32,
+) -> (String, String) {
+    let output = run_in_zone(env, fake, args, system_zone);
+    let os: Vec<std::ffi::OsString> = args.iter().map(Into::into).collect();
+    expect_status(&os, &output, code);
+    (stdout(&output), stderr(&output))
+}
+
+/// Runs jobtab with the fake crontab and `system_zone` as the machine's zone.
+fn run_in_zone(env: &Env, fake: &FakeCrontab, args: &[&str], system_zone: &str) -> Output {
     env.cmd(args)
         .env("JOBTAB_CRONTAB", &fake.script)
+        .env("JOBTAB_SYSTEM_ZONE", system_zone)
         .output()
         .unwrap()
 }
@@ -114,8 +135,17 @@ const TRICKY: &str = "# my crontab\n\
     */10 * * * * mail -s hi bob%Hello%\n\
     # trailing comment";
 
+/// The job file's path as install writes it: canonical.
+fn canonical(path: &Path) -> String {
+    let dir = path.parent().unwrap().canonicalize().unwrap();
+    dir.join(path.file_name().unwrap())
+        .to_str()
+        .unwrap()
+        .to_owned()
+}
+
 fn block_start(env: &Env) -> String {
-    format!("# BEGIN jobtab {} (managed by jobtab", env.file.display())
+    format!("# BEGIN jobtab {} (managed by jobtab", canonical(&env.file))
 }
 
 #[test]
@@ -127,7 +157,7 @@ fn round_trip_without_final_newline_is_byte_exact() {
     assert!(
         err.contains(&format!(
             "installed 2 jobs into your crontab (block for {})",
-            env.file.display()
+            canonical(&env.file)
         )),
         "{err}"
     );
@@ -136,9 +166,12 @@ fn round_trip_without_final_newline_is_byte_exact() {
     assert!(installed.contains(&block_start(&env)), "{installed}");
     assert!(installed.contains("\n0 2 * * * '"), "{installed}");
     assert!(installed.contains("\n@reboot '"), "{installed}");
-    assert!(installed.ends_with(&format!("exec boot\n# END jobtab {}\n", env.file.display())));
+    assert!(installed.ends_with(&format!(
+        "exec -- boot\n# END jobtab {}\n",
+        canonical(&env.file)
+    )));
     assert!(
-        !installed.contains("exec off"),
+        !installed.contains("exec -- off"),
         "disabled jobs are left out"
     );
     expect(&env, &fake, &["uninstall"], 0);
@@ -219,10 +252,10 @@ fn two_job_files_have_two_blocks() {
     let both = fake.text();
     assert!(both.contains(&block_start(&env)), "{both}");
     assert!(
-        both.contains(&format!("# BEGIN jobtab {other_arg} (managed")),
+        both.contains(&format!("# BEGIN jobtab {} (managed", canonical(&other))),
         "{both}"
     );
-    assert!(both.contains("exec report\n"), "{both}");
+    assert!(both.contains("exec -- report\n"), "{both}");
     // Reinstalling the first file leaves the second block where it is.
     expect(&env, &fake, &["install"], 0);
     assert_eq!(fake.text(), both);
@@ -233,7 +266,7 @@ fn two_job_files_have_two_blocks() {
         left.starts_with("0 1 * * * keep\n# BEGIN jobtab "),
         "{left}"
     );
-    assert!(left.contains("exec report\n"), "{left}");
+    assert!(left.contains("exec -- report\n"), "{left}");
     expect(&env, &fake, &["--file", other_arg, "uninstall"], 0);
     assert_eq!(fake.text(), "0 1 * * * keep\n");
 }
@@ -291,7 +324,7 @@ fn an_installed_line_runs_the_job_through_sh_like_cron() {
     let table = fake.text();
     let line = table
         .lines()
-        .find(|l| l.ends_with(" exec mark"))
+        .find(|l| l.ends_with(" exec -- mark"))
         .unwrap_or_else(|| panic!("no line for the job in {table}"));
     assert!(line.starts_with("*/5 * * * * '"), "{line}");
     assert!(line.contains("it'\\''s 100\\% mine"), "{line}");
@@ -384,6 +417,99 @@ fn refuses_what_cron_cannot_run_naming_each_job() {
 }
 
 #[test]
+fn the_shells_tz_is_not_crons_zone() {
+    let env = Env::with_jobs(
+        r#"
+        [jobs.berlin]
+        schedule = "0 9 * * *"
+        timezone = "Europe/Berlin"
+        command = "true"
+        "#,
+    );
+    let fake = FakeCrontab::new(&env);
+    // TZ=Europe/Berlin in the shell does not make cron run lines in Berlin time.
+    let output = env
+        .cmd(["install"])
+        .env("JOBTAB_CRONTAB", &fake.script)
+        .env("JOBTAB_SYSTEM_ZONE", "Etc/UTC")
+        .env("TZ", "Europe/Berlin")
+        .output()
+        .unwrap();
+    assert_eq!(output.status.code(), Some(1), "{}", stderr(&output));
+    assert!(
+        stderr(&output).contains("Europe/Berlin is not the machine's (Etc/UTC)"),
+        "{}",
+        stderr(&output)
+    );
+    assert_eq!(fake.writes(), 0);
+    // On a Berlin machine it installs, and so does an alias of the system zone.
+    let (_, err) = expect_in_zone(&env, &fake, &["install"], "Europe/Berlin", 0);
+    assert!(!err.contains("warning"), "{err}");
+    env.write_jobs(
+        r#"
+        [jobs.kiev]
+        schedule = "0 9 * * *"
+        timezone = "Europe/Kiev"
+        command = "true"
+        "#,
+    );
+    expect_in_zone(&env, &fake, &["install"], "Europe/Kyiv", 0);
+    assert!(fake.text().contains("exec -- kiev\n"), "{}", fake.text());
+}
+
+#[test]
+fn a_job_without_a_zone_warns_when_tz_here_is_not_the_system_zone() {
+    let env = Env::with_jobs(TWO_JOBS);
+    let fake = FakeCrontab::new(&env);
+    let output = env
+        .cmd(["install"])
+        .env("JOBTAB_CRONTAB", &fake.script)
+        .env("JOBTAB_SYSTEM_ZONE", "Etc/UTC")
+        .env("TZ", "America/New_York")
+        .output()
+        .unwrap();
+    assert_eq!(output.status.code(), Some(0), "{}", stderr(&output));
+    let err = stderr(&output);
+    let warning = err
+        .lines()
+        .find(|l| l.starts_with("warning: TZ=America/New_York"))
+        .unwrap_or_else(|| panic!("no warning in {err}"));
+    assert!(
+        warning.contains("system zone (Etc/UTC)") && warning.contains("jobs backup, boot"),
+        "{warning}"
+    );
+    assert_eq!(fake.writes(), 1, "a warning does not stop the install");
+    // TZ equal to the system zone (by behaviour): no warning.
+    let (_, err) = expect(&env, &fake, &["install"], 0);
+    assert!(!err.contains("warning"), "{err}");
+}
+
+#[test]
+fn a_symlinked_spelling_of_the_file_names_the_same_block() {
+    let env = Env::with_jobs(TWO_JOBS);
+    let fake = FakeCrontab::new(&env);
+    let link = env.path("link.toml");
+    std::os::unix::fs::symlink(&env.file, &link).unwrap();
+    let link_arg = link.to_str().unwrap();
+    fake.set(b"0 1 * * * keep\n");
+    expect(&env, &fake, &["--file", link_arg, "install"], 0);
+    let table = fake.text();
+    let real = canonical(&env.file);
+    assert!(table.contains(&block_start(&env)), "{table}");
+    assert!(
+        table.contains(&format!("--file '{real}' --state-dir")),
+        "{table}"
+    );
+    assert!(!table.contains("link.toml"), "{table}");
+    let (_, err) = expect(&env, &fake, &["install"], 0);
+    assert!(err.contains("already up to date"), "{err}");
+    assert_eq!(fake.writes(), 1);
+    assert_eq!(table.matches("# BEGIN jobtab").count(), 1, "{table}");
+    expect(&env, &fake, &["--file", link_arg, "uninstall"], 0);
+    assert_eq!(fake.text(), "0 1 * * * keep\n");
+}
+
+#[test]
 fn a_refused_write_changes_nothing_and_shows_crontabs_message() {
     let env = Env::with_jobs(TWO_JOBS);
     let fake = FakeCrontab::new(&env);
@@ -428,7 +554,7 @@ fn dry_runs_print_the_change_and_write_nothing() {
     assert!(out.starts_with(&format!("+{}", block_start(&env))), "{out}");
     assert!(
         out.lines()
-            .any(|l| l.starts_with("+0 2 * * * '") && l.ends_with("exec backup")),
+            .any(|l| l.starts_with("+0 2 * * * '") && l.ends_with("exec -- backup")),
         "{out}"
     );
     assert!(out.lines().all(|l| l.starts_with('+')), "{out}");
@@ -445,10 +571,10 @@ fn dry_runs_print_the_change_and_write_nothing() {
 
     let (out, err) = expect(&env, &fake, &["uninstall", "--dry-run"], 0);
     assert!(out.lines().all(|l| l.starts_with('-')), "{out}");
-    assert!(out.contains("exec boot"), "{out}");
+    assert!(out.contains("exec -- boot"), "{out}");
     assert!(err.contains("dry run: would remove the block"), "{err}");
     assert_eq!(fake.writes(), 1);
-    assert!(fake.text().contains("exec boot"));
+    assert!(fake.text().contains("exec -- boot"));
 }
 
 #[test]
@@ -524,7 +650,7 @@ fn broken_markers_are_reported_not_guessed() {
     let fake = FakeCrontab::new(&env);
     let table = format!(
         "0 1 * * * keep\n# BEGIN jobtab {}\n0 2 * * * x\n",
-        env.file.display()
+        canonical(&env.file)
     );
     fake.set(table.as_bytes());
     let (_, err) = expect(&env, &fake, &["install"], 1);

@@ -16,6 +16,9 @@ pub(crate) fn run_install(args: &InstallArgs, ctx: &Ctx) -> Result<ExitCode> {
     let file = JobFile::load(&ctx.file)?;
     let name = crontab::block_name(&file.path)?;
     let lines = crontab::block_lines(ctx, &file)?;
+    if let Some(warning) = crontab::local_zone_warning(&file) {
+        eprintln!("warning: {warning}");
+    }
     let program = Crontab::from_env();
     let _lock = if args.dry_run {
         None

@@ -1,4 +1,4 @@
-//! Building one cron line that calls `jobtab exec NAME`: quoting paths for `/bin/sh` and
+//! Building one cron line that calls `jobtab exec -- NAME`: quoting paths for `/bin/sh` and
 //! escaping `%` for cron (RESEARCH.md C3).
 //!
 //! Cron reads the command part of a line before the shell does: an unescaped `%` ends the
@@ -12,7 +12,7 @@
 use std::path::Path;
 
 /// The part of every line that calls jobtab: `'<jobtab>' --file '<file>' [--state-dir '<dir>']
-/// exec `, already quoted and escaped for cron.
+/// exec -- `, already quoted and escaped for cron.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub(crate) struct Invocation {
     prefix: String,
@@ -33,12 +33,13 @@ impl Invocation {
             prefix.push_str(" --state-dir ");
             prefix.push_str(&cron_quote(path_text(dir, "the state folder")?));
         }
-        prefix.push_str(" exec ");
+        // `--` ends the options, so that no job name can be read as one.
+        prefix.push_str(" exec -- ");
         Ok(Invocation { prefix })
     }
 
     /// The cron line for one job: the schedule (whitespace normalised, nicknames in lower case
-    /// as cron requires) and the command that runs `jobtab exec NAME`. `name` is a valid job
+    /// as cron requires) and the command that runs `jobtab exec -- NAME`. `name` is a valid job
     /// name (letters, digits, `-`, `_`, `.`), which needs no quoting.
     pub(crate) fn line(&self, schedule: &str, name: &str) -> String {
         let mut schedule = schedule.split_whitespace().collect::<Vec<_>>().join(" ");
@@ -210,11 +211,11 @@ mod tests {
         .unwrap();
         assert_eq!(
             inv.line("0  2 * *\t*", "backup"),
-            "0 2 * * * '/usr/local/bin/jobtab' --file '/home/ana/my jobs/100\\%.toml' exec backup"
+            "0 2 * * * '/usr/local/bin/jobtab' --file '/home/ana/my jobs/100\\%.toml' exec -- backup"
         );
         assert_eq!(
             inv.line("@Reboot", "x"),
-            "@reboot '/usr/local/bin/jobtab' --file '/home/ana/my jobs/100\\%.toml' exec x"
+            "@reboot '/usr/local/bin/jobtab' --file '/home/ana/my jobs/100\\%.toml' exec -- x"
         );
         let with_state = Invocation::new(
             Path::new("/bin/jobtab"),
@@ -224,7 +225,7 @@ mod tests {
         .unwrap();
         assert_eq!(
             with_state.line("@daily", "a.b-c_d"),
-            "@daily '/bin/jobtab' --file '/j.toml' --state-dir '/var/it'\\''s' exec a.b-c_d"
+            "@daily '/bin/jobtab' --file '/j.toml' --state-dir '/var/it'\\''s' exec -- a.b-c_d"
         );
     }
 

@@ -19,13 +19,14 @@ mod state;
 use std::ffi::OsString;
 use std::fmt;
 use std::io::Write as _;
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 
 use anyhow::{Context as _, Result, bail};
 
 use crate::ctx::Ctx;
 use crate::store::{Job, JobFile};
+use crate::zone::{SystemZone, Zone};
 
 pub(crate) use state::{backup, lock};
 
@@ -148,15 +149,17 @@ fn message(stderr: &[u8], stdout: &[u8]) -> String {
     }
 }
 
-/// The job file's path as it appears in its block's markers.
+/// The job file's path as it appears in its block's markers and in the `--file` of its
+/// lines: canonical (symlinks resolved), so that every spelling of one file names one block.
 pub(crate) fn block_name(file: &Path) -> Result<String> {
     let absolute = std::path::absolute(file)
         .with_context(|| format!("cannot resolve path {}", file.display()))?;
-    let text = absolute.to_str().with_context(|| {
+    let resolved = canonical(&absolute);
+    let text = resolved.to_str().with_context(|| {
         format!(
             "the job file path {} is not valid UTF-8, which jobtab cannot write into a crontab; \
              move it to a path without such characters",
-            absolute.display()
+            resolved.display()
         )
     })?;
     if text.contains(['\n', '\r']) {
@@ -168,8 +171,63 @@ pub(crate) fn block_name(file: &Path) -> Result<String> {
     Ok(text.to_owned())
 }
 
-/// Why the system crontab cannot run this job, if it cannot.
-pub(crate) fn refusal(job: &Job) -> Option<String> {
+/// The canonical path of a file when it exists; else its folder's canonical path and its name
+/// (a job file removed since `install` still names its block); else the absolute path as given.
+fn canonical(absolute: &Path) -> PathBuf {
+    if let Ok(path) = absolute.canonicalize() {
+        return path;
+    }
+    match (absolute.parent(), absolute.file_name()) {
+        (Some(parent), Some(name)) => parent
+            .canonicalize()
+            .map_or_else(|_| absolute.to_path_buf(), |parent| parent.join(name)),
+        _ => absolute.to_path_buf(),
+    }
+}
+
+/// A warning for `install` when `TZ` is set in this shell to a zone other than the system zone
+/// and some enabled jobs have no time zone: `jobtab run` here would run them in `TZ`, but cron
+/// ignores it and runs them in the system zone.
+pub(crate) fn local_zone_warning(file: &JobFile) -> Option<String> {
+    local_zone_warning_for(
+        file,
+        std::env::var("TZ").ok().as_deref(),
+        &SystemZone::detect(),
+    )
+}
+
+/// `local_zone_warning` for a given `TZ` value and system zone.
+fn local_zone_warning_for(file: &JobFile, tz: Option<&str>, system: &SystemZone) -> Option<String> {
+    let tz = tz?;
+    let local: Vec<&str> = file
+        .jobs
+        .iter()
+        .filter(|job| job.enabled && job.zone == Zone::Local)
+        .map(|job| job.name.as_str())
+        .collect();
+    if local.is_empty() {
+        return None;
+    }
+    if crate::zone::zone_of_tz(tz).is_some_and(|zone| system.runs(Zone::Named(zone))) {
+        return None;
+    }
+    let (jobs, have) = if local.len() == 1 {
+        ("job", "has")
+    } else {
+        ("jobs", "have")
+    };
+    Some(format!(
+        "TZ={tz} in this shell, but cron ignores it and runs every line in the system zone \
+         ({system}): {jobs} {} {have} no `timezone` and will run at {system} times under cron, \
+         not at {tz} times as `jobtab run` here would; set `timezone` (or `[defaults] \
+         timezone`) to the system zone to make that explicit",
+        local.join(", ")
+    ))
+}
+
+/// Why the system crontab, whose lines run in `system`'s zone, cannot run this job, if it
+/// cannot.
+pub(crate) fn refusal(job: &Job, system: &SystemZone) -> Option<String> {
     if let Err(reason) = job.schedule.crontab_compatible() {
         return Some(reason);
     }
@@ -208,12 +266,12 @@ pub(crate) fn refusal(job: &Job) -> Option<String> {
             ));
         }
     }
-    if !job.zone.is_local() {
+    if !system.runs(job.zone) {
         return Some(format!(
-            "its time zone {} is not the machine's ({}); the system crontab runs every line in \
-             the machine's zone (set the job's timezone to the machine's, or use `jobtab run`)",
+            "its time zone {} is not the machine's ({system}); the system crontab runs every \
+             line in the machine's zone (set the job's timezone to the machine's, or use \
+             `jobtab run`)",
             job.zone,
-            crate::zone::local_iana_name().unwrap_or_else(|| "local".into())
         ));
     }
     None
@@ -239,10 +297,15 @@ fn state_dir_arg(ctx: &Ctx) -> Option<&Path> {
 /// The lines `install` writes for the file's enabled jobs (none: no block), or an error that
 /// names every job the system crontab cannot run and why.
 pub(crate) fn block_lines(ctx: &Ctx, file: &JobFile) -> Result<Vec<String>> {
+    block_lines_in(ctx, file, &SystemZone::detect())
+}
+
+/// `block_lines` for a given system zone.
+fn block_lines_in(ctx: &Ctx, file: &JobFile, system: &SystemZone) -> Result<Vec<String>> {
     let enabled: Vec<&Job> = file.jobs.iter().filter(|job| job.enabled).collect();
     let refused: Vec<String> = enabled
         .iter()
-        .filter_map(|job| refusal(job).map(|why| format!("job {:?}: {why}", job.name)))
+        .filter_map(|job| refusal(job, system).map(|why| format!("job {:?}: {why}", job.name)))
         .collect();
     if !refused.is_empty() {
         bail!(
@@ -367,7 +430,7 @@ mod tests {
         let lines = block_lines(&ctx, &file).unwrap();
         assert_eq!(lines.len(), 1, "disabled jobs are left out");
         assert!(lines[0].starts_with("0 2 * * * '/"), "{}", lines[0]);
-        assert!(lines[0].ends_with(" exec a"), "{}", lines[0]);
+        assert!(lines[0].ends_with(" exec -- a"), "{}", lines[0]);
         let name = block_name(&ctx.file).unwrap();
         let table = splice::splice(b"0 1 * * * x\n", &name, &lines).unwrap();
         assert_eq!(status_of(&table, &ctx, &file), InstallStatus::Installed);
@@ -459,6 +522,108 @@ mod tests {
             "{err}"
         );
         assert!(err.contains("nothing was written"), "{err}");
+    }
+
+    #[test]
+    fn zones_are_compared_with_the_system_zone_by_behaviour() {
+        let dir = tempfile::tempdir().unwrap();
+        let ctx = ctx(dir.path());
+        let file = job_file(
+            &ctx,
+            "[jobs.utc]\nschedule = \"0 0 * * *\"\ntimezone = \"UTC\"\ncommand = \"true\"\n\
+             [jobs.berlin]\nschedule = \"0 0 * * *\"\ntimezone = \"Europe/Berlin\"\ncommand = \"true\"\n\
+             [jobs.local]\nschedule = \"0 0 * * *\"\ncommand = \"true\"\n",
+        );
+        let etc_utc = SystemZone::named(chrono_tz::Etc::UTC);
+        let err = format!("{:#}", block_lines_in(&ctx, &file, &etc_utc).unwrap_err());
+        assert!(
+            !err.contains("\"utc\"") && !err.contains("\"local\""),
+            "{err}"
+        );
+        let berlin = err.lines().find(|l| l.contains("\"berlin\"")).unwrap();
+        assert!(
+            berlin.contains("Europe/Berlin is not the machine's (Etc/UTC)"),
+            "{berlin}"
+        );
+        let paris = SystemZone::named(chrono_tz::Europe::Paris);
+        let err = format!("{:#}", block_lines_in(&ctx, &file, &paris).unwrap_err());
+        assert!(err.contains("job \"utc\""), "{err}");
+        assert!(!err.contains("\"berlin\""), "Berlin runs like Paris: {err}");
+    }
+
+    #[test]
+    fn warns_when_tz_here_is_not_the_system_zone() {
+        let dir = tempfile::tempdir().unwrap();
+        let ctx = ctx(dir.path());
+        let file = job_file(
+            &ctx,
+            "[jobs.a]\nschedule = \"0 0 * * *\"\ncommand = \"true\"\n\
+             [jobs.b]\nschedule = \"0 0 * * *\"\ncommand = \"true\"\ntimezone = \"Asia/Tokyo\"\n\
+             [jobs.c]\nschedule = \"0 0 * * *\"\ncommand = \"true\"\nenabled = false\n",
+        );
+        let system = SystemZone::named(chrono_tz::Etc::UTC);
+        let warning = local_zone_warning_for(&file, Some("Europe/Berlin"), &system).unwrap();
+        assert!(
+            warning.starts_with("TZ=Europe/Berlin in this shell, but cron ignores it"),
+            "{warning}"
+        );
+        assert!(
+            warning.contains("(Etc/UTC): job a has no `timezone`"),
+            "{warning}"
+        );
+        assert!(
+            local_zone_warning_for(&file, Some("CET-1CEST"), &system).is_some(),
+            "a TZ that names no known zone is not the system zone"
+        );
+        for same in ["UTC", ":Etc/UTC", ""] {
+            assert_eq!(
+                local_zone_warning_for(&file, Some(same), &system),
+                None,
+                "{same}"
+            );
+        }
+        assert_eq!(local_zone_warning_for(&file, None, &system), None);
+        let named_only = job_file(
+            &ctx,
+            "[jobs.b]\nschedule = \"0 0 * * *\"\ncommand = \"true\"\ntimezone = \"Etc/UTC\"\n",
+        );
+        assert_eq!(
+            local_zone_warning_for(&named_only, Some("Europe/Berlin"), &system),
+            None
+        );
+    }
+
+    #[test]
+    fn every_spelling_of_a_file_names_one_block() {
+        let dir = tempfile::tempdir().unwrap();
+        let real_dir = dir.path().join("real");
+        std::fs::create_dir(&real_dir).unwrap();
+        let real = real_dir.join("jobs.toml");
+        std::fs::write(&real, "").unwrap();
+        let linked_dir = dir.path().join("linked");
+        std::os::unix::fs::symlink(&real_dir, &linked_dir).unwrap();
+        let linked_file = dir.path().join("jobs-link.toml");
+        std::os::unix::fs::symlink(&real, &linked_file).unwrap();
+        let canonical = real.canonicalize().unwrap().to_str().unwrap().to_owned();
+        assert_eq!(block_name(&real).unwrap(), canonical);
+        assert_eq!(block_name(&linked_file).unwrap(), canonical);
+        assert_eq!(
+            block_name(&linked_dir.join("jobs.toml")).unwrap(),
+            canonical
+        );
+        std::fs::create_dir(real_dir.join("sub")).unwrap();
+        assert_eq!(
+            block_name(&real_dir.join("sub/../jobs.toml")).unwrap(),
+            canonical
+        );
+        // A file that does not exist: its folder is resolved, its name kept.
+        let missing = linked_dir.join("gone.toml");
+        assert_eq!(
+            block_name(&missing).unwrap(),
+            format!("{}/gone.toml", real_dir.canonicalize().unwrap().display())
+        );
+        let nowhere = dir.path().join("no/such/dir/jobs.toml");
+        assert_eq!(block_name(&nowhere).unwrap(), nowhere.to_str().unwrap());
     }
 
     #[test]

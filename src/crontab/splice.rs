@@ -8,7 +8,7 @@
 //!
 //! ```text
 //! # BEGIN jobtab /home/ana/.config/jobtab/jobs.toml (managed by jobtab: edit with jobtab, not here)
-//! 0 2 * * * '/usr/local/bin/jobtab' --file '/home/ana/.config/jobtab/jobs.toml' exec backup
+//! 0 2 * * * '/usr/local/bin/jobtab' --file '/home/ana/.config/jobtab/jobs.toml' exec -- backup
 //! # END jobtab /home/ana/.config/jobtab/jobs.toml
 //! ```
 //!
