@@ -627,3 +627,57 @@ fn systemd_timers_agree_with_jobtab_explain() {
         }
     }
 }
+
+#[test]
+fn jobs_with_many_retries_get_no_outer_limit_rather_than_a_wrong_one() {
+    let env = Env::with_jobs(
+        r#"
+        [jobs.stubborn]
+        schedule = "0 2 * * *"
+        command = "true"
+        timeout = "1m"
+        retries = 100
+        retry_delay = "10s"
+
+        [jobs.normal]
+        schedule = "0 3 * * *"
+        command = "true"
+        timeout = "1m"
+        retries = 1
+        retry_delay = "10s"
+        "#,
+    );
+    let yaml = env.ok(["export", "--format", "kubernetes", "--image", "jobtab:1"]);
+    let docs = documents(&yaml);
+    let spec = &cronjob(&docs, "stubborn")["spec"]["jobTemplate"]["spec"];
+    assert_eq!(spec["activeDeadlineSeconds"], Value::Null, "{yaml}");
+    assert!(yaml.contains("the job may take over a year"), "{yaml}");
+    // 2 attempts of 1m (+5s each), a 12s delay and a minute to start.
+    let spec = &cronjob(&docs, "normal")["spec"]["jobTemplate"]["spec"];
+    assert_eq!(spec["activeDeadlineSeconds"], 130 + 12 + 60, "{yaml}");
+
+    let units = printed_units(&env);
+    let service = unit(&units, "jobtab-stubborn.service");
+    assert!(
+        service.contains("\nTimeoutStartSec=infinity\n"),
+        "{service}"
+    );
+    assert!(!service.contains("TimeoutStartSec=0"), "{service}");
+    let service = unit(&units, "jobtab-normal.service");
+    assert!(service.contains("\nTimeoutStartSec=202\n"), "{service}");
+
+    // More than 100 retries is refused, naming the limit.
+    env.write_jobs(
+        r#"
+        [jobs.stubborn]
+        schedule = "0 2 * * *"
+        command = "true"
+        retries = 4000000000
+        "#,
+    );
+    let err = env.fails(["export", "--format", "systemd"], 1);
+    assert!(
+        err.contains("retries = 4000000000 is too large; use at most 100"),
+        "{err}"
+    );
+}

@@ -29,7 +29,7 @@ use std::fmt::Write as _;
 use super::names::{CRONJOB_NAME_MAX, dns_names, is_dns_label, is_label_value};
 use super::vars::job_vars;
 use super::yaml::{block, comment_text, scalar};
-use super::{Refusal, Refused, ceil_seconds, run_budget};
+use super::{Budget, Refusal, Refused, budget};
 use crate::schedule::Schedule;
 use crate::store::{CatchUp, Job, Overlap};
 use crate::zone::Zone;
@@ -372,16 +372,21 @@ fn cronjob(
     metadata(out, None, None, Some(&job.name), 4);
     out.push_str("    spec:\n");
     out.push_str("      # jobtab exec retries by itself\n      backoffLimit: 0\n");
-    match run_budget(job) {
-        Some(budget) => {
+    match budget(job) {
+        Budget::Seconds(seconds) => {
             let _ = writeln!(
                 out,
                 "      # every attempt up to the timeout, the retry delays, and a minute to start\n      \
-                 activeDeadlineSeconds: {}",
-                ceil_seconds(budget)
+                 activeDeadlineSeconds: {seconds}"
             );
         }
-        None => out.push_str("      # no activeDeadlineSeconds: the job has no timeout\n"),
+        Budget::NoTimeout => {
+            out.push_str("      # no activeDeadlineSeconds: the job has no timeout\n");
+        }
+        Budget::TooLong => out.push_str(
+            "      # no activeDeadlineSeconds: with its retries the job may take over a year; \
+             jobtab exec\n      # still ends each attempt at the timeout\n",
+        ),
     }
     out.push_str("      template:\n");
     metadata(out, None, None, Some(&job.name), 8);

@@ -65,11 +65,37 @@ const START_MARGIN: Duration = Duration::from_secs(60);
 const JITTER_NUMERATOR: u32 = 6;
 const JITTER_DENOMINATOR: u32 = 5;
 
+/// The longest outer limit an export writes. A run that may take longer than this (many
+/// retries with a doubling delay soon add up to centuries) gets no outer limit at all rather
+/// than a huge number: a limit of a year stops nothing a person would notice, and the values
+/// stay far inside what Kubernetes (int64 seconds) and systemd accept.
+pub(crate) const MAX_BUDGET: Duration = Duration::from_secs(366 * 24 * 3600);
+
+/// The outer limit an export puts on one `jobtab exec` of a job.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Budget {
+    /// Whole seconds, at least 1 and at most `MAX_BUDGET`.
+    Seconds(u64),
+    /// A shell job without a timeout: it may run forever, so the outer limit must not stop it.
+    NoTimeout,
+    /// Its attempts and retry delays together may take longer than `MAX_BUDGET`.
+    TooLong,
+}
+
+/// The outer limit for Kubernetes `activeDeadlineSeconds` and systemd `TimeoutStartSec=`.
+pub(crate) fn budget(job: &Job) -> Budget {
+    match run_budget(job) {
+        None => Budget::NoTimeout,
+        Some(duration) if duration > MAX_BUDGET => Budget::TooLong,
+        Some(duration) => Budget::Seconds(ceil_seconds(duration).max(1)),
+    }
+}
+
 /// The longest one `jobtab exec` of the job can take, for an outer limit (Kubernetes
 /// `activeDeadlineSeconds`, systemd `TimeoutStartSec=`): every attempt up to its timeout plus
 /// the kill grace, every retry delay at its longest (doubling, +20% jitter), and a minute to
-/// start and notify. `None` for a shell job without a timeout: it may run forever, so the
-/// outer limit must not stop it either.
+/// start and notify; `Duration::MAX` when that overflows. `None` for a shell job without a
+/// timeout: it may run forever, so the outer limit must not stop it either.
 ///
 /// The limit is a backstop: `jobtab exec` enforces the job's timeout itself, per attempt.
 pub(crate) fn run_budget(job: &Job) -> Option<Duration> {
@@ -81,7 +107,10 @@ pub(crate) fn run_budget(job: &Job) -> Option<Duration> {
     let attempts = job.retries.saturating_add(1);
     let mut total = (per_attempt.saturating_add(KILL_MARGIN)).saturating_mul(attempts);
     let mut delay = job.retry_delay;
-    for _ in 0..job.retries.min(64) {
+    for _ in 0..job.retries {
+        if total == Duration::MAX {
+            break;
+        }
         let longest = delay.saturating_mul(JITTER_NUMERATOR) / JITTER_DENOMINATOR;
         total = total.saturating_add(longest);
         delay = delay.saturating_mul(2);
@@ -89,9 +118,11 @@ pub(crate) fn run_budget(job: &Job) -> Option<Duration> {
     Some(total.saturating_add(START_MARGIN))
 }
 
-/// Whole seconds, rounded up.
+/// Whole seconds, rounded up (`u64::MAX` at most).
 pub(crate) fn ceil_seconds(duration: Duration) -> u64 {
-    duration.as_secs() + u64::from(duration.subsec_nanos() > 0)
+    duration
+        .as_secs()
+        .saturating_add(u64::from(duration.subsec_nanos() > 0))
 }
 
 #[cfg(test)]
@@ -128,11 +159,23 @@ mod tests {
             Some(http.http_timeout() + Duration::from_secs(65))
         );
         // Absurd retry counts saturate instead of overflowing.
-        let many = job(
+        let mut many =
+            job("[jobs.a]\nschedule = \"* * * * *\"\ncommand = \"true\"\ntimeout = \"1s\"\n");
+        many.retries = u32::MAX;
+        assert_eq!(run_budget(&many), Some(Duration::MAX));
+        assert_eq!(budget(&many), Budget::TooLong);
+        assert_eq!(budget(&retried), Budget::Seconds(45 + 12 + 24 + 60));
+        assert_eq!(budget(&shell), Budget::NoTimeout);
+        // 100 retries (the most a job may have) of a 10s delay: centuries.
+        let hundred = job(
             "[jobs.a]\nschedule = \"* * * * *\"\ncommand = \"true\"\ntimeout = \"1s\"\n\
-             retries = 4000000000\n",
+             retries = 100\n",
         );
-        assert!(run_budget(&many).is_some());
+        assert_eq!(budget(&hundred), Budget::TooLong);
+        // Just within the cap: a long timeout is kept.
+        let long =
+            job("[jobs.a]\nschedule = \"* * * * *\"\ncommand = \"true\"\ntimeout = \"300d\"\n");
+        assert_eq!(budget(&long), Budget::Seconds(300 * 86_400 + 65));
     }
 
     #[test]
@@ -164,5 +207,6 @@ mod tests {
     fn seconds_round_up() {
         assert_eq!(ceil_seconds(Duration::from_millis(1500)), 2);
         assert_eq!(ceil_seconds(Duration::from_secs(3)), 3);
+        assert_eq!(ceil_seconds(Duration::MAX), u64::MAX);
     }
 }

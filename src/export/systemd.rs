@@ -16,7 +16,7 @@
 use std::fmt::Write as _;
 
 use super::oncalendar::on_calendar;
-use super::{Refusal, Refused, ceil_seconds, run_budget};
+use super::{Budget, Refusal, Refused, budget};
 use crate::store::{CatchUp, Job, Overlap};
 use crate::zone::Zone;
 
@@ -108,16 +108,19 @@ fn service(job: &Job, jobtab: &str, job_file: &str) -> Unit {
         exec_quote(job_file),
         exec_quote(&job.name)
     );
-    match run_budget(job) {
-        Some(budget) => {
+    match budget(job) {
+        Budget::Seconds(seconds) => {
             let _ = writeln!(
                 text,
                 "# every attempt up to the timeout, the retry delays, and a minute to start\n\
-                 TimeoutStartSec={}",
-                ceil_seconds(budget)
+                 TimeoutStartSec={seconds}"
             );
         }
-        None => text.push_str("# the job has no timeout\nTimeoutStartSec=infinity\n"),
+        Budget::NoTimeout => text.push_str("# the job has no timeout\nTimeoutStartSec=infinity\n"),
+        Budget::TooLong => text.push_str(
+            "# with its retries the job may take over a year; jobtab exec still ends each \
+             attempt at the timeout\nTimeoutStartSec=infinity\n",
+        ),
     }
     Unit {
         file_name: format!("jobtab-{}.service", job.name),

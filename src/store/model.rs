@@ -14,6 +14,9 @@ use crate::zone::Zone;
 pub(crate) const DEFAULT_HTTP_TIMEOUT: Duration = Duration::from_secs(30);
 /// How long an HTTP call may take to connect.
 pub(crate) const HTTP_CONNECT_TIMEOUT: Duration = Duration::from_secs(10);
+/// The most `retries` a job may have: with the delay doubling each time, more would only
+/// wait for centuries.
+pub(crate) const MAX_RETRIES: u32 = 100;
 /// The first retry delay when a job sets `retries` but no `retry_delay`.
 pub(crate) const DEFAULT_RETRY_DELAY: Duration = Duration::from_secs(10);
 

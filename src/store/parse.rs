@@ -15,7 +15,9 @@ use toml::de::DeTable;
 
 use self::values::{Item, Place, Reader};
 use super::Job;
-use super::model::{CatchUp, NotifyOn, Overlap, RawDefaults, RawHttp, RawJob, RawNotify};
+use super::model::{
+    CatchUp, MAX_RETRIES, NotifyOn, Overlap, RawDefaults, RawHttp, RawJob, RawNotify,
+};
 use super::problem::{LineIndex, Problem};
 use super::resolve::{ScheduleCache, check_url, invalid_name_message, resolve_cached, valid_name};
 use crate::zone::Zone;
@@ -211,7 +213,7 @@ impl Reader<'_> {
                         out.retry_delay = value;
                     }
                 }
-                "retries" => out.retries = self.count(&place, key, span, item),
+                "retries" => out.retries = self.count(&place, key, span, item, MAX_RETRIES),
                 "overlap" => out.overlap = self.choice(&place, key, span, item, OVERLAPS),
                 "catch_up" => out.catch_up = self.choice(&place, key, span, item, CATCH_UPS),
                 "shell" => out.shell = self.string(&place, key, span, item),
@@ -289,7 +291,7 @@ impl Reader<'_> {
                 "timezone" => raw.timezone = self.string(&place, key, span, value),
                 "enabled" => raw.enabled = self.boolean(&place, key, span, value),
                 "timeout" => raw.timeout = self.string(&place, key, span, value),
-                "retries" => raw.retries = self.count(&place, key, span, value),
+                "retries" => raw.retries = self.count(&place, key, span, value, MAX_RETRIES),
                 "retry_delay" => raw.retry_delay = self.string(&place, key, span, value),
                 "overlap" => raw.overlap = self.choice(&place, key, span, value, OVERLAPS),
                 "catch_up" => raw.catch_up = self.choice(&place, key, span, value, CATCH_UPS),

@@ -4,7 +4,7 @@
 use std::collections::{HashMap, HashSet};
 use std::path::PathBuf;
 
-use super::model::{DEFAULT_RETRY_DELAY, RawDefaults, RawJob};
+use super::model::{DEFAULT_RETRY_DELAY, MAX_RETRIES, RawDefaults, RawJob};
 use super::problem::Problem;
 use super::{Action, HttpSpec, Job, Notify};
 use crate::schedule::{Schedule, ScheduleError};
@@ -144,6 +144,12 @@ pub(crate) fn resolve_cached(
         .ok()
         .flatten()
         .unwrap_or(DEFAULT_RETRY_DELAY);
+    if let Some(retries) = raw.retries.filter(|r| *r > MAX_RETRIES) {
+        problem(
+            "retries",
+            format!("retries = {retries} is too large; use at most {MAX_RETRIES}"),
+        );
+    }
     let action = match (raw.command, raw.http) {
         (Some(_), Some(_)) => {
             problem(

@@ -123,7 +123,7 @@ command = "x"
             "f:10:1: job \"ping\", key \"schedule\": invalid schedule \"61 * * * *\": (the schedule's own message)",
             "f:11:1: job \"ping\", key \"http\": a job has either `command` or `http`, not both",
             "f:14:1: job \"bad name\": invalid job name \"bad name\": use only letters, digits, `-`, `_` and `.`",
-            "f:21:1: job \"types\", key \"retries\": expected a whole number, 0 or more, found the number -1",
+            "f:21:1: job \"types\", key \"retries\": expected a whole number from 0 to 100, found the number -1",
             "f:22:1: job \"types\", key \"enabled\": expected true or false, found the string \"yes\"",
             "f:23:1: job \"types\", key \"overlap\": \"sometimes\" is not one of skip, queue, allow",
             "f:24:1: job \"types\", key \"catch_up\": \"always\" is not one of none, once",

@@ -118,16 +118,29 @@ impl Reader<'_> {
         value
     }
 
+    /// A whole number from 0 to `max`.
     pub(super) fn count(
         &mut self,
         place: &Place<'_>,
         key: &str,
         span: Range<usize>,
         item: &DeValue<'_>,
+        max: u32,
     ) -> Option<u32> {
-        let value = integer(item).and_then(|n| u32::try_from(n).ok());
-        if value.is_none() {
-            self.wrong_type(place, key, span, item, "a whole number, 0 or more");
+        let value = integer(item)
+            .and_then(|n| u32::try_from(n).ok())
+            .filter(|n| *n <= max);
+        match item {
+            _ if value.is_some() => {}
+            // Too large, also beyond what an i64 holds.
+            DeValue::Integer(n) if !n.as_str().starts_with('-') => {
+                let message = format!("{key} = {n} is too large; use at most {max}");
+                self.push(place.job, Some(&place.key(key)), Some(span), message);
+            }
+            _ => {
+                let expected = format!("a whole number from 0 to {max}");
+                self.wrong_type(place, key, span, item, &expected);
+            }
         }
         value
     }
