@@ -194,3 +194,58 @@ fn a_missing_file_is_an_empty_list() {
     );
     assert!(!env.file.exists());
 }
+
+#[test]
+fn a_rewrite_keeps_the_mode_of_an_existing_file() {
+    use std::os::unix::fs::PermissionsExt as _;
+    let env = Env::with_jobs("# shared with the ops group\n");
+    std::fs::set_permissions(&env.file, std::fs::Permissions::from_mode(0o640)).unwrap();
+    ok(&env, &["add", "a", "@daily", "--", "true"]);
+    ok(&env, &["disable", "a"]);
+    assert_eq!(std::fs::metadata(&env.file).unwrap().mode() & 0o777, 0o640);
+    assert!(env.jobs().contains("enabled = false"));
+}
+
+#[test]
+fn a_folder_given_as_the_job_file_says_what_to_do() {
+    let env = Env::new();
+    let folder = env.path("config");
+    std::fs::create_dir(&folder).unwrap();
+    let folder = folder.to_str().unwrap();
+    for args in [
+        &["--file", folder, "list"][..],
+        &["--file", folder, "check"],
+        &["--file", folder, "add", "a", "@daily", "--", "true"],
+        &["--file", folder, "exec", "a"],
+    ] {
+        let (_, err) = fails(&env, args, 1);
+        assert!(
+            err.contains("must name a file, not a folder, such as") && err.contains(folder),
+            "{args:?}: {err}"
+        );
+    }
+    // Nothing was created next to it (no lock file).
+    assert!(!env.path("config.lock").exists());
+}
+
+#[test]
+fn added_jobs_need_valid_env_names_and_names_not_starting_with_a_dash() {
+    let env = Env::new();
+    for bad in ["A B=1", "1X=2", "A.B=3"] {
+        let (_, err) = fails(&env, &["add", "a", "@daily", "--env", bad, "--", "true"], 1);
+        assert!(
+            err.contains("invalid environment variable name"),
+            "{bad}: {err}"
+        );
+    }
+    assert!(!env.file.exists());
+    env.write_jobs(
+        r#"
+        [jobs.-v]
+        schedule = "@daily"
+        command = "true"
+        "#,
+    );
+    let (out, _) = fails(&env, &["check"], 1);
+    assert!(out.contains("a name cannot start with `-`"), "{out}");
+}

@@ -30,10 +30,7 @@ pub(crate) fn run(args: AddArgs, ctx: &Ctx) -> Result<ExitCode> {
         http.body = Some(body(data)?);
     }
     if !store::valid_name(&args.name) {
-        bail!(
-            "invalid job name {:?}: use only letters, digits, `-`, `_` and `.`",
-            args.name
-        );
+        bail!(store::invalid_name_message(&args.name));
     }
     let name = args.name.as_str();
     let (job, replaced) = store::edit(&ctx.file, |editor| {

@@ -8,7 +8,7 @@
 
 use std::path::Path;
 
-use anyhow::{Context as _, Result, anyhow};
+use anyhow::{Context as _, Result, anyhow, bail};
 
 use super::editor::Editor;
 use super::lock::{FileLock, LOCK_TIMEOUT};
@@ -35,6 +35,7 @@ pub(crate) fn preview<T>(path: &Path, change: impl FnOnce(&mut Editor) -> Result
 /// since `before` was read, and nothing was written.
 pub(crate) fn replace_text(path: &Path, before: &str, after: &str) -> Result<bool> {
     let path = real_path(path);
+    not_a_folder(&path)?;
     let _lock = FileLock::acquire(&path, LOCK_TIMEOUT)?;
     if read_text(&path)? != before {
         return Ok(false);
@@ -53,6 +54,7 @@ pub(crate) fn replace_text(path: &Path, before: &str, after: &str) -> Result<boo
 
 /// The text of the job file; "" when it does not exist.
 pub(crate) fn read_text(path: &Path) -> Result<String> {
+    not_a_folder(path)?;
     match std::fs::read_to_string(path) {
         Ok(text) => Ok(text),
         Err(err) if err.kind() == std::io::ErrorKind::NotFound => Ok(String::new()),
@@ -60,8 +62,22 @@ pub(crate) fn read_text(path: &Path) -> Result<String> {
     }
 }
 
+/// An error that says what to do when the job file's path names a folder.
+pub(crate) fn not_a_folder(path: &Path) -> Result<()> {
+    if path.is_dir() {
+        bail!(
+            "{} is a folder: --file (or $JOBTAB_FILE) must name a file, not a folder, such as {}",
+            path.display(),
+            path.join("jobs.toml").display()
+        );
+    }
+    Ok(())
+}
+
 fn run<T>(path: &Path, write: bool, change: impl FnOnce(&mut Editor) -> Result<T>) -> Result<T> {
     let path = real_path(path);
+    // Before the lock, which would create a sidecar file next to the folder.
+    not_a_folder(&path)?;
     // The lock is taken before reading, so no other writer's change can be lost in between.
     let _lock = if write {
         Some(FileLock::acquire(&path, LOCK_TIMEOUT)?)

@@ -14,8 +14,8 @@ use anyhow::{Result, anyhow, bail};
 use toml_edit::{DocumentMut, Item, Table, TableLike, Value, value};
 
 use self::decor::{
-    append_table, collect_tables, has_comment, join_prefixes, move_closing_space, raw_str,
-    split_attached, table_at,
+    append_table, collect_tables, give_closing_space, has_comment, join_prefixes,
+    move_closing_space, raw_str, split_attached, table_at,
 };
 use super::model::{RawDefaults, RawJob};
 use super::parse::Parsed;
@@ -211,8 +211,23 @@ impl Editor {
         });
         match job.get_mut("enabled") {
             Some(item) if item.as_bool() == Some(enabled) => return Ok(false),
-            Some(_) if enabled && !commented => {
+            Some(item) if enabled && !commented => {
+                // In `{ ..., enabled = false }` the space before `}` is the removed value's:
+                // it goes back to the value that is now last.
+                let space = item
+                    .as_value()
+                    .map(|v| raw_str(v.decor().suffix()))
+                    .unwrap_or_default();
+                let was_last = job.iter().last().is_some_and(|(key, _)| key == "enabled");
                 job.remove("enabled");
+                if was_last
+                    && let Some(inline) = self
+                        .jobs_mut()?
+                        .get_mut(name)
+                        .and_then(Item::as_inline_table_mut)
+                {
+                    give_closing_space(inline, space);
+                }
             }
             Some(item) => match item.as_value_mut() {
                 Some(old) => {

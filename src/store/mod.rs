@@ -17,7 +17,7 @@ mod write;
 
 use std::path::{Path, PathBuf};
 
-use anyhow::{Context as _, Result};
+use anyhow::Result;
 
 pub(crate) use edit::{edit, preview, read_text, replace_text};
 pub(crate) use editor::Editor;
@@ -26,7 +26,7 @@ pub(crate) use model::{RawHttp, RawJob, RawNotify};
 pub(crate) use parse::{check_text, parse};
 pub(crate) use problem::Problem;
 pub(crate) use render::job_toml;
-pub(crate) use resolve::{resolve, valid_name};
+pub(crate) use resolve::{invalid_name_message, resolve, valid_name};
 
 /// A loaded job file: every job that validated, and every problem found.
 #[derive(Debug)]
@@ -45,14 +45,7 @@ impl JobFile {
     /// content are collected in `problems`, not returned as errors; an error is returned only
     /// when the file cannot be read.
     pub(crate) fn read(path: &Path) -> Result<JobFile> {
-        let text = match std::fs::read_to_string(path) {
-            Ok(text) => text,
-            Err(err) if err.kind() == std::io::ErrorKind::NotFound => String::new(),
-            Err(err) => {
-                return Err(err)
-                    .with_context(|| format!("cannot read job file {}", path.display()));
-            }
-        };
+        let text = read_text(path)?;
         let (jobs, problems) = parse(&text);
         Ok(JobFile {
             path: path.to_owned(),

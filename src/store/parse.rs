@@ -19,7 +19,9 @@ use super::model::{
     CatchUp, MAX_RETRIES, NotifyOn, Overlap, RawDefaults, RawHttp, RawJob, RawNotify,
 };
 use super::problem::{LineIndex, Problem};
-use super::resolve::{ScheduleCache, check_url, invalid_name_message, resolve_cached, valid_name};
+use super::resolve::{
+    ScheduleCache, check_shell, check_url, invalid_name_message, resolve_cached, valid_name,
+};
 use crate::zone::Zone;
 
 /// The keys a `[jobs.NAME]` table may hold.
@@ -121,9 +123,12 @@ pub(crate) fn parse_with_cache(text: &str, cache: &mut ScheduleCache) -> Parsed 
         let (name, span) = (key.get_ref().as_ref(), key.span());
         match name {
             "defaults" => {
-                if let Some(table) =
-                    reader.table(&Place::DEFAULTS, "defaults", span, item.get_ref())
-                {
+                // `defaults` itself is a top-level key: no `defaults.` prefix.
+                let top = Place {
+                    job: None,
+                    prefix: "",
+                };
+                if let Some(table) = reader.table(&top, "defaults", span, item.get_ref()) {
                     defaults = reader.defaults(table);
                 }
             }
@@ -216,7 +221,17 @@ impl Reader<'_> {
                 "retries" => out.retries = self.count(&place, key, span, item, MAX_RETRIES),
                 "overlap" => out.overlap = self.choice(&place, key, span, item, OVERLAPS),
                 "catch_up" => out.catch_up = self.choice(&place, key, span, item, CATCH_UPS),
-                "shell" => out.shell = self.string(&place, key, span, item),
+                "shell" => {
+                    out.shell = self
+                        .string(&place, key, span.clone(), item)
+                        .filter(|shell| {
+                            check_shell(shell)
+                                .map_err(|err| {
+                                    self.push(None, Some("defaults.shell"), Some(span.clone()), err)
+                                })
+                                .is_ok()
+                        });
+                }
                 "notify" => {
                     let notify = Place {
                         job: None,

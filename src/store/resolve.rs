@@ -10,9 +10,11 @@ use super::{Action, HttpSpec, Job, Notify};
 use crate::schedule::{Schedule, ScheduleError};
 use crate::zone::Zone;
 
-/// Whether `name` is a valid job name: letters, digits, `-`, `_`, `.`.
+/// Whether `name` is a valid job name: letters, digits, `-`, `_`, `.`, not starting with `-`
+/// (an installed crontab line runs `jobtab exec NAME`, where `-v` would be read as an option).
 pub(crate) fn valid_name(name: &str) -> bool {
     !name.is_empty()
+        && !name.starts_with('-')
         && name
             .chars()
             .all(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.'))
@@ -20,7 +22,32 @@ pub(crate) fn valid_name(name: &str) -> bool {
 
 /// The message for a name `valid_name` refuses.
 pub(crate) fn invalid_name_message(name: &str) -> String {
+    if name.starts_with('-') && valid_name(name.trim_start_matches('-')) {
+        return format!(
+            "invalid job name {name:?}: a name cannot start with `-` (`jobtab exec {name}` would \
+             read it as an option); start it with a letter or a digit"
+        );
+    }
     format!("invalid job name {name:?}: use only letters, digits, `-`, `_` and `.`")
+}
+
+/// Whether `name` can be an environment variable's name: `[A-Za-z_][A-Za-z0-9_]*`.
+pub(crate) fn valid_env_name(name: &str) -> bool {
+    let mut chars = name.chars();
+    chars
+        .next()
+        .is_some_and(|c| c.is_ascii_alphabetic() || c == '_')
+        && chars.all(|c| c.is_ascii_alphanumeric() || c == '_')
+}
+
+/// The problem with a `shell` value, if any.
+pub(crate) fn check_shell(shell: &str) -> Result<(), String> {
+    if shell.trim().is_empty() {
+        return Err(
+            "`shell` is empty; name a shell such as /bin/bash, or leave it out for /bin/sh".into(),
+        );
+    }
+    Ok(())
 }
 
 /// Checks an `http://` or `https://` URL as far as can be told before `${VAR}`s are expanded:
@@ -149,6 +176,22 @@ pub(crate) fn resolve_cached(
             "retries",
             format!("retries = {retries} is too large; use at most {MAX_RETRIES}"),
         );
+    }
+    if let Some(shell) = &raw.shell
+        && let Err(message) = check_shell(shell)
+    {
+        problem("shell", message);
+    }
+    for name in raw.env.iter().flat_map(|env| env.keys()) {
+        if !valid_env_name(name) {
+            problem(
+                &format!("env.{name}"),
+                format!(
+                    "invalid environment variable name {name:?}: use letters, digits and `_`, \
+                     not starting with a digit"
+                ),
+            );
+        }
     }
     let action = match (raw.command, raw.http) {
         (Some(_), Some(_)) => {
@@ -320,8 +363,17 @@ mod tests {
         for good in ["backup", "a.b-c_d", "X9"] {
             assert!(valid_name(good), "{good}");
         }
-        for bad in ["", "a b", "a/b", "ü", "a:b"] {
+        for bad in ["", "a b", "a/b", "ü", "a:b", "-v", "--help", "-"] {
             assert!(!valid_name(bad), "{bad}");
+        }
+        assert!(valid_name("a-"));
+        assert!(invalid_name_message("-v").contains("a name cannot start with `-`"));
+        assert!(invalid_name_message("a b").contains("use only letters"));
+        for good in ["A", "_", "PG_HOST", "x1"] {
+            assert!(valid_env_name(good), "{good}");
+        }
+        for bad in ["", "A B", "1X", "A=B", "a.b", "é"] {
+            assert!(!valid_env_name(bad), "{bad}");
         }
     }
 

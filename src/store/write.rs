@@ -1,6 +1,7 @@
 //! Writing a job file atomically: a temp file in the same folder, written and fsynced, renamed
 //! over the file, then the folder fsynced. A crash leaves the old file or the new one, never a
-//! mix; the new file is mode 0600 because it may hold secrets' names and URLs.
+//! mix. A new file is mode 0600 because it may hold secrets' names and URLs; a file that
+//! exists keeps its mode (a user who made it group-readable, or tighter, meant it).
 
 use std::fs::File;
 use std::io::Write as _;
@@ -42,14 +43,19 @@ pub(crate) fn write_atomic_with(
         .file_name()
         .map(|n| n.to_string_lossy().into_owned())
         .unwrap_or_else(|| "jobs.toml".into());
+    let mode = std::fs::metadata(path).map_or(0o600, |meta| meta.permissions().mode() & 0o7777);
     // The temp file is deleted when it is dropped, so every early return below cleans up.
     let mut temp = tempfile::Builder::new()
         .prefix(&format!(".{name}."))
         .suffix(".tmp")
-        .permissions(std::fs::Permissions::from_mode(0o600))
+        .permissions(std::fs::Permissions::from_mode(mode))
         .tempfile_in(&folder)
         .with_context(|| format!("cannot create a temp file in {}", folder.display()))?;
     let context = || format!("cannot write {}", temp_display(path));
+    // The umask applied when the temp file was created; the mode must be the old one exactly.
+    temp.as_file()
+        .set_permissions(std::fs::Permissions::from_mode(mode))
+        .with_context(context)?;
     temp.write_all(contents).with_context(context)?;
     temp.as_file().sync_all().with_context(context)?;
     before_rename(temp.path()).with_context(context)?;
@@ -89,6 +95,20 @@ mod tests {
         assert_eq!(std::fs::read(&path).unwrap(), b"x = 1\n");
         assert_eq!(std::fs::metadata(&path).unwrap().mode() & 0o777, 0o600);
         assert_eq!(entries(&dir.path().join("a/b")), ["jobs.toml"]);
+    }
+
+    #[test]
+    fn an_existing_file_keeps_its_mode() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("jobs.toml");
+        for mode in [0o640, 0o664, 0o400, 0o600] {
+            std::fs::write(&path, b"# old\n").unwrap();
+            std::fs::set_permissions(&path, std::fs::Permissions::from_mode(mode)).unwrap();
+            write_atomic(&path, b"# new\n").unwrap();
+            assert_eq!(std::fs::read(&path).unwrap(), b"# new\n");
+            assert_eq!(std::fs::metadata(&path).unwrap().mode() & 0o777, mode);
+            std::fs::remove_file(&path).unwrap();
+        }
     }
 
     #[test]

@@ -352,3 +352,35 @@ fn jobs_written_inline_or_dotted_get_new_jobs_too() {
         );
     }
 }
+
+#[test]
+fn disable_then_enable_gives_back_inline_jobs_exactly() {
+    let text = "[jobs]\n\
+                a = { schedule = \"@daily\", command = \"x\" }\n\
+                b = {schedule=\"@daily\",command=\"y\"}\n\
+                c = { schedule = \"@daily\", http = { url = \"https://x.example\" } }\n\
+                e = {   schedule = \"@daily\", command = \"x\"   } # c\n";
+    let (_dir, path) = setup(text);
+    let names = ["a", "b", "c", "e"];
+    edit(&path, |e| {
+        names
+            .iter()
+            .try_for_each(|n| e.set_enabled(n, false).map(drop))
+    })
+    .unwrap();
+    assert_eq!(
+        read(&path),
+        "[jobs]\n\
+         a = { schedule = \"@daily\", command = \"x\", enabled = false }\n\
+         b = {schedule=\"@daily\",command=\"y\", enabled = false}\n\
+         c = { schedule = \"@daily\", http = { url = \"https://x.example\" }, enabled = false }\n\
+         e = {   schedule = \"@daily\", command = \"x\", enabled = false   } # c\n"
+    );
+    edit(&path, |e| {
+        names
+            .iter()
+            .try_for_each(|n| e.set_enabled(n, true).map(drop))
+    })
+    .unwrap();
+    assert_eq!(read(&path), text);
+}

@@ -27,6 +27,21 @@ pub(super) fn move_closing_space(table: &mut toml_edit::InlineTable) {
     }
 }
 
+/// After the last value of `{ a = 1, b = 2 }` was removed: `space` (the removed value's
+/// suffix, the space before `}`) becomes the suffix of the value that is now last, so that
+/// `{ a = 1 }` keeps its space (and `{a=1}` stays without one).
+pub(super) fn give_closing_space(table: &mut toml_edit::InlineTable, space: String) {
+    if !space.trim().is_empty() {
+        return;
+    }
+    if let Some((_, last)) = table.iter_mut().last() {
+        let suffix = raw_str(last.decor().suffix());
+        if suffix.trim().is_empty() {
+            last.decor_mut().set_suffix(space);
+        }
+    }
+}
+
 /// Positions and key paths of the tables written with a `[header]`.
 pub(super) fn collect_tables(
     table: &Table,

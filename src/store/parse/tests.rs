@@ -232,3 +232,44 @@ fn jobs_in_headers_can_be_appended_to() {
         assert_eq!(parsed.jobs_in_headers, expected, "{text}");
     }
 }
+
+#[test]
+fn names_env_names_shells_and_retries_are_checked() {
+    let text = "[defaults]\nshell = \"\"\nretries = 101\n\
+                [jobs.-v]\nschedule = \"@daily\"\ncommand = \"x\"\n\
+                [jobs.b]\nschedule = \"@daily\"\ncommand = \"x\"\nshell = \" \"\n\
+                env = { \"A B\" = \"1\", \"1X\" = \"2\", \"A=B\" = \"3\", OK_1 = \"4\", _x = \"5\" }\n\
+                [jobs.c]\nschedule = \"@daily\"\ncommand = \"x\"\nretries = 100\n";
+    let found = problems(text);
+    assert_eq!(
+        found,
+        [
+            "f:2:1: key \"defaults.shell\": `shell` is empty; name a shell such as /bin/bash, \
+             or leave it out for /bin/sh",
+            "f:3:1: key \"defaults.retries\": retries = 101 is too large; use at most 100",
+            "f:4:1: job \"-v\": invalid job name \"-v\": a name cannot start with `-` \
+             (`jobtab exec -v` would read it as an option); start it with a letter or a digit",
+            "f:10:1: job \"b\", key \"shell\": `shell` is empty; name a shell such as \
+             /bin/bash, or leave it out for /bin/sh",
+            "f:11:9: job \"b\", key \"env.A B\": invalid environment variable name \"A B\": use \
+             letters, digits and `_`, not starting with a digit",
+            "f:11:22: job \"b\", key \"env.1X\": invalid environment variable name \"1X\": use \
+             letters, digits and `_`, not starting with a digit",
+            "f:11:34: job \"b\", key \"env.A=B\": invalid environment variable name \"A=B\": \
+             use letters, digits and `_`, not starting with a digit",
+        ],
+        "{found:#?}"
+    );
+}
+
+#[test]
+fn a_top_level_key_of_the_wrong_type_is_named_as_written() {
+    assert_eq!(
+        problems("defaults = 1\n"),
+        ["f:1:1: key \"defaults\": expected a table, found the number 1"]
+    );
+    assert_eq!(
+        problems("jobs = 1\n"),
+        ["f:1:1: key \"jobs\": expected a table, found the number 1"]
+    );
+}
