@@ -3,7 +3,7 @@
 use std::io::Write as _;
 use std::process::Stdio;
 
-use crate::install::{FakeCrontab, expect};
+use crate::install::{FakeCrontab, expect, run_in_zone};
 use crate::util::{Env, stderr, stdout};
 
 /// A realistic crontab: Debian's header, env lines, `CRON_TZ`, `SHELL`, nicknames, `\%`, a
@@ -259,4 +259,143 @@ fn a_missing_source_file_is_an_error() {
         err.contains("cannot read crontab file /no/such/crontab"),
         "{err}"
     );
+}
+
+/// The table `crontab -e` gives a new user on Debian (cron 3.0pl1), byte for byte.
+const DEBIAN_TEMPLATE: &str = "\
+# Edit this file to introduce tasks to be run by cron.
+# \n# Each task to run has to be defined through a single line
+# indicating with different fields when the task will be run
+# and what command to run for the task
+# \n# To define the time you can provide concrete values for
+# minute (m), hour (h), day of month (dom), month (mon),
+# and day of week (dow) or use '*' in these fields (for 'any').
+# \n# Notice that tasks will be started based on the cron's system
+# daemon's notion of time and timezones.
+# \n# Output of the crontab jobs (including errors) is sent through
+# email to the user the crontab file belongs to (unless redirected).
+# \n# For example, you can run a backup of all your user accounts
+# at 5 a.m every week with:
+# 0 5 * * 1 tar -zcf /var/backups/home.tgz /home/
+# \n# For more information see the manual pages of crontab(5) and cron(8)
+# \n# m h  dom mon dow   command
+";
+
+#[test]
+fn debians_template_does_not_describe_the_first_job() {
+    let env = Env::new();
+    let fake = FakeCrontab::new(&env);
+    fake.set(
+        format!("{DEBIAN_TEMPLATE}@reboot /home/ana/startup.sh\n# tidy up\n0 3 * * * tidy\n")
+            .as_bytes(),
+    );
+    let (_, err) = expect(&env, &fake, &["import"], 0);
+    assert!(err.contains("imported 2 jobs"), "{err}");
+    let jobs = jobs_table(&env);
+    assert_eq!(string(&jobs["startup.sh"], "description"), None);
+    assert_eq!(string(&jobs["tidy"], "description"), Some("tidy up"));
+    assert!(!env.jobs().contains("Edit this file"), "{}", env.jobs());
+}
+
+#[test]
+fn importing_twice_adds_nothing_the_second_time() {
+    let env = Env::new();
+    let fake = FakeCrontab::new(&env);
+    fake.set(b"@reboot /home/ana/startup.sh\n*/5 * * * * mail -s hi bob%Hello%\n");
+    expect(&env, &fake, &["import"], 0);
+    let first = env.jobs();
+    // The same lines, spaced differently, plus one new line.
+    fake.set(
+        b"@reboot   /home/ana/startup.sh\n*/5  * * * *\tmail -s hi bob%Hello%\n@daily /home/ana/startup.sh\n",
+    );
+    let (_, err) = expect(&env, &fake, &["import"], 0);
+    assert!(
+        err.contains("skipped line 1: already imported as job \"startup.sh\""),
+        "{err}"
+    );
+    assert!(
+        err.contains("skipped line 2: already imported as job \"mail\""),
+        "{err}"
+    );
+    assert!(err.contains("imported 1 job from your crontab"), "{err}");
+    let names: Vec<String> = jobs_table(&env).keys().cloned().collect();
+    assert_eq!(names, ["startup.sh", "mail", "startup.sh-2"]);
+    assert_eq!(
+        string(&jobs_table(&env)["startup.sh-2"], "schedule"),
+        Some("@daily")
+    );
+
+    // A third time: nothing new, nothing written, not an error.
+    let before = env.jobs();
+    assert!(before.starts_with(&first), "{before}");
+    let (_, err) = expect(&env, &fake, &["import"], 0);
+    assert!(err.contains("nothing new to import"), "{err}");
+    assert_eq!(err.matches("already imported").count(), 3, "{err}");
+    assert_eq!(env.jobs(), before);
+}
+
+#[test]
+fn imported_jobs_say_which_defaults_they_take_and_keep_crons_zone() {
+    let env = Env::with_jobs(
+        r#"
+        [defaults]
+        timezone = "Asia/Tokyo"
+        timeout = "1h"
+        retries = 2
+        overlap = "queue"
+        "#,
+    );
+    let fake = FakeCrontab::new(&env);
+    fake.set(b"0 2 * * * backup\nCRON_TZ=America/New_York\n0 3 * * * report\n");
+    let output = run_in_zone(&env, &fake, &["import"], "Europe/Berlin");
+    let err = stderr(&output);
+    assert_eq!(output.status.code(), Some(0), "{err}");
+    let note = err
+        .lines()
+        .find(|l| l.starts_with("note: the imported jobs take these `[defaults]`"))
+        .unwrap_or_else(|| panic!("no note about defaults in {err}"));
+    assert!(
+        note.contains("timeout = \"1h\", retries = 2, overlap = \"queue\""),
+        "{note}"
+    );
+    assert!(!note.contains("timezone"), "{note}");
+    let jobs = jobs_table(&env);
+    // Cron ran it in the system zone, not in the shell's TZ (UTC here) nor in [defaults].
+    assert_eq!(string(&jobs["backup"], "timezone"), Some("Europe/Berlin"));
+    assert_eq!(
+        string(&jobs["report"], "timezone"),
+        Some("America/New_York")
+    );
+
+    // No [defaults] that apply: no note.
+    let plain = Env::new();
+    let fake = FakeCrontab::new(&plain);
+    fake.set(b"0 2 * * * backup\n");
+    let (_, err) = expect(&plain, &fake, &["import"], 0);
+    assert!(!err.contains("[defaults]"), "{err}");
+}
+
+#[test]
+fn a_trailing_percent_feeds_what_cron_feeds() {
+    let env = Env::new();
+    let one = env.path("one.txt");
+    let two = env.path("two.txt");
+    let crontab = env.path("crontab.txt");
+    std::fs::write(
+        &crontab,
+        format!(
+            "0 1 * * * cat > '{}'%a%\n0 2 * * * cat > '{}'%a%\\\n",
+            one.display(),
+            two.display()
+        ),
+    )
+    .unwrap();
+    env.ok(["import", crontab.to_str().unwrap()]);
+    let names: Vec<String> = jobs_table(&env).keys().cloned().collect();
+    for name in &names {
+        env.ok(["exec", name]);
+    }
+    // cron: "a\n" for `%a%` (no second newline), and no newline after `%\` at the end.
+    assert_eq!(std::fs::read_to_string(&one).unwrap(), "a\n");
+    assert_eq!(std::fs::read_to_string(&two).unwrap(), "a\n\\");
 }

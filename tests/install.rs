@@ -93,7 +93,12 @@ fn expect_in_zone(
 }
 
 /// Runs jobtab with the fake crontab and `system_zone` as the machine's zone.
-fn run_in_zone(env: &Env, fake: &FakeCrontab, args: &[&str], system_zone: &str) -> Output {
+pub(crate) fn run_in_zone(
+    env: &Env,
+    fake: &FakeCrontab,
+    args: &[&str],
+    system_zone: &str,
+) -> Output {
     env.cmd(args)
         .env("JOBTAB_CRONTAB", &fake.script)
         .env("JOBTAB_SYSTEM_ZONE", system_zone)

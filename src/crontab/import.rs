@@ -5,8 +5,9 @@
 //! - Lines inside any `# BEGIN jobtab ...` / `# END jobtab ...` block are jobtab's own and are
 //!   ignored.
 //! - Comment lines directly above a job line become its `description` (joined with spaces); a
-//!   blank line or a variable line in between detaches them. Debian's template header line
-//!   `# m h  dom mon dow   command` is not a description.
+//!   blank line or a variable line in between detaches them. Debian's template (the comment
+//!   block `crontab -e` starts a new user with, ending in `# m h  dom mon dow   command`) is
+//!   not a description: that header line and every comment above it in its block are dropped.
 //! - `NAME=value` lines (also `NAME = value`, quoted values with the quotes removed) apply to
 //!   the job lines after them, as in cron: they become each such job's `env`. Special names:
 //!   `CRON_TZ` becomes the `timezone` of the jobs after it (cronie evaluates their schedules
@@ -108,7 +109,10 @@ pub(crate) fn parse(text: &[u8]) -> Parsed {
         }
         if let Some(comment) = trimmed.strip_prefix('#') {
             let comment = comment.trim();
-            if !comment.is_empty() && !is_template_header(comment) {
+            if is_template_header(comment) {
+                // The template's text above the header describes crontabs, not the first job.
+                comments.clear();
+            } else if !comment.is_empty() {
                 comments.push(comment.to_owned());
             }
             continue;
@@ -350,6 +354,48 @@ SHELL=/bin/bash
             "{:?}",
             parsed.notes
         );
+    }
+
+    /// The table `crontab -e` gives a new user on Debian (cron 3.0pl1), byte for byte.
+    const DEBIAN_TEMPLATE: &str = "\
+# Edit this file to introduce tasks to be run by cron.
+# \n# Each task to run has to be defined through a single line
+# indicating with different fields when the task will be run
+# and what command to run for the task
+# \n# To define the time you can provide concrete values for
+# minute (m), hour (h), day of month (dom), month (mon),
+# and day of week (dow) or use '*' in these fields (for 'any').
+# \n# Notice that tasks will be started based on the cron's system
+# daemon's notion of time and timezones.
+# \n# Output of the crontab jobs (including errors) is sent through
+# email to the user the crontab file belongs to (unless redirected).
+# \n# For example, you can run a backup of all your user accounts
+# at 5 a.m every week with:
+# 0 5 * * 1 tar -zcf /var/backups/home.tgz /home/
+# \n# For more information see the manual pages of crontab(5) and cron(8)
+# \n# m h  dom mon dow   command
+";
+
+    #[test]
+    fn debians_template_is_no_description() {
+        assert_eq!(DEBIAN_TEMPLATE.lines().count(), 23);
+        let job_below = format!("{DEBIAN_TEMPLATE}@reboot /opt/app/start\n");
+        let parsed = parse(job_below.as_bytes());
+        assert_eq!(parsed.jobs.len(), 1, "{parsed:?}");
+        assert_eq!(parsed.jobs[0].raw.description, None);
+        assert!(parsed.skipped.is_empty() && parsed.notes.is_empty());
+
+        let commented = format!("{DEBIAN_TEMPLATE}# start the app\n@reboot /opt/app/start\n");
+        let parsed = parse(commented.as_bytes());
+        assert_eq!(
+            parsed.jobs[0].raw.description.as_deref(),
+            Some("start the app"),
+            "comments below the header still describe the job"
+        );
+
+        let after_blank = format!("{DEBIAN_TEMPLATE}\n# nightly\n0 2 * * * backup\n");
+        let parsed = parse(after_blank.as_bytes());
+        assert_eq!(parsed.jobs[0].raw.description.as_deref(), Some("nightly"));
     }
 
     #[test]

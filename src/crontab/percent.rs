@@ -5,8 +5,9 @@ use super::line::sh_quote;
 
 /// Cron's reading of a command (cronie `do_command.c`): the command part with `\%` turned
 /// into `%` (other backslashes kept), cut at the first unescaped `%`; and the stdin data after
-/// it, with `%` turned into newlines, `\%` into `%`, and a final newline added. No data (no
-/// `%`, or nothing after it) means stdin is at end of file at once.
+/// it, with `%` turned into newlines, `\%` into `%`, and a newline added at the end unless
+/// the last character written was one (`cmd%a%b` gives "a\nb\n", `cmd%a%` gives "a\n"). No
+/// data (no `%`, or nothing after it) means stdin is at end of file at once.
 pub(crate) fn split_percent(command: &str) -> (String, Option<String>) {
     let mut out = String::with_capacity(command.len());
     let mut escaped = false;
@@ -28,8 +29,11 @@ pub(crate) fn split_percent(command: &str) -> (String, Option<String>) {
         out.push(c);
     }
     let data = input.filter(|d| !d.is_empty()).map(|input| {
+        // Exactly cron's loop: a newline is added at the end only when the last character it
+        // wrote (not counting a backslash it held back) was not one.
         let mut data = String::with_capacity(input.len() + 1);
         let mut escaped = false;
+        let mut need_newline = false;
         for c in input.chars() {
             let c = if escaped {
                 if c != '%' {
@@ -44,12 +48,13 @@ pub(crate) fn split_percent(command: &str) -> (String, Option<String>) {
             escaped = c == '\\';
             if !escaped {
                 data.push(c);
+                need_newline = c != '\n';
             }
         }
         if escaped {
             data.push('\\');
         }
-        if !data.ends_with('\n') {
+        if need_newline {
             data.push('\n');
         }
         data
@@ -63,13 +68,25 @@ pub(crate) fn convert_command(command: &str) -> String {
     let Some(data) = data else {
         return command;
     };
-    let lines: Vec<String> = data
-        .strip_suffix('\n')
-        .unwrap_or(&data)
-        .split('\n')
-        .map(sh_quote)
-        .collect();
-    let feed = format!("printf '%s\\n' {}", lines.join(" "));
+    // Whole lines go through `printf '%s\n'`; a last line without its newline (cron adds
+    // none after a trailing `\` that follows a `%`) through `printf '%s'`.
+    let (whole, partial) = match data.strip_suffix('\n') {
+        Some(lines) => (Some(lines), None),
+        None => match data.rsplit_once('\n') {
+            Some((lines, last)) => (Some(lines), Some(last)),
+            None => (None, Some(data.as_str())),
+        },
+    };
+    let whole = whole.map(|lines| {
+        let quoted: Vec<String> = lines.split('\n').map(sh_quote).collect();
+        format!("printf '%s\\n' {}", quoted.join(" "))
+    });
+    let partial = partial.map(|last| format!("printf '%s' {}", sh_quote(last)));
+    let feed = match (whole, partial) {
+        (Some(whole), Some(partial)) => format!("{{ {whole}; {partial}; }}"),
+        (Some(one), None) | (None, Some(one)) => one,
+        (None, None) => String::new(),
+    };
     // One simple command can take the pipe as it is; anything with lists, pipes, background
     // jobs or comments is grouped so that all of it reads the data, as under cron.
     if command.contains([';', '&', '|', '#', '\n']) {
@@ -118,8 +135,36 @@ mod tests {
     }
 
     #[test]
+    fn trailing_percents_give_what_cron_gives() {
+        // cronie and Vixie cron (do_command.c): `%` becomes a newline, and one more newline
+        // is written at the end only when the last character written was not a newline.
+        for (cron, stdin) in [
+            ("cmd%a%b", Some("a\nb\n")),
+            ("cmd%a%", Some("a\n")),
+            ("cmd%a%%", Some("a\n\n")),
+            ("cmd%%", Some("\n")),
+            ("cmd%a\\", Some("a\\\n")),
+            ("cmd%a%\\", Some("a\n\\")),
+            ("cmd%\\", Some("\\")),
+            ("cmd%", None),
+        ] {
+            assert_eq!(
+                split_percent(cron),
+                ("cmd".to_owned(), stdin.map(str::to_owned)),
+                "{cron}"
+            );
+        }
+    }
+
+    #[test]
     fn converted_commands_feed_stdin_like_cron() {
         for (cron, stdin) in [
+            ("cat%a%b", "a\nb\n"),
+            ("cat%a%", "a\n"),
+            ("cat%a%%", "a\n\n"),
+            ("cat%a%\\", "a\n\\"),
+            ("cat%\\", "\\"),
+            ("cat%%", "\n"),
             ("cat%line1%line2", "line1\nline2\n"),
             ("cat%it's 100\\%%%last", "it's 100%\n\nlast\n"),
             ("cat%single", "single\n"),
