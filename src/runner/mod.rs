@@ -15,6 +15,7 @@ mod metrics;
 mod overlap;
 mod plan;
 mod pool;
+mod reaper;
 mod reload;
 mod scheduler;
 mod signals;
@@ -60,6 +61,8 @@ pub(crate) fn run(opts: Options) -> Result<ExitCode> {
     let baseline = reload::signature(&opts.file);
     let file = JobFile::load(&opts.file)?;
     let _lock = lock::RunLock::acquire(&opts.state_dir, &opts.file)?;
+    // First of the threads: it blocks SIGCHLD for every thread started after it.
+    reaper::start_if_init(&opts.logger);
     let metrics = match &opts.metrics {
         Some(addr) => {
             let listener = metrics::bind(addr)?;
