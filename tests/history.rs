@@ -120,6 +120,7 @@ fn text_table() {
         "ATTEMPTS",
         "EXIT/HTTP",
         "TRIGGER",
+        "ERROR",
     ] {
         assert!(lines[0].contains(column), "{}", lines[0]);
     }
@@ -128,7 +129,8 @@ fn text_table() {
         "{}",
         lines[1]
     );
-    assert!(lines[1].ends_with("manual"), "{}", lines[1]);
+    assert!(lines[1].ends_with("manual   exit code 2"), "{}", lines[1]);
+    assert!(lines[2].ends_with("manual   -"), "{}", lines[2]);
     assert!(
         lines[2].contains(" good ") && lines[2].contains(" ok "),
         "{}",
@@ -158,4 +160,57 @@ fn empty_history_says_so() {
     );
     let output = env.run(["history", "--json", "bad"]);
     assert_eq!(stdout(&output).trim(), "[]");
+}
+
+#[test]
+fn runs_are_listed_by_start_time_newest_first() {
+    let env = Env::with_jobs(
+        r#"
+        [jobs.long]
+        schedule = "0 2 * * *"
+        command = "echo go > started; sleep 1"
+
+        [jobs.quick]
+        schedule = "0 2 * * *"
+        command = "true"
+        "#,
+    );
+    let mut long = env
+        .cmd(["exec", "long"])
+        .stdout(std::process::Stdio::null())
+        .spawn()
+        .unwrap();
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
+    while !std::fs::read_to_string(env.path("started")).is_ok_and(|t| t.ends_with('\n')) {
+        assert!(std::time::Instant::now() < deadline, "long never started");
+        std::thread::sleep(std::time::Duration::from_millis(20));
+    }
+    env.ok(["exec", "quick"]);
+    assert!(long.wait().unwrap().success());
+    // quick ended (and was recorded) first, but started last.
+    let runs = json(&env, &[]);
+    let jobs: Vec<_> = runs.iter().map(|r| r["job"].as_str().unwrap()).collect();
+    assert_eq!(jobs, ["quick", "long"]);
+    let limited = json(&env, &["--limit", "1"]);
+    assert_eq!(limited[0]["job"], "quick");
+    let text = env.ok(["history"]);
+    let order: Vec<_> = text
+        .lines()
+        .skip(1)
+        .map(|l| l.contains(" quick "))
+        .collect();
+    assert_eq!(order, [true, false], "{text}");
+}
+
+#[test]
+fn limit_0_prints_nothing_and_claims_nothing() {
+    let env = Env::with_jobs(JOBS);
+    env.ok(["exec", "good"]);
+    let output = env.run(["history", "--limit", "0"]);
+    assert_eq!(output.status.code(), Some(0));
+    assert_eq!(stdout(&output), "");
+    assert_eq!(stderr(&output), "");
+    let output = env.run(["history", "--limit", "0", "--json"]);
+    assert_eq!(stdout(&output).trim(), "[]");
+    assert_eq!(stderr(&output), "");
 }

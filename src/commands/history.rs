@@ -10,19 +10,29 @@ use crate::cli::HistoryArgs;
 use crate::ctx::Ctx;
 use crate::execute::describe_duration;
 use crate::history::{self, RunRecord};
-use crate::output;
+use crate::output::{self, Table};
 
 pub(crate) fn run(args: &HistoryArgs, ctx: &Ctx) -> Result<ExitCode> {
-    let records = history::recent(
+    if args.limit == 0 {
+        // Nothing asked for: not a claim that nothing was recorded.
+        if args.json {
+            output::print("[]\n")?;
+        }
+        return Ok(ExitCode::SUCCESS);
+    }
+    // Records are appended when a run ends, so a long run that started first is written after
+    // shorter ones that started later: read them all, then order them by start time.
+    let mut records = history::recent(
         &ctx.state_dir,
         args.name.as_deref(),
-        args.limit,
+        usize::MAX,
         args.failed,
     )?;
+    newest_first(&mut records, args.limit);
     if args.json {
         output::print_json(&records)?;
     } else if !records.is_empty() {
-        output::print(&table(&records))?;
+        output::print(&table(&records).render(output::terminal_width()))?;
     }
     if records.is_empty() {
         let what = if args.failed { "failed runs" } else { "runs" };
@@ -36,9 +46,19 @@ pub(crate) fn run(args: &HistoryArgs, ctx: &Ctx) -> Result<ExitCode> {
     Ok(ExitCode::SUCCESS)
 }
 
-/// The text table: one line per run, columns padded to their widest cell.
-fn table(records: &[RunRecord]) -> String {
-    let header = [
+/// `records` (newest appended first) ordered by start time, newest first, and cut to `limit`.
+/// Runs that started at the same time keep the order they were recorded in.
+fn newest_first(records: &mut Vec<RunRecord>, limit: usize) {
+    records.sort_by(|a, b| b.started_at.cmp(&a.started_at));
+    records.truncate(limit);
+}
+
+/// The most of a run's error shown in the table; `show` and `--json` have all of it.
+const ERROR_WIDTH: usize = 60;
+
+/// The text table: one line per run; the error last, cut to fit.
+fn table(records: &[RunRecord]) -> Table {
+    let mut table = Table::new(&[
         "STARTED",
         "JOB",
         "STATUS",
@@ -46,53 +66,34 @@ fn table(records: &[RunRecord]) -> String {
         "ATTEMPTS",
         "EXIT/HTTP",
         "TRIGGER",
-    ];
-    let rows: Vec<[String; 7]> = records
-        .iter()
-        .map(|record| {
-            let code = match (record.exit_code, record.http_status) {
-                (_, Some(status)) => format!("http {status}"),
-                (Some(code), None) => code.to_string(),
-                (None, None) => "-".to_owned(),
-            };
-            [
-                record
-                    .started_at
-                    .with_timezone(&Local)
-                    .to_rfc3339_opts(SecondsFormat::Secs, true),
-                record.job.clone(),
-                record.status.to_string(),
-                describe_duration(record.duration_ms),
-                record.attempts.to_string(),
-                code,
-                record.trigger.clone(),
-            ]
-        })
-        .collect();
-    let mut widths = header.map(str::len);
-    for row in &rows {
-        for (width, cell) in widths.iter_mut().zip(row) {
-            *width = (*width).max(cell.chars().count());
-        }
+        "ERROR",
+    ])
+    .keep_whole(&["STARTED", "JOB"]);
+    for record in records {
+        let code = match (record.exit_code, record.http_status) {
+            (_, Some(status)) => format!("http {status}"),
+            (Some(code), None) => code.to_string(),
+            (None, None) => "-".to_owned(),
+        };
+        let error = record.error.as_deref().map_or_else(
+            || "-".to_owned(),
+            |e| output::truncate(&output::one_line(e), ERROR_WIDTH),
+        );
+        table.push(vec![
+            record
+                .started_at
+                .with_timezone(&Local)
+                .to_rfc3339_opts(SecondsFormat::Secs, true),
+            record.job.clone(),
+            record.status.to_string(),
+            describe_duration(record.duration_ms),
+            record.attempts.to_string(),
+            code,
+            record.trigger.clone(),
+            error,
+        ]);
     }
-    let mut text = String::new();
-    let mut push_row = |cells: &[&str]| {
-        let mut line = String::new();
-        for (i, cell) in cells.iter().enumerate() {
-            if i + 1 == cells.len() {
-                line.push_str(cell);
-            } else {
-                line.push_str(&format!("{cell:<width$}  ", width = widths[i]));
-            }
-        }
-        text.push_str(line.trim_end());
-        text.push('\n');
-    };
-    push_row(&header);
-    for row in &rows {
-        push_row(&row.each_ref().map(String::as_str));
-    }
-    text
+    table
 }
 
 #[cfg(test)]
@@ -127,9 +128,10 @@ mod tests {
             http_status: Some(503),
             attempts: 3,
             trigger: "schedule".into(),
+            error: Some("HTTP 503 Service Unavailable".into()),
             ..base.clone()
         };
-        let text = table(&[base, http]);
+        let text = table(&[base.clone(), http.clone()]).render(None);
         let lines: Vec<&str> = text.lines().collect();
         assert_eq!(lines.len(), 3);
         assert!(lines[0].starts_with("STARTED"));
@@ -138,6 +140,54 @@ mod tests {
         assert_eq!(lines[2].find("ping-api"), Some(job_col));
         assert!(lines[2].contains("http 503"));
         assert!(lines[1].contains("1.2s"));
-        assert!(lines[2].ends_with("schedule"));
+        assert!(lines[1].ends_with("manual    -"), "{text}");
+        assert!(
+            lines[2].ends_with("schedule  HTTP 503 Service Unavailable"),
+            "{text}"
+        );
+        // A long error is cut; control characters never reach the terminal.
+        let long = RunRecord {
+            error: Some(format!("\x1b[2J{}", "x".repeat(200))),
+            ..http.clone()
+        };
+        let text = table(&[long]).render(None);
+        let line = text.lines().nth(1).unwrap();
+        assert!(line.ends_with("…") && !line.contains('\x1b'), "{line}");
+        assert!(line.chars().count() < 150, "{line}");
+    }
+
+    #[test]
+    fn runs_are_ordered_by_start_not_by_when_they_ended() {
+        let at = |minute: u32| {
+            DateTime::parse_from_rfc3339(&format!("2026-03-01T10:{minute:02}:00Z"))
+                .unwrap()
+                .with_timezone(&Utc)
+        };
+        let record = |job: &str, minute: u32| RunRecord {
+            job: job.into(),
+            run_id: job.into(),
+            trigger: "manual".into(),
+            status: RunStatus::Ok,
+            exit_code: Some(0),
+            http_status: None,
+            scheduled_at: at(minute),
+            started_at: at(minute),
+            duration_ms: 1,
+            attempts: 1,
+            output_tail: String::new(),
+            error: None,
+        };
+        // As `recent` gives them: newest appended first. The long run started first but
+        // ended last.
+        let mut records = vec![
+            record("long", 1),
+            record("quick-b", 5),
+            record("quick-a", 3),
+            record("tie-later", 7),
+            record("tie-earlier", 7),
+        ];
+        newest_first(&mut records, 4);
+        let jobs: Vec<&str> = records.iter().map(|r| r.job.as_str()).collect();
+        assert_eq!(jobs, ["tie-later", "tie-earlier", "quick-b", "quick-a"]);
     }
 }
