@@ -6,8 +6,13 @@
 //!
 //! What the system crontab cannot run is refused, never approximated: seconds, years, `L`,
 //! `W`, `#`, and a time zone other than the machine's. Cron evaluates every line of a user
-//! crontab in the machine's zone; Debian's cron has no `CRON_TZ`, so a job in another zone
-//! would silently run at the wrong time. Such jobs still run under `jobtab run`.
+//! crontab in the system zone (`/etc/localtime`, never the `TZ` of the shell that runs
+//! `install`; see `zone::SystemZone`); Debian's cron has no `CRON_TZ`, so a job in another
+//! zone would silently run at the wrong time. A job's zone passes when it behaves like the
+//! system zone (`UTC` on an `Etc/UTC` machine). Such jobs still run under `jobtab run`.
+//!
+//! The block is named by the job file's canonical path (symlinks resolved), which is also the
+//! `--file` of its lines, so every spelling of one file has one block.
 
 pub(crate) mod import;
 mod line;

@@ -17,7 +17,8 @@
 //! `JOBTAB_SYSTEM_ZONE`, when set, names the system zone instead of the files. It exists for
 //! tests, which must not depend on the machine they run on.
 
-use std::cell::OnceCell;
+use std::cell::{OnceCell, RefCell};
+use std::collections::HashMap;
 use std::fmt;
 use std::path::{Path, PathBuf};
 
@@ -40,6 +41,8 @@ pub(crate) struct SystemZone {
     zoneinfo: PathBuf,
     /// The zone named after a search of `zoneinfo` (copied `/etc/localtime` only).
     found: OnceCell<Option<Tz>>,
+    /// The answers of `runs` so far.
+    compared: RefCell<HashMap<Tz, bool>>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -114,6 +117,7 @@ impl SystemZone {
             kind,
             zoneinfo: root.join("usr/share/zoneinfo"),
             found: OnceCell::new(),
+            compared: RefCell::new(HashMap::new()),
         }
     }
 
@@ -134,18 +138,27 @@ impl SystemZone {
         self.runs_at(zone, Utc::now())
     }
 
-    /// `runs`, comparing the zones from `from` on.
+    /// `runs`, comparing the zones from `from` on. Each zone is compared once (a file of many
+    /// jobs has few zones).
     fn runs_at(&self, zone: Zone, from: DateTime<Utc>) -> bool {
         let Zone::Named(job) = zone else {
             return true;
         };
-        if let Kind::Copied(bytes) = &self.kind
-            && std::fs::read(self.zoneinfo.join(job.name())).is_ok_and(|file| &file == bytes)
-        {
-            return true;
+        if let Some(&known) = self.compared.borrow().get(&job) {
+            return known;
         }
-        self.tz()
-            .is_some_and(|system| same_behaviour(system, job, from))
+        let runs = match &self.kind {
+            Kind::Copied(bytes)
+                if std::fs::read(self.zoneinfo.join(job.name())).is_ok_and(|f| &f == bytes) =>
+            {
+                true
+            }
+            _ => self
+                .tz()
+                .is_some_and(|system| same_behaviour(system, job, from)),
+        };
+        self.compared.borrow_mut().insert(job, runs);
+        runs
     }
 }
 
@@ -436,6 +449,25 @@ mod tests {
         assert!(!system.runs_at(Zone::Named(tz("UTC")), from));
         assert!(system.runs_at(Zone::Local, from));
         assert!(system.to_string().starts_with("unknown: "), "{system}");
+    }
+
+    #[test]
+    fn a_copy_of_a_real_zone_file_is_named() {
+        let zoneinfo = Path::new("/usr/share/zoneinfo");
+        let Ok(berlin) = std::fs::read(zoneinfo.join("Europe/Berlin")) else {
+            eprintln!("skipped: no tzdata in /usr/share/zoneinfo on this machine");
+            return;
+        };
+        let root = root_with(&[]);
+        std::fs::create_dir_all(root.path().join("usr/share")).unwrap();
+        symlink(zoneinfo, root.path().join("usr/share/zoneinfo")).unwrap();
+        std::fs::write(root.path().join("etc/localtime"), berlin).unwrap();
+        let system = SystemZone::detect_in(root.path());
+        let started = std::time::Instant::now();
+        assert_eq!(system.tz(), Some(tz("Europe/Berlin")));
+        assert!(started.elapsed() < std::time::Duration::from_secs(2));
+        assert!(system.runs_at(Zone::Named(tz("Europe/Paris")), jan_2026()));
+        assert!(!system.runs_at(Zone::Named(tz("Etc/UTC")), jan_2026()));
     }
 
     #[test]
