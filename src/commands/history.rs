@@ -49,7 +49,7 @@ pub(crate) fn run(args: &HistoryArgs, ctx: &Ctx) -> Result<ExitCode> {
 /// `records` (newest appended first) ordered by start time, newest first, and cut to `limit`.
 /// Runs that started at the same time keep the order they were recorded in.
 fn newest_first(records: &mut Vec<RunRecord>, limit: usize) {
-    records.sort_by(|a, b| b.started_at.cmp(&a.started_at));
+    records.sort_by_key(|record| std::cmp::Reverse(record.started_at));
     records.truncate(limit);
 }
 
