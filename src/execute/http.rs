@@ -8,7 +8,7 @@
 //! Network errors, timeouts and 5xx may be retried; 4xx and other unexpected codes not.
 //!
 //! The call runs on the calling (worker) thread, through one agent per `Cancel` token (one per
-//! `run` or `exec` process): connections are reused and buffers are smaller than ureq's (80 KiB
+//! `run` or `exec` process): connections are reused and buffers are smaller than ureq's (48 KiB
 //! rather than 256 KiB per connection), and no call costs a thread of ours. The total and
 //! connect timeouts are set per request. A cancellation shuts that agent down, which fails the
 //! calls in flight at once; only a name lookup or TCP connect in progress runs on to its
@@ -32,8 +32,13 @@ use crate::store::{HttpSpec, Job};
 pub(crate) const USER_AGENT: &str = concat!("jobtab/", env!("CARGO_PKG_VERSION"));
 
 /// Each connection's input buffer (ureq's default: 128 KiB). A response's status line and
-/// headers must fit in it, so it stays at ureq's limit on their size (64 KiB).
-const INPUT_BUFFER_BYTES: usize = 64 * 1024;
+/// headers must fit in it: 32 KiB is more than common proxies pass on (4-16 KiB), and with
+/// `MAX_HEADER_BYTES` a bigger header fails as "response header is too big", not as a
+/// disconnect. Every worker in a burst holds one, so the size shows in peak memory.
+const INPUT_BUFFER_BYTES: usize = 32 * 1024;
+/// ureq's limit on a response's status line and headers: just under the buffer, so a header
+/// that fills it is reported as too big.
+const MAX_HEADER_BYTES: usize = INPUT_BUFFER_BYTES - 1;
 /// Each connection's output buffer (ureq's default: 128 KiB); bodies are streamed through it.
 const OUTPUT_BUFFER_BYTES: usize = 16 * 1024;
 
@@ -49,6 +54,7 @@ pub(crate) fn new_agent() -> Agent {
         .max_redirects(0)
         .user_agent(USER_AGENT)
         .input_buffer_size(INPUT_BUFFER_BYTES)
+        .max_response_header_size(MAX_HEADER_BYTES)
         .output_buffer_size(OUTPUT_BUFFER_BYTES)
         .max_idle_age(MAX_IDLE_AGE)
         .build()
@@ -291,8 +297,8 @@ mod tests {
         assert!(outcome.retryable, "{:?}", outcome.error);
     }
 
-    #[test]
-    fn large_response_headers_still_fit() {
+    /// Calls a one-shot local server that answers with `header_bytes` of headers.
+    fn call_with_header(header_bytes: usize) -> Result<Response, ureq::Error> {
         let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
         let url = format!("http://{}/", listener.local_addr().unwrap());
         let server = std::thread::spawn(move || {
@@ -300,12 +306,11 @@ mod tests {
             let (mut stream, _) = listener.accept().unwrap();
             let mut request = [0u8; 4096];
             let _ = stream.read(&mut request);
-            let big = "x".repeat(40 * 1024);
-            write!(
+            let big = "x".repeat(header_bytes);
+            let _ = write!(
                 stream,
                 "HTTP/1.1 200 OK\r\nX-Big: {big}\r\nContent-Length: 2\r\nConnection: close\r\n\r\nok"
-            )
-            .unwrap();
+            );
         });
         let spec = HttpSpec {
             method: "GET".into(),
@@ -321,9 +326,20 @@ mod tests {
             Duration::from_secs(5),
             Duration::from_secs(5),
         );
-        let response = call(&agent, request).unwrap();
-        assert_eq!((response.status, response.body.as_str()), (200, "ok"));
+        let result = call(&agent, request);
         server.join().unwrap();
+        result
+    }
+
+    #[test]
+    fn large_response_headers_fit_and_huge_ones_are_named() {
+        let response = call_with_header(24 * 1024).unwrap();
+        assert_eq!((response.status, response.body.as_str()), (200, "ok"));
+        let err = call_with_header(40 * 1024).err().unwrap();
+        assert!(
+            err.to_string().contains("response header is too big"),
+            "{err}"
+        );
     }
 
     #[test]
