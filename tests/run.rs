@@ -258,6 +258,45 @@ fn reload_adds_removes_and_survives_a_broken_file() {
 }
 
 #[test]
+fn a_job_file_moved_away_keeps_the_jobs_running_until_it_comes_back() {
+    let env = Env::new();
+    let (a, b) = (env.path("a.txt"), env.path("b.txt"));
+    let job = |name: &str, out: &Path| {
+        format!(
+            "[jobs.{name}]\nschedule = \"* * * * * *\"\ncommand = \"echo x >> {}\"\n",
+            out.display()
+        )
+    };
+    env.write_jobs(&job("a", &a));
+    let runner = Runner::start(&env, &[]);
+    wait_lines(&a, 1, SECS(4));
+
+    // Moved away (a config tool's delete-and-recreate, a git checkout): a keeps running.
+    let aside = env.path("jobs.toml.moved");
+    std::fs::rename(&env.file, &aside).unwrap();
+    runner.wait_for(
+        &format!(
+            "job file {} is gone; keeping the 1 job loaded until it comes back",
+            env.file.display()
+        ),
+        SECS(4),
+    );
+    let count = lines(&a).len();
+    wait_lines(&a, count + 2, SECS(4));
+    assert!(!runner.log().contains("removed: a"), "{}", runner.log());
+
+    // Back, with a change: reloaded.
+    std::fs::write(&aside, format!("{}{}", job("a", &a), job("b", &b))).unwrap();
+    std::fs::rename(&aside, &env.file).unwrap();
+    runner.wait_for("is back", SECS(4));
+    runner.wait_for(
+        "reloaded (the job file changed): 1 added, 0 removed",
+        SECS(4),
+    );
+    wait_lines(&b, 1, SECS(4));
+}
+
+#[test]
 fn sigterm_waits_for_a_running_job_then_exits_0() {
     let env = Env::new();
     let out = env.path("out.txt");

@@ -42,11 +42,12 @@ pub(crate) enum Event {
     Signal(Signal),
     /// Reload the job file (the reason, for the log).
     Reload(&'static str),
-    /// A reload's reading of the job file, done off the scheduler thread.
+    /// A reload's reading of the job file, done off the scheduler thread; `None` when the
+    /// file is gone (moved or deleted).
     Loaded {
         seq: u64,
         reason: &'static str,
-        file: Result<JobFile>,
+        file: Option<Result<JobFile>>,
     },
     /// The kernel reported a clock change; the loop re-reads the clocks.
     ClockChanged,
@@ -75,6 +76,8 @@ pub(crate) struct Scheduler {
     applied_seq: u64,
     /// Whether runs are waiting for a free worker (to warn once per episode).
     saturated: bool,
+    /// Whether the latest reading found the job file gone.
+    file_gone: bool,
 }
 
 impl Scheduler {
@@ -101,6 +104,7 @@ impl Scheduler {
             reload_seq: 0,
             applied_seq: 0,
             saturated: false,
+            file_gone: false,
         }
     }
 
@@ -179,7 +183,16 @@ impl Scheduler {
                 Event::Signal(Signal::Stop(name)) => return self.shutdown(events, name),
                 Event::Signal(Signal::Reload) => self.request_reload("SIGHUP"),
                 Event::Reload(reason) => self.request_reload(reason),
-                Event::Loaded { seq, reason, file } => self.apply_reload(seq, reason, file),
+                Event::Loaded {
+                    seq,
+                    reason,
+                    file: Some(file),
+                } => self.apply_reload(seq, reason, file),
+                Event::Loaded {
+                    seq,
+                    reason,
+                    file: None,
+                } => self.on_file_gone(seq, reason),
                 Event::ClockChanged => {}
                 Event::Finished {
                     job,
@@ -291,79 +304,6 @@ impl Scheduler {
     fn publish_plan(&self) {
         if let Some(metrics) = &self.metrics {
             metrics.set_plan(self.plan.jobs().count(), self.plan.next_runs());
-        }
-    }
-
-    /// Reads and parses the job file on a short-lived thread, so a big file never delays a
-    /// due run; the result comes back as `Event::Loaded`.
-    fn request_reload(&mut self, reason: &'static str) {
-        self.reload_seq += 1;
-        let (seq, file, events) = (self.reload_seq, self.file.clone(), self.events.clone());
-        let spawned = std::thread::Builder::new()
-            .name("load".into())
-            .spawn(move || {
-                let file = JobFile::read(&file);
-                let _ = events.send(Event::Loaded { seq, reason, file });
-            });
-        if let Err(err) = spawned {
-            self.logger.error(
-                None,
-                &format!("cannot reload the job file ({err}); keeping the previous jobs"),
-            );
-        }
-    }
-
-    fn apply_reload(&mut self, seq: u64, reason: &str, file: Result<JobFile>) {
-        if seq <= self.applied_seq {
-            return;
-        }
-        self.applied_seq = seq;
-        let file = match file {
-            Ok(file) => file,
-            Err(err) => {
-                self.logger.error(
-                    None,
-                    &format!("cannot reload ({reason}): {err:#}; keeping the previous jobs"),
-                );
-                return;
-            }
-        };
-        if !file.problems.is_empty() {
-            let count = file.problems.len();
-            for problem in &file.problems {
-                self.logger.error(
-                    None,
-                    &format!("invalid job file {}: {problem}", self.file.display()),
-                );
-            }
-            self.logger.error(
-                None,
-                &format!(
-                    "not reloaded ({reason}): {count} problem{} in {}; keeping the previous {} \
-                     jobs; fix the file (`jobtab check` lists the problems)",
-                    if count == 1 { "" } else { "s" },
-                    self.file.display(),
-                    self.plan.jobs().count()
-                ),
-            );
-            return;
-        }
-        let diff = self.plan.load(file.jobs, Utc::now());
-        self.publish_plan();
-        let mut message = format!("reloaded ({reason}): {}", diff.summary());
-        for (what, names) in [
-            ("added", &diff.added),
-            ("removed", &diff.removed),
-            ("changed", &diff.changed),
-        ] {
-            if !names.is_empty() && names.len() <= 10 {
-                message.push_str(&format!("; {what}: {}", names.join(", ")));
-            }
-        }
-        message.push_str(&self.next_note());
-        self.logger.info(None, &message);
-        if self.plan.jobs().next().is_none() {
-            self.hint_no_jobs();
         }
     }
 
@@ -496,6 +436,8 @@ fn when(job: &Job, at: DateTime<Utc>) -> String {
         .to_rfc3339_opts(SecondsFormat::Secs, true)
 }
 
+#[path = "reloading.rs"]
+mod reloading;
 #[path = "shutdown.rs"]
 mod shutdown;
 

@@ -295,3 +295,33 @@ fn after_a_panicked_run_the_job_is_no_longer_counted_as_running() {
         crate::runner::overlap::Decision::Start
     );
 }
+
+#[test]
+fn a_job_file_that_is_gone_keeps_the_jobs_until_it_comes_back() {
+    let mut f = fixture("[jobs.a]\nschedule = \"@daily\"\ncommand = \"true\"\n");
+    f.scheduler.on_file_gone(1, "the job file changed");
+    assert!(f.scheduler.plan.job("a").is_some());
+    let log = f.log.contents();
+    assert!(
+        log.contains(&format!(
+            "not reloaded (the job file changed): job file {} is gone; keeping the 1 job \
+             loaded until it comes back",
+            f.scheduler.file.display()
+        )),
+        "{log}"
+    );
+    let (jobs, problems) =
+        crate::store::parse("[jobs.b]\nschedule = \"@daily\"\ncommand = \"true\"\n");
+    let back = JobFile {
+        path: f.scheduler.file.clone(),
+        text: String::new(),
+        jobs,
+        problems,
+    };
+    f.scheduler
+        .apply_reload(2, "the job file changed", Ok(back));
+    assert!(f.scheduler.plan.job("b").is_some());
+    let log = f.log.contents();
+    assert!(log.contains("is back"), "{log}");
+    assert!(log.contains("1 added, 1 removed"), "{log}");
+}
