@@ -239,8 +239,8 @@ fn invalid_jobs_are_refused_and_the_file_untouched() {
             "invalid schedule \"61 * * * *\"",
         ),
         (
-            vec!["add", "x", "@daily", "--timeout", "5x", "--", "true"],
-            "invalid duration \"5x\"",
+            vec!["add", "x", "@daily", "--retries", "101", "--", "true"],
+            "retries = 101 is too large; use at most 100",
         ),
         (
             vec!["add", "x", "@daily", "--tz", "Mars/Base", "--", "true"],
@@ -305,6 +305,7 @@ fn usage_errors_exit_2() {
         ],
         vec!["add", "x", "@daily", "--env", "NOVALUE", "--", "true"],
         vec!["add", "x", "@daily", "--method", "POST", "--", "true"],
+        vec!["add", "x", "@daily", "--timeout", "5x", "--", "true"],
         vec!["remove"],
         vec!["show"],
     ] {
