@@ -506,6 +506,34 @@ fn a_bad_metrics_address_is_an_error() {
 }
 
 #[test]
+fn with_json_logs_a_start_up_error_is_a_json_line() {
+    let env = Env::with_jobs("[jobs.a]\nschedule = \"@daily\"\ncommand = \"true\"\n");
+    let err = env.fails(
+        ["run", "--log-format", "json", "--metrics", "not an address"],
+        1,
+    );
+    let line = err.lines().last().unwrap_or_default();
+    let value: serde_json::Value =
+        serde_json::from_str(line).unwrap_or_else(|e| panic!("{e}: not JSON: {err}"));
+    assert_eq!(value["level"], "error", "{err}");
+    assert!(
+        value["message"]
+            .as_str()
+            .unwrap()
+            .contains("invalid --metrics address \"not an address\""),
+        "{err}"
+    );
+    // An invalid job file too.
+    env.write_jobs("[jobs.a]\nschedule = \"61 * * * *\"\ncommand = \"true\"\n");
+    let err = env.fails(["run", "--log-format", "json"], 1);
+    for line in err.lines() {
+        serde_json::from_str::<serde_json::Value>(line)
+            .unwrap_or_else(|e| panic!("{e}: not JSON: {line}"));
+    }
+    assert!(err.contains("problem"), "{err}");
+}
+
+#[test]
 fn check_validates_and_exits() {
     let env = Env::with_jobs(
         r#"
