@@ -1,7 +1,7 @@
 //! The user's system crontab (PRODUCT.md section 6): reading and writing it through the
 //! `crontab` program, backups of the previous table, what `install` would write for a job file,
 //! and whether it is installed. Splicing the block is pure and lives in `splice`; building one
-//! line lives in `line`; backups and the lock live in `state`; turning crontab text into jobs
+//! line lives in `line`; what cron cannot run lives in `refusal`; backups and the lock live in `state`; turning crontab text into jobs
 //! lives in `import` (with `percent` and `naming`).
 //!
 //! What the system crontab cannot run is refused, never approximated: seconds, years, `L`,
@@ -18,6 +18,7 @@ pub(crate) mod import;
 mod line;
 pub(crate) mod naming;
 mod percent;
+mod refusal;
 pub(crate) mod splice;
 mod state;
 
@@ -31,8 +32,10 @@ use anyhow::{Context as _, Result, bail};
 
 use crate::ctx::Ctx;
 use crate::store::{Job, JobFile};
-use crate::zone::{SystemZone, Zone};
+use crate::zone::SystemZone;
 
+pub(crate) use refusal::local_zone_warning;
+use refusal::refusal;
 pub(crate) use state::{backup, lock};
 
 /// The `crontab` program: `$JOBTAB_CRONTAB` when set, else `crontab` on `PATH`.
@@ -188,98 +191,6 @@ fn canonical(absolute: &Path) -> PathBuf {
             .map_or_else(|_| absolute.to_path_buf(), |parent| parent.join(name)),
         _ => absolute.to_path_buf(),
     }
-}
-
-/// A warning for `install` when `TZ` is set in this shell to a zone other than the system zone
-/// and some enabled jobs have no time zone: `jobtab run` here would run them in `TZ`, but cron
-/// ignores it and runs them in the system zone.
-pub(crate) fn local_zone_warning(file: &JobFile) -> Option<String> {
-    local_zone_warning_for(
-        file,
-        std::env::var("TZ").ok().as_deref(),
-        &SystemZone::detect(),
-    )
-}
-
-/// `local_zone_warning` for a given `TZ` value and system zone.
-fn local_zone_warning_for(file: &JobFile, tz: Option<&str>, system: &SystemZone) -> Option<String> {
-    let tz = tz?;
-    let local: Vec<&str> = file
-        .jobs
-        .iter()
-        .filter(|job| job.enabled && job.zone == Zone::Local)
-        .map(|job| job.name.as_str())
-        .collect();
-    if local.is_empty() {
-        return None;
-    }
-    if crate::zone::zone_of_tz(tz).is_some_and(|zone| system.runs(Zone::Named(zone))) {
-        return None;
-    }
-    let (jobs, have) = if local.len() == 1 {
-        ("job", "has")
-    } else {
-        ("jobs", "have")
-    };
-    Some(format!(
-        "TZ={tz} in this shell, but cron ignores it and runs every line in the system zone \
-         ({system}): {jobs} {} {have} no `timezone` and will run at {system} times under cron, \
-         not at {tz} times as `jobtab run` here would; set `timezone` (or `[defaults] \
-         timezone`) to the system zone to make that explicit",
-        local.join(", ")
-    ))
-}
-
-/// Why the system crontab, whose lines run in `system`'s zone, cannot run this job, if it
-/// cannot.
-pub(crate) fn refusal(job: &Job, system: &SystemZone) -> Option<String> {
-    if let Err(reason) = job.schedule.crontab_compatible() {
-        return Some(reason);
-    }
-    if let Some(fields) = job.schedule.fields() {
-        if fields.year.is_some() {
-            return Some(
-                "its schedule has a year field, which the system crontab cannot express".into(),
-            );
-        }
-        let days = [
-            &fields.minute,
-            &fields.hour,
-            &fields.day_of_month,
-            &fields.month,
-            &fields.day_of_week,
-        ];
-        for (mark, meaning) in [
-            ('L', "`L` (last)"),
-            ('W', "`W` (nearest weekday)"),
-            ('#', "`#` (nth weekday)"),
-            ('?', "`?`"),
-        ] {
-            if days.iter().any(|f| f.to_ascii_uppercase().contains(mark)) {
-                return Some(format!(
-                    "its schedule uses {meaning}, which the system crontab cannot express"
-                ));
-            }
-        }
-        if days
-            .iter()
-            .any(|f| f.chars().any(|c| c.is_ascii_alphabetic()))
-        {
-            return Some(format!(
-                "its schedule {:?} uses syntax the system crontab does not have",
-                job.schedule.as_str()
-            ));
-        }
-    }
-    if !system.runs(job.zone) {
-        return Some(format!(
-            "its time zone {} is not the machine's ({system}); the system crontab runs every \
-             line in the machine's zone (set the job's timezone to the machine's, or use \
-             `jobtab run`)",
-            job.zone,
-        ));
-    }
-    None
 }
 
 /// The state dir to pass to `jobtab exec` in the crontab: none when it is the one `exec` will
@@ -554,48 +465,6 @@ mod tests {
         let err = format!("{:#}", block_lines_in(&ctx, &file, &paris).unwrap_err());
         assert!(err.contains("job \"utc\""), "{err}");
         assert!(!err.contains("\"berlin\""), "Berlin runs like Paris: {err}");
-    }
-
-    #[test]
-    fn warns_when_tz_here_is_not_the_system_zone() {
-        let dir = tempfile::tempdir().unwrap();
-        let ctx = ctx(dir.path());
-        let file = job_file(
-            &ctx,
-            "[jobs.a]\nschedule = \"0 0 * * *\"\ncommand = \"true\"\n\
-             [jobs.b]\nschedule = \"0 0 * * *\"\ncommand = \"true\"\ntimezone = \"Asia/Tokyo\"\n\
-             [jobs.c]\nschedule = \"0 0 * * *\"\ncommand = \"true\"\nenabled = false\n",
-        );
-        let system = SystemZone::named(chrono_tz::Etc::UTC);
-        let warning = local_zone_warning_for(&file, Some("Europe/Berlin"), &system).unwrap();
-        assert!(
-            warning.starts_with("TZ=Europe/Berlin in this shell, but cron ignores it"),
-            "{warning}"
-        );
-        assert!(
-            warning.contains("(Etc/UTC): job a has no `timezone`"),
-            "{warning}"
-        );
-        assert!(
-            local_zone_warning_for(&file, Some("CET-1CEST"), &system).is_some(),
-            "a TZ that names no known zone is not the system zone"
-        );
-        for same in ["UTC", ":Etc/UTC", ""] {
-            assert_eq!(
-                local_zone_warning_for(&file, Some(same), &system),
-                None,
-                "{same}"
-            );
-        }
-        assert_eq!(local_zone_warning_for(&file, None, &system), None);
-        let named_only = job_file(
-            &ctx,
-            "[jobs.b]\nschedule = \"0 0 * * *\"\ncommand = \"true\"\ntimezone = \"Etc/UTC\"\n",
-        );
-        assert_eq!(
-            local_zone_warning_for(&named_only, Some("Europe/Berlin"), &system),
-            None
-        );
     }
 
     #[test]

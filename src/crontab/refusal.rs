@@ -1,0 +1,150 @@
+//! What the system crontab cannot run (seconds, years, `L W #`, a zone other than the system
+//! zone), and the warning `install` gives when this shell's `TZ` differs from the zone cron
+//! uses for jobs without one.
+
+use crate::store::{Job, JobFile};
+use crate::zone::{SystemZone, Zone};
+
+/// A warning for `install` when `TZ` is set in this shell to a zone other than the system zone
+/// and some enabled jobs have no time zone: `jobtab run` here would run them in `TZ`, but cron
+/// ignores it and runs them in the system zone.
+pub(crate) fn local_zone_warning(file: &JobFile) -> Option<String> {
+    local_zone_warning_for(
+        file,
+        std::env::var("TZ").ok().as_deref(),
+        &SystemZone::detect(),
+    )
+}
+
+/// `local_zone_warning` for a given `TZ` value and system zone.
+fn local_zone_warning_for(file: &JobFile, tz: Option<&str>, system: &SystemZone) -> Option<String> {
+    let tz = tz?;
+    let local: Vec<&str> = file
+        .jobs
+        .iter()
+        .filter(|job| job.enabled && job.zone == Zone::Local)
+        .map(|job| job.name.as_str())
+        .collect();
+    if local.is_empty() {
+        return None;
+    }
+    if crate::zone::zone_of_tz(tz).is_some_and(|zone| system.runs(Zone::Named(zone))) {
+        return None;
+    }
+    let (jobs, have) = if local.len() == 1 {
+        ("job", "has")
+    } else {
+        ("jobs", "have")
+    };
+    Some(format!(
+        "TZ={tz} in this shell, but cron ignores it and runs every line in the system zone \
+         ({system}): {jobs} {} {have} no `timezone` and will run at {system} times under cron, \
+         not at {tz} times as `jobtab run` here would; set `timezone` (or `[defaults] \
+         timezone`) to the system zone to make that explicit",
+        local.join(", ")
+    ))
+}
+
+/// Why the system crontab, whose lines run in `system`'s zone, cannot run this job, if it
+/// cannot.
+pub(super) fn refusal(job: &Job, system: &SystemZone) -> Option<String> {
+    if let Err(reason) = job.schedule.crontab_compatible() {
+        return Some(reason);
+    }
+    if let Some(fields) = job.schedule.fields() {
+        if fields.year.is_some() {
+            return Some(
+                "its schedule has a year field, which the system crontab cannot express".into(),
+            );
+        }
+        let days = [
+            &fields.minute,
+            &fields.hour,
+            &fields.day_of_month,
+            &fields.month,
+            &fields.day_of_week,
+        ];
+        for (mark, meaning) in [
+            ('L', "`L` (last)"),
+            ('W', "`W` (nearest weekday)"),
+            ('#', "`#` (nth weekday)"),
+            ('?', "`?`"),
+        ] {
+            if days.iter().any(|f| f.to_ascii_uppercase().contains(mark)) {
+                return Some(format!(
+                    "its schedule uses {meaning}, which the system crontab cannot express"
+                ));
+            }
+        }
+        if days
+            .iter()
+            .any(|f| f.chars().any(|c| c.is_ascii_alphabetic()))
+        {
+            return Some(format!(
+                "its schedule {:?} uses syntax the system crontab does not have",
+                job.schedule.as_str()
+            ));
+        }
+    }
+    if !system.runs(job.zone) {
+        return Some(format!(
+            "its time zone {} is not the machine's ({system}); the system crontab runs every \
+             line in the machine's zone (set the job's timezone to the machine's, or use \
+             `jobtab run`)",
+            job.zone,
+        ));
+    }
+    None
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn job_file(dir: &std::path::Path, toml: &str) -> JobFile {
+        let path = dir.join("jobs.toml");
+        std::fs::write(&path, toml).unwrap();
+        JobFile::read(&path).unwrap()
+    }
+
+    #[test]
+    fn warns_when_tz_here_is_not_the_system_zone() {
+        let dir = tempfile::tempdir().unwrap();
+        let file = job_file(
+            dir.path(),
+            "[jobs.a]\nschedule = \"0 0 * * *\"\ncommand = \"true\"\n\
+             [jobs.b]\nschedule = \"0 0 * * *\"\ncommand = \"true\"\ntimezone = \"Asia/Tokyo\"\n\
+             [jobs.c]\nschedule = \"0 0 * * *\"\ncommand = \"true\"\nenabled = false\n",
+        );
+        let system = SystemZone::named(chrono_tz::Etc::UTC);
+        let warning = local_zone_warning_for(&file, Some("Europe/Berlin"), &system).unwrap();
+        assert!(
+            warning.starts_with("TZ=Europe/Berlin in this shell, but cron ignores it"),
+            "{warning}"
+        );
+        assert!(
+            warning.contains("(Etc/UTC): job a has no `timezone`"),
+            "{warning}"
+        );
+        assert!(
+            local_zone_warning_for(&file, Some("CET-1CEST"), &system).is_some(),
+            "a TZ that names no known zone is not the system zone"
+        );
+        for same in ["UTC", ":Etc/UTC", ""] {
+            assert_eq!(
+                local_zone_warning_for(&file, Some(same), &system),
+                None,
+                "{same}"
+            );
+        }
+        assert_eq!(local_zone_warning_for(&file, None, &system), None);
+        let named_only = job_file(
+            dir.path(),
+            "[jobs.b]\nschedule = \"0 0 * * *\"\ncommand = \"true\"\ntimezone = \"Etc/UTC\"\n",
+        );
+        assert_eq!(
+            local_zone_warning_for(&named_only, Some("Europe/Berlin"), &system),
+            None
+        );
+    }
+}
