@@ -1,8 +1,8 @@
 //! The user's system crontab (PRODUCT.md section 6): reading and writing it through the
 //! `crontab` program, backups of the previous table, what `install` would write for a job file,
 //! and whether it is installed. Splicing the block is pure and lives in `splice`; building one
-//! line lives in `line`; what cron cannot run lives in `refusal`; backups and the lock live in `state`; turning crontab text into jobs
-//! lives in `import` (with `percent` and `naming`).
+//! line lives in `line`; what cron cannot run lives in `refusal`; backups and the lock live in
+//! `state`; turning crontab text into jobs lives in `import` (with `percent` and `naming`).
 //!
 //! What the system crontab cannot run is refused, never approximated: seconds, years, `L`,
 //! `W`, `#`, and a time zone other than the machine's. Cron evaluates every line of a user
