@@ -9,6 +9,7 @@ use std::collections::{BTreeMap, HashMap};
 use std::fmt::Write as _;
 use std::io::{Read as _, Write as _};
 use std::net::{SocketAddr, TcpListener, TcpStream, ToSocketAddrs as _};
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex, PoisonError};
 use std::time::Duration;
 
@@ -197,44 +198,74 @@ fn escape(value: &str) -> String {
         .replace('\n', "\\n")
 }
 
-/// Binds `addr` (`HOST:PORT`, or `:PORT` for every interface); the error says what to write.
+/// At most this many connections are answered at once, each on its own short-lived thread;
+/// further ones are closed at once (a scraper retries at its next interval).
+const MAX_CONNECTIONS: usize = 8;
+
+/// How long a connection may take to send its request and read the answer.
+const CLIENT_TIMEOUT: Duration = Duration::from_secs(2);
+
+/// Binds `addr` (`HOST:PORT`, `[IPv6]:PORT`, or `:PORT` for every IPv4 interface); the error
+/// says what to write.
 pub(crate) fn bind(addr: &str) -> Result<TcpListener> {
     let full = if addr.starts_with(':') {
         format!("0.0.0.0{addr}")
     } else {
         addr.to_owned()
     };
+    let hint = "write it as HOST:PORT, [IPv6]:PORT or :PORT, e.g. 127.0.0.1:9184 or [::]:9184";
     let addrs: Vec<SocketAddr> = match full.to_socket_addrs() {
         Ok(addrs) => addrs.collect(),
-        Err(_) => {
-            bail!("invalid --metrics address {addr:?}: write it as HOST:PORT, e.g. 127.0.0.1:9184")
-        }
+        Err(err) => bail!("invalid --metrics address {addr:?} ({err}): {hint}"),
     };
     if addrs.is_empty() {
-        bail!("invalid --metrics address {addr:?}: write it as HOST:PORT, e.g. 127.0.0.1:9184");
+        bail!("invalid --metrics address {addr:?} (no address found): {hint}");
     }
     TcpListener::bind(&addrs[..]).with_context(|| {
         format!("cannot listen on --metrics address {addr}; is another program using that port?")
     })
 }
 
-/// Serves `metrics` on `listener` from a thread, one connection at a time.
+/// Serves `metrics` on `listener` from a thread; each connection is answered on a
+/// short-lived thread of its own (at most [`MAX_CONNECTIONS`] at once), so a slow client
+/// never holds up the others.
 pub(crate) fn serve(listener: TcpListener, metrics: Arc<Metrics>) -> std::io::Result<()> {
     std::thread::Builder::new()
         .name("metrics".into())
-        .stack_size(128 * 1024)
+        .stack_size(64 * 1024)
         .spawn(move || {
-            for stream in listener.incoming().flatten() {
-                // A client that misbehaves only costs this one connection.
-                let _ = answer(stream, &metrics);
+            let active = Arc::new(AtomicUsize::new(0));
+            for stream in listener.incoming() {
+                let Ok(stream) = stream else {
+                    // Out of descriptors or the like: do not spin.
+                    std::thread::sleep(Duration::from_millis(50));
+                    continue;
+                };
+                if active.fetch_add(1, Ordering::SeqCst) >= MAX_CONNECTIONS {
+                    active.fetch_sub(1, Ordering::SeqCst);
+                    drop(stream);
+                    continue;
+                }
+                let (metrics, done) = (Arc::clone(&metrics), Arc::clone(&active));
+                let spawned = std::thread::Builder::new()
+                    .name("metrics-conn".into())
+                    .stack_size(128 * 1024)
+                    .spawn(move || {
+                        // A client that misbehaves only costs this one connection.
+                        let _ = answer(stream, &metrics);
+                        done.fetch_sub(1, Ordering::SeqCst);
+                    });
+                if spawned.is_err() {
+                    active.fetch_sub(1, Ordering::SeqCst);
+                }
             }
         })
         .map(drop)
 }
 
 fn answer(mut stream: TcpStream, metrics: &Metrics) -> std::io::Result<()> {
-    stream.set_read_timeout(Some(Duration::from_secs(2)))?;
-    stream.set_write_timeout(Some(Duration::from_secs(2)))?;
+    stream.set_read_timeout(Some(CLIENT_TIMEOUT))?;
+    stream.set_write_timeout(Some(CLIENT_TIMEOUT))?;
     let mut request = Vec::new();
     let mut buf = [0u8; 1024];
     while !request.windows(4).any(|w| w == b"\r\n\r\n") && request.len() < 8192 {
@@ -342,5 +373,71 @@ mod tests {
         let port = taken.local_addr().unwrap().port();
         let err = format!("{:#}", bind(&format!("127.0.0.1:{port}")).unwrap_err());
         assert!(err.contains("cannot listen on --metrics address"), "{err}");
+    }
+
+    #[test]
+    fn a_slow_client_does_not_hold_up_others_and_connections_are_bounded() {
+        let listener = bind("127.0.0.1:0").unwrap();
+        let addr = listener.local_addr().unwrap();
+        serve(listener, Arc::new(sample())).unwrap();
+        let get = || {
+            let mut stream = TcpStream::connect(addr).unwrap();
+            stream
+                .set_read_timeout(Some(Duration::from_secs(5)))
+                .unwrap();
+            let _ = write!(stream, "GET /metrics HTTP/1.1\r\nHost: x\r\n\r\n");
+            let mut response = String::new();
+            let _ = stream.read_to_string(&mut response);
+            response
+        };
+        // One client connects and sends nothing.
+        let slow = TcpStream::connect(addr).unwrap();
+        std::thread::sleep(Duration::from_millis(100));
+        let start = std::time::Instant::now();
+        assert!(get().starts_with("HTTP/1.1 200 OK"));
+        assert!(
+            start.elapsed() < Duration::from_secs(1),
+            "{:?}",
+            start.elapsed()
+        );
+        // Eight silent clients take every slot: the next one is closed without an answer,
+        // at once rather than after the silent ones time out.
+        let mut silent = vec![slow];
+        for _ in 1..MAX_CONNECTIONS {
+            silent.push(TcpStream::connect(addr).unwrap());
+        }
+        std::thread::sleep(Duration::from_millis(200));
+        let start = std::time::Instant::now();
+        assert_eq!(get(), "");
+        assert!(
+            start.elapsed() < Duration::from_secs(1),
+            "{:?}",
+            start.elapsed()
+        );
+        // Once they are gone, answers resume.
+        drop(silent);
+        let deadline = std::time::Instant::now() + Duration::from_secs(5);
+        while !get().starts_with("HTTP/1.1 200 OK") {
+            assert!(
+                std::time::Instant::now() < deadline,
+                "no answer after the slots freed"
+            );
+            std::thread::sleep(Duration::from_millis(50));
+        }
+    }
+
+    #[test]
+    fn binds_ipv6_and_port_only_forms() {
+        let any = bind(":0").unwrap();
+        assert!(any.local_addr().unwrap().ip().is_unspecified());
+        // Where the machine has IPv6.
+        if std::net::TcpListener::bind("[::1]:0").is_ok() {
+            let v6 = bind("[::]:0").unwrap();
+            assert!(v6.local_addr().unwrap().is_ipv6());
+        }
+        for bad in ["::1:9184", "127.0.0.1", "localhost:99999", ""] {
+            let err = format!("{:#}", bind(bad).unwrap_err());
+            assert!(err.contains("[IPv6]:PORT or :PORT"), "{bad}: {err}");
+        }
     }
 }
