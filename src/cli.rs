@@ -12,7 +12,7 @@ use clap::{Args, Parser, Subcommand, ValueEnum};
 #[derive(Debug, Parser)]
 #[command(name = "jobtab", version, about, long_about = None)]
 #[command(propagate_version = true, disable_help_subcommand = true)]
-#[command(after_long_help = "Examples:\n  jobtab add backup '0 2 * * *' -- pg_dump app\n  \
+#[command(after_long_help = "Examples:\n  jobtab add backup '0 2 * * *' -- 'pg_dump app > app.sql'\n  \
                              jobtab list\n  jobtab explain '*/15 9-17 * * mon-fri'\n  jobtab run")]
 pub(crate) struct Cli {
     #[command(flatten)]
@@ -45,7 +45,8 @@ pub(crate) enum Command {
     /// an error unless `--replace` is given. Prints the next run.
     ///
     /// Examples:
-    ///   jobtab add backup '0 2 * * *' -- pg_dump app '>' /var/backups/app.sql
+    ///   jobtab add backup '0 2 * * *' -- 'pg_dump app > /var/backups/app.sql'
+    ///   jobtab add sync '*/15 * * * *' -- rsync -a /srv/data/ backup:/data/
     ///   jobtab add ping '*/5 * * * *' --url https://example.com/health
     ///   jobtab add report '30 6 * * mon-fri' --tz America/New_York --url https://example.com/r \
     ///       --method POST --header 'Content-Type: application/json' --data '{"kind":"daily"}'
@@ -221,7 +222,9 @@ pub(crate) struct AddArgs {
     /// Cron schedule, e.g. '0 2 * * *', '@daily', or '*/10 * * * * *' (seconds first)
     pub(crate) schedule: String,
 
-    /// The shell command (after `--`), run by /bin/sh -c
+    /// The command, after `--`: one argument is a shell command line, run as written by
+    /// /bin/sh -c (-- 'pg_dump app > app.sql'); several are a program and its arguments, each
+    /// passed exactly as given (-- rsync -a /srv/data/ backup:/data/)
     #[arg(last = true, value_name = "COMMAND", conflicts_with = "url")]
     pub(crate) command: Vec<String>,
 

@@ -16,6 +16,8 @@ pub(crate) fn parse(text: &str) -> Result<Duration, DurationError> {
     }
     let mut total: u128 = 0;
     let mut rest = s;
+    // The rank of the previous unit (d = 0 ... ms = 4): units come once each, largest first.
+    let mut previous: Option<u8> = None;
     while !rest.is_empty() {
         let digits = rest.find(|c: char| !c.is_ascii_digit()).unwrap_or(rest.len());
         if digits == 0 {
@@ -28,15 +30,19 @@ pub(crate) fn parse(text: &str) -> Result<Duration, DurationError> {
         let unit_len = rest
             .find(|c: char| c.is_ascii_digit())
             .unwrap_or(rest.len());
-        let millis_per_unit: u128 = match &rest[..unit_len] {
-            "ms" => 1,
-            "s" => 1_000,
-            "m" => 60_000,
-            "h" => 3_600_000,
-            "d" => 86_400_000,
+        let (millis_per_unit, rank): (u128, u8) = match &rest[..unit_len] {
+            "d" => (86_400_000, 0),
+            "h" => (3_600_000, 1),
+            "m" => (60_000, 2),
+            "s" => (1_000, 3),
+            "ms" => (1, 4),
             "" => return Err(err("a unit is missing (ms, s, m, h or d)")),
             _ => return Err(err("units are ms, s, m, h and d")),
         };
+        if previous.is_some_and(|p| rank <= p) {
+            return Err(err("each unit may come once, largest first, like 1h30m"));
+        }
+        previous = Some(rank);
         rest = &rest[unit_len..];
         total = number
             .checked_mul(millis_per_unit)
@@ -97,11 +103,18 @@ mod tests {
         assert_eq!(parse("2d").unwrap(), Duration::from_secs(172_800));
         assert_eq!(parse("1500ms").unwrap(), Duration::from_millis(1500));
         assert_eq!(parse(" 1m5s ").unwrap(), Duration::from_secs(65));
+        let all = parse("1d2h3m4s5ms").unwrap();
+        assert_eq!(all, Duration::from_millis(93_784_005));
+        let err = parse("1h1h").unwrap_err().to_string();
+        assert!(err.contains("each unit may come once, largest first"), "{err}");
     }
 
     #[test]
     fn refuses_bad_durations_with_a_reason() {
-        for bad in ["", "30", "m", "5x", "1h30", "-5s", "99999999999999999999999d", "1.5h"] {
+        for bad in ["", "30", "m", "5x", "1h30", "-5s", "99999999999999999999999d", "1.5h"]
+            .into_iter()
+            .chain(["1h1h", "30m1h", "5s5s", "1s500ms500ms"])
+        {
             let err = parse(bad).unwrap_err();
             assert!(err.to_string().contains("invalid duration"), "{bad}: {err}");
         }

@@ -270,7 +270,7 @@ fn overlap_skip_holds_across_processes() {
     assert_eq!(second.status.code(), Some(0));
     assert_eq!(stderr(&second), "");
     let statuses: Vec<_> = history(&env).iter().map(|r| r["status"].clone()).collect();
-    assert_eq!(statuses, ["ok", "skipped"]);
+    assert_eq!(statuses, ["skipped", "ok"]);
 }
 
 #[test]
