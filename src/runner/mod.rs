@@ -5,6 +5,7 @@
 //! signal, a job file change, a finished run, a clock change. Due runs go to a bounded pool of
 //! worker threads (`pool`), so a slow job never delays another's start; each worker calls
 //! `execute`, which logs the run's start and end, keeps history and sends notifications.
+//! When `run` is PID 1 (a container's entrypoint), `reaper` reaps orphaned processes.
 //!
 //! Not here: how a run executes (`execute`), schedule arithmetic and DST (`schedule`), reading
 //! the job file (`store`).

@@ -3,8 +3,10 @@
 //! A run is blocking work (it waits for a child process or an HTTP response), so each run in
 //! flight holds one thread. Threads are started on demand, up to [`MAX_WORKERS`], with small
 //! stacks, and an idle one exits after [`IDLE_EXIT`]. When every worker is busy, further runs
-//! wait in a FIFO queue and start as workers free up: that bound is what keeps 10,000 due runs
-//! from becoming 10,000 threads.
+//! wait in a FIFO queue and start as workers free up (the scheduler warns): that bound is
+//! what keeps 10,000 due runs from becoming 10,000 threads. The task given to the pool is
+//! expected to report its own end; a panic is caught here only so the worker lives on
+//! (`scheduler::run_and_report` turns a panicking run into a failed one).
 
 use std::collections::VecDeque;
 use std::sync::{Arc, Condvar, Mutex, MutexGuard, PoisonError};
