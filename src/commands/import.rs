@@ -107,7 +107,7 @@ pub(crate) fn run(args: &ImportArgs, ctx: &Ctx) -> Result<ExitCode> {
             }
             out.push_str(&store::job_toml(name, raw));
         }
-        print!("{out}");
+        crate::output::print(&out)?;
         eprintln!("dry run: would import {jobs} from {source} into {file}; nothing was written");
     } else {
         let names: Vec<&str> = added.iter().map(|(name, _)| name.as_str()).collect();

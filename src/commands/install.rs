@@ -30,7 +30,7 @@ pub(crate) fn run_install(args: &InstallArgs, ctx: &Ctx) -> Result<ExitCode> {
     let jobs = count(lines.len());
 
     if args.dry_run {
-        print_diff(&block_text(&old, &name)?, &block_text(&new, &name)?);
+        print_diff(&block_text(&old, &name)?, &block_text(&new, &name)?)?;
         let what = if new == old {
             format!("your crontab is already up to date ({jobs} in the block for {name})")
         } else if lines.is_empty() {
@@ -76,7 +76,7 @@ pub(crate) fn run_uninstall(args: &UninstallArgs, ctx: &Ctx) -> Result<ExitCode>
         return Ok(ExitCode::SUCCESS);
     };
     if args.dry_run {
-        print_diff(&block_text(&old, &name)?, &[]);
+        print_diff(&block_text(&old, &name)?, &[])?;
         eprintln!(
             "dry run: would remove the block for {name} from your crontab; nothing was written"
         );
@@ -126,10 +126,13 @@ fn block_text(table: &[u8], name: &str) -> Result<Vec<String>> {
 
 /// Prints the change from `old` to `new` on stdout, one line each: `-` removed, `+` added,
 /// ` ` kept.
-fn print_diff(old: &[String], new: &[String]) {
+fn print_diff(old: &[String], new: &[String]) -> std::io::Result<()> {
+    let mut text = String::new();
     for line in diff(old, new) {
-        println!("{line}");
+        text.push_str(&line);
+        text.push('\n');
     }
+    crate::output::print(&text)
 }
 
 /// A line diff (longest common subsequence; blocks are small).
