@@ -23,7 +23,7 @@ use crate::runner;
 pub(crate) fn run(args: &RunArgs, ctx: &Ctx) -> Result<ExitCode> {
     let grace = crate::duration::parse(&args.grace).context("invalid --grace")?;
     if args.check {
-        println!("{}", runner::check(&ctx.file)?);
+        crate::output::print(&format!("{}\n", runner::check(&ctx.file)?))?;
         return Ok(ExitCode::SUCCESS);
     }
     let logger = Arc::new(Logger::new(args.log_format));
