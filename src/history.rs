@@ -1,15 +1,29 @@
 //! Run history: one JSON line per run in `<state_dir>/history.jsonl`, appended by every
 //! `run` and `exec` process (PRODUCT.md section 5).
 //!
+//! Each record names its job AND its job file (canonical path, `file`): two job files that
+//! both have a `backup` job keep apart histories. Records of older versions have no `file`;
+//! they count for every job file.
+//!
 //! Concurrent writers never interleave: each record is written with one `write` call on an
-//! `O_APPEND` file while holding an exclusive lock on `<state_dir>/history.lock`. Size is
-//! bounded: past `ROTATE_BYTES` the file becomes `history.1.jsonl` (one old file is kept).
+//! `O_APPEND` file while holding an exclusive lock on `<state_dir>/history.lock`.
+//!
+//! Size is bounded: one record is at most `MAX_RECORD_BYTES` (the output tail is cut further
+//! when JSON escapes blow it up), and past `ROTATE_BYTES` the file is compacted, together with
+//! the previous compacted file, into `history.1.jsonl`, which keeps the newest records of
+//! EVERY job (see `compact`) within `COMPACT_BYTES`. So the history takes at most
+//! `ROTATE_BYTES + COMPACT_BYTES` (16 MiB), and one chatty job cannot evict the last results
+//! of the others. Files are created 0600 (output tails may hold secrets).
 //! Reading tolerates damaged lines (a crash mid-write, a full disk): they are skipped.
 
+mod compact;
+
+use std::borrow::Cow;
 use std::collections::HashMap;
 use std::fmt;
 use std::fs::{File, OpenOptions};
 use std::io::Write as _;
+use std::os::unix::fs::{DirBuilderExt as _, OpenOptionsExt as _, PermissionsExt as _};
 use std::path::{Path, PathBuf};
 use std::sync::{Mutex, PoisonError};
 
@@ -17,10 +31,19 @@ use anyhow::{Context as _, Result};
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
-/// Past this size (bytes) the history file is rotated before the next append.
+pub(crate) use compact::COMPACT_BYTES;
+
+/// Past this size (bytes) the history file is compacted into the kept file before the next
+/// append.
 pub(crate) const ROTATE_BYTES: u64 = 8 * 1024 * 1024;
-/// The most output kept per record (the last bytes of the run's output).
+/// The most output kept per record: the last bytes of the run's output, as text (invalid
+/// UTF-8 already replaced).
 pub(crate) const OUTPUT_TAIL_BYTES: usize = 64 * 1024;
+/// The most one record may take as a JSON line: when escaping control bytes makes a record
+/// bigger, its output tail is cut further.
+pub(crate) const MAX_RECORD_BYTES: usize = 96 * 1024;
+/// The most of an error message kept when a record is still too big without its output.
+const MAX_ERROR_BYTES: usize = 4 * 1024;
 
 const CURRENT: &str = "history.jsonl";
 const ROTATED: &str = "history.1.jsonl";
@@ -54,6 +77,10 @@ impl fmt::Display for RunStatus {
 pub(crate) struct RunRecord {
     /// Kept first in the JSON line so readers can find it cheaply.
     pub(crate) job: String,
+    /// The job file the job came from (`job_file_key`), second in the line for the same
+    /// reason. `None` in records written by older versions.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub(crate) file: Option<String>,
     pub(crate) run_id: String,
     /// `schedule`, `manual`, `catch_up` or `start`.
     pub(crate) trigger: String,
@@ -66,7 +93,8 @@ pub(crate) struct RunRecord {
     pub(crate) started_at: DateTime<Utc>,
     pub(crate) duration_ms: u64,
     pub(crate) attempts: u32,
-    /// The last `OUTPUT_TAIL_BYTES` of output (shell) or response body (HTTP).
+    /// The last `OUTPUT_TAIL_BYTES` of output (shell) or response body (HTTP); empty in older
+    /// records kept by a compaction.
     pub(crate) output_tail: String,
     /// Why the run did not succeed, in words; `None` on success.
     pub(crate) error: Option<String>,
@@ -79,47 +107,62 @@ impl RunRecord {
     }
 }
 
-/// Appends `record` to the history in `state_dir` (created if missing), rotating the file
-/// first when it has grown past `ROTATE_BYTES`.
-pub(crate) fn append(state_dir: &Path, record: &RunRecord) -> Result<()> {
-    append_with_limit(state_dir, record, ROTATE_BYTES)
+/// How history names a job file: its canonical path (symlinks resolved) when it exists, else
+/// its folder's canonical path and its name (a job file removed while `run` still runs its
+/// jobs), else the absolute path as given. Every spelling of one file gives one key.
+pub(crate) fn job_file_key(file: &Path) -> String {
+    let absolute = std::path::absolute(file).unwrap_or_else(|_| file.to_path_buf());
+    let canonical = absolute.canonicalize().unwrap_or_else(|_| {
+        match (absolute.parent(), absolute.file_name()) {
+            (Some(parent), Some(name)) => parent
+                .canonicalize()
+                .map_or_else(|_| absolute.clone(), |parent| parent.join(name)),
+            _ => absolute.clone(),
+        }
+    });
+    canonical.to_string_lossy().into_owned()
 }
 
-fn append_with_limit(state_dir: &Path, record: &RunRecord, limit: u64) -> Result<()> {
+/// Appends `record` to the history in `state_dir` (created if missing), compacting the file
+/// first when it has grown past `ROTATE_BYTES`.
+pub(crate) fn append(state_dir: &Path, record: &RunRecord) -> Result<()> {
+    append_with_limit(state_dir, record, ROTATE_BYTES, COMPACT_BYTES)
+}
+
+fn append_with_limit(state_dir: &Path, record: &RunRecord, limit: u64, kept: u64) -> Result<()> {
     /// Writers of this process take turns here first, so a burst of runs ending together
     /// queues on a futex (one wake-up per turn) rather than on the file lock (whose release
     /// wakes every waiter); the file lock then only guards against other processes.
     static TURN: Mutex<()> = Mutex::new(());
 
-    let record = if record.output_tail.len() > OUTPUT_TAIL_BYTES {
-        let mut bounded = record.clone();
-        bounded.output_tail = tail(&record.output_tail, OUTPUT_TAIL_BYTES).to_owned();
-        std::borrow::Cow::Owned(bounded)
-    } else {
-        std::borrow::Cow::Borrowed(record)
-    };
-    let mut line = serde_json::to_string(&*record).context("cannot encode history record")?;
+    let mut line = encode(record)?;
     line.push('\n');
 
     let _turn = TURN.lock().unwrap_or_else(PoisonError::into_inner);
     let _lock = match lock(state_dir, true) {
         // The state folder usually exists: it is made only when the lock cannot be opened.
         Err(_) if !state_dir.is_dir() => {
-            std::fs::create_dir_all(state_dir)
+            create_private_dir(state_dir)
                 .with_context(|| format!("cannot create state folder {}", state_dir.display()))?;
             lock(state_dir, true)?
         }
         other => other?,
     };
     let current = state_dir.join(CURRENT);
-    let size = std::fs::metadata(&current).map_or(0, |meta| meta.len());
+    let meta = std::fs::metadata(&current).ok();
+    let size = meta.as_ref().map_or(0, std::fs::Metadata::len);
     if size > 0 && size + line.len() as u64 > limit {
-        std::fs::rename(&current, state_dir.join(ROTATED))
-            .with_context(|| format!("cannot rotate history file {}", current.display()))?;
+        compact::rotate(state_dir, kept)?;
+    } else if let Some(meta) = meta
+        && meta.permissions().mode() & 0o077 != 0
+    {
+        // Written by an older version: output tails may hold secrets.
+        let _ = std::fs::set_permissions(&current, std::fs::Permissions::from_mode(0o600));
     }
     let mut file = OpenOptions::new()
         .create(true)
         .append(true)
+        .mode(0o600)
         .open(&current)
         .with_context(|| format!("cannot open history file {}", current.display()))?;
     // One write call for the whole line: with O_APPEND and the lock, records never interleave.
@@ -135,14 +178,99 @@ fn append_with_limit(state_dir: &Path, record: &RunRecord, limit: u64) -> Result
     Ok(())
 }
 
-/// The newest record of every job that has one. Fast enough for `list` with 10,000 jobs: a
-/// line's job name is read from its prefix, and only each job's newest line is decoded.
-pub(crate) fn last_results(state_dir: &Path) -> Result<HashMap<String, RunRecord>> {
+/// `record` as one JSON line (no newline) of at most `MAX_RECORD_BYTES`: the output tail is
+/// cut to `OUTPUT_TAIL_BYTES` and then further while escapes make the line too long, then the
+/// error is cut.
+fn encode(record: &RunRecord) -> Result<String> {
+    let mut bounded = Cow::Borrowed(record);
+    if record.output_tail.len() > OUTPUT_TAIL_BYTES {
+        bounded.to_mut().output_tail = tail(&record.output_tail, OUTPUT_TAIL_BYTES).to_owned();
+    }
+    loop {
+        let line = serde_json::to_string(&*bounded).context("cannot encode history record")?;
+        let Some(excess) = line.len().checked_sub(MAX_RECORD_BYTES).filter(|e| *e > 0) else {
+            return Ok(line);
+        };
+        let record = bounded.to_mut();
+        if !record.output_tail.is_empty() {
+            record.output_tail = tail_within(&record.output_tail, excess).to_owned();
+        } else if let Some(error) = &record.error
+            && error.len() > MAX_ERROR_BYTES
+        {
+            record.error = Some(format!("{}…", head(error, MAX_ERROR_BYTES)));
+        } else {
+            anyhow::bail!(
+                "a history record of job {} is too large to store ({} bytes)",
+                record.job,
+                line.len()
+            );
+        }
+    }
+}
+
+/// Which records a reader wants: those of one job file (and those without a file).
+struct FileFilter {
+    key: String,
+    /// `"file":"<key as JSON>",` as `append` writes it right after the job name.
+    field: String,
+}
+
+impl FileFilter {
+    fn new(job_file: &Path) -> FileFilter {
+        let key = job_file_key(job_file);
+        let quoted = serde_json::to_string(&key).unwrap_or_default();
+        FileFilter {
+            field: format!("\"file\":{quoted},"),
+            key,
+        }
+    }
+
+    /// The job name of `line` when the line belongs to this job file, without decoding the
+    /// rest of it. `append` writes `job` then `file` first, and job names need no escaping, so
+    /// the prefix usually says it; otherwise the line is decoded as far as needed.
+    fn job_of<'a>(&self, line: &'a str) -> Option<Cow<'a, str>> {
+        /// Only the job name and the file: the rest of the line is skipped undecoded.
+        #[derive(Deserialize)]
+        struct Head<'a> {
+            #[serde(borrow)]
+            job: Cow<'a, str>,
+            #[serde(borrow, default)]
+            file: Option<Cow<'a, str>>,
+        }
+
+        if let Some(rest) = line.strip_prefix("{\"job\":\"")
+            && let Some(end) = rest.find(['"', '\\'])
+            && rest.as_bytes()[end] == b'"'
+        {
+            let after = rest[end + 1..].strip_prefix(',')?;
+            if after.starts_with("\"file\":") && !after.starts_with(&self.field) {
+                return None;
+            }
+            return Some(Cow::Borrowed(&rest[..end]));
+        }
+        let head = serde_json::from_str::<Head<'_>>(line).ok()?;
+        match head.file {
+            Some(file) if file != self.key => None,
+            _ => Some(head.job),
+        }
+    }
+}
+
+/// The newest record of every job of `job_file` that has one. Fast enough for `list` with
+/// 10,000 jobs: a line's job name and file are read from its prefix, and only each job's
+/// newest line is decoded.
+pub(crate) fn last_results(
+    state_dir: &Path,
+    job_file: &Path,
+) -> Result<HashMap<String, RunRecord>> {
+    let filter = FileFilter::new(job_file);
     let mut results = HashMap::new();
     // Newest file first, newest line first: the first record seen per job is its last.
     for text in read_files(state_dir)?.iter().rev() {
         for line in text.lines().rev() {
-            let Some(job) = job_of(line) else { continue };
+            let Some(job) = filter.job_of(line) else {
+                continue;
+            };
             if results.contains_key(job.as_ref()) {
                 continue;
             }
@@ -154,32 +282,12 @@ pub(crate) fn last_results(state_dir: &Path) -> Result<HashMap<String, RunRecord
     Ok(results)
 }
 
-/// The job name of a history line, without decoding the rest of it. `append` writes `job`
-/// first and job names need no escaping, so the prefix usually says it; otherwise the line is
-/// decoded as far as needed.
-fn job_of(line: &str) -> Option<std::borrow::Cow<'_, str>> {
-    /// Only the job name: the rest of the line is skipped without being decoded.
-    #[derive(Deserialize)]
-    struct JobOnly<'a> {
-        #[serde(borrow)]
-        job: std::borrow::Cow<'a, str>,
-    }
-
-    if let Some(rest) = line.strip_prefix("{\"job\":\"")
-        && let Some(end) = rest.find(['"', '\\'])
-        && rest.as_bytes()[end] == b'"'
-    {
-        return Some(std::borrow::Cow::Borrowed(&rest[..end]));
-    }
-    serde_json::from_str::<JobOnly<'_>>(line)
-        .ok()
-        .map(|head| head.job)
-}
-
-/// Up to `limit` records, newest first, of `job` (or all jobs), only failed ones if
-/// `failed_only` (every status but ok and skipped), across the current and the rotated file.
+/// Up to `limit` records of `job_file`, newest first, of `job` (or all its jobs), only failed
+/// ones if `failed_only` (every status but ok and skipped), across the current and the kept
+/// file.
 pub(crate) fn recent(
     state_dir: &Path,
+    job_file: &Path,
     job: Option<&str>,
     limit: usize,
     failed_only: bool,
@@ -188,11 +296,13 @@ pub(crate) fn recent(
     if limit == 0 {
         return Ok(records);
     }
+    let filter = FileFilter::new(job_file);
     for text in read_files(state_dir)?.iter().rev() {
         for line in text.lines().rev() {
-            if let Some(name) = job
-                && job_of(line).is_none_or(|found| found != name)
-            {
+            let Some(found) = filter.job_of(line) else {
+                continue;
+            };
+            if job.is_some_and(|name| found != name) {
                 continue;
             }
             let Ok(record) = serde_json::from_str::<RunRecord>(line) else {
@@ -210,7 +320,7 @@ pub(crate) fn recent(
     Ok(records)
 }
 
-/// The rotated file's text, then the current one's ("" when missing), read under the lock so
+/// The kept file's text, then the current one's ("" when missing), read under the lock so
 /// a rotation in another process cannot make us miss or double a file.
 fn read_files(state_dir: &Path) -> Result<[String; 2]> {
     if !state_dir.join(CURRENT).exists() && !state_dir.join(ROTATED).exists() {
@@ -238,6 +348,14 @@ fn read_lossy(path: &Path) -> Result<String> {
     }
 }
 
+/// Creates `dir` and its missing parents, mode 0700 (before the umask).
+pub(crate) fn create_private_dir(dir: &Path) -> std::io::Result<()> {
+    std::fs::DirBuilder::new()
+        .recursive(true)
+        .mode(0o700)
+        .create(dir)
+}
+
 /// The history lock (exclusive for writers, shared for readers), released when the returned
 /// file is dropped.
 fn lock(state_dir: &Path, exclusive: bool) -> Result<File> {
@@ -246,6 +364,7 @@ fn lock(state_dir: &Path, exclusive: bool) -> Result<File> {
         .create(true)
         .truncate(false)
         .write(true)
+        .mode(0o600)
         .open(&path)
         .with_context(|| format!("cannot open history lock {}", path.display()))?;
     if exclusive {
@@ -286,165 +405,38 @@ pub(crate) fn tail(text: &str, max: usize) -> &str {
     &text[start..]
 }
 
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    pub(crate) fn record(job: &str, status: RunStatus, minute: u32) -> RunRecord {
-        let at = DateTime::parse_from_rfc3339(&format!("2026-03-01T10:{minute:02}:00Z"))
-            .unwrap()
-            .with_timezone(&Utc);
-        RunRecord {
-            job: job.to_owned(),
-            run_id: format!("{job}-{minute}"),
-            trigger: "manual".to_owned(),
-            status,
-            exit_code: Some(i32::from(status != RunStatus::Ok)),
-            http_status: None,
-            scheduled_at: at,
-            started_at: at,
-            duration_ms: 5,
-            attempts: 1,
-            output_tail: format!("out {minute}\n"),
-            error: None,
+/// The longest tail of `text` whose JSON string form is at least `excess` bytes shorter than
+/// that of `text` (at least one character shorter).
+fn tail_within(text: &str, excess: usize) -> &str {
+    /// What a character costs in a JSON string as serde_json writes it.
+    fn cost(c: char) -> usize {
+        match c {
+            '"' | '\\' | '\n' | '\r' | '\t' | '\u{8}' | '\u{c}' => 2,
+            c if u32::from(c) < 0x20 => 6,
+            c => c.len_utf8(),
         }
     }
-
-    #[test]
-    fn append_and_read_back_newest_first() {
-        let dir = tempfile::tempdir().unwrap();
-        let state = dir.path().join("nested/state");
-        append(&state, &record("a", RunStatus::Ok, 1)).unwrap();
-        append(&state, &record("b", RunStatus::Failed, 2)).unwrap();
-        append(&state, &record("a", RunStatus::Timeout, 3)).unwrap();
-        append(&state, &record("a", RunStatus::Skipped, 4)).unwrap();
-
-        let all = recent(&state, None, 10, false).unwrap();
-        let ids: Vec<_> = all.iter().map(|r| r.run_id.as_str()).collect();
-        assert_eq!(ids, ["a-4", "a-3", "b-2", "a-1"]);
-        let a = recent(&state, Some("a"), 2, false).unwrap();
-        assert_eq!(
-            a.iter().map(|r| r.run_id.as_str()).collect::<Vec<_>>(),
-            ["a-4", "a-3"]
-        );
-        let failed = recent(&state, None, 10, true).unwrap();
-        assert_eq!(
-            failed.iter().map(|r| r.run_id.as_str()).collect::<Vec<_>>(),
-            ["a-3", "b-2"]
-        );
-        assert!(recent(&state, Some("zzz"), 10, false).unwrap().is_empty());
-
-        let last = last_results(&state).unwrap();
-        assert_eq!(last.len(), 2);
-        assert_eq!(last["a"].run_id, "a-4");
-        assert_eq!(last["b"].status, RunStatus::Failed);
-        assert_eq!(last["b"], record("b", RunStatus::Failed, 2));
-    }
-
-    #[test]
-    fn job_names_are_read_from_the_prefix_or_decoded() {
-        assert_eq!(
-            job_of(r#"{"job":"a.b-c","run_id":"x"}"#).as_deref(),
-            Some("a.b-c")
-        );
-        assert_eq!(
-            job_of(r#"{"run_id":"x","job":"late"}"#).as_deref(),
-            Some("late")
-        );
-        assert_eq!(
-            job_of(r#"{"job":"q\"uote","x":1}"#).as_deref(),
-            Some("q\"uote")
-        );
-        assert_eq!(job_of(r#"{"job":"trunc"#), None);
-        assert_eq!(job_of("garbage"), None);
-    }
-
-    #[test]
-    fn missing_history_is_empty() {
-        let dir = tempfile::tempdir().unwrap();
-        assert!(recent(dir.path(), None, 5, false).unwrap().is_empty());
-        assert!(last_results(&dir.path().join("none")).unwrap().is_empty());
-    }
-
-    #[test]
-    fn damaged_lines_are_skipped() {
-        let dir = tempfile::tempdir().unwrap();
-        append(dir.path(), &record("a", RunStatus::Ok, 1)).unwrap();
-        let path = dir.path().join(CURRENT);
-        let mut text = std::fs::read_to_string(&path).unwrap();
-        text.push_str("{\"job\":\"a\",\"run_id\":\"tru\n\u{0}garbage\n");
-        std::fs::write(&path, text).unwrap();
-        append(dir.path(), &record("a", RunStatus::Failed, 2)).unwrap();
-        let all = recent(dir.path(), None, 10, false).unwrap();
-        assert_eq!(all.len(), 2);
-        assert_eq!(last_results(dir.path()).unwrap()["a"].run_id, "a-2");
-    }
-
-    #[test]
-    fn rotation_keeps_size_bounded_and_one_old_file() {
-        let dir = tempfile::tempdir().unwrap();
-        let limit = 2_000;
-        for minute in 0..60 {
-            append_with_limit(dir.path(), &record("a", RunStatus::Ok, minute), limit).unwrap();
-            let size = std::fs::metadata(dir.path().join(CURRENT)).unwrap().len();
-            assert!(size <= limit, "history grew to {size} bytes");
+    let mut cut = 0;
+    for (at, c) in text.char_indices() {
+        if cut >= excess {
+            return &text[at..];
         }
-        let rotated = std::fs::metadata(dir.path().join(ROTATED)).unwrap().len();
-        assert!(rotated <= limit);
-        let names: Vec<_> = std::fs::read_dir(dir.path())
-            .unwrap()
-            .map(|e| e.unwrap().file_name().into_string().unwrap())
-            .filter(|n| n.ends_with(".jsonl"))
-            .collect();
-        assert_eq!(names.len(), 2, "{names:?}");
-        // Newest first across both files, and the newest is kept.
-        let all = recent(dir.path(), None, 1000, false).unwrap();
-        assert_eq!(all[0].run_id, "a-59");
-        assert!(all.len() > 10 && all.len() < 60, "{}", all.len());
-        assert!(all.windows(2).all(|w| w[0].started_at > w[1].started_at));
+        cut += cost(c);
     }
-
-    #[test]
-    fn output_tail_is_bounded_per_record() {
-        let dir = tempfile::tempdir().unwrap();
-        let mut big = record("a", RunStatus::Ok, 1);
-        big.output_tail = format!("{}END", "é".repeat(OUTPUT_TAIL_BYTES));
-        append(dir.path(), &big).unwrap();
-        let back = &recent(dir.path(), None, 1, false).unwrap()[0];
-        assert!(back.output_tail.len() <= OUTPUT_TAIL_BYTES);
-        assert!(back.output_tail.ends_with("éEND"));
-    }
-
-    #[test]
-    fn tail_cuts_at_char_boundaries() {
-        assert_eq!(tail("hello", 10), "hello");
-        assert_eq!(tail("hello", 3), "llo");
-        assert_eq!(tail("aé", 1), "");
-        assert_eq!(tail("aéb", 3), "éb");
-    }
-
-    #[test]
-    fn concurrent_appends_never_interleave() {
-        let dir = tempfile::tempdir().unwrap();
-        let threads: Vec<_> = (0..8)
-            .map(|t| {
-                let state = dir.path().to_owned();
-                std::thread::spawn(move || {
-                    for i in 0..25 {
-                        let mut rec = record(&format!("j{t}"), RunStatus::Ok, i);
-                        rec.output_tail = "x".repeat(20_000);
-                        append(&state, &rec).unwrap();
-                    }
-                })
-            })
-            .collect();
-        for thread in threads {
-            thread.join().unwrap();
-        }
-        let text = std::fs::read_to_string(dir.path().join(CURRENT)).unwrap();
-        assert_eq!(text.lines().count(), 200);
-        for line in text.lines() {
-            serde_json::from_str::<RunRecord>(line).unwrap();
-        }
-    }
+    ""
 }
+
+/// The first at most `max` bytes of `text`, cut at a character boundary.
+fn head(text: &str, max: usize) -> &str {
+    if text.len() <= max {
+        return text;
+    }
+    let mut end = max;
+    while !text.is_char_boundary(end) {
+        end -= 1;
+    }
+    &text[..end]
+}
+
+#[cfg(test)]
+mod tests;

@@ -66,6 +66,7 @@ pub(crate) fn run(args: &ExecArgs, ctx: &Ctx) -> Result<ExitCode> {
 
     let opts = ExecOptions {
         state_dir: ctx.state_dir.clone(),
+        job_file: ctx.file.clone(),
         logger: Arc::new(Logger::with_sink(LogFormat::Text, Box::new(ExecLog))),
         passthrough: true,
     };

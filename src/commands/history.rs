@@ -24,6 +24,7 @@ pub(crate) fn run(args: &HistoryArgs, ctx: &Ctx) -> Result<ExitCode> {
     // shorter ones that started later: read them all, then order them by start time.
     let mut records = history::recent(
         &ctx.state_dir,
+        &ctx.file,
         args.name.as_deref(),
         usize::MAX,
         args.failed,
@@ -109,6 +110,7 @@ mod tests {
             .with_timezone(&Utc);
         let base = RunRecord {
             job: "backup".into(),
+            file: None,
             run_id: "r1".into(),
             trigger: "manual".into(),
             status: RunStatus::Ok,
@@ -165,6 +167,7 @@ mod tests {
         };
         let record = |job: &str, minute: u32| RunRecord {
             job: job.into(),
+            file: None,
             run_id: job.into(),
             trigger: "manual".into(),
             status: RunStatus::Ok,

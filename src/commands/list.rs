@@ -68,7 +68,7 @@ pub(crate) fn run(args: &ListArgs, ctx: &Ctx) -> Result<ExitCode> {
 
 /// The last run of every job, or none (with a warning) when the history cannot be read.
 pub(super) fn last_results(ctx: &Ctx) -> HashMap<String, RunRecord> {
-    history::last_results(&ctx.state_dir).unwrap_or_else(|err| {
+    history::last_results(&ctx.state_dir, &ctx.file).unwrap_or_else(|err| {
         eprintln!("jobtab: warning: cannot read the run history: {err:#}");
         HashMap::new()
     })

@@ -28,7 +28,7 @@ pub(crate) fn run(args: &ShowArgs, ctx: &Ctx) -> Result<ExitCode> {
         Vec::new()
     };
     let results =
-        history::recent(&ctx.state_dir, Some(&job.name), SHOWN, false).unwrap_or_else(|err| {
+        history::recent(&ctx.state_dir, &ctx.file, Some(&job.name), SHOWN, false).unwrap_or_else(|err| {
             eprintln!("jobtab: warning: cannot read the run history: {err:#}");
             Vec::new()
         });

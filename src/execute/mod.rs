@@ -37,6 +37,9 @@ const JITTER: f64 = 0.2;
 /// How `execute` reports and where it keeps state.
 pub(crate) struct ExecOptions {
     pub(crate) state_dir: PathBuf,
+    /// The job file the jobs come from: with the job's name it keys the overlap lock and the
+    /// history records, so two job files that both have a `backup` job keep apart.
+    pub(crate) job_file: PathBuf,
     pub(crate) logger: Arc<Logger>,
     /// true for `exec`: the job's output is streamed raw to our stdout/stderr (still captured);
     /// false for `run`: each output line goes through `logger.output`.
@@ -117,12 +120,14 @@ pub(crate) fn execute(
     cancel: &Cancel,
 ) -> RunRecord {
     let name = job.name.as_str();
+    let file = history::job_file_key(&opts.job_file);
     // History keeps milliseconds; the returned record equals the stored one.
     let scheduled_at = scheduled_at.trunc_subsecs(3);
     // Only what the spawn needs happens before it; the run id, the log line and the
     // Idempotency-Key (HTTP only) come later.
     let mut record = RunRecord {
         job: job.name.clone(),
+        file: Some(file.clone()),
         run_id: String::new(),
         trigger: trigger.as_str().to_owned(),
         status: RunStatus::Cancelled,
@@ -136,7 +141,7 @@ pub(crate) fn execute(
         error: None,
     };
 
-    let _lock = match overlap::acquire(job, &opts.state_dir, cancel) {
+    let _lock = match overlap::acquire(job, &file, &opts.state_dir, cancel) {
         overlap::Acquired::Lock(lock) => lock,
         overlap::Acquired::Busy => {
             record.status = RunStatus::Skipped;

@@ -31,6 +31,7 @@ fn options(state: &std::path::Path) -> (ExecOptions, SharedBuffer) {
     let (logger, buffer) = Logger::capture(LogFormat::Text);
     let opts = ExecOptions {
         state_dir: state.to_owned(),
+        job_file: state.join("jobs.toml"),
         logger: Arc::new(logger),
         passthrough: false,
     };
@@ -54,7 +55,7 @@ fn output_lines_are_logged_with_the_job_name() {
     ] {
         assert!(log.contains(line), "{line:?} missing in\n{log}");
     }
-    let stored = history::recent(dir.path(), Some("talk"), 5, false).unwrap();
+    let stored = history::recent(dir.path(), &opts.job_file, Some("talk"), 5, false).unwrap();
     assert_eq!(stored, [record]);
 }
 
@@ -168,7 +169,8 @@ fn busy_lock_skips_and_records_it() {
     let (opts, log) = options(dir.path());
     let job = job("[jobs.s]\nschedule = \"* * * * *\"\ncommand = \"true\"\n");
     std::fs::create_dir_all(dir.path().join("locks")).unwrap();
-    let held = std::fs::File::create(dir.path().join("locks/s.lock")).unwrap();
+    let file = history::job_file_key(&opts.job_file);
+    let held = std::fs::File::create(overlap::lock_path(dir.path(), &file, "s")).unwrap();
     held.lock().unwrap();
     let record = execute(&job, Utc::now(), Trigger::Schedule, &opts, &Cancel::new());
     assert_eq!(record.status, RunStatus::Skipped);
@@ -178,7 +180,7 @@ fn busy_lock_skips_and_records_it() {
             .contains("[s] warning: skipped: previous run still running")
     );
     assert_eq!(
-        history::recent(dir.path(), None, 5, false).unwrap(),
+        history::recent(dir.path(), &opts.job_file, None, 5, false).unwrap(),
         [record]
     );
     drop(held);

@@ -337,6 +337,7 @@ mod tests {
         let (logger, log) = crate::log::Logger::capture(crate::cli::LogFormat::Json);
         let opts = ExecOptions {
             state_dir: dir.path().join("state"),
+            job_file: dir.path().join("jobs.toml"),
             logger: Arc::new(logger),
             passthrough: false,
         };

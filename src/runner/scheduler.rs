@@ -93,6 +93,7 @@ impl Scheduler {
             logger: Arc::clone(&opts.logger),
             exec: Arc::new(ExecOptions {
                 state_dir: opts.state_dir.clone(),
+                job_file: opts.file.clone(),
                 logger: Arc::clone(&opts.logger),
                 passthrough: false,
             }),
