@@ -31,6 +31,9 @@ use crate::store::{Action, Job};
 
 /// After SIGTERM (timeout or cancel), how long a process group gets before SIGKILL.
 pub(crate) const KILL_GRACE: Duration = Duration::from_secs(2);
+/// The longest wait before one retry: the delay doubles after each attempt up to this, and the
+/// jitter never takes it past this either (`export` uses it to bound a run's whole budget).
+pub(crate) const MAX_RETRY_DELAY: Duration = Duration::from_secs(24 * 60 * 60);
 /// How much a retry delay varies either way (0.2 = ±20 %), so retries of many jobs spread out.
 const JITTER: f64 = 0.2;
 
@@ -121,8 +124,14 @@ pub(crate) fn execute(
 ) -> RunRecord {
     let name = job.name.as_str();
     let file = history::job_file_key(&opts.job_file);
-    // History keeps milliseconds; the returned record equals the stored one.
-    let scheduled_at = scheduled_at.trunc_subsecs(3);
+    // History keeps milliseconds; the returned record equals the stored one. A manual run
+    // (`exec`, also from cron) is "scheduled" at the whole second it was asked for, so two
+    // execs of one cron slot in one second share their Idempotency-Key.
+    let scheduled_at = if trigger == Trigger::Manual {
+        scheduled_at.trunc_subsecs(0)
+    } else {
+        scheduled_at.trunc_subsecs(3)
+    };
     // Only what the spawn needs happens before it; the run id, the log line and the
     // Idempotency-Key (HTTP only) come later.
     let mut record = RunRecord {
@@ -169,11 +178,11 @@ pub(crate) fn execute(
     };
     let mut key = None;
     let total = job.retries.saturating_add(1);
-    let mut delay = job.retry_delay;
+    let mut delay = job.retry_delay.min(MAX_RETRY_DELAY);
     let mut outcome = Outcome::cancelled();
     for attempt in 1..=total {
         if attempt > 1 {
-            let wait = jitter(delay, ids::random_unit());
+            let wait = jitter(delay, ids::random_unit()).min(MAX_RETRY_DELAY);
             opts.logger.warn(
                 Some(name),
                 &format!(
@@ -192,7 +201,7 @@ pub(crate) fn execute(
                 ));
                 break;
             }
-            delay = delay.saturating_mul(2);
+            delay = delay.saturating_mul(2).min(MAX_RETRY_DELAY);
         }
         if cancel.is_cancelled() {
             outcome = Outcome::cancelled();
@@ -294,10 +303,16 @@ pub(crate) fn describe_duration(millis: u64) -> String {
     }
 }
 
-/// `delay` varied by ±`JITTER`, with `unit` uniform in [0, 1).
+/// `delay` varied by ±`JITTER`, with `unit` uniform in [0, 1); saturating (never panics, even
+/// for `Duration::MAX` or a `unit` out of range).
 fn jitter(delay: Duration, unit: f64) -> Duration {
+    let unit = if unit.is_finite() {
+        unit.clamp(0.0, 1.0)
+    } else {
+        0.5
+    };
     let factor = 1.0 + JITTER * (2.0 * unit - 1.0);
-    delay.mul_f64(factor.max(0.0))
+    Duration::try_from_secs_f64(delay.as_secs_f64() * factor).unwrap_or(Duration::MAX)
 }
 
 #[cfg(test)]

@@ -12,6 +12,66 @@ fn jitter_stays_within_twenty_percent() {
 }
 
 #[test]
+fn jitter_saturates_instead_of_panicking() {
+    assert_eq!(jitter(Duration::MAX, 0.999), Duration::MAX);
+    assert!(jitter(Duration::MAX, 0.0) < Duration::MAX);
+    assert_eq!(jitter(Duration::ZERO, 0.7), Duration::ZERO);
+    assert_eq!(
+        jitter(Duration::from_secs(10), f64::NAN),
+        Duration::from_secs(10)
+    );
+    assert_eq!(
+        jitter(Duration::from_secs(10), 7.0),
+        Duration::from_secs(12)
+    );
+}
+
+#[test]
+fn retry_delays_double_up_to_a_day() {
+    let dir = tempfile::tempdir().unwrap();
+    let (opts, log) = options(dir.path());
+    // 30 days doubled forever would overflow: the first wait is already capped at a day.
+    let job = job(
+        "[jobs.slow]\nschedule = \"* * * * *\"\ncommand = \"exit 1\"\nretries = 100\nretry_delay = \"30d\"\n",
+    );
+    let cancel = Cancel::new();
+    let canceller = cancel.clone();
+    std::thread::spawn(move || {
+        std::thread::sleep(Duration::from_millis(300));
+        canceller.cancel();
+    });
+    let record = execute(&job, Utc::now(), Trigger::Schedule, &opts, &cancel);
+    assert_eq!(record.status, RunStatus::Cancelled);
+    let log = log.contents();
+    let wait = log
+        .split_once("retrying in ")
+        .and_then(|(_, rest)| rest.lines().next())
+        .and_then(|text| crate::duration::parse(text.trim()).ok())
+        .unwrap_or_else(|| panic!("no retry wait in {log}"));
+    assert!(wait <= MAX_RETRY_DELAY, "{wait:?}");
+    assert!(wait >= MAX_RETRY_DELAY.mul_f64(0.79), "{wait:?}");
+    assert_eq!(MAX_RETRY_DELAY, Duration::from_secs(86_400));
+}
+
+#[test]
+fn a_manual_run_is_scheduled_at_the_whole_second() {
+    let dir = tempfile::tempdir().unwrap();
+    let (opts, _log) = options(dir.path());
+    let job = job("[jobs.m]\nschedule = \"* * * * *\"\ncommand = \"true\"\n");
+    let at = DateTime::parse_from_rfc3339("2026-03-01T10:00:00.789Z")
+        .unwrap()
+        .with_timezone(&Utc);
+    let manual = execute(&job, at, Trigger::Manual, &opts, &Cancel::new());
+    assert_eq!(
+        manual.scheduled_at.to_rfc3339(),
+        "2026-03-01T10:00:00+00:00"
+    );
+    assert_eq!(manual.trigger, "manual");
+    let scheduled = execute(&job, at, Trigger::Schedule, &opts, &Cancel::new());
+    assert_eq!(scheduled.scheduled_at, at);
+}
+
+#[test]
 fn durations_read_well() {
     assert_eq!(describe_duration(850), "850ms");
     assert_eq!(describe_duration(1_240), "1.2s");
