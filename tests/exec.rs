@@ -1,7 +1,9 @@
 //! Integration tests: `exec` (one run now, as the scheduler would: shell and HTTP, timeouts,
-//! retries, overlap, notifications, history). HTTP jobs and notifications are in `http`.
+//! retries, overlap, notifications, history). HTTP jobs and notifications are in `http`, the
+//! overlap lock across job files and the bounded queue in `overlap`.
 
 mod http;
+mod overlap;
 
 use std::process::Stdio;
 use std::time::{Duration, Instant};
@@ -406,4 +408,54 @@ fn a_stalled_stdout_does_not_stop_the_timeout() {
     };
     assert_eq!(status.code(), Some(1));
     assert_eq!(history(&env)[0]["status"], "timeout");
+}
+
+#[test]
+fn background_processes_are_stopped_when_the_job_ends_unless_started_with_setsid() {
+    let env = Env::with_jobs(
+        r#"
+        [jobs.bg]
+        schedule = "0 2 * * *"
+        timeout = "3s"
+        command = """
+        sleep 1005 > /dev/null 2>&1 &
+        echo $! > bg.pid
+        setsid sh -c 'echo $$ > daemon.pid; exec sleep 1006' > /dev/null 2>&1 < /dev/null &
+        while [ ! -s daemon.pid ]; do sleep 0.01; done
+        echo started bg
+        """
+        "#,
+    );
+    let output = env.run(["exec", "bg"]);
+    let pid = |name: &str| -> i32 {
+        std::fs::read_to_string(env.path(name))
+            .unwrap()
+            .trim()
+            .parse()
+            .unwrap()
+    };
+    let (background, daemon) = (pid("bg.pid"), pid("daemon.pid"));
+    // The orphan is reaped by its new parent a moment later.
+    let deadline = Instant::now() + Duration::from_secs(1);
+    while alive(background) && Instant::now() < deadline {
+        std::thread::sleep(Duration::from_millis(10));
+    }
+    let (background_alive, daemon_alive) = (alive(background), alive(daemon));
+    for pid in [background, daemon] {
+        let _ = nix_kill(pid);
+    }
+    assert_eq!(output.status.code(), Some(0), "{}", stderr(&output));
+    assert_eq!(stdout(&output), "started bg\n");
+    assert!(!background_alive, "sleep 1005 outlived its job");
+    assert!(daemon_alive, "the setsid daemon was stopped");
+    let runs = history(&env);
+    assert_eq!(runs[0]["status"], "ok");
+}
+
+/// SIGKILL to `pid`, for cleaning up after a test.
+fn nix_kill(pid: i32) -> std::io::Result<std::process::ExitStatus> {
+    std::process::Command::new("kill")
+        .args(["-9", &pid.to_string()])
+        .stderr(Stdio::null())
+        .status()
 }

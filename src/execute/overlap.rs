@@ -159,3 +159,103 @@ fn poll_wait(file: File, cancel: &Cancel) -> Acquired {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use std::time::Instant;
+
+    use super::*;
+
+    fn job(overlap: &str) -> Job {
+        let toml = format!(
+            "[jobs.q]\nschedule = \"* * * * *\"\ncommand = \"true\"\noverlap = \"{overlap}\"\n"
+        );
+        let (jobs, problems) = crate::store::parse(&toml);
+        assert!(problems.is_empty(), "{problems:?}");
+        jobs.into_iter().next().unwrap()
+    }
+
+    #[test]
+    fn locks_are_per_job_file_and_name_and_private() {
+        use std::os::unix::fs::PermissionsExt as _;
+        let dir = tempfile::tempdir().unwrap();
+        let state = dir.path().join("state");
+        let a = lock_path(&state, "/a/jobs.toml", "backup");
+        let b = lock_path(&state, "/b/jobs.toml", "backup");
+        assert_ne!(a, b);
+        let name = a.file_name().unwrap().to_str().unwrap();
+        assert!(name.ends_with("-backup.lock") && name.len() == 16 + "-backup.lock".len());
+        let skip = job("skip");
+        let Acquired::Lock(Some(held)) = acquire(&skip, "/a/jobs.toml", &state, &Cancel::new())
+        else {
+            panic!("no lock");
+        };
+        // Another job file's `q` is not blocked by this one.
+        assert!(matches!(
+            acquire(&skip, "/b/jobs.toml", &state, &Cancel::new()),
+            Acquired::Lock(Some(_))
+        ));
+        assert!(matches!(
+            acquire(&skip, "/a/jobs.toml", &state, &Cancel::new()),
+            Acquired::Busy
+        ));
+        drop(held);
+        let mode = |path: &Path| std::fs::metadata(path).unwrap().permissions().mode() & 0o777;
+        assert_eq!(mode(&state.join("locks")), 0o700);
+        assert_eq!(mode(&lock_path(&state, "/a/jobs.toml", "q")), 0o600);
+    }
+
+    #[test]
+    fn one_run_waits_the_next_is_skipped_and_the_waiter_starts_on_release() {
+        let dir = tempfile::tempdir().unwrap();
+        let state = dir.path().to_owned();
+        let queue = job("queue");
+        let held = open(&lock_path(&state, "f", "q")).unwrap();
+        held.lock().unwrap();
+        let waiter = {
+            let (queue, state) = (queue.clone(), state.clone());
+            std::thread::spawn(move || {
+                let acquired = acquire(&queue, "f", &state, &Cancel::new());
+                (matches!(acquired, Acquired::Lock(Some(_))), Instant::now())
+            })
+        };
+        std::thread::sleep(Duration::from_millis(300));
+        assert!(matches!(
+            acquire(&queue, "f", &state, &Cancel::new()),
+            Acquired::Busy
+        ));
+        let released = Instant::now();
+        drop(held);
+        let (locked, at) = waiter.join().unwrap();
+        assert!(locked);
+        assert!(at.duration_since(released) < Duration::from_secs(1));
+    }
+
+    #[test]
+    fn a_queued_run_can_be_cancelled_and_frees_its_place() {
+        let dir = tempfile::tempdir().unwrap();
+        let queue = job("queue");
+        let held = open(&lock_path(dir.path(), "f", "q")).unwrap();
+        held.lock().unwrap();
+        let cancel = Cancel::new();
+        let canceller = cancel.clone();
+        std::thread::spawn(move || {
+            std::thread::sleep(Duration::from_millis(200));
+            canceller.cancel();
+        });
+        let start = Instant::now();
+        assert!(matches!(
+            acquire(&queue, "f", dir.path(), &cancel),
+            Acquired::Cancelled
+        ));
+        assert!(start.elapsed() < Duration::from_secs(2));
+        // Its place in the queue is free again.
+        let cancel = Cancel::new();
+        cancel.cancel();
+        assert!(matches!(
+            acquire(&queue, "f", dir.path(), &cancel),
+            Acquired::Cancelled
+        ));
+        drop(held);
+    }
+}

@@ -11,10 +11,14 @@
 //! `pre_exec` closure; keep it that way.
 //!
 //! On timeout or cancel the whole group gets SIGTERM, then SIGKILL after `KILL_GRACE`, and
-//! once the direct child is gone (before it is reaped, so its pid cannot be reused) the group
-//! is SIGKILLed again so no backgrounded grandchild survives (RESEARCH.md C13). The direct
-//! child is always reaped. A grandchild that keeps the pipes open after the child exited
-//! delays the end of the run by `DRAIN_GRACE` at most.
+//! once the direct child is gone the group is SIGKILLed again so no backgrounded grandchild
+//! survives (RESEARCH.md C13). A run that ends by itself leaves no orphans either: once the
+//! direct child exited and its output is drained (a grandchild that keeps the pipes open
+//! delays this by `DRAIN_GRACE` at most), the group gets SIGTERM, then SIGKILL after
+//! `KILL_GRACE` if anything is left, and a warning is logged. A job that wants a process to
+//! outlive it starts it in a new session (`setsid`). The direct child is reaped only after
+//! the group was signalled, so its pid (the group's id) cannot name another group meanwhile;
+//! it is always reaped.
 
 use std::fs::File;
 use std::io::Read as _;
@@ -27,6 +31,7 @@ use std::time::{Duration, Instant};
 use nix::errno::Errno;
 use nix::poll::{PollFd, PollFlags, PollTimeout, poll};
 use nix::sys::signal::{Signal, killpg};
+use nix::sys::wait::{Id, WaitPidFlag, WaitStatus, waitid};
 use nix::unistd::Pid;
 
 use super::capture::{Capture, PASSTHROUGH_CHUNK, Sink};
@@ -111,7 +116,7 @@ pub(crate) fn attempt(
         }
     };
     let mut capture = Capture::new(sink);
-    let (status, stop) = supervise(
+    let (status, stop, leftovers) = supervise(
         &mut child,
         Pid::from_raw(pid),
         job.timeout,
@@ -119,6 +124,13 @@ pub(crate) fn attempt(
         &mut capture,
     );
     let output = capture.finish();
+    if leftovers {
+        opts.logger.warn(
+            Some(&job.name),
+            "stopped processes the job left running in the background; start a process with \
+             setsid to keep it running after the job",
+        );
+    }
 
     let mut outcome = match status {
         Ok(status) => describe(status),
@@ -156,15 +168,16 @@ enum Slot {
 }
 
 /// Drains the child's pipes into `capture` until it exited and its pipes closed (or
-/// `DRAIN_GRACE` passed), enforcing the timeout and the cancellation on its group `group`.
-/// Returns how it exited (it is reaped) and whether we stopped it.
+/// `DRAIN_GRACE` passed), enforcing the timeout and the cancellation on its group `group`,
+/// then stops what is left of the group. Returns how it exited (it is reaped), whether we
+/// stopped it, and whether processes of its group outlived it.
 fn supervise(
     child: &mut Child,
     group: Pid,
     timeout: Option<Duration>,
     cancel: &Cancel,
     capture: &mut Capture<'_>,
-) -> (std::io::Result<ExitStatus>, Stop) {
+) -> (std::io::Result<ExitStatus>, Stop, bool) {
     let exit_fd: Option<OwnedFd> = pidfd::open(group.as_raw()).ok();
     let mut pipes: [Option<(File, Stream)>; 2] = [
         child
@@ -180,7 +193,8 @@ fn supervise(
     let mut stop = Stop::None;
     let mut acted = Level::None;
     let mut kill_at: Option<Instant> = None;
-    let mut status: Option<std::io::Result<ExitStatus>> = None;
+    // The child exited (a zombie: reaped only at the end).
+    let mut exited = false;
     let mut drain_until: Option<Instant> = None;
     let mut chunk = [0u8; CHUNK_BYTES];
     // Passthrough (`exec`): a stream is read only once our own stdout or stderr can take the
@@ -198,7 +212,7 @@ fn supervise(
 
     loop {
         let now = Instant::now();
-        if status.is_none() {
+        if !exited {
             let level = cancel.level();
             if level > acted {
                 acted = level;
@@ -224,36 +238,29 @@ fn supervise(
                 kill_at = Some(now + KILL_GRACE);
             }
             if exit_fd.is_none() {
-                // No pidfd: look now and then (the child is reaped by this look).
-                match child.try_wait() {
-                    Ok(None) => {}
-                    Ok(Some(exited)) => {
-                        // Reaped already: the group's leftovers go now.
-                        stop_leftovers(group, stop);
-                        status = Some(Ok(exited));
-                    }
-                    Err(err) => status = Some(Err(err)),
-                }
-                if status.is_some() {
+                // No pidfd: look now and then, without reaping.
+                let flags = WaitPidFlag::WEXITED | WaitPidFlag::WNOHANG | WaitPidFlag::WNOWAIT;
+                if !matches!(waitid(Id::Pid(group), flags), Ok(WaitStatus::StillAlive)) {
+                    stop_leftovers(group, stop);
+                    exited = true;
                     drain_until = Some(now + DRAIN_GRACE);
                 }
             }
         }
-        if status.is_some()
-            && (pipes.iter().all(Option::is_none) || drain_until.is_some_and(|at| now >= at))
+        if exited && (pipes.iter().all(Option::is_none) || drain_until.is_some_and(|at| now >= at))
         {
             break;
         }
 
         // What to wait for, and until when.
-        let waker = match (status.is_none(), acted) {
+        let waker = match (!exited, acted) {
             (true, Level::None) => cancel.waker(Level::Graceful),
             (true, Level::Graceful) => cancel.waker(Level::Kill),
             _ => None,
         };
         let mut next: Option<Instant> = None;
         let mut wake_at = |at: Instant| next = Some(next.map_or(at, |next| next.min(at)));
-        if status.is_none() {
+        if !exited {
             if let Some(at) = kill_at {
                 wake_at(at);
             }
@@ -279,9 +286,7 @@ fn supervise(
                 }
             }
         }
-        if status.is_none()
-            && let Some(fd) = &exit_fd
-        {
+        if !exited && let Some(fd) = &exit_fd {
             slots[fds.len()] = Slot::Exit;
             fds.push(PollFd::new(fd.as_fd(), PollFlags::POLLIN));
         }
@@ -328,9 +333,9 @@ fn supervise(
                 // Ready, or an error that the write will meet and ignore.
                 Slot::Out(index) => writable[index] = true,
                 Slot::Exit => {
-                    // The child is a zombie now: stop its group before reaping it.
+                    // The child is a zombie now, kept unreaped until its group is stopped.
                     stop_leftovers(group, stop);
-                    status = Some(child.wait());
+                    exited = true;
                     drain_until = Some(Instant::now() + DRAIN_GRACE);
                 }
                 // The level is read at the top of the loop.
@@ -338,8 +343,39 @@ fn supervise(
             }
         }
     }
-    let status = status.unwrap_or_else(|| Err(std::io::Error::other("lost track of the job")));
-    (status, stop)
+    if stop == Stop::None {
+        // Whatever the job left behind gets SIGTERM while the unreaped child still holds the
+        // group's id.
+        let _ = killpg(group, Signal::SIGTERM);
+    }
+    let status = child.wait();
+    let leftovers = stop == Stop::None && end_group(group, cancel);
+    (status, stop, leftovers)
+}
+
+/// After the direct child was reaped and its group got SIGTERM: waits up to `KILL_GRACE` for
+/// the group to empty, then SIGKILLs what is left (at once on `Cancel::kill`). Returns whether
+/// anything was left. The group's id cannot be reused while any member lives.
+fn end_group(group: Pid, cancel: &Cancel) -> bool {
+    // Whether the group still has members (zombies not yet reaped by their new parent count).
+    let populated = || killpg(group, None).is_ok();
+    if !populated() {
+        return false;
+    }
+    let deadline = Instant::now() + KILL_GRACE;
+    let mut pause = Duration::from_millis(5);
+    loop {
+        let now = Instant::now();
+        if now >= deadline || cancel.level() == Level::Kill {
+            let _ = killpg(group, Signal::SIGKILL);
+            return true;
+        }
+        std::thread::sleep(pause.min(deadline - now));
+        pause = (pause * 2).min(Duration::from_millis(100));
+        if !populated() {
+            return true;
+        }
+    }
 }
 
 /// After the direct child exited: when we stopped it, SIGKILL what is left of its group (a

@@ -269,6 +269,111 @@ fn exists(pid: &str) -> bool {
     std::path::Path::new(&format!("/proc/{}", pid.trim())).exists()
 }
 
+/// Whether process `pid` runs (a zombie waiting for its new parent to reap it does not).
+fn running(pid: &str) -> bool {
+    let stat = std::fs::read_to_string(format!("/proc/{}/stat", pid.trim())).unwrap_or_default();
+    stat.rsplit_once(") ")
+        .and_then(|(_, rest)| rest.chars().next())
+        .is_some_and(|state| state != 'Z')
+}
+
+/// Cleans up after a test: SIGKILL to `pid` if it still exists.
+fn kill9(pid: &str) {
+    if let Ok(pid) = pid.trim().parse() {
+        let _ = nix::sys::signal::kill(nix::unistd::Pid::from_raw(pid), nix::sys::signal::SIGKILL);
+    }
+}
+
+/// Waits up to a second for `pid` to stop running (its new parent reaps it).
+fn gone_soon(pid: &str) -> bool {
+    let deadline = Instant::now() + Duration::from_secs(1);
+    while running(pid) {
+        if Instant::now() > deadline {
+            return false;
+        }
+        std::thread::sleep(Duration::from_millis(10));
+    }
+    true
+}
+
+#[test]
+fn background_processes_do_not_outlive_a_successful_run() {
+    let dir = tempfile::tempdir().unwrap();
+    let (opts, log) = options(dir.path());
+    // One ends on SIGTERM, one ignores it (SIGKILL after the grace); neither holds the pipes.
+    let job = job(&format!(
+        "[jobs.bg]\nschedule = \"* * * * *\"\nworkdir = '{}'\ntimeout = \"30s\"\n\
+         command = \"sleep 1005 >/dev/null 2>&1 & echo $! > pid; \
+         (trap '' TERM; sleep 1006) >/dev/null 2>&1 & echo $! > stubborn; echo started bg\"\n",
+        dir.path().display()
+    ));
+    let start = Instant::now();
+    let record = execute(&job, Utc::now(), Trigger::Manual, &opts, &Cancel::new());
+    let took = start.elapsed();
+    let pid = std::fs::read_to_string(dir.path().join("pid")).unwrap();
+    let stubborn = std::fs::read_to_string(dir.path().join("stubborn")).unwrap();
+    let (first, second) = (gone_soon(&pid), gone_soon(&stubborn));
+    kill9(&pid);
+    kill9(&stubborn);
+    assert!(first, "background sleep {pid} still runs");
+    assert!(
+        second,
+        "background sleep {stubborn} ignoring SIGTERM still runs"
+    );
+    assert_eq!(record.status, RunStatus::Ok);
+    assert_eq!(record.output_tail, "started bg\n");
+    assert!(
+        took >= KILL_GRACE && took < KILL_GRACE + Duration::from_secs(2),
+        "{took:?}"
+    );
+    assert!(
+        log.contents()
+            .contains("stopped processes the job left running in the background"),
+        "{}",
+        log.contents()
+    );
+}
+
+#[test]
+fn a_run_that_leaves_nothing_behind_ends_at_once_without_a_warning() {
+    let dir = tempfile::tempdir().unwrap();
+    let (opts, log) = options(dir.path());
+    let job =
+        job("[jobs.clean]\nschedule = \"* * * * *\"\ncommand = \"sleep 0.1 & wait; echo done\"\n");
+    let start = Instant::now();
+    let record = execute(&job, Utc::now(), Trigger::Manual, &opts, &Cancel::new());
+    assert_eq!(record.status, RunStatus::Ok);
+    assert!(
+        start.elapsed() < Duration::from_secs(1),
+        "{:?}",
+        start.elapsed()
+    );
+    assert!(
+        !log.contents().contains("stopped processes"),
+        "{}",
+        log.contents()
+    );
+}
+
+#[test]
+fn a_process_started_with_setsid_survives_the_run() {
+    let dir = tempfile::tempdir().unwrap();
+    let (opts, _log) = options(dir.path());
+    let job = job(&format!(
+        "[jobs.daemon]\nschedule = \"* * * * *\"\nworkdir = '{}'\n\
+         command = \"setsid sh -c 'echo $$ > pid; exec sleep 1007' >/dev/null 2>&1 < /dev/null & \
+         while [ ! -s pid ]; do sleep 0.01; done\"\n",
+        dir.path().display()
+    ));
+    let record = execute(&job, Utc::now(), Trigger::Manual, &opts, &Cancel::new());
+    let pid = std::fs::read_to_string(dir.path().join("pid")).unwrap();
+    std::thread::sleep(Duration::from_millis(100));
+    let survived = running(&pid);
+    kill9(&pid);
+    assert_eq!(record.status, RunStatus::Ok);
+    assert!(survived, "the setsid daemon {pid} was killed");
+}
+
 #[test]
 fn the_child_is_reaped_after_success_and_after_a_timeout() {
     let dir = tempfile::tempdir().unwrap();
@@ -305,9 +410,9 @@ fn a_grandchild_holding_the_pipes_delays_the_end_by_the_drain_grace_at_most() {
     let record = execute(&job, Utc::now(), Trigger::Manual, &opts, &Cancel::new());
     let took = start.elapsed();
     let grandchild = std::fs::read_to_string(dir.path().join("pid")).unwrap();
-    let _ = std::process::Command::new("kill")
-        .arg(grandchild.trim())
-        .status();
+    let stopped = gone_soon(&grandchild);
+    kill9(&grandchild);
+    assert!(stopped, "the grandchild {grandchild} outlived the run");
     assert_eq!(record.status, RunStatus::Ok);
     assert_eq!(record.output_tail, "before\n");
     assert!(log.contents().contains("[bg] before"));
