@@ -88,7 +88,9 @@ fn http_retries_5xx_with_the_same_idempotency_key() {
             .all(|r| r.header("idempotency-key") == Some(key.as_str()))
     );
     assert_eq!(history(&env)[0]["attempts"], 3);
-    // The next run is another slot: another key.
+    // A manual run's slot is its whole second: the same second, the same key (two execs of
+    // one cron slot); a later second is another slot, another key.
+    std::thread::sleep(Duration::from_millis(1000));
     env.ok(["exec", "hook"]);
     let requests = server.requests();
     assert_eq!(requests.len(), 4);
