@@ -12,8 +12,10 @@ use clap::{Args, Parser, Subcommand, ValueEnum};
 #[derive(Debug, Parser)]
 #[command(name = "jobtab", version, about, long_about = None)]
 #[command(propagate_version = true, disable_help_subcommand = true)]
-#[command(after_long_help = "Examples:\n  jobtab add backup '0 2 * * *' -- 'pg_dump app > app.sql'\n  \
-                             jobtab list\n  jobtab explain '*/15 9-17 * * mon-fri'\n  jobtab run")]
+#[command(
+    after_long_help = "Examples:\n  jobtab add backup '0 2 * * *' -- 'pg_dump app > app.sql'\n  \
+                             jobtab list\n  jobtab explain '*/15 9-17 * * mon-fri'\n  jobtab run"
+)]
 pub(crate) struct Cli {
     #[command(flatten)]
     pub(crate) global: GlobalArgs,
@@ -27,7 +29,13 @@ pub(crate) struct Cli {
 #[command(next_help_heading = "Global options")]
 pub(crate) struct GlobalArgs {
     /// The job file [default: <config dir>/jobtab/jobs.toml]
-    #[arg(long, short = 'f', global = true, env = "JOBTAB_FILE", value_name = "PATH")]
+    #[arg(
+        long,
+        short = 'f',
+        global = true,
+        env = "JOBTAB_FILE",
+        value_name = "PATH"
+    )]
     pub(crate) file: Option<PathBuf>,
 
     /// Where history and the run lock live [default: <state dir>/jobtab]
@@ -237,7 +245,12 @@ pub(crate) struct AddArgs {
     pub(crate) method: Option<String>,
 
     /// A request header, 'Name: value' (repeatable)
-    #[arg(long = "header", short = 'H', requires = "url", help_heading = "HTTP jobs")]
+    #[arg(
+        long = "header",
+        short = 'H',
+        requires = "url",
+        help_heading = "HTTP jobs"
+    )]
     pub(crate) headers: Vec<String>,
 
     /// The request body, or @FILE to read it from a file
@@ -245,7 +258,12 @@ pub(crate) struct AddArgs {
     pub(crate) data: Option<String>,
 
     /// Status codes that count as success, e.g. 200,202 [default: any 2xx]
-    #[arg(long, requires = "url", value_delimiter = ',', help_heading = "HTTP jobs")]
+    #[arg(
+        long,
+        requires = "url",
+        value_delimiter = ',',
+        help_heading = "HTTP jobs"
+    )]
     pub(crate) expect: Vec<u16>,
 
     /// Kill the run after this long, e.g. 30s, 5m, 1h30m

@@ -25,9 +25,7 @@ impl Ctx {
         let file = match &global.file {
             Some(path) => path.clone(),
             None => dirs::config_dir()
-                .context(
-                    "cannot find your config folder; pass --file PATH or set JOBTAB_FILE",
-                )?
+                .context("cannot find your config folder; pass --file PATH or set JOBTAB_FILE")?
                 .join("jobtab")
                 .join("jobs.toml"),
         };

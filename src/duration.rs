@@ -19,7 +19,9 @@ pub(crate) fn parse(text: &str) -> Result<Duration, DurationError> {
     // The rank of the previous unit (d = 0 ... ms = 4): units come once each, largest first.
     let mut previous: Option<u8> = None;
     while !rest.is_empty() {
-        let digits = rest.find(|c: char| !c.is_ascii_digit()).unwrap_or(rest.len());
+        let digits = rest
+            .find(|c: char| !c.is_ascii_digit())
+            .unwrap_or(rest.len());
         if digits == 0 {
             return Err(err("expected a number before each unit"));
         }
@@ -60,7 +62,12 @@ pub(crate) fn format(duration: Duration) -> String {
         return "0s".to_owned();
     }
     let mut out = String::new();
-    for (unit, size) in [("d", 86_400_000), ("h", 3_600_000), ("m", 60_000), ("s", 1_000)] {
+    for (unit, size) in [
+        ("d", 86_400_000),
+        ("h", 3_600_000),
+        ("m", 60_000),
+        ("s", 1_000),
+    ] {
         if millis >= size {
             out.push_str(&format!("{}{unit}", millis / size));
             millis %= size;
@@ -106,14 +113,26 @@ mod tests {
         let all = parse("1d2h3m4s5ms").unwrap();
         assert_eq!(all, Duration::from_millis(93_784_005));
         let err = parse("1h1h").unwrap_err().to_string();
-        assert!(err.contains("each unit may come once, largest first"), "{err}");
+        assert!(
+            err.contains("each unit may come once, largest first"),
+            "{err}"
+        );
     }
 
     #[test]
     fn refuses_bad_durations_with_a_reason() {
-        for bad in ["", "30", "m", "5x", "1h30", "-5s", "99999999999999999999999d", "1.5h"]
-            .into_iter()
-            .chain(["1h1h", "30m1h", "5s5s", "1s500ms500ms"])
+        for bad in [
+            "",
+            "30",
+            "m",
+            "5x",
+            "1h30",
+            "-5s",
+            "99999999999999999999999d",
+            "1.5h",
+        ]
+        .into_iter()
+        .chain(["1h1h", "30m1h", "5s5s", "1s500ms500ms"])
         {
             let err = parse(bad).unwrap_err();
             assert!(err.to_string().contains("invalid duration"), "{bad}: {err}");

@@ -27,8 +27,8 @@ pub(crate) fn run(args: &ShowArgs, ctx: &Ctx) -> Result<ExitCode> {
     } else {
         Vec::new()
     };
-    let results =
-        history::recent(&ctx.state_dir, &ctx.file, Some(&job.name), SHOWN, false).unwrap_or_else(|err| {
+    let results = history::recent(&ctx.state_dir, &ctx.file, Some(&job.name), SHOWN, false)
+        .unwrap_or_else(|err| {
             eprintln!("jobtab: warning: cannot read the run history: {err:#}");
             Vec::new()
         });

@@ -24,7 +24,10 @@ pub(crate) struct Env {
 impl Env {
     /// An environment with no job file yet.
     pub(crate) fn new() -> Env {
-        let dir = tempfile::Builder::new().prefix("jobtab-test").tempdir().unwrap();
+        let dir = tempfile::Builder::new()
+            .prefix("jobtab-test")
+            .tempdir()
+            .unwrap();
         let file = dir.path().join("jobs.toml");
         let state = dir.path().join("state");
         let home = dir.path().join("home");
