@@ -99,6 +99,7 @@ pub(crate) fn budget(job: &Job) -> Budget {
 ///
 /// The limit is a backstop: `jobtab exec` enforces the job's timeout itself, per attempt.
 pub(crate) fn run_budget(job: &Job) -> Option<Duration> {
+    use crate::execute::MAX_RETRY_DELAY;
     let per_attempt = match (&job.action, job.timeout) {
         (_, Some(timeout)) => timeout,
         (Action::Http(_), None) => job.http_timeout(),
@@ -107,13 +108,17 @@ pub(crate) fn run_budget(job: &Job) -> Option<Duration> {
     let attempts = job.retries.saturating_add(1);
     let mut total = (per_attempt.saturating_add(KILL_MARGIN)).saturating_mul(attempts);
     let mut delay = job.retry_delay;
-    for _ in 0..job.retries {
-        if total == Duration::MAX {
+    for done in 0..job.retries {
+        // As the executor waits: doubling and jitter both stop at MAX_RETRY_DELAY.
+        let longest = (delay.saturating_mul(JITTER_NUMERATOR) / JITTER_DENOMINATOR)
+            .min(MAX_RETRY_DELAY);
+        if longest == MAX_RETRY_DELAY {
+            // Every delay from here on is the cap: add them at once.
+            total = total.saturating_add(longest.saturating_mul(job.retries - done));
             break;
         }
-        let longest = delay.saturating_mul(JITTER_NUMERATOR) / JITTER_DENOMINATOR;
         total = total.saturating_add(longest);
-        delay = delay.saturating_mul(2);
+        delay = delay.saturating_mul(2).min(MAX_RETRY_DELAY);
     }
     Some(total.saturating_add(START_MARGIN))
 }
@@ -128,6 +133,18 @@ pub(crate) fn ceil_seconds(duration: Duration) -> u64 {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn retry_delays_in_the_budget_stop_at_the_executors_cap() {
+        let text = "[jobs.t]\nschedule = \"@daily\"\ncommand = \"x\"\ntimeout = \"1m\"\n\
+                    retries = 40\nretry_delay = \"1h\"\n";
+        let (jobs, problems) = crate::store::parse(text);
+        assert!(problems.is_empty(), "{problems:?}");
+        let budget = run_budget(&jobs[0]).unwrap();
+        // 41 attempts of 1m + margin, and 40 delays of at most one day each.
+        assert!(budget <= Duration::from_secs(41 * 3600 + 40 * 86_400), "{budget:?}");
+        assert!(budget > Duration::from_secs(30 * 86_400), "{budget:?}");
+    }
 
     fn job(toml: &str) -> Job {
         let (jobs, problems) = crate::store::parse(toml);
@@ -162,16 +179,20 @@ mod tests {
         let mut many =
             job("[jobs.a]\nschedule = \"* * * * *\"\ncommand = \"true\"\ntimeout = \"1s\"\n");
         many.retries = u32::MAX;
-        assert_eq!(run_budget(&many), Some(Duration::MAX));
+        assert!(run_budget(&many).is_some_and(|b| b > Duration::from_secs(366 * 86_400)));
         assert_eq!(budget(&many), Budget::TooLong);
         assert_eq!(budget(&retried), Budget::Seconds(45 + 12 + 24 + 60));
         assert_eq!(budget(&shell), Budget::NoTimeout);
-        // 100 retries (the most a job may have) of a 10s delay: centuries.
+        // 100 retries (the most a job may have) of a 10s delay: the delay doubles up to the
+        // executor's one-day cap, so about three months, not centuries.
         let hundred = job(
             "[jobs.a]\nschedule = \"* * * * *\"\ncommand = \"true\"\ntimeout = \"1s\"\n\
              retries = 100\n",
         );
-        assert_eq!(budget(&hundred), Budget::TooLong);
+        let Budget::Seconds(seconds) = budget(&hundred) else {
+            panic!("{:?}", budget(&hundred));
+        };
+        assert!((80 * 86_400..100 * 86_400).contains(&seconds), "{seconds}");
         // Just within the cap: a long timeout is kept.
         let long =
             job("[jobs.a]\nschedule = \"* * * * *\"\ncommand = \"true\"\ntimeout = \"300d\"\n");
