@@ -110,8 +110,8 @@ pub(crate) fn run_budget(job: &Job) -> Option<Duration> {
     let mut delay = job.retry_delay;
     for done in 0..job.retries {
         // As the executor waits: doubling and jitter both stop at MAX_RETRY_DELAY.
-        let longest = (delay.saturating_mul(JITTER_NUMERATOR) / JITTER_DENOMINATOR)
-            .min(MAX_RETRY_DELAY);
+        let longest =
+            (delay.saturating_mul(JITTER_NUMERATOR) / JITTER_DENOMINATOR).min(MAX_RETRY_DELAY);
         if longest == MAX_RETRY_DELAY {
             // Every delay from here on is the cap: add them at once.
             total = total.saturating_add(longest.saturating_mul(job.retries - done));
@@ -142,7 +142,10 @@ mod tests {
         assert!(problems.is_empty(), "{problems:?}");
         let budget = run_budget(&jobs[0]).unwrap();
         // 41 attempts of 1m + margin, and 40 delays of at most one day each.
-        assert!(budget <= Duration::from_secs(41 * 3600 + 40 * 86_400), "{budget:?}");
+        assert!(
+            budget <= Duration::from_secs(41 * 3600 + 40 * 86_400),
+            "{budget:?}"
+        );
         assert!(budget > Duration::from_secs(30 * 86_400), "{budget:?}");
     }
 
