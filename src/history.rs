@@ -111,16 +111,9 @@ impl RunRecord {
 /// its folder's canonical path and its name (a job file removed while `run` still runs its
 /// jobs), else the absolute path as given. Every spelling of one file gives one key.
 pub(crate) fn job_file_key(file: &Path) -> String {
-    let absolute = std::path::absolute(file).unwrap_or_else(|_| file.to_path_buf());
-    let canonical = absolute.canonicalize().unwrap_or_else(|_| {
-        match (absolute.parent(), absolute.file_name()) {
-            (Some(parent), Some(name)) => parent
-                .canonicalize()
-                .map_or_else(|_| absolute.clone(), |parent| parent.join(name)),
-            _ => absolute.clone(),
-        }
-    });
-    canonical.to_string_lossy().into_owned()
+    crate::ctx::canonical_job_file(file)
+        .to_string_lossy()
+        .into_owned()
 }
 
 /// Appends `record` to the history in `state_dir` (created if missing), compacting the file
@@ -140,13 +133,16 @@ fn append_with_limit(state_dir: &Path, record: &RunRecord, limit: u64, kept: u64
 
     let _turn = TURN.lock().unwrap_or_else(PoisonError::into_inner);
     let _lock = match lock(state_dir, true) {
+        Ok(lock) => lock,
         // The state folder usually exists: it is made only when the lock cannot be opened.
-        Err(_) if !state_dir.is_dir() => {
+        // Made and retried whatever the folder looks like now: another process may have
+        // made it between our failed open and a look at it, and that run's record must not
+        // be lost (creating an existing folder is not an error).
+        Err(_) => {
             create_private_dir(state_dir)
                 .with_context(|| format!("cannot create state folder {}", state_dir.display()))?;
             lock(state_dir, true)?
         }
-        other => other?,
     };
     let current = state_dir.join(CURRENT);
     let meta = std::fs::metadata(&current).ok();
