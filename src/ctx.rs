@@ -5,6 +5,8 @@
 
 use std::path::{Path, PathBuf};
 
+use sha2::{Digest as _, Sha256};
+
 use anyhow::{Context as _, Result};
 
 use crate::cli::GlobalArgs;
@@ -47,4 +49,57 @@ impl Ctx {
 
 fn absolute(path: &Path) -> Result<PathBuf> {
     std::path::absolute(path).with_context(|| format!("cannot resolve path {}", path.display()))
+}
+
+/// How jobtab names a job file wherever it must recognise it again (crontab blocks, history,
+/// the run and overlap locks): its canonical path (symlinks resolved) when it exists, else its
+/// folder's canonical path and its name (a job file removed since), else the absolute path as
+/// given. Every spelling of one file gives one name.
+pub(crate) fn canonical_job_file(file: &Path) -> PathBuf {
+    let absolute = std::path::absolute(file).unwrap_or_else(|_| file.to_path_buf());
+    if let Ok(path) = absolute.canonicalize() {
+        return path;
+    }
+    match (absolute.parent(), absolute.file_name()) {
+        (Some(parent), Some(name)) => parent
+            .canonicalize()
+            .map_or_else(|_| absolute.clone(), |parent| parent.join(name)),
+        _ => absolute,
+    }
+}
+
+/// 16 hex digits of the SHA-256 of the job file's canonical name, for lock file names.
+pub(crate) fn job_file_hash(file: &Path) -> String {
+    let digest = Sha256::digest(canonical_job_file(file).as_os_str().as_encoded_bytes());
+    digest[..8].iter().map(|b| format!("{b:02x}")).collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_spelling_of_a_job_file_has_one_name() {
+        let dir = tempfile::tempdir().unwrap();
+        let real = dir.path().join("jobs.toml");
+        std::fs::write(&real, "").unwrap();
+        let link = dir.path().join("link.toml");
+        std::os::unix::fs::symlink(&real, &link).unwrap();
+        let canonical = real.canonicalize().unwrap();
+        assert_eq!(canonical_job_file(&link), canonical);
+        std::fs::create_dir(dir.path().join("x")).unwrap();
+        assert_eq!(
+            canonical_job_file(&dir.path().join("x/../jobs.toml")),
+            canonical
+        );
+        assert_eq!(job_file_hash(&link), job_file_hash(&real));
+        assert_eq!(job_file_hash(&real).len(), 16);
+        // A missing file: the folder is resolved, the name kept.
+        let gone = dir.path().join("gone.toml");
+        assert_eq!(
+            canonical_job_file(&gone),
+            dir.path().canonicalize().unwrap().join("gone.toml")
+        );
+        assert_ne!(job_file_hash(&gone), job_file_hash(&real));
+    }
 }

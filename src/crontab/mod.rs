@@ -25,7 +25,7 @@ mod state;
 use std::ffi::OsString;
 use std::fmt;
 use std::io::Write as _;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::process::{Command, Stdio};
 
 use anyhow::{Context as _, Result, bail};
@@ -162,7 +162,8 @@ fn message(stderr: &[u8], stdout: &[u8]) -> String {
 pub(crate) fn block_name(file: &Path) -> Result<String> {
     let absolute = std::path::absolute(file)
         .with_context(|| format!("cannot resolve path {}", file.display()))?;
-    let resolved = canonical(&absolute);
+    // A job file removed since `install` still names its block.
+    let resolved = crate::ctx::canonical_job_file(&absolute);
     let text = resolved.to_str().with_context(|| {
         format!(
             "the job file path {} is not valid UTF-8, which jobtab cannot write into a crontab; \
@@ -177,20 +178,6 @@ pub(crate) fn block_name(file: &Path) -> Result<String> {
         );
     }
     Ok(text.to_owned())
-}
-
-/// The canonical path of a file when it exists; else its folder's canonical path and its name
-/// (a job file removed since `install` still names its block); else the absolute path as given.
-fn canonical(absolute: &Path) -> PathBuf {
-    if let Ok(path) = absolute.canonicalize() {
-        return path;
-    }
-    match (absolute.parent(), absolute.file_name()) {
-        (Some(parent), Some(name)) => parent
-            .canonicalize()
-            .map_or_else(|_| absolute.to_path_buf(), |parent| parent.join(name)),
-        _ => absolute.to_path_buf(),
-    }
 }
 
 /// The state dir to pass to `jobtab exec` in the crontab: none when it is the one `exec` will

@@ -22,7 +22,6 @@ use std::sync::mpsc;
 use std::time::Duration;
 
 use nix::poll::{PollFd, PollFlags, PollTimeout, poll};
-use sha2::{Digest as _, Sha256};
 
 use super::{Cancel, Level};
 use crate::store::{Job, Overlap};
@@ -44,8 +43,7 @@ pub(crate) enum Acquired {
 
 /// Where the run lock of job `name` of the job file `file_key` (`history::job_file_key`) lives.
 pub(crate) fn lock_path(state_dir: &Path, file_key: &str, name: &str) -> PathBuf {
-    let digest = Sha256::digest(file_key.as_bytes());
-    let hex: String = digest[..8].iter().map(|b| format!("{b:02x}")).collect();
+    let hex = crate::ctx::job_file_hash(Path::new(file_key));
     state_dir.join("locks").join(format!("{hex}-{name}.lock"))
 }
 

@@ -9,7 +9,6 @@ use std::io::{Read as _, Seek as _, SeekFrom, Write as _};
 use std::path::{Path, PathBuf};
 
 use anyhow::{Context as _, Result, bail};
-use sha2::{Digest as _, Sha256};
 
 /// The held lock; released on drop.
 #[derive(Debug)]
@@ -20,9 +19,7 @@ pub(crate) struct RunLock {
 /// Where the lock for `job_file` lives.
 pub(crate) fn lock_path(state_dir: &Path, job_file: &Path) -> PathBuf {
     // A symlinked job file and its target are the same file.
-    let key = std::fs::canonicalize(job_file).unwrap_or_else(|_| job_file.to_owned());
-    let digest = Sha256::digest(key.as_os_str().as_encoded_bytes());
-    let hex: String = digest[..8].iter().map(|b| format!("{b:02x}")).collect();
+    let hex = crate::ctx::job_file_hash(job_file);
     state_dir.join(format!("run-{hex}.lock"))
 }
 
