@@ -635,6 +635,13 @@ fn jobs_with_many_retries_get_no_outer_limit_rather_than_a_wrong_one() {
         [jobs.stubborn]
         schedule = "0 2 * * *"
         command = "true"
+        timeout = "200d"
+        retries = 1
+        retry_delay = "10s"
+
+        [jobs.hundred]
+        schedule = "0 4 * * *"
+        command = "true"
         timeout = "1m"
         retries = 100
         retry_delay = "10s"
@@ -652,6 +659,10 @@ fn jobs_with_many_retries_get_no_outer_limit_rather_than_a_wrong_one() {
     let spec = &cronjob(&docs, "stubborn")["spec"]["jobTemplate"]["spec"];
     assert_eq!(spec["activeDeadlineSeconds"], Value::Null, "{yaml}");
     assert!(yaml.contains("the job may take over a year"), "{yaml}");
+    // 100 retries: the delays double up to the executor's one-day cap, about three months.
+    let spec = &cronjob(&docs, "hundred")["spec"]["jobTemplate"]["spec"];
+    let seconds = spec["activeDeadlineSeconds"].as_u64().unwrap_or(0);
+    assert!((80 * 86_400..100 * 86_400).contains(&seconds), "{yaml}");
     // 2 attempts of 1m (+5s each), a 12s delay and a minute to start.
     let spec = &cronjob(&docs, "normal")["spec"]["jobTemplate"]["spec"];
     assert_eq!(spec["activeDeadlineSeconds"], 130 + 12 + 60, "{yaml}");
