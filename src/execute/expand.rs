@@ -4,6 +4,11 @@
 //! text in bodies survives. A variable that is not set (or not valid UTF-8) is an error that
 //! names it, and the run fails without doing anything.
 
+use std::cell::RefCell;
+use std::collections::BTreeSet;
+
+use crate::store::valid_env_name;
+
 /// Expands every `${VAR}` in `text` from the process environment.
 pub(crate) fn expand(text: &str) -> Result<String, String> {
     expand_with(text, |name| std::env::var(name).ok())
@@ -25,7 +30,7 @@ pub(crate) fn expand_with(
             return Ok(out);
         };
         let name = &after[..end];
-        if !is_name(name) {
+        if !valid_env_name(name) {
             out.push_str("${");
             rest = after;
             continue;
@@ -44,12 +49,16 @@ pub(crate) fn expand_with(
     Ok(out)
 }
 
-fn is_name(name: &str) -> bool {
-    let mut chars = name.chars();
-    chars
-        .next()
-        .is_some_and(|first| first == '_' || first.is_ascii_alphabetic())
-        && chars.all(|c| c == '_' || c.is_ascii_alphanumeric())
+/// The names of the `${NAME}` references in `text`: exactly the variables `expand` would
+/// look up (the same scan, recording the names instead of their values).
+pub(crate) fn references(text: &str) -> BTreeSet<String> {
+    let names = RefCell::new(BTreeSet::new());
+    // The lookup never fails, so neither does the scan.
+    let _ = expand_with(text, |name| {
+        names.borrow_mut().insert(name.to_owned());
+        Some(String::new())
+    });
+    names.into_inner()
 }
 
 #[cfg(test)]

@@ -7,7 +7,7 @@
 
 mod cancel;
 mod capture;
-mod expand;
+pub(crate) mod expand;
 mod http;
 mod ids;
 mod notify;

@@ -3,6 +3,7 @@
 
 use std::collections::BTreeSet;
 
+use crate::execute::expand::references;
 use crate::store::{Action, Job};
 
 /// Variables every container and shell already has; a job that uses them needs no Secret.
@@ -46,35 +47,6 @@ pub(crate) fn job_vars(job: &Job) -> BTreeSet<String> {
     }
     out.retain(|name| !AMBIENT.contains(&name.as_str()));
     out
-}
-
-/// The names in `${NAME}` references in `text` (the same syntax `jobtab exec` expands: a letter
-/// or `_`, then letters, digits and `_`).
-pub(crate) fn references(text: &str) -> BTreeSet<String> {
-    let mut out = BTreeSet::new();
-    let mut rest = text;
-    while let Some(start) = rest.find("${") {
-        let after = &rest[start + 2..];
-        let Some(end) = after.find('}') else {
-            break;
-        };
-        let name = &after[..end];
-        if is_name(name) {
-            out.insert(name.to_owned());
-            rest = &after[end + 1..];
-        } else {
-            rest = after;
-        }
-    }
-    out
-}
-
-fn is_name(name: &str) -> bool {
-    let mut chars = name.chars();
-    chars
-        .next()
-        .is_some_and(|first| first == '_' || first.is_ascii_alphabetic())
-        && chars.all(|c| c == '_' || c.is_ascii_alphanumeric())
 }
 
 #[cfg(test)]

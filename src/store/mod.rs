@@ -26,7 +26,7 @@ pub(crate) use model::{RawHttp, RawJob, RawNotify};
 pub(crate) use parse::{check_text, parse};
 pub(crate) use problem::Problem;
 pub(crate) use render::job_toml;
-pub(crate) use resolve::{invalid_name_message, resolve, valid_name};
+pub(crate) use resolve::{invalid_name_message, resolve, valid_env_name, valid_name};
 
 /// A loaded job file: every job that validated, and every problem found.
 #[derive(Debug)]
