@@ -18,6 +18,16 @@
 
 mod compact;
 
+/// Who a history line belongs to: its job name and job file, read without decoding the rest
+/// of the line.
+#[derive(Deserialize)]
+struct Head<'a> {
+    #[serde(borrow)]
+    job: Cow<'a, str>,
+    #[serde(borrow, default)]
+    file: Option<Cow<'a, str>>,
+}
+
 use std::borrow::Cow;
 use std::collections::HashMap;
 use std::fmt;
@@ -225,15 +235,6 @@ impl FileFilter {
     /// rest of it. `append` writes `job` then `file` first, and job names need no escaping, so
     /// the prefix usually says it; otherwise the line is decoded as far as needed.
     fn job_of<'a>(&self, line: &'a str) -> Option<Cow<'a, str>> {
-        /// Only the job name and the file: the rest of the line is skipped undecoded.
-        #[derive(Deserialize)]
-        struct Head<'a> {
-            #[serde(borrow)]
-            job: Cow<'a, str>,
-            #[serde(borrow, default)]
-            file: Option<Cow<'a, str>>,
-        }
-
         if let Some(rest) = line.strip_prefix("{\"job\":\"")
             && let Some(end) = rest.find(['"', '\\'])
             && rest.as_bytes()[end] == b'"'

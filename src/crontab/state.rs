@@ -4,7 +4,7 @@
 
 use std::fs::{File, OpenOptions};
 use std::io::Write as _;
-use std::os::unix::fs::{DirBuilderExt as _, OpenOptionsExt as _};
+use std::os::unix::fs::OpenOptionsExt as _;
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
@@ -17,10 +17,7 @@ pub(crate) const BACKUPS_KEPT: usize = 10;
 /// (mode 0600) and keeps only the newest `BACKUPS_KEPT` copies. Returns the copy's path.
 pub(crate) fn backup(state_dir: &Path, table: &[u8]) -> Result<PathBuf> {
     let dir = state_dir.join("crontab-backups");
-    std::fs::DirBuilder::new()
-        .recursive(true)
-        .mode(0o700)
-        .create(&dir)
+    crate::history::create_private_dir(&dir)
         .with_context(|| format!("cannot create the backup folder {}", dir.display()))?;
     let stamp = chrono::Utc::now().format("%Y%m%dT%H%M%S%.6fZ");
     let mut attempt = 1;
@@ -74,10 +71,7 @@ fn prune_backups(dir: &Path, keep: usize) {
 /// An exclusive lock on `<state dir>/crontab.lock`, held while a table is read, changed and
 /// written, so that two jobtab processes do not overwrite each other's change.
 pub(crate) fn lock(state_dir: &Path) -> Result<File> {
-    std::fs::DirBuilder::new()
-        .recursive(true)
-        .mode(0o700)
-        .create(state_dir)
+    crate::history::create_private_dir(state_dir)
         .with_context(|| format!("cannot create the state folder {}", state_dir.display()))?;
     let path = state_dir.join("crontab.lock");
     let file = OpenOptions::new()

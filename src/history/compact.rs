@@ -16,9 +16,8 @@ use std::os::unix::fs::OpenOptionsExt as _;
 use std::path::Path;
 
 use anyhow::{Context as _, Result};
-use serde::Deserialize;
 
-use super::{CURRENT, ROTATED, RunRecord, encode, read_lossy};
+use super::{CURRENT, Head, ROTATED, RunRecord, encode, read_lossy};
 
 /// Per job, how many of its newest records a compaction keeps.
 pub(crate) const KEPT_PER_JOB: usize = 20;
@@ -77,15 +76,6 @@ struct Kept {
 /// The compacted text (JSON lines, each ending in a newline) of `texts` (history files, oldest
 /// first), at most `budget` bytes. Damaged lines and repeated run ids are dropped.
 pub(super) fn compact(texts: &[&str], budget: u64) -> String {
-    /// Who a line belongs to, read without decoding the rest of it.
-    #[derive(Deserialize)]
-    struct Head<'a> {
-        #[serde(borrow)]
-        job: Cow<'a, str>,
-        #[serde(borrow, default)]
-        file: Option<Cow<'a, str>>,
-    }
-
     let lines: Vec<&str> = texts.iter().flat_map(|text| text.lines()).collect();
     // Jobs in the order of their newest record, newest first; each job's records newest first.
     let mut groups: Vec<Vec<Kept>> = Vec::new();
