@@ -280,6 +280,7 @@ Register-ArgumentCompleter -Native -CommandName 'jobtab' -ScriptBlock {
             [CompletionResult]::new('--namespace', '--namespace', [CompletionResultType]::ParameterName, 'Namespace for the manifests (kubernetes)')
             [CompletionResult]::new('--secret', '--secret', [CompletionResultType]::ParameterName, 'Secret that holds the `${VAR}`s the jobs use (kubernetes)')
             [CompletionResult]::new('--output', '--output', [CompletionResultType]::ParameterName, 'Write unit files into this folder instead of printing them (systemd)')
+            [CompletionResult]::new('--env-file', '--env-file', [CompletionResultType]::ParameterName, 'File of NAME=value lines with the `${VAR}`s the jobs use, for EnvironmentFile= (systemd; an absolute path)')
             [CompletionResult]::new('-f', '-f', [CompletionResultType]::ParameterName, 'The job file [default: <config dir>/jobtab/jobs.toml]')
             [CompletionResult]::new('--file', '--file', [CompletionResultType]::ParameterName, 'The job file [default: <config dir>/jobtab/jobs.toml]')
             [CompletionResult]::new('--state-dir', '--state-dir', [CompletionResultType]::ParameterName, 'Where history and the run lock live [default: <state dir>/jobtab]')

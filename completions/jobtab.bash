@@ -404,7 +404,7 @@ _jobtab() {
             return 0
             ;;
         jobtab__subcmd__export)
-            opts="-f -h -V --format --image --namespace --secret --output --file --state-dir --help --version"
+            opts="-f -h -V --format --image --namespace --secret --output --env-file --file --state-dir --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -427,6 +427,10 @@ _jobtab() {
                     return 0
                     ;;
                 --output)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --env-file)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;

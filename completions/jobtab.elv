@@ -258,6 +258,7 @@ set edit:completion:arg-completer[jobtab] = {|@words|
             cand --namespace 'Namespace for the manifests (kubernetes)'
             cand --secret 'Secret that holds the `${VAR}`s the jobs use (kubernetes)'
             cand --output 'Write unit files into this folder instead of printing them (systemd)'
+            cand --env-file 'File of NAME=value lines with the `${VAR}`s the jobs use, for EnvironmentFile= (systemd; an absolute path)'
             cand -f 'The job file [default: <config dir>/jobtab/jobs.toml]'
             cand --file 'The job file [default: <config dir>/jobtab/jobs.toml]'
             cand --state-dir 'Where history and the run lock live [default: <state dir>/jobtab]'

@@ -170,6 +170,7 @@ complete -c jobtab -n "__fish_jobtab_using_subcommand export" -l image -d 'Conta
 complete -c jobtab -n "__fish_jobtab_using_subcommand export" -l namespace -d 'Namespace for the manifests (kubernetes)' -r
 complete -c jobtab -n "__fish_jobtab_using_subcommand export" -l secret -d 'Secret that holds the `${VAR}`s the jobs use (kubernetes)' -r
 complete -c jobtab -n "__fish_jobtab_using_subcommand export" -l output -d 'Write unit files into this folder instead of printing them (systemd)' -r -F
+complete -c jobtab -n "__fish_jobtab_using_subcommand export" -l env-file -d 'File of NAME=value lines with the `${VAR}`s the jobs use, for EnvironmentFile= (systemd; an absolute path)' -r -F
 complete -c jobtab -n "__fish_jobtab_using_subcommand export" -s f -l file -d 'The job file [default: <config dir>/jobtab/jobs.toml]' -r -F
 complete -c jobtab -n "__fish_jobtab_using_subcommand export" -l state-dir -d 'Where history and the run lock live [default: <state dir>/jobtab]' -r -F
 complete -c jobtab -n "__fish_jobtab_using_subcommand export" -s h -l help -d 'Print help (see more with \'--help\')'

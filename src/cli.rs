@@ -203,6 +203,7 @@ pub(crate) enum Command {
     /// Examples:
     ///   jobtab export --format kubernetes --image registry.example/jobtab:1 > jobs.yaml
     ///   jobtab export --format systemd --output ~/.config/systemd/user
+    ///   jobtab export --format systemd --env-file /etc/jobtab/secrets.env --output /etc/systemd/system
     #[command(verbatim_doc_comment)]
     Export(ExportArgs),
 
@@ -497,6 +498,11 @@ pub(crate) struct ExportArgs {
     /// Write unit files into this folder instead of printing them (systemd)
     #[arg(long, value_name = "DIR")]
     pub(crate) output: Option<PathBuf>,
+
+    /// File of NAME=value lines with the `${VAR}`s the jobs use, for EnvironmentFile=
+    /// (systemd; an absolute path)
+    #[arg(long, value_name = "PATH")]
+    pub(crate) env_file: Option<PathBuf>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]

@@ -435,8 +435,9 @@ fn systemd_units_for_each_enabled_job() {
     );
     assert!(
         service.contains(&format!(
-            "ExecStart=\"{}\" --file {expected_file} exec \"backup\"\n",
-            crate::util::BIN
+            "ExecStart=\"{}\" --file {expected_file} --state-dir \"{}\" exec \"backup\"\n",
+            crate::util::BIN,
+            env.state.display()
         )),
         "{service}"
     );
@@ -690,5 +691,356 @@ fn jobs_with_many_retries_get_no_outer_limit_rather_than_a_wrong_one() {
     assert!(
         err.contains("retries = 4000000000 is too large; use at most 100"),
         "{err}"
+    );
+}
+
+/// Jobs that Kubernetes or systemd run differently on daylight-saving days, and jobs they do
+/// not (America/New_York: clocks spring forward over 02:00-03:00 in March and fall back over
+/// 01:00-02:00 in November).
+const DST_JOBS: &str = r#"
+    [jobs.spring]
+    schedule = "30 2 * * *"
+    timezone = "America/New_York"
+    command = "true"
+
+    [jobs.fall]
+    schedule = "30 1 * * *"
+    timezone = "America/New_York"
+    command = "true"
+
+    [jobs.often]
+    schedule = "*/15 * * * *"
+    timezone = "America/New_York"
+    command = "true"
+
+    [jobs.noon]
+    schedule = "0 12 * * *"
+    timezone = "America/New_York"
+    command = "true"
+
+    [jobs.weekdays]
+    schedule = "30 2 * * 1-5"
+    timezone = "America/New_York"
+    command = "true"
+
+    [jobs.utc]
+    schedule = "30 2 * * *"
+    timezone = "UTC"
+    command = "true"
+
+    [jobs.local]
+    schedule = "30 1 * * *"
+    command = "true"
+"#;
+
+/// The text of the YAML document (comments included) of the CronJob for `job`.
+fn cronjob_text<'a>(yaml: &'a str, job: &str) -> &'a str {
+    yaml.split("\n---\n")
+        .find(|doc| doc.contains(&format!("jobtab/job: {job}\n")))
+        .unwrap_or_else(|| panic!("no CronJob for {job} in {yaml}"))
+}
+
+/// The `jobtab: note:` lines of stderr that name `job`.
+fn notes_for(stderr: &str, job: &str) -> Vec<String> {
+    stderr
+        .lines()
+        .filter(|l| l.starts_with(&format!("jobtab: note: job \"{job}\": daylight saving")))
+        .map(str::to_owned)
+        .collect()
+}
+
+#[test]
+fn kubernetes_export_says_which_jobs_daylight_saving_days_run_differently() {
+    let env = Env::with_jobs(DST_JOBS);
+    let output = env
+        .cmd(["export", "--format", "kubernetes", "--image", "i:1"])
+        // The exporting machine's zone, used as the timeZone of the job without one.
+        .env("TZ", "America/New_York")
+        .output()
+        .unwrap();
+    let err = crate::util::stderr(&output);
+    assert_eq!(output.status.code(), Some(0), "{err}");
+    let yaml = stdout(&output);
+    assert_eq!(documents(&yaml).len(), 8, "{yaml}");
+
+    // A fixed time in the skipped hour: Kubernetes skips it, jobtab runs it after the change.
+    let spring = notes_for(&err, "spring");
+    assert_eq!(spring.len(), 1, "{err}");
+    assert!(
+        spring[0].contains(
+            "in America/New_York, on the days clocks spring forward over 02:00-03:00 (next: "
+        ) && spring[0].contains(
+            "Kubernetes skips its run; `jobtab run` and cron run it once, right after the change"
+        ),
+        "{err}"
+    );
+    let doc = cronjob_text(&yaml, "spring");
+    assert!(
+        doc.contains("  # daylight saving: in America/New_York, on the days clocks spring forward")
+            && doc.contains("Kubernetes skips its run;"),
+        "{doc}"
+    );
+    // A fixed time in the repeated hour: Kubernetes runs it twice, jobtab once.
+    for job in ["fall", "local"] {
+        let fall = notes_for(&err, job);
+        assert_eq!(fall.len(), 1, "{err}");
+        assert!(
+            fall[0].contains("on the days clocks fall back over 01:00-02:00")
+                && fall[0].contains("Kubernetes runs it twice; `jobtab run` and cron run it once"),
+            "{err}"
+        );
+        let doc = cronjob_text(&yaml, job);
+        assert!(
+            doc.contains("  # daylight saving: in America/New_York, on the days clocks fall back")
+                && doc.contains("Kubernetes runs it twice;"),
+            "{doc}"
+        );
+    }
+    // Kubernetes runs these as jobtab does: a time no change touches, a zone without changes,
+    // a job that follows real time, and weekdays (the changes fall on Sundays).
+    for job in ["often", "noon", "weekdays", "utc"] {
+        assert!(notes_for(&err, job).is_empty(), "{job}: {err}");
+        assert!(
+            !cronjob_text(&yaml, job).contains("daylight saving"),
+            "{job}: {yaml}"
+        );
+    }
+    assert_eq!(err.lines().count(), 3, "{err}");
+    // The comment stays a comment: the schedule and zone read back unchanged.
+    let docs = documents(&yaml);
+    assert_eq!(cronjob(&docs, "spring")["spec"]["schedule"], "30 2 * * *");
+    assert_eq!(
+        cronjob(&docs, "spring")["spec"]["timeZone"],
+        "America/New_York"
+    );
+}
+
+#[test]
+fn systemd_export_says_which_jobs_daylight_saving_days_run_differently() {
+    let env = Env::with_jobs(DST_JOBS);
+    let out_dir = env.path("units");
+    let output = env
+        .cmd([
+            "export",
+            "--format",
+            "systemd",
+            "--output",
+            out_dir.to_str().unwrap(),
+        ])
+        // systemd runs a timer without a zone in the system's zone.
+        .env("JOBTAB_SYSTEM_ZONE", "America/New_York")
+        .output()
+        .unwrap();
+    let err = crate::util::stderr(&output);
+    assert_eq!(output.status.code(), Some(0), "{err}");
+    let timer =
+        |job: &str| std::fs::read_to_string(out_dir.join(format!("jobtab-{job}.timer"))).unwrap();
+
+    // A fixed time in the skipped hour: systemd skips it, jobtab runs it after the change.
+    let spring = notes_for(&err, "spring");
+    assert_eq!(spring.len(), 1, "{err}");
+    assert!(
+        spring[0].contains("on the days clocks spring forward over 02:00-03:00 (next: ")
+            && spring[0].contains(
+                "systemd skips its run; `jobtab run` and cron run it once, right after the change"
+            ),
+        "{err}"
+    );
+    let text = timer("spring");
+    assert!(
+        text.contains(
+            "\n# daylight saving: in America/New_York, on the days clocks spring forward"
+        ) && text.contains("systemd skips its run;"),
+        "{text}"
+    );
+    // A job that follows real time, on fall-back day: systemd runs the repeated times once.
+    let often = notes_for(&err, "often");
+    assert_eq!(often.len(), 1, "{err}");
+    assert!(
+        often[0].contains("on the days clocks fall back over 01:00-02:00 (next: ")
+            && often[0].contains(
+                "systemd runs each of those times once; `jobtab run` and cron run each twice"
+            ),
+        "{err}"
+    );
+    let text = timer("often");
+    assert!(
+        text.contains("\n# daylight saving: in America/New_York, on the days clocks fall back")
+            && text.contains("systemd runs each of those times once;"),
+        "{text}"
+    );
+    // systemd runs a repeated fixed time once, as jobtab does; the others are not touched.
+    for job in ["fall", "local", "noon", "weekdays", "utc"] {
+        assert!(notes_for(&err, job).is_empty(), "{job}: {err}");
+        assert!(
+            !timer(job).contains("daylight saving"),
+            "{job}: {}",
+            timer(job)
+        );
+    }
+    // The local job in a system zone without daylight saving: no note either way.
+    let output = env
+        .cmd(["export", "--format", "systemd"])
+        .env("JOBTAB_SYSTEM_ZONE", "UTC")
+        .output()
+        .unwrap();
+    assert!(notes_for(&crate::util::stderr(&output), "local").is_empty());
+
+    if systemd_available() {
+        let files: Vec<_> = std::fs::read_dir(&out_dir)
+            .unwrap()
+            .map(|e| e.unwrap().path())
+            .collect();
+        let verify = Command::new("systemd-analyze")
+            .arg("verify")
+            .args(&files)
+            .output()
+            .unwrap();
+        assert!(
+            verify.status.success() && verify.stderr.is_empty(),
+            "systemd-analyze verify: {}",
+            String::from_utf8_lossy(&verify.stderr)
+        );
+    }
+}
+
+#[test]
+fn systemd_services_read_variables_from_an_env_file_and_keep_the_state_dir() {
+    let env = Env::with_jobs(
+        r#"
+        [jobs.report]
+        schedule = "0 6 * * *"
+        command = "test -n '${REPORT_TOKEN}' && echo token-set"
+
+        [jobs.plain]
+        schedule = "0 7 * * *"
+        command = "echo plain"
+        "#,
+    );
+    // A service has no environment to take ${REPORT_TOKEN} from: refused by name.
+    let output = env.run(["export", "--format", "systemd"]);
+    assert_eq!(output.status.code(), Some(1));
+    assert_eq!(stdout(&output), "", "nothing is printed");
+    let err = crate::util::stderr(&output);
+    assert!(
+        err.contains(
+            "job \"report\": it uses ${REPORT_TOKEN}, which a systemd service does not have: \
+             pass --env-file PATH, a file with a line NAME=value for each"
+        ),
+        "{err}"
+    );
+    assert!(!err.contains("\"plain\""), "{err}");
+    // systemd reads the file from the unit, whatever the current folder: an absolute path.
+    let err = env.fails(
+        ["export", "--format", "systemd", "--env-file", "secrets.env"],
+        1,
+    );
+    assert!(
+        err.contains("--env-file secrets.env is not an absolute path")
+            && err.contains(&format!("--env-file {}", env.path("secrets.env").display())),
+        "{err}"
+    );
+    let err = env.fails(
+        [
+            "export",
+            "--format",
+            "kubernetes",
+            "--image",
+            "i:1",
+            "--secret",
+            "s",
+            "--env-file",
+            "/etc/x.env",
+        ],
+        1,
+    );
+    assert!(err.contains("--env-file is for --format systemd"), "{err}");
+
+    let env_file = env.path("secrets.env");
+    std::fs::write(&env_file, "REPORT_TOKEN=s3cret\n").unwrap();
+    let out_dir = env.path("units");
+    env.ok([
+        "export",
+        "--format",
+        "systemd",
+        "--env-file",
+        env_file.to_str().unwrap(),
+        "--output",
+        out_dir.to_str().unwrap(),
+    ]);
+    let read = |name: &str| std::fs::read_to_string(out_dir.join(name)).unwrap();
+    let report = read("jobtab-report.service");
+    assert!(
+        report.contains(&format!(
+            "# the job uses ${{REPORT_TOKEN}}: a line NAME=value for each in this file\n\
+             EnvironmentFile={}\n",
+            env_file.display()
+        )),
+        "{report}"
+    );
+    assert!(!read("jobtab-plain.service").contains("EnvironmentFile"));
+    // The state dir given (here by JOBTAB_STATE_DIR) is passed on, so history finds the runs.
+    let exec_start = report
+        .lines()
+        .find_map(|l| l.strip_prefix("ExecStart="))
+        .unwrap();
+    assert_eq!(
+        exec_start,
+        format!(
+            "\"{}\" --file \"{}\" --state-dir \"{}\" exec \"report\"",
+            crate::util::BIN,
+            env.file.display(),
+            env.state.display()
+        )
+    );
+    if systemd_available() {
+        let verify = Command::new("systemd-analyze")
+            .arg("verify")
+            .arg(out_dir.join("jobtab-report.service"))
+            .arg(out_dir.join("jobtab-report.timer"))
+            .output()
+            .unwrap();
+        assert!(
+            verify.status.success() && verify.stderr.is_empty(),
+            "systemd-analyze verify: {}",
+            String::from_utf8_lossy(&verify.stderr)
+        );
+    }
+
+    // Run the service's command as systemd would: a bare environment with HOME and the env
+    // file's variables (these test paths need no unquoting).
+    let words: Vec<&str> = exec_start.split(' ').map(|w| w.trim_matches('"')).collect();
+    let run = Command::new(words[0])
+        .args(&words[1..])
+        .env_clear()
+        .env("HOME", &env.home)
+        .env("PATH", "/usr/bin:/bin")
+        .env("REPORT_TOKEN", "s3cret")
+        .output()
+        .unwrap();
+    assert!(
+        run.status.success(),
+        "{}",
+        String::from_utf8_lossy(&run.stderr)
+    );
+    let history: serde_json::Value =
+        serde_json::from_str(&env.ok(["history", "report", "--json"])).unwrap();
+    assert_eq!(history[0]["status"], "ok", "{history}");
+    assert_eq!(history[0]["output_tail"], "token-set\n", "{history}");
+
+    // The default state dir, which the service finds by itself, is left out.
+    let output = env
+        .cmd(["export", "--format", "systemd", "--env-file", "/etc/x.env"])
+        .env_remove("JOBTAB_STATE_DIR")
+        .output()
+        .unwrap();
+    let text = stdout(&output);
+    assert!(
+        text.contains(&format!(
+            "ExecStart=\"{}\" --file \"{}\" exec \"report\"\n",
+            crate::util::BIN,
+            env.file.display()
+        )),
+        "{text}"
     );
 }

@@ -182,8 +182,9 @@ pub(crate) fn block_name(file: &Path) -> Result<String> {
 
 /// The state dir to pass to `jobtab exec` in the crontab: none when it is the one `exec` will
 /// find by itself under cron's minimal environment (`HOME` set, no `XDG_*`), so that history
-/// written under cron lands where `jobtab history` looks.
-fn state_dir_arg(ctx: &Ctx) -> Option<&Path> {
+/// written under cron lands where `jobtab history` looks. A systemd service's environment is
+/// alike (`HOME`, no `XDG_STATE_HOME`): `export --format systemd` uses this too.
+pub(crate) fn state_dir_arg(ctx: &Ctx) -> Option<&Path> {
     let cron_default = if cfg!(target_os = "linux") {
         dirs::home_dir().map(|home| home.join(".local/state/jobtab"))
     } else {

@@ -22,10 +22,17 @@
 //!   a shell job without a timeout.
 //! - `backoffLimit: 0`, `restartPolicy: Never`: `jobtab exec` does its own retries.
 //! - The `${VAR}`s a job uses come from the `--secret` Secret, one `secretKeyRef` each.
+//! - Daylight saving: Kubernetes skips a fixed-time job's time that a spring-forward change
+//!   removes and runs one that a fall-back change repeats twice (`jobtab run` and cron run
+//!   each once): the CronJob of a job that a change of its zone affects says so in a comment,
+//!   and the export in a note (`dst`).
 
 use std::collections::BTreeSet;
 use std::fmt::Write as _;
 
+use chrono::{DateTime, Utc};
+
+use super::dst::{Changes, Target, comment_lines, differences};
 use super::names::{CRONJOB_NAME_MAX, dns_names, is_dns_label, is_label_value};
 use super::vars::job_vars;
 use super::yaml::{block, comment_text, scalar};
@@ -65,6 +72,16 @@ pub(crate) struct Options {
     pub(crate) secret: Option<String>,
     /// The IANA name of the local zone, for jobs in `Zone::Local`; `None` when unknown.
     pub(crate) local_zone: Option<String>,
+    /// The time of the export: daylight-saving changes from then on are checked.
+    pub(crate) now: DateTime<Utc>,
+}
+
+/// What an export prints: the manifests, and notes for stderr.
+#[derive(Debug, Clone)]
+pub(crate) struct Manifests {
+    pub(crate) yaml: String,
+    /// One line each, for the user (what runs differently from `jobtab run`).
+    pub(crate) notes: Vec<String>,
 }
 
 impl Options {
@@ -103,7 +120,7 @@ pub(crate) fn manifests(
     file_text: &str,
     jobs: &[Job],
     options: &Options,
-) -> Result<String, Refused> {
+) -> Result<Manifests, Refused> {
     let jobs: Vec<&Job> = jobs.iter().filter(|job| job.enabled).collect();
     let mut refusals = Vec::new();
     let mut schedules = Vec::new();
@@ -143,17 +160,46 @@ pub(crate) fn manifests(
     );
     out.push_str("# and one CronJob per enabled job, each running `jobtab exec NAME`.\n");
     configmap(&mut out, file_text, options);
+    let mut changes = Changes::new(options.now);
+    let mut notes = Vec::new();
     for (i, job) in jobs.iter().enumerate() {
-        cronjob(
-            &mut out,
-            job,
-            &dns[i],
-            &schedules[i],
-            &secret_vars[i],
-            options,
-        );
+        let zone = cronjob_zone(job, options);
+        let dst = match zone.as_deref().map(Zone::parse) {
+            Some(Ok(zone)) => differences(&job.schedule, zone, Target::Kubernetes, &mut changes),
+            _ => Vec::new(),
+        };
+        for difference in &dst {
+            notes.push(format!("job {:?}: daylight saving: {difference}", job.name));
+        }
+        let cronjob_spec = CronJobSpec {
+            name: &dns[i],
+            schedule: &schedules[i],
+            zone,
+            vars: &secret_vars[i],
+            dst: &dst,
+        };
+        cronjob(&mut out, job, &cronjob_spec, options);
     }
-    Ok(out)
+    Ok(Manifests { yaml: out, notes })
+}
+
+/// The `timeZone` of a job's CronJob: its zone, or for the local zone the exporting
+/// machine's, when known.
+fn cronjob_zone(job: &Job, options: &Options) -> Option<String> {
+    match job.zone {
+        Zone::Named(tz) => Some(tz.name().to_owned()),
+        Zone::Local => options.local_zone.clone(),
+    }
+}
+
+/// What `cronjob` writes besides the job's own settings.
+struct CronJobSpec<'a> {
+    name: &'a str,
+    schedule: &'a str,
+    zone: Option<String>,
+    vars: &'a BTreeSet<String>,
+    /// How Kubernetes runs the job differently on daylight-saving days.
+    dst: &'a [String],
 }
 
 /// The schedule as Kubernetes' parser reads it with the same meaning, or why there is none.
@@ -300,14 +346,13 @@ fn configmap(out: &mut String, file_text: &str, options: &Options) {
     let _ = write!(out, "  jobs.toml:{}", block(file_text, 2));
 }
 
-fn cronjob(
-    out: &mut String,
-    job: &Job,
-    name: &str,
-    schedule: &str,
-    vars: &BTreeSet<String>,
-    options: &Options,
-) {
+fn cronjob(out: &mut String, job: &Job, spec: &CronJobSpec<'_>, options: &Options) {
+    let CronJobSpec {
+        name,
+        schedule,
+        vars,
+        ..
+    } = *spec;
     out.push_str("---\n");
     let _ = writeln!(
         out,
@@ -326,19 +371,22 @@ fn cronjob(
         0,
     );
     out.push_str("spec:\n");
+    for difference in spec.dst {
+        out.push_str(&comment_lines(
+            &comment_text(&format!("daylight saving: {difference}")),
+            "  # ",
+            100,
+        ));
+    }
     let _ = writeln!(out, "  schedule: {}", scalar(schedule));
-    let zone = match job.zone {
-        Zone::Named(tz) => Some(tz.name().to_owned()),
-        Zone::Local => options.local_zone.clone(),
-    };
-    match zone {
+    match &spec.zone {
         Some(zone) => {
             if job.zone == Zone::Local {
                 out.push_str(
                     "  # the job has no timezone: the zone of the machine that exported\n",
                 );
             }
-            let _ = writeln!(out, "  timeZone: {}", scalar(&zone));
+            let _ = writeln!(out, "  timeZone: {}", scalar(zone));
         }
         None => out.push_str(
             "  # no timeZone: the job uses the local zone, whose name is unknown here, so the\n  \
@@ -476,6 +524,7 @@ mod tests {
             namespace: Some("prod-1".into()),
             secret: Some("jobtab.secrets".into()),
             local_zone: None,
+            now: Utc::now(),
         };
         assert_eq!(ok.check(), Ok(()));
         let bad_ns = Options {

@@ -5,6 +5,7 @@
 //! An export is all or nothing: when any enabled job cannot be expressed, the error names
 //! every such job and the reason, and nothing is printed or written.
 
+pub(crate) mod dst;
 pub(crate) mod kubernetes;
 pub(crate) mod names;
 pub(crate) mod oncalendar;

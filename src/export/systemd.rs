@@ -12,10 +12,22 @@
 //!   overlap = "skip"; the unit says so for "queue" and "allow".
 //! - `TimeoutStartSec=` (the limit of a oneshot; `RuntimeMaxSec=` does not apply to it) is
 //!   `run_budget`, a backstop behind `jobtab exec`'s own timeout.
+//! - `ExecStart=` passes `--state-dir` when the service would not find the exporting user's
+//!   state dir by itself (as `install` does for cron), so `jobtab history` shows its runs.
+//! - A service has no environment to take `${VAR}`s from: the services of jobs that use any
+//!   read `EnvironmentFile=` (`--env-file`); without it such jobs are refused by name.
+//! - Daylight saving: systemd skips a fixed-time job's time that a spring-forward change
+//!   removes, and runs a time that a fall-back change repeats once (`jobtab run` runs a job
+//!   that follows real time at both): the timer of a job that a change of its zone affects
+//!   says so in a comment, and the export in a note (`dst`).
 
 use std::fmt::Write as _;
 
+use chrono::{DateTime, Utc};
+
+use super::dst::{Changes, Target, comment_lines, differences};
 use super::oncalendar::on_calendar;
+use super::vars::job_vars;
 use super::{Budget, Refusal, Refused, budget};
 use crate::store::{CatchUp, Job, Overlap};
 use crate::zone::Zone;
@@ -30,11 +42,60 @@ pub(crate) struct Unit {
     pub(crate) text: String,
 }
 
-/// The units for the enabled jobs, services calling `jobtab` at the absolute path `jobtab`
-/// with the absolute job file `job_file`; or every job that cannot be exported and why.
-pub(crate) fn units(jobs: &[Job], jobtab: &str, job_file: &str) -> Result<Vec<Unit>, Refused> {
+/// Where the services find jobtab and its files, and what the export needs to know.
+#[derive(Debug, Clone)]
+pub(crate) struct Options<'a> {
+    /// The absolute path of the jobtab binary.
+    pub(crate) jobtab: &'a str,
+    /// The absolute path of the job file.
+    pub(crate) job_file: &'a str,
+    /// The state dir for `jobtab exec --state-dir`, when the service would not find it itself.
+    pub(crate) state_dir: Option<&'a str>,
+    /// `--env-file`: an absolute path (see `check_env_file`).
+    pub(crate) env_file: Option<&'a str>,
+    /// The zone systemd runs timers without a zone in (the system's).
+    pub(crate) local_zone: Zone,
+    /// The time of the export: daylight-saving changes from then on are checked.
+    pub(crate) now: DateTime<Utc>,
+}
+
+/// What an export writes: the units, and notes for stderr.
+#[derive(Debug, Clone)]
+pub(crate) struct Units {
+    pub(crate) units: Vec<Unit>,
+    /// One line each, for the user (what runs differently from `jobtab run`).
+    pub(crate) notes: Vec<String>,
+}
+
+/// Why `path` cannot be an `EnvironmentFile=` value, if it cannot: it must be absolute, and
+/// plain text for a unit file (no control characters, no `\`, no glob characters, which
+/// systemd would expand, no trailing space, which it would drop).
+pub(crate) fn check_env_file(path: &str) -> Result<(), String> {
+    let what = if !path.starts_with('/') {
+        "is not an absolute path, which systemd needs"
+    } else if path.chars().any(char::is_control) {
+        "holds a control character, which a unit file cannot carry"
+    } else if path.contains(['*', '?', '[']) {
+        "holds *, ? or [, which systemd reads as a pattern"
+    } else if path.contains('\\') {
+        "holds a backslash, which a unit file does not keep as written"
+    } else if path.ends_with(char::is_whitespace) {
+        "ends with a space, which a unit file drops"
+    } else {
+        return Ok(());
+    };
+    Err(format!(
+        "--env-file {path:?} {what}; give the full path of a file with plain characters, like \
+         /etc/jobtab/secrets.env"
+    ))
+}
+
+/// The units for the enabled jobs; or every job that cannot be exported and why.
+pub(crate) fn units(jobs: &[Job], options: &Options<'_>) -> Result<Units, Refused> {
     let mut refusals = Vec::new();
     let mut out = Vec::new();
+    let mut notes = Vec::new();
+    let mut changes = Changes::new(options.now);
     for job in jobs.iter().filter(|job| job.enabled) {
         if job.name.len() > MAX_NAME {
             refusals.push(Refusal {
@@ -45,10 +106,32 @@ pub(crate) fn units(jobs: &[Job], jobtab: &str, job_file: &str) -> Result<Vec<Un
             });
             continue;
         }
+        let vars: Vec<String> = job_vars(job)
+            .into_iter()
+            .map(|var| format!("${{{var}}}"))
+            .collect();
+        if !vars.is_empty() && options.env_file.is_none() {
+            refusals.push(Refusal {
+                job: job.name.clone(),
+                reason: format!(
+                    "it uses {}, which a systemd service does not have: pass --env-file PATH, \
+                     a file with a line NAME=value for each",
+                    vars.join(", ")
+                ),
+            });
+        }
         match trigger(job) {
             Ok(trigger) => {
-                out.push(service(job, jobtab, job_file));
-                out.push(timer(job, &trigger));
+                let zone = match job.zone {
+                    Zone::Local => options.local_zone,
+                    named => named,
+                };
+                let dst = differences(&job.schedule, zone, Target::Systemd, &mut changes);
+                for difference in &dst {
+                    notes.push(format!("job {:?}: daylight saving: {difference}", job.name));
+                }
+                out.push(service(job, &vars, options));
+                out.push(timer(job, &trigger, &dst));
             }
             Err(reason) => refusals.push(Refusal {
                 job: job.name.clone(),
@@ -57,7 +140,7 @@ pub(crate) fn units(jobs: &[Job], jobtab: &str, job_file: &str) -> Result<Vec<Un
         }
     }
     if refusals.is_empty() {
-        Ok(out)
+        Ok(Units { units: out, notes })
     } else {
         Err(Refused {
             target: "systemd",
@@ -89,7 +172,8 @@ fn header(job: &Job) -> String {
     )
 }
 
-fn service(job: &Job, jobtab: &str, job_file: &str) -> Unit {
+/// The `.service`; `vars` are the `${VAR}`s the job uses.
+fn service(job: &Job, vars: &[String], options: &Options<'_>) -> Unit {
     let mut text = header(job);
     let what = match &job.description {
         Some(description) => one_line(description),
@@ -101,13 +185,25 @@ fn service(job: &Job, jobtab: &str, job_file: &str) -> Unit {
         escape_specifiers(&format!("jobtab job {}: {what}", job.name))
     );
     text.push_str("[Service]\nType=oneshot\n");
+    let state_dir = match options.state_dir {
+        Some(dir) => format!(" --state-dir {}", exec_quote(dir)),
+        None => String::new(),
+    };
     let _ = writeln!(
         text,
-        "ExecStart={} --file {} exec {}",
-        exec_quote(jobtab),
-        exec_quote(job_file),
+        "ExecStart={} --file {}{state_dir} exec {}",
+        exec_quote(options.jobtab),
+        exec_quote(options.job_file),
         exec_quote(&job.name)
     );
+    if let (false, Some(env_file)) = (vars.is_empty(), options.env_file) {
+        let _ = writeln!(
+            text,
+            "# the job uses {}: a line NAME=value for each in this file\nEnvironmentFile={}",
+            vars.join(", "),
+            escape_specifiers(env_file)
+        );
+    }
     match budget(job) {
         Budget::Seconds(seconds) => {
             let _ = writeln!(
@@ -128,7 +224,8 @@ fn service(job: &Job, jobtab: &str, job_file: &str) -> Unit {
     }
 }
 
-fn timer(job: &Job, trigger: &[String]) -> Unit {
+/// The `.timer`; `dst` says how systemd runs the job differently on daylight-saving days.
+fn timer(job: &Job, trigger: &[String], dst: &[String]) -> Unit {
     let mut text = header(job);
     let _ = writeln!(
         text,
@@ -160,11 +257,12 @@ fn timer(job: &Job, trigger: &[String]) -> Unit {
                 text.push_str("# catch_up = \"none\": runs missed while off are skipped\n");
             }
         }
-        if job.schedule.is_fixed_time() && has_dst(job.zone) {
-            text.push_str(
-                "# daylight saving: systemd skips a time that a spring-forward change removes;\n\
-                 # `jobtab run` runs it right after the change\n",
-            );
+        for difference in dst {
+            text.push_str(&comment_lines(
+                &one_line(&format!("daylight saving: {difference}")),
+                "# ",
+                100,
+            ));
         }
     }
     match job.overlap {
@@ -216,22 +314,6 @@ fn one_line(text: &str) -> String {
         .collect()
 }
 
-/// Whether the zone changes its offset during the year (the local zone: assume it may).
-fn has_dst(zone: Zone) -> bool {
-    use chrono::{Offset as _, TimeZone as _};
-    match zone {
-        Zone::Local => true,
-        Zone::Named(tz) => {
-            let offset = |month: u32| {
-                tz.with_ymd_and_hms(2026, month, 1, 12, 0, 0)
-                    .single()
-                    .map(|t| t.offset().fix())
-            };
-            offset(1) != offset(7)
-        }
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -240,6 +322,19 @@ mod tests {
         let (jobs, problems) = crate::store::parse(toml);
         assert!(problems.is_empty(), "{problems:?}");
         jobs
+    }
+
+    fn options(jobtab: &'static str, job_file: &'static str) -> Options<'static> {
+        Options {
+            jobtab,
+            job_file,
+            state_dir: None,
+            env_file: None,
+            local_zone: Zone::parse("UTC").unwrap(),
+            now: DateTime::parse_from_rfc3339("2026-01-01T00:00:00Z")
+                .unwrap()
+                .with_timezone(&Utc),
+        }
     }
 
     fn unit<'a>(units: &'a [Unit], name: &str) -> &'a str {
@@ -267,7 +362,9 @@ mod tests {
              timezone = \"Europe/Berlin\"\ncommand = \"true\"\ntimeout = \"30m\"\n\
              catch_up = \"once\"\n",
         );
-        let units = units(&jobs, "/usr/bin/jobtab", "/home/a b/jobs.toml").unwrap();
+        let units = units(&jobs, &options("/usr/bin/jobtab", "/home/a b/jobs.toml"))
+            .unwrap()
+            .units;
         assert_eq!(units.len(), 2);
         let service = unit(&units, "jobtab-backup.service");
         assert!(
@@ -305,7 +402,7 @@ mod tests {
              [jobs.d]\nschedule = \"*/10 * * * * *\"\ntimezone = \"UTC\"\ncommand = \"true\"\n\
              overlap = \"queue\"\n",
         );
-        let units = units(&jobs, "/j", "/f").unwrap();
+        let units = units(&jobs, &options("/j", "/f")).unwrap().units;
         let names: Vec<&str> = units.iter().map(|u| u.file_name.as_str()).collect();
         assert_eq!(
             names,
@@ -340,12 +437,76 @@ mod tests {
     }
 
     #[test]
+    fn variables_come_from_the_env_file_and_the_state_dir_is_kept() {
+        let jobs = jobs(
+            "[jobs.report]\nschedule = \"0 6 * * *\"\n\
+             http = { url = \"https://x.example/${TENANT}\", headers = { A = \"${TOKEN}\" } }\n\
+             [jobs.plain]\nschedule = \"0 7 * * *\"\ncommand = \"echo $HOME ${HOME}\"\n",
+        );
+        let err = units(&jobs, &options("/j", "/f")).unwrap_err();
+        assert_eq!(err.refusals.len(), 1, "{err}");
+        assert_eq!(err.refusals[0].job, "report");
+        assert!(
+            err.refusals[0].reason.contains(
+                "it uses ${TENANT}, ${TOKEN}, which a systemd service does not have: \
+                           pass --env-file PATH"
+            ),
+            "{err}"
+        );
+        let with = Options {
+            state_dir: Some("/var/lib/50% jobtab"),
+            env_file: Some("/etc/jobtab/50%.env"),
+            ..options("/j", "/f")
+        };
+        let units = units(&jobs, &with).unwrap().units;
+        let report = unit(&units, "jobtab-report.service");
+        assert!(
+            report.contains(
+                "ExecStart=\"/j\" --file \"/f\" --state-dir \"/var/lib/50%% jobtab\" exec \
+                 \"report\"\n"
+            ),
+            "{report}"
+        );
+        assert!(
+            report.contains(
+                "# the job uses ${TENANT}, ${TOKEN}: a line NAME=value for each in this file\n\
+                 EnvironmentFile=/etc/jobtab/50%%.env\n"
+            ),
+            "{report}"
+        );
+        // A job without variables does not need the file (and does not fail without it).
+        let plain = unit(&units, "jobtab-plain.service");
+        assert!(!plain.contains("EnvironmentFile"), "{plain}");
+        assert!(plain.contains("--state-dir"), "{plain}");
+    }
+
+    #[test]
+    fn env_files_must_be_plain_absolute_paths() {
+        assert_eq!(check_env_file("/etc/jobtab/secrets.env"), Ok(()));
+        assert_eq!(check_env_file("/home/a b/x.env"), Ok(()));
+        for (path, why) in [
+            ("secrets.env", "is not an absolute path"),
+            ("/etc/a\nb", "control character"),
+            ("/etc/*.env", "pattern"),
+            ("/etc/a[1].env", "pattern"),
+            ("/etc/a\\b", "backslash"),
+            ("/etc/a ", "ends with a space"),
+        ] {
+            let err = check_env_file(path).unwrap_err();
+            assert!(
+                err.contains(why) && err.starts_with("--env-file "),
+                "{path:?}: {err}"
+            );
+        }
+    }
+
+    #[test]
     fn unconvertible_jobs_are_refused_by_name() {
         let jobs = jobs(
             "[jobs.w]\nschedule = \"0 0 15W * *\"\ncommand = \"true\"\n\
              [jobs.ok]\nschedule = \"0 0 * * *\"\ncommand = \"true\"\n",
         );
-        let err = units(&jobs, "/j", "/f").unwrap_err();
+        let err = units(&jobs, &options("/j", "/f")).unwrap_err();
         assert_eq!(err.refusals.len(), 1);
         assert_eq!(err.refusals[0].job, "w");
         assert!(err.to_string().contains("nearest"), "{err}");

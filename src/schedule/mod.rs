@@ -27,7 +27,7 @@ mod tests;
 
 use std::fmt;
 
-use chrono::{DateTime, Utc};
+use chrono::{DateTime, NaiveDateTime, Utc};
 
 use crate::zone::Zone;
 
@@ -205,6 +205,23 @@ impl Schedule {
             return Some("again: daylight saving repeats this hour");
         }
         None
+    }
+
+    /// The first wall-clock time in `[from, to)` that the schedule's fields match, whatever
+    /// the zone makes of it (for exports that tell which daylight-saving changes skip or
+    /// repeat a job's times); `None` for `@reboot` and when none does.
+    pub(crate) fn first_wall_in(
+        &self,
+        from: NaiveDateTime,
+        to: NaiveDateTime,
+    ) -> Option<NaiveDateTime> {
+        let Kind::Cron { spec, .. } = &self.kind else {
+            return None;
+        };
+        let before = from.checked_sub_signed(chrono::TimeDelta::seconds(1))?;
+        Engine::new(spec)
+            .next_wall(before)
+            .filter(|wall| *wall < to)
     }
 
     /// The schedule in English, like crontab.guru, spelling out the day-of-month /

@@ -500,3 +500,30 @@ fn descriptions() {
     );
     assert!(d("@reboot").contains("scheduler starts"));
 }
+
+#[test]
+fn first_wall_in_finds_matches_inside_the_range_only() {
+    let wall = |t: &str| chrono::NaiveDateTime::parse_from_str(t, "%Y-%m-%d %H:%M:%S").unwrap();
+    let (from, to) = (wall("2026-03-08 02:00:00"), wall("2026-03-08 03:00:00"));
+    let daily = Schedule::parse("30 2 * * *").unwrap();
+    assert_eq!(
+        daily.first_wall_in(from, to),
+        Some(wall("2026-03-08 02:30:00"))
+    );
+    // The start is in the range, the end is not.
+    let (start, end) = (wall("2026-03-08 02:30:00"), wall("2026-03-08 02:30:00"));
+    assert_eq!(daily.first_wall_in(start, to), Some(start));
+    assert_eq!(daily.first_wall_in(from, end), None);
+    // March 8, 2026 is a Sunday.
+    let weekdays = Schedule::parse("30 2 * * 1-5").unwrap();
+    assert_eq!(weekdays.first_wall_in(from, to), None);
+    let seconds = Schedule::parse("15 * * * * *").unwrap();
+    assert_eq!(
+        seconds.first_wall_in(from, to),
+        Some(wall("2026-03-08 02:00:15"))
+    );
+    assert_eq!(
+        Schedule::parse("@reboot").unwrap().first_wall_in(from, to),
+        None
+    );
+}
