@@ -1043,4 +1043,16 @@ fn systemd_services_read_variables_from_an_env_file_and_keep_the_state_dir() {
         )),
         "{text}"
     );
+    assert!(!crate::util::stderr(&output).contains("note"));
+    // An env file no job needs is said to be unused.
+    env.write_jobs("[jobs.plain]\nschedule = \"0 7 * * *\"\ncommand = \"echo plain\"\n");
+    let output = env.run(["export", "--format", "systemd", "--env-file", "/etc/x.env"]);
+    assert_eq!(output.status.code(), Some(0));
+    assert!(!stdout(&output).contains("EnvironmentFile"));
+    assert!(
+        crate::util::stderr(&output)
+            .contains("no enabled job uses a ${VAR}, so no service reads --env-file"),
+        "{}",
+        crate::util::stderr(&output)
+    );
 }

@@ -10,9 +10,10 @@ use chrono::Utc;
 
 use crate::cli::{ExportArgs, ExportFormat};
 use crate::ctx::Ctx;
+use crate::export::vars::job_vars;
 use crate::export::{kubernetes, systemd};
 use crate::output;
-use crate::store::JobFile;
+use crate::store::{Job, JobFile};
 use crate::zone::Zone;
 
 pub(crate) fn run(args: &ExportArgs, ctx: &Ctx) -> Result<ExitCode> {
@@ -96,6 +97,10 @@ fn export_systemd(args: &ExportArgs, ctx: &Ctx, file: &JobFile) -> Result<ExitCo
         now: Utc::now(),
     };
     warn_if_empty(file);
+    let uses_vars = |job: &Job| job.enabled && !job_vars(job).is_empty();
+    if env_file.is_some() && !file.jobs.iter().any(uses_vars) {
+        eprintln!("jobtab: note: no enabled job uses a ${{VAR}}, so no service reads --env-file");
+    }
     let systemd::Units { units, notes } = systemd::units(&file.jobs, &options)?;
     print_notes(&notes);
     let mut stdout = output::Stdout::lock();
