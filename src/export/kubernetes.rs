@@ -518,6 +518,50 @@ mod tests {
     }
 
     #[test]
+    fn daylight_saving_differences_are_a_comment_and_a_note() {
+        let text = "[jobs.early]\nschedule = \"30 2 * * *\"\ntimezone = \"America/New_York\"\n\
+                    command = \"true\"\n[jobs.noon]\nschedule = \"0 12 * * *\"\n\
+                    command = \"true\"\n";
+        let (jobs, problems) = crate::store::parse(text);
+        assert!(problems.is_empty(), "{problems:?}");
+        let options = Options {
+            image: "i:1".into(),
+            namespace: None,
+            secret: None,
+            // The local job runs in New York too, at a time no change touches.
+            local_zone: Some("America/New_York".into()),
+            now: DateTime::parse_from_rfc3339("2026-01-01T00:00:00Z")
+                .unwrap()
+                .with_timezone(&Utc),
+        };
+        let out = manifests(text, &jobs, &options).unwrap();
+        assert_eq!(
+            out.notes,
+            [
+                "job \"early\": daylight saving: in America/New_York, on the days clocks spring \
+              forward over 02:00-03:00 (next: 2026-03-08), Kubernetes skips its run; `jobtab \
+              run` and cron run it once, right after the change"
+            ]
+        );
+        assert!(
+            out.yaml.contains(
+                "spec:\n  # daylight saving: in America/New_York, on the days clocks spring \
+                 forward over 02:00-03:00 (next:\n  # 2026-03-08), Kubernetes skips its run; \
+                 `jobtab run` and cron run it once, right after the change\n  \
+                 schedule: \"30 2 * * *\"\n"
+            ),
+            "{}",
+            out.yaml
+        );
+        assert_eq!(
+            out.yaml.matches("daylight saving").count(),
+            1,
+            "{}",
+            out.yaml
+        );
+    }
+
+    #[test]
     fn options_are_checked() {
         let ok = Options {
             image: "registry.example/jobtab:1".into(),
