@@ -167,8 +167,23 @@ pub(crate) enum Command {
     ///   jobtab history
     ///   jobtab history backup --limit 5
     ///   jobtab history --failed --json
+    ///   jobtab history backup --output
     #[command(verbatim_doc_comment)]
     History(HistoryArgs),
+
+    /// Print the captured output of a job's last run, or of one run
+    ///
+    /// The output is what history keeps of a run: its last 64 KiB. A line about the run goes
+    /// to stderr, the output itself to stdout. With --follow, the last run is printed, then
+    /// each new run of the job (from `jobtab run`, `jobtab exec` or cron) as it is recorded,
+    /// each after a one-line header, until Ctrl-C.
+    ///
+    /// Examples:
+    ///   jobtab logs backup
+    ///   jobtab logs backup --run 3f2a9c1b
+    ///   jobtab logs backup --follow
+    #[command(verbatim_doc_comment)]
+    Logs(LogsArgs),
 
     /// Write the enabled jobs into your crontab, in a block jobtab manages
     ///
@@ -448,9 +463,27 @@ pub(crate) struct HistoryArgs {
     #[arg(long)]
     pub(crate) failed: bool,
 
+    /// Show the end of each run's output under its line
+    #[arg(long, short = 'o', conflicts_with = "json")]
+    pub(crate) output: bool,
+
     /// Print JSON
     #[arg(long)]
     pub(crate) json: bool,
+}
+
+#[derive(Debug, Args)]
+pub(crate) struct LogsArgs {
+    /// The job
+    pub(crate) name: String,
+
+    /// This run instead of the last one (its id from `history`, or the id's first characters)
+    #[arg(long, value_name = "ID")]
+    pub(crate) run: Option<String>,
+
+    /// Keep going: print the output of each new run as it is recorded, until interrupted
+    #[arg(long, short = 'F')]
+    pub(crate) follow: bool,
 }
 
 #[derive(Debug, Args)]

@@ -17,6 +17,7 @@
 //! Reading tolerates damaged lines (a crash mid-write, a full disk): they are skipped.
 
 mod compact;
+mod follow;
 
 /// Who a history line belongs to: its job name and job file, read without decoding the rest
 /// of the line.
@@ -42,6 +43,7 @@ use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
 pub(crate) use compact::COMPACT_BYTES;
+pub(crate) use follow::Follower;
 
 /// Past this size (bytes) the history file is compacted into the kept file before the next
 /// append.

@@ -13,6 +13,7 @@ mod history;
 mod log;
 mod output;
 mod runner;
+mod running;
 mod schedule;
 mod store;
 mod zone;

@@ -4,13 +4,17 @@
 use std::process::ExitCode;
 
 use anyhow::Result;
-use chrono::{Local, SecondsFormat};
+use std::collections::HashSet;
+
+use chrono::{DateTime, Local, SecondsFormat, Utc};
+use serde::Serialize;
 
 use crate::cli::HistoryArgs;
 use crate::ctx::Ctx;
 use crate::execute::describe_duration;
 use crate::history::{self, RunRecord};
 use crate::output::{self, Table};
+use crate::running::{self, Running, RunningJson};
 
 pub(crate) fn run(args: &HistoryArgs, ctx: &Ctx) -> Result<ExitCode> {
     if args.limit == 0 {
@@ -30,12 +34,26 @@ pub(crate) fn run(args: &HistoryArgs, ctx: &Ctx) -> Result<ExitCode> {
         args.failed,
     )?;
     newest_first(&mut records, args.limit);
+    let running = if args.failed {
+        Vec::new()
+    } else {
+        running::live(&ctx.state_dir, &ctx.file, args.name.as_deref())
+    };
+    let rows = with_running(records, running, args.limit);
+    let now = Utc::now();
     if args.json {
-        output::print_json(&records)?;
-    } else if !records.is_empty() {
-        output::print(&table(&records).render(output::terminal_width()))?;
+        let entries: Vec<Entry<'_>> = rows.iter().map(|row| Entry::new(row, now)).collect();
+        output::print_json(&entries)?;
+    } else if !rows.is_empty() {
+        let text = table(&rows, now).render(output::terminal_width());
+        let text = if args.output {
+            with_output(&text, &rows)
+        } else {
+            text
+        };
+        output::print(&text)?;
     }
-    if records.is_empty() {
+    if rows.is_empty() {
         let what = if args.failed { "failed runs" } else { "runs" };
         match &args.name {
             Some(name) => eprintln!("jobtab: no {what} recorded for {name}"),
@@ -54,14 +72,159 @@ fn newest_first(records: &mut Vec<RunRecord>, limit: usize) {
     records.truncate(limit);
 }
 
+/// A line of the history: a recorded run, or one in progress.
+enum Row {
+    Done(RunRecord),
+    Running(Running),
+}
+
+impl Row {
+    fn started_at(&self) -> DateTime<Utc> {
+        match self {
+            Row::Done(record) => record.started_at,
+            Row::Running(run) => run.started_at,
+        }
+    }
+}
+
+/// `records` (newest first, at most `limit`) with the runs in progress among them by start
+/// time, newest first, cut to `limit`. A run both recorded and still marked (it is ending right
+/// now) is shown once, as recorded.
+fn with_running(records: Vec<RunRecord>, running: Vec<Running>, limit: usize) -> Vec<Row> {
+    let recorded: HashSet<&str> = records.iter().map(|r| r.run_id.as_str()).collect();
+    let running: Vec<Running> = running
+        .into_iter()
+        .filter(|run| !recorded.contains(run.run_id.as_str()))
+        .collect();
+    let mut rows: Vec<Row> = running
+        .into_iter()
+        .map(Row::Running)
+        .chain(records.into_iter().map(Row::Done))
+        .collect();
+    rows.sort_by_key(|row| std::cmp::Reverse(row.started_at()));
+    rows.truncate(limit);
+    rows
+}
+
+/// One run in `history --json`: the recorded fields, and `running` (null once recorded). A
+/// run in progress has status `running`, its duration so far and no result yet.
+#[derive(Serialize)]
+#[serde(untagged)]
+enum Entry<'a> {
+    Done {
+        #[serde(flatten)]
+        record: &'a RunRecord,
+        running: Option<RunningJson>,
+    },
+    Running {
+        job: &'a str,
+        file: &'a str,
+        run_id: &'a str,
+        trigger: &'a str,
+        status: &'static str,
+        exit_code: Option<i32>,
+        http_status: Option<u16>,
+        scheduled_at: String,
+        started_at: String,
+        duration_ms: u64,
+        attempts: Option<u32>,
+        output_tail: &'static str,
+        error: Option<&'static str>,
+        running: RunningJson,
+    },
+}
+
+impl<'a> Entry<'a> {
+    fn new(row: &'a Row, now: DateTime<Utc>) -> Entry<'a> {
+        let time = |at: DateTime<Utc>| at.to_rfc3339_opts(SecondsFormat::Millis, true);
+        match row {
+            Row::Done(record) => Entry::Done {
+                record,
+                running: None,
+            },
+            Row::Running(run) => Entry::Running {
+                job: &run.job,
+                file: &run.file,
+                run_id: &run.run_id,
+                trigger: &run.trigger,
+                status: "running",
+                exit_code: None,
+                http_status: None,
+                scheduled_at: time(run.scheduled_at),
+                started_at: time(run.started_at),
+                duration_ms: run.elapsed_ms(now),
+                attempts: None,
+                output_tail: "",
+                error: None,
+                running: run.json(time(run.started_at)),
+            },
+        }
+    }
+}
+
+/// The most of a run's output shown under its line by `--output`; `logs` shows all of it.
+const OUTPUT_LINES: usize = 10;
+
+/// `table` (as rendered: a header, then one line per row) with the last lines of each
+/// recorded run's output under its line, indented, control characters escaped.
+fn with_output(table: &str, rows: &[Row]) -> String {
+    let mut lines = table.lines();
+    let mut out = String::new();
+    if let Some(header) = lines.next() {
+        out.push_str(header);
+        out.push('\n');
+    }
+    for (line, row) in lines.zip(rows) {
+        out.push_str(line);
+        out.push('\n');
+        let record = match row {
+            Row::Done(record) => record,
+            Row::Running(run) => {
+                out.push_str(&format!(
+                    "    (running; `jobtab logs {} --follow` prints its output when it ends)\n",
+                    run.job
+                ));
+                continue;
+            }
+        };
+        let text = record.output_tail.trim_end_matches('\n');
+        if text.is_empty() {
+            out.push_str("    (no output)\n");
+            continue;
+        }
+        let all: Vec<&str> = text.split('\n').collect();
+        let skipped = all.len().saturating_sub(OUTPUT_LINES);
+        if skipped > 0 {
+            out.push_str(&format!(
+                "    … {skipped} more line{} before; `jobtab logs {} --run {}` prints all\n",
+                if skipped == 1 { "" } else { "s" },
+                record.job,
+                short_id(&record.run_id)
+            ));
+        }
+        for line in &all[skipped..] {
+            out.push_str("    ");
+            out.push_str(&output::one_line(line.trim_end_matches('\r')));
+            out.push('\n');
+        }
+    }
+    out
+}
+
+/// The first characters of a run id: enough to tell runs apart, and what `logs --run` takes.
+pub(super) fn short_id(run_id: &str) -> &str {
+    run_id.get(..8).unwrap_or(run_id)
+}
+
 /// The most of a run's error shown in the table; `show` and `--json` have all of it.
 const ERROR_WIDTH: usize = 60;
 
 /// The text table: one line per run; the error last, cut to fit.
-fn table(records: &[RunRecord]) -> Table {
+fn table(rows: &[Row], now: DateTime<Utc>) -> Table {
     let mut table = Table::new(&[
         "STARTED",
         "JOB",
+        "RUN",
         "STATUS",
         "DURATION",
         "ATTEMPTS",
@@ -70,7 +233,24 @@ fn table(records: &[RunRecord]) -> Table {
         "ERROR",
     ])
     .keep_whole(&["STARTED", "JOB"]);
-    for record in records {
+    for row in rows {
+        let record = match row {
+            Row::Done(record) => record,
+            Row::Running(run) => {
+                table.push(vec![
+                    local_time(run.started_at),
+                    run.job.clone(),
+                    short_id(&run.run_id).to_owned(),
+                    "running".to_owned(),
+                    describe_duration(run.elapsed_ms(now)),
+                    "-".to_owned(),
+                    "-".to_owned(),
+                    run.trigger.clone(),
+                    "-".to_owned(),
+                ]);
+                continue;
+            }
+        };
         let code = match (record.exit_code, record.http_status) {
             (_, Some(status)) => format!("http {status}"),
             (Some(code), None) => code.to_string(),
@@ -81,11 +261,9 @@ fn table(records: &[RunRecord]) -> Table {
             |e| output::truncate(&output::one_line(e), ERROR_WIDTH),
         );
         table.push(vec![
-            record
-                .started_at
-                .with_timezone(&Local)
-                .to_rfc3339_opts(SecondsFormat::Secs, true),
+            local_time(record.started_at),
             record.job.clone(),
+            short_id(&record.run_id).to_owned(),
             record.status.to_string(),
             describe_duration(record.duration_ms),
             record.attempts.to_string(),
@@ -97,11 +275,16 @@ fn table(records: &[RunRecord]) -> Table {
     table
 }
 
+/// A start time in the table: RFC 3339 in the machine's zone, to the second.
+fn local_time(at: DateTime<Utc>) -> String {
+    at.with_timezone(&Local)
+        .to_rfc3339_opts(SecondsFormat::Secs, true)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
     use crate::history::RunStatus;
-    use chrono::{DateTime, Utc};
 
     #[test]
     fn table_aligns_columns() {
@@ -133,7 +316,8 @@ mod tests {
             error: Some("HTTP 503 Service Unavailable".into()),
             ..base.clone()
         };
-        let text = table(&[base.clone(), http.clone()]).render(None);
+        let rows = [Row::Done(base.clone()), Row::Done(http.clone())];
+        let text = table(&rows, at).render(None);
         let lines: Vec<&str> = text.lines().collect();
         assert_eq!(lines.len(), 3);
         assert!(lines[0].starts_with("STARTED"));
@@ -152,7 +336,7 @@ mod tests {
             error: Some(format!("\x1b[2J{}", "x".repeat(200))),
             ..http.clone()
         };
-        let text = table(&[long]).render(None);
+        let text = table(&[Row::Done(long)], at).render(None);
         let line = text.lines().nth(1).unwrap();
         assert!(line.ends_with("…") && !line.contains('\x1b'), "{line}");
         assert!(line.chars().count() < 150, "{line}");

@@ -13,6 +13,7 @@ use crate::crontab::{self, InstallStatus};
 use crate::ctx::Ctx;
 use crate::history::{self, RunRecord};
 use crate::output::{self, Table};
+use crate::running::{self, Running, RunningJson};
 use crate::store::{Action, Job, JobFile};
 use crate::zone::Zone;
 
@@ -36,6 +37,7 @@ pub(crate) fn run(args: &ListArgs, ctx: &Ctx) -> Result<ExitCode> {
         return Ok(ExitCode::SUCCESS);
     }
     let now = Utc::now();
+    let running = running_now(ctx);
     let install = crontab::install_status(ctx, &file);
     let next = next_runs(&file.jobs, now);
     if args.json {
@@ -44,7 +46,13 @@ pub(crate) fn run(args: &ListArgs, ctx: &Ctx) -> Result<ExitCode> {
             .jobs
             .iter()
             .zip(&next)
-            .map(|(job, next)| JobJson::new(job, *next, last.get(&job.name), &install, &local))
+            .map(|(job, next)| {
+                let mut row = JobJson::new(job, *next, last.get(&job.name), &install, &local);
+                row.running = running
+                    .get(&job.name)
+                    .map(|r| r.json(r.started_in(job.zone)));
+                row
+            })
             .collect();
         output::print_json(&rows)?;
     } else {
@@ -55,8 +63,11 @@ pub(crate) fn run(args: &ListArgs, ctx: &Ctx) -> Result<ExitCode> {
                 job.name.clone(),
                 job.schedule.as_str().to_owned(),
                 next_run_cell(job, *next),
-                last.get(&job.name)
-                    .map_or_else(|| "-".to_owned(), |r| result_words(r, now)),
+                match (running.get(&job.name), last.get(&job.name)) {
+                    (Some(run), _) => run.words(now),
+                    (None, Some(record)) => result_words(record, now),
+                    (None, None) => "-".to_owned(),
+                },
                 job.action_summary(),
             ]);
         }
@@ -72,6 +83,17 @@ pub(super) fn last_results(ctx: &Ctx) -> HashMap<String, RunRecord> {
         eprintln!("jobtab: warning: cannot read the run history: {err:#}");
         HashMap::new()
     })
+}
+
+/// The run in progress of every job that has one (the one that started first, when a job with
+/// `overlap = "allow"` has several).
+pub(super) fn running_now(ctx: &Ctx) -> HashMap<String, Running> {
+    let mut by_job = HashMap::new();
+    // Oldest first: the first one seen per job is kept.
+    for run in running::live(&ctx.state_dir, &ctx.file, None) {
+        by_job.entry(run.job.clone()).or_insert(run);
+    }
+    by_job
 }
 
 /// The jobs that have problems are not listed: say so, and exit 1 as `check` would.
@@ -199,6 +221,8 @@ struct JobJson<'a> {
     /// RFC 3339 in the job's zone; null when disabled, `@reboot`, or never again.
     next_run: Option<String>,
     last_result: Option<ResultJson<'a>>,
+    /// The run in progress (`run`, `exec` or cron's `exec`), or null.
+    running: Option<RunningJson>,
     /// Whether the job is in the installed crontab block; null when that cannot be told (the
     /// block is out of date, or the crontab cannot be read).
     installed: Option<bool>,
@@ -262,6 +286,7 @@ impl<'a> JobJson<'a> {
             url,
             next_run,
             last_result: last.map(|r| ResultJson::new(r, job)),
+            running: None,
             installed: match install {
                 InstallStatus::Installed => Some(job.enabled),
                 InstallStatus::NotInstalled => Some(false),

@@ -11,6 +11,7 @@ mod history;
 mod import;
 mod install;
 mod list;
+mod logs;
 mod next;
 mod remove;
 mod run;
@@ -47,6 +48,7 @@ pub(crate) fn dispatch(cli: Cli) -> Result<ExitCode> {
         Command::Exec(args) => exec::run(&args, &ctx),
         Command::Run(args) => run::run(&args, &ctx),
         Command::History(args) => history::run(&args, &ctx),
+        Command::Logs(args) => logs::run(&args, &ctx),
         Command::Install(args) => install::run_install(&args, &ctx),
         Command::Uninstall(args) => install::run_uninstall(&args, &ctx),
         Command::Import(args) => import::run(&args, &ctx),

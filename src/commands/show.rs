@@ -13,6 +13,7 @@ use crate::crontab::{self, InstallStatus};
 use crate::ctx::Ctx;
 use crate::history;
 use crate::output;
+use crate::running::{Running, RunningJson};
 use crate::store::{Action, Job, JobFile};
 
 /// How many upcoming runs and past results are shown.
@@ -32,6 +33,7 @@ pub(crate) fn run(args: &ShowArgs, ctx: &Ctx) -> Result<ExitCode> {
             eprintln!("jobtab: warning: cannot read the run history: {err:#}");
             Vec::new()
         });
+    let running = crate::running::live(&ctx.state_dir, &ctx.file, Some(&job.name));
     let install = crontab::install_status(ctx, &file);
     if args.json {
         let json = ShowJson {
@@ -85,12 +87,15 @@ pub(crate) fn run(args: &ShowArgs, ctx: &Ctx) -> Result<ExitCode> {
             }),
             next_runs: next.iter().map(|t| output::rfc3339(*t, job.zone)).collect(),
             last_results: results.iter().map(|r| ResultJson::new(r, job)).collect(),
+            running: running.first().map(|r| r.json(r.started_in(job.zone))),
             install_status: install.to_string(),
         };
         output::print_json(&json)?;
         return Ok(ExitCode::SUCCESS);
     }
-    output::print(&text(job, &next, &results, &install, now))?;
+    let mut out = text(job, &next, &results, &install, now);
+    out.push_str(&running_text(job, &running, now));
+    output::print(&out)?;
     Ok(ExitCode::SUCCESS)
 }
 
@@ -222,6 +227,25 @@ fn text(
     out
 }
 
+/// The runs in progress, after the last results: `running now:` and one line per run.
+fn running_text(job: &Job, running: &[Running], now: chrono::DateTime<Utc>) -> String {
+    let mut out = String::new();
+    if running.is_empty() {
+        return out;
+    }
+    out.push_str("running now:\n");
+    for run in running {
+        out.push_str(&format!(
+            "  {}  {}  (run {}, pid {})\n",
+            run.started_in(job.zone),
+            run.words(now),
+            run.run_id,
+            run.pid
+        ));
+    }
+    out
+}
+
 /// A secret written in the file: a `${VAR}` reference is shown, a literal value is not.
 fn mask_secret(secret: &str) -> String {
     if secret.trim_start().starts_with("${") && secret.trim_end().ends_with('}') {
@@ -277,6 +301,8 @@ struct ShowJson<'a> {
     notify: Option<NotifyJson<'a>>,
     next_runs: Vec<String>,
     last_results: Vec<ResultJson<'a>>,
+    /// The run in progress (the one that started first, if several), or null.
+    running: Option<RunningJson>,
     install_status: String,
 }
 

@@ -15,7 +15,7 @@ mod overlap;
 mod pidfd;
 mod shell;
 
-use std::cell::Cell;
+use std::cell::{Cell, OnceCell};
 use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
@@ -27,6 +27,7 @@ pub(crate) use expand::expand;
 
 use crate::history::{self, RunRecord, RunStatus};
 use crate::log::Logger;
+use crate::running;
 use crate::store::{Action, Job};
 
 /// After SIGTERM (timeout or cancel), how long a process group gets before SIGKILL.
@@ -171,10 +172,16 @@ pub(crate) fn execute(
     let clock = Instant::now();
     // "started" is logged once, right after the first spawn (or before the first call).
     let announced = Cell::new(false);
+    // The run id and the "running" marker (`list` shows the run) come right after the first
+    // spawn too; the marker is dropped, and the run no longer shown, once `finish` is done.
+    let running = OnceCell::new();
+    let (trigger_name, started_at) = (trigger.as_str(), record.started_at);
     let announce = || {
         if !announced.replace(true) && !opts.passthrough {
             opts.logger.info(Some(name), "started");
         }
+        running
+            .get_or_init(|| mark_running(job, &file, trigger_name, scheduled_at, started_at, opts));
     };
     let mut key = None;
     let total = job.retries.saturating_add(1);
@@ -254,14 +261,48 @@ pub(crate) fn execute(
             ),
         }
     }
+    let (run_id, _marker) = running.into_inner().unwrap_or_default();
+    record.run_id = run_id;
     finish(job, &mut record, opts);
     record
+}
+
+/// A new run id and the marker that shows the run as running to other processes (none when
+/// the state dir cannot be written: that is logged, and the run goes on).
+fn mark_running(
+    job: &Job,
+    file: &str,
+    trigger: &str,
+    scheduled_at: DateTime<Utc>,
+    started_at: DateTime<Utc>,
+    opts: &ExecOptions,
+) -> (String, Option<running::Marker>) {
+    let run = running::Running {
+        job: job.name.clone(),
+        file: file.to_owned(),
+        run_id: ids::run_id(&job.name),
+        pid: std::process::id(),
+        trigger: trigger.to_owned(),
+        scheduled_at,
+        started_at,
+    };
+    let marker = running::start(&opts.state_dir, &run)
+        .map_err(|err| {
+            opts.logger.warn(
+                Some(&job.name),
+                &format!("cannot mark the run as running: {err:#}"),
+            );
+        })
+        .ok();
+    (run.run_id, marker)
 }
 
 /// Gives the record its run id, appends it to history, then sends the notification; neither
 /// fails the run.
 fn finish(job: &Job, record: &mut RunRecord, opts: &ExecOptions) {
-    record.run_id = ids::run_id(&job.name);
+    if record.run_id.is_empty() {
+        record.run_id = ids::run_id(&job.name);
+    }
     if let Err(err) = history::append(&opts.state_dir, record) {
         opts.logger.error(
             Some(&job.name),
