@@ -55,6 +55,9 @@ _jobtab() {
             jobtab,list)
                 cmd="jobtab__subcmd__list"
                 ;;
+            jobtab,logs)
+                cmd="jobtab__subcmd__logs"
+                ;;
             jobtab,ls)
                 cmd="jobtab__subcmd__list"
                 ;;
@@ -86,7 +89,7 @@ _jobtab() {
 
     case "${cmd}" in
         jobtab)
-            opts="-f -h -V --file --state-dir --help --version add list ls show remove rm enable disable edit check explain next exec run history install uninstall import export completions man"
+            opts="-f -h -V --file --state-dir --help --version add list ls show remove rm enable disable edit check explain next exec run history logs install uninstall import export completions man"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 1 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -454,7 +457,7 @@ _jobtab() {
             return 0
             ;;
         jobtab__subcmd__history)
-            opts="-n -f -h -V --limit --failed --json --file --state-dir --help --version"
+            opts="-n -o -f -h -V --limit --failed --output --json --file --state-dir --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -546,6 +549,36 @@ _jobtab() {
                 return 0
             fi
             case "${prev}" in
+                --file)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                -f)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --state-dir)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        jobtab__subcmd__logs)
+            opts="-F -f -h -V --run --follow --file --state-dir --help --version"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --run)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 --file)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0

@@ -43,6 +43,7 @@ complete -c jobtab -n "__fish_jobtab_needs_command" -f -a "next" -d 'Upcoming ru
 complete -c jobtab -n "__fish_jobtab_needs_command" -f -a "exec" -d 'Run one job now, exactly as the scheduler would'
 complete -c jobtab -n "__fish_jobtab_needs_command" -f -a "run" -d 'Run the scheduler in the foreground'
 complete -c jobtab -n "__fish_jobtab_needs_command" -f -a "history" -d 'Past runs, newest first'
+complete -c jobtab -n "__fish_jobtab_needs_command" -f -a "logs" -d 'Print the captured output of a job\'s last run, or of one run'
 complete -c jobtab -n "__fish_jobtab_needs_command" -f -a "install" -d 'Write the enabled jobs into your crontab, in a block jobtab manages'
 complete -c jobtab -n "__fish_jobtab_needs_command" -f -a "uninstall" -d 'Remove jobtab\'s block from your crontab'
 complete -c jobtab -n "__fish_jobtab_needs_command" -f -a "import" -d 'Turn crontab lines into jobs (default: your crontab, outside jobtab\'s blocks)'
@@ -146,9 +147,16 @@ complete -c jobtab -n "__fish_jobtab_using_subcommand history" -s n -l limit -d 
 complete -c jobtab -n "__fish_jobtab_using_subcommand history" -s f -l file -d 'The job file [default: <config dir>/jobtab/jobs.toml]' -r -F
 complete -c jobtab -n "__fish_jobtab_using_subcommand history" -l state-dir -d 'Where history and the run lock live [default: <state dir>/jobtab]' -r -F
 complete -c jobtab -n "__fish_jobtab_using_subcommand history" -l failed -d 'Only failed runs'
+complete -c jobtab -n "__fish_jobtab_using_subcommand history" -s o -l output -d 'Show the end of each run\'s output under its line'
 complete -c jobtab -n "__fish_jobtab_using_subcommand history" -l json -d 'Print JSON'
 complete -c jobtab -n "__fish_jobtab_using_subcommand history" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c jobtab -n "__fish_jobtab_using_subcommand history" -s V -l version -d 'Print version'
+complete -c jobtab -n "__fish_jobtab_using_subcommand logs" -l run -d 'This run instead of the last one (its id from `history`, or the id\'s first characters)' -r
+complete -c jobtab -n "__fish_jobtab_using_subcommand logs" -s f -l file -d 'The job file [default: <config dir>/jobtab/jobs.toml]' -r -F
+complete -c jobtab -n "__fish_jobtab_using_subcommand logs" -l state-dir -d 'Where history and the run lock live [default: <state dir>/jobtab]' -r -F
+complete -c jobtab -n "__fish_jobtab_using_subcommand logs" -s F -l follow -d 'Keep going: print the output of each new run as it is recorded, until interrupted'
+complete -c jobtab -n "__fish_jobtab_using_subcommand logs" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c jobtab -n "__fish_jobtab_using_subcommand logs" -s V -l version -d 'Print version'
 complete -c jobtab -n "__fish_jobtab_using_subcommand install" -s f -l file -d 'The job file [default: <config dir>/jobtab/jobs.toml]' -r -F
 complete -c jobtab -n "__fish_jobtab_using_subcommand install" -l state-dir -d 'Where history and the run lock live [default: <state dir>/jobtab]' -r -F
 complete -c jobtab -n "__fish_jobtab_using_subcommand install" -l dry-run -d 'Show what would be written, write nothing'

@@ -83,6 +83,7 @@ fn man_page_lists_every_command_and_renders_cleanly() {
         "exec",
         "run",
         "history",
+        "logs",
         "install",
         "uninstall",
         "import",

@@ -13,6 +13,7 @@ mod export;
 mod history;
 mod import;
 mod install;
+mod logs;
 mod manage;
 mod next;
 mod run;
