@@ -236,11 +236,9 @@ fn logs_follow_prints_runs_recorded_after_it_started() {
         err.lock().unwrap().contains("waiting for runs of say")
     });
     // The last run comes first.
-    assert!(
-        out.lock().unwrap().contains("\nbefore following\n"),
-        "{}",
-        out.lock().unwrap()
-    );
+    wait_until("the last run is printed", || {
+        out.lock().unwrap().contains("\nbefore following\n")
+    });
     for text in ["run one\n", "run two\n"] {
         std::fs::write(&message, text).unwrap();
         env.ok(["exec", "say"]);
@@ -324,4 +322,61 @@ fn history_output_shows_each_runs_output_under_its_line() {
     assert_eq!(env.ok(["history"]).lines().count(), 3);
     // Not with --json, which has the whole tail already.
     env.fails(["history", "--output", "--json"], 2);
+}
+
+/// A `jobtab run` killed (SIGKILL) and reaped when dropped, also when the test fails.
+struct Scheduler(Child);
+
+impl Drop for Scheduler {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+#[test]
+fn a_run_of_the_scheduler_is_shown_running_too() {
+    let env = Env::new();
+    let go = env.path("go");
+    env.write_jobs(&format!(
+        r#"
+        [jobs.wait]
+        schedule = "* * * * * *"
+        command = "echo hello; i=0; while [ ! -e '{}' ] && [ $i -lt 600 ]; do sleep 0.1; i=$((i+1)); done"
+        "#,
+        go.display()
+    ));
+    let scheduler = Scheduler(
+        env.cmd(["run"])
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .unwrap(),
+    );
+    let mut running = Value::Null;
+    wait_until("list shows the scheduler's run", || {
+        running = json(&env.ok(["list", "--json"]))[0]["running"].clone();
+        !running.is_null()
+    });
+    assert_eq!(running["pid"], u64::from(scheduler.0.id()), "{running}");
+    let run_id = running["run_id"].as_str().unwrap().to_owned();
+    // Runs due meanwhile are recorded as skipped: find the one in progress among them.
+    let history = json(&env.ok(["history", "--json", "--limit", "1000"]));
+    let entry = history
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|run| run["run_id"] == run_id.as_str())
+        .unwrap_or_else(|| panic!("{run_id} not in {history}"));
+    assert_eq!(entry["status"], "running", "{history}");
+    assert_eq!(entry["trigger"], "schedule", "{history}");
+    std::fs::write(&go, "").unwrap();
+    wait_until("the run is recorded", || {
+        json(&env.ok(["history", "--json", "--limit", "1000"]))
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|run| run["run_id"] == run_id.as_str() && run["status"] == "ok")
+    });
+    drop(scheduler);
 }
