@@ -343,6 +343,78 @@ mod tests {
     }
 
     #[test]
+    fn runs_in_progress_are_merged_by_start_and_shown_once() {
+        let at = |second: u32| {
+            DateTime::parse_from_rfc3339(&format!("2026-03-01T10:00:{second:02}Z"))
+                .unwrap()
+                .with_timezone(&Utc)
+        };
+        let record = |id: &str, second: u32| RunRecord {
+            job: "backup".into(),
+            file: None,
+            run_id: id.into(),
+            trigger: "manual".into(),
+            status: RunStatus::Ok,
+            exit_code: Some(0),
+            http_status: None,
+            scheduled_at: at(second),
+            started_at: at(second),
+            duration_ms: 1,
+            attempts: 1,
+            output_tail: String::new(),
+            error: None,
+        };
+        let running = |id: &str, second: u32| Running {
+            job: "backup".into(),
+            file: "/jobs.toml".into(),
+            run_id: id.into(),
+            pid: 1,
+            trigger: "schedule".into(),
+            scheduled_at: at(second),
+            started_at: at(second),
+        };
+        // "ending" is both recorded and still marked: it is ending right now.
+        let rows = with_running(
+            vec![record("ending", 30), record("old", 10)],
+            vec![
+                running("ending", 30),
+                running("now", 20),
+                running("new", 40),
+            ],
+            3,
+        );
+        let ids: Vec<(&str, bool)> = rows
+            .iter()
+            .map(|row| match row {
+                Row::Done(r) => (r.run_id.as_str(), false),
+                Row::Running(r) => (r.run_id.as_str(), true),
+            })
+            .collect();
+        assert_eq!(ids, [("new", true), ("ending", false), ("now", true)]);
+        let json = serde_json::to_value(Entry::new(&rows[0], at(52))).unwrap();
+        assert_eq!(json["status"], "running");
+        assert_eq!(json["duration_ms"], 12_000);
+        assert_eq!(json["running"]["run_id"], "new");
+        let json = serde_json::to_value(Entry::new(&rows[1], at(52))).unwrap();
+        assert_eq!(json["status"], "ok");
+        assert!(json["running"].is_null());
+        // The same fields either way.
+        let keys = |value: &serde_json::Value| {
+            let mut keys: Vec<String> = value.as_object().unwrap().keys().cloned().collect();
+            keys.sort();
+            keys
+        };
+        let Row::Done(done) = &rows[1] else {
+            panic!("not a recorded run");
+        };
+        let mut done = done.clone();
+        done.file = Some("/jobs.toml".into());
+        let done = serde_json::to_value(Entry::new(&Row::Done(done), at(52))).unwrap();
+        let running = serde_json::to_value(Entry::new(&rows[0], at(52))).unwrap();
+        assert_eq!(keys(&done), keys(&running));
+    }
+
+    #[test]
     fn runs_are_ordered_by_start_not_by_when_they_ended() {
         let at = |minute: u32| {
             DateTime::parse_from_rfc3339(&format!("2026-03-01T10:{minute:02}:00Z"))
