@@ -10,7 +10,8 @@
 //! lock dies with its process, so a reused pid never makes a dead run look alive.
 //!
 //! The marker is written under a temporary name, locked, then renamed into place, so a reader
-//! never sees a marker whose lock is not yet held. Files are opened close-on-exec: a job's
+//! never sees a marker whose lock is not yet held (a temporary file left by a writer that died
+//! right then is removed by readers once a minute old). Files are opened close-on-exec: a job's
 //! children never inherit the lock. The folder is 0700 and the files 0600.
 
 use std::fs::{File, OpenOptions, TryLockError};
@@ -23,6 +24,8 @@ use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
 const FOLDER: &str = "running";
+/// How old an unlocked temporary marker must be before readers remove it.
+const ABANDONED: std::time::Duration = std::time::Duration::from_secs(60);
 /// The most a marker may take; anything bigger is not ours and is ignored.
 const MAX_MARKER_BYTES: u64 = 64 * 1024;
 
@@ -154,6 +157,10 @@ pub(crate) fn live(state_dir: &Path, job_file: &Path, job: Option<&str>) -> Vec<
         .filter(|entry| {
             let name = entry.file_name();
             let name = name.to_string_lossy();
+            if name.starts_with('.') && name.ends_with(".tmp") {
+                remove_abandoned(&entry.path());
+                return false;
+            }
             name.starts_with(&prefix) && name.ends_with(".json")
         })
         .filter_map(|entry| read_live(&entry.path()))
@@ -165,6 +172,20 @@ pub(crate) fn live(state_dir: &Path, job_file: &Path, job: Option<&str>) -> Vec<
             .then(a.run_id.cmp(&b.run_id))
     });
     runs
+}
+
+/// Removes the temporary file of a marker whose writer died before renaming it: unlocked, and
+/// older than `ABANDONED` (a writer locks it right after creating it).
+fn remove_abandoned(path: &Path) {
+    let old = std::fs::metadata(path)
+        .and_then(|meta| meta.modified())
+        .is_ok_and(|at| at.elapsed().is_ok_and(|age| age > ABANDONED));
+    if old
+        && let Ok(file) = File::open(path)
+        && file.try_lock_shared().is_ok()
+    {
+        let _ = std::fs::remove_file(path);
+    }
 }
 
 /// The marker at `path` if its owner still holds its lock; a stale one is removed.
@@ -280,6 +301,26 @@ mod tests {
         std::fs::write(&path, copy).unwrap();
         assert!(live(&state, &jobs, None).is_empty());
         assert!(!path.exists(), "a stale marker is removed");
+    }
+
+    #[test]
+    fn an_abandoned_temporary_marker_is_removed_once_old() {
+        let dir = tempfile::tempdir().unwrap();
+        let state = dir.path().join("state");
+        let jobs = dir.path().join("jobs.toml");
+        std::fs::write(&jobs, "").unwrap();
+        let folder = state.join(FOLDER);
+        crate::history::create_private_dir(&folder).unwrap();
+        let young = folder.join(".abc-young.json.tmp");
+        let old = folder.join(".abc-old.json.tmp");
+        std::fs::write(&young, "").unwrap();
+        let file = File::create(&old).unwrap();
+        let long_ago = std::time::SystemTime::now() - 2 * ABANDONED;
+        file.set_modified(long_ago).unwrap();
+        drop(file);
+        assert!(live(&state, &jobs, None).is_empty());
+        assert!(young.exists(), "a marker being written is left alone");
+        assert!(!old.exists(), "an abandoned one is removed");
     }
 
     #[test]

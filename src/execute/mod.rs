@@ -240,6 +240,9 @@ pub(crate) fn execute(
         }
     }
     announce();
+    // Kept until the function returns: the run shows as running until `finish` is done.
+    let (run_id, _marker) = running.into_inner().unwrap_or_default();
+    record.run_id = run_id;
 
     record.status = outcome.status;
     record.exit_code = outcome.exit_code;
@@ -261,8 +264,6 @@ pub(crate) fn execute(
             ),
         }
     }
-    let (run_id, _marker) = running.into_inner().unwrap_or_default();
-    record.run_id = run_id;
     finish(job, &mut record, opts);
     record
 }
