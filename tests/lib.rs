@@ -10,6 +10,7 @@ mod edit;
 mod exec;
 mod explain;
 mod export;
+mod first_contact;
 mod history;
 mod import;
 mod install;
