@@ -234,3 +234,74 @@ fn transcripts_are_split_into_commands_and_their_output() {
     assert_eq!(verb(&steps[1].command), "c");
     assert!(steps[1].shown.is_empty());
 }
+
+/// The README's table of notification fields lists exactly the fields a notification carries.
+#[test]
+fn every_notification_field_is_documented() {
+    use crate::util::http::{Reply, TestServer};
+    let hook = TestServer::start(vec![Reply::status(204)]);
+    let env = Env::with_jobs(&format!(
+        r#"
+        [jobs.fails]
+        schedule = "0 2 * * *"
+        command = "exit 3"
+        notify = {{ url = "{}", on = "failure" }}
+        "#,
+        hook.url("/hook")
+    ));
+    let output = env.run(["exec", "fails"]);
+    assert_eq!(output.status.code(), Some(1), "{}", stderr(&output));
+    let requests = hook.wait_for(1, Duration::from_secs(10));
+    let body: serde_json::Value = serde_json::from_str(&requests[0].body).unwrap();
+    let mut sent: Vec<String> = body.as_object().unwrap().keys().cloned().collect();
+    sent.sort();
+
+    let readme = readme();
+    let table = &readme[readme.find("The body is one JSON object").unwrap()..];
+    let mut documented: Vec<String> = table
+        .lines()
+        .skip_while(|line| !line.starts_with("| field |"))
+        .skip(2)
+        .take_while(|line| line.starts_with("| `"))
+        .map(|line| line.split('`').nth(1).unwrap().to_owned())
+        .collect();
+    documented.sort();
+    assert_eq!(documented, sent);
+}
+
+/// What the README says of `${VAR}`: in a command the shell expands it (unset: empty, or an
+/// error after `set -u`); in an env value jobtab expands it, and an unset one fails the run.
+#[test]
+fn an_unset_variable_behaves_as_the_readme_says() {
+    let env = Env::with_jobs(
+        r#"
+        [jobs.shell]
+        schedule = "0 2 * * *"
+        command = "echo \"[${JOBTAB_README_UNSET}]\""
+
+        [jobs.strict]
+        schedule = "0 2 * * *"
+        command = "set -u; echo \"[${JOBTAB_README_UNSET}]\""
+
+        [jobs.env]
+        schedule = "0 2 * * *"
+        command = "echo \"[$A]\""
+        env = { A = "${JOBTAB_README_UNSET}" }
+        "#,
+    );
+    assert_eq!(env.ok(["exec", "shell"]), "[]\n");
+    let output = env.run(["exec", "strict"]);
+    assert_eq!(output.status.code(), Some(1));
+    assert_eq!(stdout(&output), "");
+    let output = env.run(["exec", "env"]);
+    assert_eq!(output.status.code(), Some(1));
+    assert_eq!(stdout(&output), "");
+    assert!(
+        stderr(&output).contains("JOBTAB_README_UNSET is not set"),
+        "{}",
+        stderr(&output)
+    );
+    let words = readme().split_whitespace().collect::<Vec<_>>().join(" ");
+    assert!(words.contains("A `command` is not expanded by jobtab"));
+    assert!(words.contains("an unset one to an empty string"));
+}
