@@ -207,6 +207,7 @@ Register-ArgumentCompleter -Native -CommandName 'jobtab' -ScriptBlock {
             [CompletionResult]::new('-f', '-f', [CompletionResultType]::ParameterName, 'The job file [default: <config dir>/jobtab/jobs.toml]')
             [CompletionResult]::new('--file', '--file', [CompletionResultType]::ParameterName, 'The job file [default: <config dir>/jobtab/jobs.toml]')
             [CompletionResult]::new('--state-dir', '--state-dir', [CompletionResultType]::ParameterName, 'Where history and the run lock live [default: <state dir>/jobtab]')
+            [CompletionResult]::new('--force', '--force', [CompletionResultType]::ParameterName, 'Run the job even if it is disabled')
             [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
             [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
             [CompletionResult]::new('-V', '-V ', [CompletionResultType]::ParameterName, 'Print version')

@@ -191,6 +191,7 @@ set edit:completion:arg-completer[jobtab] = {|@words|
             cand -f 'The job file [default: <config dir>/jobtab/jobs.toml]'
             cand --file 'The job file [default: <config dir>/jobtab/jobs.toml]'
             cand --state-dir 'Where history and the run lock live [default: <state dir>/jobtab]'
+            cand --force 'Run the job even if it is disabled'
             cand -h 'Print help (see more with ''--help'')'
             cand --help 'Print help (see more with ''--help'')'
             cand -V 'Print version'

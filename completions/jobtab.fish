@@ -131,6 +131,7 @@ complete -c jobtab -n "__fish_jobtab_using_subcommand next" -s h -l help -d 'Pri
 complete -c jobtab -n "__fish_jobtab_using_subcommand next" -s V -l version -d 'Print version'
 complete -c jobtab -n "__fish_jobtab_using_subcommand exec" -s f -l file -d 'The job file [default: <config dir>/jobtab/jobs.toml]' -r -F
 complete -c jobtab -n "__fish_jobtab_using_subcommand exec" -l state-dir -d 'Where history and the run lock live [default: <state dir>/jobtab]' -r -F
+complete -c jobtab -n "__fish_jobtab_using_subcommand exec" -l force -d 'Run the job even if it is disabled'
 complete -c jobtab -n "__fish_jobtab_using_subcommand exec" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c jobtab -n "__fish_jobtab_using_subcommand exec" -s V -l version -d 'Print version'
 complete -c jobtab -n "__fish_jobtab_using_subcommand run" -l log-format -d 'How running jobs are logged' -r -f -a "text\t''

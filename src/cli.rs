@@ -141,9 +141,12 @@ pub(crate) enum Command {
     ///
     /// Timeout, retries, notification and history all apply. Output streams to the terminal.
     /// Exits 0 when the run succeeds and 1 when it fails. Installed crontab lines call this.
+    /// A disabled job is refused (exit 1) unless --force is given, so a crontab line installed
+    /// before the job was disabled does not run it.
     ///
     /// Examples:
     ///   jobtab exec backup
+    ///   jobtab exec --force daily-report
     #[command(verbatim_doc_comment)]
     Exec(ExecArgs),
 
@@ -408,6 +411,10 @@ pub(crate) struct NextArgs {
 pub(crate) struct ExecArgs {
     /// The job to run
     pub(crate) name: String,
+
+    /// Run the job even if it is disabled
+    #[arg(long)]
+    pub(crate) force: bool,
 }
 
 #[derive(Debug, Args)]

@@ -216,7 +216,7 @@ fn sigterm_cancels_the_run() {
 }
 
 #[test]
-fn disabled_job_runs_with_a_warning() {
+fn a_disabled_job_is_refused_unless_forced() {
     let env = Env::with_jobs(
         r#"
         [jobs.off]
@@ -226,13 +226,20 @@ fn disabled_job_runs_with_a_warning() {
         "#,
     );
     let output = env.run(["exec", "off"]);
+    assert_eq!(output.status.code(), Some(1));
+    assert_eq!(stdout(&output), "");
+    let err = stderr(&output);
+    assert!(
+        err.starts_with("jobtab: error: job \"off\" is disabled, so it was not run;"),
+        "{err}"
+    );
+    assert!(err.contains("`jobtab enable off`"), "{err}");
+    assert!(err.contains("`jobtab exec --force off`"), "{err}");
+    assert_eq!(env.ok(["history", "--json", "off"]).trim(), "[]");
+    let output = env.run(["exec", "--force", "off"]);
     assert_eq!(output.status.code(), Some(0));
     assert_eq!(stdout(&output), "ran\n");
-    assert!(
-        stderr(&output).contains("job off is disabled"),
-        "{}",
-        stderr(&output)
-    );
+    assert_eq!(stderr(&output), "");
 }
 
 #[test]

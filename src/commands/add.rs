@@ -59,6 +59,7 @@ pub(crate) fn run(args: AddArgs, ctx: &Ctx) -> Result<ExitCode> {
     })?;
     let verb = if replaced { "replaced" } else { "added" };
     eprintln!("{verb} job {name:?}; {}", next_run_words(&job));
+    super::crontab_note::after_change(ctx);
     Ok(ExitCode::SUCCESS)
 }
 

@@ -62,6 +62,7 @@ pub(crate) fn run(ctx: &Ctx) -> Result<ExitCode> {
                     jobs.len(),
                     if jobs.len() == 1 { "" } else { "s" }
                 );
+                super::crontab_note::after_change(ctx);
                 return Ok(ExitCode::SUCCESS);
             }
             let kept = keep(temp)?;

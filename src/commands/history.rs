@@ -3,7 +3,7 @@
 
 use std::process::ExitCode;
 
-use anyhow::Result;
+use anyhow::{Result, bail};
 use chrono::{Local, SecondsFormat};
 
 use crate::cli::HistoryArgs;
@@ -11,9 +11,13 @@ use crate::ctx::Ctx;
 use crate::execute::describe_duration;
 use crate::history::{self, RunRecord};
 use crate::output::{self, Table};
+use crate::store::JobFile;
 
 pub(crate) fn run(args: &HistoryArgs, ctx: &Ctx) -> Result<ExitCode> {
     if args.limit == 0 {
+        if let Some(name) = &args.name {
+            require_known(name, ctx)?;
+        }
         // Nothing asked for: not a claim that nothing was recorded.
         if args.json {
             output::print("[]\n")?;
@@ -30,6 +34,11 @@ pub(crate) fn run(args: &HistoryArgs, ctx: &Ctx) -> Result<ExitCode> {
         args.failed,
     )?;
     newest_first(&mut records, args.limit);
+    if records.is_empty()
+        && let Some(name) = &args.name
+    {
+        require_known(name, ctx)?;
+    }
     if args.json {
         output::print_json(&records)?;
     } else if !records.is_empty() {
@@ -45,6 +54,31 @@ pub(crate) fn run(args: &HistoryArgs, ctx: &Ctx) -> Result<ExitCode> {
         }
     }
     Ok(ExitCode::SUCCESS)
+}
+
+/// Fails unless `name` is a job of the file or has runs recorded (a job removed since keeps
+/// its records, and those are worth showing), so a typo is not answered with "no runs
+/// recorded". When the file cannot be read or parsed, no name is refused: it may be there.
+fn require_known(name: &str, ctx: &Ctx) -> Result<()> {
+    if !history::recent(&ctx.state_dir, &ctx.file, Some(name), 1, false)?.is_empty() {
+        return Ok(());
+    }
+    let Ok(file) = JobFile::read(&ctx.file) else {
+        return Ok(());
+    };
+    let known = file.job(name).is_some()
+        || file
+            .problems
+            .iter()
+            .any(|problem| problem.job.as_deref().is_none_or(|job| job == name));
+    if !known {
+        bail!(
+            "no job named {name:?} in {}, and no runs recorded for one; `jobtab list` shows \
+             the jobs there are, `jobtab history` the runs of all of them",
+            ctx.file.display()
+        );
+    }
+    Ok(())
 }
 
 /// `records` (newest appended first) ordered by start time, newest first, and cut to `limit`.

@@ -3,6 +3,7 @@
 mod add;
 mod check;
 mod completions;
+mod crontab_note;
 mod edit;
 mod exec;
 mod explain;

@@ -33,6 +33,7 @@ pub(crate) fn run(args: &RemoveArgs, ctx: &Ctx) -> Result<ExitCode> {
         for name in &names {
             eprintln!("removed job {name:?}");
         }
+        super::crontab_note::after_change(ctx);
     }
     Ok(ExitCode::SUCCESS)
 }
