@@ -21,7 +21,7 @@ pub(crate) fn real_path(path: &Path) -> PathBuf {
     }
 }
 
-/// Replaces `path` with `contents` atomically, creating its folders first.
+/// Replaces `path` with `contents` atomically; its folder must exist.
 pub(crate) fn write_atomic(path: &Path, contents: &[u8]) -> Result<()> {
     write_atomic_with(path, contents, |_| Ok(()))
 }
@@ -37,8 +37,6 @@ pub(crate) fn write_atomic_with(
         Some(parent) if !parent.as_os_str().is_empty() => parent.to_owned(),
         _ => PathBuf::from("."),
     };
-    std::fs::create_dir_all(&folder)
-        .with_context(|| format!("cannot create folder {}", folder.display()))?;
     let name = path
         .file_name()
         .map(|n| n.to_string_lossy().into_owned())
@@ -88,13 +86,15 @@ mod tests {
     }
 
     #[test]
-    fn creates_folders_and_a_private_file() {
+    fn creates_a_private_file_and_never_a_folder() {
         let dir = tempfile::tempdir().unwrap();
-        let path = dir.path().join("a/b/jobs.toml");
+        let path = dir.path().join("jobs.toml");
         write_atomic(&path, b"x = 1\n").unwrap();
         assert_eq!(std::fs::read(&path).unwrap(), b"x = 1\n");
         assert_eq!(std::fs::metadata(&path).unwrap().mode() & 0o777, 0o600);
-        assert_eq!(entries(&dir.path().join("a/b")), ["jobs.toml"]);
+        assert_eq!(entries(dir.path()), ["jobs.toml"]);
+        assert!(write_atomic(&dir.path().join("a/b/jobs.toml"), b"x = 1\n").is_err());
+        assert!(!dir.path().join("a").exists());
     }
 
     #[test]
