@@ -360,3 +360,93 @@ fn names_of_only_dots_are_refused() {
     let (out, _) = fails(&env, &["export", "--format", "systemd"], 1);
     assert!(!out.contains("jobtab-...service"), "{out}");
 }
+
+/// Issue 8, item 10: temp files of writers killed with `kill -9` piled up next to the job file
+/// and no later write removed them.
+#[test]
+fn a_write_removes_the_temp_files_of_dead_writers_and_keeps_live_ones() {
+    let env = Env::with_jobs("# start\n");
+    let mut child = std::process::Command::new("true").spawn().unwrap();
+    let dead = child.id();
+    child.wait().unwrap();
+    // This test's own process is a live writer as far as jobtab can tell.
+    let live = std::process::id();
+    let stale = [
+        format!(".jobs.toml.{dead}.aB3dE9.tmp"),
+        format!(".jobs.toml.{dead}.Qw7Er5.tmp"),
+    ];
+    let kept = [
+        format!(".jobs.toml.{live}.Zz9Yy8.tmp"),
+        format!(".other.toml.{dead}.aB3dE9.tmp"),
+    ];
+    // An old version's temp file (no pid in its name), an hour old.
+    let old = ".jobs.toml.k8J7h6.tmp";
+    for name in stale.iter().chain(&kept) {
+        std::fs::write(env.path(name), "x".repeat(1 << 20)).unwrap();
+    }
+    let file = std::fs::File::create(env.path(old)).unwrap();
+    file.set_modified(std::time::SystemTime::now() - std::time::Duration::from_secs(3600))
+        .unwrap();
+    ok(&env, &["add", "a", "@daily", "--", "true"]);
+    for name in stale.iter().chain([&old.to_owned()]) {
+        assert!(!env.path(name).exists(), "{name} was not removed");
+    }
+    for name in &kept {
+        assert!(env.path(name).exists(), "{name} was removed");
+    }
+    assert!(env.jobs().contains("[jobs.a]"));
+}
+
+/// Issue 8, item 13: `import` wrote a job whose command holds a NUL byte, which fails at
+/// every run; `add` refuses what would fail likewise.
+#[test]
+fn import_and_add_refuse_what_would_fail_at_every_run() {
+    let env = Env::new();
+    let crontab = env.path("crontab.txt");
+    std::fs::write(
+        &crontab,
+        b"0 2 * * * /usr/bin/backup\n5 4 * * * echo a\0b\n".as_slice(),
+    )
+    .unwrap();
+    let (_, err) = fails(&env, &["import", crontab.to_str().unwrap()], 1);
+    assert!(
+        err.contains("skipped line 2: the line holds a NUL byte"),
+        "{err}"
+    );
+    let text = env.jobs();
+    assert!(
+        text.contains("/usr/bin/backup") && !text.contains("u0000"),
+        "{text}"
+    );
+    ok(&env, &["check"]);
+
+    let (_, err) = fails(
+        &env,
+        &[
+            "add",
+            "hook",
+            "@daily",
+            "--url",
+            "https://example.com",
+            "--header",
+            "X-A: a\r\nInjected: 1",
+        ],
+        1,
+    );
+    assert!(
+        err.contains("the value of header \"X-A\" contains a line break (CR or LF)"),
+        "{err}"
+    );
+    // Each word fits in an argument; the command, all of them, does not.
+    let half = "x".repeat(70_000);
+    let (_, err) = fails(
+        &env,
+        &["add", "big", "@daily", "--", "echo", &half, &half],
+        1,
+    );
+    assert!(
+        err.contains("put it in a script and run the script"),
+        "{err}"
+    );
+    assert!(!env.jobs().contains("[jobs.hook]") && !env.jobs().contains("[jobs.big]"));
+}

@@ -559,4 +559,51 @@ mod tests {
         let problems = resolve("a", shell("@daily", "  "), &RawDefaults::default()).unwrap_err();
         assert!(problems[0].message.contains("empty"));
     }
+
+    #[test]
+    fn what_no_program_can_receive_is_refused() {
+        let none = RawDefaults::default();
+        let problems = resolve("a", shell("@daily", "echo a\0b"), &none).unwrap_err();
+        assert_eq!(problems[0].key.as_deref(), Some("command"));
+        assert!(problems[0].message.contains("NUL byte"));
+        let mut raw = shell("@daily", "true");
+        raw.workdir = Some("/tmp\0x".into());
+        raw.shell = Some("/bin/sh\0".into());
+        raw.env = Some([("A".to_owned(), "x\0".to_owned())].into());
+        let problems = resolve("a", raw, &none).unwrap_err();
+        let keys: Vec<_> = problems.iter().filter_map(|p| p.key.as_deref()).collect();
+        assert_eq!(keys, ["shell", "workdir", "env.A"]);
+        let limit = max_command_len();
+        // At least Linux's 32 pages of 4 KiB, with room for the NUL.
+        assert!(limit >= 131_071, "{limit}");
+        assert!(resolve("a", shell("@daily", &"x".repeat(limit)), &none).is_ok());
+        let problems = resolve("a", shell("@daily", &"x".repeat(limit + 1)), &none).unwrap_err();
+        assert!(
+            problems[0]
+                .message
+                .contains(&format!("{} bytes", limit + 1))
+        );
+        for (value, ok) in [
+            ("a\r\nb", false),
+            ("a\nb", false),
+            ("a\0", false),
+            ("a\tb", true),
+        ] {
+            let raw = RawJob {
+                schedule: "@daily".into(),
+                http: Some(RawHttp {
+                    url: "https://x".into(),
+                    headers: Some([("X-A".to_owned(), value.to_owned())].into()),
+                    ..RawHttp::default()
+                }),
+                ..RawJob::default()
+            };
+            assert_eq!(resolve("a", raw, &none).is_ok(), ok, "{value:?}");
+        }
+        assert!(
+            check_url("https://x/\0")
+                .unwrap_err()
+                .contains("control character")
+        );
+    }
 }
