@@ -237,6 +237,16 @@ fn a_missing_file_is_an_empty_list_but_checking_a_named_one_is_an_error() {
     let typo = env.path("typo/jobs.toml");
     let (_, err) = fails(&env, &["--file", typo.to_str().unwrap(), "check"], 1);
     assert!(err.contains("nor its folder"), "{err}");
+    // Other read-only commands read it as empty, with a note.
+    let (out, err) = ok(&env, &["--file", typo.to_str().unwrap(), "list"]);
+    assert_eq!(out, "");
+    assert!(
+        err.contains(&format!(
+            "its folder {} does not exist",
+            env.path("typo").display()
+        )),
+        "{err}"
+    );
     // The default location, not there yet, is an empty list.
     let mut check = cmd(&env, &["check"]);
     let out = check.env_remove("JOBTAB_FILE").output().unwrap();

@@ -430,15 +430,17 @@ impl Reader<'_> {
             };
             warn("workdir", format!("{} {what}", dir.display()));
         }
-        let fires = *self
-            .fires
-            .entry((schedule.to_owned(), job.zone.to_string()))
-            .or_insert_with(|| {
-                // It parsed when the job was resolved.
-                Schedule::parse(schedule).map_or(true, |s| {
-                    s.is_reboot() || s.next_after(now, job.zone).is_some()
-                })
-            });
+        // Most schedules surely fire; the others are searched, once per schedule and zone.
+        let fires = self.schedules.surely_fires(schedule)
+            || *self
+                .fires
+                .entry((schedule.to_owned(), job.zone.to_string()))
+                .or_insert_with(|| {
+                    // It parsed when the job was resolved.
+                    Schedule::parse(schedule).map_or(true, |s| {
+                        s.is_reboot() || s.next_after(now, job.zone).is_some()
+                    })
+                });
         if !fires {
             warn(
                 "schedule",

@@ -1,7 +1,7 @@
 //! Turning a job as written (`RawJob`) into a validated `Job`, with `[defaults]` applied, and the
 //! checks on single values (URLs, names) that reading and adding share.
 
-use std::collections::{HashMap, HashSet};
+use std::collections::HashMap;
 use std::path::PathBuf;
 
 use super::model::{DEFAULT_RETRY_DELAY, MAX_RETRIES, RawDefaults, RawJob};
@@ -123,9 +123,10 @@ pub(crate) enum ScheduleCache {
     /// Jobs get their parsed schedule (a clone of the cached one).
     Keep(HashMap<String, Schedule>),
     /// Only checking a file: each distinct schedule is parsed once to check it, and jobs get
-    /// `stand_in` instead, because they are thrown away (see `parse::check_text`).
+    /// `stand_in` instead, because they are thrown away (see `parse::check_text`). The valid
+    /// texts are kept with `Schedule::surely_fires`, for `check`'s warnings.
     CheckOnly {
-        valid: HashSet<String>,
+        valid: HashMap<String, bool>,
         stand_in: Schedule,
     },
 }
@@ -139,7 +140,7 @@ impl ScheduleCache {
     /// A cache for checking only: the jobs resolved with it must not be used.
     pub(crate) fn check_only() -> ScheduleCache {
         ScheduleCache::CheckOnly {
-            valid: HashSet::new(),
+            valid: HashMap::new(),
             stand_in: Schedule::parse("@reboot").expect("@reboot is a valid schedule"),
         }
     }
@@ -155,12 +156,21 @@ impl ScheduleCache {
                 Ok(schedule)
             }
             ScheduleCache::CheckOnly { valid, stand_in } => {
-                if !valid.contains(text) {
-                    Schedule::parse(text)?;
-                    valid.insert(text.to_owned());
+                if !valid.contains_key(text) {
+                    let schedule = Schedule::parse(text)?;
+                    valid.insert(text.to_owned(), schedule.surely_fires());
                 }
                 Ok(stand_in.clone())
             }
+        }
+    }
+
+    /// Whether the schedule of that text, cached valid, surely fires (`Schedule::surely_fires`);
+    /// `false` when it is not known.
+    pub(crate) fn surely_fires(&self, text: &str) -> bool {
+        match self {
+            ScheduleCache::Keep(parsed) => parsed.get(text).is_some_and(Schedule::surely_fires),
+            ScheduleCache::CheckOnly { valid, .. } => valid.get(text).copied().unwrap_or(false),
         }
     }
 }
