@@ -428,7 +428,12 @@ impl Reader<'_> {
             } else {
                 "does not exist (yet): the job cannot start until it does"
             };
-            warn("workdir", format!("{} {what}", dir.display()));
+            let relative = if dir.is_relative() {
+                " (a relative workdir is taken from the folder jobtab runs in)"
+            } else {
+                ""
+            };
+            warn("workdir", format!("{} {what}{relative}", dir.display()));
         }
         // Most schedules surely fire; the others are searched, once per schedule and zone.
         let fires = self.schedules.surely_fires(schedule)

@@ -323,6 +323,15 @@ command = \"true\"
         at("2031-01-01T00:00:00Z")[0],
         never(2, "y", "0 0 0 1 1 * 2030")
     );
+    let relative = check_text(
+        "[jobs.r]\nschedule = \"@daily\"\ncommand = \"true\"\nworkdir = \"no/such\"\n",
+        "2026-01-01T00:00:00Z".parse().unwrap(),
+    );
+    assert!(
+        relative.warnings[0]
+            .message
+            .ends_with("(a relative workdir is taken from the folder jobtab runs in)")
+    );
     // Reading a file for any other purpose computes no warnings.
     assert!(parse_document(text).warnings.is_empty());
 }
