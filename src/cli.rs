@@ -112,7 +112,9 @@ pub(crate) enum Command {
 
     /// Validate the whole job file and report every problem
     ///
-    /// Exits 1 if there is any problem.
+    /// Exits 1 if there is any problem, or if the file named with --file or $JOBTAB_FILE does
+    /// not exist. Warnings (a workdir that does not exist yet, a schedule that never fires) are
+    /// printed too, but alone they exit 0.
     ///
     /// Examples:
     ///   jobtab check

@@ -16,6 +16,9 @@ use crate::cli::GlobalArgs;
 pub(crate) struct Ctx {
     /// The job file, made absolute.
     pub(crate) file: PathBuf,
+    /// Whether the job file was named (`--file` or `$JOBTAB_FILE`) rather than the default
+    /// location: only the default location's folders are created (PRODUCT.md section 1).
+    pub(crate) explicit_file: bool,
     /// The state dir (history, run lock, crontab backups), made absolute. It may not exist yet.
     pub(crate) state_dir: PathBuf,
 }
@@ -42,8 +45,25 @@ impl Ctx {
         };
         Ok(Ctx {
             file: absolute(&file)?,
+            explicit_file: global.file.is_some(),
             state_dir: absolute(&state_dir)?,
         })
+    }
+
+    /// The job file, for a command about to write it: the default location's folders are
+    /// created; a named file must be in a folder that exists, so that a typo in `--file`
+    /// (`/etc/typo/jobs.toml`) is an error rather than a new folder.
+    pub(crate) fn writable_file(&self) -> Result<&Path> {
+        let Some(folder) = self.file.parent() else {
+            return Ok(&self.file);
+        };
+        if self.explicit_file {
+            crate::store::ensure_folder(&self.file)?;
+        } else {
+            std::fs::create_dir_all(folder)
+                .with_context(|| format!("cannot create folder {}", folder.display()))?;
+        }
+        Ok(&self.file)
     }
 }
 

@@ -33,7 +33,7 @@ pub(crate) fn run(args: AddArgs, ctx: &Ctx) -> Result<ExitCode> {
         bail!(store::invalid_name_message(&args.name));
     }
     let name = args.name.as_str();
-    let (job, replaced) = store::edit(&ctx.file, |editor| {
+    let (job, replaced) = store::edit(ctx.writable_file()?, |editor| {
         // Checked here, under the lock, against the file's [defaults], before anything changes.
         let job = store::resolve(name, raw.clone(), editor.defaults()).map_err(|problems| {
             let messages: Vec<String> = problems.iter().map(|p| p.message.clone()).collect();

@@ -12,7 +12,7 @@ use crate::store;
 
 pub(crate) fn run(args: &ToggleArgs, enable: bool, ctx: &Ctx) -> Result<ExitCode> {
     let names = unique(&args.names);
-    let changed = store::edit(&ctx.file, |editor| {
+    let changed = store::edit(ctx.writable_file()?, |editor| {
         require_all(editor, &names, "nothing was changed")?;
         names
             .iter()

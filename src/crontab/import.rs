@@ -90,6 +90,13 @@ pub(crate) fn parse(text: &[u8]) -> Parsed {
             }
             continue;
         };
+        if line.contains('\0') && block_start.is_none() {
+            // No command, value or comment holds one: cron itself stops reading the line there.
+            let why = "the line holds a NUL byte, which no command can contain; remove it";
+            parsed.skipped.push((number, why.to_owned()));
+            comments.clear();
+            continue;
+        }
         let line = line.trim_end_matches(['\r', ' ', '\t']);
         let trimmed = line.trim_start_matches([' ', '\t']);
         if block_start.is_some() {

@@ -339,6 +339,7 @@ mod tests {
     fn ctx(dir: &Path) -> Ctx {
         Ctx {
             file: dir.join("jobs.toml"),
+            explicit_file: true,
             state_dir: dir.join("state"),
         }
     }
@@ -569,6 +570,7 @@ mod tests {
         if let Some(home) = dirs::home_dir().filter(|_| cfg!(target_os = "linux")) {
             let default = Ctx {
                 file: custom.file.clone(),
+                explicit_file: true,
                 state_dir: home.join(".local/state/jobtab"),
             };
             assert_eq!(state_dir_arg(&default), None);

@@ -273,3 +273,65 @@ fn a_top_level_key_of_the_wrong_type_is_named_as_written() {
         ["f:1:1: key \"jobs\": expected a table, found the number 1"]
     );
 }
+
+#[test]
+fn check_warns_about_what_may_fail_but_is_valid() {
+    let text = "\
+[jobs.y]
+schedule = \"0 0 0 1 1 * 2030\"
+command = \"true\"
+[jobs.w]
+command = \"true\"
+workdir = \"/no/such/folder\"
+schedule = \"@daily\"
+[jobs.f]
+schedule = \"0 0 30 2 *\"
+command = \"true\"
+workdir = \"/\"
+[jobs.g]
+schedule = \"0 0 30 2 *\"
+command = \"true\"
+";
+    let at = |when: &str| {
+        let checked = check_text(text, when.parse().unwrap());
+        assert!(checked.problems.is_empty(), "{:?}", checked.problems);
+        assert_eq!(checked.jobs.len(), 4);
+        checked
+            .warnings
+            .iter()
+            .map(|w| w.located_warning(std::path::Path::new("f")))
+            .collect::<Vec<_>>()
+    };
+    let never = |line: usize, job: &str, schedule: &str| {
+        format!(
+            "f:{line}:1: warning: job \"{job}\", key \"schedule\": \"{schedule}\" never fires: no \
+             date from now on matches it; `jobtab explain '{schedule}'` shows how it reads"
+        )
+    };
+    let workdir = "f:6:1: warning: job \"w\", key \"workdir\": /no/such/folder does not exist \
+                   (yet): the job cannot start until it does";
+    assert_eq!(
+        at("2026-01-01T00:00:00Z"),
+        [
+            workdir.to_owned(),
+            never(9, "f", "0 0 30 2 *"),
+            never(13, "g", "0 0 30 2 *")
+        ]
+    );
+    // A schedule limited to years that are over.
+    assert_eq!(
+        at("2031-01-01T00:00:00Z")[0],
+        never(2, "y", "0 0 0 1 1 * 2030")
+    );
+    let relative = check_text(
+        "[jobs.r]\nschedule = \"@daily\"\ncommand = \"true\"\nworkdir = \"no/such\"\n",
+        "2026-01-01T00:00:00Z".parse().unwrap(),
+    );
+    assert!(
+        relative.warnings[0]
+            .message
+            .ends_with("(a relative workdir is taken from the folder jobtab runs in)")
+    );
+    // Reading a file for any other purpose computes no warnings.
+    assert!(parse_document(text).warnings.is_empty());
+}
