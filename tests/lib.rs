@@ -15,5 +15,6 @@ mod import;
 mod install;
 mod manage;
 mod next;
+mod notify;
 mod run;
 mod store;

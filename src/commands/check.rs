@@ -14,6 +14,9 @@ pub(crate) fn run(ctx: &Ctx) -> Result<ExitCode> {
     let text = store::read_text(&ctx.file)?;
     let (jobs, problems) = store::check_text(&text);
     let path = ctx.file.display();
+    if let Some(warning) = sendmail_warning(&text) {
+        eprintln!("jobtab: warning: {warning}");
+    }
     if problems.is_empty() {
         let count = jobs.len();
         let missing = if ctx.file.exists() {
@@ -39,4 +42,13 @@ pub(crate) fn run(ctx: &Ctx) -> Result<ExitCode> {
         if count == 1 { "it" } else { "them" },
     );
     Ok(ExitCode::FAILURE)
+}
+
+/// The warning for jobs with `mail_to` when no `sendmail` is found. The file is parsed again
+/// only when `mail_to` appears in it at all.
+fn sendmail_warning(text: &str) -> Option<String> {
+    if !text.contains("mail_to") {
+        return None;
+    }
+    crate::execute::notify::missing_sendmail_warning(&store::parse(text).0)
 }

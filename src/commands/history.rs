@@ -122,6 +122,7 @@ mod tests {
             attempts: 1,
             output_tail: String::new(),
             error: None,
+            notifications: Vec::new(),
         };
         let http = RunRecord {
             job: "ping-api".into(),
@@ -179,6 +180,7 @@ mod tests {
             attempts: 1,
             output_tail: String::new(),
             error: None,
+            notifications: Vec::new(),
         };
         // As `recent` gives them: newest appended first. The long run started first but
         // ended last.

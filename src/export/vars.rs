@@ -41,6 +41,9 @@ pub(crate) fn job_vars(job: &Job) -> BTreeSet<String> {
             texts.push(secret);
         }
     }
+    if let Some(ping) = &job.ping {
+        texts.push(ping);
+    }
     let mut out = command_vars;
     for text in texts {
         out.extend(references(text));

@@ -22,6 +22,7 @@ use anyhow::Result;
 pub(crate) use edit::{edit, preview, read_text, replace_text};
 pub(crate) use editor::Editor;
 pub(crate) use model::{Action, CatchUp, HttpSpec, Job, Notify, NotifyOn, Overlap};
+pub(crate) use model::{NotifyFormat, SignatureScheme};
 pub(crate) use model::{RawHttp, RawJob, RawNotify};
 pub(crate) use parse::{check_text, parse};
 pub(crate) use problem::Problem;
