@@ -42,7 +42,7 @@ const ATTEMPTS: u32 = 4;
 const FIRST_RETRY_DELAY: Duration = Duration::from_secs(1);
 /// All attempts of one delivery end within this, so a dead receiver delays the end of a run
 /// by at most this much (exports allow a minute for starting and notifying).
-const BUDGET: Duration = Duration::from_secs(40);
+const BUDGET: Duration = Duration::from_secs(35);
 /// The most of a receiver's answer kept (history, `notify test`).
 const ANSWER_BYTES: usize = 1024;
 
