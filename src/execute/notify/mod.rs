@@ -245,16 +245,17 @@ impl Webhook {
         let mut request =
             Request::post(self.url.as_str()).header("Content-Type", "application/json");
         let now = Utc::now().timestamp();
+        // The id and timestamp also go out unsigned: receivers drop repeats by the id.
+        request = request
+            .header("webhook-id", record.run_id.as_str())
+            .header("webhook-timestamp", now.to_string());
         match &self.signing {
             Signing::None => {}
             Signing::Standard(key) => {
-                request = request
-                    .header("webhook-id", record.run_id.as_str())
-                    .header("webhook-timestamp", now.to_string())
-                    .header(
-                        "webhook-signature",
-                        sign::standard(key, &record.run_id, now, &body),
-                    );
+                request = request.header(
+                    "webhook-signature",
+                    sign::standard(key, &record.run_id, now, &body),
+                );
             }
             Signing::Jobtab(secret) => {
                 request = request.header(SIGNATURE_HEADER, sign::jobtab(secret, now, &body));
@@ -352,7 +353,7 @@ fn deliver(
                     .as_reader()
                     .take(ANSWER_BYTES as u64)
                     .read_to_end(&mut body);
-                let text = String::from_utf8_lossy(&body);
+                let text = printable(&String::from_utf8_lossy(&body));
                 let text = text.trim();
                 answer = if text.is_empty() {
                     format!("HTTP {status}")
@@ -371,7 +372,7 @@ fn deliver(
             Err(err) => {
                 // ureq's messages may quote the URL: show it as written.
                 answer = err.to_string().replace(url, written);
-                true
+                transient(&err)
             }
         };
         if !retry {
@@ -389,6 +390,28 @@ fn deliver(
     }
 }
 
+/// Whether another attempt may get through: network errors and timeouts, not a request that
+/// cannot be made.
+fn transient(err: &ureq::Error) -> bool {
+    matches!(
+        err,
+        ureq::Error::Io(_)
+            | ureq::Error::Timeout(_)
+            | ureq::Error::ConnectionFailed
+            | ureq::Error::HostNotFound
+            | ureq::Error::Protocol(_)
+            | ureq::Error::BodyStalled
+    )
+}
+
+/// `text` with control characters (terminal escapes, line breaks) as spaces: a receiver's
+/// answer ends up in logs, history and on the terminal.
+fn printable(text: &str) -> String {
+    text.chars()
+        .map(|c| if c.is_control() { ' ' } else { c })
+        .collect()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -403,5 +426,10 @@ mod tests {
         assert!(wanted(NotifyOn::Always, RunStatus::Ok));
         assert!(wanted(NotifyOn::Always, RunStatus::Cancelled));
         assert!(!wanted(NotifyOn::Always, RunStatus::Skipped));
+    }
+
+    #[test]
+    fn answers_are_printable() {
+        assert_eq!(printable("ok\x1b[2J\r\nbye"), "ok [2J  bye");
     }
 }
