@@ -128,10 +128,15 @@ fn prepare_webhook(notify: &crate::store::Notify) -> Result<Webhook, String> {
                 SignatureScheme::Jobtab => Signing::Jobtab(secret.into_bytes()),
                 SignatureScheme::Standard => {
                     let key = decode_key(&secret).map_err(|err| {
-                        if written.contains("${") {
-                            format!("notify.secret (from {written}): {err}")
-                        } else {
+                        // Name the variables only: literal text around them is secret too.
+                        let vars: Vec<String> = super::expand::references(written)
+                            .into_iter()
+                            .map(|name| format!("${{{name}}}"))
+                            .collect();
+                        if vars.is_empty() {
                             format!("notify.secret: {err}")
+                        } else {
+                            format!("notify.secret (from {}): {err}", vars.join(", "))
                         }
                     })?;
                     Signing::Standard(key)
@@ -426,6 +431,53 @@ mod tests {
         assert!(wanted(NotifyOn::Always, RunStatus::Ok));
         assert!(wanted(NotifyOn::Always, RunStatus::Cancelled));
         assert!(!wanted(NotifyOn::Always, RunStatus::Skipped));
+    }
+
+    fn parse_job(toml: &str) -> Job {
+        let (jobs, problems) = crate::store::parse(toml);
+        assert!(problems.is_empty(), "{problems:?}");
+        jobs.into_iter().next().unwrap()
+    }
+
+    #[test]
+    fn a_bad_key_from_the_environment_is_named_by_its_variables_only() {
+        // PATH is set everywhere and is no whsec_ key.
+        let job = parse_job(r#"
+            [jobs.a]
+            schedule = "@daily"
+            command = "true"
+            notify = { url = "https://h.example/", secret = "lit3ral${PATH}" }
+            ping = "https://hc-ping.com/${JOBTAB_TEST_SURELY_UNSET}"
+        "#);
+        let (channels, error) = prepare(&job);
+        let error = error.unwrap();
+        assert!(
+            error.starts_with("notify.secret (from ${PATH}): the notify secret is not a Standard"),
+            "{error}"
+        );
+        assert!(
+            !error.contains("lit3ral") && !error.contains("/usr"),
+            "{error}"
+        );
+        assert!(channels.webhook.is_none() && channels.ping.is_none());
+
+        let job = parse_job(r#"
+            [jobs.a]
+            schedule = "@daily"
+            command = "true"
+            ping = "https://hc-ping.com/${JOBTAB_TEST_SURELY_UNSET}"
+            mail_to = "ops@example.com"
+        "#);
+        let (channels, error) = prepare(&job);
+        assert_eq!(
+            error.as_deref(),
+            Some(
+                "ping: environment variable JOBTAB_TEST_SURELY_UNSET is not set; export it \
+                 where jobtab runs"
+            )
+        );
+        // What could be prepared still reports the failure.
+        assert!(channels.mail.is_some());
     }
 
     #[test]
