@@ -442,13 +442,15 @@ mod tests {
     #[test]
     fn a_bad_key_from_the_environment_is_named_by_its_variables_only() {
         // PATH is set everywhere and is no whsec_ key.
-        let job = parse_job(r#"
+        let job = parse_job(
+            r#"
             [jobs.a]
             schedule = "@daily"
             command = "true"
             notify = { url = "https://h.example/", secret = "lit3ral${PATH}" }
             ping = "https://hc-ping.com/${JOBTAB_TEST_SURELY_UNSET}"
-        "#);
+        "#,
+        );
         let (channels, error) = prepare(&job);
         let error = error.unwrap();
         assert!(
@@ -461,13 +463,15 @@ mod tests {
         );
         assert!(channels.webhook.is_none() && channels.ping.is_none());
 
-        let job = parse_job(r#"
+        let job = parse_job(
+            r#"
             [jobs.a]
             schedule = "@daily"
             command = "true"
             ping = "https://hc-ping.com/${JOBTAB_TEST_SURELY_UNSET}"
             mail_to = "ops@example.com"
-        "#);
+        "#,
+        );
         let (channels, error) = prepare(&job);
         assert_eq!(
             error.as_deref(),
