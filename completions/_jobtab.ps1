@@ -41,6 +41,7 @@ Register-ArgumentCompleter -Native -CommandName 'jobtab' -ScriptBlock {
             [CompletionResult]::new('explain', 'explain', [CompletionResultType]::ParameterValue, 'Describe a schedule in words and print its next runs')
             [CompletionResult]::new('next', 'next', [CompletionResultType]::ParameterValue, 'Upcoming runs of all jobs (or the named ones), merged in time order')
             [CompletionResult]::new('exec', 'exec', [CompletionResultType]::ParameterValue, 'Run one job now, exactly as the scheduler would')
+            [CompletionResult]::new('notify', 'notify', [CompletionResultType]::ParameterValue, 'Notification tools: `notify test NAME` sends a sample through the job''s channels')
             [CompletionResult]::new('run', 'run', [CompletionResultType]::ParameterValue, 'Run the scheduler in the foreground')
             [CompletionResult]::new('history', 'history', [CompletionResultType]::ParameterValue, 'Past runs, newest first')
             [CompletionResult]::new('install', 'install', [CompletionResultType]::ParameterValue, 'Write the enabled jobs into your crontab, in a block jobtab manages')
@@ -208,6 +209,27 @@ Register-ArgumentCompleter -Native -CommandName 'jobtab' -ScriptBlock {
             [CompletionResult]::new('--file', '--file', [CompletionResultType]::ParameterName, 'The job file [default: <config dir>/jobtab/jobs.toml]')
             [CompletionResult]::new('--state-dir', '--state-dir', [CompletionResultType]::ParameterName, 'Where history and the run lock live [default: <state dir>/jobtab]')
             [CompletionResult]::new('--force', '--force', [CompletionResultType]::ParameterName, 'Run the job even if it is disabled')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            [CompletionResult]::new('-V', '-V ', [CompletionResultType]::ParameterName, 'Print version')
+            [CompletionResult]::new('--version', '--version', [CompletionResultType]::ParameterName, 'Print version')
+            break
+        }
+        'jobtab;notify' {
+            [CompletionResult]::new('-f', '-f', [CompletionResultType]::ParameterName, 'The job file [default: <config dir>/jobtab/jobs.toml]')
+            [CompletionResult]::new('--file', '--file', [CompletionResultType]::ParameterName, 'The job file [default: <config dir>/jobtab/jobs.toml]')
+            [CompletionResult]::new('--state-dir', '--state-dir', [CompletionResultType]::ParameterName, 'Where history and the run lock live [default: <state dir>/jobtab]')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            [CompletionResult]::new('-V', '-V ', [CompletionResultType]::ParameterName, 'Print version')
+            [CompletionResult]::new('--version', '--version', [CompletionResultType]::ParameterName, 'Print version')
+            [CompletionResult]::new('test', 'test', [CompletionResultType]::ParameterValue, 'Send a sample failure notification through every channel of a job and print each receiver''s answer')
+            break
+        }
+        'jobtab;notify;test' {
+            [CompletionResult]::new('-f', '-f', [CompletionResultType]::ParameterName, 'The job file [default: <config dir>/jobtab/jobs.toml]')
+            [CompletionResult]::new('--file', '--file', [CompletionResultType]::ParameterName, 'The job file [default: <config dir>/jobtab/jobs.toml]')
+            [CompletionResult]::new('--state-dir', '--state-dir', [CompletionResultType]::ParameterName, 'Where history and the run lock live [default: <state dir>/jobtab]')
             [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
             [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
             [CompletionResult]::new('-V', '-V ', [CompletionResultType]::ParameterName, 'Print version')

@@ -64,6 +64,9 @@ _jobtab() {
             jobtab,next)
                 cmd="jobtab__subcmd__next"
                 ;;
+            jobtab,notify)
+                cmd="jobtab__subcmd__notify"
+                ;;
             jobtab,remove)
                 cmd="jobtab__subcmd__remove"
                 ;;
@@ -79,6 +82,9 @@ _jobtab() {
             jobtab,uninstall)
                 cmd="jobtab__subcmd__uninstall"
                 ;;
+            jobtab__subcmd__notify,test)
+                cmd="jobtab__subcmd__notify__subcmd__test"
+                ;;
             *)
                 ;;
         esac
@@ -86,7 +92,7 @@ _jobtab() {
 
     case "${cmd}" in
         jobtab)
-            opts="-f -h -V --file --state-dir --help --version add list ls show remove rm enable disable edit check explain next exec run history install uninstall import export completions man"
+            opts="-f -h -V --file --state-dir --help --version add list ls show remove rm enable disable edit check explain next exec notify run history install uninstall import export completions man"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 1 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -606,6 +612,58 @@ _jobtab() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
+                --file)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                -f)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --state-dir)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        jobtab__subcmd__notify)
+            opts="-f -h -V --file --state-dir --help --version test"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --file)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                -f)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --state-dir)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        jobtab__subcmd__notify__subcmd__test)
+            opts="-f -h -V --file --state-dir --help --version"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
                 --file)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0

@@ -38,6 +38,7 @@ set edit:completion:arg-completer[jobtab] = {|@words|
             cand explain 'Describe a schedule in words and print its next runs'
             cand next 'Upcoming runs of all jobs (or the named ones), merged in time order'
             cand exec 'Run one job now, exactly as the scheduler would'
+            cand notify 'Notification tools: `notify test NAME` sends a sample through the job''s channels'
             cand run 'Run the scheduler in the foreground'
             cand history 'Past runs, newest first'
             cand install 'Write the enabled jobs into your crontab, in a block jobtab manages'
@@ -192,6 +193,25 @@ set edit:completion:arg-completer[jobtab] = {|@words|
             cand --file 'The job file [default: <config dir>/jobtab/jobs.toml]'
             cand --state-dir 'Where history and the run lock live [default: <state dir>/jobtab]'
             cand --force 'Run the job even if it is disabled'
+            cand -h 'Print help (see more with ''--help'')'
+            cand --help 'Print help (see more with ''--help'')'
+            cand -V 'Print version'
+            cand --version 'Print version'
+        }
+        &'jobtab;notify'= {
+            cand -f 'The job file [default: <config dir>/jobtab/jobs.toml]'
+            cand --file 'The job file [default: <config dir>/jobtab/jobs.toml]'
+            cand --state-dir 'Where history and the run lock live [default: <state dir>/jobtab]'
+            cand -h 'Print help (see more with ''--help'')'
+            cand --help 'Print help (see more with ''--help'')'
+            cand -V 'Print version'
+            cand --version 'Print version'
+            cand test 'Send a sample failure notification through every channel of a job and print each receiver''s answer'
+        }
+        &'jobtab;notify;test'= {
+            cand -f 'The job file [default: <config dir>/jobtab/jobs.toml]'
+            cand --file 'The job file [default: <config dir>/jobtab/jobs.toml]'
+            cand --state-dir 'Where history and the run lock live [default: <state dir>/jobtab]'
             cand -h 'Print help (see more with ''--help'')'
             cand --help 'Print help (see more with ''--help'')'
             cand -V 'Print version'

@@ -41,6 +41,7 @@ complete -c jobtab -n "__fish_jobtab_needs_command" -f -a "check" -d 'Validate t
 complete -c jobtab -n "__fish_jobtab_needs_command" -f -a "explain" -d 'Describe a schedule in words and print its next runs'
 complete -c jobtab -n "__fish_jobtab_needs_command" -f -a "next" -d 'Upcoming runs of all jobs (or the named ones), merged in time order'
 complete -c jobtab -n "__fish_jobtab_needs_command" -f -a "exec" -d 'Run one job now, exactly as the scheduler would'
+complete -c jobtab -n "__fish_jobtab_needs_command" -f -a "notify" -d 'Notification tools: `notify test NAME` sends a sample through the job\'s channels'
 complete -c jobtab -n "__fish_jobtab_needs_command" -f -a "run" -d 'Run the scheduler in the foreground'
 complete -c jobtab -n "__fish_jobtab_needs_command" -f -a "history" -d 'Past runs, newest first'
 complete -c jobtab -n "__fish_jobtab_needs_command" -f -a "install" -d 'Write the enabled jobs into your crontab, in a block jobtab manages'
@@ -134,6 +135,15 @@ complete -c jobtab -n "__fish_jobtab_using_subcommand exec" -l state-dir -d 'Whe
 complete -c jobtab -n "__fish_jobtab_using_subcommand exec" -l force -d 'Run the job even if it is disabled'
 complete -c jobtab -n "__fish_jobtab_using_subcommand exec" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c jobtab -n "__fish_jobtab_using_subcommand exec" -s V -l version -d 'Print version'
+complete -c jobtab -n "__fish_jobtab_using_subcommand notify; and not __fish_seen_subcommand_from test" -s f -l file -d 'The job file [default: <config dir>/jobtab/jobs.toml]' -r -F
+complete -c jobtab -n "__fish_jobtab_using_subcommand notify; and not __fish_seen_subcommand_from test" -l state-dir -d 'Where history and the run lock live [default: <state dir>/jobtab]' -r -F
+complete -c jobtab -n "__fish_jobtab_using_subcommand notify; and not __fish_seen_subcommand_from test" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c jobtab -n "__fish_jobtab_using_subcommand notify; and not __fish_seen_subcommand_from test" -s V -l version -d 'Print version'
+complete -c jobtab -n "__fish_jobtab_using_subcommand notify; and not __fish_seen_subcommand_from test" -f -a "test" -d 'Send a sample failure notification through every channel of a job and print each receiver\'s answer'
+complete -c jobtab -n "__fish_jobtab_using_subcommand notify; and __fish_seen_subcommand_from test" -s f -l file -d 'The job file [default: <config dir>/jobtab/jobs.toml]' -r -F
+complete -c jobtab -n "__fish_jobtab_using_subcommand notify; and __fish_seen_subcommand_from test" -l state-dir -d 'Where history and the run lock live [default: <state dir>/jobtab]' -r -F
+complete -c jobtab -n "__fish_jobtab_using_subcommand notify; and __fish_seen_subcommand_from test" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c jobtab -n "__fish_jobtab_using_subcommand notify; and __fish_seen_subcommand_from test" -s V -l version -d 'Print version'
 complete -c jobtab -n "__fish_jobtab_using_subcommand run" -l log-format -d 'How running jobs are logged' -r -f -a "text\t''
 json\t''"
 complete -c jobtab -n "__fish_jobtab_using_subcommand run" -l grace -d 'How long to wait for running jobs on SIGINT/SIGTERM before killing them' -r

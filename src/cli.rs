@@ -152,6 +152,13 @@ pub(crate) enum Command {
     #[command(verbatim_doc_comment)]
     Exec(ExecArgs),
 
+    /// Notification tools: `notify test NAME` sends a sample through the job's channels
+    ///
+    /// Examples:
+    ///   jobtab notify test backup
+    #[command(verbatim_doc_comment)]
+    Notify(NotifyArgs),
+
     /// Run the scheduler in the foreground
     ///
     /// Sleeps until the next due job, runs jobs with their timeouts, retries and overlap
@@ -417,6 +424,33 @@ pub(crate) struct ExecArgs {
     /// Run the job even if it is disabled
     #[arg(long)]
     pub(crate) force: bool,
+}
+
+#[derive(Debug, Args)]
+pub(crate) struct NotifyArgs {
+    #[command(subcommand)]
+    pub(crate) command: NotifyCommand,
+}
+
+#[derive(Debug, Subcommand)]
+pub(crate) enum NotifyCommand {
+    /// Send a sample failure notification through every channel of a job and print each
+    /// receiver's answer
+    ///
+    /// Every channel the job has gets one attempt: `notify` (its URL, format and signature),
+    /// `ping` (as `POST <url>/log`, which healthchecks.io records without changing the
+    /// check's state) and `mail_to` (through sendmail). Exits 1 if any of them fails.
+    ///
+    /// Examples:
+    ///   jobtab notify test backup
+    #[command(verbatim_doc_comment)]
+    Test(NotifyTestArgs),
+}
+
+#[derive(Debug, Args)]
+pub(crate) struct NotifyTestArgs {
+    /// The job whose channels to test
+    pub(crate) name: String,
 }
 
 #[derive(Debug, Args)]

@@ -17,5 +17,6 @@ mod install;
 mod manage;
 mod next;
 mod readme;
+mod notify;
 mod run;
 mod store;

@@ -148,7 +148,7 @@ fn build(args: &AddArgs) -> Result<RawJob, Usage> {
             NotifyOnArg::Success => NotifyOn::Success,
             NotifyOnArg::Always => NotifyOn::Always,
         }),
-        secret: None,
+        ..RawNotify::default()
     });
     Ok(raw)
 }

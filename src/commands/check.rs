@@ -31,7 +31,11 @@ pub(crate) fn run(ctx: &Ctx) -> Result<ExitCode> {
             ),
         }
     }
-    let checked = match store::read_text_or_problem(&ctx.file)? {
+    let read = store::read_text_or_problem(&ctx.file)?;
+    if let Some(warning) = read.as_ref().ok().and_then(|text| sendmail_warning(text)) {
+        eprintln!("jobtab: warning: {warning}");
+    }
+    let checked = match read {
         Ok(text) => store::check_text(&text, Utc::now()),
         Err(not_utf8) => Checked {
             jobs: Vec::new(),
@@ -74,4 +78,13 @@ pub(crate) fn run(ctx: &Ctx) -> Result<ExitCode> {
         if count == 1 { "it" } else { "them" },
     );
     Ok(ExitCode::FAILURE)
+}
+
+/// The warning for jobs with `mail_to` when no `sendmail` is found. The file is parsed again
+/// only when `mail_to` appears in it at all.
+fn sendmail_warning(text: &str) -> Option<String> {
+    if !text.contains("mail_to") {
+        return None;
+    }
+    crate::execute::notify::missing_sendmail_warning(&store::parse(text).0)
 }

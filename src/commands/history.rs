@@ -156,6 +156,7 @@ mod tests {
             attempts: 1,
             output_tail: String::new(),
             error: None,
+            notifications: Vec::new(),
         };
         let http = RunRecord {
             job: "ping-api".into(),
@@ -213,6 +214,7 @@ mod tests {
             attempts: 1,
             output_tail: String::new(),
             error: None,
+            notifications: Vec::new(),
         };
         // As `recent` gives them: newest appended first. The long run started first but
         // ended last.

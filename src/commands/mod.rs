@@ -13,6 +13,7 @@ mod import;
 mod install;
 mod list;
 mod next;
+mod notify;
 mod remove;
 mod run;
 mod show;
@@ -46,6 +47,7 @@ pub(crate) fn dispatch(cli: Cli) -> Result<ExitCode> {
         Command::Explain(args) => explain::run(&args),
         Command::Next(args) => next::run(&args, &ctx),
         Command::Exec(args) => exec::run(&args, &ctx),
+        Command::Notify(args) => notify::run(&args, &ctx),
         Command::Run(args) => run::run(&args, &ctx),
         Command::History(args) => history::run(&args, &ctx),
         Command::Install(args) => install::run_install(&args, &ctx),

@@ -10,7 +10,7 @@ mod capture;
 pub(crate) mod expand;
 mod http;
 mod ids;
-mod notify;
+pub(crate) mod notify;
 mod overlap;
 mod pidfd;
 mod shell;
@@ -148,7 +148,21 @@ pub(crate) fn execute(
         attempts: 0,
         output_tail: String::new(),
         error: None,
+        notifications: Vec::new(),
     };
+
+    // Every `${VAR}` of the notification channels is expanded first: one that is not set
+    // (or a key that is not valid) fails the run before anything starts.
+    let (channels, config_error) = notify::prepare(job);
+    if let Some(error) = config_error {
+        record.status = RunStatus::Failed;
+        record.error = Some(error.clone());
+        if !opts.passthrough {
+            opts.logger.error(Some(name), &format!("failed: {error}"));
+        }
+        finish(job, &mut record, opts, &channels, None, cancel);
+        return record;
+    }
 
     let _lock = match overlap::acquire(job, &file, &opts.state_dir, cancel) {
         overlap::Acquired::Lock(lock) => lock,
@@ -157,15 +171,16 @@ pub(crate) fn execute(
             record.error = Some("skipped: previous run still running".to_owned());
             opts.logger
                 .warn(Some(name), "skipped: previous run still running");
-            finish(job, &mut record, opts);
+            finish(job, &mut record, opts, &channels, None, cancel);
             return record;
         }
         overlap::Acquired::Cancelled => {
             record.error = Some("cancelled while waiting for the previous run".to_owned());
-            finish(job, &mut record, opts);
+            finish(job, &mut record, opts, &channels, None, cancel);
             return record;
         }
     };
+    let started = notify::start(&channels);
 
     record.started_at = Utc::now().trunc_subsecs(3);
     let clock = Instant::now();
@@ -254,29 +269,36 @@ pub(crate) fn execute(
             ),
         }
     }
-    finish(job, &mut record, opts);
+    finish(job, &mut record, opts, &channels, started, cancel);
     record
 }
 
-/// Gives the record its run id, appends it to history, then sends the notification; neither
-/// fails the run.
-fn finish(job: &Job, record: &mut RunRecord, opts: &ExecOptions) {
+/// Gives the record its run id, delivers the notifications (retrying failed ones for a
+/// bounded time), then appends the record with their outcomes to history; nothing here
+/// changes the run's result.
+fn finish(
+    job: &Job,
+    record: &mut RunRecord,
+    opts: &ExecOptions,
+    channels: &notify::Channels,
+    started: Option<std::thread::JoinHandle<history::Notification>>,
+    cancel: &Cancel,
+) {
     record.run_id = ids::run_id(&job.name);
+    if !channels.is_empty() {
+        record.notifications = notify::finish(channels, started, record, cancel, &opts.logger);
+    }
     if let Err(err) = history::append(&opts.state_dir, record) {
         opts.logger.error(
             Some(&job.name),
             &format!("cannot record the run in history: {err:#}"),
         );
     }
-    if let Some(target) = &job.notify
-        && notify::wanted(target.on, record.status)
-        && let Err(err) = notify::send(target, record)
-    {
-        opts.logger.warn(
-            Some(&job.name),
-            &format!("notification to {} failed: {err}", target.url),
-        );
-    }
+}
+
+/// A new run id (for `notify test`'s sample).
+pub(crate) fn new_run_id(job: &str) -> String {
+    ids::run_id(job)
 }
 
 /// ` (attempt 3 of 3)` when the job has retries, else "".

@@ -320,11 +320,11 @@ mod tests {
             timeout = "300ms"
             [jobs.shell.notify]
             url = "http://{addr}/notify"
-            secret = "s3cret"
+            secret = "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw"
             [jobs.web]
             schedule = "* * * * *"
             http = {{ url = "http://{addr}/", method = "POST", body = "x" }}
-            notify = {{ url = "http://{addr}/notify", secret = "s3cret" }}
+            notify = {{ url = "http://{addr}/notify", secret = "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw" }}
             "#
         );
         if let Some((_, port)) = &tls {

@@ -16,11 +16,13 @@ use toml::de::DeTable;
 
 use self::values::{Item, Place, Reader};
 use super::model::{
-    CatchUp, MAX_RETRIES, NotifyOn, Overlap, RawDefaults, RawHttp, RawJob, RawNotify,
+    CatchUp, MAX_RETRIES, NotifyFormat, NotifyOn, Overlap, RawDefaults, RawHttp, RawJob, RawNotify,
+    SignatureScheme,
 };
 use super::problem::{LineIndex, Problem};
 use super::resolve::{
-    ScheduleCache, check_shell, check_url, invalid_name_message, resolve_cached, valid_name,
+    ScheduleCache, check_mail_to, check_notify_secret, check_ping, check_shell, check_url,
+    invalid_name_message, resolve_cached, valid_name,
 };
 use super::{Action, Job};
 use crate::schedule::Schedule;
@@ -43,6 +45,8 @@ pub(crate) const JOB_KEYS: &[&str] = &[
     "catch_up",
     "env",
     "notify",
+    "ping",
+    "mail_to",
 ];
 const DEFAULTS_KEYS: &[&str] = &[
     "timezone",
@@ -53,9 +57,11 @@ const DEFAULTS_KEYS: &[&str] = &[
     "catch_up",
     "shell",
     "notify",
+    "ping",
+    "mail_to",
 ];
 const HTTP_KEYS: &[&str] = &["method", "url", "headers", "body", "expect"];
-const NOTIFY_KEYS: &[&str] = &["url", "on", "secret"];
+const NOTIFY_KEYS: &[&str] = &["url", "on", "secret", "format", "signature"];
 
 /// Everything learnt from one parse of a job file's text.
 pub(crate) struct Parsed {
@@ -276,6 +282,31 @@ impl Reader<'_> {
                         self.push(None, Some("defaults.notify.url"), span, message);
                         out.notify = None;
                     }
+                    if let Some(n) = &out.notify
+                        && let Err(message) = check_notify_secret(n)
+                    {
+                        let span = item.as_table().and_then(|t| locate(t, "secret"));
+                        self.push(None, Some("defaults.notify.secret"), span, message);
+                        out.notify = None;
+                    }
+                }
+                "ping" => {
+                    out.ping = self.string(&place, key, span.clone(), item).filter(|url| {
+                        check_ping(url)
+                            .map_err(|err| {
+                                self.push(None, Some("defaults.ping"), Some(span.clone()), err)
+                            })
+                            .is_ok()
+                    });
+                }
+                "mail_to" => {
+                    out.mail_to = self.string(&place, key, span.clone(), item).filter(|to| {
+                        check_mail_to(to)
+                            .map_err(|err| {
+                                self.push(None, Some("defaults.mail_to"), Some(span.clone()), err)
+                            })
+                            .is_ok()
+                    });
                 }
                 other => self.unknown_key(&place, other, span, DEFAULTS_KEYS),
             }
@@ -361,6 +392,8 @@ impl Reader<'_> {
                         .table(&place, key, span.clone(), value)
                         .and_then(|t| self.notify(&notify, t, header.unwrap_or(span)));
                 }
+                "ping" => raw.ping = self.string(&place, key, span, value),
+                "mail_to" => raw.mail_to = self.string(&place, key, span, value),
                 other => self.unknown_key(&place, other, span, JOB_KEYS),
             }
         }
@@ -508,6 +541,12 @@ impl Reader<'_> {
                 "url" => url = self.string(place, key, key_span, value),
                 "on" => notify.on = self.choice(place, key, key_span, value, NOTIFY_ONS),
                 "secret" => notify.secret = self.string(place, key, key_span, value),
+                "format" => {
+                    notify.format = self.choice(place, key, key_span, value, NOTIFY_FORMATS);
+                }
+                "signature" => {
+                    notify.signature = self.choice(place, key, key_span, value, SIGNATURES);
+                }
                 other => self.unknown_key(place, other, key_span, NOTIFY_KEYS),
             }
         }
@@ -532,6 +571,15 @@ const OVERLAPS: &[(&str, Overlap)] = &[
     ("skip", Overlap::Skip),
     ("queue", Overlap::Queue),
     ("allow", Overlap::Allow),
+];
+const NOTIFY_FORMATS: &[(&str, NotifyFormat)] = &[
+    ("json", NotifyFormat::Json),
+    ("slack", NotifyFormat::Slack),
+    ("discord", NotifyFormat::Discord),
+];
+const SIGNATURES: &[(&str, SignatureScheme)] = &[
+    ("standard", SignatureScheme::Standard),
+    ("jobtab", SignatureScheme::Jobtab),
 ];
 const CATCH_UPS: &[(&str, CatchUp)] = &[("none", CatchUp::None), ("once", CatchUp::Once)];
 const NOTIFY_ONS: &[(&str, NotifyOn)] = &[

@@ -59,6 +59,47 @@ pub(crate) fn check_shell(shell: &str) -> Result<(), String> {
     Ok(())
 }
 
+/// The problem with a `ping` value, if any; `""` (no ping) is fine.
+pub(crate) fn check_ping(url: &str) -> Result<(), String> {
+    if url.is_empty() {
+        return Ok(());
+    }
+    check_url(url)
+}
+
+/// The problem with a `mail_to` value, if any: comma-separated addresses, no line breaks or
+/// other control characters (they would add mail headers); `""` (no mail) is fine.
+pub(crate) fn check_mail_to(to: &str) -> Result<(), String> {
+    if to.chars().any(char::is_control) {
+        return Err(
+            "`mail_to` holds a line break or another control character; write addresses \
+             separated by commas, like mail_to = \"ops@example.com, me@example.com\""
+                .into(),
+        );
+    }
+    if !to.trim().is_empty() && to.split(',').any(|part| part.trim().is_empty()) {
+        return Err(format!(
+            "`mail_to` = {to:?} has an empty address; separate addresses with single commas"
+        ));
+    }
+    Ok(())
+}
+
+/// The problem with a notification's literal secret, if any: with Standard Webhooks signing
+/// it must be a `whsec_` key. A `${VAR}` secret is checked when the job runs. The message never
+/// holds the secret.
+pub(crate) fn check_notify_secret(notify: &super::RawNotify) -> Result<(), String> {
+    let Some(secret) = &notify.secret else {
+        return Ok(());
+    };
+    if secret.contains("${")
+        || notify.signature.unwrap_or_default() != super::SignatureScheme::Standard
+    {
+        return Ok(());
+    }
+    crate::execute::notify::decode_key(secret).map(|_| ())
+}
+
 /// Checks an `http://` or `https://` URL as far as can be told before `${VAR}`s are expanded:
 /// the scheme, a host, and no spaces.
 pub(crate) fn check_url(url: &str) -> Result<(), String> {
@@ -358,18 +399,34 @@ pub(crate) fn resolve_cached(
             }))
         }
     };
-    let notify = raw
-        .notify
-        .or_else(|| defaults.notify.clone())
-        .map(|n| Notify {
+    let notify = raw.notify.or_else(|| defaults.notify.clone()).map(|n| {
+        if let Err(message) = check_notify_secret(&n) {
+            problem("notify.secret", message);
+        }
+        Notify {
             url: n.url,
             on: n.on.unwrap_or_default(),
             secret: n.secret,
-        });
+            format: n.format.unwrap_or_default(),
+            signature: n.signature.unwrap_or_default(),
+        }
+    });
     if let Some(notify) = &notify
         && let Err(message) = check_url(&notify.url)
     {
         problem("notify.url", message);
+    }
+    let ping = raw.ping.or_else(|| defaults.ping.clone());
+    if let Some(url) = &ping
+        && let Err(message) = check_ping(url)
+    {
+        problem("ping", message);
+    }
+    let mail_to = raw.mail_to.or_else(|| defaults.mail_to.clone());
+    if let Some(to) = &mail_to
+        && let Err(message) = check_mail_to(to)
+    {
+        problem("mail_to", message);
     }
     match (schedule, zone, action) {
         (Some(schedule), Some(zone), Some(action)) if problems.is_empty() => Ok(Job {
@@ -386,6 +443,9 @@ pub(crate) fn resolve_cached(
             catch_up: raw.catch_up.or(defaults.catch_up).unwrap_or_default(),
             env: raw.env.unwrap_or_default(),
             notify,
+            // `""` turns off what `[defaults]` sets.
+            ping: ping.filter(|url| !url.is_empty()),
+            mail_to: mail_to.filter(|to| !to.trim().is_empty()),
         }),
         _ => Err(problems),
     }

@@ -199,7 +199,7 @@ fn notify_is_signed_and_carries_the_result() {
         [jobs.fails]
         schedule = "0 2 * * *"
         command = "echo bad; exit 4"
-        notify = {{ url = "{}", on = "failure", secret = "${{HOOK_SECRET}}" }}
+        notify = {{ url = "{}", on = "failure", secret = "${{HOOK_SECRET}}", signature = "jobtab" }}
         "#,
         hook.url("/jobtab")
     ));
@@ -274,7 +274,8 @@ fn notify_on_failure_is_not_sent_on_success() {
 
 #[test]
 fn failed_notification_does_not_fail_the_run() {
-    let hook = TestServer::start(vec![Reply::status(500)]);
+    // 404 is final: not retried.
+    let hook = TestServer::start(vec![Reply::status(404)]);
     let env = Env::with_jobs(&format!(
         r#"
         [jobs.good]
@@ -285,8 +286,14 @@ fn failed_notification_does_not_fail_the_run() {
         hook.url("/")
     ));
     let err = env.fails(["exec", "good"], 0);
-    assert!(err.contains("notification to"), "{err}");
+    assert!(err.contains("notify failed: HTTP 404"), "{err}");
     assert_eq!(hook.requests().len(), 1);
+    let record = &history(&env)[0];
+    assert_eq!(record["status"], "ok");
+    assert_eq!(
+        record["notifications"],
+        serde_json::json!([{"channel": "notify", "ok": false, "attempts": 1, "answer": "HTTP 404"}])
+    );
 }
 
 #[test]
