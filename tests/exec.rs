@@ -43,9 +43,9 @@ pub(crate) fn wait_until(what: &str, mut done: impl FnMut() -> bool) {
 }
 
 /// A job command that appends `start` to `log` in its workdir, waits until the file `release`
-/// exists there, then appends `end`: the test decides when a run ends.
-pub(crate) const HELD_RUN: &str =
-    "echo start >> log; while [ ! -e release ]; do sleep 0.02; done; echo end >> log";
+/// exists there (a minute at most, should the test fail), then appends `end`: the test
+/// decides when a run ends.
+pub(crate) const HELD_RUN: &str = "echo start >> log; i=0; while [ ! -e release ] && [ $i -lt 3000 ]; do sleep 0.02; i=$((i+1)); done; echo end >> log";
 
 /// Whether a run of `job` waits in its queue (`overlap = "queue"`): it holds the flock on its
 /// `<lock>.queue` file in the state dir, which /proc/locks shows without touching it.

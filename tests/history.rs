@@ -171,7 +171,7 @@ fn runs_are_listed_by_start_time_newest_first() {
         [jobs.long]
         schedule = "0 2 * * *"
         workdir = "{}"
-        command = "echo go > started; while [ ! -e release ]; do sleep 0.02; done"
+        command = "echo go > started; i=0; while [ ! -e release ] && [ $i -lt 3000 ]; do sleep 0.02; i=$((i+1)); done"
 
         [jobs.quick]
         schedule = "0 2 * * *"

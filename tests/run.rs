@@ -146,6 +146,15 @@ fn replace_jobs(env: &Env, toml: &str) {
     std::fs::rename(&temp, &env.file).unwrap();
 }
 
+/// A shell loop that waits until `path` exists, for a minute at most (a test that fails
+/// kills its `jobtab run` with SIGKILL, which leaves the job's processes behind).
+fn until_exists(path: &Path) -> String {
+    format!(
+        "i=0; while [ ! -e {} ] && [ $i -lt 1200 ]; do sleep 0.05; i=$((i+1)); done",
+        path.display()
+    )
+}
+
 /// The runs `jobtab history` recorded, oldest first.
 fn history(env: &Env) -> Vec<serde_json::Value> {
     let text = env.ok(["history", "--json", "--limit", "1000"]);
@@ -248,11 +257,11 @@ fn overlap_queue_runs_once_right_after_and_queues_at_most_one() {
         [jobs.q]
         schedule = "{} * * * * *"
         overlap = "queue"
-        command = "date +%s%N >> {}; while [ ! -e {} ]; do sleep 0.05; done"
+        command = "date +%s%N >> {}; {}"
         "#,
         seconds.join(","),
         starts.display(),
-        release.display()
+        until_exists(&release)
     ));
     let runner = Runner::start(&env, &[]);
     wait_lines(&starts, 1, WAIT);
@@ -388,9 +397,9 @@ fn sigterm_waits_for_a_running_job_then_exits_0() {
         r#"
         [jobs.work]
         schedule = "* * * * * *"
-        command = "while [ ! -e {} ]; do sleep 0.05; done; echo done >> {}"
+        command = "{}; echo done >> {}"
         "#,
-        release.display(),
+        until_exists(&release),
         out.display()
     ));
     let mut runner = Runner::start(&env, &[]);
@@ -421,7 +430,7 @@ fn after_a_short_grace_the_job_process_group_is_killed_and_run_exits_0() {
         r#"
         [jobs.long]
         schedule = "* * * * * *"
-        command = "echo $$ > {}; sleep 1000 & sleep 1000; wait"
+        command = "echo $$ > {}; sleep 60 & sleep 60; wait"
         "#,
         pid_file.display()
     ));
@@ -429,7 +438,7 @@ fn after_a_short_grace_the_job_process_group_is_killed_and_run_exits_0() {
     let found = wait_lines(&pid_file, 1, WAIT);
     let group = Pid::from_raw(found[0].trim().parse().unwrap());
     runner.signal(Signal::SIGTERM);
-    // Within the wait, far less than the job's own 1000 s.
+    // Within the wait, far less than the job's own 60 s.
     let status = runner.wait_exit(WAIT);
     assert_eq!(status.code(), Some(0), "{}", runner.log());
     assert!(
@@ -456,7 +465,7 @@ fn stopped_twice(first: Signal, second: Signal) -> (ExitStatus, String) {
         r#"
         [jobs.long]
         schedule = "* * * * * *"
-        command = "sleep 1000"
+        command = "sleep 60"
         "#,
     );
     let mut runner = Runner::start(&env, &[]);
@@ -464,7 +473,7 @@ fn stopped_twice(first: Signal, second: Signal) -> (ExitStatus, String) {
     runner.signal(first);
     runner.wait_for("waiting up to 30s", WAIT);
     runner.signal(second);
-    // At once: long before the 30 s grace (and the job's 1000 s) are over.
+    // At once: long before the 30 s grace (and the job's 60 s) are over.
     let status = runner.wait_exit(WAIT);
     (status, runner.log())
 }
