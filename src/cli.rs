@@ -163,7 +163,8 @@ pub(crate) enum Command {
     ///
     /// Sleeps until the next due job, runs jobs with their timeouts, retries and overlap
     /// policies, reloads on SIGHUP or when the job file changes, and stops on SIGINT/SIGTERM
-    /// after running jobs finish (up to --grace).
+    /// after running jobs finish (up to --grace), exiting 0. A second signal kills them at once
+    /// and exits 128 + the signal's number: 130 for SIGINT, 143 for SIGTERM.
     ///
     /// Examples:
     ///   jobtab run

@@ -121,7 +121,13 @@ fn impossible_dates_never_fire_and_answer_fast() {
             "{expr}"
         );
     }
-    assert!(start.elapsed() < std::time::Duration::from_millis(500));
+    // Stepping minute by minute through the years would take far longer; the bound is
+    // generous for a busy machine.
+    assert!(
+        start.elapsed() < std::time::Duration::from_secs(5),
+        "{:?}",
+        start.elapsed()
+    );
 }
 
 #[test]

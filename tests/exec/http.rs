@@ -145,7 +145,7 @@ fn http_redirect_is_not_followed() {
 
 #[test]
 fn http_timeout_is_quick() {
-    let server = TestServer::start(vec![Reply::status(200).delay(Duration::from_secs(6))]);
+    let server = TestServer::start(vec![Reply::status(200).delay(Duration::from_secs(120))]);
     let env = Env::with_jobs(&format!(
         r#"
         [jobs.hook]
@@ -157,11 +157,8 @@ fn http_timeout_is_quick() {
     ));
     let start = Instant::now();
     let err = env.fails(["exec", "hook"], 1);
-    assert!(
-        start.elapsed() < Duration::from_secs(4),
-        "{:?}",
-        start.elapsed()
-    );
+    // Far sooner than the server's answer.
+    assert!(start.elapsed() < super::WAIT, "{:?}", start.elapsed());
     assert!(err.contains("hook timed out after 1s"), "{err}");
     assert_eq!(history(&env)[0]["status"], "timeout");
 }
@@ -298,7 +295,7 @@ fn failed_notification_does_not_fail_the_run() {
 
 #[test]
 fn sigterm_abandons_an_http_call_at_once_without_a_call_thread() {
-    let server = TestServer::start(vec![Reply::status(200).delay(Duration::from_secs(20))]);
+    let server = TestServer::start(vec![Reply::status(200).delay(Duration::from_secs(120))]);
     let env = Env::with_jobs(&format!(
         r#"
         [jobs.slow]
@@ -324,11 +321,8 @@ fn sigterm_abandons_an_http_call_at_once_without_a_call_thread() {
     nix::sys::signal::kill(pid, nix::sys::signal::Signal::SIGTERM).unwrap();
     let start = Instant::now();
     let status = child.wait().unwrap();
-    assert!(
-        start.elapsed() < Duration::from_secs(3),
-        "{:?}",
-        start.elapsed()
-    );
+    // Far sooner than the server's answer.
+    assert!(start.elapsed() < super::WAIT, "{:?}", start.elapsed());
     assert_eq!(status.code(), Some(1));
     assert_eq!(history(&env)[0]["status"], "cancelled");
 }
