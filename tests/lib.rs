@@ -14,6 +14,8 @@ mod history;
 mod import;
 mod install;
 mod manage;
+mod messages;
 mod next;
 mod run;
+mod secrets;
 mod store;

@@ -96,12 +96,15 @@ pub(crate) fn send(target: &Notify, record: &RunRecord) -> Result<(), String> {
         let t = Utc::now().timestamp();
         request = request.header(SIGNATURE_HEADER, signature(secret.as_bytes(), t, &body));
     }
-    let request = request
-        .body(body)
-        .map_err(|err| format!("invalid notification request to {url}: {err}"))?;
+    let request = request.body(body).map_err(|err| {
+        format!("invalid request ({err}); check the notify url and its variables")
+    })?;
     let agent = super::http::shared_agent();
     let request = super::http::with_timeouts(&agent, request, NOTIFY_TIMEOUT, NOTIFY_TIMEOUT);
-    let response = agent.run(request).map_err(|err| err.to_string())?;
+    // In words, and without the URL a library text may echo (it may hold a secret).
+    let response = agent
+        .run(request)
+        .map_err(|err| super::failure::describe(&err, NOTIFY_TIMEOUT, NOTIFY_TIMEOUT).message)?;
     let status = response.status().as_u16();
     if (200..300).contains(&status) {
         Ok(())
