@@ -11,8 +11,8 @@ use std::time::{Duration, Instant};
 use nix::sys::signal::{Signal, kill};
 use nix::unistd::Pid;
 
-use crate::util::http::{Reply, TestServer};
 use crate::util::Env;
+use crate::util::http::{Reply, TestServer};
 
 /// A loopback HTTPS server presenting `tests/fixtures/ca-as-server.pem`: a self-signed
 /// certificate with `CA:TRUE`, what `openssl req -x509` makes by default. It serves
@@ -235,4 +235,46 @@ fn a_run_cancelled_between_attempts_is_said_once_by_exec() {
         "{log}"
     );
     assert!(!log.contains("cancelled: cancelled"), "{log}");
+}
+
+#[test]
+fn control_bytes_in_job_output_are_escaped_in_runs_text_log() {
+    let env = Env::with_jobs(
+        r#"
+        [jobs.noisy]
+        schedule = "* * * * * *"
+        command = '''printf 'title\033]0;pwned\007 \033[31mred\000nul\tend\n' '''
+        "#,
+    );
+    let run = Logged::start(&env, &["run"]);
+    let log = run.wait_for("[noisy] title");
+    let line = line_with(&log, "[noisy] title");
+    assert!(
+        line.ends_with(r"[noisy] title\x1b]0;pwned\x07 \x1b[31mred\x00nul	end"),
+        "{line:?}"
+    );
+    assert!(
+        !log.contains(['\x1b', '\x07', '\0']),
+        "raw control bytes in the log: {log:?}"
+    );
+}
+
+#[test]
+fn control_bytes_in_job_output_are_escaped_in_runs_json_log() {
+    let env = Env::with_jobs(
+        r#"
+        [jobs.noisy]
+        schedule = "* * * * * *"
+        command = '''printf 'title\033]0;pwned\007 \302\233 \177end\n' '''
+        "#,
+    );
+    let run = Logged::start(&env, &["run", "--log-format", "json"]);
+    let log = run.wait_for(r#""stream":"stdout""#);
+    assert!(
+        !log.chars().any(|c| c.is_control() && c != '\n'),
+        "raw control characters in the log: {log:?}"
+    );
+    let line: serde_json::Value =
+        serde_json::from_str(line_with(&log, r#""stream":"stdout""#)).unwrap();
+    assert_eq!(line["message"], "title\x1b]0;pwned\x07 \u{9b} \x7fend");
 }
