@@ -278,3 +278,70 @@ fn control_bytes_in_job_output_are_escaped_in_runs_json_log() {
         serde_json::from_str(line_with(&log, r#""stream":"stdout""#)).unwrap();
     assert_eq!(line["message"], "title\x1b]0;pwned\x07 \u{9b} \x7fend");
 }
+
+#[test]
+fn a_bad_nth_weekday_says_what_is_missing() {
+    let env = Env::new();
+    let err = env.fails(["explain", "* * * * #"], 1);
+    assert_eq!(
+        err,
+        "jobtab: error: invalid schedule \"* * * * #\": day-of-week field \"#\": # needs a \
+         weekday before it and the week of the month (1-5) after it, like 1#2 (the second \
+         Monday) or fri#1\n"
+    );
+}
+
+#[test]
+fn add_with_a_command_but_no_double_dash_says_where_the_command_goes() {
+    let env = Env::new();
+    let tip = "tip: put the command after `--` and the schedule in quotes: jobtab add NAME \
+               'SCHEDULE' -- COMMAND";
+    let err = env.fails(["add", "greet", "0 2 * * *", "echo", "hi"], 2);
+    assert!(err.contains("unexpected argument 'echo' found"), "{err}");
+    assert!(err.contains(tip), "{err}");
+    // An unquoted schedule ends up the same way.
+    let err = env.fails(["add", "greet", "0", "2", "*", "*", "*", "echo"], 2);
+    assert!(err.contains(tip), "{err}");
+    // Other commands and unknown options keep clap's own message.
+    let err = env.fails(["list", "extra"], 2);
+    assert!(!err.contains("tip:"), "{err}");
+    let err = env.fails(["add", "greet", "0 2 * * *", "--bogus"], 2);
+    assert!(!err.contains(tip), "{err}");
+    assert!(!env.file.exists());
+}
+
+#[test]
+fn with_the_variables_set_usage_shows_file_and_state_dir_as_optional() {
+    // The harness sets JOBTAB_FILE and JOBTAB_STATE_DIR.
+    let env = Env::new();
+    let err = env.fails(["add"], 2);
+    let usage = line_with(&err, "Usage:");
+    assert_eq!(
+        usage, "Usage: jobtab add <NAME> <SCHEDULE> [-- <COMMAND>...]",
+        "{err}"
+    );
+    let help = env.ok(["add", "--help"]);
+    assert!(!help.contains("--file <PATH> <NAME>"), "{help}");
+    // The variables still choose the files.
+    env.ok(["add", "tick", "* * * * *", "--", "true"]);
+    assert!(env.jobs().contains("[jobs.tick]"));
+    env.ok(["exec", "tick"]);
+    assert!(env.state.exists());
+    // --file wins over JOBTAB_FILE.
+    let other = env.path("other.toml");
+    env.ok([
+        "--file".as_ref(),
+        other.as_os_str(),
+        "add".as_ref(),
+        "t".as_ref(),
+        "@daily".as_ref(),
+        "--".as_ref(),
+        "true".as_ref(),
+    ]);
+    assert!(
+        std::fs::read_to_string(&other)
+            .unwrap()
+            .contains("[jobs.t]")
+    );
+    assert!(!env.jobs().contains("[jobs.t]"));
+}
