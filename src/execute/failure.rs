@@ -65,10 +65,7 @@ pub(crate) fn describe(err: &ureq::Error, total: Duration, connect: Duration) ->
             Kind::Other,
             "invalid URL; it must be an absolute http:// or https:// URL".to_owned(),
         ),
-        E::Protocol(proto) => (
-            Kind::Network,
-            format!("the server's answer is not valid HTTP ({proto})"),
-        ),
+        E::Protocol(proto) => (Kind::Network, format!("HTTP protocol error: {proto}")),
         E::LargeResponseHeader(..) => (Kind::Other, err.to_string()),
         E::Http(http) => (Kind::Other, format!("invalid HTTP request: {http}")),
         other => (Kind::Other, format!("HTTP request failed: {other}")),

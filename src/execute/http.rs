@@ -1,6 +1,9 @@
 //! One attempt of an HTTP job with ureq (PRODUCT.md section 5, RESEARCH.md C16): `${VAR}`
 //! expanded in URL, headers and body first (a missing one fails before any request), then
-//! one request with `User-Agent: jobtab/<version>` and the run's `Idempotency-Key`.
+//! one request with `User-Agent: jobtab/<version>` and the run's `Idempotency-Key`. A job
+//! without a body sends none, and no `Content-Length` either unless its method is POST, PUT
+//! or PATCH (RFC 9110 section 8.6). Errors quote the job's templates, never expanded values,
+//! and describe ureq's errors in words (`failure`).
 //!
 //! Success is any 2xx, or exactly the job's `expect` codes. Redirects are NOT followed: a
 //! webhook that answers 3xx is a configuration mistake worth seeing, and following it could
