@@ -738,7 +738,7 @@ fn as_pid_1_orphans_are_reaped_and_job_exit_codes_are_kept() {
         assert!(Instant::now() < deadline, "no scheduler under unshare");
         std::thread::sleep(Duration::from_millis(20));
     };
-    runner.wait_for_n("[grp] error: timeout", 3, SECS(10));
+    runner.wait_for_n("[grp] error: timed out after 500ms", 3, SECS(10));
     let zombies = processes()
         .iter()
         .filter(|(_, state, ppid)| *ppid == scheduler && *state == 'Z')
