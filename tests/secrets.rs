@@ -244,3 +244,39 @@ fn post_without_a_body_says_its_length_is_zero_and_a_body_is_sent_with_its_lengt
     let head = sent_head("DELETE", Some("{\"id\": 7}"));
     assert!(head.contains("\r\ncontent-length: 9\r\n"), "{head}");
 }
+
+#[test]
+fn a_response_that_echoes_the_secret_is_kept_without_it() {
+    let server = TestServer::start(vec![
+        Reply::status(401).body(&format!("invalid token Bearer {SECRET} for /report")),
+    ]);
+    let hook = TestServer::start(vec![Reply::status(204)]);
+    let env = Env::with_jobs(&format!(
+        r#"
+        [jobs.echo]
+        schedule = "0 2 * * *"
+        http = {{ url = "{}", headers = {{ Authorization = "Bearer ${{TOKEN}}" }} }}
+        notify = {{ url = "{}" }}
+        "#,
+        server.url("/report"),
+        hook.url("/hook")
+    ));
+    let output = env
+        .cmd(["exec", "echo"])
+        .env("TOKEN", SECRET)
+        .output()
+        .unwrap();
+    assert_eq!(output.status.code(), Some(1), "{}", stderr(&output));
+    assert_eq!(
+        server.requests()[0].header("authorization"),
+        Some(format!("Bearer {SECRET}").as_str()),
+        "the request itself carries the value"
+    );
+    let runs = checked_history(&env);
+    assert_eq!(
+        runs[0]["output_tail"],
+        "invalid token Bearer ${TOKEN} for /report"
+    );
+    let notes = hook.wait_for(1, Duration::from_secs(10));
+    assert_hidden("a notification body", &notes[0].body);
+}

@@ -231,9 +231,15 @@ pub(crate) fn execute(
             }
         };
         // Messages are written from templates, but a library's text may still echo an
-        // expanded value: take any out before the error is logged, stored or sent.
+        // expanded value: take any out before the error is logged, stored or sent. So does
+        // a server that answers with the token it was sent (echo services, "invalid token
+        // ..." pages): an HTTP job's response body is kept without it too. A shell job's
+        // output is left as the command printed it.
         if let Some(error) = &outcome.error {
             outcome.error = Some(redact(job, error));
+        }
+        if matches!(job.action, Action::Http(_)) && !outcome.output.is_empty() {
+            outcome.output = redact(job, &outcome.output);
         }
         if outcome.status == RunStatus::Ok || !outcome.retryable || cancel.is_cancelled() {
             break;
