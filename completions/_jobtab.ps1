@@ -21,9 +21,9 @@ Register-ArgumentCompleter -Native -CommandName 'jobtab' -ScriptBlock {
 
     $completions = @(switch ($command) {
         'jobtab' {
-            [CompletionResult]::new('-f', '-f', [CompletionResultType]::ParameterName, 'The job file [default: <config dir>/jobtab/jobs.toml]')
-            [CompletionResult]::new('--file', '--file', [CompletionResultType]::ParameterName, 'The job file [default: <config dir>/jobtab/jobs.toml]')
-            [CompletionResult]::new('--state-dir', '--state-dir', [CompletionResultType]::ParameterName, 'Where history and the run lock live [default: <state dir>/jobtab]')
+            [CompletionResult]::new('-f', '-f', [CompletionResultType]::ParameterName, 'The job file [default: $JOBTAB_FILE, else <config dir>/jobtab/jobs.toml]')
+            [CompletionResult]::new('--file', '--file', [CompletionResultType]::ParameterName, 'The job file [default: $JOBTAB_FILE, else <config dir>/jobtab/jobs.toml]')
+            [CompletionResult]::new('--state-dir', '--state-dir', [CompletionResultType]::ParameterName, 'Where history and the run lock live [default: $JOBTAB_STATE_DIR, else <state dir>/jobtab]')
             [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
             [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
             [CompletionResult]::new('-V', '-V ', [CompletionResultType]::ParameterName, 'Print version')
@@ -70,9 +70,9 @@ Register-ArgumentCompleter -Native -CommandName 'jobtab' -ScriptBlock {
             [CompletionResult]::new('--description', '--description', [CompletionResultType]::ParameterName, 'A description shown by list and show')
             [CompletionResult]::new('--notify', '--notify', [CompletionResultType]::ParameterName, 'POST the result of each run to this URL')
             [CompletionResult]::new('--notify-on', '--notify-on', [CompletionResultType]::ParameterName, 'When to notify [default: failure]')
-            [CompletionResult]::new('-f', '-f', [CompletionResultType]::ParameterName, 'The job file [default: <config dir>/jobtab/jobs.toml]')
-            [CompletionResult]::new('--file', '--file', [CompletionResultType]::ParameterName, 'The job file [default: <config dir>/jobtab/jobs.toml]')
-            [CompletionResult]::new('--state-dir', '--state-dir', [CompletionResultType]::ParameterName, 'Where history and the run lock live [default: <state dir>/jobtab]')
+            [CompletionResult]::new('-f', '-f', [CompletionResultType]::ParameterName, 'The job file [default: $JOBTAB_FILE, else <config dir>/jobtab/jobs.toml]')
+            [CompletionResult]::new('--file', '--file', [CompletionResultType]::ParameterName, 'The job file [default: $JOBTAB_FILE, else <config dir>/jobtab/jobs.toml]')
+            [CompletionResult]::new('--state-dir', '--state-dir', [CompletionResultType]::ParameterName, 'Where history and the run lock live [default: $JOBTAB_STATE_DIR, else <state dir>/jobtab]')
             [CompletionResult]::new('--disabled', '--disabled', [CompletionResultType]::ParameterName, 'Add the job disabled')
             [CompletionResult]::new('--replace', '--replace', [CompletionResultType]::ParameterName, 'Replace a job of the same name instead of failing')
             [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
@@ -82,9 +82,9 @@ Register-ArgumentCompleter -Native -CommandName 'jobtab' -ScriptBlock {
             break
         }
         'jobtab;list' {
-            [CompletionResult]::new('-f', '-f', [CompletionResultType]::ParameterName, 'The job file [default: <config dir>/jobtab/jobs.toml]')
-            [CompletionResult]::new('--file', '--file', [CompletionResultType]::ParameterName, 'The job file [default: <config dir>/jobtab/jobs.toml]')
-            [CompletionResult]::new('--state-dir', '--state-dir', [CompletionResultType]::ParameterName, 'Where history and the run lock live [default: <state dir>/jobtab]')
+            [CompletionResult]::new('-f', '-f', [CompletionResultType]::ParameterName, 'The job file [default: $JOBTAB_FILE, else <config dir>/jobtab/jobs.toml]')
+            [CompletionResult]::new('--file', '--file', [CompletionResultType]::ParameterName, 'The job file [default: $JOBTAB_FILE, else <config dir>/jobtab/jobs.toml]')
+            [CompletionResult]::new('--state-dir', '--state-dir', [CompletionResultType]::ParameterName, 'Where history and the run lock live [default: $JOBTAB_STATE_DIR, else <state dir>/jobtab]')
             [CompletionResult]::new('--json', '--json', [CompletionResultType]::ParameterName, 'Print JSON instead of a table')
             [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
             [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
@@ -93,9 +93,9 @@ Register-ArgumentCompleter -Native -CommandName 'jobtab' -ScriptBlock {
             break
         }
         'jobtab;ls' {
-            [CompletionResult]::new('-f', '-f', [CompletionResultType]::ParameterName, 'The job file [default: <config dir>/jobtab/jobs.toml]')
-            [CompletionResult]::new('--file', '--file', [CompletionResultType]::ParameterName, 'The job file [default: <config dir>/jobtab/jobs.toml]')
-            [CompletionResult]::new('--state-dir', '--state-dir', [CompletionResultType]::ParameterName, 'Where history and the run lock live [default: <state dir>/jobtab]')
+            [CompletionResult]::new('-f', '-f', [CompletionResultType]::ParameterName, 'The job file [default: $JOBTAB_FILE, else <config dir>/jobtab/jobs.toml]')
+            [CompletionResult]::new('--file', '--file', [CompletionResultType]::ParameterName, 'The job file [default: $JOBTAB_FILE, else <config dir>/jobtab/jobs.toml]')
+            [CompletionResult]::new('--state-dir', '--state-dir', [CompletionResultType]::ParameterName, 'Where history and the run lock live [default: $JOBTAB_STATE_DIR, else <state dir>/jobtab]')
             [CompletionResult]::new('--json', '--json', [CompletionResultType]::ParameterName, 'Print JSON instead of a table')
             [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
             [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
@@ -104,9 +104,9 @@ Register-ArgumentCompleter -Native -CommandName 'jobtab' -ScriptBlock {
             break
         }
         'jobtab;show' {
-            [CompletionResult]::new('-f', '-f', [CompletionResultType]::ParameterName, 'The job file [default: <config dir>/jobtab/jobs.toml]')
-            [CompletionResult]::new('--file', '--file', [CompletionResultType]::ParameterName, 'The job file [default: <config dir>/jobtab/jobs.toml]')
-            [CompletionResult]::new('--state-dir', '--state-dir', [CompletionResultType]::ParameterName, 'Where history and the run lock live [default: <state dir>/jobtab]')
+            [CompletionResult]::new('-f', '-f', [CompletionResultType]::ParameterName, 'The job file [default: $JOBTAB_FILE, else <config dir>/jobtab/jobs.toml]')
+            [CompletionResult]::new('--file', '--file', [CompletionResultType]::ParameterName, 'The job file [default: $JOBTAB_FILE, else <config dir>/jobtab/jobs.toml]')
+            [CompletionResult]::new('--state-dir', '--state-dir', [CompletionResultType]::ParameterName, 'Where history and the run lock live [default: $JOBTAB_STATE_DIR, else <state dir>/jobtab]')
             [CompletionResult]::new('--json', '--json', [CompletionResultType]::ParameterName, 'Print JSON')
             [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
             [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
@@ -115,9 +115,9 @@ Register-ArgumentCompleter -Native -CommandName 'jobtab' -ScriptBlock {
             break
         }
         'jobtab;remove' {
-            [CompletionResult]::new('-f', '-f', [CompletionResultType]::ParameterName, 'The job file [default: <config dir>/jobtab/jobs.toml]')
-            [CompletionResult]::new('--file', '--file', [CompletionResultType]::ParameterName, 'The job file [default: <config dir>/jobtab/jobs.toml]')
-            [CompletionResult]::new('--state-dir', '--state-dir', [CompletionResultType]::ParameterName, 'Where history and the run lock live [default: <state dir>/jobtab]')
+            [CompletionResult]::new('-f', '-f', [CompletionResultType]::ParameterName, 'The job file [default: $JOBTAB_FILE, else <config dir>/jobtab/jobs.toml]')
+            [CompletionResult]::new('--file', '--file', [CompletionResultType]::ParameterName, 'The job file [default: $JOBTAB_FILE, else <config dir>/jobtab/jobs.toml]')
+            [CompletionResult]::new('--state-dir', '--state-dir', [CompletionResultType]::ParameterName, 'Where history and the run lock live [default: $JOBTAB_STATE_DIR, else <state dir>/jobtab]')
             [CompletionResult]::new('--dry-run', '--dry-run', [CompletionResultType]::ParameterName, 'Say what would be removed, change nothing')
             [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
             [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
@@ -126,9 +126,9 @@ Register-ArgumentCompleter -Native -CommandName 'jobtab' -ScriptBlock {
             break
         }
         'jobtab;rm' {
-            [CompletionResult]::new('-f', '-f', [CompletionResultType]::ParameterName, 'The job file [default: <config dir>/jobtab/jobs.toml]')
-            [CompletionResult]::new('--file', '--file', [CompletionResultType]::ParameterName, 'The job file [default: <config dir>/jobtab/jobs.toml]')
-            [CompletionResult]::new('--state-dir', '--state-dir', [CompletionResultType]::ParameterName, 'Where history and the run lock live [default: <state dir>/jobtab]')
+            [CompletionResult]::new('-f', '-f', [CompletionResultType]::ParameterName, 'The job file [default: $JOBTAB_FILE, else <config dir>/jobtab/jobs.toml]')
+            [CompletionResult]::new('--file', '--file', [CompletionResultType]::ParameterName, 'The job file [default: $JOBTAB_FILE, else <config dir>/jobtab/jobs.toml]')
+            [CompletionResult]::new('--state-dir', '--state-dir', [CompletionResultType]::ParameterName, 'Where history and the run lock live [default: $JOBTAB_STATE_DIR, else <state dir>/jobtab]')
             [CompletionResult]::new('--dry-run', '--dry-run', [CompletionResultType]::ParameterName, 'Say what would be removed, change nothing')
             [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
             [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
@@ -137,9 +137,9 @@ Register-ArgumentCompleter -Native -CommandName 'jobtab' -ScriptBlock {
             break
         }
         'jobtab;enable' {
-            [CompletionResult]::new('-f', '-f', [CompletionResultType]::ParameterName, 'The job file [default: <config dir>/jobtab/jobs.toml]')
-            [CompletionResult]::new('--file', '--file', [CompletionResultType]::ParameterName, 'The job file [default: <config dir>/jobtab/jobs.toml]')
-            [CompletionResult]::new('--state-dir', '--state-dir', [CompletionResultType]::ParameterName, 'Where history and the run lock live [default: <state dir>/jobtab]')
+            [CompletionResult]::new('-f', '-f', [CompletionResultType]::ParameterName, 'The job file [default: $JOBTAB_FILE, else <config dir>/jobtab/jobs.toml]')
+            [CompletionResult]::new('--file', '--file', [CompletionResultType]::ParameterName, 'The job file [default: $JOBTAB_FILE, else <config dir>/jobtab/jobs.toml]')
+            [CompletionResult]::new('--state-dir', '--state-dir', [CompletionResultType]::ParameterName, 'Where history and the run lock live [default: $JOBTAB_STATE_DIR, else <state dir>/jobtab]')
             [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
             [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
             [CompletionResult]::new('-V', '-V ', [CompletionResultType]::ParameterName, 'Print version')
@@ -147,9 +147,9 @@ Register-ArgumentCompleter -Native -CommandName 'jobtab' -ScriptBlock {
             break
         }
         'jobtab;disable' {
-            [CompletionResult]::new('-f', '-f', [CompletionResultType]::ParameterName, 'The job file [default: <config dir>/jobtab/jobs.toml]')
-            [CompletionResult]::new('--file', '--file', [CompletionResultType]::ParameterName, 'The job file [default: <config dir>/jobtab/jobs.toml]')
-            [CompletionResult]::new('--state-dir', '--state-dir', [CompletionResultType]::ParameterName, 'Where history and the run lock live [default: <state dir>/jobtab]')
+            [CompletionResult]::new('-f', '-f', [CompletionResultType]::ParameterName, 'The job file [default: $JOBTAB_FILE, else <config dir>/jobtab/jobs.toml]')
+            [CompletionResult]::new('--file', '--file', [CompletionResultType]::ParameterName, 'The job file [default: $JOBTAB_FILE, else <config dir>/jobtab/jobs.toml]')
+            [CompletionResult]::new('--state-dir', '--state-dir', [CompletionResultType]::ParameterName, 'Where history and the run lock live [default: $JOBTAB_STATE_DIR, else <state dir>/jobtab]')
             [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
             [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
             [CompletionResult]::new('-V', '-V ', [CompletionResultType]::ParameterName, 'Print version')
@@ -157,9 +157,9 @@ Register-ArgumentCompleter -Native -CommandName 'jobtab' -ScriptBlock {
             break
         }
         'jobtab;edit' {
-            [CompletionResult]::new('-f', '-f', [CompletionResultType]::ParameterName, 'The job file [default: <config dir>/jobtab/jobs.toml]')
-            [CompletionResult]::new('--file', '--file', [CompletionResultType]::ParameterName, 'The job file [default: <config dir>/jobtab/jobs.toml]')
-            [CompletionResult]::new('--state-dir', '--state-dir', [CompletionResultType]::ParameterName, 'Where history and the run lock live [default: <state dir>/jobtab]')
+            [CompletionResult]::new('-f', '-f', [CompletionResultType]::ParameterName, 'The job file [default: $JOBTAB_FILE, else <config dir>/jobtab/jobs.toml]')
+            [CompletionResult]::new('--file', '--file', [CompletionResultType]::ParameterName, 'The job file [default: $JOBTAB_FILE, else <config dir>/jobtab/jobs.toml]')
+            [CompletionResult]::new('--state-dir', '--state-dir', [CompletionResultType]::ParameterName, 'Where history and the run lock live [default: $JOBTAB_STATE_DIR, else <state dir>/jobtab]')
             [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
             [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
             [CompletionResult]::new('-V', '-V ', [CompletionResultType]::ParameterName, 'Print version')
@@ -167,9 +167,9 @@ Register-ArgumentCompleter -Native -CommandName 'jobtab' -ScriptBlock {
             break
         }
         'jobtab;check' {
-            [CompletionResult]::new('-f', '-f', [CompletionResultType]::ParameterName, 'The job file [default: <config dir>/jobtab/jobs.toml]')
-            [CompletionResult]::new('--file', '--file', [CompletionResultType]::ParameterName, 'The job file [default: <config dir>/jobtab/jobs.toml]')
-            [CompletionResult]::new('--state-dir', '--state-dir', [CompletionResultType]::ParameterName, 'Where history and the run lock live [default: <state dir>/jobtab]')
+            [CompletionResult]::new('-f', '-f', [CompletionResultType]::ParameterName, 'The job file [default: $JOBTAB_FILE, else <config dir>/jobtab/jobs.toml]')
+            [CompletionResult]::new('--file', '--file', [CompletionResultType]::ParameterName, 'The job file [default: $JOBTAB_FILE, else <config dir>/jobtab/jobs.toml]')
+            [CompletionResult]::new('--state-dir', '--state-dir', [CompletionResultType]::ParameterName, 'Where history and the run lock live [default: $JOBTAB_STATE_DIR, else <state dir>/jobtab]')
             [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
             [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
             [CompletionResult]::new('-V', '-V ', [CompletionResultType]::ParameterName, 'Print version')
@@ -181,9 +181,9 @@ Register-ArgumentCompleter -Native -CommandName 'jobtab' -ScriptBlock {
             [CompletionResult]::new('--count', '--count', [CompletionResultType]::ParameterName, 'How many runs to print')
             [CompletionResult]::new('--after', '--after', [CompletionResultType]::ParameterName, 'Start from this time (RFC 3339) instead of now')
             [CompletionResult]::new('--tz', '--tz', [CompletionResultType]::ParameterName, 'IANA time zone [default: the machine''s]')
-            [CompletionResult]::new('-f', '-f', [CompletionResultType]::ParameterName, 'The job file [default: <config dir>/jobtab/jobs.toml]')
-            [CompletionResult]::new('--file', '--file', [CompletionResultType]::ParameterName, 'The job file [default: <config dir>/jobtab/jobs.toml]')
-            [CompletionResult]::new('--state-dir', '--state-dir', [CompletionResultType]::ParameterName, 'Where history and the run lock live [default: <state dir>/jobtab]')
+            [CompletionResult]::new('-f', '-f', [CompletionResultType]::ParameterName, 'The job file [default: $JOBTAB_FILE, else <config dir>/jobtab/jobs.toml]')
+            [CompletionResult]::new('--file', '--file', [CompletionResultType]::ParameterName, 'The job file [default: $JOBTAB_FILE, else <config dir>/jobtab/jobs.toml]')
+            [CompletionResult]::new('--state-dir', '--state-dir', [CompletionResultType]::ParameterName, 'Where history and the run lock live [default: $JOBTAB_STATE_DIR, else <state dir>/jobtab]')
             [CompletionResult]::new('--json', '--json', [CompletionResultType]::ParameterName, 'Print JSON')
             [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
             [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
@@ -194,9 +194,9 @@ Register-ArgumentCompleter -Native -CommandName 'jobtab' -ScriptBlock {
         'jobtab;next' {
             [CompletionResult]::new('-n', '-n', [CompletionResultType]::ParameterName, 'How many runs to print')
             [CompletionResult]::new('--count', '--count', [CompletionResultType]::ParameterName, 'How many runs to print')
-            [CompletionResult]::new('-f', '-f', [CompletionResultType]::ParameterName, 'The job file [default: <config dir>/jobtab/jobs.toml]')
-            [CompletionResult]::new('--file', '--file', [CompletionResultType]::ParameterName, 'The job file [default: <config dir>/jobtab/jobs.toml]')
-            [CompletionResult]::new('--state-dir', '--state-dir', [CompletionResultType]::ParameterName, 'Where history and the run lock live [default: <state dir>/jobtab]')
+            [CompletionResult]::new('-f', '-f', [CompletionResultType]::ParameterName, 'The job file [default: $JOBTAB_FILE, else <config dir>/jobtab/jobs.toml]')
+            [CompletionResult]::new('--file', '--file', [CompletionResultType]::ParameterName, 'The job file [default: $JOBTAB_FILE, else <config dir>/jobtab/jobs.toml]')
+            [CompletionResult]::new('--state-dir', '--state-dir', [CompletionResultType]::ParameterName, 'Where history and the run lock live [default: $JOBTAB_STATE_DIR, else <state dir>/jobtab]')
             [CompletionResult]::new('--json', '--json', [CompletionResultType]::ParameterName, 'Print JSON')
             [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
             [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
@@ -205,9 +205,9 @@ Register-ArgumentCompleter -Native -CommandName 'jobtab' -ScriptBlock {
             break
         }
         'jobtab;exec' {
-            [CompletionResult]::new('-f', '-f', [CompletionResultType]::ParameterName, 'The job file [default: <config dir>/jobtab/jobs.toml]')
-            [CompletionResult]::new('--file', '--file', [CompletionResultType]::ParameterName, 'The job file [default: <config dir>/jobtab/jobs.toml]')
-            [CompletionResult]::new('--state-dir', '--state-dir', [CompletionResultType]::ParameterName, 'Where history and the run lock live [default: <state dir>/jobtab]')
+            [CompletionResult]::new('-f', '-f', [CompletionResultType]::ParameterName, 'The job file [default: $JOBTAB_FILE, else <config dir>/jobtab/jobs.toml]')
+            [CompletionResult]::new('--file', '--file', [CompletionResultType]::ParameterName, 'The job file [default: $JOBTAB_FILE, else <config dir>/jobtab/jobs.toml]')
+            [CompletionResult]::new('--state-dir', '--state-dir', [CompletionResultType]::ParameterName, 'Where history and the run lock live [default: $JOBTAB_STATE_DIR, else <state dir>/jobtab]')
             [CompletionResult]::new('--force', '--force', [CompletionResultType]::ParameterName, 'Run the job even if it is disabled')
             [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
             [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
@@ -216,9 +216,9 @@ Register-ArgumentCompleter -Native -CommandName 'jobtab' -ScriptBlock {
             break
         }
         'jobtab;notify' {
-            [CompletionResult]::new('-f', '-f', [CompletionResultType]::ParameterName, 'The job file [default: <config dir>/jobtab/jobs.toml]')
-            [CompletionResult]::new('--file', '--file', [CompletionResultType]::ParameterName, 'The job file [default: <config dir>/jobtab/jobs.toml]')
-            [CompletionResult]::new('--state-dir', '--state-dir', [CompletionResultType]::ParameterName, 'Where history and the run lock live [default: <state dir>/jobtab]')
+            [CompletionResult]::new('-f', '-f', [CompletionResultType]::ParameterName, 'The job file [default: $JOBTAB_FILE, else <config dir>/jobtab/jobs.toml]')
+            [CompletionResult]::new('--file', '--file', [CompletionResultType]::ParameterName, 'The job file [default: $JOBTAB_FILE, else <config dir>/jobtab/jobs.toml]')
+            [CompletionResult]::new('--state-dir', '--state-dir', [CompletionResultType]::ParameterName, 'Where history and the run lock live [default: $JOBTAB_STATE_DIR, else <state dir>/jobtab]')
             [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
             [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
             [CompletionResult]::new('-V', '-V ', [CompletionResultType]::ParameterName, 'Print version')
@@ -227,9 +227,9 @@ Register-ArgumentCompleter -Native -CommandName 'jobtab' -ScriptBlock {
             break
         }
         'jobtab;notify;test' {
-            [CompletionResult]::new('-f', '-f', [CompletionResultType]::ParameterName, 'The job file [default: <config dir>/jobtab/jobs.toml]')
-            [CompletionResult]::new('--file', '--file', [CompletionResultType]::ParameterName, 'The job file [default: <config dir>/jobtab/jobs.toml]')
-            [CompletionResult]::new('--state-dir', '--state-dir', [CompletionResultType]::ParameterName, 'Where history and the run lock live [default: <state dir>/jobtab]')
+            [CompletionResult]::new('-f', '-f', [CompletionResultType]::ParameterName, 'The job file [default: $JOBTAB_FILE, else <config dir>/jobtab/jobs.toml]')
+            [CompletionResult]::new('--file', '--file', [CompletionResultType]::ParameterName, 'The job file [default: $JOBTAB_FILE, else <config dir>/jobtab/jobs.toml]')
+            [CompletionResult]::new('--state-dir', '--state-dir', [CompletionResultType]::ParameterName, 'Where history and the run lock live [default: $JOBTAB_STATE_DIR, else <state dir>/jobtab]')
             [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
             [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
             [CompletionResult]::new('-V', '-V ', [CompletionResultType]::ParameterName, 'Print version')
@@ -240,9 +240,9 @@ Register-ArgumentCompleter -Native -CommandName 'jobtab' -ScriptBlock {
             [CompletionResult]::new('--log-format', '--log-format', [CompletionResultType]::ParameterName, 'How running jobs are logged')
             [CompletionResult]::new('--grace', '--grace', [CompletionResultType]::ParameterName, 'How long to wait for running jobs on SIGINT/SIGTERM before killing them')
             [CompletionResult]::new('--metrics', '--metrics', [CompletionResultType]::ParameterName, 'Serve Prometheus metrics on this address, e.g. 127.0.0.1:9184')
-            [CompletionResult]::new('-f', '-f', [CompletionResultType]::ParameterName, 'The job file [default: <config dir>/jobtab/jobs.toml]')
-            [CompletionResult]::new('--file', '--file', [CompletionResultType]::ParameterName, 'The job file [default: <config dir>/jobtab/jobs.toml]')
-            [CompletionResult]::new('--state-dir', '--state-dir', [CompletionResultType]::ParameterName, 'Where history and the run lock live [default: <state dir>/jobtab]')
+            [CompletionResult]::new('-f', '-f', [CompletionResultType]::ParameterName, 'The job file [default: $JOBTAB_FILE, else <config dir>/jobtab/jobs.toml]')
+            [CompletionResult]::new('--file', '--file', [CompletionResultType]::ParameterName, 'The job file [default: $JOBTAB_FILE, else <config dir>/jobtab/jobs.toml]')
+            [CompletionResult]::new('--state-dir', '--state-dir', [CompletionResultType]::ParameterName, 'Where history and the run lock live [default: $JOBTAB_STATE_DIR, else <state dir>/jobtab]')
             [CompletionResult]::new('--check', '--check', [CompletionResultType]::ParameterName, 'Validate the job file and exit')
             [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
             [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
@@ -253,9 +253,9 @@ Register-ArgumentCompleter -Native -CommandName 'jobtab' -ScriptBlock {
         'jobtab;history' {
             [CompletionResult]::new('-n', '-n', [CompletionResultType]::ParameterName, 'At most this many runs')
             [CompletionResult]::new('--limit', '--limit', [CompletionResultType]::ParameterName, 'At most this many runs')
-            [CompletionResult]::new('-f', '-f', [CompletionResultType]::ParameterName, 'The job file [default: <config dir>/jobtab/jobs.toml]')
-            [CompletionResult]::new('--file', '--file', [CompletionResultType]::ParameterName, 'The job file [default: <config dir>/jobtab/jobs.toml]')
-            [CompletionResult]::new('--state-dir', '--state-dir', [CompletionResultType]::ParameterName, 'Where history and the run lock live [default: <state dir>/jobtab]')
+            [CompletionResult]::new('-f', '-f', [CompletionResultType]::ParameterName, 'The job file [default: $JOBTAB_FILE, else <config dir>/jobtab/jobs.toml]')
+            [CompletionResult]::new('--file', '--file', [CompletionResultType]::ParameterName, 'The job file [default: $JOBTAB_FILE, else <config dir>/jobtab/jobs.toml]')
+            [CompletionResult]::new('--state-dir', '--state-dir', [CompletionResultType]::ParameterName, 'Where history and the run lock live [default: $JOBTAB_STATE_DIR, else <state dir>/jobtab]')
             [CompletionResult]::new('--failed', '--failed', [CompletionResultType]::ParameterName, 'Only failed runs')
             [CompletionResult]::new('--json', '--json', [CompletionResultType]::ParameterName, 'Print JSON')
             [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
@@ -265,9 +265,9 @@ Register-ArgumentCompleter -Native -CommandName 'jobtab' -ScriptBlock {
             break
         }
         'jobtab;install' {
-            [CompletionResult]::new('-f', '-f', [CompletionResultType]::ParameterName, 'The job file [default: <config dir>/jobtab/jobs.toml]')
-            [CompletionResult]::new('--file', '--file', [CompletionResultType]::ParameterName, 'The job file [default: <config dir>/jobtab/jobs.toml]')
-            [CompletionResult]::new('--state-dir', '--state-dir', [CompletionResultType]::ParameterName, 'Where history and the run lock live [default: <state dir>/jobtab]')
+            [CompletionResult]::new('-f', '-f', [CompletionResultType]::ParameterName, 'The job file [default: $JOBTAB_FILE, else <config dir>/jobtab/jobs.toml]')
+            [CompletionResult]::new('--file', '--file', [CompletionResultType]::ParameterName, 'The job file [default: $JOBTAB_FILE, else <config dir>/jobtab/jobs.toml]')
+            [CompletionResult]::new('--state-dir', '--state-dir', [CompletionResultType]::ParameterName, 'Where history and the run lock live [default: $JOBTAB_STATE_DIR, else <state dir>/jobtab]')
             [CompletionResult]::new('--dry-run', '--dry-run', [CompletionResultType]::ParameterName, 'Show what would be written, write nothing')
             [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
             [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
@@ -276,9 +276,9 @@ Register-ArgumentCompleter -Native -CommandName 'jobtab' -ScriptBlock {
             break
         }
         'jobtab;uninstall' {
-            [CompletionResult]::new('-f', '-f', [CompletionResultType]::ParameterName, 'The job file [default: <config dir>/jobtab/jobs.toml]')
-            [CompletionResult]::new('--file', '--file', [CompletionResultType]::ParameterName, 'The job file [default: <config dir>/jobtab/jobs.toml]')
-            [CompletionResult]::new('--state-dir', '--state-dir', [CompletionResultType]::ParameterName, 'Where history and the run lock live [default: <state dir>/jobtab]')
+            [CompletionResult]::new('-f', '-f', [CompletionResultType]::ParameterName, 'The job file [default: $JOBTAB_FILE, else <config dir>/jobtab/jobs.toml]')
+            [CompletionResult]::new('--file', '--file', [CompletionResultType]::ParameterName, 'The job file [default: $JOBTAB_FILE, else <config dir>/jobtab/jobs.toml]')
+            [CompletionResult]::new('--state-dir', '--state-dir', [CompletionResultType]::ParameterName, 'Where history and the run lock live [default: $JOBTAB_STATE_DIR, else <state dir>/jobtab]')
             [CompletionResult]::new('--dry-run', '--dry-run', [CompletionResultType]::ParameterName, 'Show what would be removed, write nothing')
             [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
             [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
@@ -287,9 +287,9 @@ Register-ArgumentCompleter -Native -CommandName 'jobtab' -ScriptBlock {
             break
         }
         'jobtab;import' {
-            [CompletionResult]::new('-f', '-f', [CompletionResultType]::ParameterName, 'The job file [default: <config dir>/jobtab/jobs.toml]')
-            [CompletionResult]::new('--file', '--file', [CompletionResultType]::ParameterName, 'The job file [default: <config dir>/jobtab/jobs.toml]')
-            [CompletionResult]::new('--state-dir', '--state-dir', [CompletionResultType]::ParameterName, 'Where history and the run lock live [default: <state dir>/jobtab]')
+            [CompletionResult]::new('-f', '-f', [CompletionResultType]::ParameterName, 'The job file [default: $JOBTAB_FILE, else <config dir>/jobtab/jobs.toml]')
+            [CompletionResult]::new('--file', '--file', [CompletionResultType]::ParameterName, 'The job file [default: $JOBTAB_FILE, else <config dir>/jobtab/jobs.toml]')
+            [CompletionResult]::new('--state-dir', '--state-dir', [CompletionResultType]::ParameterName, 'Where history and the run lock live [default: $JOBTAB_STATE_DIR, else <state dir>/jobtab]')
             [CompletionResult]::new('--dry-run', '--dry-run', [CompletionResultType]::ParameterName, 'Print the jobs that would be added, change nothing')
             [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
             [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
@@ -304,9 +304,9 @@ Register-ArgumentCompleter -Native -CommandName 'jobtab' -ScriptBlock {
             [CompletionResult]::new('--secret', '--secret', [CompletionResultType]::ParameterName, 'Secret that holds the `${VAR}`s the jobs use (kubernetes)')
             [CompletionResult]::new('--output', '--output', [CompletionResultType]::ParameterName, 'Write unit files into this folder instead of printing them (systemd)')
             [CompletionResult]::new('--env-file', '--env-file', [CompletionResultType]::ParameterName, 'File of NAME=value lines with the `${VAR}`s the jobs use, for EnvironmentFile= (systemd; an absolute path)')
-            [CompletionResult]::new('-f', '-f', [CompletionResultType]::ParameterName, 'The job file [default: <config dir>/jobtab/jobs.toml]')
-            [CompletionResult]::new('--file', '--file', [CompletionResultType]::ParameterName, 'The job file [default: <config dir>/jobtab/jobs.toml]')
-            [CompletionResult]::new('--state-dir', '--state-dir', [CompletionResultType]::ParameterName, 'Where history and the run lock live [default: <state dir>/jobtab]')
+            [CompletionResult]::new('-f', '-f', [CompletionResultType]::ParameterName, 'The job file [default: $JOBTAB_FILE, else <config dir>/jobtab/jobs.toml]')
+            [CompletionResult]::new('--file', '--file', [CompletionResultType]::ParameterName, 'The job file [default: $JOBTAB_FILE, else <config dir>/jobtab/jobs.toml]')
+            [CompletionResult]::new('--state-dir', '--state-dir', [CompletionResultType]::ParameterName, 'Where history and the run lock live [default: $JOBTAB_STATE_DIR, else <state dir>/jobtab]')
             [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
             [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
             [CompletionResult]::new('-V', '-V ', [CompletionResultType]::ParameterName, 'Print version')
@@ -314,9 +314,9 @@ Register-ArgumentCompleter -Native -CommandName 'jobtab' -ScriptBlock {
             break
         }
         'jobtab;completions' {
-            [CompletionResult]::new('-f', '-f', [CompletionResultType]::ParameterName, 'The job file [default: <config dir>/jobtab/jobs.toml]')
-            [CompletionResult]::new('--file', '--file', [CompletionResultType]::ParameterName, 'The job file [default: <config dir>/jobtab/jobs.toml]')
-            [CompletionResult]::new('--state-dir', '--state-dir', [CompletionResultType]::ParameterName, 'Where history and the run lock live [default: <state dir>/jobtab]')
+            [CompletionResult]::new('-f', '-f', [CompletionResultType]::ParameterName, 'The job file [default: $JOBTAB_FILE, else <config dir>/jobtab/jobs.toml]')
+            [CompletionResult]::new('--file', '--file', [CompletionResultType]::ParameterName, 'The job file [default: $JOBTAB_FILE, else <config dir>/jobtab/jobs.toml]')
+            [CompletionResult]::new('--state-dir', '--state-dir', [CompletionResultType]::ParameterName, 'Where history and the run lock live [default: $JOBTAB_STATE_DIR, else <state dir>/jobtab]')
             [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
             [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
             [CompletionResult]::new('-V', '-V ', [CompletionResultType]::ParameterName, 'Print version')
@@ -324,9 +324,9 @@ Register-ArgumentCompleter -Native -CommandName 'jobtab' -ScriptBlock {
             break
         }
         'jobtab;man' {
-            [CompletionResult]::new('-f', '-f', [CompletionResultType]::ParameterName, 'The job file [default: <config dir>/jobtab/jobs.toml]')
-            [CompletionResult]::new('--file', '--file', [CompletionResultType]::ParameterName, 'The job file [default: <config dir>/jobtab/jobs.toml]')
-            [CompletionResult]::new('--state-dir', '--state-dir', [CompletionResultType]::ParameterName, 'Where history and the run lock live [default: <state dir>/jobtab]')
+            [CompletionResult]::new('-f', '-f', [CompletionResultType]::ParameterName, 'The job file [default: $JOBTAB_FILE, else <config dir>/jobtab/jobs.toml]')
+            [CompletionResult]::new('--file', '--file', [CompletionResultType]::ParameterName, 'The job file [default: $JOBTAB_FILE, else <config dir>/jobtab/jobs.toml]')
+            [CompletionResult]::new('--state-dir', '--state-dir', [CompletionResultType]::ParameterName, 'Where history and the run lock live [default: $JOBTAB_STATE_DIR, else <state dir>/jobtab]')
             [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
             [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
             [CompletionResult]::new('-V', '-V ', [CompletionResultType]::ParameterName, 'Print version')

@@ -28,18 +28,16 @@ pub(crate) struct Cli {
 #[derive(Debug, Clone, Args)]
 #[command(next_help_heading = "Global options")]
 pub(crate) struct GlobalArgs {
-    /// The job file [default: <config dir>/jobtab/jobs.toml]
-    #[arg(
-        long,
-        short = 'f',
-        global = true,
-        env = "JOBTAB_FILE",
-        value_name = "PATH"
-    )]
+    // `$JOBTAB_FILE` and `$JOBTAB_STATE_DIR` are read by `ctx`, not through clap's `env`: clap
+    // counts a value from the environment as given, and its usage lines then showed
+    // `--file <PATH>` as if it were required (issue 8).
+    /// The job file [default: $JOBTAB_FILE, else <config dir>/jobtab/jobs.toml]
+    #[arg(long, short = 'f', global = true, value_name = "PATH")]
     pub(crate) file: Option<PathBuf>,
 
-    /// Where history and the run lock live [default: <state dir>/jobtab]
-    #[arg(long, global = true, env = "JOBTAB_STATE_DIR", value_name = "DIR")]
+    /// Where history and the run lock live [default: $JOBTAB_STATE_DIR, else <state
+    /// dir>/jobtab]
+    #[arg(long, global = true, value_name = "DIR")]
     pub(crate) state_dir: Option<PathBuf>,
 }
 

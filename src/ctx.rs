@@ -24,18 +24,23 @@ pub(crate) struct Ctx {
 }
 
 impl Ctx {
-    /// Resolves `--file` / `$JOBTAB_FILE` (clap merged those) or the config dir, and likewise
-    /// the state dir.
+    /// Resolves `--file`, else `$JOBTAB_FILE`, else the config dir, and likewise the state
+    /// dir (`--state-dir`, `$JOBTAB_STATE_DIR`, the state dir). An empty variable counts as
+    /// unset.
     pub(crate) fn from_args(global: &GlobalArgs) -> Result<Ctx> {
-        let file = match &global.file {
-            Some(path) => path.clone(),
+        let file = match global.file.clone().or_else(|| env_path("JOBTAB_FILE")) {
+            Some(path) => path,
             None => dirs::config_dir()
                 .context("cannot find your config folder; pass --file PATH or set JOBTAB_FILE")?
                 .join("jobtab")
                 .join("jobs.toml"),
         };
-        let state_dir = match &global.state_dir {
-            Some(path) => path.clone(),
+        let state_dir = match global
+            .state_dir
+            .clone()
+            .or_else(|| env_path("JOBTAB_STATE_DIR"))
+        {
+            Some(path) => path,
             None => dirs::state_dir()
                 .or_else(dirs::data_local_dir)
                 .context(
@@ -65,6 +70,13 @@ impl Ctx {
         }
         Ok(&self.file)
     }
+}
+
+/// The path in environment variable `name`, unless it is unset or empty.
+fn env_path(name: &str) -> Option<PathBuf> {
+    std::env::var_os(name)
+        .filter(|value| !value.is_empty())
+        .map(PathBuf::from)
 }
 
 fn absolute(path: &Path) -> Result<PathBuf> {

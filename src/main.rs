@@ -31,9 +31,10 @@ mod zone;
 use std::process::ExitCode;
 
 use clap::Parser;
+use clap::error::{ContextKind, ContextValue, ErrorKind};
 
 fn main() -> ExitCode {
-    let cli = cli::Cli::parse();
+    let cli = cli::Cli::try_parse().unwrap_or_else(|err| with_hint(err).exit());
     match commands::dispatch(cli) {
         Ok(code) => code,
         Err(err) => {
@@ -74,4 +75,27 @@ mod tests {
             lines[guard + 2]
         );
     }
+}
+
+/// `err` with a tip where clap's own message does not say what to do: `add NAME SCHEDULE`
+/// followed by a word means a command written without `--` in front of it.
+fn with_hint(mut err: clap::Error) -> clap::Error {
+    let word = |kind| match err.get(kind) {
+        Some(ContextValue::String(text)) => text.clone(),
+        Some(ContextValue::StyledStr(text)) => text.to_string(),
+        _ => String::new(),
+    };
+    let (unexpected, usage) = (word(ContextKind::InvalidArg), word(ContextKind::Usage));
+    if err.kind() == ErrorKind::UnknownArgument
+        && !unexpected.starts_with('-')
+        && usage.contains("jobtab add ")
+    {
+        err.insert(
+            ContextKind::Suggested,
+            ContextValue::StyledStrs(vec![
+                "put the command after `--` and the schedule in quotes: jobtab add NAME 'SCHEDULE' -- COMMAND".into(),
+            ]),
+        );
+    }
+    err
 }

@@ -869,7 +869,7 @@ fn as_pid_1_orphans_are_reaped_and_job_exit_codes_are_kept() {
         assert!(Instant::now() < deadline, "no scheduler under unshare");
         std::thread::sleep(Duration::from_millis(20));
     };
-    runner.wait_for_n("[grp] error: timeout", 3, SECS(30));
+    runner.wait_for_n("[grp] error: timed out after 500ms", 3, SECS(30));
     // Without a reaper each `bg` and `daemon` run leaves one and each `grp` run two: over a
     // dozen by now, and never fewer. With it, a few at most at any moment (those that just
     // ended), and soon none: wait for a moment with two at most.

@@ -178,7 +178,8 @@ fn summary(job: &Job, record: &RunRecord) -> String {
         ),
         RunStatus::Skipped => format!("{name} {error}"),
         RunStatus::Timeout => format!("{name} {error}{note}"),
-        RunStatus::Cancelled if error == "cancelled" => format!("{name} cancelled{note}"),
+        // "cancelled", "cancelled before attempt 2 (exit code 1)": the status is said once.
+        RunStatus::Cancelled if error.starts_with("cancelled") => format!("{name} {error}{note}"),
         RunStatus::Failed | RunStatus::Cancelled => {
             format!("{name} {}: {error}{note}", record.status)
         }

@@ -8,6 +8,7 @@
 mod cancel;
 mod capture;
 pub(crate) mod expand;
+mod failure;
 mod http;
 mod ids;
 pub(crate) mod notify;
@@ -23,6 +24,7 @@ use std::time::{Duration, Instant};
 use chrono::{DateTime, SubsecRound as _, Utc};
 
 pub(crate) use cancel::{Cancel, Level};
+use expand::Redactor;
 pub(crate) use expand::expand;
 
 use crate::history::{self, RunRecord, RunStatus};
@@ -243,6 +245,17 @@ pub(crate) fn execute(
                 http::attempt(job, spec, key, cancel)
             }
         };
+        // Messages are written from templates, but a library's text may still echo an
+        // expanded value: take any out before the error is logged, stored or sent. So does
+        // a server that answers with the token it was sent (echo services, "invalid token
+        // ..." pages): an HTTP job's response body is kept without it too. A shell job's
+        // output is left as the command printed it.
+        if let Some(error) = &outcome.error {
+            outcome.error = Some(redact(job, error));
+        }
+        if matches!(job.action, Action::Http(_)) && !outcome.output.is_empty() {
+            outcome.output = redact(job, &outcome.output);
+        }
         if outcome.status == RunStatus::Ok || !outcome.retryable || cancel.is_cancelled() {
             break;
         }
@@ -259,14 +272,9 @@ pub(crate) fn execute(
         let took = describe_duration(record.duration_ms);
         match &record.error {
             None => opts.logger.info(Some(name), &format!("ok in {took}")),
-            Some(error) => opts.logger.error(
-                Some(name),
-                &format!(
-                    "{}: {error} after {took}{}",
-                    record.status,
-                    attempts_note(&record, job)
-                ),
-            ),
+            Some(error) => opts
+                .logger
+                .error(Some(name), &ending(&record, error, &took, job)),
         }
     }
     finish(job, &mut record, opts, &channels, started, cancel);
@@ -286,7 +294,9 @@ fn finish(
 ) {
     record.run_id = ids::run_id(&job.name);
     if !channels.is_empty() {
-        record.notifications = notify::finish(channels, started, record, cancel, &opts.logger);
+        let redact = |text: &str| redact(job, text);
+        record.notifications =
+            notify::finish(channels, started, record, cancel, &opts.logger, &redact);
     }
     if let Err(err) = history::append(&opts.state_dir, record) {
         opts.logger.error(
@@ -299,6 +309,39 @@ fn finish(
 /// A new run id (for `notify test`'s sample).
 pub(crate) fn new_run_id(job: &str) -> String {
     ids::run_id(job)
+}
+
+/// `text` with the value of every `${VAR}` that `job` uses replaced by its `${VAR}`. Only
+/// error texts pass through here, so the environment is read only when something failed.
+fn redact(job: &Job, text: &str) -> String {
+    let mut templates: Vec<&str> = job.env.values().map(String::as_str).collect();
+    if let Action::Http(spec) = &job.action {
+        templates.push(&spec.url);
+        templates.extend(spec.headers.iter().map(|(_, value)| value.as_str()));
+        templates.extend(spec.body.as_deref());
+    }
+    if let Some(notify) = &job.notify {
+        templates.push(&notify.url);
+        templates.extend(notify.secret.as_deref());
+    }
+    templates.extend(job.ping.as_deref());
+    Redactor::new(templates).redact(text)
+}
+
+/// The log line of a run that did not succeed: `failed: exit code 3 after 1.2s`,
+/// `timed out after 3s`, `cancelled after 1.8s`, each with `attempts_note`. A status the
+/// error already says (`timed out after 3s`, `cancelled before attempt 2 (...)`) is not said
+/// twice, and a timeout's limit is its duration.
+fn ending(record: &RunRecord, error: &str, took: &str, job: &Job) -> String {
+    let note = attempts_note(record, job);
+    match record.status {
+        RunStatus::Timeout if error.starts_with("timed out") => format!("{error}{note}"),
+        RunStatus::Cancelled if error == "cancelled" => format!("cancelled after {took}{note}"),
+        RunStatus::Cancelled if error.starts_with("cancelled") => {
+            format!("{error} after {took}{note}")
+        }
+        status => format!("{status}: {error} after {took}{note}"),
+    }
 }
 
 /// ` (attempt 3 of 3)` when the job has retries, else "".

@@ -171,6 +171,7 @@ pub(crate) fn finish(
     record: &RunRecord,
     cancel: &Cancel,
     logger: &Logger,
+    redact: &dyn Fn(&str) -> String,
 ) -> Vec<Notification> {
     let start = started.and_then(|handle| handle.join().ok());
     let deadline = Instant::now() + BUDGET;
@@ -197,6 +198,11 @@ pub(crate) fn finish(
             }
         }
     });
+    // A receiver's answer, or a library's text, may echo an expanded secret: keep it out of
+    // the log and the history record.
+    for outcome in &mut out {
+        outcome.answer = redact(&outcome.answer);
+    }
     for outcome in out.iter().filter(|n| !n.ok) {
         logger.warn(
             Some(&record.job),
@@ -375,8 +381,10 @@ fn deliver(
                 status == 429 || (500..600).contains(&status)
             }
             Err(err) => {
-                // ureq's messages may quote the URL: show it as written.
-                answer = err.to_string().replace(url, written);
+                // In words, and never with the expanded URL a library's text may quote.
+                answer = super::failure::describe(&err, timeout, timeout)
+                    .message
+                    .replace(url, written);
                 transient(&err)
             }
         };
