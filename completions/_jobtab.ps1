@@ -21,9 +21,9 @@ Register-ArgumentCompleter -Native -CommandName 'jobtab' -ScriptBlock {
 
     $completions = @(switch ($command) {
         'jobtab' {
-            [CompletionResult]::new('-f', '-f', [CompletionResultType]::ParameterName, 'The job file [default: <config dir>/jobtab/jobs.toml]')
-            [CompletionResult]::new('--file', '--file', [CompletionResultType]::ParameterName, 'The job file [default: <config dir>/jobtab/jobs.toml]')
-            [CompletionResult]::new('--state-dir', '--state-dir', [CompletionResultType]::ParameterName, 'Where history and the run lock live [default: <state dir>/jobtab]')
+            [CompletionResult]::new('-f', '-f', [CompletionResultType]::ParameterName, 'The job file [default: $JOBTAB_FILE, else <config dir>/jobtab/jobs.toml]')
+            [CompletionResult]::new('--file', '--file', [CompletionResultType]::ParameterName, 'The job file [default: $JOBTAB_FILE, else <config dir>/jobtab/jobs.toml]')
+            [CompletionResult]::new('--state-dir', '--state-dir', [CompletionResultType]::ParameterName, 'Where history and the run lock live [default: $JOBTAB_STATE_DIR, else <state dir>/jobtab]')
             [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
             [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
             [CompletionResult]::new('-V', '-V ', [CompletionResultType]::ParameterName, 'Print version')
@@ -41,6 +41,7 @@ Register-ArgumentCompleter -Native -CommandName 'jobtab' -ScriptBlock {
             [CompletionResult]::new('explain', 'explain', [CompletionResultType]::ParameterValue, 'Describe a schedule in words and print its next runs')
             [CompletionResult]::new('next', 'next', [CompletionResultType]::ParameterValue, 'Upcoming runs of all jobs (or the named ones), merged in time order')
             [CompletionResult]::new('exec', 'exec', [CompletionResultType]::ParameterValue, 'Run one job now, exactly as the scheduler would')
+            [CompletionResult]::new('notify', 'notify', [CompletionResultType]::ParameterValue, 'Notification tools: `notify test NAME` sends a sample through the job''s channels')
             [CompletionResult]::new('run', 'run', [CompletionResultType]::ParameterValue, 'Run the scheduler in the foreground')
             [CompletionResult]::new('history', 'history', [CompletionResultType]::ParameterValue, 'Past runs, newest first')
             [CompletionResult]::new('logs', 'logs', [CompletionResultType]::ParameterValue, 'Print the captured output of a job''s last run, or of one run')
@@ -70,9 +71,9 @@ Register-ArgumentCompleter -Native -CommandName 'jobtab' -ScriptBlock {
             [CompletionResult]::new('--description', '--description', [CompletionResultType]::ParameterName, 'A description shown by list and show')
             [CompletionResult]::new('--notify', '--notify', [CompletionResultType]::ParameterName, 'POST the result of each run to this URL')
             [CompletionResult]::new('--notify-on', '--notify-on', [CompletionResultType]::ParameterName, 'When to notify [default: failure]')
-            [CompletionResult]::new('-f', '-f', [CompletionResultType]::ParameterName, 'The job file [default: <config dir>/jobtab/jobs.toml]')
-            [CompletionResult]::new('--file', '--file', [CompletionResultType]::ParameterName, 'The job file [default: <config dir>/jobtab/jobs.toml]')
-            [CompletionResult]::new('--state-dir', '--state-dir', [CompletionResultType]::ParameterName, 'Where history and the run lock live [default: <state dir>/jobtab]')
+            [CompletionResult]::new('-f', '-f', [CompletionResultType]::ParameterName, 'The job file [default: $JOBTAB_FILE, else <config dir>/jobtab/jobs.toml]')
+            [CompletionResult]::new('--file', '--file', [CompletionResultType]::ParameterName, 'The job file [default: $JOBTAB_FILE, else <config dir>/jobtab/jobs.toml]')
+            [CompletionResult]::new('--state-dir', '--state-dir', [CompletionResultType]::ParameterName, 'Where history and the run lock live [default: $JOBTAB_STATE_DIR, else <state dir>/jobtab]')
             [CompletionResult]::new('--disabled', '--disabled', [CompletionResultType]::ParameterName, 'Add the job disabled')
             [CompletionResult]::new('--replace', '--replace', [CompletionResultType]::ParameterName, 'Replace a job of the same name instead of failing')
             [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
@@ -82,9 +83,9 @@ Register-ArgumentCompleter -Native -CommandName 'jobtab' -ScriptBlock {
             break
         }
         'jobtab;list' {
-            [CompletionResult]::new('-f', '-f', [CompletionResultType]::ParameterName, 'The job file [default: <config dir>/jobtab/jobs.toml]')
-            [CompletionResult]::new('--file', '--file', [CompletionResultType]::ParameterName, 'The job file [default: <config dir>/jobtab/jobs.toml]')
-            [CompletionResult]::new('--state-dir', '--state-dir', [CompletionResultType]::ParameterName, 'Where history and the run lock live [default: <state dir>/jobtab]')
+            [CompletionResult]::new('-f', '-f', [CompletionResultType]::ParameterName, 'The job file [default: $JOBTAB_FILE, else <config dir>/jobtab/jobs.toml]')
+            [CompletionResult]::new('--file', '--file', [CompletionResultType]::ParameterName, 'The job file [default: $JOBTAB_FILE, else <config dir>/jobtab/jobs.toml]')
+            [CompletionResult]::new('--state-dir', '--state-dir', [CompletionResultType]::ParameterName, 'Where history and the run lock live [default: $JOBTAB_STATE_DIR, else <state dir>/jobtab]')
             [CompletionResult]::new('--json', '--json', [CompletionResultType]::ParameterName, 'Print JSON instead of a table')
             [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
             [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
@@ -93,9 +94,9 @@ Register-ArgumentCompleter -Native -CommandName 'jobtab' -ScriptBlock {
             break
         }
         'jobtab;ls' {
-            [CompletionResult]::new('-f', '-f', [CompletionResultType]::ParameterName, 'The job file [default: <config dir>/jobtab/jobs.toml]')
-            [CompletionResult]::new('--file', '--file', [CompletionResultType]::ParameterName, 'The job file [default: <config dir>/jobtab/jobs.toml]')
-            [CompletionResult]::new('--state-dir', '--state-dir', [CompletionResultType]::ParameterName, 'Where history and the run lock live [default: <state dir>/jobtab]')
+            [CompletionResult]::new('-f', '-f', [CompletionResultType]::ParameterName, 'The job file [default: $JOBTAB_FILE, else <config dir>/jobtab/jobs.toml]')
+            [CompletionResult]::new('--file', '--file', [CompletionResultType]::ParameterName, 'The job file [default: $JOBTAB_FILE, else <config dir>/jobtab/jobs.toml]')
+            [CompletionResult]::new('--state-dir', '--state-dir', [CompletionResultType]::ParameterName, 'Where history and the run lock live [default: $JOBTAB_STATE_DIR, else <state dir>/jobtab]')
             [CompletionResult]::new('--json', '--json', [CompletionResultType]::ParameterName, 'Print JSON instead of a table')
             [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
             [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
@@ -104,9 +105,9 @@ Register-ArgumentCompleter -Native -CommandName 'jobtab' -ScriptBlock {
             break
         }
         'jobtab;show' {
-            [CompletionResult]::new('-f', '-f', [CompletionResultType]::ParameterName, 'The job file [default: <config dir>/jobtab/jobs.toml]')
-            [CompletionResult]::new('--file', '--file', [CompletionResultType]::ParameterName, 'The job file [default: <config dir>/jobtab/jobs.toml]')
-            [CompletionResult]::new('--state-dir', '--state-dir', [CompletionResultType]::ParameterName, 'Where history and the run lock live [default: <state dir>/jobtab]')
+            [CompletionResult]::new('-f', '-f', [CompletionResultType]::ParameterName, 'The job file [default: $JOBTAB_FILE, else <config dir>/jobtab/jobs.toml]')
+            [CompletionResult]::new('--file', '--file', [CompletionResultType]::ParameterName, 'The job file [default: $JOBTAB_FILE, else <config dir>/jobtab/jobs.toml]')
+            [CompletionResult]::new('--state-dir', '--state-dir', [CompletionResultType]::ParameterName, 'Where history and the run lock live [default: $JOBTAB_STATE_DIR, else <state dir>/jobtab]')
             [CompletionResult]::new('--json', '--json', [CompletionResultType]::ParameterName, 'Print JSON')
             [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
             [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
@@ -115,9 +116,9 @@ Register-ArgumentCompleter -Native -CommandName 'jobtab' -ScriptBlock {
             break
         }
         'jobtab;remove' {
-            [CompletionResult]::new('-f', '-f', [CompletionResultType]::ParameterName, 'The job file [default: <config dir>/jobtab/jobs.toml]')
-            [CompletionResult]::new('--file', '--file', [CompletionResultType]::ParameterName, 'The job file [default: <config dir>/jobtab/jobs.toml]')
-            [CompletionResult]::new('--state-dir', '--state-dir', [CompletionResultType]::ParameterName, 'Where history and the run lock live [default: <state dir>/jobtab]')
+            [CompletionResult]::new('-f', '-f', [CompletionResultType]::ParameterName, 'The job file [default: $JOBTAB_FILE, else <config dir>/jobtab/jobs.toml]')
+            [CompletionResult]::new('--file', '--file', [CompletionResultType]::ParameterName, 'The job file [default: $JOBTAB_FILE, else <config dir>/jobtab/jobs.toml]')
+            [CompletionResult]::new('--state-dir', '--state-dir', [CompletionResultType]::ParameterName, 'Where history and the run lock live [default: $JOBTAB_STATE_DIR, else <state dir>/jobtab]')
             [CompletionResult]::new('--dry-run', '--dry-run', [CompletionResultType]::ParameterName, 'Say what would be removed, change nothing')
             [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
             [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
@@ -126,9 +127,9 @@ Register-ArgumentCompleter -Native -CommandName 'jobtab' -ScriptBlock {
             break
         }
         'jobtab;rm' {
-            [CompletionResult]::new('-f', '-f', [CompletionResultType]::ParameterName, 'The job file [default: <config dir>/jobtab/jobs.toml]')
-            [CompletionResult]::new('--file', '--file', [CompletionResultType]::ParameterName, 'The job file [default: <config dir>/jobtab/jobs.toml]')
-            [CompletionResult]::new('--state-dir', '--state-dir', [CompletionResultType]::ParameterName, 'Where history and the run lock live [default: <state dir>/jobtab]')
+            [CompletionResult]::new('-f', '-f', [CompletionResultType]::ParameterName, 'The job file [default: $JOBTAB_FILE, else <config dir>/jobtab/jobs.toml]')
+            [CompletionResult]::new('--file', '--file', [CompletionResultType]::ParameterName, 'The job file [default: $JOBTAB_FILE, else <config dir>/jobtab/jobs.toml]')
+            [CompletionResult]::new('--state-dir', '--state-dir', [CompletionResultType]::ParameterName, 'Where history and the run lock live [default: $JOBTAB_STATE_DIR, else <state dir>/jobtab]')
             [CompletionResult]::new('--dry-run', '--dry-run', [CompletionResultType]::ParameterName, 'Say what would be removed, change nothing')
             [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
             [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
@@ -137,9 +138,9 @@ Register-ArgumentCompleter -Native -CommandName 'jobtab' -ScriptBlock {
             break
         }
         'jobtab;enable' {
-            [CompletionResult]::new('-f', '-f', [CompletionResultType]::ParameterName, 'The job file [default: <config dir>/jobtab/jobs.toml]')
-            [CompletionResult]::new('--file', '--file', [CompletionResultType]::ParameterName, 'The job file [default: <config dir>/jobtab/jobs.toml]')
-            [CompletionResult]::new('--state-dir', '--state-dir', [CompletionResultType]::ParameterName, 'Where history and the run lock live [default: <state dir>/jobtab]')
+            [CompletionResult]::new('-f', '-f', [CompletionResultType]::ParameterName, 'The job file [default: $JOBTAB_FILE, else <config dir>/jobtab/jobs.toml]')
+            [CompletionResult]::new('--file', '--file', [CompletionResultType]::ParameterName, 'The job file [default: $JOBTAB_FILE, else <config dir>/jobtab/jobs.toml]')
+            [CompletionResult]::new('--state-dir', '--state-dir', [CompletionResultType]::ParameterName, 'Where history and the run lock live [default: $JOBTAB_STATE_DIR, else <state dir>/jobtab]')
             [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
             [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
             [CompletionResult]::new('-V', '-V ', [CompletionResultType]::ParameterName, 'Print version')
@@ -147,9 +148,9 @@ Register-ArgumentCompleter -Native -CommandName 'jobtab' -ScriptBlock {
             break
         }
         'jobtab;disable' {
-            [CompletionResult]::new('-f', '-f', [CompletionResultType]::ParameterName, 'The job file [default: <config dir>/jobtab/jobs.toml]')
-            [CompletionResult]::new('--file', '--file', [CompletionResultType]::ParameterName, 'The job file [default: <config dir>/jobtab/jobs.toml]')
-            [CompletionResult]::new('--state-dir', '--state-dir', [CompletionResultType]::ParameterName, 'Where history and the run lock live [default: <state dir>/jobtab]')
+            [CompletionResult]::new('-f', '-f', [CompletionResultType]::ParameterName, 'The job file [default: $JOBTAB_FILE, else <config dir>/jobtab/jobs.toml]')
+            [CompletionResult]::new('--file', '--file', [CompletionResultType]::ParameterName, 'The job file [default: $JOBTAB_FILE, else <config dir>/jobtab/jobs.toml]')
+            [CompletionResult]::new('--state-dir', '--state-dir', [CompletionResultType]::ParameterName, 'Where history and the run lock live [default: $JOBTAB_STATE_DIR, else <state dir>/jobtab]')
             [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
             [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
             [CompletionResult]::new('-V', '-V ', [CompletionResultType]::ParameterName, 'Print version')
@@ -157,9 +158,9 @@ Register-ArgumentCompleter -Native -CommandName 'jobtab' -ScriptBlock {
             break
         }
         'jobtab;edit' {
-            [CompletionResult]::new('-f', '-f', [CompletionResultType]::ParameterName, 'The job file [default: <config dir>/jobtab/jobs.toml]')
-            [CompletionResult]::new('--file', '--file', [CompletionResultType]::ParameterName, 'The job file [default: <config dir>/jobtab/jobs.toml]')
-            [CompletionResult]::new('--state-dir', '--state-dir', [CompletionResultType]::ParameterName, 'Where history and the run lock live [default: <state dir>/jobtab]')
+            [CompletionResult]::new('-f', '-f', [CompletionResultType]::ParameterName, 'The job file [default: $JOBTAB_FILE, else <config dir>/jobtab/jobs.toml]')
+            [CompletionResult]::new('--file', '--file', [CompletionResultType]::ParameterName, 'The job file [default: $JOBTAB_FILE, else <config dir>/jobtab/jobs.toml]')
+            [CompletionResult]::new('--state-dir', '--state-dir', [CompletionResultType]::ParameterName, 'Where history and the run lock live [default: $JOBTAB_STATE_DIR, else <state dir>/jobtab]')
             [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
             [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
             [CompletionResult]::new('-V', '-V ', [CompletionResultType]::ParameterName, 'Print version')
@@ -167,9 +168,9 @@ Register-ArgumentCompleter -Native -CommandName 'jobtab' -ScriptBlock {
             break
         }
         'jobtab;check' {
-            [CompletionResult]::new('-f', '-f', [CompletionResultType]::ParameterName, 'The job file [default: <config dir>/jobtab/jobs.toml]')
-            [CompletionResult]::new('--file', '--file', [CompletionResultType]::ParameterName, 'The job file [default: <config dir>/jobtab/jobs.toml]')
-            [CompletionResult]::new('--state-dir', '--state-dir', [CompletionResultType]::ParameterName, 'Where history and the run lock live [default: <state dir>/jobtab]')
+            [CompletionResult]::new('-f', '-f', [CompletionResultType]::ParameterName, 'The job file [default: $JOBTAB_FILE, else <config dir>/jobtab/jobs.toml]')
+            [CompletionResult]::new('--file', '--file', [CompletionResultType]::ParameterName, 'The job file [default: $JOBTAB_FILE, else <config dir>/jobtab/jobs.toml]')
+            [CompletionResult]::new('--state-dir', '--state-dir', [CompletionResultType]::ParameterName, 'Where history and the run lock live [default: $JOBTAB_STATE_DIR, else <state dir>/jobtab]')
             [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
             [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
             [CompletionResult]::new('-V', '-V ', [CompletionResultType]::ParameterName, 'Print version')
@@ -181,9 +182,9 @@ Register-ArgumentCompleter -Native -CommandName 'jobtab' -ScriptBlock {
             [CompletionResult]::new('--count', '--count', [CompletionResultType]::ParameterName, 'How many runs to print')
             [CompletionResult]::new('--after', '--after', [CompletionResultType]::ParameterName, 'Start from this time (RFC 3339) instead of now')
             [CompletionResult]::new('--tz', '--tz', [CompletionResultType]::ParameterName, 'IANA time zone [default: the machine''s]')
-            [CompletionResult]::new('-f', '-f', [CompletionResultType]::ParameterName, 'The job file [default: <config dir>/jobtab/jobs.toml]')
-            [CompletionResult]::new('--file', '--file', [CompletionResultType]::ParameterName, 'The job file [default: <config dir>/jobtab/jobs.toml]')
-            [CompletionResult]::new('--state-dir', '--state-dir', [CompletionResultType]::ParameterName, 'Where history and the run lock live [default: <state dir>/jobtab]')
+            [CompletionResult]::new('-f', '-f', [CompletionResultType]::ParameterName, 'The job file [default: $JOBTAB_FILE, else <config dir>/jobtab/jobs.toml]')
+            [CompletionResult]::new('--file', '--file', [CompletionResultType]::ParameterName, 'The job file [default: $JOBTAB_FILE, else <config dir>/jobtab/jobs.toml]')
+            [CompletionResult]::new('--state-dir', '--state-dir', [CompletionResultType]::ParameterName, 'Where history and the run lock live [default: $JOBTAB_STATE_DIR, else <state dir>/jobtab]')
             [CompletionResult]::new('--json', '--json', [CompletionResultType]::ParameterName, 'Print JSON')
             [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
             [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
@@ -194,9 +195,9 @@ Register-ArgumentCompleter -Native -CommandName 'jobtab' -ScriptBlock {
         'jobtab;next' {
             [CompletionResult]::new('-n', '-n', [CompletionResultType]::ParameterName, 'How many runs to print')
             [CompletionResult]::new('--count', '--count', [CompletionResultType]::ParameterName, 'How many runs to print')
-            [CompletionResult]::new('-f', '-f', [CompletionResultType]::ParameterName, 'The job file [default: <config dir>/jobtab/jobs.toml]')
-            [CompletionResult]::new('--file', '--file', [CompletionResultType]::ParameterName, 'The job file [default: <config dir>/jobtab/jobs.toml]')
-            [CompletionResult]::new('--state-dir', '--state-dir', [CompletionResultType]::ParameterName, 'Where history and the run lock live [default: <state dir>/jobtab]')
+            [CompletionResult]::new('-f', '-f', [CompletionResultType]::ParameterName, 'The job file [default: $JOBTAB_FILE, else <config dir>/jobtab/jobs.toml]')
+            [CompletionResult]::new('--file', '--file', [CompletionResultType]::ParameterName, 'The job file [default: $JOBTAB_FILE, else <config dir>/jobtab/jobs.toml]')
+            [CompletionResult]::new('--state-dir', '--state-dir', [CompletionResultType]::ParameterName, 'Where history and the run lock live [default: $JOBTAB_STATE_DIR, else <state dir>/jobtab]')
             [CompletionResult]::new('--json', '--json', [CompletionResultType]::ParameterName, 'Print JSON')
             [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
             [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
@@ -205,9 +206,31 @@ Register-ArgumentCompleter -Native -CommandName 'jobtab' -ScriptBlock {
             break
         }
         'jobtab;exec' {
-            [CompletionResult]::new('-f', '-f', [CompletionResultType]::ParameterName, 'The job file [default: <config dir>/jobtab/jobs.toml]')
-            [CompletionResult]::new('--file', '--file', [CompletionResultType]::ParameterName, 'The job file [default: <config dir>/jobtab/jobs.toml]')
-            [CompletionResult]::new('--state-dir', '--state-dir', [CompletionResultType]::ParameterName, 'Where history and the run lock live [default: <state dir>/jobtab]')
+            [CompletionResult]::new('-f', '-f', [CompletionResultType]::ParameterName, 'The job file [default: $JOBTAB_FILE, else <config dir>/jobtab/jobs.toml]')
+            [CompletionResult]::new('--file', '--file', [CompletionResultType]::ParameterName, 'The job file [default: $JOBTAB_FILE, else <config dir>/jobtab/jobs.toml]')
+            [CompletionResult]::new('--state-dir', '--state-dir', [CompletionResultType]::ParameterName, 'Where history and the run lock live [default: $JOBTAB_STATE_DIR, else <state dir>/jobtab]')
+            [CompletionResult]::new('--force', '--force', [CompletionResultType]::ParameterName, 'Run the job even if it is disabled')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            [CompletionResult]::new('-V', '-V ', [CompletionResultType]::ParameterName, 'Print version')
+            [CompletionResult]::new('--version', '--version', [CompletionResultType]::ParameterName, 'Print version')
+            break
+        }
+        'jobtab;notify' {
+            [CompletionResult]::new('-f', '-f', [CompletionResultType]::ParameterName, 'The job file [default: $JOBTAB_FILE, else <config dir>/jobtab/jobs.toml]')
+            [CompletionResult]::new('--file', '--file', [CompletionResultType]::ParameterName, 'The job file [default: $JOBTAB_FILE, else <config dir>/jobtab/jobs.toml]')
+            [CompletionResult]::new('--state-dir', '--state-dir', [CompletionResultType]::ParameterName, 'Where history and the run lock live [default: $JOBTAB_STATE_DIR, else <state dir>/jobtab]')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            [CompletionResult]::new('-V', '-V ', [CompletionResultType]::ParameterName, 'Print version')
+            [CompletionResult]::new('--version', '--version', [CompletionResultType]::ParameterName, 'Print version')
+            [CompletionResult]::new('test', 'test', [CompletionResultType]::ParameterValue, 'Send a sample failure notification through every channel of a job and print each receiver''s answer')
+            break
+        }
+        'jobtab;notify;test' {
+            [CompletionResult]::new('-f', '-f', [CompletionResultType]::ParameterName, 'The job file [default: $JOBTAB_FILE, else <config dir>/jobtab/jobs.toml]')
+            [CompletionResult]::new('--file', '--file', [CompletionResultType]::ParameterName, 'The job file [default: $JOBTAB_FILE, else <config dir>/jobtab/jobs.toml]')
+            [CompletionResult]::new('--state-dir', '--state-dir', [CompletionResultType]::ParameterName, 'Where history and the run lock live [default: $JOBTAB_STATE_DIR, else <state dir>/jobtab]')
             [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
             [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
             [CompletionResult]::new('-V', '-V ', [CompletionResultType]::ParameterName, 'Print version')
@@ -218,9 +241,9 @@ Register-ArgumentCompleter -Native -CommandName 'jobtab' -ScriptBlock {
             [CompletionResult]::new('--log-format', '--log-format', [CompletionResultType]::ParameterName, 'How running jobs are logged')
             [CompletionResult]::new('--grace', '--grace', [CompletionResultType]::ParameterName, 'How long to wait for running jobs on SIGINT/SIGTERM before killing them')
             [CompletionResult]::new('--metrics', '--metrics', [CompletionResultType]::ParameterName, 'Serve Prometheus metrics on this address, e.g. 127.0.0.1:9184')
-            [CompletionResult]::new('-f', '-f', [CompletionResultType]::ParameterName, 'The job file [default: <config dir>/jobtab/jobs.toml]')
-            [CompletionResult]::new('--file', '--file', [CompletionResultType]::ParameterName, 'The job file [default: <config dir>/jobtab/jobs.toml]')
-            [CompletionResult]::new('--state-dir', '--state-dir', [CompletionResultType]::ParameterName, 'Where history and the run lock live [default: <state dir>/jobtab]')
+            [CompletionResult]::new('-f', '-f', [CompletionResultType]::ParameterName, 'The job file [default: $JOBTAB_FILE, else <config dir>/jobtab/jobs.toml]')
+            [CompletionResult]::new('--file', '--file', [CompletionResultType]::ParameterName, 'The job file [default: $JOBTAB_FILE, else <config dir>/jobtab/jobs.toml]')
+            [CompletionResult]::new('--state-dir', '--state-dir', [CompletionResultType]::ParameterName, 'Where history and the run lock live [default: $JOBTAB_STATE_DIR, else <state dir>/jobtab]')
             [CompletionResult]::new('--check', '--check', [CompletionResultType]::ParameterName, 'Validate the job file and exit')
             [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
             [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
@@ -231,9 +254,9 @@ Register-ArgumentCompleter -Native -CommandName 'jobtab' -ScriptBlock {
         'jobtab;history' {
             [CompletionResult]::new('-n', '-n', [CompletionResultType]::ParameterName, 'At most this many runs')
             [CompletionResult]::new('--limit', '--limit', [CompletionResultType]::ParameterName, 'At most this many runs')
-            [CompletionResult]::new('-f', '-f', [CompletionResultType]::ParameterName, 'The job file [default: <config dir>/jobtab/jobs.toml]')
-            [CompletionResult]::new('--file', '--file', [CompletionResultType]::ParameterName, 'The job file [default: <config dir>/jobtab/jobs.toml]')
-            [CompletionResult]::new('--state-dir', '--state-dir', [CompletionResultType]::ParameterName, 'Where history and the run lock live [default: <state dir>/jobtab]')
+            [CompletionResult]::new('-f', '-f', [CompletionResultType]::ParameterName, 'The job file [default: $JOBTAB_FILE, else <config dir>/jobtab/jobs.toml]')
+            [CompletionResult]::new('--file', '--file', [CompletionResultType]::ParameterName, 'The job file [default: $JOBTAB_FILE, else <config dir>/jobtab/jobs.toml]')
+            [CompletionResult]::new('--state-dir', '--state-dir', [CompletionResultType]::ParameterName, 'Where history and the run lock live [default: $JOBTAB_STATE_DIR, else <state dir>/jobtab]')
             [CompletionResult]::new('--failed', '--failed', [CompletionResultType]::ParameterName, 'Only failed runs')
             [CompletionResult]::new('-o', '-o', [CompletionResultType]::ParameterName, 'Show the end of each run''s output under its line')
             [CompletionResult]::new('--output', '--output', [CompletionResultType]::ParameterName, 'Show the end of each run''s output under its line')
@@ -246,9 +269,9 @@ Register-ArgumentCompleter -Native -CommandName 'jobtab' -ScriptBlock {
         }
         'jobtab;logs' {
             [CompletionResult]::new('--run', '--run', [CompletionResultType]::ParameterName, 'This run instead of the last one (its id from `history`, or the id''s first characters)')
-            [CompletionResult]::new('-f', '-f', [CompletionResultType]::ParameterName, 'The job file [default: <config dir>/jobtab/jobs.toml]')
-            [CompletionResult]::new('--file', '--file', [CompletionResultType]::ParameterName, 'The job file [default: <config dir>/jobtab/jobs.toml]')
-            [CompletionResult]::new('--state-dir', '--state-dir', [CompletionResultType]::ParameterName, 'Where history and the run lock live [default: <state dir>/jobtab]')
+            [CompletionResult]::new('-f', '-f', [CompletionResultType]::ParameterName, 'The job file [default: $JOBTAB_FILE, else <config dir>/jobtab/jobs.toml]')
+            [CompletionResult]::new('--file', '--file', [CompletionResultType]::ParameterName, 'The job file [default: $JOBTAB_FILE, else <config dir>/jobtab/jobs.toml]')
+            [CompletionResult]::new('--state-dir', '--state-dir', [CompletionResultType]::ParameterName, 'Where history and the run lock live [default: $JOBTAB_STATE_DIR, else <state dir>/jobtab]')
             [CompletionResult]::new('-F', '-F ', [CompletionResultType]::ParameterName, 'Keep going: print the output of each new run as it is recorded, until interrupted')
             [CompletionResult]::new('--follow', '--follow', [CompletionResultType]::ParameterName, 'Keep going: print the output of each new run as it is recorded, until interrupted')
             [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
@@ -258,9 +281,9 @@ Register-ArgumentCompleter -Native -CommandName 'jobtab' -ScriptBlock {
             break
         }
         'jobtab;install' {
-            [CompletionResult]::new('-f', '-f', [CompletionResultType]::ParameterName, 'The job file [default: <config dir>/jobtab/jobs.toml]')
-            [CompletionResult]::new('--file', '--file', [CompletionResultType]::ParameterName, 'The job file [default: <config dir>/jobtab/jobs.toml]')
-            [CompletionResult]::new('--state-dir', '--state-dir', [CompletionResultType]::ParameterName, 'Where history and the run lock live [default: <state dir>/jobtab]')
+            [CompletionResult]::new('-f', '-f', [CompletionResultType]::ParameterName, 'The job file [default: $JOBTAB_FILE, else <config dir>/jobtab/jobs.toml]')
+            [CompletionResult]::new('--file', '--file', [CompletionResultType]::ParameterName, 'The job file [default: $JOBTAB_FILE, else <config dir>/jobtab/jobs.toml]')
+            [CompletionResult]::new('--state-dir', '--state-dir', [CompletionResultType]::ParameterName, 'Where history and the run lock live [default: $JOBTAB_STATE_DIR, else <state dir>/jobtab]')
             [CompletionResult]::new('--dry-run', '--dry-run', [CompletionResultType]::ParameterName, 'Show what would be written, write nothing')
             [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
             [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
@@ -269,9 +292,9 @@ Register-ArgumentCompleter -Native -CommandName 'jobtab' -ScriptBlock {
             break
         }
         'jobtab;uninstall' {
-            [CompletionResult]::new('-f', '-f', [CompletionResultType]::ParameterName, 'The job file [default: <config dir>/jobtab/jobs.toml]')
-            [CompletionResult]::new('--file', '--file', [CompletionResultType]::ParameterName, 'The job file [default: <config dir>/jobtab/jobs.toml]')
-            [CompletionResult]::new('--state-dir', '--state-dir', [CompletionResultType]::ParameterName, 'Where history and the run lock live [default: <state dir>/jobtab]')
+            [CompletionResult]::new('-f', '-f', [CompletionResultType]::ParameterName, 'The job file [default: $JOBTAB_FILE, else <config dir>/jobtab/jobs.toml]')
+            [CompletionResult]::new('--file', '--file', [CompletionResultType]::ParameterName, 'The job file [default: $JOBTAB_FILE, else <config dir>/jobtab/jobs.toml]')
+            [CompletionResult]::new('--state-dir', '--state-dir', [CompletionResultType]::ParameterName, 'Where history and the run lock live [default: $JOBTAB_STATE_DIR, else <state dir>/jobtab]')
             [CompletionResult]::new('--dry-run', '--dry-run', [CompletionResultType]::ParameterName, 'Show what would be removed, write nothing')
             [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
             [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
@@ -280,9 +303,9 @@ Register-ArgumentCompleter -Native -CommandName 'jobtab' -ScriptBlock {
             break
         }
         'jobtab;import' {
-            [CompletionResult]::new('-f', '-f', [CompletionResultType]::ParameterName, 'The job file [default: <config dir>/jobtab/jobs.toml]')
-            [CompletionResult]::new('--file', '--file', [CompletionResultType]::ParameterName, 'The job file [default: <config dir>/jobtab/jobs.toml]')
-            [CompletionResult]::new('--state-dir', '--state-dir', [CompletionResultType]::ParameterName, 'Where history and the run lock live [default: <state dir>/jobtab]')
+            [CompletionResult]::new('-f', '-f', [CompletionResultType]::ParameterName, 'The job file [default: $JOBTAB_FILE, else <config dir>/jobtab/jobs.toml]')
+            [CompletionResult]::new('--file', '--file', [CompletionResultType]::ParameterName, 'The job file [default: $JOBTAB_FILE, else <config dir>/jobtab/jobs.toml]')
+            [CompletionResult]::new('--state-dir', '--state-dir', [CompletionResultType]::ParameterName, 'Where history and the run lock live [default: $JOBTAB_STATE_DIR, else <state dir>/jobtab]')
             [CompletionResult]::new('--dry-run', '--dry-run', [CompletionResultType]::ParameterName, 'Print the jobs that would be added, change nothing')
             [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
             [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
@@ -297,9 +320,9 @@ Register-ArgumentCompleter -Native -CommandName 'jobtab' -ScriptBlock {
             [CompletionResult]::new('--secret', '--secret', [CompletionResultType]::ParameterName, 'Secret that holds the `${VAR}`s the jobs use (kubernetes)')
             [CompletionResult]::new('--output', '--output', [CompletionResultType]::ParameterName, 'Write unit files into this folder instead of printing them (systemd)')
             [CompletionResult]::new('--env-file', '--env-file', [CompletionResultType]::ParameterName, 'File of NAME=value lines with the `${VAR}`s the jobs use, for EnvironmentFile= (systemd; an absolute path)')
-            [CompletionResult]::new('-f', '-f', [CompletionResultType]::ParameterName, 'The job file [default: <config dir>/jobtab/jobs.toml]')
-            [CompletionResult]::new('--file', '--file', [CompletionResultType]::ParameterName, 'The job file [default: <config dir>/jobtab/jobs.toml]')
-            [CompletionResult]::new('--state-dir', '--state-dir', [CompletionResultType]::ParameterName, 'Where history and the run lock live [default: <state dir>/jobtab]')
+            [CompletionResult]::new('-f', '-f', [CompletionResultType]::ParameterName, 'The job file [default: $JOBTAB_FILE, else <config dir>/jobtab/jobs.toml]')
+            [CompletionResult]::new('--file', '--file', [CompletionResultType]::ParameterName, 'The job file [default: $JOBTAB_FILE, else <config dir>/jobtab/jobs.toml]')
+            [CompletionResult]::new('--state-dir', '--state-dir', [CompletionResultType]::ParameterName, 'Where history and the run lock live [default: $JOBTAB_STATE_DIR, else <state dir>/jobtab]')
             [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
             [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
             [CompletionResult]::new('-V', '-V ', [CompletionResultType]::ParameterName, 'Print version')
@@ -307,9 +330,9 @@ Register-ArgumentCompleter -Native -CommandName 'jobtab' -ScriptBlock {
             break
         }
         'jobtab;completions' {
-            [CompletionResult]::new('-f', '-f', [CompletionResultType]::ParameterName, 'The job file [default: <config dir>/jobtab/jobs.toml]')
-            [CompletionResult]::new('--file', '--file', [CompletionResultType]::ParameterName, 'The job file [default: <config dir>/jobtab/jobs.toml]')
-            [CompletionResult]::new('--state-dir', '--state-dir', [CompletionResultType]::ParameterName, 'Where history and the run lock live [default: <state dir>/jobtab]')
+            [CompletionResult]::new('-f', '-f', [CompletionResultType]::ParameterName, 'The job file [default: $JOBTAB_FILE, else <config dir>/jobtab/jobs.toml]')
+            [CompletionResult]::new('--file', '--file', [CompletionResultType]::ParameterName, 'The job file [default: $JOBTAB_FILE, else <config dir>/jobtab/jobs.toml]')
+            [CompletionResult]::new('--state-dir', '--state-dir', [CompletionResultType]::ParameterName, 'Where history and the run lock live [default: $JOBTAB_STATE_DIR, else <state dir>/jobtab]')
             [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
             [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
             [CompletionResult]::new('-V', '-V ', [CompletionResultType]::ParameterName, 'Print version')
@@ -317,9 +340,9 @@ Register-ArgumentCompleter -Native -CommandName 'jobtab' -ScriptBlock {
             break
         }
         'jobtab;man' {
-            [CompletionResult]::new('-f', '-f', [CompletionResultType]::ParameterName, 'The job file [default: <config dir>/jobtab/jobs.toml]')
-            [CompletionResult]::new('--file', '--file', [CompletionResultType]::ParameterName, 'The job file [default: <config dir>/jobtab/jobs.toml]')
-            [CompletionResult]::new('--state-dir', '--state-dir', [CompletionResultType]::ParameterName, 'Where history and the run lock live [default: <state dir>/jobtab]')
+            [CompletionResult]::new('-f', '-f', [CompletionResultType]::ParameterName, 'The job file [default: $JOBTAB_FILE, else <config dir>/jobtab/jobs.toml]')
+            [CompletionResult]::new('--file', '--file', [CompletionResultType]::ParameterName, 'The job file [default: $JOBTAB_FILE, else <config dir>/jobtab/jobs.toml]')
+            [CompletionResult]::new('--state-dir', '--state-dir', [CompletionResultType]::ParameterName, 'Where history and the run lock live [default: $JOBTAB_STATE_DIR, else <state dir>/jobtab]')
             [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
             [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
             [CompletionResult]::new('-V', '-V ', [CompletionResultType]::ParameterName, 'Print version')

@@ -67,6 +67,9 @@ _jobtab() {
             jobtab,next)
                 cmd="jobtab__subcmd__next"
                 ;;
+            jobtab,notify)
+                cmd="jobtab__subcmd__notify"
+                ;;
             jobtab,remove)
                 cmd="jobtab__subcmd__remove"
                 ;;
@@ -82,6 +85,9 @@ _jobtab() {
             jobtab,uninstall)
                 cmd="jobtab__subcmd__uninstall"
                 ;;
+            jobtab__subcmd__notify,test)
+                cmd="jobtab__subcmd__notify__subcmd__test"
+                ;;
             *)
                 ;;
         esac
@@ -89,7 +95,7 @@ _jobtab() {
 
     case "${cmd}" in
         jobtab)
-            opts="-f -h -V --file --state-dir --help --version add list ls show remove rm enable disable edit check explain next exec run history logs install uninstall import export completions man"
+            opts="-f -h -V --file --state-dir --help --version add list ls show remove rm enable disable edit check explain next exec notify run history logs install uninstall import export completions man"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 1 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -339,7 +345,7 @@ _jobtab() {
             return 0
             ;;
         jobtab__subcmd__exec)
-            opts="-f -h -V --file --state-dir --help --version"
+            opts="-f -h -V --force --file --state-dir --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -639,6 +645,58 @@ _jobtab() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
+                --file)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                -f)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --state-dir)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        jobtab__subcmd__notify)
+            opts="-f -h -V --file --state-dir --help --version test"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --file)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                -f)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --state-dir)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        jobtab__subcmd__notify__subcmd__test)
+            opts="-f -h -V --file --state-dir --help --version"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
                 --file)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0

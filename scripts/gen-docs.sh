@@ -6,7 +6,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 cargo build --quiet --bin jobtab
-# The binary's help shows the values of JOBTAB_* variables that are set; keep them out.
+# Keep JOBTAB_* variables out, so nothing of this machine's setup reaches the files.
 jobtab() {
   env -u JOBTAB_FILE -u JOBTAB_STATE_DIR cargo run --quiet --bin jobtab -- "$@"
 }

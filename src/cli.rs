@@ -28,18 +28,16 @@ pub(crate) struct Cli {
 #[derive(Debug, Clone, Args)]
 #[command(next_help_heading = "Global options")]
 pub(crate) struct GlobalArgs {
-    /// The job file [default: <config dir>/jobtab/jobs.toml]
-    #[arg(
-        long,
-        short = 'f',
-        global = true,
-        env = "JOBTAB_FILE",
-        value_name = "PATH"
-    )]
+    // `$JOBTAB_FILE` and `$JOBTAB_STATE_DIR` are read by `ctx`, not through clap's `env`: clap
+    // counts a value from the environment as given, and its usage lines then showed
+    // `--file <PATH>` as if it were required (issue 8).
+    /// The job file [default: $JOBTAB_FILE, else <config dir>/jobtab/jobs.toml]
+    #[arg(long, short = 'f', global = true, value_name = "PATH")]
     pub(crate) file: Option<PathBuf>,
 
-    /// Where history and the run lock live [default: <state dir>/jobtab]
-    #[arg(long, global = true, env = "JOBTAB_STATE_DIR", value_name = "DIR")]
+    /// Where history and the run lock live [default: $JOBTAB_STATE_DIR, else <state
+    /// dir>/jobtab]
+    #[arg(long, global = true, value_name = "DIR")]
     pub(crate) state_dir: Option<PathBuf>,
 }
 
@@ -112,7 +110,9 @@ pub(crate) enum Command {
 
     /// Validate the whole job file and report every problem
     ///
-    /// Exits 1 if there is any problem.
+    /// Exits 1 if there is any problem, or if the file named with --file or $JOBTAB_FILE does
+    /// not exist. Warnings (a workdir that does not exist yet, a schedule that never fires) are
+    /// printed too, but alone they exit 0.
     ///
     /// Examples:
     ///   jobtab check
@@ -141,17 +141,28 @@ pub(crate) enum Command {
     ///
     /// Timeout, retries, notification and history all apply. Output streams to the terminal.
     /// Exits 0 when the run succeeds and 1 when it fails. Installed crontab lines call this.
+    /// A disabled job is refused (exit 1) unless --force is given, so a crontab line installed
+    /// before the job was disabled does not run it.
     ///
     /// Examples:
     ///   jobtab exec backup
+    ///   jobtab exec --force daily-report
     #[command(verbatim_doc_comment)]
     Exec(ExecArgs),
+
+    /// Notification tools: `notify test NAME` sends a sample through the job's channels
+    ///
+    /// Examples:
+    ///   jobtab notify test backup
+    #[command(verbatim_doc_comment)]
+    Notify(NotifyArgs),
 
     /// Run the scheduler in the foreground
     ///
     /// Sleeps until the next due job, runs jobs with their timeouts, retries and overlap
     /// policies, reloads on SIGHUP or when the job file changes, and stops on SIGINT/SIGTERM
-    /// after running jobs finish (up to --grace).
+    /// after running jobs finish (up to --grace), exiting 0. A second signal kills them at once
+    /// and exits 128 + the signal's number: 130 for SIGINT, 143 for SIGTERM.
     ///
     /// Examples:
     ///   jobtab run
@@ -422,6 +433,37 @@ pub(crate) struct NextArgs {
 #[derive(Debug, Args)]
 pub(crate) struct ExecArgs {
     /// The job to run
+    pub(crate) name: String,
+
+    /// Run the job even if it is disabled
+    #[arg(long)]
+    pub(crate) force: bool,
+}
+
+#[derive(Debug, Args)]
+pub(crate) struct NotifyArgs {
+    #[command(subcommand)]
+    pub(crate) command: NotifyCommand,
+}
+
+#[derive(Debug, Subcommand)]
+pub(crate) enum NotifyCommand {
+    /// Send a sample failure notification through every channel of a job and print each
+    /// receiver's answer
+    ///
+    /// Every channel the job has gets one attempt: `notify` (its URL, format and signature),
+    /// `ping` (as `POST <url>/log`, which healthchecks.io records without changing the
+    /// check's state) and `mail_to` (through sendmail). Exits 1 if any of them fails.
+    ///
+    /// Examples:
+    ///   jobtab notify test backup
+    #[command(verbatim_doc_comment)]
+    Test(NotifyTestArgs),
+}
+
+#[derive(Debug, Args)]
+pub(crate) struct NotifyTestArgs {
+    /// The job whose channels to test
     pub(crate) name: String,
 }
 

@@ -16,23 +16,31 @@ use crate::cli::GlobalArgs;
 pub(crate) struct Ctx {
     /// The job file, made absolute.
     pub(crate) file: PathBuf,
+    /// Whether the job file was named (`--file` or `$JOBTAB_FILE`) rather than the default
+    /// location: only the default location's folders are created (PRODUCT.md section 1).
+    pub(crate) explicit_file: bool,
     /// The state dir (history, run lock, crontab backups), made absolute. It may not exist yet.
     pub(crate) state_dir: PathBuf,
 }
 
 impl Ctx {
-    /// Resolves `--file` / `$JOBTAB_FILE` (clap merged those) or the config dir, and likewise
-    /// the state dir.
+    /// Resolves `--file`, else `$JOBTAB_FILE`, else the config dir, and likewise the state
+    /// dir (`--state-dir`, `$JOBTAB_STATE_DIR`, the state dir). An empty variable counts as
+    /// unset.
     pub(crate) fn from_args(global: &GlobalArgs) -> Result<Ctx> {
-        let file = match &global.file {
-            Some(path) => path.clone(),
+        let file = match global.file.clone().or_else(|| env_path("JOBTAB_FILE")) {
+            Some(path) => path,
             None => dirs::config_dir()
                 .context("cannot find your config folder; pass --file PATH or set JOBTAB_FILE")?
                 .join("jobtab")
                 .join("jobs.toml"),
         };
-        let state_dir = match &global.state_dir {
-            Some(path) => path.clone(),
+        let state_dir = match global
+            .state_dir
+            .clone()
+            .or_else(|| env_path("JOBTAB_STATE_DIR"))
+        {
+            Some(path) => path,
             None => dirs::state_dir()
                 .or_else(dirs::data_local_dir)
                 .context(
@@ -42,9 +50,33 @@ impl Ctx {
         };
         Ok(Ctx {
             file: absolute(&file)?,
+            explicit_file: global.file.is_some(),
             state_dir: absolute(&state_dir)?,
         })
     }
+
+    /// The job file, for a command about to write it: the default location's folders are
+    /// created; a named file must be in a folder that exists, so that a typo in `--file`
+    /// (`/etc/typo/jobs.toml`) is an error rather than a new folder.
+    pub(crate) fn writable_file(&self) -> Result<&Path> {
+        let Some(folder) = self.file.parent() else {
+            return Ok(&self.file);
+        };
+        if self.explicit_file {
+            crate::store::ensure_folder(&self.file)?;
+        } else {
+            std::fs::create_dir_all(folder)
+                .with_context(|| format!("cannot create folder {}", folder.display()))?;
+        }
+        Ok(&self.file)
+    }
+}
+
+/// The path in environment variable `name`, unless it is unset or empty.
+fn env_path(name: &str) -> Option<PathBuf> {
+    std::env::var_os(name)
+        .filter(|value| !value.is_empty())
+        .map(PathBuf::from)
 }
 
 fn absolute(path: &Path) -> Result<PathBuf> {

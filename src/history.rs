@@ -110,6 +110,23 @@ pub(crate) struct RunRecord {
     pub(crate) output_tail: String,
     /// Why the run did not succeed, in words; `None` on success.
     pub(crate) error: Option<String>,
+    /// How each notification channel (`notify`, `ping`, `mail_to`) fared; absent when none
+    /// was sent.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub(crate) notifications: Vec<Notification>,
+}
+
+/// One notification channel's outcome for a run.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub(crate) struct Notification {
+    /// `notify`, `ping` or `mail_to`: the job file's key.
+    pub(crate) channel: String,
+    /// Whether the receiver took it (a 2xx answer; sendmail exiting 0).
+    pub(crate) ok: bool,
+    /// Requests made (all attempts, `/start` included for pings).
+    pub(crate) attempts: u32,
+    /// The last answer: `HTTP 200`, the error, what sendmail said.
+    pub(crate) answer: String,
 }
 
 impl RunRecord {

@@ -119,8 +119,7 @@ impl Logger {
                     (Level::Error, None) => line.push_str(" error:"),
                 }
                 line.push(' ');
-                // A job's line never spans several log lines.
-                line.push_str(&message.replace(['\n', '\r'], " "));
+                line.push_str(&terminal_text(message));
                 line
             }
             LogFormat::Json => {
@@ -131,7 +130,7 @@ impl Logger {
                     stream: stream.map(Stream::name),
                     message,
                 };
-                serde_json::to_string(&record).unwrap_or_else(|_| String::from("{}"))
+                escape_c1(serde_json::to_string(&record).unwrap_or_else(|_| String::from("{}")))
             }
         };
         line.push('\n');
@@ -144,6 +143,40 @@ impl Logger {
         let _ = sink.write_all(line.as_bytes());
         let _ = sink.flush();
     }
+}
+
+/// A message (a job's output line above all) as one line that is safe on a terminal: line
+/// breaks become spaces and ESC, BEL, NUL and the other control characters are escaped like
+/// `\x1b`, as `list` shows them (`output::one_line`); tabs are harmless and kept.
+fn terminal_text(message: &str) -> String {
+    if !message.chars().any(|c| c.is_control() && c != '\t') {
+        return message.to_owned();
+    }
+    let parts: Vec<String> = message.split('\t').map(crate::output::one_line).collect();
+    parts.join("\t")
+}
+
+/// A JSON line with DEL and the C1 controls (U+0080 to U+009F, which some terminals obey as
+/// escape sequences) written as `\u` escapes: JSON escapes only U+0000 to U+001F by itself.
+/// Outside strings serde_json writes only ASCII punctuation, so every such character is
+/// inside a string, where the escape means the same character.
+fn escape_c1(json: String) -> String {
+    if !json.chars().any(is_del_or_c1) {
+        return json;
+    }
+    let mut out = String::with_capacity(json.len() + 16);
+    for c in json.chars() {
+        if is_del_or_c1(c) {
+            out.push_str(&format!("\\u{:04x}", u32::from(c)));
+        } else {
+            out.push(c);
+        }
+    }
+    out
+}
+
+fn is_del_or_c1(c: char) -> bool {
+    ('\u{7f}'..='\u{9f}').contains(&c)
 }
 
 /// An in-memory sink shared between a logger and a test.
@@ -215,6 +248,27 @@ mod tests {
         assert_eq!(second["level"], "warn");
         assert!(second["job"].is_null());
         assert!(second.get("stream").is_none());
+    }
+
+    #[test]
+    fn control_bytes_in_output_are_escaped_in_text_and_json() {
+        let raw = "\x1b]0;pwned\x07 \x1b[31mred\tcol\0nul\u{9b}2J\x7f";
+        let (logger, buffer) = Logger::capture(LogFormat::Text);
+        logger.output("job", Stream::Stdout, raw);
+        let text = buffer.contents();
+        assert!(
+            text.ends_with(" [job] \\x1b]0;pwned\\x07 \\x1b[31mred\tcol\\x00nul\\u{9b}2J\\x7f\n"),
+            "{text:?}"
+        );
+        let (logger, buffer) = Logger::capture(LogFormat::Json);
+        logger.output("job", Stream::Stdout, raw);
+        let text = buffer.contents();
+        assert!(
+            !text.chars().any(|c| c.is_control() && c != '\n'),
+            "{text:?}"
+        );
+        let line: serde_json::Value = serde_json::from_str(&text).unwrap();
+        assert_eq!(line["message"], raw);
     }
 
     #[test]

@@ -29,6 +29,50 @@ fn alive(pid: i32) -> bool {
     matches!(state, Some(Some(s)) if s != 'Z')
 }
 
+/// How long to wait for something that should happen within a second or two: generous, since
+/// two cores may be shared by parallel builds and tests. Waits end as soon as it happens.
+pub(crate) const WAIT: Duration = Duration::from_secs(20);
+
+/// Waits (up to `WAIT`) until `done()` holds; panics naming `what` if it never does.
+pub(crate) fn wait_until(what: &str, mut done: impl FnMut() -> bool) {
+    let deadline = Instant::now() + WAIT;
+    while !done() {
+        assert!(Instant::now() < deadline, "timed out waiting for {what}");
+        std::thread::sleep(Duration::from_millis(20));
+    }
+}
+
+/// A job command that appends `start` to `log` in its workdir, waits until the file `release`
+/// exists there (a minute at most, should the test fail), then appends `end`: the test
+/// decides when a run ends.
+pub(crate) const HELD_RUN: &str = "echo start >> log; i=0; while [ ! -e release ] && [ $i -lt 3000 ]; do sleep 0.02; i=$((i+1)); done; echo end >> log";
+
+/// Whether a run of `job` waits in its queue (`overlap = "queue"`): it holds the flock on its
+/// `<lock>.queue` file in the state dir, which /proc/locks shows without touching it.
+pub(crate) fn queued(env: &Env, job: &str) -> bool {
+    use std::os::unix::fs::MetadataExt as _;
+    let suffix = format!("-{job}.lock.queue");
+    let Ok(entries) = std::fs::read_dir(env.state.join("locks")) else {
+        return false;
+    };
+    let locks = std::fs::read_to_string("/proc/locks").unwrap_or_default();
+    entries.flatten().any(|entry| {
+        let named = entry.file_name().to_string_lossy().ends_with(&suffix);
+        let Ok(meta) = entry.metadata() else {
+            return false;
+        };
+        // As the kernel prints it: major:minor:inode, the device numbers in hex.
+        let dev = meta.dev();
+        let major = ((dev >> 8) & 0xfff) | ((dev >> 32) & !0xfff);
+        let minor = (dev & 0xff) | ((dev >> 12) & !0xff);
+        let id = format!(" {major:02x}:{minor:02x}:{} ", meta.ino());
+        named
+            && locks
+                .lines()
+                .any(|line| line.contains("FLOCK") && line.contains(&id))
+    })
+}
+
 #[test]
 fn success_streams_output_and_exits_0() {
     let env = Env::with_jobs(
@@ -155,28 +199,23 @@ fn timeout_kills_the_whole_process_group() {
         r#"
         [jobs.stuck]
         schedule = "0 2 * * *"
-        command = "(trap '' TERM; exec sleep 1000) & echo $! > pidfile; sleep 1000"
-        timeout = "1s"
+        command = "(trap '' TERM; : > trapped; exec sleep 1000) & echo $! > pidfile; while [ ! -e trapped ]; do sleep 0.01; done; sleep 1000"
+        timeout = "2s"
         "#,
     );
     let start = Instant::now();
     let err = env.fails(["exec", "stuck"], 1);
-    assert!(
-        start.elapsed() < Duration::from_secs(5),
-        "{:?}",
-        start.elapsed()
-    );
-    assert!(err.contains("stuck timed out after 1s"), "{err}");
+    // Far sooner than the sleeps' 1000 s.
+    assert!(start.elapsed() < WAIT, "{:?}", start.elapsed());
+    assert!(err.contains("stuck timed out after 2s"), "{err}");
     let pid: i32 = std::fs::read_to_string(env.path("pidfile"))
         .unwrap()
         .trim()
         .parse()
         .unwrap();
-    // It ignored SIGTERM: only the group's SIGKILL after the shell ended can have got it.
-    assert!(
-        !alive(pid),
-        "backgrounded grandchild {pid} survived the timeout"
-    );
+    // It ignored SIGTERM (the shell waited for its `trap` before the timeout could come): only
+    // the group's SIGKILL after the shell ended can have got it, and it dies at once.
+    wait_until("the backgrounded grandchild to die", || !alive(pid));
     assert_eq!(history(&env)[0]["status"], "timeout");
 }
 
@@ -205,7 +244,7 @@ fn sigterm_cancels_the_run() {
     let start = Instant::now();
     let status = child.wait().unwrap();
     assert_eq!(status.code(), Some(1));
-    assert!(start.elapsed() < Duration::from_secs(5));
+    assert!(start.elapsed() < WAIT, "{:?}", start.elapsed());
     let shell: i32 = std::fs::read_to_string(&pidfile)
         .unwrap()
         .trim()
@@ -216,7 +255,7 @@ fn sigterm_cancels_the_run() {
 }
 
 #[test]
-fn disabled_job_runs_with_a_warning() {
+fn a_disabled_job_is_refused_unless_forced() {
     let env = Env::with_jobs(
         r#"
         [jobs.off]
@@ -226,13 +265,20 @@ fn disabled_job_runs_with_a_warning() {
         "#,
     );
     let output = env.run(["exec", "off"]);
+    assert_eq!(output.status.code(), Some(1));
+    assert_eq!(stdout(&output), "");
+    let err = stderr(&output);
+    assert!(
+        err.starts_with("jobtab: error: job \"off\" is disabled, so it was not run;"),
+        "{err}"
+    );
+    assert!(err.contains("`jobtab enable off`"), "{err}");
+    assert!(err.contains("`jobtab exec --force off`"), "{err}");
+    assert_eq!(env.ok(["history", "--json", "off"]).trim(), "[]");
+    let output = env.run(["exec", "--force", "off"]);
     assert_eq!(output.status.code(), Some(0));
     assert_eq!(stdout(&output), "ran\n");
-    assert!(
-        stderr(&output).contains("job off is disabled"),
-        "{}",
-        stderr(&output)
-    );
+    assert_eq!(stderr(&output), "");
 }
 
 #[test]
@@ -250,22 +296,26 @@ fn unknown_job_is_an_error() {
 
 #[test]
 fn overlap_skip_holds_across_processes() {
-    let env = Env::with_jobs(
+    let env = Env::new();
+    env.write_jobs(&format!(
         r#"
         [jobs.slow]
         schedule = "0 2 * * *"
-        command = "sleep 2"
+        workdir = "{}"
+        command = "{HELD_RUN}"
         overlap = "skip"
         "#,
-    );
+        env.dir.path().display()
+    ));
     let first = env
         .cmd(["exec", "slow"])
         .stderr(Stdio::piped())
         .spawn()
         .unwrap();
-    // Wait until the first holds the lock (its lock file exists and the shell started).
-    std::thread::sleep(Duration::from_millis(700));
+    // The first holds the lock once its job started, and until the test releases it.
+    wait_until("the first run to start", || env.path("log").exists());
     let second = env.run(["exec", "slow"]);
+    std::fs::write(env.path("release"), "").unwrap();
     let first = first.wait_with_output().unwrap();
     assert_eq!(first.status.code(), Some(0));
     // A skip is not a failure, and not worth a cron mail: exit 0, nothing printed.
@@ -277,23 +327,31 @@ fn overlap_skip_holds_across_processes() {
 
 #[test]
 fn overlap_queue_waits_for_the_previous_run() {
-    let env = Env::with_jobs(
+    let env = Env::new();
+    env.write_jobs(&format!(
         r#"
         [jobs.q]
         schedule = "0 2 * * *"
-        command = "echo start >> log; sleep 1; echo end >> log"
+        workdir = "{}"
+        command = "{HELD_RUN}"
         overlap = "queue"
         "#,
-    );
-    let first = env
-        .cmd(["exec", "q"])
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
-    std::thread::sleep(Duration::from_millis(300));
-    let second = env.run(["exec", "q"]);
+        env.dir.path().display()
+    ));
+    let spawn = || {
+        env.cmd(["exec", "q"])
+            .stderr(Stdio::piped())
+            .spawn()
+            .unwrap()
+    };
+    let first = spawn();
+    wait_until("the first run to start", || env.path("log").exists());
+    let second = spawn();
+    // The second waits in the queue (not skipped, not started) until the first ends.
+    wait_until("the second run to queue", || queued(&env, "q"));
+    std::fs::write(env.path("release"), "").unwrap();
     assert_eq!(first.wait_with_output().unwrap().status.code(), Some(0));
-    assert_eq!(second.status.code(), Some(0));
+    assert_eq!(second.wait_with_output().unwrap().status.code(), Some(0));
     let log = std::fs::read_to_string(env.path("log")).unwrap();
     assert_eq!(log, "start\nend\nstart\nend\n", "runs overlapped");
 }
@@ -398,7 +456,7 @@ fn a_stalled_stdout_does_not_stop_the_timeout() {
         .stderr(Stdio::null())
         .spawn()
         .unwrap();
-    let deadline = Instant::now() + Duration::from_secs(10);
+    let deadline = Instant::now() + WAIT;
     let status = loop {
         if let Some(status) = child.try_wait().unwrap() {
             break status;
@@ -436,7 +494,7 @@ fn background_processes_are_stopped_when_the_job_ends_unless_started_with_setsid
     };
     let (background, daemon) = (pid("bg.pid"), pid("daemon.pid"));
     // The orphan is reaped by its new parent a moment later.
-    let deadline = Instant::now() + Duration::from_secs(1);
+    let deadline = Instant::now() + WAIT;
     while alive(background) && Instant::now() < deadline {
         std::thread::sleep(Duration::from_millis(10));
     }

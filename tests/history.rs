@@ -164,17 +164,21 @@ fn empty_history_says_so() {
 
 #[test]
 fn runs_are_listed_by_start_time_newest_first() {
-    let env = Env::with_jobs(
+    let env = Env::new();
+    // long runs until quick has run: it ends (and is recorded) last, started first.
+    env.write_jobs(&format!(
         r#"
         [jobs.long]
         schedule = "0 2 * * *"
-        command = "echo go > started; sleep 1"
+        workdir = "{}"
+        command = "echo go > started; i=0; while [ ! -e release ] && [ $i -lt 3000 ]; do sleep 0.02; i=$((i+1)); done"
 
         [jobs.quick]
         schedule = "0 2 * * *"
         command = "true"
         "#,
-    );
+        env.dir.path().display()
+    ));
     let mut long = env
         .cmd(["exec", "long"])
         .stdout(std::process::Stdio::null())
@@ -186,6 +190,7 @@ fn runs_are_listed_by_start_time_newest_first() {
         std::thread::sleep(std::time::Duration::from_millis(20));
     }
     env.ok(["exec", "quick"]);
+    std::fs::write(env.path("release"), "").unwrap();
     assert!(long.wait().unwrap().success());
     // quick ended (and was recorded) first, but started last.
     let runs = json(&env, &[]);

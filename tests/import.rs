@@ -76,6 +76,10 @@ fn imports_a_realistic_crontab() {
     );
     assert_eq!(string(&backup["env"], "PATH"), Some(path));
     assert!(backup["env"].get("MAILTO").is_none());
+    // Issue 12: MAILTO becomes `mail_to`, for every job after it.
+    for job in jobs.values() {
+        assert_eq!(string(job, "mail_to"), Some("ops@example.com"));
+    }
     assert!(
         backup["env"].get("GREETING").is_none(),
         "env applies to the lines after it"

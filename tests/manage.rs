@@ -492,7 +492,7 @@ fn show_prints_every_setting() {
         schedule = "0 2 * * *"
         command = "pg_dump app"
         env = { PGHOST = "db", PGPASSWORD = "${PG_PASSWORD}" }
-        notify = { url = "https://hooks.example.com/x", secret = "hunter2" }
+        notify = { url = "https://hooks.example.com/x", secret = "hunter2", signature = "jobtab" }
         "#,
     );
     let (out, _) = ok(&env, &["show", "backup"]);
@@ -507,7 +507,7 @@ fn show_prints_every_setting() {
         "overlap:  skip\n",
         "env:      PGHOST=db\n",
         "env:      PGPASSWORD=${PG_PASSWORD}\n",
-        "notify:   https://hooks.example.com/x on failure, signed with (a literal value, hidden)\n",
+        "notify:   https://hooks.example.com/x on failure as json, signed (jobtab) with (a literal value, hidden)\n",
         "crontab:  not installed",
         "next runs:\n  20",
         "last results:\n  none yet\n",

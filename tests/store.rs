@@ -161,14 +161,20 @@ fn a_file_with_an_invalid_job_is_never_overwritten() {
 }
 
 #[test]
-fn the_first_write_creates_folders_and_a_private_file() {
+fn the_first_write_at_the_default_location_creates_folders_and_a_private_file() {
     let env = Env::new();
-    let nested = env.path("deep/er/jobs.toml");
-    let file = nested.to_str().unwrap();
-    ok(&env, &["--file", file, "add", "a", "@daily", "--", "true"]);
-    assert_eq!(std::fs::metadata(&nested).unwrap().mode() & 0o777, 0o600);
+    // No --file and no $JOBTAB_FILE: <config dir>/jobtab/jobs.toml, under the temp $HOME.
+    let default = env.home.join(".config/jobtab/jobs.toml");
+    let mut add = cmd(&env, &["add", "a", "@daily", "--", "true"]);
+    let out = add.env_remove("JOBTAB_FILE").output().unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert_eq!(std::fs::metadata(&default).unwrap().mode() & 0o777, 0o600);
     assert_eq!(
-        std::fs::read_to_string(&nested).unwrap(),
+        std::fs::read_to_string(&default).unwrap(),
         unindent(
             r#"
             [jobs.a]
@@ -177,22 +183,80 @@ fn the_first_write_creates_folders_and_a_private_file() {
             "#
         )
     );
-    // The default location is under the (temp) config dir, never the real $HOME.
-    ok(&env, &["add", "b", "@daily", "--", "true"]);
+}
+
+/// Issue 8, item 18: `-f /etc/typo/x.toml add ...` made `/etc/typo/`; `check` of a missing
+/// named file said "0 jobs, no problems".
+#[test]
+fn a_named_file_in_a_missing_folder_is_an_error_and_nothing_is_created() {
+    let env = Env::new();
+    let typo = env.path("typo/jobs.toml");
+    let file = typo.to_str().unwrap();
+    for args in [
+        &["--file", file, "add", "a", "@daily", "--", "true"][..],
+        &["--file", file, "disable", "a"],
+        &["--file", file, "remove", "a"],
+    ] {
+        let (_, err) = fails(&env, args, 1);
+        assert!(
+            err.contains(&format!("{} does not exist", env.path("typo").display()))
+                && err.contains("mkdir -p"),
+            "{args:?}: {err}"
+        );
+    }
+    // The same through $JOBTAB_FILE.
+    let mut add = cmd(&env, &["add", "a", "@daily", "--", "true"]);
+    let out = add.env("JOBTAB_FILE", &typo).output().unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("typo does not exist"));
+    // `edit` says so before opening an editor.
+    let mut edit = cmd(&env, &["--file", file, "edit"]);
+    let out = edit.env("VISUAL", "false").output().unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("typo does not exist"), "{err}");
+    assert!(!env.path("typo").exists());
+    assert!(!env.path("typo.lock").exists());
+    // A folder that exists is fine.
+    ok(&env, &["add", "a", "@daily", "--", "true"]);
     assert!(env.file.exists());
 }
 
 #[test]
-fn a_missing_file_is_an_empty_list() {
+fn a_missing_file_is_an_empty_list_but_checking_a_named_one_is_an_error() {
     let env = Env::new();
     let (out, _) = ok(&env, &["list", "--json"]);
     assert_eq!(out.trim(), "[]");
-    let (out, _) = ok(&env, &["check"]);
+    let (out, err) = fails(&env, &["check"], 1);
+    assert_eq!(out, "");
     assert!(
-        out.contains(": 0 jobs, no problems (the file does not exist yet)"),
-        "{out}"
+        err.contains(&format!("job file {} does not exist", env.file.display()))
+            && err.contains("--file or $JOBTAB_FILE"),
+        "{err}"
+    );
+    let typo = env.path("typo/jobs.toml");
+    let (_, err) = fails(&env, &["--file", typo.to_str().unwrap(), "check"], 1);
+    assert!(err.contains("nor its folder"), "{err}");
+    // Other read-only commands read it as empty, with a note.
+    let (out, err) = ok(&env, &["--file", typo.to_str().unwrap(), "list"]);
+    assert_eq!(out, "");
+    assert!(
+        err.contains(&format!(
+            "its folder {} does not exist",
+            env.path("typo").display()
+        )),
+        "{err}"
+    );
+    // The default location, not there yet, is an empty list.
+    let mut check = cmd(&env, &["check"]);
+    let out = check.env_remove("JOBTAB_FILE").output().unwrap();
+    assert!(out.status.success());
+    assert!(
+        String::from_utf8_lossy(&out.stdout)
+            .ends_with(": 0 jobs, no problems (the file does not exist yet)\n")
     );
     assert!(!env.file.exists());
+    assert!(!env.home.join(".config/jobtab").exists());
 }
 
 #[test]
@@ -248,4 +312,151 @@ fn added_jobs_need_valid_env_names_and_names_not_starting_with_a_dash() {
     );
     let (out, _) = fails(&env, &["check"], 1);
     assert!(out.contains("a name cannot start with `-`"), "{out}");
+}
+
+/// Issue 8, item 4: `show NAME` on a file with a TOML error said `no job named "NAME"`.
+#[test]
+fn show_on_a_broken_file_reports_the_error() {
+    let env = Env::with_jobs("[jobs.a]\nschedule = \"@daily\"\ncommand = = \"x\"\n");
+    let (out, err) = fails(&env, &["show", "a"], 1);
+    assert_eq!(out, "");
+    assert!(
+        err.contains(&format!("{}:3:11: not valid TOML: ", env.file.display())),
+        "{err}"
+    );
+    assert!(!err.contains("no job named"), "{err}");
+    assert!(err.contains("jobtab edit"), "{err}");
+    // A misspelt `[job.a]` table is the file's problem too, not a missing job.
+    env.write_jobs("[job.a]\nschedule = \"@daily\"\ncommand = \"x\"\n");
+    let (_, err) = fails(&env, &["show", "a", "--json"], 1);
+    assert!(
+        err.contains(":1:2: key \"job\": unknown top-level key"),
+        "{err}"
+    );
+    // A problem only in [defaults] hides no job: an unknown name is just that.
+    env.write_jobs(
+        "[defaults]\ntimezone = \"Mars/Base\"\n[jobs.b]\nschedule = \"@daily\"\ncommand = \"x\"\n",
+    );
+    let (_, err) = fails(&env, &["show", "a"], 1);
+    assert!(err.contains("no job named \"a\""), "{err}");
+}
+
+/// Issue 8, item 17: names of only dots became unit and file names (`jobtab-...service`).
+#[test]
+fn names_of_only_dots_are_refused() {
+    let env = Env::new();
+    for name in [".", "..", "..."] {
+        let (_, err) = fails(&env, &["add", name, "@daily", "--", "true"], 1);
+        assert!(
+            err.contains(&format!(
+                "invalid job name {name:?}: a name cannot be only dots"
+            )),
+            "{name}: {err}"
+        );
+    }
+    assert!(!env.file.exists());
+    // `.hidden` and `a..b` are fine.
+    ok(&env, &["add", ".hidden", "@daily", "--", "true"]);
+    ok(&env, &["add", "a..b", "@daily", "--", "true"]);
+    env.write_jobs(&format!(
+        "{}\n[jobs.\"..\"]\nschedule = \"@daily\"\ncommand = \"true\"\n",
+        env.jobs()
+    ));
+    let (out, _) = fails(&env, &["check"], 1);
+    assert!(
+        out.contains("job \"..\": invalid job name \"..\": a name cannot be only dots"),
+        "{out}"
+    );
+    let (out, _) = fails(&env, &["export", "--format", "systemd"], 1);
+    assert!(!out.contains("jobtab-...service"), "{out}");
+}
+
+/// Issue 8, item 10: temp files of writers killed with `kill -9` piled up next to the job file
+/// and no later write removed them.
+#[test]
+fn a_write_removes_the_temp_files_of_dead_writers_and_keeps_live_ones() {
+    let env = Env::with_jobs("# start\n");
+    let mut child = std::process::Command::new("true").spawn().unwrap();
+    let dead = child.id();
+    child.wait().unwrap();
+    // This test's own process is a live writer as far as jobtab can tell.
+    let live = std::process::id();
+    let stale = [
+        format!(".jobs.toml.{dead}.aB3dE9.tmp"),
+        format!(".jobs.toml.{dead}.Qw7Er5.tmp"),
+    ];
+    let kept = [
+        format!(".jobs.toml.{live}.Zz9Yy8.tmp"),
+        format!(".other.toml.{dead}.aB3dE9.tmp"),
+    ];
+    // An old version's temp file (no pid in its name), an hour old.
+    let old = ".jobs.toml.k8J7h6.tmp";
+    for name in stale.iter().chain(&kept) {
+        std::fs::write(env.path(name), "x".repeat(1 << 20)).unwrap();
+    }
+    let file = std::fs::File::create(env.path(old)).unwrap();
+    file.set_modified(std::time::SystemTime::now() - std::time::Duration::from_secs(3600))
+        .unwrap();
+    ok(&env, &["add", "a", "@daily", "--", "true"]);
+    for name in stale.iter().chain([&old.to_owned()]) {
+        assert!(!env.path(name).exists(), "{name} was not removed");
+    }
+    for name in &kept {
+        assert!(env.path(name).exists(), "{name} was removed");
+    }
+    assert!(env.jobs().contains("[jobs.a]"));
+}
+
+/// Issue 8, item 13: `import` wrote a job whose command holds a NUL byte, which fails at
+/// every run; `add` refuses what would fail likewise.
+#[test]
+fn import_and_add_refuse_what_would_fail_at_every_run() {
+    let env = Env::new();
+    let crontab = env.path("crontab.txt");
+    std::fs::write(
+        &crontab,
+        b"0 2 * * * /usr/bin/backup\n5 4 * * * echo a\0b\n".as_slice(),
+    )
+    .unwrap();
+    let (_, err) = fails(&env, &["import", crontab.to_str().unwrap()], 1);
+    assert!(
+        err.contains("skipped line 2: the line holds a NUL byte"),
+        "{err}"
+    );
+    let text = env.jobs();
+    assert!(
+        text.contains("/usr/bin/backup") && !text.contains("u0000"),
+        "{text}"
+    );
+    ok(&env, &["check"]);
+
+    let (_, err) = fails(
+        &env,
+        &[
+            "add",
+            "hook",
+            "@daily",
+            "--url",
+            "https://example.com",
+            "--header",
+            "X-A: a\r\nInjected: 1",
+        ],
+        1,
+    );
+    assert!(
+        err.contains("the value of header \"X-A\" contains a line break (CR or LF)"),
+        "{err}"
+    );
+    // Each word fits in an argument; the command, all of them, does not.
+    let half = "x".repeat(70_000);
+    let (_, err) = fails(
+        &env,
+        &["add", "big", "@daily", "--", "echo", &half, &half],
+        1,
+    );
+    assert!(
+        err.contains("put it in a script and run the script"),
+        "{err}"
+    );
+    assert!(!env.jobs().contains("[jobs.hook]") && !env.jobs().contains("[jobs.big]"));
 }

@@ -33,7 +33,7 @@ pub(crate) fn run(args: AddArgs, ctx: &Ctx) -> Result<ExitCode> {
         bail!(store::invalid_name_message(&args.name));
     }
     let name = args.name.as_str();
-    let (job, replaced) = store::edit(&ctx.file, |editor| {
+    let (job, replaced) = store::edit(ctx.writable_file()?, |editor| {
         // Checked here, under the lock, against the file's [defaults], before anything changes.
         let job = store::resolve(name, raw.clone(), editor.defaults()).map_err(|problems| {
             let messages: Vec<String> = problems.iter().map(|p| p.message.clone()).collect();
@@ -59,6 +59,7 @@ pub(crate) fn run(args: AddArgs, ctx: &Ctx) -> Result<ExitCode> {
     })?;
     let verb = if replaced { "replaced" } else { "added" };
     eprintln!("{verb} job {name:?}; {}", next_run_words(&job));
+    super::crontab_note::after_change(ctx);
     Ok(ExitCode::SUCCESS)
 }
 
@@ -147,7 +148,7 @@ fn build(args: &AddArgs) -> Result<RawJob, Usage> {
             NotifyOnArg::Success => NotifyOn::Success,
             NotifyOnArg::Always => NotifyOn::Always,
         }),
-        secret: None,
+        ..RawNotify::default()
     });
     Ok(raw)
 }

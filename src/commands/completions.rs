@@ -50,7 +50,15 @@ fn man_page() -> Result<String> {
     page.push_str(&without_preamble(&top_text));
 
     page.push_str(".SH COMMANDS\n");
-    for sub in cmd.get_subcommands().filter(|sub| !sub.is_hide_set()) {
+    // Nested commands (`notify test`) follow their parent.
+    let subs: Vec<&clap::Command> = cmd
+        .get_subcommands()
+        .filter(|sub| !sub.is_hide_set())
+        .flat_map(|sub| {
+            std::iter::once(sub).chain(sub.get_subcommands().filter(|n| !n.is_hide_set()))
+        })
+        .collect();
+    for sub in subs {
         // Global options and help flags are described once, above.
         let sub = sub.clone().mut_args(|arg| {
             if arg.is_global_set() || matches!(arg.get_id().as_str(), "help" | "version") {

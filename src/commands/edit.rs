@@ -31,6 +31,10 @@ const TEMPLATE: &str = r#"# jobtab job file: one [jobs.NAME] table per job. Save
 
 pub(crate) fn run(ctx: &Ctx) -> Result<ExitCode> {
     let path = &ctx.file;
+    if ctx.explicit_file {
+        // Before the editor opens: its work could not be saved.
+        store::ensure_folder(path)?;
+    }
     let original = store::read_text(path)?;
     let start = if original.is_empty() && !path.exists() {
         TEMPLATE.to_owned()
@@ -55,13 +59,14 @@ pub(crate) fn run(ctx: &Ctx) -> Result<ExitCode> {
         }
         let (jobs, problems) = store::parse(&edited);
         if problems.is_empty() {
-            if store::replace_text(path, &original, &edited)? {
+            if store::replace_text(ctx.writable_file()?, &original, &edited)? {
                 eprintln!(
                     "saved {}: {} job{}",
                     path.display(),
                     jobs.len(),
                     if jobs.len() == 1 { "" } else { "s" }
                 );
+                super::crontab_note::after_change(ctx);
                 return Ok(ExitCode::SUCCESS);
             }
             let kept = keep(temp)?;

@@ -2,6 +2,10 @@
 //! overlap lock, notify, history), with its output streamed to the terminal. This is also what
 //! installed crontab lines call, so it needs nothing from the environment but the job file.
 //!
+//! A disabled job is refused unless `--force`: a crontab line installed before `disable` still
+//! calls `exec`, and must not run it. A job the file no longer has is an error that, when the
+//! crontab's block for this file is out of date, says how to update it.
+//!
 //! SIGINT, SIGTERM, SIGHUP (the terminal closed) and SIGQUIT cancel the run (SIGTERM to the
 //! job's process group, SIGKILL after a grace), which is recorded in history; a second signal
 //! kills it at once. Exit status: 0 when the run succeeded or was skipped because the previous
@@ -15,12 +19,13 @@ use std::io::{IsTerminal as _, Write};
 use std::process::ExitCode;
 use std::sync::Arc;
 
-use anyhow::{Context as _, Result};
+use anyhow::{Context as _, Result, bail};
 use chrono::Utc;
 use signal_hook::consts::{SIGHUP, SIGINT, SIGQUIT, SIGTERM};
 use signal_hook::iterator::Signals;
 
 use crate::cli::{ExecArgs, LogFormat};
+use crate::crontab::{self, InstallStatus};
 use crate::ctx::Ctx;
 use crate::execute::{self, Cancel, ExecOptions, Trigger};
 use crate::history::{RunRecord, RunStatus};
@@ -31,9 +36,13 @@ pub(crate) fn run(args: &ExecArgs, ctx: &Ctx) -> Result<ExitCode> {
     let file = JobFile::read(&ctx.file)?;
     // A problem elsewhere in the file must not stop cron from running the jobs that are fine.
     let Some(job) = file.job(&args.name) else {
+        // With no problem in the file (none of its own either), the job is not there.
         file.ensure_valid()?;
-        file.require(&args.name)?;
-        anyhow::bail!("no job named {:?}", args.name);
+        bail!(missing_job(
+            &args.name,
+            &file,
+            &crontab::install_status(ctx, &file)
+        ));
     };
     if !file.problems.is_empty() {
         eprintln!(
@@ -42,11 +51,12 @@ pub(crate) fn run(args: &ExecArgs, ctx: &Ctx) -> Result<ExitCode> {
             file.problems.len()
         );
     }
-    if !job.enabled {
-        eprintln!(
-            "jobtab: warning: job {} is disabled; running it anyway because you asked",
-            job.name
-        );
+    if !job.enabled && !args.force {
+        bail!(disabled_job(
+            &job.name,
+            &file,
+            &crontab::install_status(ctx, &file)
+        ));
     }
 
     let cancel = Cancel::new();
@@ -81,6 +91,43 @@ pub(crate) fn run(args: &ExecArgs, ctx: &Ctx) -> Result<ExitCode> {
     } else {
         ExitCode::from(1)
     })
+}
+
+/// Why a disabled job was not run and what to do; `status` is the crontab's install status for
+/// this file (out of date: a crontab line installed before the job was disabled called this).
+fn disabled_job(name: &str, file: &JobFile, status: &InstallStatus) -> String {
+    let mut message = format!(
+        "job {name:?} is disabled, so it was not run; `jobtab enable {name}` turns it back on, \
+         or `jobtab exec --force {name}` runs it once anyway"
+    );
+    if *status == InstallStatus::OutOfDate {
+        message.push_str(&format!(
+            "\nthe crontab block for {} is out of date (it still runs this job); \
+             `jobtab install` updates it",
+            file.path.display()
+        ));
+    }
+    message
+}
+
+/// The error for a job the file does not have; `status` is the crontab's install status for
+/// this file. A crontab line installed before the job was removed (or renamed) still calls
+/// `exec` with its name: then the error says how to bring the crontab up to date.
+fn missing_job(name: &str, file: &JobFile, status: &InstallStatus) -> String {
+    let path = file.path.display();
+    let mut message = format!("no job named {name:?} in {path}");
+    match status {
+        InstallStatus::OutOfDate => message.push_str(&format!(
+            "; the crontab block for {path} is out of date (it still runs jobs the file no \
+             longer has): `jobtab install` updates it to the file's jobs, `jobtab uninstall` \
+             removes it"
+        )),
+        // No crontab to read (no cron here), or an installed block that cannot have this job.
+        InstallStatus::Unknown(_) | InstallStatus::Installed | InstallStatus::NotInstalled => {
+            message.push_str("; `jobtab list` shows the jobs there are");
+        }
+    }
+    message
 }
 
 /// What the executor logs of a skipped run: `summary` says it (on a terminal) instead.
@@ -131,7 +178,8 @@ fn summary(job: &Job, record: &RunRecord) -> String {
         ),
         RunStatus::Skipped => format!("{name} {error}"),
         RunStatus::Timeout => format!("{name} {error}{note}"),
-        RunStatus::Cancelled if error == "cancelled" => format!("{name} cancelled{note}"),
+        // "cancelled", "cancelled before attempt 2 (exit code 1)": the status is said once.
+        RunStatus::Cancelled if error.starts_with("cancelled") => format!("{name} {error}{note}"),
         RunStatus::Failed | RunStatus::Cancelled => {
             format!("{name} {}: {error}{note}", record.status)
         }

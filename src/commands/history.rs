@@ -3,9 +3,9 @@
 
 use std::process::ExitCode;
 
-use anyhow::Result;
 use std::collections::HashSet;
 
+use anyhow::{Result, bail};
 use chrono::{DateTime, Local, SecondsFormat, Utc};
 use serde::Serialize;
 
@@ -15,9 +15,13 @@ use crate::execute::describe_duration;
 use crate::history::{self, RunRecord};
 use crate::output::{self, Table};
 use crate::running::{self, Running, RunningJson};
+use crate::store::JobFile;
 
 pub(crate) fn run(args: &HistoryArgs, ctx: &Ctx) -> Result<ExitCode> {
     if args.limit == 0 {
+        if let Some(name) = &args.name {
+            require_known(name, ctx)?;
+        }
         // Nothing asked for: not a claim that nothing was recorded.
         if args.json {
             output::print("[]\n")?;
@@ -39,6 +43,12 @@ pub(crate) fn run(args: &HistoryArgs, ctx: &Ctx) -> Result<ExitCode> {
     } else {
         running::live(&ctx.state_dir, &ctx.file, args.name.as_deref())
     };
+    if records.is_empty()
+        && running.is_empty()
+        && let Some(name) = &args.name
+    {
+        require_known(name, ctx)?;
+    }
     let rows = with_running(records, running, args.limit);
     let now = Utc::now();
     if args.json {
@@ -63,6 +73,31 @@ pub(crate) fn run(args: &HistoryArgs, ctx: &Ctx) -> Result<ExitCode> {
         }
     }
     Ok(ExitCode::SUCCESS)
+}
+
+/// Fails unless `name` is a job of the file or has runs recorded (a job removed since keeps
+/// its records, and those are worth showing), so a typo is not answered with "no runs
+/// recorded". When the file cannot be read or parsed, no name is refused: it may be there.
+fn require_known(name: &str, ctx: &Ctx) -> Result<()> {
+    if !history::recent(&ctx.state_dir, &ctx.file, Some(name), 1, false)?.is_empty() {
+        return Ok(());
+    }
+    let Ok(file) = JobFile::read(&ctx.file) else {
+        return Ok(());
+    };
+    let known = file.job(name).is_some()
+        || file
+            .problems
+            .iter()
+            .any(|problem| problem.job.as_deref().is_none_or(|job| job == name));
+    if !known {
+        bail!(
+            "no job named {name:?} in {}, and no runs recorded for one; `jobtab list` shows \
+             the jobs there are, `jobtab history` the runs of all of them",
+            ctx.file.display()
+        );
+    }
+    Ok(())
 }
 
 /// `records` (newest appended first) ordered by start time, newest first, and cut to `limit`.
@@ -305,6 +340,7 @@ mod tests {
             attempts: 1,
             output_tail: String::new(),
             error: None,
+            notifications: Vec::new(),
         };
         let http = RunRecord {
             job: "ping-api".into(),
@@ -363,6 +399,7 @@ mod tests {
             attempts: 1,
             output_tail: String::new(),
             error: None,
+            notifications: Vec::new(),
         };
         let running = |id: &str, second: u32| Running {
             job: "backup".into(),
@@ -435,6 +472,7 @@ mod tests {
             attempts: 1,
             output_tail: String::new(),
             error: None,
+            notifications: Vec::new(),
         };
         // As `recent` gives them: newest appended first. The long run started first but
         // ended last.

@@ -78,7 +78,7 @@ pub(crate) fn run(args: &ImportArgs, ctx: &Ctx) -> Result<ExitCode> {
     let outcome = if args.dry_run {
         store::preview(&ctx.file, add)?
     } else {
-        store::edit(&ctx.file, add)?
+        store::edit(ctx.writable_file()?, add)?
     };
     for (line, existing) in &outcome.duplicates {
         eprintln!(

@@ -29,11 +29,26 @@ pub(crate) fn run(args: &ListArgs, ctx: &Ctx) -> Result<ExitCode> {
         if args.json {
             output::print("[]\n")?;
         }
-        eprintln!(
-            "no jobs in {}; add one with `jobtab add backup '0 2 * * *' -- pg_dump app` or \
-             `jobtab edit`",
-            ctx.file.display()
-        );
+        let folder = ctx.file.parent().filter(|folder| !folder.is_dir());
+        match folder {
+            // A file named in a folder that does not exist: probably a mistyped path.
+            Some(folder) if ctx.explicit_file => eprintln!(
+                "no jobs in {}: its folder {} does not exist; check the path given with --file \
+                 or $JOBTAB_FILE",
+                ctx.file.display(),
+                folder.display()
+            ),
+            _ => eprintln!(
+                "no jobs in {}{}; add one with `jobtab add backup '0 2 * * *' -- pg_dump app` or \
+                 `jobtab edit`",
+                ctx.file.display(),
+                if ctx.file.exists() {
+                    ""
+                } else {
+                    " (the file does not exist yet)"
+                }
+            ),
+        }
         return Ok(ExitCode::SUCCESS);
     }
     let now = Utc::now();

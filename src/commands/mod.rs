@@ -3,6 +3,7 @@
 mod add;
 mod check;
 mod completions;
+mod crontab_note;
 mod edit;
 mod exec;
 mod explain;
@@ -13,6 +14,7 @@ mod install;
 mod list;
 mod logs;
 mod next;
+mod notify;
 mod remove;
 mod run;
 mod show;
@@ -46,6 +48,7 @@ pub(crate) fn dispatch(cli: Cli) -> Result<ExitCode> {
         Command::Explain(args) => explain::run(&args),
         Command::Next(args) => next::run(&args, &ctx),
         Command::Exec(args) => exec::run(&args, &ctx),
+        Command::Notify(args) => notify::run(&args, &ctx),
         Command::Run(args) => run::run(&args, &ctx),
         Command::History(args) => history::run(&args, &ctx),
         Command::Logs(args) => logs::run(&args, &ctx),

@@ -25,34 +25,62 @@ struct Upcoming {
 
 pub(crate) fn run(args: &NextArgs, ctx: &Ctx) -> Result<ExitCode> {
     let file = JobFile::load(&ctx.file)?;
+    let empty_json = || -> Result<ExitCode> {
+        if args.json {
+            output::print("[]\n")?;
+        }
+        Ok(ExitCode::SUCCESS)
+    };
     if file.jobs.is_empty() {
         eprintln!(
             "no jobs in {}; add one with `jobtab add NAME SCHEDULE -- COMMAND`",
             file.path.display()
         );
-        return Ok(ExitCode::SUCCESS);
+        return empty_json();
     }
+    let named = !args.names.is_empty();
     let mut jobs: Vec<&Job> = Vec::new();
-    if args.names.is_empty() {
-        jobs.extend(file.jobs.iter().filter(|job| job.enabled));
-        if jobs.is_empty() {
-            eprintln!("every job is disabled; `jobtab enable NAME` turns one back on");
-            return Ok(ExitCode::SUCCESS);
-        }
-    } else {
+    let mut disabled: Vec<&Job> = Vec::new();
+    if named {
         for name in &args.names {
             let job = file.require(name)?;
-            if !job.enabled {
-                eprintln!(
-                    "job {name:?} is disabled, so it has no upcoming runs; `jobtab enable \
-                     {name}` turns it back on"
-                );
-            } else if !jobs.iter().any(|j| j.name == job.name) {
-                jobs.push(job);
+            let list = if job.enabled {
+                &mut jobs
+            } else {
+                &mut disabled
+            };
+            if !list.iter().any(|j| j.name == job.name) {
+                list.push(job);
+            }
+        }
+    } else {
+        jobs.extend(file.jobs.iter().filter(|job| job.enabled));
+    }
+    if args.count == 0 {
+        // Nothing asked for: not a claim that there is nothing.
+        return empty_json();
+    }
+    if !named && jobs.is_empty() {
+        eprintln!("every job is disabled; `jobtab enable NAME` turns one back on");
+        return empty_json();
+    }
+    for job in &disabled {
+        let name = &job.name;
+        eprintln!(
+            "job {name:?} is disabled, so it has no upcoming runs; `jobtab enable {name}` turns \
+             it back on"
+        );
+    }
+    let now = Utc::now();
+    let runs = merge(&jobs, now, args.count);
+    // Say why a job has no upcoming runs when it was asked for by name, or when no job has any.
+    if named || runs.is_empty() {
+        for job in &jobs {
+            if job.schedule.next_after(now, job.zone).is_none() {
+                eprintln!("{}", no_runs_reason(job));
             }
         }
     }
-    let runs = merge(&jobs, Utc::now(), args.count);
     if args.json {
         let rows: Vec<Upcoming> = runs
             .iter()
@@ -67,9 +95,6 @@ pub(crate) fn run(args: &NextArgs, ctx: &Ctx) -> Result<ExitCode> {
         return Ok(ExitCode::SUCCESS);
     }
     if runs.is_empty() {
-        eprintln!(
-            "no upcoming runs: the selected jobs run only at start (@reboot) or never fire again"
-        );
         return Ok(ExitCode::SUCCESS);
     }
     let mut table = Table::new(&["TIME", "JOB", "SCHEDULE", "ZONE"]).keep_whole(&["TIME", "JOB"]);
@@ -83,6 +108,22 @@ pub(crate) fn run(args: &NextArgs, ctx: &Ctx) -> Result<ExitCode> {
     }
     output::print(&table.render(output::terminal_width()))?;
     Ok(ExitCode::SUCCESS)
+}
+
+/// Why an enabled job has no upcoming run.
+fn no_runs_reason(job: &Job) -> String {
+    let name = &job.name;
+    if job.schedule.is_reboot() {
+        format!(
+            "job {name:?} runs only at start (@reboot: when `jobtab run` starts, or at boot once \
+             installed), so it has no upcoming runs"
+        )
+    } else {
+        format!(
+            "job {name:?} has no upcoming runs: its schedule {:?} never fires again",
+            job.schedule.as_str()
+        )
+    }
 }
 
 /// The first `count` runs of all `jobs` after `now`, in time order (ties by job order), with a

@@ -29,10 +29,11 @@ pub(crate) fn run(args: &RemoveArgs, ctx: &Ctx) -> Result<ExitCode> {
         out.finish()?;
         eprintln!("dry run: {} was not changed", ctx.file.display());
     } else {
-        store::edit(&ctx.file, change)?;
+        store::edit(ctx.writable_file()?, change)?;
         for name in &names {
             eprintln!("removed job {name:?}");
         }
+        super::crontab_note::after_change(ctx);
     }
     Ok(ExitCode::SUCCESS)
 }

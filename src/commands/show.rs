@@ -84,7 +84,11 @@ pub(crate) fn run(args: &ShowArgs, ctx: &Ctx) -> Result<ExitCode> {
                 url: &n.url,
                 on: n.on.as_str(),
                 secret: n.secret.as_deref().map(mask_secret),
+                format: n.format.as_str(),
+                signature: n.signature.as_str(),
             }),
+            ping: job.ping.as_deref(),
+            mail_to: job.mail_to.as_deref(),
             next_runs: next.iter().map(|t| output::rfc3339(*t, job.zone)).collect(),
             last_results: results.iter().map(|r| ResultJson::new(r, job)).collect(),
             running: running.first().map(|r| r.json(r.started_in(job.zone))),
@@ -180,13 +184,29 @@ fn text(
     }
     if let Some(notify) = &job.notify {
         let signed = match &notify.secret {
-            Some(secret) => format!(", signed with {}", mask_secret(secret)),
+            Some(secret) => format!(
+                ", signed ({}) with {}",
+                notify.signature.as_str(),
+                mask_secret(secret)
+            ),
             None => ", unsigned".into(),
         };
         lines.push((
             "notify",
-            format!("{} on {}{signed}", notify.url, notify.on.as_str()),
+            format!(
+                "{} on {} as {}{signed}",
+                notify.url,
+                notify.on.as_str(),
+                notify.format.as_str()
+            ),
         ));
+    }
+    if let Some(ping) = &job.ping {
+        lines.push(("ping", ping.clone()));
+    }
+    if let Some(to) = &job.mail_to {
+        let on = job.notify.as_ref().map_or("failure", |n| n.on.as_str());
+        lines.push(("mail_to", format!("{to} on {on}")));
     }
     lines.push(("crontab", install_words(install)));
     let width = lines.iter().map(|(k, _)| k.len()).max().unwrap_or(0) + 1;
@@ -299,6 +319,8 @@ struct ShowJson<'a> {
     catch_up: &'static str,
     env: &'a std::collections::BTreeMap<String, String>,
     notify: Option<NotifyJson<'a>>,
+    ping: Option<&'a str>,
+    mail_to: Option<&'a str>,
     next_runs: Vec<String>,
     last_results: Vec<ResultJson<'a>>,
     /// The run in progress (the one that started first, if several), or null.
@@ -321,6 +343,8 @@ struct NotifyJson<'a> {
     url: &'a str,
     on: &'static str,
     secret: Option<String>,
+    format: &'static str,
+    signature: &'static str,
 }
 
 #[cfg(test)]

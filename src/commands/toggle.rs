@@ -12,7 +12,7 @@ use crate::store;
 
 pub(crate) fn run(args: &ToggleArgs, enable: bool, ctx: &Ctx) -> Result<ExitCode> {
     let names = unique(&args.names);
-    let changed = store::edit(&ctx.file, |editor| {
+    let changed = store::edit(ctx.writable_file()?, |editor| {
         require_all(editor, &names, "nothing was changed")?;
         names
             .iter()
@@ -27,8 +27,6 @@ pub(crate) fn run(args: &ToggleArgs, enable: bool, ctx: &Ctx) -> Result<ExitCode
             eprintln!("job {name:?} was already {verb}");
         }
     }
-    if !enable {
-        eprintln!("disabled jobs stay in the file; `jobtab install` removes them from the crontab");
-    }
+    super::crontab_note::after_change(ctx);
     Ok(ExitCode::SUCCESS)
 }

@@ -11,8 +11,9 @@
 //! - `NAME=value` lines (also `NAME = value`, quoted values with the quotes removed) apply to
 //!   the job lines after them, as in cron: they become each such job's `env`. Special names:
 //!   `CRON_TZ` becomes the `timezone` of the jobs after it (cronie evaluates their schedules
-//!   there); `SHELL` becomes `shell` (`/bin/sh` is the default and is left out); `MAILTO` and
-//!   `MAILFROM` are dropped with a note, since jobtab does not send mail. `TZ` stays an
+//!   there); `SHELL` becomes `shell` (`/bin/sh` is the default and is left out); `MAILTO`
+//!   becomes `mail_to` (an empty one: none), noted once because jobtab mails failures where
+//!   cron mailed any output; `MAILFROM` is dropped with a note. `TZ` stays an
 //!   environment variable: cron only passes it to the commands and still evaluates schedules
 //!   in the machine's zone (Vixie cron's FEATURES: "TZ can be set, but cron ignores it other
 //!   than passing it on through to the commands it runs").
@@ -74,6 +75,7 @@ pub(crate) fn parse(text: &[u8]) -> Parsed {
     let mut env: BTreeMap<String, String> = BTreeMap::new();
     let mut timezone: Option<String> = None;
     let mut shell: Option<String> = None;
+    let mut mail_to: Option<String> = None;
     let mut block_start: Option<usize> = None;
     let mut lines: Vec<&[u8]> = text.split(|&b| b == b'\n').collect();
     if text.ends_with(b"\n") {
@@ -90,6 +92,13 @@ pub(crate) fn parse(text: &[u8]) -> Parsed {
             }
             continue;
         };
+        if line.contains('\0') && block_start.is_none() {
+            // No command, value or comment holds one: cron itself stops reading the line there.
+            let why = "the line holds a NUL byte, which no command can contain; remove it";
+            parsed.skipped.push((number, why.to_owned()));
+            comments.clear();
+            continue;
+        }
         let line = line.trim_end_matches(['\r', ' ', '\t']);
         let trimmed = line.trim_start_matches([' ', '\t']);
         if block_start.is_some() {
@@ -120,9 +129,18 @@ pub(crate) fn parse(text: &[u8]) -> Parsed {
         if let Some((name, value)) = parse_env(trimmed) {
             comments.clear();
             match name.as_str() {
-                "MAILTO" | "MAILFROM" => parsed.notes.push(format!(
-                    "line {number}: {name}={value:?} dropped: jobtab does not send mail (use \
-                     `notify` to hear about results)"
+                "MAILTO" => {
+                    if !value.is_empty() && mail_to.is_none() {
+                        parsed.notes.push(format!(
+                            "line {number}: MAILTO becomes `mail_to` of the jobs below: jobtab \
+                             mails their failures (through sendmail), not every output as cron did"
+                        ));
+                    }
+                    mail_to = Some(value).filter(|v| !v.is_empty());
+                }
+                "MAILFROM" => parsed.notes.push(format!(
+                    "line {number}: {name}={value:?} dropped: jobtab's mails come from the \
+                     user it runs as"
                 )),
                 "CRON_TZ" if value.is_empty() => timezone = None,
                 "CRON_TZ" => match Zone::parse(&value) {
@@ -167,6 +185,7 @@ pub(crate) fn parse(text: &[u8]) -> Parsed {
                         shell: shell.clone(),
                         timezone: timezone.clone(),
                         env: (!env.is_empty()).then(|| env.clone()),
+                        mail_to: mail_to.clone(),
                         ..RawJob::default()
                     },
                 });
@@ -348,12 +367,25 @@ SHELL=/bin/bash
             why.contains("minute") && why.contains("61 * * * * /bin/bad"),
             "{why}"
         );
+        // `MAILTO=""` is cron's "no mail": nothing to say, nothing to set.
+        assert!(parsed.notes.is_empty(), "{:?}", parsed.notes);
+        assert!(parsed.jobs.iter().all(|job| job.raw.mail_to.is_none()));
+    }
+
+    /// Issue 12: MAILTO becomes `mail_to` of the jobs after it; an empty one turns it off.
+    #[test]
+    fn mailto_becomes_mail_to() {
+        let text = "0 1 * * * a\nMAILTO=ops@example.com\n0 2 * * * b\nMAILTO=\"\"\n0 3 * * * c\n";
+        let parsed = parse(text.as_bytes());
+        let mail: Vec<Option<&str>> = parsed
+            .jobs
+            .iter()
+            .map(|job| job.raw.mail_to.as_deref())
+            .collect();
+        assert_eq!(mail, [None, Some("ops@example.com"), None]);
         assert_eq!(parsed.notes.len(), 1);
-        assert!(
-            parsed.notes[0].contains("line 4: MAILTO"),
-            "{:?}",
-            parsed.notes
-        );
+        assert!(parsed.notes[0].contains("line 2: MAILTO becomes `mail_to`"));
+        assert!(parsed.jobs[1].raw.env.is_none(), "MAILTO is not an env var");
     }
 
     /// The table `crontab -e` gives a new user on Debian (cron 3.0pl1), byte for byte.

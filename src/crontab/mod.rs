@@ -214,13 +214,13 @@ fn block_lines_in(ctx: &Ctx, file: &JobFile, system: &SystemZone) -> Result<Vec<
     if !refused.is_empty() {
         bail!(
             "the system crontab cannot run {} of the jobs in {}; nothing was written:\n  {}\n\
-             change or disable {} (`jobtab disable NAME`; `jobtab run` can still run {}), then \
-             install again",
+             change {it}, or disable {it} (`jobtab disable NAME`: a disabled job runs nowhere, \
+             neither under cron nor under `jobtab run`), then install again; or leave the file \
+             as it is and run its jobs with `jobtab run` instead of cron",
             if refused.len() == 1 { "one" } else { "some" },
             file.path.display(),
             refused.join("\n  "),
-            if refused.len() == 1 { "it" } else { "them" },
-            if refused.len() == 1 { "it" } else { "them" },
+            it = if refused.len() == 1 { "it" } else { "them" },
         );
     }
     if enabled.is_empty() {
@@ -270,6 +270,36 @@ pub(crate) fn install_status(ctx: &Ctx, file: &JobFile) -> InstallStatus {
     status_with(&Crontab::from_env(), ctx, file)
 }
 
+/// `install_status` of the job file at `ctx.file`, for a command that just changed it. The
+/// file is read only when the crontab has a block for it, so the usual case (no block) costs
+/// one `crontab -l` and no second parse of a big file.
+pub(crate) fn file_install_status(ctx: &Ctx) -> InstallStatus {
+    file_status_with(&Crontab::from_env(), ctx)
+}
+
+/// `file_install_status` through a given crontab program.
+fn file_status_with(program: &Crontab, ctx: &Ctx) -> InstallStatus {
+    let table = match program.try_read() {
+        Ok(table) => table,
+        Err(ReadFailure::NoProgram(err)) => {
+            return InstallStatus::Unknown(format!("cannot run `{}`: {err}", program.name()));
+        }
+        Err(ReadFailure::Failed(why)) => return InstallStatus::Unknown(why),
+    };
+    let name = match block_name(&ctx.file) {
+        Ok(name) => name,
+        Err(err) => return InstallStatus::Unknown(format!("{err:#}")),
+    };
+    match splice::find(&table, &name) {
+        Ok(None) => InstallStatus::NotInstalled,
+        Err(err) => InstallStatus::Unknown(err),
+        Ok(Some(_)) => match JobFile::read(&ctx.file) {
+            Ok(file) => status_of(&table, ctx, &file),
+            Err(err) => InstallStatus::Unknown(format!("{err:#}")),
+        },
+    }
+}
+
 /// `install_status` through a given crontab program.
 fn status_with(program: &Crontab, ctx: &Ctx, file: &JobFile) -> InstallStatus {
     match program.try_read() {
@@ -309,6 +339,7 @@ mod tests {
     fn ctx(dir: &Path) -> Ctx {
         Ctx {
             file: dir.join("jobs.toml"),
+            explicit_file: true,
             state_dir: dir.join("state"),
         }
     }
@@ -357,6 +388,49 @@ mod tests {
             InstallStatus::OutOfDate
         );
         assert_eq!(InstallStatus::NotInstalled.to_string(), "not installed");
+    }
+
+    #[test]
+    fn after_a_change_the_file_is_read_only_when_its_block_is_there() {
+        let dir = tempfile::tempdir().unwrap();
+        let ctx = ctx(dir.path());
+        let table = dir.path().join("table");
+        let script = dir.path().join("crontab");
+        std::fs::write(
+            &script,
+            format!(
+                "#!/bin/sh\n[ -f '{0}' ] && exec cat '{0}'\necho 'no crontab for x' >&2\nexit 1\n",
+                table.display()
+            ),
+        )
+        .unwrap();
+        std::fs::set_permissions(&script, std::os::unix::fs::PermissionsExt::from_mode(0o755))
+            .unwrap();
+        let program = Crontab {
+            program: script.into(),
+        };
+        // No block: the job file is not even read (a folder there would fail to read).
+        std::fs::create_dir(&ctx.file).unwrap();
+        assert_eq!(
+            file_status_with(&program, &ctx),
+            InstallStatus::NotInstalled
+        );
+        std::fs::remove_dir(&ctx.file).unwrap();
+        let file = job_file(
+            &ctx,
+            "[jobs.a]\nschedule = \"0 2 * * *\"\ncommand = \"true\"\n",
+        );
+        let name = block_name(&ctx.file).unwrap();
+        let lines = block_lines(&ctx, &file).unwrap();
+        std::fs::write(&table, splice::splice(b"", &name, &lines).unwrap()).unwrap();
+        assert_eq!(file_status_with(&program, &ctx), InstallStatus::Installed);
+        job_file(
+            &ctx,
+            "[jobs.a]\nschedule = \"0 3 * * *\"\ncommand = \"true\"\n",
+        );
+        assert_eq!(file_status_with(&program, &ctx), InstallStatus::OutOfDate);
+        std::fs::remove_file(&ctx.file).unwrap();
+        assert_eq!(file_status_with(&program, &ctx), InstallStatus::OutOfDate);
     }
 
     #[test]
@@ -496,6 +570,7 @@ mod tests {
         if let Some(home) = dirs::home_dir().filter(|_| cfg!(target_os = "linux")) {
             let default = Ctx {
                 file: custom.file.clone(),
+                explicit_file: true,
                 state_dir: home.join(".local/state/jobtab"),
             };
             assert_eq!(state_dir_arg(&default), None);

@@ -1,6 +1,9 @@
 //! One attempt of an HTTP job with ureq (PRODUCT.md section 5, RESEARCH.md C16): `${VAR}`
 //! expanded in URL, headers and body first (a missing one fails before any request), then
-//! one request with `User-Agent: jobtab/<version>` and the run's `Idempotency-Key`.
+//! one request with `User-Agent: jobtab/<version>` and the run's `Idempotency-Key`. A job
+//! without a body sends none, and no `Content-Length` either unless its method is POST, PUT
+//! or PATCH (RFC 9110 section 8.6). Errors quote the job's templates, never expanded values,
+//! and describe ureq's errors in words (`failure`).
 //!
 //! Success is any 2xx, or exactly the job's `expect` codes. Redirects are NOT followed: a
 //! webhook that answers 3xx is a configuration mistake worth seeing, and following it could
@@ -23,6 +26,7 @@ use ureq::Agent;
 use ureq::http::Request;
 
 use super::capture::Tail;
+use super::failure::Kind;
 use super::{Cancel, Outcome};
 use crate::history::{OUTPUT_TAIL_BYTES, RunStatus};
 use crate::store::model::HTTP_CONNECT_TIMEOUT;
@@ -97,8 +101,7 @@ pub(crate) fn attempt(job: &Job, spec: &HttpSpec, key: &str, cancel: &Cancel) ->
         return Outcome::cancelled();
     };
     let timeout = job.http_timeout();
-    let request = with_timeouts(&agent, request, timeout, HTTP_CONNECT_TIMEOUT);
-    match call(&agent, request) {
+    match send(&agent, request, timeout) {
         Ok(response) => judge(response, &spec.expect),
         // The agent was shut down under the call: that is the cancellation, not a failure.
         Err(_) if cancel.is_cancelled() => Outcome::cancelled(),
@@ -106,32 +109,91 @@ pub(crate) fn attempt(job: &Job, spec: &HttpSpec, key: &str, cancel: &Cancel) ->
     }
 }
 
+/// Sends `request` limited to `total` (and `HTTP_CONNECT_TIMEOUT` to connect).
+fn send(agent: &Agent, request: Prepared, total: Duration) -> Result<Response, ureq::Error> {
+    match request {
+        Prepared::WithBody(request) => call(
+            agent,
+            with_timeouts(agent, request, total, HTTP_CONNECT_TIMEOUT),
+        ),
+        Prepared::NoBody(request) => call(
+            agent,
+            with_timeouts(agent, request, total, HTTP_CONNECT_TIMEOUT),
+        ),
+    }
+}
+
+/// A request ready to send: with the job's body, or with none at all.
+enum Prepared {
+    WithBody(Request<Vec<u8>>),
+    /// No body and no `Content-Length`: a GET or DELETE without a body must not claim one
+    /// (RFC 9110 section 8.6).
+    NoBody(Request<()>),
+}
+
+/// Whether `method`'s requests are meant to carry content, so that one without a body still
+/// says `Content-Length: 0` (RFC 9110 section 8.6: "a user agent normally sends
+/// Content-Length in a POST request even when the value is 0").
+fn expects_content(method: &str) -> bool {
+    matches!(method, "POST" | "PUT" | "PATCH")
+}
+
 /// The request with every `${VAR}` expanded, or the error naming the missing variable or
-/// the bad part.
-fn build(spec: &HttpSpec, key: &str) -> Result<Request<Vec<u8>>, String> {
-    let url = super::expand(&spec.url)?;
-    let mut builder = Request::builder()
-        .method(spec.method.as_str())
-        .uri(url.as_str());
+/// the bad part. Errors quote the job's templates, never an expanded value: those are often
+/// secrets.
+fn build(spec: &HttpSpec, key: &str) -> Result<Prepared, String> {
+    let template = &spec.url;
+    let url = super::expand(template)?;
+    let invalid_url = |why: &str| {
+        format!(
+            "invalid URL {template:?} once its variables are expanded: {why}; check the job's \
+             http.url and the variables it uses"
+        )
+    };
+    let scheme = url.split_once("://").map(|(scheme, _)| scheme);
+    if !scheme.is_some_and(|s| s.eq_ignore_ascii_case("http") || s.eq_ignore_ascii_case("https")) {
+        return Err(invalid_url("it must start with http:// or https://"));
+    }
+    let uri = url
+        .parse::<ureq::http::Uri>()
+        .map_err(|err| invalid_url(&err.to_string()))?;
+    if uri.host().is_none_or(str::is_empty) {
+        return Err(invalid_url("it has no host name"));
+    }
+    let mut builder = Request::builder().method(spec.method.as_str()).uri(uri);
     let mut has_key = false;
     for (name, value) in &spec.headers {
         has_key |= name.eq_ignore_ascii_case("idempotency-key");
-        builder = builder.header(name.as_str(), super::expand(value)?);
+        let expanded = super::expand(value)?;
+        let header = ureq::http::HeaderValue::from_str(&expanded).map_err(|_| {
+            format!(
+                "invalid value for header {name} ({value:?}) once its variables are expanded: \
+                 a header value may not hold line breaks or other control characters"
+            )
+        })?;
+        builder = builder.header(name.as_str(), header);
     }
     if !has_key {
         builder = builder.header("Idempotency-Key", key);
     }
-    let body = match &spec.body {
-        Some(body) => super::expand(body)?.into_bytes(),
-        None => Vec::new(),
+    let invalid = |err: ureq::http::Error| {
+        format!("invalid HTTP request: {err}; check the job's http method and headers")
     };
-    builder.body(body).map_err(|err| {
-        format!("invalid HTTP request to {url}: {err}; check the job's http settings")
-    })
+    match &spec.body {
+        Some(body) => {
+            let body = super::expand(body)?.into_bytes();
+            builder.body(body).map(Prepared::WithBody).map_err(invalid)
+        }
+        None if expects_content(&spec.method) => builder
+            .body(Vec::new())
+            .map(Prepared::WithBody)
+            .map_err(invalid),
+        None => builder.body(()).map(Prepared::NoBody).map_err(invalid),
+    }
 }
 
 /// Sends the request and reads the response body, keeping its last `OUTPUT_TAIL_BYTES`.
-fn call(agent: &Agent, request: Request<Vec<u8>>) -> Result<Response, ureq::Error> {
+fn call<S: ureq::AsSendBody>(agent: &Agent, request: Request<S>) -> Result<Response, ureq::Error> {
     let mut response = agent.run(request)?;
     let status = response.status().as_u16();
     let mut tail = Tail::new(OUTPUT_TAIL_BYTES);
@@ -180,31 +242,18 @@ fn judge(response: Response, expect: &[u16]) -> Outcome {
     }
 }
 
+/// A failed call in words (`failure`), as an attempt's outcome: network errors and timeouts
+/// may be retried.
 fn describe_error(err: &ureq::Error, timeout: Duration) -> Outcome {
-    let timed_out = match err {
-        ureq::Error::Timeout(_) => true,
-        ureq::Error::Io(io) => io.kind() == std::io::ErrorKind::TimedOut,
-        _ => false,
-    };
-    if timed_out {
-        return Outcome {
-            status: RunStatus::Timeout,
-            error: Some(format!(
-                "timed out after {} ({err})",
-                crate::duration::format(timeout)
-            )),
-            ..Outcome::failed(String::new(), true)
-        };
+    let failure = super::failure::describe(err, timeout, HTTP_CONNECT_TIMEOUT);
+    Outcome {
+        status: if failure.kind == Kind::Timeout {
+            RunStatus::Timeout
+        } else {
+            RunStatus::Failed
+        },
+        ..Outcome::failed(failure.message, failure.kind != Kind::Other)
     }
-    let network = matches!(
-        err,
-        ureq::Error::Io(_)
-            | ureq::Error::ConnectionFailed
-            | ureq::Error::HostNotFound
-            | ureq::Error::Protocol(_)
-            | ureq::Error::BodyStalled
-    );
-    Outcome::failed(format!("HTTP request failed: {err}"), network)
 }
 
 #[cfg(test)]
@@ -284,14 +333,10 @@ mod tests {
             body: None,
             expect: Vec::new(),
         };
-        let agent = new_agent();
-        let request = with_timeouts(
-            &agent,
-            build(&spec, "k").unwrap(),
-            Duration::from_secs(5),
-            Duration::from_secs(5),
-        );
-        let err = call(&agent, request).err().unwrap();
+        let request = build(&spec, "k").unwrap();
+        let err = send(&new_agent(), request, Duration::from_secs(5))
+            .err()
+            .unwrap();
         let outcome = describe_error(&err, Duration::from_secs(5));
         assert_eq!(outcome.status, RunStatus::Failed);
         assert!(outcome.retryable, "{:?}", outcome.error);
@@ -319,14 +364,8 @@ mod tests {
             body: None,
             expect: Vec::new(),
         };
-        let agent = new_agent();
-        let request = with_timeouts(
-            &agent,
-            build(&spec, "k").unwrap(),
-            Duration::from_secs(5),
-            Duration::from_secs(5),
-        );
-        let result = call(&agent, request);
+        let request = build(&spec, "k").unwrap();
+        let result = send(&new_agent(), request, Duration::from_secs(5));
         server.join().unwrap();
         result
     }
@@ -351,7 +390,76 @@ mod tests {
             body: None,
             expect: Vec::new(),
         };
-        let err = build(&spec, "k").unwrap_err();
+        let Err(err) = build(&spec, "k") else {
+            panic!("a bad method built a request")
+        };
         assert!(err.starts_with("invalid HTTP request"), "{err}");
+    }
+
+    fn spec(url: &str, headers: &[(&str, &str)]) -> HttpSpec {
+        HttpSpec {
+            method: "GET".into(),
+            url: url.into(),
+            headers: headers
+                .iter()
+                .map(|(name, value)| ((*name).to_owned(), (*value).to_owned()))
+                .collect(),
+            body: None,
+            expect: Vec::new(),
+        }
+    }
+
+    /// The error of building `spec`, with `${PATH}` (set in every test environment) standing
+    /// for a secret.
+    fn build_error(spec: &HttpSpec) -> String {
+        match build(spec, "k") {
+            Ok(_) => panic!("{spec:?} built a request"),
+            Err(err) => err,
+        }
+    }
+
+    #[test]
+    fn invalid_urls_and_headers_are_quoted_as_written() {
+        let path = std::env::var("PATH").unwrap();
+        for (url, why) in [
+            ("http://127.0.0.1:1/?t=${PATH} x", "invalid uri character"),
+            ("${PATH}", "must start with http:// or https://"),
+            ("ftp://h/${PATH}", "must start with http:// or https://"),
+        ] {
+            let err = build_error(&spec(url, &[]));
+            assert!(
+                err.starts_with(&format!(
+                    "invalid URL {url:?} once its variables are expanded"
+                )),
+                "{err}"
+            );
+            assert!(err.contains(why), "{err}");
+            assert!(!err.contains(&path), "{err}");
+        }
+        let err = build_error(&spec(
+            "http://127.0.0.1:1/",
+            &[("Authorization", "Bearer ${PATH}\n")],
+        ));
+        assert!(
+            err.starts_with(
+                "invalid value for header Authorization (\"Bearer ${PATH}\\n\") once its \
+                 variables are expanded"
+            ),
+            "{err}"
+        );
+        assert!(!err.contains(&path), "{err}");
+    }
+
+    #[test]
+    fn only_methods_that_carry_content_get_an_empty_body() {
+        let mut get = spec("http://127.0.0.1:1/", &[]);
+        assert!(matches!(build(&get, "k"), Ok(Prepared::NoBody(_))));
+        get.method = "DELETE".into();
+        assert!(matches!(build(&get, "k"), Ok(Prepared::NoBody(_))));
+        get.method = "POST".into();
+        assert!(matches!(build(&get, "k"), Ok(Prepared::WithBody(r)) if r.body().is_empty()));
+        get.method = "GET".into();
+        get.body = Some("q".into());
+        assert!(matches!(build(&get, "k"), Ok(Prepared::WithBody(r)) if r.body() == b"q"));
     }
 }

@@ -8,9 +8,10 @@
 mod cancel;
 mod capture;
 pub(crate) mod expand;
+mod failure;
 mod http;
 mod ids;
-mod notify;
+pub(crate) mod notify;
 mod overlap;
 mod pidfd;
 mod shell;
@@ -23,6 +24,7 @@ use std::time::{Duration, Instant};
 use chrono::{DateTime, SubsecRound as _, Utc};
 
 pub(crate) use cancel::{Cancel, Level};
+use expand::Redactor;
 pub(crate) use expand::expand;
 
 use crate::history::{self, RunRecord, RunStatus};
@@ -149,7 +151,21 @@ pub(crate) fn execute(
         attempts: 0,
         output_tail: String::new(),
         error: None,
+        notifications: Vec::new(),
     };
+
+    // Every `${VAR}` of the notification channels is expanded first: one that is not set
+    // (or a key that is not valid) fails the run before anything starts.
+    let (channels, config_error) = notify::prepare(job);
+    if let Some(error) = config_error {
+        record.status = RunStatus::Failed;
+        record.error = Some(error.clone());
+        if !opts.passthrough {
+            opts.logger.error(Some(name), &format!("failed: {error}"));
+        }
+        finish(job, &mut record, opts, &channels, None, cancel);
+        return record;
+    }
 
     let _lock = match overlap::acquire(job, &file, &opts.state_dir, cancel) {
         overlap::Acquired::Lock(lock) => lock,
@@ -158,15 +174,16 @@ pub(crate) fn execute(
             record.error = Some("skipped: previous run still running".to_owned());
             opts.logger
                 .warn(Some(name), "skipped: previous run still running");
-            finish(job, &mut record, opts);
+            finish(job, &mut record, opts, &channels, None, cancel);
             return record;
         }
         overlap::Acquired::Cancelled => {
             record.error = Some("cancelled while waiting for the previous run".to_owned());
-            finish(job, &mut record, opts);
+            finish(job, &mut record, opts, &channels, None, cancel);
             return record;
         }
     };
+    let started = notify::start(&channels);
 
     record.started_at = Utc::now().trunc_subsecs(3);
     let clock = Instant::now();
@@ -235,6 +252,17 @@ pub(crate) fn execute(
                 http::attempt(job, spec, key, cancel)
             }
         };
+        // Messages are written from templates, but a library's text may still echo an
+        // expanded value: take any out before the error is logged, stored or sent. So does
+        // a server that answers with the token it was sent (echo services, "invalid token
+        // ..." pages): an HTTP job's response body is kept without it too. A shell job's
+        // output is left as the command printed it.
+        if let Some(error) = &outcome.error {
+            outcome.error = Some(redact(job, error));
+        }
+        if matches!(job.action, Action::Http(_)) && !outcome.output.is_empty() {
+            outcome.output = redact(job, &outcome.output);
+        }
         if outcome.status == RunStatus::Ok || !outcome.retryable || cancel.is_cancelled() {
             break;
         }
@@ -254,17 +282,12 @@ pub(crate) fn execute(
         let took = describe_duration(record.duration_ms);
         match &record.error {
             None => opts.logger.info(Some(name), &format!("ok in {took}")),
-            Some(error) => opts.logger.error(
-                Some(name),
-                &format!(
-                    "{}: {error} after {took}{}",
-                    record.status,
-                    attempts_note(&record, job)
-                ),
-            ),
+            Some(error) => opts
+                .logger
+                .error(Some(name), &ending(&record, error, &took, job)),
         }
     }
-    finish(job, &mut record, opts);
+    finish(job, &mut record, opts, &channels, started, cancel);
     record
 }
 
@@ -298,11 +321,24 @@ fn mark_running(
     (run.run_id, marker)
 }
 
-/// Gives the record its run id, appends it to history, then sends the notification; neither
-/// fails the run.
-fn finish(job: &Job, record: &mut RunRecord, opts: &ExecOptions) {
+/// Gives the record its run id, delivers the notifications (retrying failed ones for a
+/// bounded time), then appends the record with their outcomes to history; nothing here
+/// changes the run's result.
+fn finish(
+    job: &Job,
+    record: &mut RunRecord,
+    opts: &ExecOptions,
+    channels: &notify::Channels,
+    started: Option<std::thread::JoinHandle<history::Notification>>,
+    cancel: &Cancel,
+) {
     if record.run_id.is_empty() {
         record.run_id = ids::run_id(&job.name);
+    }
+    if !channels.is_empty() {
+        let redact = |text: &str| redact(job, text);
+        record.notifications =
+            notify::finish(channels, started, record, cancel, &opts.logger, &redact);
     }
     if let Err(err) = history::append(&opts.state_dir, record) {
         opts.logger.error(
@@ -310,14 +346,43 @@ fn finish(job: &Job, record: &mut RunRecord, opts: &ExecOptions) {
             &format!("cannot record the run in history: {err:#}"),
         );
     }
-    if let Some(target) = &job.notify
-        && notify::wanted(target.on, record.status)
-        && let Err(err) = notify::send(target, record)
-    {
-        opts.logger.warn(
-            Some(&job.name),
-            &format!("notification to {} failed: {err}", target.url),
-        );
+}
+
+/// A new run id (for `notify test`'s sample).
+pub(crate) fn new_run_id(job: &str) -> String {
+    ids::run_id(job)
+}
+
+/// `text` with the value of every `${VAR}` that `job` uses replaced by its `${VAR}`. Only
+/// error texts pass through here, so the environment is read only when something failed.
+fn redact(job: &Job, text: &str) -> String {
+    let mut templates: Vec<&str> = job.env.values().map(String::as_str).collect();
+    if let Action::Http(spec) = &job.action {
+        templates.push(&spec.url);
+        templates.extend(spec.headers.iter().map(|(_, value)| value.as_str()));
+        templates.extend(spec.body.as_deref());
+    }
+    if let Some(notify) = &job.notify {
+        templates.push(&notify.url);
+        templates.extend(notify.secret.as_deref());
+    }
+    templates.extend(job.ping.as_deref());
+    Redactor::new(templates).redact(text)
+}
+
+/// The log line of a run that did not succeed: `failed: exit code 3 after 1.2s`,
+/// `timed out after 3s`, `cancelled after 1.8s`, each with `attempts_note`. A status the
+/// error already says (`timed out after 3s`, `cancelled before attempt 2 (...)`) is not said
+/// twice, and a timeout's limit is its duration.
+fn ending(record: &RunRecord, error: &str, took: &str, job: &Job) -> String {
+    let note = attempts_note(record, job);
+    match record.status {
+        RunStatus::Timeout if error.starts_with("timed out") => format!("{error}{note}"),
+        RunStatus::Cancelled if error == "cancelled" => format!("cancelled after {took}{note}"),
+        RunStatus::Cancelled if error.starts_with("cancelled") => {
+            format!("{error} after {took}{note}")
+        }
+        status => format!("{status}: {error} after {took}{note}"),
     }
 }
 

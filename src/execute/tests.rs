@@ -35,11 +35,7 @@ fn retry_delays_double_up_to_a_day() {
         "[jobs.slow]\nschedule = \"* * * * *\"\ncommand = \"exit 1\"\nretries = 100\nretry_delay = \"30d\"\n",
     );
     let cancel = Cancel::new();
-    let canceller = cancel.clone();
-    std::thread::spawn(move || {
-        std::thread::sleep(Duration::from_millis(300));
-        canceller.cancel();
-    });
+    cancel_when_logged(&cancel, &log, "retrying in ");
     let record = execute(&job, Utc::now(), Trigger::Schedule, &opts, &cancel);
     assert_eq!(record.status, RunStatus::Cancelled);
     let log = log.contents();
@@ -98,6 +94,33 @@ fn options(state: &std::path::Path) -> (ExecOptions, SharedBuffer) {
     (opts, buffer)
 }
 
+/// How much longer than planned a step may take before a test calls it a failure. Generous:
+/// two cores may be shared by parallel builds and tests. The bounds it widens only tell "at
+/// once" from "after the job's own long sleep" or "never".
+const SLOW_MACHINE: Duration = Duration::from_secs(15);
+
+/// From another thread: once `ready()` holds, `act()` (cancels a run at a known point of it,
+/// not after a guessed delay). After `SLOW_MACHINE` it acts anyway, so a run that never gets
+/// there still ends (and the test fails on what it finds, instead of hanging).
+fn once(ready: impl Fn() -> bool + Send + 'static, act: impl FnOnce() + Send + 'static) {
+    std::thread::spawn(move || {
+        let deadline = Instant::now() + SLOW_MACHINE;
+        while !ready() && Instant::now() < deadline {
+            std::thread::sleep(Duration::from_millis(10));
+        }
+        act();
+    });
+}
+
+/// Cancels `cancel` once the run's log contains `needle`.
+fn cancel_when_logged(cancel: &Cancel, log: &SharedBuffer, needle: &'static str) {
+    let (canceller, log) = (cancel.clone(), log.clone());
+    once(
+        move || log.contents().contains(needle),
+        move || canceller.cancel(),
+    );
+}
+
 #[test]
 fn output_lines_are_logged_with_the_job_name() {
     let dir = tempfile::tempdir().unwrap();
@@ -122,19 +145,16 @@ fn output_lines_are_logged_with_the_job_name() {
 #[test]
 fn cancel_interrupts_the_retry_wait() {
     let dir = tempfile::tempdir().unwrap();
-    let (opts, _log) = options(dir.path());
+    let (opts, log) = options(dir.path());
     let job = job(
-        "[jobs.f]\nschedule = \"* * * * *\"\ncommand = \"exit 1\"\nretries = 3\nretry_delay = \"30s\"\n",
+        "[jobs.f]\nschedule = \"* * * * *\"\ncommand = \"exit 1\"\nretries = 3\nretry_delay = \"1h\"\n",
     );
     let cancel = Cancel::new();
-    let canceller = cancel.clone();
-    std::thread::spawn(move || {
-        std::thread::sleep(Duration::from_millis(300));
-        canceller.cancel();
-    });
+    // Cancelled during the wait after attempt 1 (a cancel during the attempt ends it another way).
+    cancel_when_logged(&cancel, &log, "retrying in ");
     let start = Instant::now();
     let record = execute(&job, Utc::now(), Trigger::Schedule, &opts, &cancel);
-    assert!(start.elapsed() < Duration::from_secs(5));
+    assert!(start.elapsed() < SLOW_MACHINE, "{:?}", start.elapsed());
     assert_eq!(record.status, RunStatus::Cancelled);
     assert_eq!(record.attempts, 1);
     assert_eq!(record.exit_code, Some(1));
@@ -166,15 +186,11 @@ fn timeouts_are_retried() {
     let dir = tempfile::tempdir().unwrap();
     let (opts, _log) = options(dir.path());
     let job = job(
-        "[jobs.t]\nschedule = \"* * * * *\"\ncommand = \"sleep 5\"\ntimeout = \"200ms\"\nretries = 1\nretry_delay = \"10ms\"\n",
+        "[jobs.t]\nschedule = \"* * * * *\"\ncommand = \"sleep 1000\"\ntimeout = \"200ms\"\nretries = 1\nretry_delay = \"10ms\"\n",
     );
     let start = Instant::now();
     let record = execute(&job, Utc::now(), Trigger::Manual, &opts, &Cancel::new());
-    assert!(
-        start.elapsed() < Duration::from_secs(3),
-        "{:?}",
-        start.elapsed()
-    );
+    assert!(start.elapsed() < SLOW_MACHINE, "{:?}", start.elapsed());
     assert_eq!(record.status, RunStatus::Timeout);
     assert_eq!(record.attempts, 2);
     assert_eq!(record.exit_code, Some(128 + 15));
@@ -185,42 +201,57 @@ fn timeouts_are_retried() {
 fn graceful_cancel_escalates_to_sigkill_after_the_grace() {
     let dir = tempfile::tempdir().unwrap();
     let (opts, _log) = options(dir.path());
-    let job =
-        job("[jobs.stubborn]\nschedule = \"* * * * *\"\ncommand = \"trap '' TERM; sleep 30\"\n");
+    let job = stubborn_job(dir.path());
     let cancel = Cancel::new();
-    let canceller = cancel.clone();
-    std::thread::spawn(move || {
-        std::thread::sleep(Duration::from_millis(200));
-        canceller.cancel();
-    });
+    let (canceller, trapped) = (cancel.clone(), dir.path().join("trapped"));
+    // Only once the shell ignores SIGTERM: before its `trap`, SIGTERM would end it at once.
+    once(move || trapped.exists(), move || canceller.cancel());
     let start = Instant::now();
     let record = execute(&job, Utc::now(), Trigger::Schedule, &opts, &cancel);
     let took = start.elapsed();
     assert!(took >= KILL_GRACE, "{took:?}");
-    assert!(took < KILL_GRACE + Duration::from_secs(3), "{took:?}");
+    assert!(took < KILL_GRACE + SLOW_MACHINE, "{took:?}");
     assert_eq!(record.status, RunStatus::Cancelled);
+    assert_eq!(record.exit_code, Some(128 + 9), "SIGKILL ended it");
+}
+
+/// A job whose shell ignores SIGTERM (so only SIGKILL ends it) and then says so in the file
+/// `trapped` of `dir`, its workdir.
+fn stubborn_job(dir: &std::path::Path) -> Job {
+    job(&format!(
+        "[jobs.stubborn]\nschedule = \"* * * * *\"\nworkdir = '{}'\n\
+         command = \"trap '' TERM; : > trapped; sleep 1000\"\n",
+        dir.display()
+    ))
 }
 
 #[test]
 fn kill_is_immediate() {
     let dir = tempfile::tempdir().unwrap();
     let (opts, _log) = options(dir.path());
-    let job =
-        job("[jobs.stubborn]\nschedule = \"* * * * *\"\ncommand = \"trap '' TERM; sleep 30\"\n");
+    let job = stubborn_job(dir.path());
     let cancel = Cancel::new();
-    let killer = cancel.clone();
-    std::thread::spawn(move || {
-        std::thread::sleep(Duration::from_millis(200));
-        killer.kill();
-    });
-    let start = Instant::now();
+    let (killer, trapped) = (cancel.clone(), dir.path().join("trapped"));
+    let killed_at = Arc::new(std::sync::Mutex::new(None));
+    let stamp = Arc::clone(&killed_at);
+    once(
+        move || trapped.exists(),
+        move || {
+            *stamp.lock().unwrap() = Some(Instant::now());
+            killer.kill();
+        },
+    );
     let record = execute(&job, Utc::now(), Trigger::Schedule, &opts, &cancel);
+    let ended = Instant::now();
+    let killed_at = killed_at.lock().unwrap().expect("never killed");
+    // A graceful stop of this shell (it ignores SIGTERM) would take the whole grace.
     assert!(
-        start.elapsed() < Duration::from_secs(1),
+        ended.duration_since(killed_at) < KILL_GRACE,
         "{:?}",
-        start.elapsed()
+        ended.duration_since(killed_at)
     );
     assert_eq!(record.status, RunStatus::Cancelled);
+    assert_eq!(record.exit_code, Some(128 + 9));
 }
 
 #[test]
@@ -284,9 +315,9 @@ fn kill9(pid: &str) {
     }
 }
 
-/// Waits up to a second for `pid` to stop running (its new parent reaps it).
+/// Waits (up to `SLOW_MACHINE`) for `pid` to stop running (its new parent reaps it).
 fn gone_soon(pid: &str) -> bool {
-    let deadline = Instant::now() + Duration::from_secs(1);
+    let deadline = Instant::now() + SLOW_MACHINE;
     while running(pid) {
         if Instant::now() > deadline {
             return false;
@@ -301,10 +332,13 @@ fn background_processes_do_not_outlive_a_successful_run() {
     let dir = tempfile::tempdir().unwrap();
     let (opts, log) = options(dir.path());
     // One ends on SIGTERM, one ignores it (SIGKILL after the grace); neither holds the pipes.
+    // The job ends only once the stubborn one ignores SIGTERM (it says so in `trapped`): a
+    // SIGTERM that came before its `trap` would end it at once, without the grace.
     let job = job(&format!(
         "[jobs.bg]\nschedule = \"* * * * *\"\nworkdir = '{}'\ntimeout = \"30s\"\n\
          command = \"sleep 1005 >/dev/null 2>&1 & echo $! > pid; \
-         (trap '' TERM; sleep 1006) >/dev/null 2>&1 & echo $! > stubborn; echo started bg\"\n",
+         (trap '' TERM; : > trapped; exec sleep 1006) >/dev/null 2>&1 & echo $! > stubborn; \
+         while [ ! -e trapped ]; do sleep 0.01; done; echo started bg\"\n",
         dir.path().display()
     ));
     let start = Instant::now();
@@ -322,8 +356,9 @@ fn background_processes_do_not_outlive_a_successful_run() {
     );
     assert_eq!(record.status, RunStatus::Ok);
     assert_eq!(record.output_tail, "started bg\n");
+    // At least the grace (SIGKILL comes only after it), and nowhere near the sleep's 1006 s.
     assert!(
-        took >= KILL_GRACE && took < KILL_GRACE + Duration::from_secs(2),
+        took >= KILL_GRACE && took < KILL_GRACE + SLOW_MACHINE,
         "{took:?}"
     );
     assert!(
@@ -338,16 +373,21 @@ fn background_processes_do_not_outlive_a_successful_run() {
 fn a_run_that_leaves_nothing_behind_ends_at_once_without_a_warning() {
     let dir = tempfile::tempdir().unwrap();
     let (opts, log) = options(dir.path());
-    let job =
-        job("[jobs.clean]\nschedule = \"* * * * *\"\ncommand = \"sleep 0.1 & wait; echo done\"\n");
-    let start = Instant::now();
+    // The shell's last act is to note the time: from there to the run's end is measured, not
+    // how long a busy machine took to start it.
+    let job = job(&format!(
+        "[jobs.clean]\nschedule = \"* * * * *\"\nworkdir = '{}'\n\
+         command = \"sleep 0.1 & wait; echo done; date +%s%N > ended\"\n",
+        dir.path().display()
+    ));
     let record = execute(&job, Utc::now(), Trigger::Manual, &opts, &Cancel::new());
+    let returned = Utc::now();
     assert_eq!(record.status, RunStatus::Ok);
-    assert!(
-        start.elapsed() < Duration::from_secs(1),
-        "{:?}",
-        start.elapsed()
-    );
+    let ended = std::fs::read_to_string(dir.path().join("ended")).unwrap();
+    let ended = DateTime::from_timestamp_nanos(ended.trim().parse().unwrap());
+    // Waiting for leftovers would take the grace.
+    let took = (returned - ended).to_std().unwrap_or_default();
+    assert!(took < KILL_GRACE, "{took:?}");
     assert!(
         !log.contents().contains("stopped processes"),
         "{}",
@@ -382,7 +422,8 @@ fn the_child_is_reaped_after_success_and_after_a_timeout() {
     for (settings, status) in [
         ("command = \"echo $$ > pid\"", RunStatus::Ok),
         (
-            "command = \"echo $$ > pid; sleep 5\"\ntimeout = \"200ms\"",
+            // Long enough for the shell to write its pid before the timeout's SIGTERM.
+            "command = \"echo $$ > pid; sleep 1000\"\ntimeout = \"2s\"",
             RunStatus::Timeout,
         ),
     ] {
@@ -390,6 +431,7 @@ fn the_child_is_reaped_after_success_and_after_a_timeout() {
             "[jobs.z]\nschedule = \"* * * * *\"\nworkdir = '{}'\n{settings}\n",
             dir.path().display()
         ));
+        let _ = std::fs::remove_file(&pidfile);
         let record = execute(&job, Utc::now(), Trigger::Manual, &opts, &Cancel::new());
         assert_eq!(record.status, status);
         let pid = std::fs::read_to_string(&pidfile).unwrap();
@@ -403,7 +445,7 @@ fn a_grandchild_holding_the_pipes_delays_the_end_by_the_drain_grace_at_most() {
     let (opts, log) = options(dir.path());
     // The backgrounded sleep inherits stdout and stderr and outlives the shell.
     let job = job(&format!(
-        "[jobs.bg]\nschedule = \"* * * * *\"\nworkdir = '{}'\ncommand = \"sleep 30 & echo $! > pid; echo before\"\n",
+        "[jobs.bg]\nschedule = \"* * * * *\"\nworkdir = '{}'\ncommand = \"sleep 1000 & echo $! > pid; echo before\"\n",
         dir.path().display()
     ));
     let start = Instant::now();
@@ -416,7 +458,7 @@ fn a_grandchild_holding_the_pipes_delays_the_end_by_the_drain_grace_at_most() {
     assert_eq!(record.status, RunStatus::Ok);
     assert_eq!(record.output_tail, "before\n");
     assert!(log.contents().contains("[bg] before"));
-    assert!(took < Duration::from_secs(5), "{took:?}");
+    assert!(took < SLOW_MACHINE, "{took:?}");
 }
 
 #[test]
@@ -424,7 +466,11 @@ fn cancel_abandons_an_http_call_in_flight() {
     // A server that accepts the connection and never answers.
     let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
     let address = listener.local_addr().unwrap();
-    let accepted = std::thread::spawn(move || listener.accept().map(|(stream, _)| stream));
+    let (accepted_tx, accepted) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        let stream = listener.accept().map(|(stream, _)| stream);
+        let _ = accepted_tx.send(stream);
+    });
     let dir = tempfile::tempdir().unwrap();
     let (opts, _log) = options(dir.path());
     let job = job(&format!(
@@ -432,18 +478,16 @@ fn cancel_abandons_an_http_call_in_flight() {
     ));
     let cancel = Cancel::new();
     let canceller = cancel.clone();
-    std::thread::spawn(move || {
-        std::thread::sleep(Duration::from_millis(300));
+    // Cancelled once the call is in flight (the server holds its connection, unanswered).
+    let held = std::thread::spawn(move || {
+        let connection = accepted.recv_timeout(SLOW_MACHINE);
         canceller.cancel();
+        connection
     });
     let start = Instant::now();
     let record = execute(&job, Utc::now(), Trigger::Schedule, &opts, &cancel);
-    assert!(
-        start.elapsed() < Duration::from_secs(3),
-        "{:?}",
-        start.elapsed()
-    );
+    assert!(start.elapsed() < SLOW_MACHINE, "{:?}", start.elapsed());
     assert_eq!(record.status, RunStatus::Cancelled);
     assert_eq!(record.attempts, 1);
-    drop(accepted.join());
+    drop(held.join());
 }

@@ -13,7 +13,7 @@ const AMBIENT: [&str; 12] = [
 ];
 
 /// The variables named as `${NAME}` in the job's command, env values, URL, headers, body and
-/// notification URL and secret; minus the ones the job's own `env` sets for its command and
+/// notification URL and secret and ping URL; minus the ones the job's own `env` sets for its command and
 /// the ones every environment has.
 pub(crate) fn job_vars(job: &Job) -> BTreeSet<String> {
     let mut texts: Vec<&str> = job.env.values().map(String::as_str).collect();
@@ -41,6 +41,9 @@ pub(crate) fn job_vars(job: &Job) -> BTreeSet<String> {
             texts.push(secret);
         }
     }
+    if let Some(ping) = &job.ping {
+        texts.push(ping);
+    }
     let mut out = command_vars;
     for text in texts {
         out.extend(references(text));
@@ -66,6 +69,7 @@ mod tests {
             schedule = "0 6 * * *"
             env = { A = "${ENV_VAR}" }
             notify = { url = "https://h.example/${HOOK_PATH}", secret = "${HOOK_SECRET}" }
+            ping = "https://hc-ping.com/${HC_UUID}"
             [jobs.report.http]
             method = "POST"
             url = "https://api.example.com/${TENANT}/r"
@@ -78,6 +82,7 @@ mod tests {
             [
                 "BODY_VAR",
                 "ENV_VAR",
+                "HC_UUID",
                 "HOOK_PATH",
                 "HOOK_SECRET",
                 "TENANT",

@@ -158,6 +158,7 @@ mod tests {
             attempts: 1,
             output_tail: format!("output of {id}\n"),
             error: None,
+            notifications: Vec::new(),
         }
     }
 

@@ -27,6 +27,7 @@ pub(crate) fn record(job: &str, status: RunStatus, minute: u32) -> RunRecord {
         attempts: 1,
         output_tail: format!("out {minute}\n"),
         error: None,
+        notifications: Vec::new(),
     }
 }
 

@@ -375,6 +375,8 @@ fn same_job(a: &Job, b: &Job) -> bool {
         catch_up,
         env,
         notify,
+        ping,
+        mail_to,
     } = a;
     *name == b.name
         && *description == b.description
@@ -389,6 +391,8 @@ fn same_job(a: &Job, b: &Job) -> bool {
         && *catch_up == b.catch_up
         && *env == b.env
         && *notify == b.notify
+        && *ping == b.ping
+        && *mail_to == b.mail_to
 }
 
 #[cfg(test)]

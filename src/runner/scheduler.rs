@@ -181,7 +181,7 @@ impl Scheduler {
                 Err(RecvTimeoutError::Disconnected) => return ExitCode::SUCCESS,
             };
             match event {
-                Event::Signal(Signal::Stop(name)) => return self.shutdown(events, name),
+                Event::Signal(Signal::Stop(signal)) => return self.shutdown(events, signal),
                 Event::Signal(Signal::Reload) => self.request_reload("SIGHUP"),
                 Event::Reload(reason) => self.request_reload(reason),
                 Event::Loaded {

@@ -1,6 +1,7 @@
 //! Stopping `jobtab run` on SIGINT/SIGTERM (PRODUCT.md section 5): stop scheduling, wait up
 //! to `--grace` for running jobs, then cancel them (SIGTERM, then SIGKILL to their process
-//! groups); a second signal kills them at once.
+//! groups); a second signal kills them at once and `run` exits 128 + its number (130 for
+//! SIGINT, 143 for SIGTERM).
 
 use std::process::ExitCode;
 use std::sync::mpsc::Receiver;
@@ -8,7 +9,7 @@ use std::time::{Duration, Instant};
 
 use super::{Event, Scheduler};
 use crate::execute;
-use crate::runner::signals::Signal;
+use crate::runner::signals::{Signal, Stop};
 
 /// After the grace period and `Cancel::cancel`, how long to wait for cancelled runs to end
 /// (their process groups get SIGKILL after `execute::KILL_GRACE`).
@@ -19,7 +20,8 @@ const KILL_WAIT: Duration = Duration::from_secs(1);
 
 impl Scheduler {
     /// Stops scheduling, waits up to the grace period for running jobs, then cancels them.
-    pub(super) fn shutdown(&mut self, events: &Receiver<Event>, signal: &str) -> ExitCode {
+    pub(super) fn shutdown(&mut self, events: &Receiver<Event>, signal: Stop) -> ExitCode {
+        let signal = signal.name();
         let dropped = self.plan.clear_queue();
         let running = self.plan.running_total();
         if dropped > 0 {
@@ -68,8 +70,8 @@ impl Scheduler {
         ExitCode::SUCCESS
     }
 
-    /// Waits until no run is in flight (`Some(0)`), a second signal kills them (`Some(130)`),
-    /// or `limit` passes (`None`).
+    /// Waits until no run is in flight (`Some(0)`), a second signal kills them (`Some(128 +
+    /// its number)`), or `limit` passes (`None`).
     fn wait_for_runs(&mut self, events: &Receiver<Event>, limit: Duration) -> Option<ExitCode> {
         let deadline = Instant::now() + limit;
         loop {
@@ -85,11 +87,12 @@ impl Scheduler {
                     failed,
                     duration,
                 }) => self.on_finished(&job, status, failed, duration),
-                Ok(Event::Signal(Signal::Stop(name))) => {
+                Ok(Event::Signal(Signal::Stop(again))) => {
                     self.logger.warn(
                         None,
                         &format!(
-                            "{name} again: killing {} running job(s) now",
+                            "{} again: killing {} running job(s) now",
+                            again.name(),
                             self.plan.running_total()
                         ),
                     );
@@ -108,7 +111,7 @@ impl Scheduler {
                             Err(_) => break,
                         }
                     }
-                    return Some(ExitCode::from(130));
+                    return Some(ExitCode::from(again.exit_code()));
                 }
                 // No more scheduling or reloading while stopping.
                 Ok(_) => {}

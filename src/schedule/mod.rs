@@ -162,6 +162,26 @@ impl Schedule {
         dst::next_after(&Engine::new(spec), self.is_fixed_time(), after, zone)
     }
 
+    /// Whether the schedule fires at all, whatever the time and zone, as far as can be told
+    /// without searching: `@reboot`, and classic fields whose days surely occur (a weekday
+    /// restriction alone, or a day of month up to 28 in any month). `false` means "search":
+    /// `next_after` tells (`0 0 30 2 *` never fires; years, `L`, `W`, `#` are not judged here).
+    pub(crate) fn surely_fires(&self) -> bool {
+        let Kind::Cron { spec, .. } = &self.kind else {
+            return true;
+        };
+        if !spec.is_classic() {
+            return false;
+        }
+        let (dom, dow) = (&spec.day_of_month, &spec.day_of_week);
+        if !spec.days_and() {
+            // Either day field matches: every month has every weekday.
+            return true;
+        }
+        // Both must match: every day of the month, or some day 1-28 on any weekday.
+        dom.is_every() || (dow.is_every() && dom.next_from(1).is_some_and(|day| day <= 28))
+    }
+
     /// The next `count` runs after `after` (fewer when the schedule stops firing).
     pub(crate) fn upcoming(
         &self,

@@ -326,14 +326,29 @@ fn parse_special(kind: Kind, text: &str, upper: &str) -> Result<Option<Item>, St
         }
         Kind::DayOfWeek => {
             if let Some((day, nth)) = text.split_once('#') {
+                let wrong = |why: &str| {
+                    format!(
+                        "{label} field {}: {why}, like 1#2 (the second Monday) or fri#1",
+                        quote(text)
+                    )
+                };
+                if day.is_empty() {
+                    return Err(wrong(
+                        "# needs a weekday before it and the week of the month (1-5) after it",
+                    ));
+                }
+                if !day.chars().all(|c| c.is_ascii_alphanumeric()) {
+                    return Err(wrong("# takes one weekday before it, not a range or step"));
+                }
                 let weekday = parse_value(kind, day)? % 7;
                 let n = match nth.parse::<u32>() {
                     Ok(n @ 1..=5) => n,
+                    _ if nth.is_empty() => {
+                        return Err(wrong("# needs the week of the month (1-5) after it"));
+                    }
                     _ => {
-                        return Err(format!(
-                            "{label} field {}: the number after # is the week of the month \
-                             and must be 1-5",
-                            quote(text)
+                        return Err(wrong(
+                            "the number after # is the week of the month and must be 1-5",
                         ));
                     }
                 };

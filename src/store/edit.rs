@@ -13,7 +13,7 @@ use anyhow::{Context as _, Result, anyhow, bail};
 use super::editor::Editor;
 use super::lock::{FileLock, LOCK_TIMEOUT};
 use super::parse::{parse_document, parse_with_cache};
-use super::problem::Problem;
+use super::problem::{LineIndex, Problem};
 use super::resolve::ScheduleCache;
 use super::write::{real_path, write_atomic, write_atomic_with};
 
@@ -36,6 +36,7 @@ pub(crate) fn preview<T>(path: &Path, change: impl FnOnce(&mut Editor) -> Result
 pub(crate) fn replace_text(path: &Path, before: &str, after: &str) -> Result<bool> {
     let path = real_path(path);
     not_a_folder(&path)?;
+    ensure_folder(&path)?;
     let _lock = FileLock::acquire(&path, LOCK_TIMEOUT)?;
     if read_text(&path)? != before {
         return Ok(false);
@@ -52,14 +53,79 @@ pub(crate) fn replace_text(path: &Path, before: &str, after: &str) -> Result<boo
     Ok(true)
 }
 
-/// The text of the job file; "" when it does not exist.
+/// The text of the job file; "" when it does not exist. A file that is not UTF-8 is an error
+/// that gives the line and column of the first bad byte.
 pub(crate) fn read_text(path: &Path) -> Result<String> {
-    not_a_folder(path)?;
-    match std::fs::read_to_string(path) {
+    match read_text_or_problem(path)? {
         Ok(text) => Ok(text),
-        Err(err) if err.kind() == std::io::ErrorKind::NotFound => Ok(String::new()),
+        Err(problem) => bail!(problem.located(path)),
+    }
+}
+
+/// The text of the job file ("" when it does not exist), or, when it is not UTF-8, the
+/// problem at its first bad byte (for `check`, which lists problems rather than failing).
+pub(crate) fn read_text_or_problem(path: &Path) -> Result<Result<String, Problem>> {
+    not_a_folder(path)?;
+    match std::fs::read(path) {
+        Ok(bytes) => Ok(decode(bytes)),
+        Err(err) if err.kind() == std::io::ErrorKind::NotFound => Ok(Ok(String::new())),
         Err(err) => Err(err).with_context(|| format!("cannot read job file {}", path.display())),
     }
+}
+
+/// The bytes as text, or where the first invalid UTF-8 sequence starts and what it is.
+fn decode(bytes: Vec<u8>) -> Result<String, Problem> {
+    String::from_utf8(bytes).map_err(|err| {
+        let bytes = err.as_bytes();
+        let utf8 = err.utf8_error();
+        let at = utf8.valid_up_to();
+        // The text before the bad byte is valid, so lines and columns count characters.
+        let before = std::str::from_utf8(&bytes[..at]).unwrap_or_default();
+        let bad = utf8
+            .error_len()
+            .map_or(&bytes[at..], |len| &bytes[at..at + len]);
+        let shown: Vec<String> = bad.iter().map(|b| format!("0x{b:02x}")).collect();
+        let mut problem = Problem::new(
+            None,
+            None,
+            format!(
+                "not valid UTF-8 ({}{}); save the file as UTF-8 text",
+                shown.join(" "),
+                if utf8.error_len().is_none() {
+                    " at the end of the file"
+                } else {
+                    ""
+                },
+            ),
+        );
+        problem.position = Some(LineIndex::new(before).position(at));
+        problem
+    })
+}
+
+/// An error that says what to do when the folder of the job file does not exist. The store
+/// never creates folders: only the default location's are created, by the caller, so that a
+/// mistyped `--file` is reported rather than made (PRODUCT.md section 1).
+pub(crate) fn ensure_folder(path: &Path) -> Result<()> {
+    let folder = match path.parent() {
+        Some(parent) if !parent.as_os_str().is_empty() => parent,
+        _ => return Ok(()),
+    };
+    if folder.is_dir() {
+        return Ok(());
+    }
+    let what = if folder.exists() {
+        "is not a folder"
+    } else {
+        "does not exist"
+    };
+    bail!(
+        "cannot write job file {}: {} {what}; --file (or $JOBTAB_FILE) must name a file in an \
+         existing folder: correct the path, or create the folder first (mkdir -p {})",
+        path.display(),
+        folder.display(),
+        folder.display()
+    )
 }
 
 /// An error that says what to do when the job file's path names a folder.
@@ -80,6 +146,7 @@ fn run<T>(path: &Path, write: bool, change: impl FnOnce(&mut Editor) -> Result<T
     not_a_folder(&path)?;
     // The lock is taken before reading, so no other writer's change can be lost in between.
     let _lock = if write {
+        ensure_folder(&path)?;
         Some(FileLock::acquire(&path, LOCK_TIMEOUT)?)
     } else {
         None

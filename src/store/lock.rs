@@ -31,16 +31,10 @@ pub(crate) fn lock_path(file: &Path) -> PathBuf {
 }
 
 impl FileLock {
-    /// Takes the lock of `file`, creating its folder and the lock file when needed, waiting up
-    /// to `timeout` for another writer.
+    /// Takes the lock of `file`, creating the lock file when needed (never its folder),
+    /// waiting up to `timeout` for another writer.
     pub(crate) fn acquire(file: &Path, timeout: Duration) -> Result<FileLock> {
         let path = lock_path(file);
-        if let Some(parent) = path.parent()
-            && !parent.as_os_str().is_empty()
-        {
-            std::fs::create_dir_all(parent)
-                .with_context(|| format!("cannot create folder {}", parent.display()))?;
-        }
         let lock = OpenOptions::new()
             .read(true)
             .write(true)
@@ -80,9 +74,12 @@ mod tests {
     #[test]
     fn lock_is_exclusive_and_released_on_drop() {
         let dir = tempfile::tempdir().unwrap();
-        let file = dir.path().join("sub/jobs.toml");
+        let file = dir.path().join("jobs.toml");
+        // The folder is never created.
+        assert!(FileLock::acquire(&dir.path().join("sub/jobs.toml"), LOCK_TIMEOUT).is_err());
+        assert!(!dir.path().join("sub").exists());
         let first = FileLock::acquire(&file, Duration::from_millis(10)).unwrap();
-        assert!(dir.path().join("sub/jobs.toml.lock").exists());
+        assert!(dir.path().join("jobs.toml.lock").exists());
         let err = FileLock::acquire(&file, Duration::from_millis(30)).unwrap_err();
         let message = format!("{err:#}");
         assert!(message.contains("another jobtab is writing"), "{message}");

@@ -19,11 +19,14 @@ use std::path::{Path, PathBuf};
 
 use anyhow::Result;
 
-pub(crate) use edit::{edit, preview, read_text, replace_text};
+pub(crate) use edit::{
+    edit, ensure_folder, preview, read_text, read_text_or_problem, replace_text,
+};
 pub(crate) use editor::Editor;
 pub(crate) use model::{Action, CatchUp, HttpSpec, Job, Notify, NotifyOn, Overlap};
+pub(crate) use model::{NotifyFormat, SignatureScheme};
 pub(crate) use model::{RawHttp, RawJob, RawNotify};
-pub(crate) use parse::{check_text, parse};
+pub(crate) use parse::{Checked, check_text, parse};
 pub(crate) use problem::Problem;
 pub(crate) use render::job_toml;
 pub(crate) use resolve::{invalid_name_message, resolve, valid_env_name, valid_name};
@@ -103,9 +106,34 @@ impl JobFile {
                 own.join("\n  ")
             );
         }
+        // A problem with the file itself (not valid TOML, `jobs` not a table) may hide the
+        // job: "no job named" would send the user looking for a typo in the name.
+        let whole: Vec<String> = self
+            .problems
+            .iter()
+            .filter(|p| p.job.is_none() && !p.key.as_deref().is_some_and(is_settings_key))
+            .map(|p| p.located(&self.path))
+            .collect();
+        if !whole.is_empty() {
+            anyhow::bail!(
+                "cannot find job {name:?}: job file {} has {} problem{}:\n  {}\nfix {} with \
+                 `jobtab edit`, then `jobtab check`",
+                self.path.display(),
+                whole.len(),
+                if whole.len() == 1 { "" } else { "s" },
+                whole.join("\n  "),
+                if whole.len() == 1 { "it" } else { "them" },
+            );
+        }
         anyhow::bail!(
             "no job named {name:?} in {}; `jobtab list` shows the jobs there are",
             self.path.display()
         )
     }
+}
+
+/// Whether a problem's key is a setting in `[defaults]`: such a problem is reported once,
+/// and the jobs are still read.
+fn is_settings_key(key: &str) -> bool {
+    key.starts_with("defaults.")
 }

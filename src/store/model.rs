@@ -32,6 +32,8 @@ pub(crate) struct RawDefaults {
     pub(crate) catch_up: Option<CatchUp>,
     pub(crate) shell: Option<String>,
     pub(crate) notify: Option<RawNotify>,
+    pub(crate) ping: Option<String>,
+    pub(crate) mail_to: Option<String>,
 }
 
 /// One `[jobs.NAME]` table as written.
@@ -53,6 +55,11 @@ pub(crate) struct RawJob {
     pub(crate) workdir: Option<String>,
     pub(crate) env: Option<BTreeMap<String, String>>,
     pub(crate) notify: Option<RawNotify>,
+    /// A healthchecks.io-style ping URL; `""` turns off the one of `[defaults]`.
+    pub(crate) ping: Option<String>,
+    /// Where `sendmail -t` mails results; `""` turns off the one of `[defaults]` (cron's
+    /// `MAILTO=""`).
+    pub(crate) mail_to: Option<String>,
 }
 
 /// `http = { ... }` as written.
@@ -73,6 +80,8 @@ pub(crate) struct RawNotify {
     pub(crate) url: String,
     pub(crate) on: Option<NotifyOn>,
     pub(crate) secret: Option<String>,
+    pub(crate) format: Option<NotifyFormat>,
+    pub(crate) signature: Option<SignatureScheme>,
 }
 
 /// What to do when a run is due while the previous run of the same job still runs.
@@ -109,6 +118,31 @@ pub(crate) enum NotifyOn {
     Always,
 }
 
+/// The body a notification carries.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Deserialize, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub(crate) enum NotifyFormat {
+    /// The run's record as JSON (PRODUCT.md section 5).
+    #[default]
+    Json,
+    /// A Slack incoming-webhook message.
+    Slack,
+    /// A Discord webhook message.
+    Discord,
+}
+
+/// How a notification with a secret is signed.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Deserialize, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub(crate) enum SignatureScheme {
+    /// Standard Webhooks: `webhook-id`, `webhook-timestamp`, `webhook-signature`, with a
+    /// `whsec_` key.
+    #[default]
+    Standard,
+    /// `Jobtab-Signature: t=...,v1=<hex>` with any secret (jobtab's first scheme).
+    Jobtab,
+}
+
 /// A job resolved against `[defaults]` and validated.
 #[derive(Debug, Clone)]
 pub(crate) struct Job {
@@ -128,6 +162,10 @@ pub(crate) struct Job {
     /// `${VAR}` references are kept verbatim; they are expanded when the job runs.
     pub(crate) env: BTreeMap<String, String>,
     pub(crate) notify: Option<Notify>,
+    /// healthchecks.io-style ping URL (may hold `${VAR}`).
+    pub(crate) ping: Option<String>,
+    /// Addresses for `sendmail -t`, as written (cron's MAILTO).
+    pub(crate) mail_to: Option<String>,
 }
 
 /// What a job runs.
@@ -161,6 +199,8 @@ pub(crate) struct Notify {
     pub(crate) on: NotifyOn,
     /// HMAC key (may be a `${VAR}` reference).
     pub(crate) secret: Option<String>,
+    pub(crate) format: NotifyFormat,
+    pub(crate) signature: SignatureScheme,
 }
 
 impl Job {
@@ -195,6 +235,27 @@ impl CatchUp {
         match self {
             CatchUp::None => "none",
             CatchUp::Once => "once",
+        }
+    }
+}
+
+impl NotifyFormat {
+    /// The name as written in the job file.
+    pub(crate) fn as_str(self) -> &'static str {
+        match self {
+            NotifyFormat::Json => "json",
+            NotifyFormat::Slack => "slack",
+            NotifyFormat::Discord => "discord",
+        }
+    }
+}
+
+impl SignatureScheme {
+    /// The name as written in the job file.
+    pub(crate) fn as_str(self) -> &'static str {
+        match self {
+            SignatureScheme::Standard => "standard",
+            SignatureScheme::Jobtab => "jobtab",
         }
     }
 }

@@ -8,20 +8,24 @@
 
 mod values;
 
-use std::collections::HashSet;
+use std::collections::{HashMap, HashSet};
 use std::ops::Range;
 
+use chrono::{DateTime, Utc};
 use toml::de::DeTable;
 
 use self::values::{Item, Place, Reader};
-use super::Job;
 use super::model::{
-    CatchUp, MAX_RETRIES, NotifyOn, Overlap, RawDefaults, RawHttp, RawJob, RawNotify,
+    CatchUp, MAX_RETRIES, NotifyFormat, NotifyOn, Overlap, RawDefaults, RawHttp, RawJob, RawNotify,
+    SignatureScheme,
 };
 use super::problem::{LineIndex, Problem};
 use super::resolve::{
-    ScheduleCache, check_shell, check_url, invalid_name_message, resolve_cached, valid_name,
+    ScheduleCache, check_mail_to, check_notify_secret, check_ping, check_shell, check_url,
+    invalid_name_message, resolve_cached, valid_name,
 };
+use super::{Action, Job};
+use crate::schedule::Schedule;
 use crate::zone::Zone;
 
 /// The keys a `[jobs.NAME]` table may hold.
@@ -41,6 +45,8 @@ pub(crate) const JOB_KEYS: &[&str] = &[
     "catch_up",
     "env",
     "notify",
+    "ping",
+    "mail_to",
 ];
 const DEFAULTS_KEYS: &[&str] = &[
     "timezone",
@@ -51,9 +57,11 @@ const DEFAULTS_KEYS: &[&str] = &[
     "catch_up",
     "shell",
     "notify",
+    "ping",
+    "mail_to",
 ];
 const HTTP_KEYS: &[&str] = &["method", "url", "headers", "body", "expect"];
-const NOTIFY_KEYS: &[&str] = &["url", "on", "secret"];
+const NOTIFY_KEYS: &[&str] = &["url", "on", "secret", "format", "signature"];
 
 /// Everything learnt from one parse of a job file's text.
 pub(crate) struct Parsed {
@@ -64,6 +72,9 @@ pub(crate) struct Parsed {
     pub(crate) jobs: Vec<Job>,
     /// Every problem, in file order.
     pub(crate) problems: Vec<Problem>,
+    /// What may fail but is not invalid (a `workdir` that does not exist yet, a schedule that
+    /// never fires), in file order; only when asked for (`check_text`).
+    pub(crate) warnings: Vec<Problem>,
     /// Whether the jobs are written as `[jobs.NAME]` tables (or there are none yet), so a new
     /// `[jobs.NAME]` table can be appended to the text; not when `jobs` is an inline table or
     /// dotted keys.
@@ -81,24 +92,44 @@ pub(crate) fn parse_document(text: &str) -> Parsed {
     parse_with_cache(text, &mut ScheduleCache::new())
 }
 
-/// Checks the text of a job file: the names of its valid jobs and every problem. Faster than
-/// `parse` on big files, because it keeps no parsed schedules.
-pub(crate) fn check_text(text: &str) -> (Vec<String>, Vec<Problem>) {
-    let parsed = parse_with_cache(text, &mut ScheduleCache::check_only());
-    (
-        parsed.jobs.into_iter().map(|job| job.name).collect(),
-        parsed.problems,
-    )
+/// What `check_text` found.
+#[derive(Debug)]
+pub(crate) struct Checked {
+    /// The names of the valid jobs.
+    pub(crate) jobs: Vec<String>,
+    /// Every problem, in file order.
+    pub(crate) problems: Vec<Problem>,
+    /// Every warning, in file order.
+    pub(crate) warnings: Vec<Problem>,
+}
+
+/// Checks the text of a job file: the names of its valid jobs, every problem, and warnings
+/// about what may fail when the jobs run, judged at `now`. Faster than `parse` on big files,
+/// because it keeps no parsed schedules.
+pub(crate) fn check_text(text: &str, now: DateTime<Utc>) -> Checked {
+    let parsed = parse_inner(text, &mut ScheduleCache::check_only(), Some(now));
+    Checked {
+        jobs: parsed.jobs.into_iter().map(|job| job.name).collect(),
+        problems: parsed.problems,
+        warnings: parsed.warnings,
+    }
 }
 
 /// `parse_document`, reusing and filling a cache of parsed schedules (a file that is parsed
 /// again after a change parses only the schedules it did not have).
 pub(crate) fn parse_with_cache(text: &str, cache: &mut ScheduleCache) -> Parsed {
+    parse_inner(text, cache, None)
+}
+
+fn parse_inner(text: &str, cache: &mut ScheduleCache, warn_at: Option<DateTime<Utc>>) -> Parsed {
     let lines = LineIndex::new(text);
     let mut reader = Reader {
         lines: &lines,
         problems: Vec::new(),
         schedules: cache,
+        warn_at,
+        warnings: Vec::new(),
+        fires: HashMap::new(),
     };
     let root = match DeTable::parse(text) {
         Ok(root) => root.into_inner(),
@@ -113,6 +144,7 @@ pub(crate) fn parse_with_cache(text: &str, cache: &mut ScheduleCache) -> Parsed 
                 defaults: RawDefaults::default(),
                 jobs: Vec::new(),
                 problems: vec![problem],
+                warnings: Vec::new(),
                 jobs_in_headers: false,
             };
         }
@@ -177,10 +209,13 @@ pub(crate) fn parse_with_cache(text: &str, cache: &mut ScheduleCache) -> Parsed 
     let mut problems = reader.problems;
     // Keep problems in file order so `check` reads top to bottom.
     problems.sort_by_key(|p| p.position.unwrap_or((usize::MAX, 0)));
+    let mut warnings = reader.warnings;
+    warnings.sort_by_key(|p| p.position.unwrap_or((usize::MAX, 0)));
     Parsed {
         defaults,
         jobs,
         problems,
+        warnings,
         jobs_in_headers,
     }
 }
@@ -247,6 +282,31 @@ impl Reader<'_> {
                         self.push(None, Some("defaults.notify.url"), span, message);
                         out.notify = None;
                     }
+                    if let Some(n) = &out.notify
+                        && let Err(message) = check_notify_secret(n)
+                    {
+                        let span = item.as_table().and_then(|t| locate(t, "secret"));
+                        self.push(None, Some("defaults.notify.secret"), span, message);
+                        out.notify = None;
+                    }
+                }
+                "ping" => {
+                    out.ping = self.string(&place, key, span.clone(), item).filter(|url| {
+                        check_ping(url)
+                            .map_err(|err| {
+                                self.push(None, Some("defaults.ping"), Some(span.clone()), err)
+                            })
+                            .is_ok()
+                    });
+                }
+                "mail_to" => {
+                    out.mail_to = self.string(&place, key, span.clone(), item).filter(|to| {
+                        check_mail_to(to)
+                            .map_err(|err| {
+                                self.push(None, Some("defaults.mail_to"), Some(span.clone()), err)
+                            })
+                            .is_ok()
+                    });
                 }
                 other => self.unknown_key(&place, other, span, DEFAULTS_KEYS),
             }
@@ -332,6 +392,8 @@ impl Reader<'_> {
                         .table(&place, key, span.clone(), value)
                         .and_then(|t| self.notify(&notify, t, header.unwrap_or(span)));
                 }
+                "ping" => raw.ping = self.string(&place, key, span, value),
+                "mail_to" => raw.mail_to = self.string(&place, key, span, value),
                 other => self.unknown_key(&place, other, span, JOB_KEYS),
             }
         }
@@ -357,8 +419,15 @@ impl Reader<'_> {
                         .is_some_and(|rest| rest.starts_with('.'))
             }) || (action_dropped && matches!(key, "command" | "http"))
         };
+        // The text: with a check-only cache the job gets a stand-in schedule.
+        let schedule = self.warn_at.map(|_| raw.schedule.clone());
         match resolve_cached(name, raw, defaults, Some(self.schedules)) {
-            Ok(job) if self.problems.len() == before => Some(job),
+            Ok(job) if self.problems.len() == before => {
+                if let (Some(now), Some(schedule)) = (self.warn_at, schedule) {
+                    self.warnings(&job, &schedule, table, now);
+                }
+                Some(job)
+            }
             Ok(_) => None,
             Err(found) => {
                 for problem in found {
@@ -371,6 +440,54 @@ impl Reader<'_> {
                 }
                 None
             }
+        }
+    }
+
+    /// Warnings about a valid job: what will make its runs fail (or never happen) as things
+    /// are now, though it may be meant (a `workdir` made later by a deployment).
+    fn warnings(&mut self, job: &Job, schedule: &str, table: &DeTable<'_>, now: DateTime<Utc>) {
+        let mut warn = |key: &str, message: String| {
+            let mut warning = Problem::new(Some(&job.name), Some(key), message);
+            warning.position = locate(table, key).map(|span| self.lines.position(span.start));
+            self.warnings.push(warning);
+        };
+        if let Action::Shell {
+            workdir: Some(dir), ..
+        } = &job.action
+            && !dir.is_dir()
+        {
+            let what = if dir.exists() {
+                "is not a folder: the job cannot start in it"
+            } else {
+                "does not exist (yet): the job cannot start until it does"
+            };
+            let relative = if dir.is_relative() {
+                " (a relative workdir is taken from the folder jobtab runs in)"
+            } else {
+                ""
+            };
+            warn("workdir", format!("{} {what}{relative}", dir.display()));
+        }
+        // Most schedules surely fire; the others are searched, once per schedule and zone.
+        let fires = self.schedules.surely_fires(schedule)
+            || *self
+                .fires
+                .entry((schedule.to_owned(), job.zone.to_string()))
+                .or_insert_with(|| {
+                    // It parsed when the job was resolved.
+                    Schedule::parse(schedule).map_or(true, |s| {
+                        s.is_reboot() || s.next_after(now, job.zone).is_some()
+                    })
+                });
+        if !fires {
+            warn(
+                "schedule",
+                format!(
+                    "{schedule:?} never fires: no date from now on matches it; `jobtab explain \
+                     {}` shows how it reads",
+                    shell_quote(schedule)
+                ),
+            );
         }
     }
 
@@ -424,6 +541,12 @@ impl Reader<'_> {
                 "url" => url = self.string(place, key, key_span, value),
                 "on" => notify.on = self.choice(place, key, key_span, value, NOTIFY_ONS),
                 "secret" => notify.secret = self.string(place, key, key_span, value),
+                "format" => {
+                    notify.format = self.choice(place, key, key_span, value, NOTIFY_FORMATS);
+                }
+                "signature" => {
+                    notify.signature = self.choice(place, key, key_span, value, SIGNATURES);
+                }
                 other => self.unknown_key(place, other, key_span, NOTIFY_KEYS),
             }
         }
@@ -448,6 +571,15 @@ const OVERLAPS: &[(&str, Overlap)] = &[
     ("skip", Overlap::Skip),
     ("queue", Overlap::Queue),
     ("allow", Overlap::Allow),
+];
+const NOTIFY_FORMATS: &[(&str, NotifyFormat)] = &[
+    ("json", NotifyFormat::Json),
+    ("slack", NotifyFormat::Slack),
+    ("discord", NotifyFormat::Discord),
+];
+const SIGNATURES: &[(&str, SignatureScheme)] = &[
+    ("standard", SignatureScheme::Standard),
+    ("jobtab", SignatureScheme::Jobtab),
 ];
 const CATCH_UPS: &[(&str, CatchUp)] = &[("none", CatchUp::None), ("once", CatchUp::Once)];
 const NOTIFY_ONS: &[(&str, NotifyOn)] = &[
@@ -479,6 +611,11 @@ fn locate(table: &DeTable<'_>, key: &str) -> Option<Range<usize>> {
 fn in_header(text: &str, span: Range<usize>) -> bool {
     let before = text[..span.start].trim_end_matches([' ', '\t']);
     text[span].starts_with('[') || before.ends_with('[')
+}
+
+/// A schedule in single quotes, to paste after `jobtab explain`.
+fn shell_quote(text: &str) -> String {
+    format!("'{}'", text.replace('\'', "'\\''"))
 }
 
 fn first_line(message: &str) -> &str {

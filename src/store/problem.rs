@@ -36,6 +36,20 @@ impl Problem {
         }
     }
 
+    /// The same for a warning: `<file>:<line>:<column>: warning: <what>`.
+    pub(crate) fn located_warning(&self, file: &Path) -> String {
+        match self.position {
+            Some((line, column)) => {
+                format!(
+                    "{}:{line}:{column}: warning: {}",
+                    file.display(),
+                    self.what()
+                )
+            }
+            None => format!("{}: warning: {}", file.display(), self.what()),
+        }
+    }
+
     /// The problem without its position: `job "backup", key "timout": unknown key ...`.
     pub(crate) fn what(&self) -> String {
         let mut out = String::new();
@@ -115,6 +129,10 @@ mod tests {
         assert_eq!(
             problem.located(Path::new("jobs.toml")),
             "jobs.toml:12:1: job \"backup\", key \"timout\": unknown key"
+        );
+        assert_eq!(
+            problem.located_warning(Path::new("jobs.toml")),
+            "jobs.toml:12:1: warning: job \"backup\", key \"timout\": unknown key"
         );
         assert_eq!(
             problem.to_string(),

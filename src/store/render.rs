@@ -40,6 +40,8 @@ pub(crate) fn job_table(raw: &RawJob) -> Table {
     if let Some(notify) = &raw.notify {
         table.insert("notify", value(notify_table(notify)));
     }
+    put(&mut table, "ping", raw.ping.as_ref());
+    put(&mut table, "mail_to", raw.mail_to.as_ref());
     if let Some(http) = raw.http.as_ref().filter(|h| !is_short(h)) {
         let mut sub = Table::new();
         if let Some(method) = &http.method {
@@ -102,6 +104,12 @@ fn notify_table(notify: &RawNotify) -> InlineTable {
     if let Some(secret) = &notify.secret {
         table.insert("secret", Value::from(secret.as_str()));
     }
+    if let Some(format) = notify.format {
+        table.insert("format", Value::from(format.as_str()));
+    }
+    if let Some(signature) = notify.signature {
+        table.insert("signature", Value::from(signature.as_str()));
+    }
     table
 }
 
@@ -159,6 +167,7 @@ mod tests {
                 url: "https://hooks/x".into(),
                 on: Some(NotifyOn::Always),
                 secret: Some("${SECRET}".into()),
+                ..RawNotify::default()
             }),
             ..RawJob::default()
         };

@@ -1,7 +1,7 @@
 //! Turning a job as written (`RawJob`) into a validated `Job`, with `[defaults]` applied, and the
 //! checks on single values (URLs, names) that reading and adding share.
 
-use std::collections::{HashMap, HashSet};
+use std::collections::HashMap;
 use std::path::PathBuf;
 
 use super::model::{DEFAULT_RETRY_DELAY, MAX_RETRIES, RawDefaults, RawJob};
@@ -11,10 +11,13 @@ use crate::schedule::{Schedule, ScheduleError};
 use crate::zone::Zone;
 
 /// Whether `name` is a valid job name: letters, digits, `-`, `_`, `.`, not starting with `-`
-/// (an installed crontab line runs `jobtab exec NAME`, where `-v` would be read as an option).
+/// (an installed crontab line runs `jobtab exec NAME`, where `-v` would be read as an option),
+/// and not only dots (`.` and `..` name folders, and the name becomes file and unit names:
+/// `jobtab-...service`).
 pub(crate) fn valid_name(name: &str) -> bool {
     !name.is_empty()
         && !name.starts_with('-')
+        && !name.chars().all(|c| c == '.')
         && name
             .chars()
             .all(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.'))
@@ -22,6 +25,12 @@ pub(crate) fn valid_name(name: &str) -> bool {
 
 /// The message for a name `valid_name` refuses.
 pub(crate) fn invalid_name_message(name: &str) -> String {
+    if !name.is_empty() && name.chars().all(|c| c == '.') {
+        return format!(
+            "invalid job name {name:?}: a name cannot be only dots (it becomes file and unit \
+             names, where `.` and `..` mean folders); use a letter or a digit in it"
+        );
+    }
     if name.starts_with('-') && valid_name(name.trim_start_matches('-')) {
         return format!(
             "invalid job name {name:?}: a name cannot start with `-` (`jobtab exec {name}` would \
@@ -50,6 +59,47 @@ pub(crate) fn check_shell(shell: &str) -> Result<(), String> {
     Ok(())
 }
 
+/// The problem with a `ping` value, if any; `""` (no ping) is fine.
+pub(crate) fn check_ping(url: &str) -> Result<(), String> {
+    if url.is_empty() {
+        return Ok(());
+    }
+    check_url(url)
+}
+
+/// The problem with a `mail_to` value, if any: comma-separated addresses, no line breaks or
+/// other control characters (they would add mail headers); `""` (no mail) is fine.
+pub(crate) fn check_mail_to(to: &str) -> Result<(), String> {
+    if to.chars().any(char::is_control) {
+        return Err(
+            "`mail_to` holds a line break or another control character; write addresses \
+             separated by commas, like mail_to = \"ops@example.com, me@example.com\""
+                .into(),
+        );
+    }
+    if !to.trim().is_empty() && to.split(',').any(|part| part.trim().is_empty()) {
+        return Err(format!(
+            "`mail_to` = {to:?} has an empty address; separate addresses with single commas"
+        ));
+    }
+    Ok(())
+}
+
+/// The problem with a notification's literal secret, if any: with Standard Webhooks signing
+/// it must be a `whsec_` key. A `${VAR}` secret is checked when the job runs. The message never
+/// holds the secret.
+pub(crate) fn check_notify_secret(notify: &super::RawNotify) -> Result<(), String> {
+    let Some(secret) = &notify.secret else {
+        return Ok(());
+    };
+    if secret.contains("${")
+        || notify.signature.unwrap_or_default() != super::SignatureScheme::Standard
+    {
+        return Ok(());
+    }
+    crate::execute::notify::decode_key(secret).map(|_| ())
+}
+
 /// Checks an `http://` or `https://` URL as far as can be told before `${VAR}`s are expanded:
 /// the scheme, a host, and no spaces.
 pub(crate) fn check_url(url: &str) -> Result<(), String> {
@@ -66,12 +116,45 @@ pub(crate) fn check_url(url: &str) -> Result<(), String> {
     if url.chars().any(char::is_whitespace) {
         return Err(format!("URL {url:?} contains a space; write spaces as %20"));
     }
+    if url.chars().any(char::is_control) {
+        return Err(format!(
+            "URL {url:?} contains a control character; write it percent-encoded (%00 ...)"
+        ));
+    }
     let authority = rest.split(['/', '?', '#']).next().unwrap_or("");
     let host = authority.rsplit('@').next().unwrap_or("");
     if host.is_empty() || host.starts_with(':') {
         return Err(format!("URL {url:?} has no host name"));
     }
     Ok(())
+}
+
+/// The most bytes a command may have: it is passed to the shell as one argument (`sh -c
+/// COMMAND`), and Linux refuses to start a program with an argument longer than
+/// MAX_ARG_STRLEN (32 pages, terminating NUL included) or arguments longer than ARG_MAX in
+/// all (`sysconf`), with "Argument list too long" at every run.
+pub(crate) fn max_command_len() -> usize {
+    static LIMIT: std::sync::OnceLock<usize> = std::sync::OnceLock::new();
+    *LIMIT.get_or_init(|| {
+        use nix::unistd::{SysconfVar, sysconf};
+        let value = |var| {
+            sysconf(var)
+                .ok()
+                .flatten()
+                .and_then(|v| usize::try_from(v).ok())
+        };
+        let per_argument = value(SysconfVar::PAGE_SIZE).map_or(131_072, |page| page * 32);
+        let all = value(SysconfVar::ARG_MAX).unwrap_or(per_argument);
+        per_argument.min(all) - 1
+    })
+}
+
+/// Where `text` has a NUL byte, which no program can receive in an argument, an environment
+/// variable or a path: the message, else `None`.
+fn nul_problem(text: &str, what: &str) -> Option<String> {
+    text.contains('\0').then(|| {
+        format!("{what} contains a NUL byte (\\u0000), which a program cannot receive; remove it")
+    })
 }
 
 /// Schedules already parsed, by their text. Files repeat schedules a lot, parsing one is the
@@ -81,9 +164,10 @@ pub(crate) enum ScheduleCache {
     /// Jobs get their parsed schedule (a clone of the cached one).
     Keep(HashMap<String, Schedule>),
     /// Only checking a file: each distinct schedule is parsed once to check it, and jobs get
-    /// `stand_in` instead, because they are thrown away (see `parse::check_text`).
+    /// `stand_in` instead, because they are thrown away (see `parse::check_text`). The valid
+    /// texts are kept with `Schedule::surely_fires`, for `check`'s warnings.
     CheckOnly {
-        valid: HashSet<String>,
+        valid: HashMap<String, bool>,
         stand_in: Schedule,
     },
 }
@@ -97,7 +181,7 @@ impl ScheduleCache {
     /// A cache for checking only: the jobs resolved with it must not be used.
     pub(crate) fn check_only() -> ScheduleCache {
         ScheduleCache::CheckOnly {
-            valid: HashSet::new(),
+            valid: HashMap::new(),
             stand_in: Schedule::parse("@reboot").expect("@reboot is a valid schedule"),
         }
     }
@@ -113,12 +197,21 @@ impl ScheduleCache {
                 Ok(schedule)
             }
             ScheduleCache::CheckOnly { valid, stand_in } => {
-                if !valid.contains(text) {
-                    Schedule::parse(text)?;
-                    valid.insert(text.to_owned());
+                if !valid.contains_key(text) {
+                    let schedule = Schedule::parse(text)?;
+                    valid.insert(text.to_owned(), schedule.surely_fires());
                 }
                 Ok(stand_in.clone())
             }
+        }
+    }
+
+    /// Whether the schedule of that text, cached valid, surely fires (`Schedule::surely_fires`);
+    /// `false` when it is not known.
+    pub(crate) fn surely_fires(&self, text: &str) -> bool {
+        match self {
+            ScheduleCache::Keep(parsed) => parsed.get(text).is_some_and(Schedule::surely_fires),
+            ScheduleCache::CheckOnly { valid, .. } => valid.get(text).copied().unwrap_or(false),
         }
     }
 }
@@ -182,7 +275,18 @@ pub(crate) fn resolve_cached(
     {
         problem("shell", message);
     }
-    for name in raw.env.iter().flat_map(|env| env.keys()) {
+    for (key, text) in [("shell", &raw.shell), ("workdir", &raw.workdir)] {
+        if let Some(message) = text
+            .as_deref()
+            .and_then(|t| nul_problem(t, &format!("`{key}`")))
+        {
+            problem(key, message);
+        }
+    }
+    for (name, value) in raw.env.iter().flatten() {
+        if let Some(message) = nul_problem(value, "the value") {
+            problem(&format!("env.{name}"), message);
+        }
         if !valid_env_name(name) {
             problem(
                 &format!("env.{name}"),
@@ -211,6 +315,21 @@ pub(crate) fn resolve_cached(
         (Some(command), None) => {
             if command.trim().is_empty() {
                 problem("command", "the command is empty".into());
+            }
+            if let Some(message) = nul_problem(&command, "the command") {
+                problem("command", message);
+            }
+            let limit = max_command_len();
+            if command.len() > limit {
+                problem(
+                    "command",
+                    format!(
+                        "the command is {} bytes, more than the {limit} bytes this system \
+                         passes to a program in one argument, so it would fail at every run; \
+                         put it in a script and run the script",
+                        command.len()
+                    ),
+                );
             }
             Some(Action::Shell {
                 command,
@@ -252,9 +371,23 @@ pub(crate) fn resolve_cached(
                     format!("{bad} is not an HTTP status code (100-599)"),
                 );
             }
-            for header in http.headers.iter().flatten().map(|(k, _)| k) {
+            for (header, value) in http.headers.iter().flatten() {
                 if header.is_empty() || !header.chars().all(|c| c.is_ascii_graphic() && c != ':') {
                     problem("http.headers", format!("invalid header name {header:?}"));
+                }
+                // A line break would end the header (and could start another one).
+                let bad = if value.contains(['\r', '\n']) {
+                    Some("a line break (CR or LF); a header value is one line")
+                } else if value.contains('\0') {
+                    Some("a NUL byte (\\u0000)")
+                } else {
+                    None
+                };
+                if let Some(bad) = bad {
+                    problem(
+                        &format!("http.headers.{header}"),
+                        format!("the value of header {header:?} contains {bad}: remove it"),
+                    );
                 }
             }
             Some(Action::Http(HttpSpec {
@@ -266,18 +399,34 @@ pub(crate) fn resolve_cached(
             }))
         }
     };
-    let notify = raw
-        .notify
-        .or_else(|| defaults.notify.clone())
-        .map(|n| Notify {
+    let notify = raw.notify.or_else(|| defaults.notify.clone()).map(|n| {
+        if let Err(message) = check_notify_secret(&n) {
+            problem("notify.secret", message);
+        }
+        Notify {
             url: n.url,
             on: n.on.unwrap_or_default(),
             secret: n.secret,
-        });
+            format: n.format.unwrap_or_default(),
+            signature: n.signature.unwrap_or_default(),
+        }
+    });
     if let Some(notify) = &notify
         && let Err(message) = check_url(&notify.url)
     {
         problem("notify.url", message);
+    }
+    let ping = raw.ping.or_else(|| defaults.ping.clone());
+    if let Some(url) = &ping
+        && let Err(message) = check_ping(url)
+    {
+        problem("ping", message);
+    }
+    let mail_to = raw.mail_to.or_else(|| defaults.mail_to.clone());
+    if let Some(to) = &mail_to
+        && let Err(message) = check_mail_to(to)
+    {
+        problem("mail_to", message);
     }
     match (schedule, zone, action) {
         (Some(schedule), Some(zone), Some(action)) if problems.is_empty() => Ok(Job {
@@ -294,6 +443,9 @@ pub(crate) fn resolve_cached(
             catch_up: raw.catch_up.or(defaults.catch_up).unwrap_or_default(),
             env: raw.env.unwrap_or_default(),
             notify,
+            // `""` turns off what `[defaults]` sets.
+            ping: ping.filter(|url| !url.is_empty()),
+            mail_to: mail_to.filter(|to| !to.trim().is_empty()),
         }),
         _ => Err(problems),
     }
@@ -363,10 +515,14 @@ mod tests {
         for good in ["backup", "a.b-c_d", "X9"] {
             assert!(valid_name(good), "{good}");
         }
-        for bad in ["", "a b", "a/b", "ü", "a:b", "-v", "--help", "-"] {
+        for bad in [
+            "", "a b", "a/b", "ü", "a:b", "-v", "--help", "-", ".", "..", "...",
+        ] {
             assert!(!valid_name(bad), "{bad}");
         }
         assert!(valid_name("a-"));
+        assert!(valid_name(".a") && valid_name("a..b") && valid_name("1."));
+        assert!(invalid_name_message("..").contains("cannot be only dots"));
         assert!(invalid_name_message("-v").contains("a name cannot start with `-`"));
         assert!(invalid_name_message("a b").contains("use only letters"));
         for good in ["A", "_", "PG_HOST", "x1"] {
@@ -472,5 +628,52 @@ mod tests {
         assert!(problems[0].message.contains("needs `command`"));
         let problems = resolve("a", shell("@daily", "  "), &RawDefaults::default()).unwrap_err();
         assert!(problems[0].message.contains("empty"));
+    }
+
+    #[test]
+    fn what_no_program_can_receive_is_refused() {
+        let none = RawDefaults::default();
+        let problems = resolve("a", shell("@daily", "echo a\0b"), &none).unwrap_err();
+        assert_eq!(problems[0].key.as_deref(), Some("command"));
+        assert!(problems[0].message.contains("NUL byte"));
+        let mut raw = shell("@daily", "true");
+        raw.workdir = Some("/tmp\0x".into());
+        raw.shell = Some("/bin/sh\0".into());
+        raw.env = Some([("A".to_owned(), "x\0".to_owned())].into());
+        let problems = resolve("a", raw, &none).unwrap_err();
+        let keys: Vec<_> = problems.iter().filter_map(|p| p.key.as_deref()).collect();
+        assert_eq!(keys, ["shell", "workdir", "env.A"]);
+        let limit = max_command_len();
+        // At least Linux's 32 pages of 4 KiB, with room for the NUL.
+        assert!(limit >= 131_071, "{limit}");
+        assert!(resolve("a", shell("@daily", &"x".repeat(limit)), &none).is_ok());
+        let problems = resolve("a", shell("@daily", &"x".repeat(limit + 1)), &none).unwrap_err();
+        assert!(
+            problems[0]
+                .message
+                .contains(&format!("{} bytes", limit + 1))
+        );
+        for (value, ok) in [
+            ("a\r\nb", false),
+            ("a\nb", false),
+            ("a\0", false),
+            ("a\tb", true),
+        ] {
+            let raw = RawJob {
+                schedule: "@daily".into(),
+                http: Some(RawHttp {
+                    url: "https://x".into(),
+                    headers: Some([("X-A".to_owned(), value.to_owned())].into()),
+                    ..RawHttp::default()
+                }),
+                ..RawJob::default()
+            };
+            assert_eq!(resolve("a", raw, &none).is_ok(), ok, "{value:?}");
+        }
+        assert!(
+            check_url("https://x/\0")
+                .unwrap_err()
+                .contains("control character")
+        );
     }
 }

@@ -465,7 +465,12 @@ mod tests {
         let system = SystemZone::detect_in(root.path());
         let started = std::time::Instant::now();
         assert_eq!(system.tz(), Some(tz("Europe/Berlin")));
-        assert!(started.elapsed() < std::time::Duration::from_secs(2));
+        // A quick scan, not a read of every zone file; generous for a busy machine.
+        assert!(
+            started.elapsed() < std::time::Duration::from_secs(10),
+            "{:?}",
+            started.elapsed()
+        );
         assert!(system.runs_at(Zone::Named(tz("Europe/Paris")), jan_2026()));
         assert!(!system.runs_at(Zone::Named(tz("Etc/UTC")), jan_2026()));
     }

@@ -6,6 +6,7 @@ use std::process::Stdio;
 
 use serde_json::Value;
 
+use super::{HELD_RUN, queued, wait_until};
 use crate::util::{Env, stderr, unindent};
 
 /// The runs of `file`'s jobs recorded so far, newest first.
@@ -83,22 +84,38 @@ fn two_job_files_with_the_same_job_name_neither_skip_nor_share_history() {
 
 #[test]
 fn queue_holds_at_most_one_pending_run() {
-    let env = Env::with_jobs(
+    let env = Env::new();
+    env.write_jobs(&format!(
         r#"
         [jobs.q]
         schedule = "0 2 * * *"
-        command = "echo start >> log; sleep 2; echo end >> log"
+        workdir = "{}"
+        command = "{HELD_RUN}"
         overlap = "queue"
         "#,
-    );
-    let children: Vec<_> = (0..4)
-        .map(|_| {
-            env.cmd(["exec", "q"])
-                .stderr(Stdio::piped())
-                .spawn()
-                .unwrap()
-        })
-        .collect();
+        env.dir.path().display()
+    ));
+    let spawn = || {
+        env.cmd(["exec", "q"])
+            .stderr(Stdio::piped())
+            .spawn()
+            .unwrap()
+    };
+    // The first runs until the test releases it; of the three that come meanwhile, one
+    // queues and two are skipped (they end at once).
+    let mut children = vec![spawn()];
+    wait_until("the first run to start", || env.path("log").exists());
+    children.extend((0..3).map(|_| spawn()));
+    wait_until("two runs to be skipped", || {
+        children[1..]
+            .iter_mut()
+            .map(|child| child.try_wait().unwrap().is_some())
+            .filter(|&ended| ended)
+            .count()
+            == 2
+    });
+    assert!(queued(&env, "q"), "the third run is not queued");
+    std::fs::write(env.path("release"), "").unwrap();
     for child in children {
         let output = child.wait_with_output().unwrap();
         // A skip is not a failure.

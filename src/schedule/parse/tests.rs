@@ -139,3 +139,26 @@ fn messages_name_field_value_and_range() {
         "minute 1234567890123456789012345678901234567890... is out of range 0-59"
     );
 }
+
+#[test]
+fn a_bad_nth_weekday_says_what_is_missing() {
+    assert_eq!(
+        err(Kind::DayOfWeek, "#"),
+        "day-of-week field \"#\": # needs a weekday before it and the week of the month (1-5) \
+         after it, like 1#2 (the second Monday) or fri#1"
+    );
+    assert!(err(Kind::DayOfWeek, "#2").contains("# needs a weekday before it"));
+    assert_eq!(
+        err(Kind::DayOfWeek, "mon#"),
+        "day-of-week field \"mon#\": # needs the week of the month (1-5) after it, like 1#2 \
+         (the second Monday) or fri#1"
+    );
+    for text in ["1-3#2", "*/2#1", "*#1"] {
+        assert!(
+            err(Kind::DayOfWeek, text).contains("# takes one weekday before it"),
+            "{text}"
+        );
+    }
+    assert!(err(Kind::DayOfWeek, "8#1").contains("day-of-week 8 is out of range 0-7"));
+    assert!(err(Kind::DayOfWeek, "1#0").contains("must be 1-5, like 1#2"));
+}

@@ -268,7 +268,15 @@ fn preview_checks_but_writes_nothing() {
 #[test]
 fn many_jobs_in_one_write() {
     let dir = tempfile::tempdir().unwrap();
-    let path = dir.path().join("new/folder/jobs.toml");
+    // The store never creates folders (only the default location's are, by `Ctx`).
+    let nowhere = dir.path().join("new/folder/jobs.toml");
+    let err = edit(&nowhere, |e| e.add_job("a", &shell("@daily", "x"))).unwrap_err();
+    assert!(
+        err.to_string().contains("new/folder does not exist"),
+        "{err}"
+    );
+    assert!(!dir.path().join("new").exists());
+    let path = dir.path().join("jobs.toml");
     edit(&path, |e| {
         for i in 0..3 {
             e.add_job(&format!("job{i}"), &shell("@daily", &format!("echo {i}")))?;
@@ -383,4 +391,38 @@ fn disable_then_enable_gives_back_inline_jobs_exactly() {
     })
     .unwrap();
     assert_eq!(read(&path), text);
+}
+
+#[test]
+fn invalid_utf8_is_located_at_its_first_bad_byte() {
+    // Line 3, after `command = "é` (11 characters: `é` is two bytes but one column).
+    let (_dir, path) = setup("");
+    std::fs::write(
+        &path,
+        b"[jobs.a]\nschedule = \"@daily\"\ncommand = \"\xc3\xa9\xff\xfe\"\n".as_slice(),
+    )
+    .unwrap();
+    let problem = read_text_or_problem(&path).unwrap().unwrap_err();
+    assert_eq!(problem.position, Some((3, 13)));
+    assert_eq!(
+        problem.message,
+        "not valid UTF-8 (0xff); save the file as UTF-8 text"
+    );
+    let err = read_text(&path).unwrap_err().to_string();
+    assert_eq!(
+        err,
+        format!(
+            "{}:3:13: not valid UTF-8 (0xff); save the file as UTF-8 text",
+            path.display()
+        )
+    );
+    // A sequence cut off at the end, on the first line.
+    std::fs::write(&path, b"# caf\xc3".as_slice()).unwrap();
+    let problem = read_text_or_problem(&path).unwrap().unwrap_err();
+    assert_eq!(problem.position, Some((1, 6)));
+    assert!(problem.message.contains("(0xc3 at the end of the file)"));
+    // Nothing is ever written over such a file.
+    let err = edit(&path, |e| e.add_job("b", &shell("@daily", "true"))).unwrap_err();
+    assert!(err.to_string().contains(":1:6: not valid UTF-8"), "{err}");
+    assert_eq!(std::fs::read(&path).unwrap(), b"# caf\xc3");
 }

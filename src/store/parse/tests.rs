@@ -119,7 +119,7 @@ command = "x"
         problems(text),
         [
             "f:2:1: key \"defaults.timezone\": unknown time zone \"Nowhere/Land\": use an IANA name such as Europe/Berlin, America/New_York or UTC",
-            "f:7:1: job \"backup\", key \"timout\": unknown key; did you mean \"timeout\"? known keys are description, schedule, command, shell, workdir, http, timezone, enabled, timeout, retries, retry_delay, overlap, catch_up, env, notify",
+            "f:7:1: job \"backup\", key \"timout\": unknown key; did you mean \"timeout\"? known keys are description, schedule, command, shell, workdir, http, timezone, enabled, timeout, retries, retry_delay, overlap, catch_up, env, notify, ping, mail_to",
             "f:10:1: job \"ping\", key \"schedule\": invalid schedule \"61 * * * *\": (the schedule's own message)",
             "f:11:1: job \"ping\", key \"http\": a job has either `command` or `http`, not both",
             "f:14:1: job \"bad name\": invalid job name \"bad name\": use only letters, digits, `-`, `_` and `.`",
@@ -271,5 +271,144 @@ fn a_top_level_key_of_the_wrong_type_is_named_as_written() {
     assert_eq!(
         problems("jobs = 1\n"),
         ["f:1:1: key \"jobs\": expected a table, found the number 1"]
+    );
+}
+
+#[test]
+fn check_warns_about_what_may_fail_but_is_valid() {
+    let text = "\
+[jobs.y]
+schedule = \"0 0 0 1 1 * 2030\"
+command = \"true\"
+[jobs.w]
+command = \"true\"
+workdir = \"/no/such/folder\"
+schedule = \"@daily\"
+[jobs.f]
+schedule = \"0 0 30 2 *\"
+command = \"true\"
+workdir = \"/\"
+[jobs.g]
+schedule = \"0 0 30 2 *\"
+command = \"true\"
+";
+    let at = |when: &str| {
+        let checked = check_text(text, when.parse().unwrap());
+        assert!(checked.problems.is_empty(), "{:?}", checked.problems);
+        assert_eq!(checked.jobs.len(), 4);
+        checked
+            .warnings
+            .iter()
+            .map(|w| w.located_warning(std::path::Path::new("f")))
+            .collect::<Vec<_>>()
+    };
+    let never = |line: usize, job: &str, schedule: &str| {
+        format!(
+            "f:{line}:1: warning: job \"{job}\", key \"schedule\": \"{schedule}\" never fires: no \
+             date from now on matches it; `jobtab explain '{schedule}'` shows how it reads"
+        )
+    };
+    let workdir = "f:6:1: warning: job \"w\", key \"workdir\": /no/such/folder does not exist \
+                   (yet): the job cannot start until it does";
+    assert_eq!(
+        at("2026-01-01T00:00:00Z"),
+        [
+            workdir.to_owned(),
+            never(9, "f", "0 0 30 2 *"),
+            never(13, "g", "0 0 30 2 *")
+        ]
+    );
+    // A schedule limited to years that are over.
+    assert_eq!(
+        at("2031-01-01T00:00:00Z")[0],
+        never(2, "y", "0 0 0 1 1 * 2030")
+    );
+    let relative = check_text(
+        "[jobs.r]\nschedule = \"@daily\"\ncommand = \"true\"\nworkdir = \"no/such\"\n",
+        "2026-01-01T00:00:00Z".parse().unwrap(),
+    );
+    assert!(
+        relative.warnings[0]
+            .message
+            .ends_with("(a relative workdir is taken from the folder jobtab runs in)")
+    );
+    // Reading a file for any other purpose computes no warnings.
+    assert!(parse_document(text).warnings.is_empty());
+}
+
+/// Issue 12: notification keys, from a job and from `[defaults]`.
+#[test]
+fn notification_channels_are_read_and_checked() {
+    let text = r#"[defaults]
+ping = "https://hc-ping.com/default"
+mail_to = "ops@example.com"
+notify = { url = "https://hooks/d", secret = "sekrit" }
+[jobs.a]
+schedule = "@daily"
+command = "true"
+notify = { url = "https://hooks/a", format = "slack", signature = "jobtab", secret = "sekrit" }
+[jobs.b]
+schedule = "@daily"
+command = "true"
+ping = ""
+mail_to = ""
+notify = { url = "https://hooks/b", secret = "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw", formt = "x" }
+[jobs.c]
+schedule = "@daily"
+command = "true"
+notify = { url = "https://hooks/c", secret = "sekrit", format = "teams" }
+mail_to = "a@x,\nBcc: b@y"
+ping = "hc-ping.com/x"
+[jobs.d]
+schedule = "@daily"
+command = "true"
+notify = { url = "https://hooks/d", secret = "${HOOK_SECRET}", format = "discord" }
+"#;
+    let (jobs, _) = parse(text);
+    let found = problems(text);
+    assert_eq!(
+        found,
+        [
+            "f:4:37: key \"defaults.notify.secret\": the notify secret is not a Standard Webhooks key (whsec_ followed by base64); make one with `echo \"whsec_$(openssl rand -base64 32)\"`, or set signature = \"jobtab\" in the job's notify to keep the Jobtab-Signature header with any secret",
+            "f:14:88: job \"b\", key \"notify.formt\": unknown key; did you mean \"format\"? known keys are url, on, secret, format, signature",
+            "f:18:37: job \"c\", key \"notify.secret\": the notify secret is not a Standard Webhooks key (whsec_ followed by base64); make one with `echo \"whsec_$(openssl rand -base64 32)\"`, or set signature = \"jobtab\" in the job's notify to keep the Jobtab-Signature header with any secret",
+            "f:18:56: job \"c\", key \"notify.format\": \"teams\" is not one of json, slack, discord",
+            "f:19:1: job \"c\", key \"mail_to\": `mail_to` holds a line break or another control character; write addresses separated by commas, like mail_to = \"ops@example.com, me@example.com\"",
+            "f:20:1: job \"c\", key \"ping\": URL \"hc-ping.com/x\" must start with http:// or https://",
+        ]
+    );
+    let names: Vec<&str> = jobs.iter().map(|j| j.name.as_str()).collect();
+    assert_eq!(names, ["a", "d"]);
+    let a = &jobs[0];
+    let notify = a.notify.as_ref().unwrap();
+    assert_eq!(
+        (notify.format, notify.signature),
+        (NotifyFormat::Slack, SignatureScheme::Jobtab)
+    );
+    assert_eq!(a.ping.as_deref(), Some("https://hc-ping.com/default"));
+    assert_eq!(a.mail_to.as_deref(), Some("ops@example.com"));
+    // A `${VAR}` secret is checked when the job runs.
+    let d = &jobs[1];
+    assert_eq!(
+        d.notify.as_ref().unwrap().signature,
+        SignatureScheme::Standard
+    );
+    assert_eq!(d.notify.as_ref().unwrap().format, NotifyFormat::Discord);
+
+    // `""` turns the defaults off.
+    let text = r#"[defaults]
+ping = "https://hc-ping.com/default"
+mail_to = "ops@example.com"
+[jobs.b]
+schedule = "@daily"
+command = "true"
+ping = ""
+mail_to = ""
+"#;
+    let (jobs, problems) = parse(text);
+    assert!(problems.is_empty(), "{problems:?}");
+    assert_eq!(
+        (jobs[0].ping.as_deref(), jobs[0].mail_to.as_deref()),
+        (None, None)
     );
 }

@@ -35,6 +35,12 @@ pub(super) struct Reader<'a> {
     pub(super) lines: &'a LineIndex<'a>,
     pub(super) problems: Vec<Problem>,
     pub(super) schedules: &'a mut crate::store::resolve::ScheduleCache,
+    /// Set when warnings are wanted (`check`): the time "never fires" is judged from.
+    pub(super) warn_at: Option<chrono::DateTime<chrono::Utc>>,
+    /// What is doubtful but not invalid (see `parse::Parsed::warnings`).
+    pub(super) warnings: Vec<Problem>,
+    /// Whether a schedule (text, zone) ever fires after `warn_at`, once per distinct pair.
+    pub(super) fires: std::collections::HashMap<(String, String), bool>,
 }
 
 impl Reader<'_> {
