@@ -159,6 +159,8 @@ fn until_exists(path: &Path) -> String {
 fn history(env: &Env) -> Vec<serde_json::Value> {
     let text = env.ok(["history", "--json", "--limit", "1000"]);
     let mut runs: Vec<serde_json::Value> = serde_json::from_str(&text).unwrap();
+    // Recorded runs only: history also lists runs in progress.
+    runs.retain(|run| run["running"].is_null());
     runs.reverse();
     runs
 }

@@ -17,7 +17,11 @@ fn history_of(env: &Env, file: &std::path::Path) -> Vec<Value> {
         "history".as_ref(),
         "--json".as_ref(),
     ]);
-    serde_json::from_str(&text).unwrap()
+    // Recorded runs only: history also lists runs in progress.
+    let runs: Vec<Value> = serde_json::from_str(&text).unwrap();
+    runs.into_iter()
+        .filter(|run| run["running"].is_null())
+        .collect()
 }
 
 #[test]
