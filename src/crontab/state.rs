@@ -174,7 +174,7 @@ mod tests {
             .unwrap()
             .map(|e| e.unwrap().path())
             .collect();
-        assert_eq!(left, [first.clone()]);
+        assert_eq!(left, std::slice::from_ref(&first));
         assert_eq!(std::fs::read(&first).unwrap(), b"first\n");
     }
 }
