@@ -16,4 +16,5 @@ mod install;
 mod manage;
 mod next;
 mod run;
+mod state;
 mod store;
