@@ -15,6 +15,7 @@ mod output;
 mod runner;
 mod schedule;
 mod store;
+mod trust;
 mod zone;
 
 use std::process::ExitCode;

@@ -18,3 +18,4 @@ mod next;
 mod run;
 mod state;
 mod store;
+mod trust;
