@@ -39,9 +39,34 @@ pub(crate) fn check(file: &Path, state_dir: &Path, strict: bool) -> Result<Vec<S
     Ok(warnings)
 }
 
+/// The job file check alone, strict, warnings dropped: for `run`'s reloads, so a file made
+/// writable by everyone while `run` runs is not loaded.
+pub(crate) fn check_job_file(file: &Path) -> Result<()> {
+    let uid = nix::unistd::geteuid().as_raw();
+    match job_file_problems(file, uid).into_iter().find(|p| p.serious) {
+        Some(problem) => anyhow::bail!("{}", problem.message),
+        None => Ok(()),
+    }
+}
+
 /// Every problem of the job file, its folder and the state dir, for a process running as
 /// `uid`.
 fn problems(file: &Path, state_dir: &Path, uid: u32) -> Vec<Problem> {
+    let mut found = job_file_problems(file, uid);
+    if let Ok(meta) = std::fs::metadata(state_dir) {
+        found.extend(judge(
+            state_dir,
+            &meta,
+            uid,
+            &format!("state dir {}", state_dir.display()),
+            "change its locks and history",
+        ));
+    }
+    found
+}
+
+/// The problems of the job file and its folder.
+fn job_file_problems(file: &Path, uid: u32) -> Vec<Problem> {
     let mut found = Vec::new();
     let real = crate::ctx::canonical_job_file(file);
     if let Ok(meta) = std::fs::metadata(&real) {
@@ -64,15 +89,6 @@ fn problems(file: &Path, state_dir: &Path, uid: u32) -> Vec<Problem> {
             uid,
             &format!("the job file's folder {}", folder.display()),
             "replace the job file",
-        ));
-    }
-    if let Ok(meta) = std::fs::metadata(state_dir) {
-        found.extend(judge(
-            state_dir,
-            &meta,
-            uid,
-            &format!("state dir {}", state_dir.display()),
-            "change its locks and history",
         ));
     }
     found

@@ -449,6 +449,40 @@ fn a_second_runner_with_another_state_dir_or_spelling_refuses_too() {
     env.ok(["add", "more", "0 0 1 1 *", "--", "true"]);
 }
 
+/// Issue 8 item 12: a job file made writable by everyone while `run` runs is not reloaded.
+#[test]
+fn a_job_file_made_world_writable_is_not_reloaded() {
+    use std::os::unix::fs::PermissionsExt as _;
+    let env = Env::with_jobs(
+        r#"
+        [jobs.idle]
+        schedule = "0 0 1 1 *"
+        command = "true"
+        "#,
+    );
+    let runner = Runner::start(&env, &[]);
+    runner.wait_for("scheduling 1 job", SECS(3));
+    std::fs::set_permissions(&env.file, std::fs::Permissions::from_mode(0o666)).unwrap();
+    env.write_jobs(
+        r#"
+        [jobs.idle]
+        schedule = "0 0 1 1 *"
+        command = "true"
+
+        [jobs.planted]
+        schedule = "* * * * * *"
+        command = "echo planted"
+        "#,
+    );
+    runner.wait_for("writable by everyone", SECS(5));
+    let log = runner.log();
+    assert!(
+        log.contains("fix it with: chmod o-w") && log.contains("keeping the previous jobs"),
+        "{log}"
+    );
+    assert!(!log.contains("reloaded ("), "{log}");
+}
+
 #[test]
 fn a_reboot_job_runs_once_at_start_and_not_on_reload() {
     let env = Env::new();
