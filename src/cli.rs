@@ -38,7 +38,7 @@ pub(crate) struct GlobalArgs {
     )]
     pub(crate) file: Option<PathBuf>,
 
-    /// Where history and the run lock live [default: <state dir>/jobtab]
+    /// Where history, locks and crontab backups live [default: <state dir>/jobtab]
     #[arg(long, global = true, env = "JOBTAB_STATE_DIR", value_name = "DIR")]
     pub(crate) state_dir: Option<PathBuf>,
 }

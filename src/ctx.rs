@@ -16,7 +16,7 @@ use crate::cli::GlobalArgs;
 pub(crate) struct Ctx {
     /// The job file, made absolute.
     pub(crate) file: PathBuf,
-    /// The state dir (history, run lock, crontab backups), made absolute. It may not exist yet.
+    /// The state dir (history, overlap locks, crontab backups), made absolute. It may not exist yet.
     pub(crate) state_dir: PathBuf,
 }
 
