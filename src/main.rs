@@ -26,6 +26,7 @@ mod output;
 mod runner;
 mod schedule;
 mod store;
+mod trust;
 mod zone;
 
 use std::process::ExitCode;

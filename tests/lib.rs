@@ -21,4 +21,6 @@ mod notify;
 mod readme;
 mod run;
 mod secrets;
+mod state;
 mod store;
+mod trust;
