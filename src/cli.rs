@@ -35,8 +35,8 @@ pub(crate) struct GlobalArgs {
     #[arg(long, short = 'f', global = true, value_name = "PATH")]
     pub(crate) file: Option<PathBuf>,
 
-    /// Where history and the run lock live [default: $JOBTAB_STATE_DIR, else <state
-    /// dir>/jobtab]
+    /// Where history, locks and crontab backups live [default: $JOBTAB_STATE_DIR, else
+    /// <state dir>/jobtab]
     #[arg(long, global = true, value_name = "DIR")]
     pub(crate) state_dir: Option<PathBuf>,
 }

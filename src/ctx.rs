@@ -19,7 +19,7 @@ pub(crate) struct Ctx {
     /// Whether the job file was named (`--file` or `$JOBTAB_FILE`) rather than the default
     /// location: only the default location's folders are created (PRODUCT.md section 1).
     pub(crate) explicit_file: bool,
-    /// The state dir (history, run lock, crontab backups), made absolute. It may not exist yet.
+    /// The state dir (history, overlap locks, crontab backups), made absolute. It may not exist yet.
     pub(crate) state_dir: PathBuf,
 }
 
@@ -28,7 +28,9 @@ impl Ctx {
     /// dir (`--state-dir`, `$JOBTAB_STATE_DIR`, the state dir). An empty variable counts as
     /// unset.
     pub(crate) fn from_args(global: &GlobalArgs) -> Result<Ctx> {
-        let file = match global.file.clone().or_else(|| env_path("JOBTAB_FILE")) {
+        let named = global.file.clone().or_else(|| env_path("JOBTAB_FILE"));
+        let explicit_file = named.is_some();
+        let file = match named {
             Some(path) => path,
             None => dirs::config_dir()
                 .context("cannot find your config folder; pass --file PATH or set JOBTAB_FILE")?
@@ -50,7 +52,7 @@ impl Ctx {
         };
         Ok(Ctx {
             file: absolute(&file)?,
-            explicit_file: global.file.is_some(),
+            explicit_file,
             state_dir: absolute(&state_dir)?,
         })
     }

@@ -14,7 +14,9 @@
 //! EVERY job (see `compact`) within `COMPACT_BYTES`. So the history takes at most
 //! `ROTATE_BYTES + COMPACT_BYTES` (16 MiB), and one chatty job cannot evict the last results
 //! of the others. Files are created 0600 (output tails may hold secrets).
-//! Reading tolerates damaged lines (a crash mid-write, a full disk): they are skipped.
+//! Reading tolerates damaged lines (a crash mid-write, a full disk): they are skipped, and
+//! `read_recent` counts them. A writer that finds the file not ending in a newline starts its
+//! record on a fresh line, so a partial line never swallows the next record.
 
 mod compact;
 mod follow;
@@ -187,9 +189,17 @@ fn append_with_limit(state_dir: &Path, record: &RunRecord, limit: u64, kept: u64
     let mut file = OpenOptions::new()
         .create(true)
         .append(true)
+        .read(true)
         .mode(0o600)
         .open(&current)
         .with_context(|| format!("cannot open history file {}", current.display()))?;
+    // A partial last line (a crash or a full disk mid-write, anything appending garbage) would
+    // swallow this record: start a fresh line after it, in the same write.
+    if !ends_with_newline(&file)
+        .with_context(|| format!("cannot read history file {}", current.display()))?
+    {
+        line.insert(0, '\n');
+    }
     // One write call for the whole line: with O_APPEND and the lock, records never interleave.
     let written = file
         .write(line.as_bytes())
@@ -201,6 +211,19 @@ fn append_with_limit(state_dir: &Path, record: &RunRecord, limit: u64, kept: u64
         );
     }
     Ok(())
+}
+
+/// Whether `file` is empty or ends in a newline. The caller holds the history lock, so no
+/// jobtab writer appends meanwhile.
+fn ends_with_newline(file: &File) -> std::io::Result<bool> {
+    use std::os::unix::fs::FileExt as _;
+    let size = file.metadata()?.len();
+    if size == 0 {
+        return Ok(true);
+    }
+    let mut last = [0u8; 1];
+    file.read_exact_at(&mut last, size - 1)?;
+    Ok(last[0] == b'\n')
 }
 
 /// `record` as one JSON line (no newline) of at most `MAX_RECORD_BYTES`: the output tail is
@@ -250,26 +273,52 @@ impl FileFilter {
         }
     }
 
-    /// The job name of `line` when the line belongs to this job file, without decoding the
-    /// rest of it. `append` writes `job` then `file` first, and job names need no escaping, so
-    /// the prefix usually says it; otherwise the line is decoded as far as needed.
-    fn job_of<'a>(&self, line: &'a str) -> Option<Cow<'a, str>> {
+    /// Whose `line` is, without decoding the rest of it. `append` writes `job` then `file`
+    /// first, and job names need no escaping, so the prefix usually says it; otherwise the
+    /// line is decoded as far as needed.
+    fn owner<'a>(&self, line: &'a str) -> Owner<'a> {
         if let Some(rest) = line.strip_prefix("{\"job\":\"")
             && let Some(end) = rest.find(['"', '\\'])
             && rest.as_bytes()[end] == b'"'
         {
-            let after = rest[end + 1..].strip_prefix(',')?;
+            let Some(after) = rest[end + 1..].strip_prefix(',') else {
+                return Owner::Unreadable;
+            };
             if after.starts_with("\"file\":") && !after.starts_with(&self.field) {
-                return None;
+                return Owner::Other;
             }
-            return Some(Cow::Borrowed(&rest[..end]));
+            return Owner::Ours(Cow::Borrowed(&rest[..end]));
         }
-        let head = serde_json::from_str::<Head<'_>>(line).ok()?;
-        match head.file {
-            Some(file) if file != self.key => None,
-            _ => Some(head.job),
+        if line.trim().is_empty() {
+            return Owner::Other;
+        }
+        match serde_json::from_str::<Head<'_>>(line) {
+            Err(_) => Owner::Unreadable,
+            Ok(head) => match head.file {
+                Some(file) if file != self.key => Owner::Other,
+                _ => Owner::Ours(head.job),
+            },
         }
     }
+
+    /// The job name of `line` when the line belongs to this job file.
+    #[cfg(test)]
+    fn job_of<'a>(&self, line: &'a str) -> Option<Cow<'a, str>> {
+        match self.owner(line) {
+            Owner::Ours(job) => Some(job),
+            Owner::Other | Owner::Unreadable => None,
+        }
+    }
+}
+
+/// Whose a history line is.
+enum Owner<'a> {
+    /// A record of this job file (or of no file), of this job.
+    Ours(Cow<'a, str>),
+    /// A record of another job file, or a blank line.
+    Other,
+    /// Not a record: a line cut by a crash or a full disk, or garbage.
+    Unreadable,
 }
 
 /// The newest record of every job of `job_file` that has one. Fast enough for `list` with
@@ -284,7 +333,7 @@ pub(crate) fn last_results(
     // Newest file first, newest line first: the first record seen per job is its last.
     for text in read_files(state_dir)?.iter().rev() {
         for line in text.lines().rev() {
-            let Some(job) = filter.job_of(line) else {
+            let Owner::Ours(job) = filter.owner(line) else {
                 continue;
             };
             if results.contains_key(job.as_ref()) {
@@ -308,32 +357,62 @@ pub(crate) fn recent(
     limit: usize,
     failed_only: bool,
 ) -> Result<Vec<RunRecord>> {
-    let mut records = Vec::new();
+    Ok(read_recent(state_dir, job_file, job, limit, failed_only)?.records)
+}
+
+/// What `read_recent` found.
+pub(crate) struct Recent {
+    /// Newest first.
+    pub(crate) records: Vec<RunRecord>,
+    /// How many of the lines read were not records (cut by a crash or a full disk, garbage)
+    /// or were records of this job file that cannot be decoded.
+    pub(crate) unreadable: usize,
+}
+
+/// `recent`, also counting the unreadable lines met on the way (all of them when `limit`
+/// is not reached).
+pub(crate) fn read_recent(
+    state_dir: &Path,
+    job_file: &Path,
+    job: Option<&str>,
+    limit: usize,
+    failed_only: bool,
+) -> Result<Recent> {
+    let mut found = Recent {
+        records: Vec::new(),
+        unreadable: 0,
+    };
     if limit == 0 {
-        return Ok(records);
+        return Ok(found);
     }
     let filter = FileFilter::new(job_file);
     for text in read_files(state_dir)?.iter().rev() {
         for line in text.lines().rev() {
-            let Some(found) = filter.job_of(line) else {
-                continue;
+            let name = match filter.owner(line) {
+                Owner::Ours(name) => name,
+                Owner::Other => continue,
+                Owner::Unreadable => {
+                    found.unreadable += 1;
+                    continue;
+                }
             };
-            if job.is_some_and(|name| found != name) {
+            if job.is_some_and(|wanted| name != wanted) {
                 continue;
             }
             let Ok(record) = serde_json::from_str::<RunRecord>(line) else {
+                found.unreadable += 1;
                 continue;
             };
             if failed_only && matches!(record.status, RunStatus::Ok | RunStatus::Skipped) {
                 continue;
             }
-            records.push(record);
-            if records.len() == limit {
-                return Ok(records);
+            found.records.push(record);
+            if found.records.len() == limit {
+                return Ok(found);
             }
         }
     }
-    Ok(records)
+    Ok(found)
 }
 
 /// The kept file's text, then the current one's ("" when missing), read under the lock so

@@ -27,6 +27,7 @@ mod runner;
 mod running;
 mod schedule;
 mod store;
+mod trust;
 mod zone;
 
 use std::process::ExitCode;

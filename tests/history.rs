@@ -219,3 +219,34 @@ fn limit_0_prints_nothing_and_claims_nothing() {
     assert_eq!(stdout(&output).trim(), "[]");
     assert_eq!(stderr(&output), "");
 }
+
+/// Issue 8 item 7: `printf garbage >> history.jsonl; jobtab exec j` lost that run, swallowed
+/// by the partial line.
+#[test]
+fn a_partial_last_line_does_not_swallow_the_next_run() {
+    let env = Env::with_jobs(JOBS);
+    env.ok(["exec", "good"]);
+    let path = env.state.join("history.jsonl");
+    let mut text = std::fs::read(&path).unwrap();
+    text.extend_from_slice(b"garbage");
+    std::fs::write(&path, text).unwrap();
+    env.fails(["exec", "bad"], 1);
+    let output = env.run(["history", "--json"]);
+    assert_eq!(output.status.code(), Some(0), "{}", stderr(&output));
+    let records: Vec<Value> = serde_json::from_str(&stdout(&output)).unwrap();
+    let jobs: Vec<_> = records.iter().map(|r| r["job"].as_str().unwrap()).collect();
+    assert_eq!(jobs, ["bad", "good"]);
+    let note = stderr(&output);
+    assert!(
+        note.contains(&format!(
+            "jobtab: note: skipped 1 unreadable line in the history in {}",
+            env.state.display()
+        )),
+        "{note}"
+    );
+    // The table says it too; a clean history says nothing.
+    assert!(stderr(&env.run(["history"])).contains("skipped 1 unreadable line"));
+    let clean = Env::with_jobs(JOBS);
+    clean.ok(["exec", "good"]);
+    assert_eq!(stderr(&clean.run(["history"])), "");
+}

@@ -808,3 +808,55 @@ mod real {
         assert_eq!(list(&wrapper).stdout, before);
     }
 }
+
+/// Issue 8 item 15: on a full disk, `install` was refused but left an empty backup. A file
+/// size limit (`ulimit -f`, SIGXFSZ ignored) makes the backup's write fail as a full disk
+/// would, hermetically: the previous backup stays, and no new or cut copy is left.
+#[test]
+fn a_backup_that_cannot_be_written_leaves_no_file_and_changes_nothing() {
+    let env = Env::with_jobs(TWO_JOBS);
+    let fake = FakeCrontab::new(&env);
+    fake.set(b"0 1 * * * before\n");
+    expect(&env, &fake, &["install"], 0);
+    let backups = env.state.join("crontab-backups");
+    let listing = || {
+        let mut names: Vec<String> = std::fs::read_dir(&backups)
+            .unwrap()
+            .map(|e| e.unwrap().file_name().into_string().unwrap())
+            .collect();
+        names.sort();
+        names
+    };
+    let before = listing();
+    assert_eq!(before.len(), 1);
+    // A table far bigger than the limit below (2 blocks: at most 2 KiB).
+    let big = "# padding padding padding padding padding padding padding padding\n".repeat(2000);
+    fake.set(big.as_bytes());
+
+    let inner = env.cmd(["install"]);
+    let mut cmd = Command::new("sh");
+    cmd.arg("-c")
+        .arg("trap '' XFSZ; ulimit -f 2 && exec \"$@\"")
+        .arg("sh")
+        .arg(inner.get_program())
+        .args(inner.get_args())
+        .current_dir(env.dir.path())
+        .env("JOBTAB_CRONTAB", &fake.script)
+        .env("JOBTAB_SYSTEM_ZONE", "Etc/UTC");
+    for (key, value) in inner.get_envs() {
+        match value {
+            Some(value) => cmd.env(key, value),
+            None => cmd.env_remove(key),
+        };
+    }
+    let output = cmd.output().unwrap();
+    let err = stderr(&output);
+    assert_eq!(output.status.code(), Some(1), "{err}");
+    assert_eq!(fake.text(), big);
+    assert_eq!(listing(), before, "no new, empty or cut backup is left");
+    assert!(
+        err.starts_with("jobtab: error: cannot write the backup of your crontab in"),
+        "{err}"
+    );
+    assert!(err.contains("your crontab was not changed"), "{err}");
+}

@@ -22,4 +22,6 @@ mod notify;
 mod readme;
 mod run;
 mod secrets;
+mod state;
 mod store;
+mod trust;

@@ -527,6 +527,86 @@ fn a_second_runner_on_the_same_file_refuses_naming_the_first() {
     );
 }
 
+/// Issue 8 item 8: two `run`s of one job file with different `--state-dir` both started and
+/// both fired every job.
+#[test]
+fn a_second_runner_with_another_state_dir_or_spelling_refuses_too() {
+    let env = Env::with_jobs(
+        r#"
+        [jobs.idle]
+        schedule = "0 0 1 1 *"
+        command = "true"
+        "#,
+    );
+    let runner = Runner::start(&env, &[]);
+    runner.wait_for("scheduling 1 job", SECS(3));
+    let other_state = env.path("other-state");
+    let link = env.path("link.toml");
+    std::os::unix::fs::symlink(&env.file, &link).unwrap();
+    for file in [&env.file, &link] {
+        // Killed on drop: without the fix it would start and never exit.
+        let mut second = Runner::spawn(env.cmd([
+            "--file".as_ref(),
+            file.as_os_str(),
+            "--state-dir".as_ref(),
+            other_state.as_os_str(),
+            "run".as_ref(),
+        ]));
+        let status = second.wait_exit(SECS(5));
+        assert_eq!(status.code(), Some(1), "{}", second.log());
+        assert!(
+            second.log().contains(&format!(
+                "jobtab: error: another jobtab run (pid {}) is already running for {}; stop it \
+                 first",
+                runner.child.id(),
+                file.display()
+            )),
+            "{}",
+            second.log()
+        );
+    }
+    // The lock is beside the job file, private, and not the store's: writes do not wait.
+    let sidecar = env.path("jobs.toml.run.lock");
+    use std::os::unix::fs::PermissionsExt as _;
+    let mode = std::fs::metadata(&sidecar).unwrap().permissions().mode();
+    assert_eq!(mode & 0o777, 0o600);
+    env.ok(["add", "more", "0 0 1 1 *", "--", "true"]);
+}
+
+/// Issue 8 item 12: a job file made writable by everyone while `run` runs is not reloaded.
+#[test]
+fn a_job_file_made_world_writable_is_not_reloaded() {
+    use std::os::unix::fs::PermissionsExt as _;
+    let env = Env::with_jobs(
+        r#"
+        [jobs.idle]
+        schedule = "0 0 1 1 *"
+        command = "true"
+        "#,
+    );
+    let runner = Runner::start(&env, &[]);
+    runner.wait_for("scheduling 1 job", SECS(3));
+    std::fs::set_permissions(&env.file, std::fs::Permissions::from_mode(0o666)).unwrap();
+    env.write_jobs(
+        r#"
+        [jobs.idle]
+        schedule = "0 0 1 1 *"
+        command = "true"
+
+        [jobs.planted]
+        schedule = "* * * * * *"
+        command = "echo planted"
+        "#,
+    );
+    runner.wait_for("writable by everyone", SECS(5));
+    let log = runner.log();
+    assert!(
+        log.contains("fix it with: chmod o-w") && log.contains("keeping the previous jobs"),
+        "{log}"
+    );
+    assert!(!log.contains("reloaded ("), "{log}");
+}
+
 #[test]
 fn a_reboot_job_runs_once_at_start_and_not_on_reload() {
     let env = Env::new();

@@ -109,7 +109,7 @@ fn man_page() -> Result<String> {
         ),
         (
             "<state dir>/jobtab",
-            "History and the run lock (--state-dir, $JOBTAB_STATE_DIR).",
+            "History, locks and crontab backups (--state-dir, $JOBTAB_STATE_DIR).",
         ),
     ] {
         page.push_str(&format!(
@@ -217,7 +217,8 @@ mod tests {
         assert!(page.contains("\\fBHTTP jobs:\\fR"), "{page}");
         // Global options are described once, at the top.
         assert_eq!(
-            page.matches("Where history and the run lock live").count(),
+            page.matches("Where history, locks and crontab backups live")
+                .count(),
             1
         );
     }

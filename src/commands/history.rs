@@ -30,13 +30,17 @@ pub(crate) fn run(args: &HistoryArgs, ctx: &Ctx) -> Result<ExitCode> {
     }
     // Records are appended when a run ends, so a long run that started first is written after
     // shorter ones that started later: read them all, then order them by start time.
-    let mut records = history::recent(
+    let found = history::read_recent(
         &ctx.state_dir,
         &ctx.file,
         args.name.as_deref(),
         usize::MAX,
         args.failed,
     )?;
+    if found.unreadable > 0 {
+        eprintln!("jobtab: note: {}", unreadable_note(found.unreadable, ctx));
+    }
+    let mut records = found.records;
     newest_first(&mut records, args.limit);
     let running = if args.failed {
         Vec::new()
@@ -98,6 +102,20 @@ fn require_known(name: &str, ctx: &Ctx) -> Result<()> {
         );
     }
     Ok(())
+}
+
+/// What `history` says about lines it skipped.
+fn unreadable_note(count: usize, ctx: &Ctx) -> String {
+    let lines = if count == 1 {
+        "1 unreadable line".to_owned()
+    } else {
+        format!("{count} unreadable lines")
+    };
+    format!(
+        "skipped {lines} in the history in {} (cut short by a crash or a full disk, or not \
+         written by jobtab); the other runs are shown",
+        ctx.state_dir.display()
+    )
 }
 
 /// `records` (newest appended first) ordered by start time, newest first, and cut to `limit`.

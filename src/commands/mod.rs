@@ -36,6 +36,18 @@ pub(crate) fn dispatch(cli: Cli) -> Result<ExitCode> {
         _ => {}
     }
     let ctx = Ctx::from_args(&cli.global)?;
+    // Commands that run jobs refuse a job file or state dir others can write; the others warn.
+    // `run` checks for itself, to report through its log.
+    let strict = match &cli.command {
+        Command::Exec(_) => true,
+        Command::Install(args) => !args.dry_run,
+        _ => false,
+    };
+    if !matches!(cli.command, Command::Explain(_) | Command::Run(_)) {
+        for warning in crate::trust::check(&ctx.file, &ctx.state_dir, strict)? {
+            eprintln!("jobtab: warning: {warning}");
+        }
+    }
     match cli.command {
         Command::Add(args) => add::run(args, &ctx),
         Command::List(args) => list::run(&args, &ctx),

@@ -4,7 +4,7 @@
 
 use std::fs::{File, OpenOptions};
 use std::io::Write as _;
-use std::os::unix::fs::OpenOptionsExt as _;
+use std::os::unix::fs::{OpenOptionsExt as _, PermissionsExt as _};
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
@@ -15,38 +15,63 @@ pub(crate) const BACKUPS_KEPT: usize = 10;
 
 /// Writes a copy of `table` to `<state dir>/crontab-backups/crontab-<UTC timestamp>.txt`
 /// (mode 0600) and keeps only the newest `BACKUPS_KEPT` copies. Returns the copy's path.
+///
+/// The copy is written to a temp file, synced, then linked into place, so a failed write (a
+/// full disk) leaves the previous backups and no new file, never an empty or cut copy.
 pub(crate) fn backup(state_dir: &Path, table: &[u8]) -> Result<PathBuf> {
+    backup_with(state_dir, table, |_| Ok(()))
+}
+
+/// `backup`, calling `before_rename` with the written temp file's path just before it is put
+/// in place: tests use it to fail there.
+fn backup_with(
+    state_dir: &Path,
+    table: &[u8],
+    before_rename: impl FnOnce(&Path) -> std::io::Result<()>,
+) -> Result<PathBuf> {
     let dir = state_dir.join("crontab-backups");
     crate::history::create_private_dir(&dir)
         .with_context(|| format!("cannot create the backup folder {}", dir.display()))?;
     let stamp = chrono::Utc::now().format("%Y%m%dT%H%M%S%.6fZ");
+    // Deleted when dropped, so every early return below cleans up.
+    let mut temp = tempfile::Builder::new()
+        .prefix(".crontab-")
+        .suffix(".tmp")
+        .permissions(std::fs::Permissions::from_mode(0o600))
+        .tempfile_in(&dir)
+        .with_context(|| format!("cannot create a backup in {}", dir.display()))?;
+    let context = || {
+        format!(
+            "cannot write the backup of your crontab in {} (disk full?); your crontab was not \
+             changed",
+            dir.display()
+        )
+    };
+    temp.write_all(table)
+        .and_then(|()| temp.as_file().sync_all())
+        .and_then(|()| before_rename(temp.path()))
+        .with_context(context)?;
     let mut attempt = 1;
-    let (path, mut out) = loop {
+    let path = loop {
         let name = if attempt == 1 {
             format!("crontab-{stamp}.txt")
         } else {
             format!("crontab-{stamp}-{attempt}.txt")
         };
         let path = dir.join(name);
-        match OpenOptions::new()
-            .write(true)
-            .create_new(true)
-            .mode(0o600)
-            .open(&path)
-        {
-            Ok(file) => break (path, file),
-            Err(err) if err.kind() == std::io::ErrorKind::AlreadyExists && attempt < 100 => {
+        // Never replaces a backup made in the same microsecond by another process.
+        match temp.persist_noclobber(&path) {
+            Ok(_) => break path,
+            Err(err) if err.error.kind() == std::io::ErrorKind::AlreadyExists && attempt < 100 => {
+                temp = err.file;
                 attempt += 1;
             }
             Err(err) => {
-                return Err(err)
+                return Err(err.error)
                     .with_context(|| format!("cannot create the backup {}", path.display()));
             }
         }
     };
-    out.write_all(table)
-        .and_then(|()| out.sync_all())
-        .with_context(|| format!("cannot write the backup {}", path.display()))?;
     prune_backups(&dir, BACKUPS_KEPT);
     Ok(path)
 }
@@ -125,5 +150,31 @@ mod tests {
         use std::os::unix::fs::PermissionsExt as _;
         let mode = std::fs::metadata(newest).unwrap().permissions().mode();
         assert_eq!(mode & 0o777, 0o600);
+    }
+
+    #[test]
+    fn a_failed_backup_leaves_the_previous_ones_and_no_new_file() {
+        let dir = tempfile::tempdir().unwrap();
+        let first = backup(dir.path(), b"first\n").unwrap();
+        let mut seen = None;
+        let err = backup_with(dir.path(), b"second\n", |temp| {
+            assert_eq!(std::fs::read(temp).unwrap(), b"second\n");
+            seen = Some(temp.to_owned());
+            Err(std::io::Error::other("No space left on device"))
+        })
+        .unwrap_err();
+        let message = format!("{err:#}");
+        assert!(message.contains("No space left on device"), "{message}");
+        assert!(
+            message.contains("your crontab was not changed"),
+            "{message}"
+        );
+        assert!(!seen.unwrap().exists());
+        let left: Vec<_> = std::fs::read_dir(dir.path().join("crontab-backups"))
+            .unwrap()
+            .map(|e| e.unwrap().path())
+            .collect();
+        assert_eq!(left, std::slice::from_ref(&first));
+        assert_eq!(std::fs::read(&first).unwrap(), b"first\n");
     }
 }

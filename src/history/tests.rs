@@ -179,9 +179,33 @@ fn damaged_lines_are_skipped() {
     text.push_str("{\"job\":\"a\",\"run_id\":\"tru\n\u{0}garbage\n");
     std::fs::write(&path, text).unwrap();
     append(dir.path(), &record("a", RunStatus::Failed, 2)).unwrap();
-    let all = recent(dir.path(), file(), None, 10, false).unwrap();
-    assert_eq!(all.len(), 2);
+    let found = read_recent(dir.path(), file(), None, 10, false).unwrap();
+    assert_eq!(found.records.len(), 2);
+    assert_eq!(found.unreadable, 2);
     assert_eq!(last_results(dir.path(), file()).unwrap()["a"].run_id, "a-2");
+}
+
+#[test]
+fn a_partial_last_line_does_not_swallow_the_next_record() {
+    let dir = tempfile::tempdir().unwrap();
+    append(dir.path(), &record("a", RunStatus::Ok, 1)).unwrap();
+    let path = dir.path().join(CURRENT);
+    // A record cut short by a full disk, then garbage appended by something else.
+    let mut out = OpenOptions::new().append(true).open(&path).unwrap();
+    out.write_all(b"{\"job\":\"a\",\"run_id\":\"cut").unwrap();
+    append(dir.path(), &record("a", RunStatus::Failed, 2)).unwrap();
+    out.write_all(b"garbage").unwrap();
+    append(dir.path(), &record("a", RunStatus::Ok, 3)).unwrap();
+    let text = std::fs::read_to_string(&path).unwrap();
+    assert_eq!(text.lines().count(), 5, "{text}");
+    assert!(text.ends_with('\n'));
+    let found = read_recent(dir.path(), file(), None, 10, false).unwrap();
+    let ids: Vec<_> = found.records.iter().map(|r| r.run_id.as_str()).collect();
+    assert_eq!(ids, ["a-3", "a-2", "a-1"]);
+    assert_eq!(found.unreadable, 2);
+    // A file that ends in a newline gets none added.
+    append(dir.path(), &record("a", RunStatus::Ok, 4)).unwrap();
+    assert!(!std::fs::read_to_string(&path).unwrap().contains("\n\n"));
 }
 
 #[test]

@@ -1,11 +1,21 @@
-//! One `jobtab run` per job file: an exclusive lock on `<state dir>/run-<hash>.lock`, where the
-//! hash is of the job file's absolute path, holding the holder's pid.
+//! One `jobtab run` per job file, whatever `--state-dir` says (PRODUCT.md section 5): an
+//! exclusive lock on a sidecar next to the job file, `jobs.toml` → `jobs.toml.run.lock`,
+//! holding the holder's pid. The sidecar sits beside the job file's canonical path (symlinks
+//! resolved), so every spelling of one file, and every state dir, meets the same lock.
+//!
+//! It is not the store's `jobs.toml.lock`: writers (`add`, `edit`...) must never wait for a
+//! scheduler that runs for weeks.
+//!
+//! Where the sidecar cannot be created (a read-only folder, such as a Kubernetes ConfigMap
+//! mount), the lock falls back to `<state dir>/run-<hash>.lock`, keyed by the same canonical
+//! name, and says so: then only runners sharing the state dir see each other.
 //!
 //! The lock is an OS file lock (`File::try_lock`), so it is released when the process dies,
 //! however it dies; a stale lock file left behind is simply locked again.
 
 use std::fs::{File, OpenOptions, TryLockError};
 use std::io::{Read as _, Seek as _, SeekFrom, Write as _};
+use std::os::unix::fs::OpenOptionsExt as _;
 use std::path::{Path, PathBuf};
 
 use anyhow::{Context as _, Result, bail};
@@ -14,88 +24,191 @@ use anyhow::{Context as _, Result, bail};
 #[derive(Debug)]
 pub(crate) struct RunLock {
     _file: File,
+    /// Why the lock is in the state dir rather than beside the job file, for a warning.
+    pub(crate) fallback: Option<String>,
 }
 
-/// Where the lock for `job_file` lives.
-pub(crate) fn lock_path(state_dir: &Path, job_file: &Path) -> PathBuf {
-    // A symlinked job file and its target are the same file.
+/// The sidecar lock of `job_file`: `jobs.toml` → `jobs.toml.run.lock`, beside its canonical
+/// path.
+pub(crate) fn sidecar_path(job_file: &Path) -> PathBuf {
+    let canonical = crate::ctx::canonical_job_file(job_file);
+    let mut name = canonical
+        .file_name()
+        .map(|n| n.to_os_string())
+        .unwrap_or_default();
+    name.push(".run.lock");
+    canonical.with_file_name(name)
+}
+
+/// Where the lock for `job_file` lives when its folder cannot hold the sidecar.
+pub(crate) fn fallback_path(state_dir: &Path, job_file: &Path) -> PathBuf {
     let hex = crate::ctx::job_file_hash(job_file);
     state_dir.join(format!("run-{hex}.lock"))
 }
 
 impl RunLock {
-    /// Takes the lock or fails naming the process that holds it. Creates the state dir.
+    /// Takes the lock or fails naming the process that holds it.
     pub(crate) fn acquire(state_dir: &Path, job_file: &Path) -> Result<RunLock> {
-        std::fs::create_dir_all(state_dir)
-            .with_context(|| format!("cannot create state dir {}", state_dir.display()))?;
-        let path = lock_path(state_dir, job_file);
-        let mut file = OpenOptions::new()
-            .read(true)
-            .write(true)
-            .create(true)
-            .truncate(false)
-            .open(&path)
-            .with_context(|| format!("cannot open run lock {}", path.display()))?;
-        match file.try_lock() {
-            Ok(()) => {}
-            Err(TryLockError::WouldBlock) => {
-                let mut text = String::new();
-                // Best effort: the holder may be writing its pid right now.
-                let _ = file.read_to_string(&mut text);
-                let holder = match text.trim().parse::<u32>() {
-                    Ok(pid) => format!("pid {pid}"),
-                    Err(_) => "unknown pid".to_owned(),
-                };
-                bail!(
-                    "another jobtab run ({holder}) is already running for {}; stop it first",
-                    job_file.display()
-                );
+        let sidecar = sidecar_path(job_file);
+        let (path, file, fallback) = match open(&sidecar) {
+            Ok(file) => (sidecar, file, None),
+            Err(err) => {
+                let path = fallback_path(state_dir, job_file);
+                crate::history::create_private_dir(state_dir).with_context(|| {
+                    format!("cannot create the state folder {}", state_dir.display())
+                })?;
+                let file = open(&path)
+                    .with_context(|| format!("cannot open run lock {}", path.display()))?;
+                // A job file whose folder does not exist yet has nothing to run: no warning.
+                let fallback = (err.kind() != std::io::ErrorKind::NotFound).then(|| {
+                    format!(
+                        "cannot create the run lock {} ({err}); using {} instead, so a `jobtab \
+                         run` of this job file with another state dir would not be refused",
+                        sidecar.display(),
+                        path.display()
+                    )
+                });
+                (path, file, fallback)
             }
-            Err(TryLockError::Error(err)) => {
-                return Err(err)
-                    .with_context(|| format!("cannot lock run lock {}", path.display()));
-            }
-        }
-        file.set_len(0)
-            .and_then(|()| file.seek(SeekFrom::Start(0)))
-            .and_then(|_| writeln!(file, "{}", std::process::id()))
-            .with_context(|| format!("cannot write run lock {}", path.display()))?;
-        Ok(RunLock { _file: file })
+        };
+        lock(file, &path, job_file).map(|file| RunLock {
+            _file: file,
+            fallback,
+        })
     }
+}
+
+/// Opens (creating it, private) a lock file.
+fn open(path: &Path) -> std::io::Result<File> {
+    OpenOptions::new()
+        .read(true)
+        .write(true)
+        .create(true)
+        .truncate(false)
+        .mode(0o600)
+        .open(path)
+}
+
+/// Locks `file` and writes our pid into it, or fails naming the holder's pid.
+fn lock(mut file: File, path: &Path, job_file: &Path) -> Result<File> {
+    match file.try_lock() {
+        Ok(()) => {}
+        Err(TryLockError::WouldBlock) => {
+            let mut text = String::new();
+            // Best effort: the holder may be writing its pid right now.
+            let _ = file.read_to_string(&mut text);
+            let holder = match text.trim().parse::<u32>() {
+                Ok(pid) => format!("pid {pid}"),
+                Err(_) => "unknown pid".to_owned(),
+            };
+            bail!(
+                "another jobtab run ({holder}) is already running for {}; stop it first",
+                job_file.display()
+            );
+        }
+        Err(TryLockError::Error(err)) => {
+            return Err(err).with_context(|| format!("cannot lock run lock {}", path.display()));
+        }
+    }
+    file.set_len(0)
+        .and_then(|()| file.seek(SeekFrom::Start(0)))
+        .and_then(|_| writeln!(file, "{}", std::process::id()))
+        .with_context(|| format!("cannot write run lock {}", path.display()))?;
+    Ok(file)
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use std::os::unix::fs::PermissionsExt as _;
 
     #[test]
-    fn one_lock_per_job_file_naming_the_holder() {
+    fn one_lock_per_job_file_whatever_the_state_dir_naming_the_holder() {
         let dir = tempfile::tempdir().unwrap();
-        let state = dir.path().join("state/nested");
         let jobs = dir.path().join("jobs.toml");
-        let held = RunLock::acquire(&state, &jobs).unwrap();
-        let path = lock_path(&state, &jobs);
+        std::fs::write(&jobs, "").unwrap();
+        let held = RunLock::acquire(&dir.path().join("state-a"), &jobs).unwrap();
+        assert!(held.fallback.is_none());
+        let path = dir
+            .path()
+            .canonicalize()
+            .unwrap()
+            .join("jobs.toml.run.lock");
+        assert_eq!(sidecar_path(&jobs), path);
         let text = std::fs::read_to_string(&path).unwrap();
         assert_eq!(text.trim(), std::process::id().to_string());
-        let name = path.file_name().unwrap().to_string_lossy().into_owned();
-        assert!(
-            name.starts_with("run-") && name.ends_with(".lock") && name.len() == 25,
-            "{name}"
-        );
+        let mode = std::fs::metadata(&path).unwrap().permissions().mode();
+        assert_eq!(mode & 0o777, 0o600);
+        // The state dir is not needed, so not created.
+        assert!(!dir.path().join("state-a").exists());
 
-        let err = RunLock::acquire(&state, &jobs).unwrap_err().to_string();
+        // Another state dir, another spelling of the file: the same lock.
+        let link = dir.path().join("link.toml");
+        std::os::unix::fs::symlink(&jobs, &link).unwrap();
+        let err = RunLock::acquire(&dir.path().join("state-b"), &link)
+            .unwrap_err()
+            .to_string();
         assert_eq!(
             err,
             format!(
                 "another jobtab run (pid {}) is already running for {}; stop it first",
                 std::process::id(),
-                jobs.display()
+                link.display()
             )
         );
         // Another job file has its own lock.
-        let _other = RunLock::acquire(&state, &dir.path().join("other.toml")).unwrap();
-        assert_ne!(lock_path(&state, &dir.path().join("other.toml")), path);
+        let _other =
+            RunLock::acquire(&dir.path().join("state-a"), &dir.path().join("other.toml")).unwrap();
         drop(held);
-        RunLock::acquire(&state, &jobs).unwrap();
+        RunLock::acquire(&dir.path().join("state-b"), &jobs).unwrap();
+    }
+
+    #[test]
+    fn a_job_file_in_a_missing_folder_locks_in_the_state_dir_quietly() {
+        let dir = tempfile::tempdir().unwrap();
+        let state = dir.path().join("state");
+        let jobs = dir.path().join("missing/jobs.toml");
+        let held = RunLock::acquire(&state, &jobs).unwrap();
+        assert!(held.fallback.is_none());
+        let path = fallback_path(&state, &jobs);
+        assert!(path.exists());
+        let name = path.file_name().unwrap().to_string_lossy().into_owned();
+        assert!(
+            name.starts_with("run-") && name.ends_with(".lock") && name.len() == 25,
+            "{name}"
+        );
+        let mode = |p: &Path| std::fs::metadata(p).unwrap().permissions().mode() & 0o777;
+        assert_eq!(mode(&state), 0o700);
+        assert_eq!(mode(&path), 0o600);
+        assert!(RunLock::acquire(&state, &jobs).is_err());
+    }
+
+    #[test]
+    fn a_folder_that_cannot_hold_the_sidecar_falls_back_with_a_warning() {
+        let dir = tempfile::tempdir().unwrap();
+        let state = dir.path().join("state");
+        // Not a folder: the sidecar cannot be created there (as root, permissions would not
+        // stop us).
+        let not_a_folder = dir.path().join("plain");
+        std::fs::write(&not_a_folder, "").unwrap();
+        let jobs = not_a_folder.join("jobs.toml");
+        let held = RunLock::acquire(&state, &jobs).unwrap();
+        let warning = held.fallback.clone().unwrap();
+        assert!(
+            warning.starts_with(&format!(
+                "cannot create the run lock {}",
+                sidecar_path(&jobs).display()
+            )),
+            "{warning}"
+        );
+        assert!(
+            warning.ends_with(&format!(
+                "using {} instead, so a `jobtab run` of this job file with another state dir \
+                 would not be refused",
+                fallback_path(&state, &jobs).display()
+            )),
+            "{warning}"
+        );
+        assert!(RunLock::acquire(&state, &jobs).is_err());
     }
 }

@@ -61,7 +61,10 @@ pub(crate) fn run(opts: Options) -> Result<ExitCode> {
     // Taken before reading, so a change made while we read is seen by the watcher.
     let baseline = reload::signature(&opts.file);
     let file = JobFile::load(&opts.file)?;
-    let _lock = lock::RunLock::acquire(&opts.state_dir, &opts.file)?;
+    let run_lock = lock::RunLock::acquire(&opts.state_dir, &opts.file)?;
+    if let Some(warning) = &run_lock.fallback {
+        opts.logger.warn(None, warning);
+    }
     // First of the threads: it blocks SIGCHLD for every thread started after it.
     reaper::start_if_init(&opts.logger);
     let metrics = match &opts.metrics {

@@ -117,7 +117,8 @@ fn read_unless_gone(path: &Path) -> Option<Result<JobFile>> {
     let missing =
         || std::fs::metadata(path).is_err_and(|e| e.kind() == std::io::ErrorKind::NotFound);
     let before = missing();
-    let file = JobFile::read(path);
+    // A file made writable by everyone since `run` started is refused like at the start.
+    let file = crate::trust::check_job_file(path).and_then(|()| JobFile::read(path));
     let empty = file.as_ref().is_ok_and(|file| file.text.is_empty());
     if empty && (before || missing()) {
         return None;
