@@ -250,7 +250,7 @@ set edit:completion:arg-completer[jobtab] = {|@words|
             cand --run 'This run instead of the last one (its id from `history`, or the id''s first characters)'
             cand -f 'The job file [default: $JOBTAB_FILE, else <config dir>/jobtab/jobs.toml]'
             cand --file 'The job file [default: $JOBTAB_FILE, else <config dir>/jobtab/jobs.toml]'
-            cand --state-dir 'Where history and the run lock live [default: $JOBTAB_STATE_DIR, else <state dir>/jobtab]'
+            cand --state-dir 'Where history, locks and crontab backups live [default: $JOBTAB_STATE_DIR, else <state dir>/jobtab]'
             cand -F 'Keep going: print the output of each new run as it is recorded, until interrupted'
             cand --follow 'Keep going: print the output of each new run as it is recorded, until interrupted'
             cand -h 'Print help (see more with ''--help'')'

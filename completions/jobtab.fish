@@ -164,7 +164,7 @@ complete -c jobtab -n "__fish_jobtab_using_subcommand history" -s h -l help -d '
 complete -c jobtab -n "__fish_jobtab_using_subcommand history" -s V -l version -d 'Print version'
 complete -c jobtab -n "__fish_jobtab_using_subcommand logs" -l run -d 'This run instead of the last one (its id from `history`, or the id\'s first characters)' -r
 complete -c jobtab -n "__fish_jobtab_using_subcommand logs" -s f -l file -d 'The job file [default: $JOBTAB_FILE, else <config dir>/jobtab/jobs.toml]' -r -F
-complete -c jobtab -n "__fish_jobtab_using_subcommand logs" -l state-dir -d 'Where history and the run lock live [default: $JOBTAB_STATE_DIR, else <state dir>/jobtab]' -r -F
+complete -c jobtab -n "__fish_jobtab_using_subcommand logs" -l state-dir -d 'Where history, locks and crontab backups live [default: $JOBTAB_STATE_DIR, else <state dir>/jobtab]' -r -F
 complete -c jobtab -n "__fish_jobtab_using_subcommand logs" -s F -l follow -d 'Keep going: print the output of each new run as it is recorded, until interrupted'
 complete -c jobtab -n "__fish_jobtab_using_subcommand logs" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c jobtab -n "__fish_jobtab_using_subcommand logs" -s V -l version -d 'Print version'

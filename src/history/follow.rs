@@ -11,7 +11,7 @@ use std::path::{Path, PathBuf};
 
 use anyhow::{Context as _, Result};
 
-use super::{CURRENT, FileFilter, ROTATED, RunRecord, read_files};
+use super::{CURRENT, FileFilter, Owner, ROTATED, RunRecord, read_files};
 
 /// New records of one job of one job file, as they are appended.
 pub(crate) struct Follower {
@@ -112,12 +112,9 @@ impl Follower {
     fn take_new(&mut self, text: &str) -> Vec<RunRecord> {
         let mut found = Vec::new();
         for line in text.lines() {
-            if self
-                .filter
-                .job_of(line)
-                .is_none_or(|job| job != self.job.as_str())
-            {
-                continue;
+            match self.filter.owner(line) {
+                Owner::Ours(job) if job == self.job.as_str() => {}
+                _ => continue,
             }
             let Ok(record) = serde_json::from_str::<RunRecord>(line) else {
                 continue;
