@@ -16,7 +16,7 @@ mod import;
 mod install;
 mod manage;
 mod next;
-mod readme;
 mod notify;
+mod readme;
 mod run;
 mod store;
