@@ -26,6 +26,14 @@ pub(crate) fn decode_key(secret: &str) -> Result<Vec<u8>, String> {
         "{HOW}, or set signature = \"jobtab\" in the job's notify to keep the \
          Jobtab-Signature header with any secret"
     );
+    // A key read from a file (`$(cat key)` aside) or a Kubernetes Secret made with
+    // `--from-file` often ends with a line break: say so rather than "not base64".
+    if secret.trim() != secret {
+        return Err(format!(
+            "the notify secret starts or ends with a line break or spaces (as a key saved in a \
+             file with a trailing newline does); remove them from the secret; {fix}"
+        ));
+    }
     let Some(encoded) = secret.strip_prefix(PREFIX) else {
         return Err(format!(
             "the notify secret is not a Standard Webhooks key (whsec_ followed by base64); \
@@ -139,6 +147,20 @@ mod tests {
             let err = decode_key(bad).unwrap_err();
             assert!(err.contains("signature = \"jobtab\""), "{bad}: {err}");
             assert!(!err.contains(bad.trim_start_matches("whsec_")), "{err}");
+        }
+    }
+
+    #[test]
+    fn a_key_with_a_trailing_line_break_is_refused_saying_so() {
+        for bad in [
+            "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw\n",
+            "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw\r\n",
+            " whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw",
+        ] {
+            let err = decode_key(bad).unwrap_err();
+            assert!(err.contains("line break or spaces"), "{bad:?}: {err}");
+            assert!(err.contains("signature = \"jobtab\""), "{err}");
+            assert!(!err.contains("MfKQ9r8G"), "{err}");
         }
     }
 
