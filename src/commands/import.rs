@@ -5,7 +5,7 @@
 //! Lines that cannot be imported are reported with their line numbers and skipped; the valid
 //! ones are imported, and the command then exits 1 so that scripts notice.
 
-use std::collections::HashSet;
+use std::collections::HashMap;
 use std::io::Read as _;
 use std::process::ExitCode;
 
@@ -17,7 +17,7 @@ use crate::crontab::import::{self, Imported};
 use crate::crontab::naming;
 use crate::ctx::Ctx;
 use crate::store::model::RawDefaults;
-use crate::store::{self, Action, Editor, Job, RawJob};
+use crate::store::{self, Action, Editor, RawJob};
 use crate::zone::SystemZone;
 
 /// `jobtab import`.
@@ -74,7 +74,7 @@ pub(crate) fn run(args: &ImportArgs, ctx: &Ctx) -> Result<ExitCode> {
         skipped_hint();
         return Ok(failed);
     }
-    let add = |editor: &mut Editor| add_all(editor, &parsed.jobs);
+    let add = |editor: &mut Editor| add_all(editor, parsed.jobs);
     let outcome = if args.dry_run {
         store::preview(&ctx.file, add)?
     } else {
@@ -110,10 +110,9 @@ pub(crate) fn run(args: &ImportArgs, ctx: &Ctx) -> Result<ExitCode> {
         crate::output::print(&out)?;
         eprintln!("dry run: would import {jobs} from {source} into {file}; nothing was written");
     } else {
-        let names: Vec<&str> = added.iter().map(|(name, _)| name.as_str()).collect();
         eprintln!(
             "imported {jobs} from {source} into {file}: {}",
-            names.join(", ")
+            name_list(added.iter().map(|(name, _)| name.as_str()))
         );
         if args.source.is_none() {
             eprintln!(
@@ -124,6 +123,20 @@ pub(crate) fn run(args: &ImportArgs, ctx: &Ctx) -> Result<ExitCode> {
     }
     skipped_hint();
     Ok(failed)
+}
+
+/// The names, the first `SHOWN` of them when there are more (a big import's names are for
+/// `jobtab list`, not for one line of the terminal).
+fn name_list<'a>(names: impl ExactSizeIterator<Item = &'a str>) -> String {
+    const SHOWN: usize = 10;
+    let count = names.len();
+    let mut list: Vec<&str> = names.take(SHOWN).collect();
+    let more;
+    if count > SHOWN {
+        more = format!("and {} more (`jobtab list` shows them all)", count - SHOWN);
+        list.push(&more);
+    }
+    list.join(", ")
 }
 
 /// What `add_all` did.
@@ -140,10 +153,19 @@ struct Outcome {
 
 /// Adds every job that the file does not have yet (same schedule and command) under a name not
 /// yet taken.
-fn add_all(editor: &mut Editor, jobs: &[Imported]) -> Result<Outcome> {
-    let mut taken: HashSet<String> = editor.names().into_iter().collect();
+fn add_all(editor: &mut Editor, jobs: Vec<Imported>) -> Result<Outcome> {
+    let mut names = naming::Names::new(editor.names());
     let defaults = editor.defaults().clone();
-    let (existing, _) = store::parse(&editor.text());
+    // The file's shell jobs by what they run, first one kept: one look-up per line, whatever
+    // the sizes of the file and the crontab.
+    let mut existing: HashMap<(String, String), String> = HashMap::new();
+    for job in editor.jobs_as_read() {
+        if let Action::Shell { command, .. } = &job.action {
+            existing
+                .entry((normal_schedule(job.schedule.as_str()), command.clone()))
+                .or_insert_with(|| job.name.clone());
+        }
+    }
     let mut outcome = Outcome::default();
     // Under cron the jobs ran in the system zone and with /bin/sh; `[defaults]` must not change
     // that.
@@ -152,12 +174,16 @@ fn add_all(editor: &mut Editor, jobs: &[Imported]) -> Result<Outcome> {
         .is_some()
         .then(|| SystemZone::detect().tz().map(|tz| tz.name().to_owned()));
     for job in jobs {
-        if let Some(twin) = existing.iter().find(|e| same_job(e, &job.raw)) {
-            outcome.duplicates.push((job.line, twin.name.clone()));
+        let key = (
+            normal_schedule(&job.raw.schedule),
+            job.raw.command.clone().unwrap_or_default(),
+        );
+        if let Some(twin) = existing.get(&key) {
+            outcome.duplicates.push((job.line, twin.clone()));
             continue;
         }
-        let name = naming::unique_name(&job.name, &mut taken);
-        let mut raw = job.raw.clone();
+        let name = names.unique(&job.name);
+        let mut raw = job.raw;
         if raw.timezone.is_none()
             && let Some(zone) = &system_zone
         {
@@ -192,20 +218,13 @@ fn add_all(editor: &mut Editor, jobs: &[Imported]) -> Result<Outcome> {
     Ok(outcome)
 }
 
-/// Whether `existing` already runs what the crontab line `raw` runs: the same schedule
-/// (whitespace and letter case aside) and the same command.
-fn same_job(existing: &Job, raw: &RawJob) -> bool {
-    let normal = |s: &str| {
-        s.split_whitespace()
-            .collect::<Vec<_>>()
-            .join(" ")
-            .to_ascii_lowercase()
-    };
-    let Action::Shell { command, .. } = &existing.action else {
-        return false;
-    };
-    Some(command.as_str()) == raw.command.as_deref()
-        && normal(existing.schedule.as_str()) == normal(&raw.schedule)
+/// A schedule as compared for duplicates: whitespace and letter case aside.
+fn normal_schedule(schedule: &str) -> String {
+    schedule
+        .split_whitespace()
+        .collect::<Vec<_>>()
+        .join(" ")
+        .to_ascii_lowercase()
 }
 
 /// The `[defaults]` that imported jobs inherit (timeout, retries, retry delay, overlap, catch
