@@ -17,7 +17,7 @@ use self::decor::{
     append_table, collect_tables, give_closing_space, has_comment, join_prefixes,
     move_closing_space, raw_str, split_attached, table_at,
 };
-use super::model::{Job, RawDefaults, RawJob};
+use super::model::{RawDefaults, RawJob};
 use super::parse::Parsed;
 use super::render::{job_table, job_toml};
 use super::resolve::{invalid_name_message, resolve, valid_name};
@@ -33,8 +33,6 @@ pub(crate) struct Editor {
     /// table can be appended as text.
     appendable: bool,
     defaults: RawDefaults,
-    /// The jobs as read, before any change.
-    read: Vec<Job>,
     /// The job names, in file order, and as a set.
     names: Vec<String>,
     name_set: HashSet<String>,
@@ -44,9 +42,8 @@ pub(crate) struct Editor {
 impl Editor {
     /// An editor for a valid file's `text`, as `parsed`.
     pub(super) fn new(path: PathBuf, text: String, parsed: Parsed) -> Editor {
-        let names: Vec<String> = parsed.jobs.iter().map(|job| job.name.clone()).collect();
+        let names: Vec<String> = parsed.jobs.into_iter().map(|job| job.name).collect();
         Editor {
-            read: parsed.jobs,
             path,
             text,
             doc: None,
@@ -80,12 +77,6 @@ impl Editor {
         &self.defaults
     }
 
-    /// The file's valid jobs as they were read, before any change (so that a caller need not
-    /// parse the file again).
-    pub(crate) fn jobs_as_read(&self) -> &[Job] {
-        &self.read
-    }
-
     /// Whether a job of that name exists.
     pub(crate) fn contains(&self, name: &str) -> bool {
         self.name_set.contains(name)
@@ -115,7 +106,7 @@ impl Editor {
         }
         self.check(name, raw)?;
         match &mut self.doc {
-            None if self.appendable => append_table(&mut self.text, &job_toml(name, raw)),
+            None if self.appendable => self.text = append_table(&self.text, &job_toml(name, raw)),
             _ => self.insert_new(name, raw)?,
         }
         self.names.push(name.to_owned());
