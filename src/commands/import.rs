@@ -7,14 +7,16 @@
 
 use std::collections::HashMap;
 use std::io::Read as _;
+use std::path::Path;
 use std::process::ExitCode;
 
 use anyhow::{Context as _, Result};
 
 use crate::cli::ImportArgs;
 use crate::crontab::Crontab;
-use crate::crontab::import::{self, Imported};
+use crate::crontab::import::{self, Format, Imported};
 use crate::crontab::naming;
+use crate::crontab::system::{self, Reason};
 use crate::ctx::Ctx;
 use crate::store::model::RawDefaults;
 use crate::store::{self, Action, Editor, RawJob};
@@ -36,7 +38,24 @@ pub(crate) fn run(args: &ImportArgs, ctx: &Ctx) -> Result<ExitCode> {
             path.to_owned(),
         ),
     };
-    let parsed = import::parse(&text);
+    let system = system_reason(args, &text);
+    let format = if system.is_some() {
+        Format::System
+    } else {
+        Format::User
+    };
+    let mut parsed = import::parse_as(&text, format);
+    let me = system::current_user();
+    if let Some(reason) = &system {
+        eprintln!("note: {}", system_note(reason, &source, me.as_deref()));
+    }
+    // jobtab runs every job as the user who runs it: a job cron ran as someone else waits
+    // for the user's word before it runs at all.
+    for job in &mut parsed.jobs {
+        if job.user.is_some() && job.user != me {
+            job.raw.enabled = Some(false);
+        }
+    }
     for note in &parsed.notes {
         eprintln!("note: {note}");
     }
@@ -89,6 +108,9 @@ pub(crate) fn run(args: &ImportArgs, ctx: &Ctx) -> Result<ExitCode> {
         eprintln!("note: {note}");
     }
     let added = &outcome.added;
+    if let Some(note) = disabled_note(added, me.as_deref(), args.dry_run) {
+        eprintln!("note: {note}");
+    }
     if added.is_empty() {
         eprintln!("nothing new to import: every job line of {source} is already a job in {file}");
         skipped_hint();
@@ -119,10 +141,76 @@ pub(crate) fn run(args: &ImportArgs, ctx: &Ctx) -> Result<ExitCode> {
                 "the lines are still in your crontab: remove them with `crontab -e`, then run \
                  `jobtab install` (or `jobtab run`), so that they do not run twice"
             );
+        } else if system.is_some() && added.iter().any(|(_, raw)| raw.enabled != Some(false)) {
+            eprintln!(
+                "the lines are still in {source}: remove them there before `jobtab install` (or \
+                 `jobtab run`), so that they do not run twice"
+            );
         }
     }
     skipped_hint();
     Ok(failed)
+}
+
+/// Why the source is read as a system crontab, if it is (see `crontab::system`): `--system`,
+/// its path, or its lines. `crontab -l` is a user crontab unless `--system` says otherwise.
+fn system_reason(args: &ImportArgs, text: &[u8]) -> Option<Reason> {
+    if args.no_system {
+        return None;
+    }
+    if args.system {
+        return Some(Reason::Asked);
+    }
+    let source = args.source.as_deref()?;
+    if source != "-" && system::is_system_path(Path::new(source)) {
+        return Some(Reason::Path(source.to_owned()));
+    }
+    system::user_column(text, &system::is_user, &system::is_command)
+        .map(|(line, user)| Reason::Line(line, user))
+}
+
+/// What the user is told when the source is read as a system crontab.
+fn system_note(reason: &Reason, source: &str, me: Option<&str>) -> String {
+    let why = match reason {
+        Reason::Asked => "as --system asks".to_owned(),
+        Reason::Path(_) => "as /etc/crontab and the files in /etc/cron.d are".to_owned(),
+        Reason::Line(line, user) => format!(
+            "because line {line} names the user {user} between the schedule and the command \
+             (pass --no-system if it is a user crontab)"
+        ),
+    };
+    let me = me.map_or_else(
+        || "the user who runs it".to_owned(),
+        |me| format!("you ({me})"),
+    );
+    format!(
+        "reading {source} as a system crontab, {why}: the field after the schedule is the user \
+         cron ran the command as, which is not part of the command; jobtab runs every job as \
+         {me}, and the description of each job says which user cron ran it as"
+    )
+}
+
+/// The note on the imported jobs that cron ran as another user (they are imported disabled).
+fn disabled_note(added: &[(String, RawJob)], me: Option<&str>, dry_run: bool) -> Option<String> {
+    let disabled: Vec<&str> = added
+        .iter()
+        .filter(|(_, raw)| raw.enabled == Some(false))
+        .map(|(name, _)| name.as_str())
+        .collect();
+    if disabled.is_empty() {
+        return None;
+    }
+    let (count, are) = match disabled.len() {
+        1 => ("1 job".to_owned(), "is"),
+        n => (format!("{n} jobs"), "are"),
+    };
+    let are = if dry_run { "would be" } else { are };
+    let me = me.unwrap_or("the user who runs jobtab");
+    Some(format!(
+        "{count} ran as another user under cron, not as {me}, and {are} imported disabled: \
+         {}; check what each does as {me} (`jobtab show NAME`), then `jobtab enable NAME`",
+        name_list(disabled.into_iter())
+    ))
 }
 
 /// The names, the first `SHOWN` of them when there are more (a big import's names are for
@@ -159,11 +247,14 @@ fn add_all(editor: &mut Editor, jobs: Vec<Imported>) -> Result<Outcome> {
     // The file's shell jobs by what they run, first one kept: one look-up per line, whatever
     // the sizes of the file and the crontab.
     let mut existing: HashMap<(String, String), String> = HashMap::new();
-    for job in editor.jobs_as_read() {
-        if let Action::Shell { command, .. } = &job.action {
-            existing
-                .entry((normal_schedule(job.schedule.as_str()), command.clone()))
-                .or_insert_with(|| job.name.clone());
+    if !editor.names().is_empty() {
+        let (file_jobs, _) = store::parse(&editor.text());
+        for job in file_jobs {
+            if let Action::Shell { command, .. } = job.action {
+                existing
+                    .entry((normal_schedule(job.schedule.as_str()), command))
+                    .or_insert(job.name);
+            }
         }
     }
     let mut outcome = Outcome::default();

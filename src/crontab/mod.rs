@@ -21,6 +21,7 @@ mod percent;
 mod refusal;
 pub(crate) mod splice;
 mod state;
+pub(crate) mod system;
 
 use std::ffi::OsString;
 use std::fmt;

@@ -106,7 +106,7 @@ impl Editor {
         }
         self.check(name, raw)?;
         match &mut self.doc {
-            None if self.appendable => self.text = append_table(&self.text, &job_toml(name, raw)),
+            None if self.appendable => append_table(&mut self.text, &job_toml(name, raw)),
             _ => self.insert_new(name, raw)?,
         }
         self.names.push(name.to_owned());
