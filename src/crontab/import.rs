@@ -42,7 +42,7 @@
 //! makes names unique with `naming::unique_name`, which adds `-2`, `-3`, ... against the
 //! names already taken.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashSet};
 
 use crate::schedule::Schedule;
 use crate::store::RawJob;
@@ -104,6 +104,7 @@ pub(crate) fn parse_as(text: &[u8], format: Format) -> Parsed {
     let mut timezone: Option<String> = None;
     let mut shell: Option<String> = None;
     let mut block_start: Option<usize> = None;
+    let mut valid: HashSet<String> = HashSet::new();
     let mut lines: Vec<&[u8]> = text.split(|&b| b == b'\n').collect();
     if text.ends_with(b"\n") {
         lines.pop();
@@ -183,7 +184,7 @@ pub(crate) fn parse_as(text: &[u8], format: Format) -> Parsed {
         }
         let description = (!comments.is_empty()).then(|| comments.join(" "));
         comments.clear();
-        let job = parse_job(trimmed).and_then(|(schedule, rest)| match format {
+        let job = parse_job(trimmed, &mut valid).and_then(|(schedule, rest)| match format {
             Format::User => Ok((schedule, None, rest)),
             Format::System => {
                 split_user(rest).map(|(user, command)| (schedule, Some(user), command))
@@ -344,8 +345,8 @@ pub(super) fn parse_env(line: &str) -> Option<(String, String)> {
 }
 
 /// Splits a job line into its schedule (5 fields joined by one space, or a nickname in lower
-/// case) and its command (the rest of the line, as written).
-pub(super) fn parse_job(line: &str) -> Result<(String, &str), String> {
+/// case) and its command (the rest of the line, as written). The schedule is not checked.
+pub(super) fn split_job(line: &str) -> Result<(String, &str), String> {
     let not_a_job = "not a job line (expected five schedule fields and a command, or a \
                      nickname such as @daily and a command)";
     let (schedule, command) = if let Some(nick) = line.strip_prefix('@') {
@@ -377,8 +378,16 @@ pub(super) fn parse_job(line: &str) -> Result<(String, &str), String> {
             not_a_job.to_owned()
         });
     }
-    if let Err(err) = Schedule::parse(&schedule) {
-        return Err(err.to_string());
+    Ok((schedule, command))
+}
+
+/// `split_job`, with the schedule checked; `valid` holds the schedules found valid so far
+/// (crontabs repeat them: each is parsed once).
+fn parse_job<'a>(line: &'a str, valid: &mut HashSet<String>) -> Result<(String, &'a str), String> {
+    let (schedule, command) = split_job(line)?;
+    if !valid.contains(&schedule) {
+        Schedule::parse(&schedule).map_err(|err| err.to_string())?;
+        valid.insert(schedule.clone());
     }
     Ok((schedule, command))
 }

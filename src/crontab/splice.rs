@@ -186,7 +186,8 @@ pub(crate) fn render(file: &str, lines: &[String], added_newline: bool) -> Strin
 }
 
 /// The table with `file`'s block holding `lines`: replaced in place when it exists, else
-/// appended at the end; with no lines, the block is removed (or not added).
+/// added above the first assignment or at the end (see the module docs); with no lines, the
+/// block is removed (or not added).
 pub(crate) fn splice(table: &[u8], file: &str, lines: &[String]) -> Result<Vec<u8>, String> {
     let found = find(table, file)?;
     if lines.is_empty() {

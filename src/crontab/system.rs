@@ -13,7 +13,9 @@
 
 use std::path::Path;
 
-use super::import::{parse_env, parse_job};
+use std::collections::HashMap;
+
+use super::import::{parse_env, split_job};
 
 /// Why a file is read as a system crontab.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -52,6 +54,7 @@ pub(crate) fn user_column(
 ) -> Option<(usize, String)> {
     let mut evidence = None;
     let mut in_block = false;
+    let mut looked_up: HashMap<&str, (bool, bool)> = HashMap::new();
     for (index, bytes) in text.split(|&b| b == b'\n').enumerate() {
         let Ok(line) = std::str::from_utf8(bytes) else {
             continue;
@@ -68,7 +71,7 @@ pub(crate) fn user_column(
         if line.is_empty() || line.starts_with('#') || parse_env(line).is_some() {
             continue;
         }
-        let Ok((_, rest)) = parse_job(line) else {
+        let Ok((_, rest)) = split_job(line) else {
             continue;
         };
         let end = rest.find([' ', '\t']).unwrap_or(rest.len());
@@ -76,8 +79,10 @@ pub(crate) fn user_column(
         if !could_be_user_name(word) {
             return None;
         }
-        let user = is_user(word);
-        let command = is_command(word);
+        // A crontab repeats its users (and programs): each word is looked up once.
+        let (user, command) = *looked_up
+            .entry(word)
+            .or_insert_with(|| (is_user(word), is_command(word)));
         if !user && command {
             return None;
         }
