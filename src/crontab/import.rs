@@ -39,7 +39,7 @@
 //! A job's name comes from its command's first word (after `VAR=value` words): its basename,
 //! with characters other than letters, digits, `.`, `_` and `-` turned into `-`
 //! (`/usr/bin/backup.sh --full` gives `backup.sh`); `job` when nothing is left. The caller
-//! makes names unique with `naming::unique_name`, which adds `-2`, `-3`, ... against the
+//! makes names unique with `naming::Names`, which adds `-2`, `-3`, ... against the
 //! names already taken.
 
 use std::collections::{BTreeMap, HashSet};
