@@ -19,7 +19,7 @@ use crate::crontab::naming;
 use crate::crontab::system::{self, Reason};
 use crate::ctx::Ctx;
 use crate::store::model::RawDefaults;
-use crate::store::{self, Action, Editor, RawJob};
+use crate::store::{self, Action, Editor};
 use crate::zone::SystemZone;
 
 /// `jobtab import`.
@@ -93,7 +93,7 @@ pub(crate) fn run(args: &ImportArgs, ctx: &Ctx) -> Result<ExitCode> {
         skipped_hint();
         return Ok(failed);
     }
-    let add = |editor: &mut Editor| add_all(editor, parsed.jobs);
+    let add = |editor: &mut Editor| add_all(editor, parsed.jobs, args.dry_run);
     let outcome = if args.dry_run {
         store::preview(&ctx.file, add)?
     } else {
@@ -123,25 +123,25 @@ pub(crate) fn run(args: &ImportArgs, ctx: &Ctx) -> Result<ExitCode> {
     };
     if args.dry_run {
         let mut out = String::new();
-        for (i, (name, raw)) in added.iter().enumerate() {
+        for (i, job) in added.iter().enumerate() {
             if i > 0 {
                 out.push('\n');
             }
-            out.push_str(&store::job_toml(name, raw));
+            out.push_str(job.toml.as_deref().unwrap_or_default());
         }
         crate::output::print(&out)?;
         eprintln!("dry run: would import {jobs} from {source} into {file}; nothing was written");
     } else {
         eprintln!(
             "imported {jobs} from {source} into {file}: {}",
-            name_list(added.iter().map(|(name, _)| name.as_str()))
+            name_list(added.iter().map(|job| job.name.as_str()))
         );
         if args.source.is_none() {
             eprintln!(
                 "the lines are still in your crontab: remove them with `crontab -e`, then run \
                  `jobtab install` (or `jobtab run`), so that they do not run twice"
             );
-        } else if system.is_some() && added.iter().any(|(_, raw)| raw.enabled != Some(false)) {
+        } else if system.is_some() && added.iter().any(|job| job.enabled) {
             eprintln!(
                 "the lines are still in {source}: remove them there before `jobtab install` (or \
                  `jobtab run`), so that they do not run twice"
@@ -191,11 +191,11 @@ fn system_note(reason: &Reason, source: &str, me: Option<&str>) -> String {
 }
 
 /// The note on the imported jobs that cron ran as another user (they are imported disabled).
-fn disabled_note(added: &[(String, RawJob)], me: Option<&str>, dry_run: bool) -> Option<String> {
+fn disabled_note(added: &[Added], me: Option<&str>, dry_run: bool) -> Option<String> {
     let disabled: Vec<&str> = added
         .iter()
-        .filter(|(_, raw)| raw.enabled == Some(false))
-        .map(|(name, _)| name.as_str())
+        .filter(|job| !job.enabled)
+        .map(|job| job.name.as_str())
         .collect();
     if disabled.is_empty() {
         return None;
@@ -230,8 +230,8 @@ fn name_list<'a>(names: impl ExactSizeIterator<Item = &'a str>) -> String {
 /// What `add_all` did.
 #[derive(Debug, Default)]
 struct Outcome {
-    /// The names and jobs as added.
-    added: Vec<(String, RawJob)>,
+    /// The jobs added, in order.
+    added: Vec<Added>,
     /// Lines not added because a job of the file already runs the same command on the same
     /// schedule: (line number, that job's name).
     duplicates: Vec<(usize, String)>,
@@ -239,9 +239,19 @@ struct Outcome {
     notes: Vec<String>,
 }
 
+/// What the messages need of an added job (not the job: an import of 100,000 lines would keep
+/// them all while the store validates the new file).
+#[derive(Debug)]
+struct Added {
+    name: String,
+    enabled: bool,
+    /// The job as TOML, for `--dry-run`.
+    toml: Option<String>,
+}
+
 /// Adds every job that the file does not have yet (same schedule and command) under a name not
-/// yet taken.
-fn add_all(editor: &mut Editor, jobs: Vec<Imported>) -> Result<Outcome> {
+/// yet taken; with `preview`, keeps each job's TOML.
+fn add_all(editor: &mut Editor, jobs: Vec<Imported>, preview: bool) -> Result<Outcome> {
     let mut names = naming::Names::new(editor.names());
     let defaults = editor.defaults().clone();
     // The file's shell jobs by what they run, first one kept: one look-up per line, whatever
@@ -258,6 +268,7 @@ fn add_all(editor: &mut Editor, jobs: Vec<Imported>) -> Result<Outcome> {
         }
     }
     let mut outcome = Outcome::default();
+    let mut zoneless = false;
     // Under cron the jobs ran in the system zone and with /bin/sh; `[defaults]` must not change
     // that.
     let system_zone = defaults
@@ -286,12 +297,17 @@ fn add_all(editor: &mut Editor, jobs: Vec<Imported>) -> Result<Outcome> {
         editor
             .add_job(&name, &raw)
             .with_context(|| format!("cannot import line {} as job {name:?}", job.line))?;
-        outcome.added.push((name, raw));
+        zoneless |= raw.timezone.is_none();
+        outcome.added.push(Added {
+            toml: preview.then(|| store::job_toml(&name, &raw)),
+            enabled: raw.enabled != Some(false),
+            name,
+        });
     }
     if outcome.added.is_empty() {
         return Ok(outcome);
     }
-    if system_zone == Some(None) && outcome.added.iter().any(|(_, raw)| raw.timezone.is_none()) {
+    if system_zone == Some(None) && zoneless {
         outcome.notes.push(format!(
             "the system zone cron used cannot be told here, so the imported jobs without \
              CRON_TZ take `[defaults] timezone = {:?}`; set their `timezone` if cron ran them \
