@@ -276,13 +276,15 @@ fn add_all(editor: &mut Editor, jobs: Vec<Imported>, preview: bool) -> Result<Ou
         .is_some()
         .then(|| SystemZone::detect().tz().map(|tz| tz.name().to_owned()));
     for job in jobs {
-        let key = (
-            normal_schedule(&job.raw.schedule),
-            job.raw.command.clone().unwrap_or_default(),
-        );
-        if let Some(twin) = existing.get(&key) {
-            outcome.duplicates.push((job.line, twin.clone()));
-            continue;
+        if !existing.is_empty() {
+            let key = (
+                normal_schedule(&job.raw.schedule),
+                job.raw.command.clone().unwrap_or_default(),
+            );
+            if let Some(twin) = existing.get(&key) {
+                outcome.duplicates.push((job.line, twin.clone()));
+                continue;
+            }
         }
         let name = names.unique(&job.name);
         let mut raw = job.raw;

@@ -124,21 +124,27 @@ impl Names {
     /// `base` when it is free, else the first free `base-N` (N from 2); the result is taken.
     pub(crate) fn unique(&mut self, base: &str) -> String {
         let mut name = base.to_owned();
-        let next = self.next.entry(base.to_owned()).or_insert(2);
         #[cfg(test)]
         {
             self.probes += 1;
         }
         if self.taken.contains(&name) {
+            let mut next = self.next.get(base).copied().unwrap_or(2);
             loop {
                 name = format!("{base}-{next}");
-                *next += 1;
+                next += 1;
                 #[cfg(test)]
                 {
                     self.probes += 1;
                 }
                 if !self.taken.contains(&name) {
                     break;
+                }
+            }
+            match self.next.get_mut(base) {
+                Some(stored) => *stored = next,
+                None => {
+                    self.next.insert(base.to_owned(), next);
                 }
             }
         }
