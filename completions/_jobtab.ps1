@@ -307,6 +307,8 @@ Register-ArgumentCompleter -Native -CommandName 'jobtab' -ScriptBlock {
             [CompletionResult]::new('--file', '--file', [CompletionResultType]::ParameterName, 'The job file [default: $JOBTAB_FILE, else <config dir>/jobtab/jobs.toml]')
             [CompletionResult]::new('--state-dir', '--state-dir', [CompletionResultType]::ParameterName, 'Where history, locks and crontab backups live [default: $JOBTAB_STATE_DIR, else <state dir>/jobtab]')
             [CompletionResult]::new('--dry-run', '--dry-run', [CompletionResultType]::ParameterName, 'Print the jobs that would be added, change nothing')
+            [CompletionResult]::new('--system', '--system', [CompletionResultType]::ParameterName, 'Read a system crontab: a user name between the schedule and the command [default: for /etc/crontab, /etc/cron.d/*, and files whose lines name users there]')
+            [CompletionResult]::new('--no-system', '--no-system', [CompletionResultType]::ParameterName, 'Read a user crontab (no user field), even if the lines look like a system crontab''s')
             [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
             [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
             [CompletionResult]::new('-V', '-V ', [CompletionResultType]::ParameterName, 'Print version')

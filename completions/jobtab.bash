@@ -497,7 +497,7 @@ _jobtab() {
             return 0
             ;;
         jobtab__subcmd__import)
-            opts="-f -h -V --dry-run --file --state-dir --help --version"
+            opts="-f -h -V --dry-run --system --no-system --file --state-dir --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0

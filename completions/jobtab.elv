@@ -283,6 +283,8 @@ set edit:completion:arg-completer[jobtab] = {|@words|
             cand --file 'The job file [default: $JOBTAB_FILE, else <config dir>/jobtab/jobs.toml]'
             cand --state-dir 'Where history, locks and crontab backups live [default: $JOBTAB_STATE_DIR, else <state dir>/jobtab]'
             cand --dry-run 'Print the jobs that would be added, change nothing'
+            cand --system 'Read a system crontab: a user name between the schedule and the command [default: for /etc/crontab, /etc/cron.d/*, and files whose lines name users there]'
+            cand --no-system 'Read a user crontab (no user field), even if the lines look like a system crontab''s'
             cand -h 'Print help (see more with ''--help'')'
             cand --help 'Print help (see more with ''--help'')'
             cand -V 'Print version'

@@ -181,6 +181,8 @@ complete -c jobtab -n "__fish_jobtab_using_subcommand uninstall" -s V -l version
 complete -c jobtab -n "__fish_jobtab_using_subcommand import" -s f -l file -d 'The job file [default: $JOBTAB_FILE, else <config dir>/jobtab/jobs.toml]' -r -F
 complete -c jobtab -n "__fish_jobtab_using_subcommand import" -l state-dir -d 'Where history, locks and crontab backups live [default: $JOBTAB_STATE_DIR, else <state dir>/jobtab]' -r -F
 complete -c jobtab -n "__fish_jobtab_using_subcommand import" -l dry-run -d 'Print the jobs that would be added, change nothing'
+complete -c jobtab -n "__fish_jobtab_using_subcommand import" -l system -d 'Read a system crontab: a user name between the schedule and the command [default: for /etc/crontab, /etc/cron.d/*, and files whose lines name users there]'
+complete -c jobtab -n "__fish_jobtab_using_subcommand import" -l no-system -d 'Read a user crontab (no user field), even if the lines look like a system crontab\'s'
 complete -c jobtab -n "__fish_jobtab_using_subcommand import" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c jobtab -n "__fish_jobtab_using_subcommand import" -s V -l version -d 'Print version'
 complete -c jobtab -n "__fish_jobtab_using_subcommand export" -l format -d 'What to export to' -r -f -a "kubernetes\t''

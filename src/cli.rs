@@ -221,6 +221,7 @@ pub(crate) enum Command {
     ///   jobtab import --dry-run
     ///   jobtab import old-crontab.txt
     ///   crontab -l -u deploy | jobtab import -
+    ///   jobtab import /etc/cron.d/myapp
     #[command(verbatim_doc_comment)]
     Import(ImportArgs),
 
@@ -550,6 +551,15 @@ pub(crate) struct ImportArgs {
     /// Print the jobs that would be added, change nothing
     #[arg(long)]
     pub(crate) dry_run: bool,
+
+    /// Read a system crontab: a user name between the schedule and the command [default:
+    /// for /etc/crontab, /etc/cron.d/*, and files whose lines name users there]
+    #[arg(long, overrides_with = "no_system")]
+    pub(crate) system: bool,
+
+    /// Read a user crontab (no user field), even if the lines look like a system crontab's
+    #[arg(long, overrides_with = "system")]
+    pub(crate) no_system: bool,
 }
 
 #[derive(Debug, Args)]

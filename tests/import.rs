@@ -403,3 +403,220 @@ fn a_trailing_percent_feeds_what_cron_feeds() {
     assert_eq!(std::fs::read_to_string(&one).unwrap(), "a\n");
     assert_eq!(std::fs::read_to_string(&two).unwrap(), "a\n\\");
 }
+
+/// Debian 12's `/etc/crontab`, byte for byte.
+const ETC_CRONTAB: &str = "\
+# /etc/crontab: system-wide crontab
+# Unlike any other crontab you don't have to run the `crontab'
+# command to install the new version when you edit this file
+# and files in /etc/cron.d. These files also have username fields,
+# that none of the other crontabs do.
+
+SHELL=/bin/sh
+# You can also override PATH, but by default, newer versions inherit it from the environment
+#PATH=/usr/local/sbin:/usr/local/bin:/sbin:/bin:/usr/sbin:/usr/bin
+
+# Example of job definition:
+# .---------------- minute (0 - 59)
+# |  .------------- hour (0 - 23)
+# |  |  .---------- day of month (1 - 31)
+# |  |  |  .------- month (1 - 12) OR jan,feb,mar,apr ...
+# |  |  |  |  .---- day of week (0 - 6) (Sunday=0 or 7) OR sun,mon,tue,wed,thu,fri,sat
+# |  |  |  |  |
+# *  *  *  *  * user-name command to be executed
+17 *\t* * *\troot\tcd / && run-parts --report /etc/cron.hourly
+25 6\t* * *\troot\ttest -x /usr/sbin/anacron || { cd / && run-parts --report /etc/cron.daily; }
+47 6\t* * 7\troot\ttest -x /usr/sbin/anacron || { cd / && run-parts --report /etc/cron.weekly; }
+52 6\t1 * *\troot\ttest -x /usr/sbin/anacron || { cd / && run-parts --report /etc/cron.monthly; }
+#
+";
+
+/// The user running the tests.
+fn me() -> String {
+    let output = std::process::Command::new("id")
+        .arg("-un")
+        .output()
+        .unwrap();
+    String::from_utf8(output.stdout).unwrap().trim().to_owned()
+}
+
+/// Issue 8: `/etc/crontab` became jobs named `root`, `root-2`, ... running `root cd / && ...`
+/// (exit 127), described by the "Example of job definition" diagram.
+#[test]
+fn a_system_crontab_keeps_the_user_out_of_the_command() {
+    let env = Env::new();
+    let crontab = env.path("crontab.txt");
+    std::fs::write(&crontab, ETC_CRONTAB).unwrap();
+    let output = env.run(["import", crontab.to_str().unwrap()]);
+    let err = stderr(&output);
+    assert_eq!(output.status.code(), Some(0), "{err}");
+    assert!(
+        err.contains(&format!(
+            "note: reading {} as a system crontab, because line 19 names the user root",
+            crontab.display()
+        )) && err.contains("--no-system"),
+        "{err}"
+    );
+    let jobs = jobs_table(&env);
+    let names: Vec<&str> = jobs.keys().map(String::as_str).collect();
+    assert_eq!(names, ["cd", "test", "test-2", "test-3"]);
+    let hourly = &jobs["cd"];
+    assert_eq!(
+        string(hourly, "command"),
+        Some("cd / && run-parts --report /etc/cron.hourly")
+    );
+    assert_eq!(string(hourly, "schedule"), Some("17 * * * *"));
+    assert_eq!(string(hourly, "description"), Some("cron ran it as root"));
+    for job in jobs.values() {
+        assert!(!string(job, "command").unwrap().contains("root"), "{job}");
+    }
+    // Jobs cron ran as another user wait for the user's word.
+    let enabled = hourly.get("enabled").and_then(toml::Value::as_bool);
+    if me() == "root" {
+        assert_eq!(enabled, None);
+        assert!(err.contains("the lines are still in"), "{err}");
+    } else {
+        assert_eq!(enabled, Some(false));
+        assert!(
+            err.contains("4 jobs ran as another user under cron")
+                && err.contains("imported disabled: cd, test, test-2, test-3")
+                && err.contains("`jobtab enable NAME`"),
+            "{err}"
+        );
+    }
+
+    // --no-system reads it as a user crontab, as before.
+    let plain = Env::new();
+    let output = plain.run(["import", "--no-system", crontab.to_str().unwrap()]);
+    assert_eq!(output.status.code(), Some(0), "{}", stderr(&output));
+    let names: Vec<String> = jobs_table(&plain).keys().cloned().collect();
+    assert_eq!(names, ["root", "root-2", "root-3", "root-4"]);
+}
+
+/// A system crontab line for the user running jobtab runs as it did under cron (it exited 127
+/// when the user name was taken for the command).
+#[test]
+fn a_system_crontab_job_runs() {
+    let env = Env::new();
+    let marker = env.path("ran.txt");
+    let crontab = env.path("cron.d-app");
+    let me = me();
+    std::fs::write(
+        &crontab,
+        format!(
+            "MAILTO=\"\"\n# stamp\n*/5 * * * * {me} echo ran > '{}'\n",
+            marker.display()
+        ),
+    )
+    .unwrap();
+    let output = env.run(["import", "--system", crontab.to_str().unwrap()]);
+    let err = stderr(&output);
+    assert_eq!(output.status.code(), Some(0), "{err}");
+    assert!(err.contains("as --system asks"), "{err}");
+    assert!(
+        !err.contains("disabled"),
+        "the user's own lines stay enabled: {err}"
+    );
+    let jobs = jobs_table(&env);
+    assert_eq!(
+        string(&jobs["echo"], "description"),
+        Some(format!("stamp (cron ran it as {me})").as_str())
+    );
+    env.ok(["exec", "echo"]);
+    assert_eq!(std::fs::read_to_string(&marker).unwrap(), "ran\n");
+}
+
+/// Issue 8: Whenever's `# Begin Whenever generated tasks` became the first job's description.
+#[test]
+fn generator_markers_are_no_descriptions() {
+    let env = Env::new();
+    let fake = FakeCrontab::new(&env);
+    fake.set(
+        b"# Begin Whenever generated tasks for: /srv/app/config/schedule.rb at: 2024-05-01 10:00:00 +0000\n\
+          0 * * * * /bin/bash -l -c 'cd /srv/app && bundle exec rake sweep --silent'\n\
+          # End Whenever generated tasks for: /srv/app/config/schedule.rb at: 2024-05-01 10:00:00 +0000\n\
+          # Example of job definition:\n\
+          # .---------------- minute (0 - 59)\n\
+          # |  |  |  |  |\n\
+          # *  *  *  *  *  command to be executed\n\
+          @daily /usr/local/bin/rotate\n",
+    );
+    expect(&env, &fake, &["import"], 0);
+    let text = env.jobs();
+    assert!(
+        !text.contains("Whenever") && !text.contains("minute") && !text.contains("description"),
+        "{text}"
+    );
+    assert_eq!(jobs_table(&env).len(), 2, "{text}");
+}
+
+/// Issue 8: `echo "50% off"` became a `printf ... |` pipeline without a word.
+#[test]
+fn every_rewritten_percent_line_is_told() {
+    let env = Env::new();
+    let crontab = env.path("crontab.txt");
+    std::fs::write(
+        &crontab,
+        "0 1 * * * echo \"50% off\"\n0 2 * * * plain\n0 3 * * * date +\\%F\n",
+    )
+    .unwrap();
+    let output = env.run(["import", crontab.to_str().unwrap()]);
+    let err = stderr(&output);
+    assert_eq!(output.status.code(), Some(0), "{err}");
+    assert!(
+        err.contains(
+            "note: line 1: cron ends the command at the first `%` and feeds the text after it \
+             to the command's standard input"
+        ) && err.contains("\n    printf '%s\\n' ' off\"' | echo \"50\n"),
+        "{err}"
+    );
+    assert!(err.contains("note: line 3: `\\%` became `%`"), "{err}");
+    assert!(!err.contains("line 2"), "{err}");
+}
+
+/// Issue 8: import was quadratic. Not timed (benches/import.sh is): many lines of one program
+/// get names without collisions, and importing them again finds every one already there.
+#[test]
+fn many_lines_of_one_program_get_distinct_names_and_import_once() {
+    let env = Env::new();
+    let crontab = env.path("crontab.txt");
+    let mut text = String::new();
+    for i in 0..2000 {
+        text.push_str(&format!(
+            "{} {} * * * /usr/bin/backup.sh --part {i}\n",
+            i % 60,
+            i % 24
+        ));
+    }
+    text.push_str("0 0 * * * backup.sh-7 --odd-one\n");
+    std::fs::write(&crontab, &text).unwrap();
+    let output = env.run(["import", crontab.to_str().unwrap()]);
+    let err = stderr(&output);
+    assert_eq!(output.status.code(), Some(0), "{err}");
+    assert!(
+        err.contains("imported 2001 jobs from")
+            && err.contains("backup.sh, backup.sh-2, backup.sh-3")
+            && err.contains("and 1991 more (`jobtab list` shows them all)"),
+        "{err}"
+    );
+    let jobs = jobs_table(&env);
+    assert_eq!(jobs.len(), 2001);
+    assert_eq!(
+        string(&jobs["backup.sh-2000"], "command"),
+        Some("/usr/bin/backup.sh --part 1999")
+    );
+    assert_eq!(
+        string(&jobs["backup.sh-7"], "command"),
+        Some("/usr/bin/backup.sh --part 6")
+    );
+    assert_eq!(
+        string(&jobs["backup.sh-7-2"], "command"),
+        Some("backup.sh-7 --odd-one")
+    );
+    let before = env.jobs();
+    let output = env.run(["import", crontab.to_str().unwrap()]);
+    let err = stderr(&output);
+    assert_eq!(output.status.code(), Some(0), "{err}");
+    assert_eq!(err.matches("already imported as job").count(), 2001);
+    assert_eq!(env.jobs(), before);
+}

@@ -140,6 +140,12 @@ const TRICKY: &str = "# my crontab\n\
     */10 * * * * mail -s hi bob%Hello%\n\
     # trailing comment";
 
+/// `TRICKY` without its `NAME = value` line, so that a new block goes at the end (it goes above
+/// the first assignment otherwise).
+fn tricky_without_assignments() -> String {
+    TRICKY.replace("GREETING = \"hello  world\"\n", "")
+}
+
 /// The job file's path as install writes it: canonical.
 fn canonical(path: &Path) -> String {
     let dir = path.parent().unwrap().canonicalize().unwrap();
@@ -157,7 +163,8 @@ fn block_start(env: &Env) -> String {
 fn round_trip_without_final_newline_is_byte_exact() {
     let env = Env::with_jobs(TWO_JOBS);
     let fake = FakeCrontab::new(&env);
-    fake.set(TRICKY.as_bytes());
+    let tricky = tricky_without_assignments();
+    fake.set(tricky.as_bytes());
     let (_, err) = expect(&env, &fake, &["install"], 0);
     assert!(
         err.contains(&format!(
@@ -167,7 +174,7 @@ fn round_trip_without_final_newline_is_byte_exact() {
         "{err}"
     );
     let installed = fake.text();
-    assert!(installed.starts_with(&format!("{TRICKY}\n")), "{installed}");
+    assert!(installed.starts_with(&format!("{tricky}\n")), "{installed}");
     assert!(installed.contains(&block_start(&env)), "{installed}");
     assert!(installed.contains("\n0 2 * * * '"), "{installed}");
     assert!(installed.contains("\n@reboot '"), "{installed}");
@@ -180,7 +187,7 @@ fn round_trip_without_final_newline_is_byte_exact() {
         "disabled jobs are left out"
     );
     expect(&env, &fake, &["uninstall"], 0);
-    assert_eq!(fake.table().unwrap(), TRICKY.as_bytes());
+    assert_eq!(fake.table().unwrap(), tricky.as_bytes());
     assert_eq!(fake.writes(), 2);
 }
 
@@ -188,7 +195,7 @@ fn round_trip_without_final_newline_is_byte_exact() {
 fn round_trip_with_final_newline_and_lines_added_after_the_block() {
     let env = Env::with_jobs(TWO_JOBS);
     let fake = FakeCrontab::new(&env);
-    let original = format!("{TRICKY}\n");
+    let original = format!("{}\n", tricky_without_assignments());
     fake.set(original.as_bytes());
     expect(&env, &fake, &["install"], 0);
     let installed = fake.text();
@@ -205,6 +212,93 @@ fn round_trip_with_final_newline_and_lines_added_after_the_block() {
     );
     expect(&env, &fake, &["uninstall"], 0);
     assert_eq!(fake.text(), format!("{original}0 9 * * * added-later\n"));
+}
+
+/// Issue 8: the block went after the user's `SHELL=`, `CRON_TZ=`, `PATH=` lines, so fish ran
+/// jobtab's lines and cronie shifted their schedules.
+#[test]
+fn a_new_block_goes_above_the_users_assignments_and_uninstall_restores_them() {
+    let env = Env::with_jobs(TWO_JOBS);
+    let fake = FakeCrontab::new(&env);
+    let original = format!(
+        "MAILTO=\"\"\n0 1 * * * early\n\n# my shell\nSHELL=/usr/bin/fish\nCRON_TZ=Asia/Tokyo\n\
+         PATH=/opt/bin:/usr/bin\n{}",
+        TRICKY.replace("MAILTO=\"\"\n", "")
+    );
+    fake.set(original.as_bytes());
+    let (_, err) = expect(&env, &fake, &["install"], 0);
+    assert!(!err.contains("warning"), "{err}");
+    let installed = fake.text();
+    let at = original.find("# my shell").unwrap();
+    let end = format!("# END jobtab {}\n", canonical(&env.file));
+    assert!(installed.starts_with(&original[..at]), "{installed}");
+    assert!(
+        installed[at..].starts_with(&block_start(&env)),
+        "the block is above the first assignment and its comment:\n{installed}"
+    );
+    let after = installed.find(&end).unwrap() + end.len();
+    assert_eq!(
+        &installed[after..],
+        &original[at..],
+        "the rest, byte for byte"
+    );
+    // Installing again changes nothing and says nothing about assignments.
+    let (_, err) = expect(&env, &fake, &["install"], 0);
+    assert!(
+        err.contains("already up to date") && !err.contains("warning"),
+        "{err}"
+    );
+    expect(&env, &fake, &["uninstall"], 0);
+    assert_eq!(fake.text(), original);
+}
+
+/// Issue 8: a block installed before (below the user's assignments) stays where it is, and
+/// `install` names what applies to it.
+#[test]
+fn install_names_the_assignments_above_an_existing_block() {
+    let env = Env::with_jobs(TWO_JOBS);
+    let fake = FakeCrontab::new(&env);
+    let file = canonical(&env.file);
+    let table = format!(
+        "MAILTO=ops@example.com\nSHELL=/usr/bin/fish\n0 1 * * * mine\nCRON_TZ=Asia/Tokyo\n\
+         # BEGIN jobtab {file} (managed by jobtab: edit with jobtab, not here)\n\
+         0 2 * * * old\n# END jobtab {file}\nPATH=/below\n"
+    );
+    fake.set(table.as_bytes());
+    let (_, err) = expect(&env, &fake, &["install"], 0);
+    let warning = err
+        .lines()
+        .find(|l| l.starts_with("warning: "))
+        .unwrap_or_else(|| panic!("no warning in {err}"));
+    assert!(
+        warning.starts_with(
+            "warning: SHELL (line 2) and CRON_TZ (line 4) are set above jobtab's block in your \
+             crontab, so they apply to jobtab's lines too"
+        ) && warning.contains("`jobtab uninstall` then `jobtab install`"),
+        "{warning}"
+    );
+    assert!(
+        !warning.contains("MAILTO") && !warning.contains("PATH (line"),
+        "{warning}"
+    );
+    let installed = fake.text();
+    assert!(
+        installed.starts_with(&table[..table.find("# BEGIN").unwrap()])
+            && installed.ends_with(&format!("# END jobtab {file}\nPATH=/below\n")),
+        "replaced in place:\n{installed}"
+    );
+    // The dry run warns too; uninstall then install moves the block above them.
+    let (_, err) = expect(&env, &fake, &["install", "--dry-run"], 0);
+    assert!(err.contains("warning: SHELL (line 2)"), "{err}");
+    expect(&env, &fake, &["uninstall"], 0);
+    let (_, err) = expect(&env, &fake, &["install"], 0);
+    assert!(!err.contains("warning"), "{err}");
+    assert!(
+        fake.text()
+            .starts_with(&format!("MAILTO=ops@example.com\n{}", block_start(&env))),
+        "{}",
+        fake.text()
+    );
 }
 
 #[test]

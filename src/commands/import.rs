@@ -5,19 +5,21 @@
 //! Lines that cannot be imported are reported with their line numbers and skipped; the valid
 //! ones are imported, and the command then exits 1 so that scripts notice.
 
-use std::collections::HashSet;
+use std::collections::HashMap;
 use std::io::Read as _;
+use std::path::Path;
 use std::process::ExitCode;
 
 use anyhow::{Context as _, Result};
 
 use crate::cli::ImportArgs;
 use crate::crontab::Crontab;
-use crate::crontab::import::{self, Imported};
+use crate::crontab::import::{self, Format, Imported};
 use crate::crontab::naming;
+use crate::crontab::system::{self, Reason};
 use crate::ctx::Ctx;
 use crate::store::model::RawDefaults;
-use crate::store::{self, Action, Editor, Job, RawJob};
+use crate::store::{self, Action, Editor};
 use crate::zone::SystemZone;
 
 /// `jobtab import`.
@@ -36,7 +38,24 @@ pub(crate) fn run(args: &ImportArgs, ctx: &Ctx) -> Result<ExitCode> {
             path.to_owned(),
         ),
     };
-    let parsed = import::parse(&text);
+    let system = system_reason(args, &text);
+    let format = if system.is_some() {
+        Format::System
+    } else {
+        Format::User
+    };
+    let mut parsed = import::parse_as(&text, format);
+    let me = system::current_user();
+    if let Some(reason) = &system {
+        eprintln!("note: {}", system_note(reason, &source, me.as_deref()));
+    }
+    // jobtab runs every job as the user who runs it: a job cron ran as someone else waits
+    // for the user's word before it runs at all.
+    for job in &mut parsed.jobs {
+        if job.user.is_some() && job.user != me {
+            job.raw.enabled = Some(false);
+        }
+    }
     for note in &parsed.notes {
         eprintln!("note: {note}");
     }
@@ -74,7 +93,7 @@ pub(crate) fn run(args: &ImportArgs, ctx: &Ctx) -> Result<ExitCode> {
         skipped_hint();
         return Ok(failed);
     }
-    let add = |editor: &mut Editor| add_all(editor, &parsed.jobs);
+    let add = |editor: &mut Editor| add_all(editor, parsed.jobs, args.dry_run);
     let outcome = if args.dry_run {
         store::preview(&ctx.file, add)?
     } else {
@@ -89,6 +108,9 @@ pub(crate) fn run(args: &ImportArgs, ctx: &Ctx) -> Result<ExitCode> {
         eprintln!("note: {note}");
     }
     let added = &outcome.added;
+    if let Some(note) = disabled_note(added, me.as_deref(), args.dry_run) {
+        eprintln!("note: {note}");
+    }
     if added.is_empty() {
         eprintln!("nothing new to import: every job line of {source} is already a job in {file}");
         skipped_hint();
@@ -101,24 +123,28 @@ pub(crate) fn run(args: &ImportArgs, ctx: &Ctx) -> Result<ExitCode> {
     };
     if args.dry_run {
         let mut out = String::new();
-        for (i, (name, raw)) in added.iter().enumerate() {
+        for (i, job) in added.iter().enumerate() {
             if i > 0 {
                 out.push('\n');
             }
-            out.push_str(&store::job_toml(name, raw));
+            out.push_str(job.toml.as_deref().unwrap_or_default());
         }
         crate::output::print(&out)?;
         eprintln!("dry run: would import {jobs} from {source} into {file}; nothing was written");
     } else {
-        let names: Vec<&str> = added.iter().map(|(name, _)| name.as_str()).collect();
         eprintln!(
             "imported {jobs} from {source} into {file}: {}",
-            names.join(", ")
+            name_list(added.iter().map(|job| job.name.as_str()))
         );
         if args.source.is_none() {
             eprintln!(
                 "the lines are still in your crontab: remove them with `crontab -e`, then run \
                  `jobtab install` (or `jobtab run`), so that they do not run twice"
+            );
+        } else if system.is_some() && added.iter().any(|job| job.enabled) {
+            eprintln!(
+                "the lines are still in {source}: remove them there before `jobtab install` (or \
+                 `jobtab run`), so that they do not run twice"
             );
         }
     }
@@ -126,11 +152,86 @@ pub(crate) fn run(args: &ImportArgs, ctx: &Ctx) -> Result<ExitCode> {
     Ok(failed)
 }
 
+/// Why the source is read as a system crontab, if it is (see `crontab::system`): `--system`,
+/// its path, or its lines. `crontab -l` is a user crontab unless `--system` says otherwise.
+fn system_reason(args: &ImportArgs, text: &[u8]) -> Option<Reason> {
+    if args.no_system {
+        return None;
+    }
+    if args.system {
+        return Some(Reason::Asked);
+    }
+    let source = args.source.as_deref()?;
+    if source != "-" && system::is_system_path(Path::new(source)) {
+        return Some(Reason::Path(source.to_owned()));
+    }
+    system::user_column(text, &system::is_user, &system::is_command)
+        .map(|(line, user)| Reason::Line(line, user))
+}
+
+/// What the user is told when the source is read as a system crontab.
+fn system_note(reason: &Reason, source: &str, me: Option<&str>) -> String {
+    let why = match reason {
+        Reason::Asked => "as --system asks".to_owned(),
+        Reason::Path(_) => "as /etc/crontab and the files in /etc/cron.d are".to_owned(),
+        Reason::Line(line, user) => format!(
+            "because line {line} names the user {user} between the schedule and the command \
+             (pass --no-system if it is a user crontab)"
+        ),
+    };
+    let me = me.map_or_else(
+        || "the user who runs it".to_owned(),
+        |me| format!("you ({me})"),
+    );
+    format!(
+        "reading {source} as a system crontab, {why}: the field after the schedule is the user \
+         cron ran the command as, which is not part of the command; jobtab runs every job as \
+         {me}, and the description of each job says which user cron ran it as"
+    )
+}
+
+/// The note on the imported jobs that cron ran as another user (they are imported disabled).
+fn disabled_note(added: &[Added], me: Option<&str>, dry_run: bool) -> Option<String> {
+    let disabled: Vec<&str> = added
+        .iter()
+        .filter(|job| !job.enabled)
+        .map(|job| job.name.as_str())
+        .collect();
+    if disabled.is_empty() {
+        return None;
+    }
+    let (count, are) = match disabled.len() {
+        1 => ("1 job".to_owned(), "is"),
+        n => (format!("{n} jobs"), "are"),
+    };
+    let are = if dry_run { "would be" } else { are };
+    let me = me.unwrap_or("the user who runs jobtab");
+    Some(format!(
+        "{count} ran as another user under cron, not as {me}, and {are} imported disabled: \
+         {}; check what each does as {me} (`jobtab show NAME`), then `jobtab enable NAME`",
+        name_list(disabled.into_iter())
+    ))
+}
+
+/// The names, the first `SHOWN` of them when there are more (a big import's names are for
+/// `jobtab list`, not for one line of the terminal).
+fn name_list<'a>(names: impl ExactSizeIterator<Item = &'a str>) -> String {
+    const SHOWN: usize = 10;
+    let count = names.len();
+    let mut list: Vec<&str> = names.take(SHOWN).collect();
+    let more;
+    if count > SHOWN {
+        more = format!("and {} more (`jobtab list` shows them all)", count - SHOWN);
+        list.push(&more);
+    }
+    list.join(", ")
+}
+
 /// What `add_all` did.
 #[derive(Debug, Default)]
 struct Outcome {
-    /// The names and jobs as added.
-    added: Vec<(String, RawJob)>,
+    /// The jobs added, in order.
+    added: Vec<Added>,
     /// Lines not added because a job of the file already runs the same command on the same
     /// schedule: (line number, that job's name).
     duplicates: Vec<(usize, String)>,
@@ -138,13 +239,36 @@ struct Outcome {
     notes: Vec<String>,
 }
 
+/// What the messages need of an added job (not the job: an import of 100,000 lines would keep
+/// them all while the store validates the new file).
+#[derive(Debug)]
+struct Added {
+    name: String,
+    enabled: bool,
+    /// The job as TOML, for `--dry-run`.
+    toml: Option<String>,
+}
+
 /// Adds every job that the file does not have yet (same schedule and command) under a name not
-/// yet taken.
-fn add_all(editor: &mut Editor, jobs: &[Imported]) -> Result<Outcome> {
-    let mut taken: HashSet<String> = editor.names().into_iter().collect();
+/// yet taken; with `preview`, keeps each job's TOML.
+fn add_all(editor: &mut Editor, jobs: Vec<Imported>, preview: bool) -> Result<Outcome> {
+    let mut names = naming::Names::new(editor.names());
     let defaults = editor.defaults().clone();
-    let (existing, _) = store::parse(&editor.text());
+    // The file's shell jobs by what they run, first one kept: one look-up per line, whatever
+    // the sizes of the file and the crontab.
+    let mut existing: HashMap<(String, String), String> = HashMap::new();
+    if !editor.names().is_empty() {
+        let (file_jobs, _) = store::parse(&editor.text());
+        for job in file_jobs {
+            if let Action::Shell { command, .. } = job.action {
+                existing
+                    .entry((normal_schedule(job.schedule.as_str()), command))
+                    .or_insert(job.name);
+            }
+        }
+    }
     let mut outcome = Outcome::default();
+    let mut zoneless = false;
     // Under cron the jobs ran in the system zone and with /bin/sh; `[defaults]` must not change
     // that.
     let system_zone = defaults
@@ -152,12 +276,18 @@ fn add_all(editor: &mut Editor, jobs: &[Imported]) -> Result<Outcome> {
         .is_some()
         .then(|| SystemZone::detect().tz().map(|tz| tz.name().to_owned()));
     for job in jobs {
-        if let Some(twin) = existing.iter().find(|e| same_job(e, &job.raw)) {
-            outcome.duplicates.push((job.line, twin.name.clone()));
-            continue;
+        if !existing.is_empty() {
+            let key = (
+                normal_schedule(&job.raw.schedule),
+                job.raw.command.clone().unwrap_or_default(),
+            );
+            if let Some(twin) = existing.get(&key) {
+                outcome.duplicates.push((job.line, twin.clone()));
+                continue;
+            }
         }
-        let name = naming::unique_name(&job.name, &mut taken);
-        let mut raw = job.raw.clone();
+        let name = names.unique(&job.name);
+        let mut raw = job.raw;
         if raw.timezone.is_none()
             && let Some(zone) = &system_zone
         {
@@ -169,12 +299,17 @@ fn add_all(editor: &mut Editor, jobs: &[Imported]) -> Result<Outcome> {
         editor
             .add_job(&name, &raw)
             .with_context(|| format!("cannot import line {} as job {name:?}", job.line))?;
-        outcome.added.push((name, raw));
+        zoneless |= raw.timezone.is_none();
+        outcome.added.push(Added {
+            toml: preview.then(|| store::job_toml(&name, &raw)),
+            enabled: raw.enabled != Some(false),
+            name,
+        });
     }
     if outcome.added.is_empty() {
         return Ok(outcome);
     }
-    if system_zone == Some(None) && outcome.added.iter().any(|(_, raw)| raw.timezone.is_none()) {
+    if system_zone == Some(None) && zoneless {
         outcome.notes.push(format!(
             "the system zone cron used cannot be told here, so the imported jobs without \
              CRON_TZ take `[defaults] timezone = {:?}`; set their `timezone` if cron ran them \
@@ -192,20 +327,13 @@ fn add_all(editor: &mut Editor, jobs: &[Imported]) -> Result<Outcome> {
     Ok(outcome)
 }
 
-/// Whether `existing` already runs what the crontab line `raw` runs: the same schedule
-/// (whitespace and letter case aside) and the same command.
-fn same_job(existing: &Job, raw: &RawJob) -> bool {
-    let normal = |s: &str| {
-        s.split_whitespace()
-            .collect::<Vec<_>>()
-            .join(" ")
-            .to_ascii_lowercase()
-    };
-    let Action::Shell { command, .. } = &existing.action else {
-        return false;
-    };
-    Some(command.as_str()) == raw.command.as_deref()
-        && normal(existing.schedule.as_str()) == normal(&raw.schedule)
+/// A schedule as compared for duplicates: whitespace and letter case aside.
+fn normal_schedule(schedule: &str) -> String {
+    schedule
+        .split_whitespace()
+        .collect::<Vec<_>>()
+        .join(" ")
+        .to_ascii_lowercase()
 }
 
 /// The `[defaults]` that imported jobs inherit (timeout, retries, retry delay, overlap, catch

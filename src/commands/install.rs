@@ -28,6 +28,10 @@ pub(crate) fn run_install(args: &InstallArgs, ctx: &Ctx) -> Result<ExitCode> {
     let old = program.read()?;
     let new = splice::splice(&old, &name, &lines).map_err(anyhow::Error::msg)?;
     let jobs = count(lines.len());
+    let above = splice::assignments_above(&new, &name).map_err(anyhow::Error::msg)?;
+    if let Some(warning) = assignments_warning(&above) {
+        eprintln!("warning: {warning}");
+    }
 
     if args.dry_run {
         print_diff(&block_text(&old, &name)?, &block_text(&new, &name)?)?;
@@ -102,6 +106,30 @@ fn write_with_backup(
         return Err(err);
     }
     Ok(saved)
+}
+
+/// The warning about assignments above an existing block (a new block goes above them; see
+/// `splice`), which cron applies to jobtab's lines; `None` when there are none.
+fn assignments_warning(above: &[(usize, String)]) -> Option<String> {
+    let (last, rest) = above.split_last()?;
+    let named = |(line, name): &(usize, String)| format!("{name} (line {line})");
+    let list = if rest.is_empty() {
+        named(last)
+    } else {
+        let rest: Vec<String> = rest.iter().map(named).collect();
+        format!("{} and {}", rest.join(", "), named(last))
+    };
+    let (is, they) = if rest.is_empty() {
+        ("is", "it applies")
+    } else {
+        ("are", "they apply")
+    };
+    Some(format!(
+        "{list} {is} set above jobtab's block in your crontab, so {they} to jobtab's lines too \
+         (a SHELL runs them, a CRON_TZ moves their schedules, a PATH changes what the jobs \
+         find); to move the block above {}, run `jobtab uninstall` then `jobtab install`",
+        if rest.is_empty() { "it" } else { "them" }
+    ))
 }
 
 /// "1 job", "3 jobs".
@@ -184,6 +212,31 @@ mod tests {
         assert_eq!(diff(&[], &v(&["x", "y"])), v(&["+x", "+y"]));
         assert_eq!(diff(&v(&["x"]), &[]), v(&["-x"]));
         assert!(diff(&[], &[]).is_empty());
+    }
+
+    #[test]
+    fn names_the_assignments_above_the_block() {
+        assert_eq!(assignments_warning(&[]), None);
+        let one = assignments_warning(&[(2, "PATH".into())]).unwrap();
+        assert!(
+            one.starts_with("PATH (line 2) is set above jobtab's block")
+                && one.contains("it applies"),
+            "{one}"
+        );
+        let three = assignments_warning(&[
+            (1, "SHELL".into()),
+            (2, "CRON_TZ".into()),
+            (4, "PATH".into()),
+        ])
+        .unwrap();
+        assert!(
+            three.starts_with("SHELL (line 1), CRON_TZ (line 2) and PATH (line 4) are set above"),
+            "{three}"
+        );
+        assert!(
+            three.contains("`jobtab uninstall` then `jobtab install`"),
+            "{three}"
+        );
     }
 
     #[test]

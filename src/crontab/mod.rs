@@ -2,7 +2,8 @@
 //! `crontab` program, backups of the previous table, what `install` would write for a job file,
 //! and whether it is installed. Splicing the block is pure and lives in `splice`; building one
 //! line lives in `line`; what cron cannot run lives in `refusal`; backups and the lock live in
-//! `state`; turning crontab text into jobs lives in `import` (with `percent` and `naming`).
+//! `state`; turning crontab text into jobs lives in `import` (with `percent`, `naming` and
+//! `system`).
 //!
 //! What the system crontab cannot run is refused, never approximated: seconds, years, `L`,
 //! `W`, `#`, and a time zone other than the machine's. Cron evaluates every line of a user
@@ -21,6 +22,7 @@ mod percent;
 mod refusal;
 pub(crate) mod splice;
 mod state;
+pub(crate) mod system;
 
 use std::ffi::OsString;
 use std::fmt;

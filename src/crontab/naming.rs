@@ -1,6 +1,6 @@
 //! Job names for imported crontab lines: derived from the command's program, made unique.
 
-use std::collections::HashSet;
+use std::collections::{HashMap, HashSet};
 
 /// The job name a command suggests (see the module docs).
 pub(crate) fn derive_name(command: &str) -> String {
@@ -96,17 +96,61 @@ fn first_words(command: &str) -> Vec<String> {
     words
 }
 
-/// `base`, or `base-2`, `base-3`, ... whichever is not in `taken`; the result is added to
-/// `taken`.
-pub(crate) fn unique_name(base: &str, taken: &mut HashSet<String>) -> String {
-    let mut name = base.to_owned();
-    let mut n = 2;
-    while taken.contains(&name) {
-        name = format!("{base}-{n}");
-        n += 1;
+/// The names taken so far, handing out new ones: `base`, or `base-2`, `base-3`, ... whichever
+/// is free. Remembers where each base's count stands, so that a crontab whose 100,000 lines run
+/// the same program gets its names in linear time, not by counting up from 2 for every line.
+#[derive(Debug, Default)]
+pub(crate) struct Names {
+    taken: HashSet<String>,
+    /// For a base that was asked for: the suffix to try next (every smaller one is taken, and
+    /// names are never given back).
+    next: HashMap<String, u64>,
+    /// How many names were looked up in `taken` (the work done; tests bound it).
+    #[cfg(test)]
+    probes: usize,
+}
+
+impl Names {
+    /// Starts with `taken` (the job file's names).
+    pub(crate) fn new(taken: impl IntoIterator<Item = String>) -> Names {
+        Names {
+            taken: taken.into_iter().collect(),
+            next: HashMap::new(),
+            #[cfg(test)]
+            probes: 0,
+        }
     }
-    taken.insert(name.clone());
-    name
+
+    /// `base` when it is free, else the first free `base-N` (N from 2); the result is taken.
+    pub(crate) fn unique(&mut self, base: &str) -> String {
+        let mut name = base.to_owned();
+        #[cfg(test)]
+        {
+            self.probes += 1;
+        }
+        if self.taken.contains(&name) {
+            let mut next = self.next.get(base).copied().unwrap_or(2);
+            loop {
+                name = format!("{base}-{next}");
+                next += 1;
+                #[cfg(test)]
+                {
+                    self.probes += 1;
+                }
+                if !self.taken.contains(&name) {
+                    break;
+                }
+            }
+            match self.next.get_mut(base) {
+                Some(stored) => *stored = next,
+                None => {
+                    self.next.insert(base.to_owned(), next);
+                }
+            }
+        }
+        self.taken.insert(name.clone());
+        name
+    }
 }
 
 #[cfg(test)]
@@ -134,10 +178,57 @@ mod tests {
 
     #[test]
     fn unique_names_count_up() {
-        let mut taken: HashSet<String> = ["backup".to_owned()].into();
-        assert_eq!(unique_name("backup", &mut taken), "backup-2");
-        assert_eq!(unique_name("backup", &mut taken), "backup-3");
-        assert_eq!(unique_name("other", &mut taken), "other");
-        assert_eq!(unique_name("other", &mut taken), "other-2");
+        let mut names = Names::new(["backup".to_owned(), "x-3".to_owned()]);
+        assert_eq!(names.unique("backup"), "backup-2");
+        assert_eq!(names.unique("backup"), "backup-3");
+        assert_eq!(names.unique("other"), "other");
+        assert_eq!(names.unique("other"), "other-2");
+        // A name another base took is skipped.
+        assert_eq!(names.unique("backup-4"), "backup-4");
+        assert_eq!(names.unique("backup"), "backup-5");
+        assert_eq!(names.unique("x"), "x");
+        assert_eq!(names.unique("x"), "x-2");
+        assert_eq!(names.unique("x"), "x-4");
+    }
+
+    /// Issue 8: import was quadratic. 20,000 lines running the same program take at most two
+    /// look-ups each (counting up from 2 every time took 200 million).
+    #[test]
+    fn naming_many_lines_of_one_program_is_linear() {
+        let mut names = Names::new(["backup-7".to_owned()]);
+        for _ in 0..20_000 {
+            names.unique("backup");
+        }
+        assert_eq!(names.unique("backup"), "backup-20002");
+        assert!(names.probes <= 2 * 20_001, "{} look-ups", names.probes);
+    }
+
+    /// Many lines with the same program, and bases that collide with counted names: every
+    /// name is handed out once, and each is the first free one, as counting up from 2 each
+    /// time would give.
+    #[test]
+    fn many_names_never_collide_and_match_counting_from_two() {
+        let bases: Vec<String> = (0..3000)
+            .map(|i| match i % 7 {
+                0 => format!("a-{}", i % 40 + 2),
+                1 | 2 => "b".to_owned(),
+                _ => "a".to_owned(),
+            })
+            .collect();
+        let mut names = Names::new(["a-5".to_owned()]);
+        let mut slow: HashSet<String> = ["a-5".to_owned()].into();
+        let mut seen = HashSet::new();
+        for base in &bases {
+            let fast = names.unique(base);
+            let mut expected = base.clone();
+            let mut n = 2;
+            while slow.contains(&expected) {
+                expected = format!("{base}-{n}");
+                n += 1;
+            }
+            slow.insert(expected.clone());
+            assert_eq!(fast, expected);
+            assert!(seen.insert(fast), "a name was handed out twice");
+        }
     }
 }

@@ -62,6 +62,19 @@ pub(crate) fn split_percent(command: &str) -> (String, Option<String>) {
     (out, data)
 }
 
+/// Whether cron ends `command` at a `%` (one not escaped as `\%`), with or without text after
+/// it.
+pub(crate) fn ends_at_percent(command: &str) -> bool {
+    let mut escaped = false;
+    for c in command.chars() {
+        if c == '%' && !escaped {
+            return true;
+        }
+        escaped = !escaped && c == '\\';
+    }
+    false
+}
+
 /// The command as jobtab should run it so that it behaves as under cron (see `split_percent`).
 pub(crate) fn convert_command(command: &str) -> String {
     let (command, data) = split_percent(command);
@@ -131,6 +144,32 @@ mod tests {
         assert_eq!(
             split_percent("cmd%end\\"),
             ("cmd".into(), Some("end\\\n".into()))
+        );
+    }
+
+    #[test]
+    fn ends_at_percent_agrees_with_split_percent() {
+        for command in [
+            "cmd",
+            "cmd%",
+            "cmd%a",
+            "a\\%b",
+            "a\\\\%b",
+            "a\\\\\\%b",
+            "\\%",
+            "%",
+            "x\\y%",
+        ] {
+            let (plain, data) = split_percent(command);
+            let cut =
+                data.is_some() || plain.len() + command.matches("\\%").count() < command.len();
+            assert_eq!(ends_at_percent(command), cut, "{command}");
+        }
+        assert!(ends_at_percent("cmd%"));
+        assert!(!ends_at_percent("date +\\%F"));
+        assert!(
+            ends_at_percent("a\\\\%b"),
+            "an escaped backslash does not escape the %"
         );
     }
 

@@ -19,8 +19,19 @@
 //! last thing in the table (otherwise removing it would join two lines). Replacing a block
 //! keeps its mark. So install then uninstall gives back exactly the original bytes: for an
 //! empty table, a table with or without a final newline, and a block in the middle.
+//!
+//! Where a new block goes. Cron applies a `NAME=value` line to every line after it:
+//! `SHELL=/usr/bin/fish` would run jobtab's lines with fish, `CRON_TZ=...` makes cronie shift
+//! their schedules, `PATH=...` changes what the jobs find. So a new block goes above the first
+//! assignment (and above the comment lines directly on top of it, which belong to it), and at
+//! the end only when there is none. `MAILTO` and `MAILFROM` do not count: they only say where
+//! cron mails the output, and the user's choice should hold for jobtab's lines too. An
+//! existing block stays where it is (every line outside it stays in place);
+//! `assignments_above` names what applies to it, for a warning.
 
 use std::fmt::Write as _;
+
+use super::import::parse_env;
 
 /// The note after the path on a BEGIN line.
 pub(crate) const MANAGED: &str = "(managed by jobtab: edit with jobtab, not here)";
@@ -175,7 +186,8 @@ pub(crate) fn render(file: &str, lines: &[String], added_newline: bool) -> Strin
 }
 
 /// The table with `file`'s block holding `lines`: replaced in place when it exists, else
-/// appended at the end; with no lines, the block is removed (or not added).
+/// added above the first assignment or at the end (see the module docs); with no lines, the
+/// block is removed (or not added).
 pub(crate) fn splice(table: &[u8], file: &str, lines: &[String]) -> Result<Vec<u8>, String> {
     let found = find(table, file)?;
     if lines.is_empty() {
@@ -191,16 +203,86 @@ pub(crate) fn splice(table: &[u8], file: &str, lines: &[String]) -> Result<Vec<u
             out.extend_from_slice(render(file, lines, found.added_newline).as_bytes());
             out.extend_from_slice(&table[found.end..]);
         }
-        None => {
-            out.extend_from_slice(table);
-            let added_newline = !table.is_empty() && !table.ends_with(b"\n");
-            if added_newline {
-                out.push(b'\n');
+        None => match new_block_at(table) {
+            Some(at) => {
+                out.extend_from_slice(&table[..at]);
+                out.extend_from_slice(render(file, lines, false).as_bytes());
+                out.extend_from_slice(&table[at..]);
             }
-            out.extend_from_slice(render(file, lines, added_newline).as_bytes());
-        }
+            None => {
+                out.extend_from_slice(table);
+                let added_newline = !table.is_empty() && !table.ends_with(b"\n");
+                if added_newline {
+                    out.push(b'\n');
+                }
+                out.extend_from_slice(render(file, lines, added_newline).as_bytes());
+            }
+        },
     }
     Ok(out)
+}
+
+/// An assignment line that applies to the lines after it (see the module docs): its name.
+fn assignment(line: &[u8]) -> Option<String> {
+    let line = std::str::from_utf8(line)
+        .ok()?
+        .trim_start_matches([' ', '\t']);
+    if line.starts_with('#') {
+        return None;
+    }
+    let (name, _) = parse_env(line)?;
+    (name != "MAILTO" && name != "MAILFROM").then_some(name)
+}
+
+/// The table's lines: (line number, start, the line, whether it belongs to a jobtab block of
+/// any job file, markers included).
+fn lines_marked(table: &[u8]) -> impl Iterator<Item = (usize, usize, &[u8], bool)> + '_ {
+    let mut in_block = false;
+    lines(table)
+        .enumerate()
+        .map(move |(index, (start, content_end, _))| {
+            let line = &table[start..content_end];
+            let trimmed = trim_end(line);
+            let block_line = if in_block {
+                in_block = !trimmed.starts_with(b"# END jobtab ");
+                true
+            } else {
+                in_block = trimmed.starts_with(b"# BEGIN jobtab ");
+                in_block
+            };
+            (index + 1, start, line, block_line)
+        })
+}
+
+/// Where a new block goes: the start of the comment lines directly above the first assignment,
+/// or of the assignment itself; `None` (the end) when the table has none.
+fn new_block_at(table: &[u8]) -> Option<usize> {
+    // The start of the run of comment lines just before the current line, if any.
+    let mut comments_from: Option<usize> = None;
+    for (_, start, line, block_line) in lines_marked(table) {
+        if !block_line && assignment(line).is_some() {
+            return Some(comments_from.unwrap_or(start));
+        }
+        let comment = !block_line && line.trim_ascii_start().starts_with(b"#");
+        comments_from = match (comment, comments_from) {
+            (true, Some(from)) => Some(from),
+            (true, None) => Some(start),
+            (false, _) => None,
+        };
+    }
+    None
+}
+
+/// The assignments (line number, name) above `file`'s block, which cron applies to its lines.
+pub(crate) fn assignments_above(table: &[u8], file: &str) -> Result<Vec<(usize, String)>, String> {
+    let Some(found) = find(table, file)? else {
+        return Ok(Vec::new());
+    };
+    Ok(lines_marked(table)
+        .take_while(|(_, start, _, _)| *start < found.start)
+        .filter(|(_, _, _, block_line)| !block_line)
+        .filter_map(|(number, _, line, _)| assignment(line).map(|name| (number, name)))
+        .collect())
 }
 
 /// The table without the block (and without the newline its install added, see the module
@@ -232,7 +314,11 @@ mod tests {
 
     fn round_trip(original: &[u8]) {
         let installed = splice(original, FILE, &lines(&["0 2 * * * a"])).unwrap();
-        assert!(installed.ends_with(b"# END jobtab /home/ana/jobs.toml\n"));
+        assert!(
+            installed
+                .windows(FILE.len() + 14)
+                .any(|w| w == format!("# END jobtab {FILE}\n").as_bytes())
+        );
         let again = splice(&installed, FILE, &lines(&["0 2 * * * a"])).unwrap();
         assert_eq!(again, installed, "installing twice changes nothing");
         let changed = splice(&installed, FILE, &lines(&["0 3 * * * b", "@reboot c"])).unwrap();
@@ -256,6 +342,83 @@ mod tests {
         round_trip(b"0 1 * * * x\n\n\n");
         round_trip(b"0 1 * * * caf\xe9 \xff\n0 2 * * * y");
         round_trip(b"a\r\nb\r\n");
+        round_trip(b"SHELL=/usr/bin/fish\nCRON_TZ=Asia/Tokyo\nPATH=/opt/bin\n0 1 * * * x\n");
+        round_trip(b"0 1 * * * x\n# for y\nPATH=/opt/bin\n0 2 * * * y");
+        round_trip(b"MAILTO=\"\"\n0 1 * * * x\n  TZ = 'Asia/Tokyo'  \r\n0 2 * * * y\r\n");
+    }
+
+    /// Issue 8: the block went after the user's `SHELL=`, `CRON_TZ=`, `PATH=` lines, which then
+    /// applied to it.
+    #[test]
+    fn a_new_block_goes_above_the_first_assignment() {
+        let table = "MAILTO=ana@example.com\n0 1 * * * early\n\n# the shell and zone\n# of my jobs\n\
+                     SHELL=/usr/bin/fish\nCRON_TZ=Asia/Tokyo\nPATH=/opt/bin\n0 2 * * * mine";
+        let out = splice(table.as_bytes(), FILE, &lines(&["@daily y"])).unwrap();
+        let block = render(FILE, &lines(&["@daily y"]), false);
+        let (before, after) = table.split_at(table.find("# the shell").unwrap());
+        assert_eq!(
+            String::from_utf8(out.clone()).unwrap(),
+            format!("{before}{block}{after}"),
+            "above the comments of the first assignment, below MAILTO; every other byte kept"
+        );
+        assert_eq!(
+            without_block(&out, FILE).unwrap().unwrap(),
+            table.as_bytes()
+        );
+        assert_eq!(splice(&out, FILE, &[]).unwrap(), table.as_bytes());
+        // Replacing keeps it there.
+        let again = splice(&out, FILE, &lines(&["@daily y", "@hourly z"])).unwrap();
+        assert!(again.starts_with(before.as_bytes()) && again.ends_with(after.as_bytes()));
+        assert_eq!(assignments_above(&again, FILE).unwrap(), []);
+
+        // The first line; and an assignment at the end without a newline.
+        let first = splice(b"PATH=/x\n", FILE, &lines(&["a"])).unwrap();
+        assert!(first.starts_with(b"# BEGIN") && first.ends_with(b"\nPATH=/x\n"));
+        let last = splice(b"0 1 * * * x\nSHELL=/bin/bash", FILE, &lines(&["a"])).unwrap();
+        assert!(last.ends_with(format!("# END jobtab {FILE}\nSHELL=/bin/bash").as_bytes()));
+        assert_eq!(
+            without_block(&last, FILE).unwrap().unwrap(),
+            b"0 1 * * * x\nSHELL=/bin/bash"
+        );
+
+        // Job lines, comments, MAILTO and another file's block are no assignments.
+        let none = format!(
+            "MAILTO=x\n# PATH=/commented\n0 1 * * * FOO=1 run\n@daily PATH=/x cmd\n\
+             # BEGIN jobtab /other.toml {MANAGED}\nPATH=/in/a/block\n# END jobtab /other.toml\n"
+        );
+        let out = splice(none.as_bytes(), FILE, &lines(&["a"])).unwrap();
+        assert!(out.starts_with(none.as_bytes()), "appended at the end");
+        // A comment above another block does not belong to the assignment after the block.
+        let after_block = format!(
+            "# about other\n# BEGIN jobtab /other.toml {MANAGED}\nx\n# END jobtab /other.toml\n\
+             PATH=/y\n"
+        );
+        let out = splice(after_block.as_bytes(), FILE, &lines(&["a"])).unwrap();
+        let at = after_block.find("PATH=/y").unwrap();
+        assert_eq!(&out[..at], &after_block.as_bytes()[..at]);
+        assert_eq!(
+            without_block(&out, FILE).unwrap().unwrap(),
+            after_block.as_bytes()
+        );
+    }
+
+    #[test]
+    fn assignments_above_an_existing_block_are_named() {
+        let table = format!(
+            "SHELL=/usr/bin/fish\nMAILTO=x\n0 1 * * * mine\n\"CRON_TZ\" = Asia/Tokyo\n\
+             # BEGIN jobtab {FILE} {MANAGED}\nold\n# END jobtab {FILE}\nPATH=/below\n"
+        );
+        assert_eq!(
+            assignments_above(table.as_bytes(), FILE).unwrap(),
+            [(1, "SHELL".to_owned()), (4, "CRON_TZ".to_owned())]
+        );
+        // Replacing the block leaves it (and every other line) where it was.
+        let out = splice(table.as_bytes(), FILE, &lines(&["new"])).unwrap();
+        assert_eq!(
+            String::from_utf8(out).unwrap(),
+            table.replace("\nold\n", "\nnew\n")
+        );
+        assert_eq!(assignments_above(b"PATH=/x\n", FILE).unwrap(), []);
     }
 
     #[test]

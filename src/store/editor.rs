@@ -20,7 +20,7 @@ use self::decor::{
 use super::model::{RawDefaults, RawJob};
 use super::parse::Parsed;
 use super::render::{job_table, job_toml};
-use super::resolve::{invalid_name_message, resolve, valid_name};
+use super::resolve::{ScheduleCache, invalid_name_message, resolve_cached, valid_name};
 
 /// A job file being changed; see `edit`.
 pub(crate) struct Editor {
@@ -37,6 +37,8 @@ pub(crate) struct Editor {
     names: Vec<String>,
     name_set: HashSet<String>,
     pub(super) changed: bool,
+    /// The schedules of added jobs found valid (an import adds thousands that share them).
+    checked: ScheduleCache,
 }
 
 impl Editor {
@@ -52,6 +54,7 @@ impl Editor {
             name_set: names.iter().cloned().collect(),
             names,
             changed: false,
+            checked: ScheduleCache::check_only(),
         }
     }
 
@@ -106,7 +109,7 @@ impl Editor {
         }
         self.check(name, raw)?;
         match &mut self.doc {
-            None if self.appendable => self.text = append_table(&self.text, &job_toml(name, raw)),
+            None if self.appendable => append_table(&mut self.text, &job_toml(name, raw)),
             _ => self.insert_new(name, raw)?,
         }
         self.names.push(name.to_owned());
@@ -254,11 +257,11 @@ impl Editor {
     }
 
     /// Resolves the job against `[defaults]`: an invalid job is never added.
-    fn check(&self, name: &str, raw: &RawJob) -> Result<()> {
+    fn check(&mut self, name: &str, raw: &RawJob) -> Result<()> {
         if !valid_name(name) {
             bail!(invalid_name_message(name));
         }
-        match resolve(name, raw.clone(), &self.defaults) {
+        match resolve_cached(name, raw.clone(), &self.defaults, Some(&mut self.checked)) {
             Ok(_) => Ok(()),
             Err(problems) => {
                 let messages: Vec<String> = problems.iter().map(|p| p.message.clone()).collect();
