@@ -112,10 +112,16 @@ pub(crate) struct RunRecord {
     pub(crate) output_tail: String,
     /// Why the run did not succeed, in words; `None` on success.
     pub(crate) error: Option<String>,
-    /// How each notification channel (`notify`, `ping`, `mail_to`) fared; absent when none
-    /// was sent.
-    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    /// How each notification channel (`notify`, `ping`, `mail_to`) fared; empty when none
+    /// was sent, or while they are still being delivered.
+    #[serde(default)]
     pub(crate) notifications: Vec<Notification>,
+    /// Set on a line written again for a run already recorded, once its notifications were
+    /// delivered (they go out after the run's result is recorded, so a slow receiver never
+    /// holds up the record, the overlap lock or the next run). Readers take such a line in
+    /// place of the run's first one; it is never shown.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub(crate) amends: bool,
 }
 
 /// One notification channel's outcome for a run.
@@ -330,6 +336,7 @@ pub(crate) fn last_results(
 ) -> Result<HashMap<String, RunRecord>> {
     let filter = FileFilter::new(job_file);
     let mut results = HashMap::new();
+    let mut amended = Amended::default();
     // Newest file first, newest line first: the first record seen per job is its last.
     for text in read_files(state_dir)?.iter().rev() {
         for line in text.lines().rev() {
@@ -339,7 +346,9 @@ pub(crate) fn last_results(
             if results.contains_key(job.as_ref()) {
                 continue;
             }
-            if let Ok(record) = serde_json::from_str::<RunRecord>(line) {
+            if let Ok(record) = serde_json::from_str::<RunRecord>(line)
+                && let Some(record) = amended.take(record)
+            {
                 results.insert(record.job.clone(), record);
             }
         }
@@ -386,6 +395,7 @@ pub(crate) fn read_recent(
         return Ok(found);
     }
     let filter = FileFilter::new(job_file);
+    let mut amended = Amended::default();
     for text in read_files(state_dir)?.iter().rev() {
         for line in text.lines().rev() {
             let name = match filter.owner(line) {
@@ -403,6 +413,9 @@ pub(crate) fn read_recent(
                 found.unreadable += 1;
                 continue;
             };
+            let Some(record) = amended.take(record) else {
+                continue;
+            };
             if failed_only && matches!(record.status, RunStatus::Ok | RunStatus::Skipped) {
                 continue;
             }
@@ -413,6 +426,37 @@ pub(crate) fn read_recent(
         }
     }
     Ok(found)
+}
+
+/// The lines that amend a run's record (`RunRecord::amends`), met while reading newest line
+/// first: each takes the place of its run's first line, so a run keeps its position among the
+/// others (its first line's) and is seen once.
+#[derive(Default)]
+struct Amended {
+    /// Amending lines whose run's first line was not met yet, by run id.
+    waiting: HashMap<String, RunRecord>,
+    /// Runs already given out.
+    given: std::collections::HashSet<String>,
+}
+
+impl Amended {
+    /// The record to use for `record` (newest line first): `None` for an amending line (kept
+    /// for its run's first line) and for a run already given out; else the record, amended
+    /// when an amending line of its run came before.
+    fn take(&mut self, record: RunRecord) -> Option<RunRecord> {
+        if record.amends {
+            if !self.given.contains(&record.run_id) {
+                self.waiting.entry(record.run_id.clone()).or_insert(record);
+            }
+            return None;
+        }
+        if !self.given.insert(record.run_id.clone()) {
+            return None;
+        }
+        let mut record = self.waiting.remove(&record.run_id).unwrap_or(record);
+        record.amends = false;
+        Some(record)
+    }
 }
 
 /// The kept file's text, then the current one's ("" when missing), read under the lock so

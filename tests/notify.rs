@@ -536,3 +536,55 @@ fn notify_test_sends_a_sample_through_every_channel() {
         stdout(&output)
     );
 }
+
+/// A slow notification receiver never holds up the next run: the run is recorded and its
+/// overlap lock released before its notifications go out, and their outcome is added to its
+/// record afterwards (the reviewer's repro: a dead receiver made every run for 35 s "skipped").
+#[test]
+fn a_slow_receiver_does_not_make_the_next_run_skipped() {
+    // The first notification is answered after 8 s (within one attempt's 10 s), the next at once.
+    let hook = TestServer::start(vec![
+        Reply::status(200).delay(Duration::from_secs(8)),
+        Reply::status(200),
+    ]);
+    let env = Env::with_jobs(&format!(
+        r#"
+        [jobs.fails]
+        schedule = "0 2 * * *"
+        command = "exit 3"
+        notify = {{ url = "{}" }}
+        "#,
+        hook.url("/hook")
+    ));
+    let first = env
+        .cmd(["exec", "fails"])
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .unwrap();
+    // The first run has ended and its notification is being answered slowly.
+    assert_eq!(hook.wait_for(1, Duration::from_secs(30)).len(), 1);
+    let recorded = history(&env);
+    assert_eq!(
+        recorded.len(),
+        1,
+        "the first run is recorded before its notification"
+    );
+    assert_eq!(recorded[0]["status"], "failed");
+
+    let second = env.cmd(["exec", "fails"]).output().unwrap();
+    assert_eq!(second.status.code(), Some(1), "{}", stderr(&second));
+    assert!(!stderr(&second).contains("skipped"), "{}", stderr(&second));
+
+    let first = first.wait_with_output().unwrap();
+    assert_eq!(first.status.code(), Some(1));
+    let runs = history(&env);
+    assert_eq!(runs.len(), 2, "each run once: {runs:?}");
+    assert!(runs.iter().all(|run| run["status"] == "failed"), "{runs:?}");
+    for run in &runs {
+        let notifications = run["notifications"].as_array().unwrap();
+        assert_eq!(notifications.len(), 1, "{run}");
+        assert_eq!(notifications[0]["ok"], true, "{run}");
+        assert!(run.get("amends").is_none(), "{run}");
+    }
+}

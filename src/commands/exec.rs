@@ -18,6 +18,7 @@
 use std::io::{IsTerminal as _, Write};
 use std::process::ExitCode;
 use std::sync::Arc;
+use std::time::Duration;
 
 use anyhow::{Context as _, Result, bail};
 use chrono::Utc;
@@ -81,6 +82,9 @@ pub(crate) fn run(args: &ExecArgs, ctx: &Ctx) -> Result<ExitCode> {
         passthrough: true,
     };
     let record = execute::execute(job, Utc::now(), Trigger::Manual, &opts, &cancel);
+    // The notifications go out after the run is recorded and its lock released; they end
+    // within their own time budget (sooner after a signal), and cron must not cut them off.
+    execute::notify::wait_pending(Duration::MAX);
     handle.close();
     let fine = matches!(record.status, RunStatus::Ok | RunStatus::Skipped);
     if !fine || std::io::stderr().is_terminal() {

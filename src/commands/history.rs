@@ -183,6 +183,7 @@ enum Entry<'a> {
         attempts: Option<u32>,
         output_tail: &'static str,
         error: Option<&'static str>,
+        notifications: [(); 0],
         running: RunningJson,
     },
 }
@@ -209,6 +210,7 @@ impl<'a> Entry<'a> {
                 attempts: None,
                 output_tail: "",
                 error: None,
+                notifications: [],
                 running: run.json(time(run.started_at)),
             },
         }
@@ -359,6 +361,7 @@ mod tests {
             output_tail: String::new(),
             error: None,
             notifications: Vec::new(),
+            amends: false,
         };
         let http = RunRecord {
             job: "ping-api".into(),
@@ -418,6 +421,7 @@ mod tests {
             output_tail: String::new(),
             error: None,
             notifications: Vec::new(),
+            amends: false,
         };
         let running = |id: &str, second: u32| Running {
             job: "backup".into(),
@@ -491,6 +495,7 @@ mod tests {
             output_tail: String::new(),
             error: None,
             notifications: Vec::new(),
+            amends: false,
         };
         // As `recent` gives them: newest appended first. The long run started first but
         // ended last.

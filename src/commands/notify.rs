@@ -46,6 +46,7 @@ pub(crate) fn run(args: &NotifyArgs, ctx: &Ctx) -> Result<ExitCode> {
         output_tail: "this is a sample notification from `jobtab notify test`\n".into(),
         error: Some("sample failure from `jobtab notify test`".into()),
         notifications: Vec::new(),
+        amends: false,
     };
     let results = notify::test(&channels, &record);
     let mut out = output::Stdout::lock();

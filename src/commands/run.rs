@@ -4,8 +4,9 @@
 //! Exit status:
 //! - 0 after SIGINT or SIGTERM: scheduling stopped, and the running jobs ended (or were killed
 //!   once `--grace` was over);
-//! - 130 when a second SIGINT/SIGTERM cut that wait short and killed the running jobs at once
-//!   (as a shell reports an interrupted command: the jobs did not get to finish);
+//! - 128 + the signal's number (130 after SIGINT, 143 after SIGTERM) when a second signal
+//!   cut that wait short and killed the running jobs at once (as a shell reports a command a
+//!   signal ended: the jobs did not get to finish);
 //! - 1 when it cannot start (invalid job file, another `run` holds it, a job file or state
 //!   dir others can write, a bad `--metrics` address). With `--log-format json` that error is a JSON log line like every other
 //!   message, so a log collector sees why the scheduler did not start.
@@ -35,13 +36,23 @@ pub(crate) fn run(args: &RunArgs, ctx: &Ctx) -> Result<ExitCode> {
         for warning in warnings {
             logger.warn(None, &warning);
         }
-        runner::run(runner::Options {
+        let code = runner::run(runner::Options {
             file: ctx.file.clone(),
             state_dir: ctx.state_dir.clone(),
             grace,
             logger: Arc::clone(&logger),
             metrics: args.metrics.clone(),
-        })
+        })?;
+        // Notifications of the last runs are delivered after those runs ended: give them the
+        // grace too, then go (each ends within its own budget anyway).
+        // After a second signal nothing more is waited for.
+        if code == ExitCode::SUCCESS && !crate::execute::notify::wait_pending(grace) {
+            logger.warn(
+                None,
+                "exiting with notifications still being delivered (--grace is over)",
+            );
+        }
+        Ok(code)
     });
     match result {
         Err(err) if args.log_format == LogFormat::Json => {

@@ -17,7 +17,7 @@ mod pidfd;
 mod shell;
 
 use std::cell::{Cell, OnceCell};
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
@@ -152,6 +152,7 @@ pub(crate) fn execute(
         output_tail: String::new(),
         error: None,
         notifications: Vec::new(),
+        amends: false,
     };
 
     // Every `${VAR}` of the notification channels is expanded first: one that is not set
@@ -163,7 +164,7 @@ pub(crate) fn execute(
         if !opts.passthrough {
             opts.logger.error(Some(name), &format!("failed: {error}"));
         }
-        finish(job, &mut record, opts, &channels, None, cancel);
+        finish(job, &mut record, opts, channels, None, cancel);
         return record;
     }
 
@@ -174,12 +175,12 @@ pub(crate) fn execute(
             record.error = Some("skipped: previous run still running".to_owned());
             opts.logger
                 .warn(Some(name), "skipped: previous run still running");
-            finish(job, &mut record, opts, &channels, None, cancel);
+            finish(job, &mut record, opts, channels, None, cancel);
             return record;
         }
         overlap::Acquired::Cancelled => {
             record.error = Some("cancelled while waiting for the previous run".to_owned());
-            finish(job, &mut record, opts, &channels, None, cancel);
+            finish(job, &mut record, opts, channels, None, cancel);
             return record;
         }
     };
@@ -287,7 +288,7 @@ pub(crate) fn execute(
                 .error(Some(name), &ending(&record, error, &took, job)),
         }
     }
-    finish(job, &mut record, opts, &channels, started, cancel);
+    finish(job, &mut record, opts, channels, started, cancel);
     record
 }
 
@@ -321,28 +322,47 @@ fn mark_running(
     (run.run_id, marker)
 }
 
-/// Gives the record its run id, delivers the notifications (retrying failed ones for a
-/// bounded time), then appends the record with their outcomes to history; nothing here
-/// changes the run's result.
+/// Gives the record its run id and appends it to history at once; then, when a channel
+/// wants this result, delivers the notifications on their own thread (retrying failed ones
+/// for a bounded time) and appends the record again with their outcomes
+/// (`RunRecord::amends`). So the run is over, its lock released and its result shown, while
+/// a slow receiver is still retried; nothing here changes the run's result.
 fn finish(
     job: &Job,
     record: &mut RunRecord,
     opts: &ExecOptions,
-    channels: &notify::Channels,
+    channels: notify::Channels,
     started: Option<std::thread::JoinHandle<history::Notification>>,
     cancel: &Cancel,
 ) {
     if record.run_id.is_empty() {
         record.run_id = ids::run_id(&job.name);
     }
-    if !channels.is_empty() {
-        let redact = |text: &str| redact(job, text);
-        record.notifications =
-            notify::finish(channels, started, record, cancel, &opts.logger, &redact);
+    record_run(&opts.state_dir, record, &opts.logger);
+    if !notify::any_wanted(&channels, record.status) {
+        return;
     }
-    if let Err(err) = history::append(&opts.state_dir, record) {
-        opts.logger.error(
-            Some(&job.name),
+    let mut amended = record.clone();
+    amended.amends = true;
+    let (job, logger, state_dir, cancel) = (
+        job.clone(),
+        Arc::clone(&opts.logger),
+        opts.state_dir.clone(),
+        cancel.clone(),
+    );
+    notify::deliver_later(move || {
+        let redact = |text: &str| redact(&job, text);
+        amended.notifications =
+            notify::finish(&channels, started, &amended, &cancel, &logger, &redact);
+        record_run(&state_dir, &amended, &logger);
+    });
+}
+
+/// Appends `record` to history; a failure is logged (the run's result stands).
+fn record_run(state_dir: &Path, record: &RunRecord, logger: &Logger) {
+    if let Err(err) = history::append(state_dir, record) {
+        logger.error(
+            Some(&record.job),
             &format!("cannot record the run in history: {err:#}"),
         );
     }

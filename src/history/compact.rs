@@ -81,6 +81,7 @@ pub(super) fn compact(texts: &[&str], budget: u64) -> String {
     let mut groups: Vec<Vec<Kept>> = Vec::new();
     let mut slots: HashMap<(Option<String>, String), usize> = HashMap::new();
     let mut seen: HashSet<String> = HashSet::new();
+    let mut amending: HashMap<String, RunRecord> = HashMap::new();
     for (order, line) in lines.iter().enumerate().rev() {
         let Ok(head) = serde_json::from_str::<Head<'_>>(line) else {
             continue;
@@ -94,12 +95,21 @@ pub(super) fn compact(texts: &[&str], budget: u64) -> String {
         if group.len() >= KEPT_PER_JOB {
             continue;
         }
-        let Ok(mut record) = serde_json::from_str::<RunRecord>(line) else {
+        let Ok(record) = serde_json::from_str::<RunRecord>(line) else {
             continue;
         };
+        // An amending line is kept in its run's first line's place, as readers take it.
+        if record.amends {
+            if !seen.contains(&record.run_id) {
+                amending.entry(record.run_id.clone()).or_insert(record);
+            }
+            continue;
+        }
         if !seen.insert(record.run_id.clone()) {
             continue;
         }
+        let mut record = amending.remove(&record.run_id).unwrap_or(record);
+        record.amends = false;
         let full = if group.len() < TAILS_PER_JOB && !record.output_tail.is_empty() {
             encode(&record).ok()
         } else {

@@ -119,6 +119,10 @@ impl Follower {
             let Ok(record) = serde_json::from_str::<RunRecord>(line) else {
                 continue;
             };
+            // A run's line written again with its notifications: the run was shown already.
+            if record.amends {
+                continue;
+            }
             if self.seen.insert(record.run_id.clone()) {
                 found.push(record);
             }
@@ -156,6 +160,7 @@ mod tests {
             output_tail: format!("output of {id}\n"),
             error: None,
             notifications: Vec::new(),
+            amends: false,
         }
     }
 

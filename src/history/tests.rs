@@ -28,6 +28,7 @@ pub(crate) fn record(job: &str, status: RunStatus, minute: u32) -> RunRecord {
         output_tail: format!("out {minute}\n"),
         error: None,
         notifications: Vec::new(),
+        amends: false,
     }
 }
 
@@ -430,4 +431,74 @@ fn history_files_are_private() {
         append_with_limit(&state, &record("a", RunStatus::Ok, minute), 2_000, 2_000).unwrap();
     }
     assert_eq!(mode(ROTATED), 0o600);
+}
+
+/// `record` written again with its notifications' outcome, as `execute` does once they
+/// were delivered.
+fn amending(mut record: RunRecord, answer: &str) -> RunRecord {
+    record.amends = true;
+    record.notifications = vec![Notification {
+        channel: "notify".to_owned(),
+        ok: true,
+        attempts: 2,
+        answer: answer.to_owned(),
+    }];
+    record
+}
+
+#[test]
+fn an_amending_line_takes_its_runs_place_in_every_reader() {
+    let dir = tempfile::tempdir().unwrap();
+    let state = dir.path().join("state");
+    let first = record("a", RunStatus::Failed, 1);
+    append(&state, &first).unwrap();
+    // The next run ended (and was recorded) while the first one's receiver was retried.
+    append(&state, &record("a", RunStatus::Ok, 2)).unwrap();
+    append(&state, &record("b", RunStatus::Ok, 3)).unwrap();
+    append(&state, &amending(first.clone(), "HTTP 200")).unwrap();
+
+    let all = recent(&state, file(), None, 10, false).unwrap();
+    let ids: Vec<_> = all.iter().map(|r| r.run_id.as_str()).collect();
+    assert_eq!(
+        ids,
+        ["b-3", "a-2", "a-1"],
+        "once each, in their first lines' order"
+    );
+    assert_eq!(all[2].notifications[0].answer, "HTTP 200");
+    assert!(!all[2].amends, "the flag is never shown");
+    let limited = recent(&state, file(), Some("a"), 1, false).unwrap();
+    assert_eq!(limited[0].run_id, "a-2");
+    let failed = recent(&state, file(), None, 10, true).unwrap();
+    assert_eq!(failed.len(), 1);
+    assert_eq!(failed[0].notifications.len(), 1);
+
+    // The last result of `a` is its newest run, not the older run amended last.
+    let last = last_results(&state, file()).unwrap();
+    assert_eq!(last["a"].run_id, "a-2");
+
+    // When the amended run is the newest, its last result carries the outcome.
+    append(&state, &amending(record("a", RunStatus::Ok, 2), "HTTP 202")).unwrap();
+    let last = last_results(&state, file()).unwrap();
+    assert_eq!(last["a"].notifications[0].answer, "HTTP 202");
+    assert!(!last["a"].amends);
+
+    // A compaction keeps each run once, amended, in its first line's place.
+    let text = std::fs::read_to_string(state.join(CURRENT)).unwrap();
+    let compacted = compact::compact(&[&text], u64::MAX);
+    let kept: Vec<RunRecord> = compacted
+        .lines()
+        .map(|line| serde_json::from_str(line).unwrap())
+        .collect();
+    let ids: Vec<_> = kept.iter().map(|r| r.run_id.as_str()).collect();
+    assert_eq!(ids, ["a-1", "a-2", "b-3"]);
+    assert!(kept.iter().all(|r| !r.amends));
+    assert_eq!(kept[0].notifications[0].answer, "HTTP 200");
+    assert_eq!(kept[1].notifications[0].answer, "HTTP 202");
+}
+
+#[test]
+fn every_record_lists_its_notifications_even_when_none() {
+    let line = encode(&record("a", RunStatus::Ok, 1)).unwrap();
+    assert!(line.contains(r#""notifications":[]"#), "{line}");
+    assert!(!line.contains("amends"), "{line}");
 }

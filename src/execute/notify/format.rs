@@ -218,6 +218,7 @@ mod tests {
             output_tail: output.into(),
             error: (status != RunStatus::Ok).then(|| "exit code 4".into()),
             notifications: Vec::new(),
+            amends: false,
         }
     }
 

@@ -238,6 +238,7 @@ mod tests {
             output_tail: "disk full".into(),
             error: Some("exit code 4".into()),
             notifications: Vec::new(),
+            amends: false,
         };
         let text = message("ops@example.com, me@example.com", &record, false);
         let (head, body) = text.split_once("\n\n").unwrap();

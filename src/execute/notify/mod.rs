@@ -20,6 +20,7 @@ mod ping;
 mod sign;
 
 use std::io::Read as _;
+use std::sync::{Arc, Condvar, Mutex, PoisonError};
 use std::thread::JoinHandle;
 use std::time::{Duration, Instant};
 
@@ -151,6 +152,89 @@ fn prepare_webhook(notify: &crate::store::Notify) -> Result<Webhook, String> {
         format: notify.format,
         signing,
     })
+}
+
+/// Whether a run that ended with `status` has anything to deliver: a channel that wants it,
+/// or a ping to finish.
+pub(crate) fn any_wanted(channels: &Channels, status: RunStatus) -> bool {
+    channels
+        .webhook
+        .as_ref()
+        .is_some_and(|w| wanted(w.on, status))
+        || channels.mail.as_ref().is_some_and(|m| wanted(m.on, status))
+        || (channels.ping.is_some() && status != RunStatus::Skipped)
+}
+
+/// How many deliveries run on their own threads (`deliver_later`), and a wake-up when one
+/// ends, so `exec` and `run` can wait for them before they exit.
+static PENDING: (Mutex<usize>, Condvar) = (Mutex::new(0), Condvar::new());
+
+/// Counts one delivery under way until dropped (also when it panics).
+struct Pending;
+
+impl Pending {
+    fn new() -> Pending {
+        *PENDING.0.lock().unwrap_or_else(PoisonError::into_inner) += 1;
+        Pending
+    }
+}
+
+impl Drop for Pending {
+    fn drop(&mut self) {
+        let mut count = PENDING.0.lock().unwrap_or_else(PoisonError::into_inner);
+        *count = count.saturating_sub(1);
+        PENDING.1.notify_all();
+    }
+}
+
+/// Runs `delivery` on its own thread, so the run it reports on is over (its overlap lock
+/// released, the next run free to start) while a slow or dead receiver is retried; when no
+/// thread can be made, runs it here. `wait_pending` waits for it.
+pub(crate) fn deliver_later(delivery: impl FnOnce() + Send + 'static) {
+    let pending = Pending::new();
+    let work = Arc::new(Mutex::new(Some(delivery)));
+    let on_thread = Arc::clone(&work);
+    let spawned = std::thread::Builder::new()
+        .name("jobtab-notify".into())
+        .spawn(move || {
+            let _pending = pending;
+            let delivery = on_thread
+                .lock()
+                .unwrap_or_else(PoisonError::into_inner)
+                .take();
+            if let Some(delivery) = delivery {
+                delivery();
+            }
+        });
+    if spawned.is_err() {
+        let _pending = Pending::new();
+        let delivery = work.lock().unwrap_or_else(PoisonError::into_inner).take();
+        if let Some(delivery) = delivery {
+            delivery();
+        }
+    }
+}
+
+/// Waits until every delivery started by `deliver_later` has ended, or `limit` has passed;
+/// whether they all ended. Each delivery ends within `BUDGET` (sooner once cancelled).
+pub(crate) fn wait_pending(limit: Duration) -> bool {
+    let deadline = Instant::now().checked_add(limit);
+    let mut count = PENDING.0.lock().unwrap_or_else(PoisonError::into_inner);
+    while *count > 0 {
+        let wait = match deadline {
+            Some(deadline) => deadline.saturating_duration_since(Instant::now()),
+            None => Duration::from_secs(3600),
+        };
+        if wait.is_zero() {
+            return false;
+        }
+        count = PENDING
+            .1
+            .wait_timeout(count, wait)
+            .unwrap_or_else(PoisonError::into_inner)
+            .0;
+    }
+    true
 }
 
 /// Sends the `/start` ping on its own thread, so a slow monitor never delays the run; `finish`
