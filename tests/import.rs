@@ -620,3 +620,21 @@ fn many_lines_of_one_program_get_distinct_names_and_import_once() {
     assert_eq!(err.matches("already imported as job").count(), 2001);
     assert_eq!(env.jobs(), before);
 }
+
+/// An imported `MAILTO=""` (cron's "no mail") also turns off a `[defaults]` mail_to: the
+/// review found such jobs mailed through the default.
+#[test]
+fn an_empty_mailto_turns_off_the_default_mail_to() {
+    let env = Env::with_jobs(
+        r#"
+        [defaults]
+        mail_to = "dflt@example.com"
+        "#,
+    );
+    let crontab = env.path("crontab.txt");
+    std::fs::write(&crontab, "MAILTO=\"\"\n0 1 * * * echo quiet\n").unwrap();
+    env.ok(["import", crontab.to_str().unwrap()]);
+    assert!(env.jobs().contains("mail_to = \"\""), "{}", env.jobs());
+    let show = env.ok(["show", "echo"]);
+    assert!(!show.contains("dflt@example.com"), "{show}");
+}

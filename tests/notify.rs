@@ -588,3 +588,42 @@ fn a_slow_receiver_does_not_make_the_next_run_skipped() {
         assert!(run.get("amends").is_none(), "{run}");
     }
 }
+
+/// An empty secret signs with an empty key, which proves nothing: refused at `check`, and at
+/// run time when a variable expands to nothing.
+#[test]
+fn an_empty_secret_is_refused() {
+    let hook = TestServer::start(vec![]);
+    let env = Env::with_jobs(&format!(
+        r#"
+        [jobs.literal]
+        schedule = "0 2 * * *"
+        command = "true"
+        notify = {{ url = "{url}", secret = "", signature = "jobtab", on = "always" }}
+        [jobs.from-env]
+        schedule = "0 2 * * *"
+        command = "true"
+        notify = {{ url = "{url}", secret = "${{EMPTY_KEY}}", signature = "jobtab", on = "always" }}
+        "#,
+        url = hook.url("/hook")
+    ));
+    let check = env.cmd(["check"]).output().unwrap();
+    assert_eq!(check.status.code(), Some(1));
+    let problems = stdout(&check);
+    assert!(
+        problems.contains("job \"literal\", key \"notify.secret\": the notify secret is empty"),
+        "{problems}"
+    );
+    assert!(!problems.contains("from-env"), "{problems}");
+    let run = env
+        .cmd(["exec", "from-env"])
+        .env("EMPTY_KEY", "")
+        .output()
+        .unwrap();
+    assert_eq!(run.status.code(), Some(1), "{}", stderr(&run));
+    assert!(
+        stderr(&run).contains("notify.secret (${EMPTY_KEY}): the notify secret is empty"),
+        "{}",
+        stderr(&run)
+    );
+}

@@ -234,6 +234,13 @@ fn a_missing_file_is_an_empty_list_but_checking_a_named_one_is_an_error() {
             && err.contains("--file or $JOBTAB_FILE"),
         "{err}"
     );
+    // So is `run --check` (it said "0 jobs, valid").
+    let (out, err) = fails(&env, &["run", "--check"], 1);
+    assert_eq!(out, "");
+    assert!(
+        err.contains(&format!("job file {} does not exist", env.file.display())),
+        "{err}"
+    );
     let typo = env.path("typo/jobs.toml");
     let (_, err) = fails(&env, &["--file", typo.to_str().unwrap(), "check"], 1);
     assert!(err.contains("nor its folder"), "{err}");

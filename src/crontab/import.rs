@@ -17,7 +17,7 @@
 //!   the job lines after them, as in cron: they become each such job's `env`. Special names:
 //!   `CRON_TZ` becomes the `timezone` of the jobs after it (cronie evaluates their schedules
 //!   there); `SHELL` becomes `shell` (`/bin/sh` is the default and is left out); `MAILTO`
-//!   becomes `mail_to` (an empty one: none), noted once because jobtab mails failures where
+//!   becomes `mail_to` (an empty one: `mail_to = ""`, no mail even with a default), noted once because jobtab mails failures where
 //!   cron mailed any output; `MAILFROM` is dropped with a note. `TZ` stays an
 //!   environment variable: cron only passes it to the commands and still evaluates schedules
 //!   in the machine's zone (Vixie cron's FEATURES: "TZ can be set, but cron ignores it other
@@ -166,7 +166,9 @@ pub(crate) fn parse_as(text: &[u8], format: Format) -> Parsed {
                              mails their failures (through sendmail), not every output as cron did"
                         ));
                     }
-                    mail_to = Some(value).filter(|v| !v.is_empty());
+                    // An empty one is kept as `mail_to = ""`: cron's "no mail" must also turn
+                    // off a `[defaults]` mail_to.
+                    mail_to = Some(value);
                 }
                 "MAILFROM" => parsed.notes.push(format!(
                     "line {number}: {name}={value:?} dropped: jobtab's mails come from the \
@@ -468,6 +470,7 @@ SHELL=/bin/bash
                     schedule: "0 2 * * *".into(),
                     command: Some("/usr/bin/backup.sh --full >> /var/log/backup.log 2>&1".into()),
                     env: base_env.clone(),
+                    mail_to: Some(String::new()),
                     ..RawJob::default()
                 },
             }
@@ -496,8 +499,14 @@ SHELL=/bin/bash
             why.contains("minute") && why.contains("61 * * * * /bin/bad"),
             "{why}"
         );
-        // `MAILTO=""` is cron's "no mail": nothing to set, and no note about it.
-        assert!(parsed.jobs.iter().all(|job| job.raw.mail_to.is_none()));
+        // `MAILTO=""` is cron's "no mail": `mail_to = ""` (no mail, whatever `[defaults]`
+        // says), and no note about it.
+        assert!(
+            parsed
+                .jobs
+                .iter()
+                .all(|job| job.raw.mail_to.as_deref() == Some(""))
+        );
         assert_eq!(parsed.notes.len(), 2, "{:?}", parsed.notes);
         // Every rewritten command is told, with its line.
         assert_eq!(
@@ -524,7 +533,7 @@ SHELL=/bin/bash
             .iter()
             .map(|job| job.raw.mail_to.as_deref())
             .collect();
-        assert_eq!(mail, [None, Some("ops@example.com"), None]);
+        assert_eq!(mail, [None, Some("ops@example.com"), Some("")]);
         assert_eq!(parsed.notes.len(), 1);
         assert!(parsed.notes[0].contains("line 2: MAILTO becomes `mail_to`"));
         assert!(parsed.jobs[1].raw.env.is_none(), "MAILTO is not an env var");

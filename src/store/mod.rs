@@ -29,7 +29,7 @@ pub(crate) use model::{RawHttp, RawJob, RawNotify};
 pub(crate) use parse::{Checked, check_text, parse};
 pub(crate) use problem::Problem;
 pub(crate) use render::job_toml;
-pub(crate) use resolve::{invalid_name_message, resolve, valid_env_name, valid_name};
+pub(crate) use resolve::{EMPTY_SECRET, invalid_name_message, resolve, valid_env_name, valid_name};
 
 /// A loaded job file: every job that validated, and every problem found.
 #[derive(Debug)]

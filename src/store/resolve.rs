@@ -85,6 +85,11 @@ pub(crate) fn check_mail_to(to: &str) -> Result<(), String> {
     Ok(())
 }
 
+/// What is wrong with `secret = ""`: an empty key signs, but proves nothing.
+pub(crate) const EMPTY_SECRET: &str = "the notify secret is empty: a signature made with an \
+     empty key proves nothing; remove `secret` to send unsigned notifications, or set a key \
+     made with `echo \"whsec_$(openssl rand -base64 32)\"`";
+
 /// The problem with a notification's literal secret, if any: with Standard Webhooks signing
 /// it must be a `whsec_` key. A `${VAR}` secret is checked when the job runs. The message never
 /// holds the secret.
@@ -92,6 +97,9 @@ pub(crate) fn check_notify_secret(notify: &super::RawNotify) -> Result<(), Strin
     let Some(secret) = &notify.secret else {
         return Ok(());
     };
+    if secret.is_empty() {
+        return Err(EMPTY_SECRET.to_owned());
+    }
     if secret.contains("${")
         || notify.signature.unwrap_or_default() != super::SignatureScheme::Standard
     {

@@ -125,6 +125,12 @@ fn prepare_webhook(notify: &crate::store::Notify) -> Result<Webhook, String> {
         None => Signing::None,
         Some(written) => {
             let secret = super::expand(written).map_err(|err| format!("notify.secret: {err}"))?;
+            if secret.is_empty() {
+                return Err(format!(
+                    "notify.secret ({written}): {}",
+                    crate::store::EMPTY_SECRET
+                ));
+            }
             match notify.signature {
                 SignatureScheme::Jobtab => Signing::Jobtab(secret.into_bytes()),
                 SignatureScheme::Standard => {
