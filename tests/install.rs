@@ -865,8 +865,15 @@ mod real {
         assert_eq!(list(&wrapper).stdout, original.as_bytes());
         expect(&env, &wrapper, &["install"], 0);
         let installed = String::from_utf8(list(&wrapper).stdout).unwrap();
+        // The block goes above the user's first assignment (issue 8 item 22), so it does not
+        // apply to jobtab's lines; everything else is kept around it.
+        let first_assignment = original.find("GREETING").unwrap();
         assert!(
-            installed.starts_with(&format!("{original}{}", block_start(&env))),
+            installed.starts_with(&format!(
+                "{}{}",
+                &original[..first_assignment],
+                block_start(&env)
+            )) && installed.ends_with(&original[first_assignment..]),
             "{installed}"
         );
         let (_, err) = expect(&env, &wrapper, &["install"], 0);
