@@ -161,7 +161,7 @@ impl Write for ExecLog {
     }
 }
 
-/// `backup ok in 1.2s`, `backup failed: exit code 3 (attempt 3 of 3)`.
+/// `backup ok in 1s200ms`, `backup failed: exit code 3 (attempt 3 of 3)`.
 fn summary(job: &Job, record: &RunRecord) -> String {
     let name = &job.name;
     let error = record.error.as_deref().unwrap_or("failed");
@@ -169,7 +169,7 @@ fn summary(job: &Job, record: &RunRecord) -> String {
     match record.status {
         RunStatus::Ok => format!(
             "{name} ok in {}{}",
-            execute::describe_duration(record.duration_ms),
+            crate::duration::format(record.took()),
             if record.attempts > 1 {
                 note
             } else {

@@ -67,13 +67,6 @@ fn a_manual_run_is_scheduled_at_the_whole_second() {
     assert_eq!(scheduled.scheduled_at, at);
 }
 
-#[test]
-fn durations_read_well() {
-    assert_eq!(describe_duration(850), "850ms");
-    assert_eq!(describe_duration(1_240), "1.2s");
-    assert_eq!(describe_duration(185_000), "3m5s");
-}
-
 use crate::cli::LogFormat;
 use crate::log::SharedBuffer;
 
