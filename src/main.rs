@@ -79,6 +79,57 @@ fn with_hint(mut err: clap::Error) -> clap::Error {
 
 #[cfg(test)]
 mod tests {
+    /// Domain modules take domain types, never clap's or `cli`'s (STYLE.md section 1), so
+    /// they can be tested without argv: only `main`, `cli`, `ctx` (which resolves the global
+    /// flags) and the verbs in `commands/` may name them. Comment lines are not code.
+    #[test]
+    fn only_the_command_line_layer_imports_clap_or_cli() {
+        let src = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("src");
+        let allowed = |relative: &str| {
+            matches!(relative, "main.rs" | "cli.rs" | "ctx.rs") || relative.starts_with("commands/")
+        };
+        let mut folders = vec![src.clone()];
+        let mut checked = 0;
+        let mut offenders = Vec::new();
+        while let Some(folder) = folders.pop() {
+            for entry in std::fs::read_dir(&folder).unwrap() {
+                let path = entry.unwrap().path();
+                if path.is_dir() {
+                    folders.push(path);
+                    continue;
+                }
+                let relative = path
+                    .strip_prefix(&src)
+                    .unwrap()
+                    .to_string_lossy()
+                    .into_owned();
+                if !relative.ends_with(".rs") || allowed(&relative) {
+                    continue;
+                }
+                checked += 1;
+                let text = std::fs::read_to_string(&path).unwrap();
+                for (number, line) in text.lines().enumerate() {
+                    let code = line.trim_start();
+                    if code.starts_with("//") {
+                        continue;
+                    }
+                    let names_cli = ["crate::cli", "super::cli", "clap::", "use clap", "cli::"]
+                        .iter()
+                        .any(|needle| code.contains(needle));
+                    if names_cli {
+                        offenders.push(format!("src/{relative}:{}: {code}", number + 1));
+                    }
+                }
+            }
+        }
+        assert!(
+            checked > 50,
+            "only {checked} files found under {}",
+            src.display()
+        );
+        assert!(offenders.is_empty(), "{}", offenders.join("\n"));
+    }
+
     /// Building for another system must stop at the `compile_error!` above: no cross target
     /// is installed here to try it, so check that the guard is in place, in this form.
     #[test]

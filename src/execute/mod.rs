@@ -47,8 +47,11 @@ pub(crate) struct ExecOptions {
     /// history records, so two job files that both have a `backup` job keep apart.
     pub(crate) job_file: PathBuf,
     pub(crate) logger: Arc<Logger>,
-    /// true for `exec`: the job's output is streamed raw to our stdout/stderr (still captured);
-    /// false for `run`: each output line goes through `logger.output`.
+    /// true for `exec`: the job's output is streamed raw to our stdout/stderr (still captured),
+    /// and `execute` logs neither the run's start nor its outcome (ok, failed, skipped): the
+    /// caller says those in its own words. The logger still gets what only `execute` knows
+    /// (retries, notifications that failed, history errors).
+    /// false for `run`: each output line goes through `logger.output`, and every line is logged.
     pub(crate) passthrough: bool,
 }
 
@@ -172,8 +175,10 @@ pub(crate) fn execute(
         overlap::Acquired::Busy => {
             record.status = RunStatus::Skipped;
             record.error = Some("skipped: previous run still running".to_owned());
-            opts.logger
-                .warn(Some(name), "skipped: previous run still running");
+            if !opts.passthrough {
+                opts.logger
+                    .warn(Some(name), "skipped: previous run still running");
+            }
             finish(job, &mut record, opts, &channels, None, cancel);
             return record;
         }
