@@ -493,6 +493,15 @@ pub(crate) enum LogFormat {
     Json,
 }
 
+impl From<LogFormat> for crate::log::Format {
+    fn from(format: LogFormat) -> Self {
+        match format {
+            LogFormat::Text => crate::log::Format::Text,
+            LogFormat::Json => crate::log::Format::Json,
+        }
+    }
+}
+
 #[derive(Debug, Args)]
 pub(crate) struct HistoryArgs {
     /// Only this job

@@ -55,29 +55,40 @@ pub(crate) fn parse(text: &str) -> Result<Duration, DurationError> {
     Ok(Duration::from_millis(millis))
 }
 
-/// Writes a duration back the way a person would: `1h30m`, `45s`, `250ms`.
+/// The one way jobtab writes a duration, for a configured timeout and a measured run alike:
+/// `850ms`, `1s240ms`, `45s`, `3m5s`, `1h30m`, `2d`. Under a minute it is exact to the
+/// millisecond; from a minute on it is exact to the second (milliseconds are dropped, not
+/// rounded, so a run never reads longer than it took). The largest unit comes first and units
+/// that are zero are left out, so [`parse`] reads every result back: a value copied from
+/// `show` or `history` can be given to `add` or `--grace` as it is.
 pub(crate) fn format(duration: Duration) -> String {
     let mut millis = duration.as_millis();
     if millis == 0 {
         return "0s".to_owned();
     }
+    if millis >= MILLIS_PER_MINUTE {
+        millis -= millis % 1_000;
+    }
     let mut out = String::new();
-    for (unit, size) in [
-        ("d", 86_400_000),
-        ("h", 3_600_000),
-        ("m", 60_000),
-        ("s", 1_000),
-    ] {
+    for (unit, size) in UNITS {
         if millis >= size {
             out.push_str(&format!("{}{unit}", millis / size));
             millis %= size;
         }
     }
-    if millis > 0 {
-        out.push_str(&format!("{millis}ms"));
-    }
     out
 }
+
+const MILLIS_PER_MINUTE: u128 = 60_000;
+
+/// Units as [`format`] writes them, largest first.
+const UNITS: [(&str, u128); 5] = [
+    ("d", 86_400_000),
+    ("h", 3_600_000),
+    ("m", MILLIS_PER_MINUTE),
+    ("s", 1_000),
+    ("ms", 1),
+];
 
 /// A duration that does not parse, with the reason.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -141,10 +152,54 @@ mod tests {
 
     #[test]
     fn formats_round_trip() {
-        for text in ["30s", "5m", "1h30m", "2d", "250ms", "1h0m5s"] {
+        for text in [
+            "30s", "5m", "1h30m", "2d", "250ms", "1h5s", "1s500ms", "1d2h3m4s",
+        ] {
             let d = parse(text).unwrap();
+            assert_eq!(format(d), text);
             assert_eq!(parse(&format(d)).unwrap(), d);
         }
         assert_eq!(format(Duration::from_secs(5400)), "1h30m");
+        assert_eq!(format(parse("1h0m5s").unwrap()), "1h5s");
+    }
+
+    /// The same text for a configured duration and a measured run: what `show`, `history`,
+    /// `logs`, `exec`, notifications and the runner's log all print.
+    #[test]
+    fn formats_measured_runs() {
+        let ms = Duration::from_millis;
+        assert_eq!(format(Duration::ZERO), "0s");
+        assert_eq!(format(Duration::from_micros(999)), "0s");
+        assert_eq!(format(ms(120)), "120ms");
+        assert_eq!(format(ms(850)), "850ms");
+        assert_eq!(format(ms(1_000)), "1s");
+        assert_eq!(format(ms(1_240)), "1s240ms");
+        assert_eq!(format(ms(12_345)), "12s345ms");
+        assert_eq!(format(ms(59_999)), "59s999ms");
+        // From a minute on, to the second, never rounded up.
+        assert_eq!(format(ms(60_000)), "1m");
+        assert_eq!(format(ms(60_999)), "1m");
+        assert_eq!(format(ms(185_000)), "3m5s");
+        assert_eq!(format(ms(185_999)), "3m5s");
+        assert_eq!(format(ms(245_000)), "4m5s");
+        assert_eq!(format(ms(7_800_000)), "2h10m");
+        assert_eq!(format(ms(7_805_432)), "2h10m5s");
+        assert_eq!(format(ms(90_061_000)), "1d1h1m1s");
+        assert_eq!(format(Duration::MAX), "213503982334601d7h15s");
+        // Whatever it writes, `parse` reads back (to the precision written).
+        for millis in [
+            1,
+            999,
+            1_001,
+            59_999,
+            60_001,
+            3_599_999,
+            86_400_001,
+            u64::MAX,
+        ] {
+            let written = format(ms(millis));
+            let read = parse(&written).unwrap_or_else(|e| panic!("{written}: {e}"));
+            assert!(read <= ms(millis) && ms(millis) - read < Duration::from_secs(1));
+        }
     }
 }

@@ -9,7 +9,13 @@ use std::sync::{Arc, Mutex};
 use chrono::{Local, SecondsFormat};
 use serde::Serialize;
 
-use crate::cli::LogFormat;
+/// How lines are written: text (`<RFC 3339> [job] message`) or one JSON object a line.
+/// `run --log-format` picks it (`cli::LogFormat` maps to it); `exec` logs text.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Format {
+    Text,
+    Json,
+}
 
 /// Where a job's output line came from.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -46,7 +52,7 @@ impl Level {
 
 /// A thread-safe line logger (stderr by default). `Send + Sync`; share it in an `Arc`.
 pub(crate) struct Logger {
-    format: LogFormat,
+    format: Format,
     sink: Mutex<Box<dyn Write + Send>>,
 }
 
@@ -63,12 +69,12 @@ struct JsonLine<'a> {
 
 impl Logger {
     /// A logger writing to stderr.
-    pub(crate) fn new(format: LogFormat) -> Logger {
+    pub(crate) fn new(format: Format) -> Logger {
         Logger::with_sink(format, Box::new(std::io::stderr()))
     }
 
     /// A logger writing to any sink (tests, files).
-    pub(crate) fn with_sink(format: LogFormat, sink: Box<dyn Write + Send>) -> Logger {
+    pub(crate) fn with_sink(format: Format, sink: Box<dyn Write + Send>) -> Logger {
         Logger {
             format,
             sink: Mutex::new(sink),
@@ -77,7 +83,7 @@ impl Logger {
 
     /// A logger writing into a shared buffer, for tests: returns the logger and the buffer.
     #[cfg_attr(not(test), allow(dead_code))]
-    pub(crate) fn capture(format: LogFormat) -> (Logger, SharedBuffer) {
+    pub(crate) fn capture(format: Format) -> (Logger, SharedBuffer) {
         let buffer = SharedBuffer::default();
         (Logger::with_sink(format, Box::new(buffer.clone())), buffer)
     }
@@ -106,7 +112,7 @@ impl Logger {
     fn write(&self, level: Level, job: Option<&str>, stream: Option<Stream>, message: &str) {
         let time = Local::now().to_rfc3339_opts(SecondsFormat::Millis, false);
         let mut line = match self.format {
-            LogFormat::Text => {
+            Format::Text => {
                 let mut line = time;
                 if let Some(job) = job {
                     line.push_str(" [");
@@ -122,7 +128,7 @@ impl Logger {
                 line.push_str(&terminal_text(message));
                 line
             }
-            LogFormat::Json => {
+            Format::Json => {
                 let record = JsonLine {
                     time,
                     level: level.name(),
@@ -216,7 +222,7 @@ mod tests {
 
     #[test]
     fn text_lines_carry_time_job_and_level() {
-        let (logger, buffer) = Logger::capture(LogFormat::Text);
+        let (logger, buffer) = Logger::capture(Format::Text);
         logger.info(Some("backup"), "started");
         logger.warn(None, "late");
         logger.error(Some("b"), "boom");
@@ -233,7 +239,7 @@ mod tests {
 
     #[test]
     fn json_lines_have_stable_fields() {
-        let (logger, buffer) = Logger::capture(LogFormat::Json);
+        let (logger, buffer) = Logger::capture(Format::Json);
         logger.output("web", Stream::Stdout, "hello \"x\"");
         logger.warn(None, "w");
         let text = buffer.contents();
@@ -253,14 +259,14 @@ mod tests {
     #[test]
     fn control_bytes_in_output_are_escaped_in_text_and_json() {
         let raw = "\x1b]0;pwned\x07 \x1b[31mred\tcol\0nul\u{9b}2J\x7f";
-        let (logger, buffer) = Logger::capture(LogFormat::Text);
+        let (logger, buffer) = Logger::capture(Format::Text);
         logger.output("job", Stream::Stdout, raw);
         let text = buffer.contents();
         assert!(
             text.ends_with(" [job] \\x1b]0;pwned\\x07 \\x1b[31mred\tcol\\x00nul\\u{9b}2J\\x7f\n"),
             "{text:?}"
         );
-        let (logger, buffer) = Logger::capture(LogFormat::Json);
+        let (logger, buffer) = Logger::capture(Format::Json);
         logger.output("job", Stream::Stdout, raw);
         let text = buffer.contents();
         assert!(
@@ -273,7 +279,7 @@ mod tests {
 
     #[test]
     fn concurrent_lines_never_interleave() {
-        let (logger, buffer) = Logger::capture(LogFormat::Text);
+        let (logger, buffer) = Logger::capture(Format::Text);
         let logger = Arc::new(logger);
         let threads: Vec<_> = (0..8)
             .map(|i| {

@@ -79,6 +79,97 @@ fn with_hint(mut err: clap::Error) -> clap::Error {
 
 #[cfg(test)]
 mod tests {
+    use std::path::{Path, PathBuf};
+
+    /// Every `.rs` file under `root`, with its path relative to `root` (`/`-separated).
+    fn rust_files(root: &Path) -> Vec<(String, PathBuf)> {
+        let mut files = Vec::new();
+        let mut folders = vec![root.to_owned()];
+        while let Some(folder) = folders.pop() {
+            for entry in std::fs::read_dir(&folder).unwrap() {
+                let path = entry.unwrap().path();
+                if path.is_dir() {
+                    folders.push(path);
+                } else if path.extension().is_some_and(|e| e == "rs") {
+                    let relative = path.strip_prefix(root).unwrap().to_string_lossy();
+                    files.push((relative.replace('\\', "/"), path));
+                }
+            }
+        }
+        files.sort();
+        files
+    }
+
+    fn source_dir(name: &str) -> PathBuf {
+        Path::new(env!("CARGO_MANIFEST_DIR")).join(name)
+    }
+
+    /// Domain modules take domain types, never clap's or `cli`'s (STYLE.md section 1), so
+    /// they can be tested without argv: only `main`, `cli`, `ctx` (which resolves the global
+    /// flags) and the verbs in `commands/` may name them. Comment lines are not code.
+    #[test]
+    fn only_the_command_line_layer_imports_clap_or_cli() {
+        let files = rust_files(&source_dir("src"));
+        assert!(files.len() > 50, "only {} files found", files.len());
+        let mut offenders = Vec::new();
+        for (relative, path) in files {
+            if matches!(relative.as_str(), "main.rs" | "cli.rs" | "ctx.rs")
+                || relative.starts_with("commands/")
+            {
+                continue;
+            }
+            let text = std::fs::read_to_string(&path).unwrap();
+            for (number, line) in text.lines().enumerate() {
+                let code = line.trim_start();
+                if code.starts_with("//") {
+                    continue;
+                }
+                let names_cli = ["crate::cli", "super::cli", "clap::", "use clap", "cli::"]
+                    .iter()
+                    .any(|needle| code.contains(needle));
+                if names_cli {
+                    offenders.push(format!("src/{relative}:{}: {code}", number + 1));
+                }
+            }
+        }
+        assert!(offenders.is_empty(), "{}", offenders.join("\n"));
+    }
+
+    /// One module layout (issue 9, item 8): a module with submodules is a folder with a
+    /// `mod.rs` (never `name.rs` beside `name/`, never `#[path]`); unit tests sit at the end of
+    /// the file they test in `#[cfg(test)] mod tests { ... }`, or, grown long, in `tests.rs`
+    /// of the module's folder (several: `tests/mod.rs` and a file per topic), never in
+    /// `name_tests.rs` beside it. The same for the integration tests under `tests/`.
+    #[test]
+    fn one_module_layout_everywhere() {
+        // src/runner comes to this layout with the scheduler rework (issue 9, item 1).
+        let pending = |relative: &str| relative.starts_with("src/runner/");
+        let mut offenders = Vec::new();
+        let mut checked = 0;
+        for root in ["src", "tests"] {
+            let dir = source_dir(root);
+            for (relative, path) in rust_files(&dir) {
+                let relative = format!("{root}/{relative}");
+                if pending(&relative) {
+                    continue;
+                }
+                checked += 1;
+                let text = std::fs::read_to_string(&path).unwrap();
+                if text.lines().any(|l| l.trim_start().starts_with("#[path")) {
+                    offenders.push(format!("{relative}: a #[path] attribute"));
+                }
+                if path.with_extension("").is_dir() {
+                    offenders.push(format!("{relative}: beside a folder of the same name"));
+                }
+                if relative.ends_with("_tests.rs") {
+                    offenders.push(format!("{relative}: tests belong in tests.rs or tests/"));
+                }
+            }
+        }
+        assert!(checked > 80, "only {checked} files found");
+        assert!(offenders.is_empty(), "{}", offenders.join("\n"));
+    }
+
     /// Building for another system must stop at the `compile_error!` above: no cross target
     /// is installed here to try it, so check that the guard is in place, in this form.
     #[test]

@@ -285,26 +285,19 @@ pub(crate) fn short_time(instant: DateTime<Utc>, zone: Zone, seconds: bool) -> S
     zone.to_fixed(instant).format(format).to_string()
 }
 
-/// A duration in milliseconds for people: `850ms`, `12.3s`, `4m05s`, `2h10m`.
-pub(crate) fn millis(ms: u64) -> String {
-    match ms {
-        0..1_000 => format!("{ms}ms"),
-        1_000..60_000 => format!("{:.1}s", ms as f64 / 1_000.0),
-        60_000..3_600_000 => format!("{}m{:02}s", ms / 60_000, (ms / 1_000) % 60),
-        _ => format!("{}h{:02}m", ms / 3_600_000, (ms / 60_000) % 60),
-    }
-}
-
 /// How long ago `then` was: `just now`, `5m ago`, `3h ago`, `2d ago`.
 pub(crate) fn ago(now: DateTime<Utc>, then: DateTime<Utc>) -> String {
-    let seconds = (now - then).num_seconds();
-    match seconds {
-        ..10 => "just now".into(),
-        10..60 => format!("{seconds}s ago"),
-        60..3_600 => format!("{}m ago", seconds / 60),
-        3_600..86_400 => format!("{}h ago", seconds / 3_600),
-        _ => format!("{}d ago", seconds / 86_400),
+    let seconds = u64::try_from((now - then).num_seconds()).unwrap_or(0);
+    if seconds < 10 {
+        return "just now".into();
     }
+    // Only the largest whole unit: an age is read at a glance.
+    let unit = [86_400, 3_600, 60, 1]
+        .into_iter()
+        .find(|&unit| seconds >= unit)
+        .unwrap_or(1);
+    let coarse = std::time::Duration::from_secs(seconds - seconds % unit);
+    format!("{} ago", crate::duration::format(coarse))
 }
 
 #[cfg(test)]
@@ -445,18 +438,19 @@ mod tests {
     }
 
     #[test]
-    fn times_and_durations() {
+    fn times_and_ages() {
         let t = Utc.with_ymd_and_hms(2026, 3, 8, 7, 0, 0).unwrap();
         let ny = Zone::parse("America/New_York").unwrap();
         assert_eq!(rfc3339(t, ny), "2026-03-08T03:00:00-04:00");
         assert_eq!(short_time(t, ny, false), "2026-03-08 03:00 -04:00");
         assert_eq!(short_time(t, ny, true), "2026-03-08 03:00:00 -04:00");
-        assert_eq!(millis(850), "850ms");
-        assert_eq!(millis(12_345), "12.3s");
-        assert_eq!(millis(245_000), "4m05s");
-        assert_eq!(millis(7_800_000), "2h10m");
         assert_eq!(ago(t, t), "just now");
         assert_eq!(ago(t, t - chrono::Duration::minutes(5)), "5m ago");
         assert_eq!(ago(t, t - chrono::Duration::days(2)), "2d ago");
+        assert_eq!(ago(t, t - chrono::Duration::seconds(9)), "just now");
+        assert_eq!(ago(t, t - chrono::Duration::seconds(59)), "59s ago");
+        assert_eq!(ago(t, t - chrono::Duration::seconds(3_599)), "59m ago");
+        assert_eq!(ago(t, t - chrono::Duration::seconds(86_399)), "23h ago");
+        assert_eq!(ago(t, t + chrono::Duration::minutes(5)), "just now");
     }
 }

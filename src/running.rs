@@ -52,13 +52,15 @@ impl Running {
         u64::try_from((now - self.started_at).num_milliseconds()).unwrap_or(0)
     }
 
+    /// How long it has run at `now`, in whole seconds as every text shows it (a run still
+    /// going has no exact length to show to the millisecond).
+    pub(crate) fn elapsed(&self, now: DateTime<Utc>) -> std::time::Duration {
+        std::time::Duration::from_secs(self.elapsed_ms(now) / 1000)
+    }
+
     /// `running 12s`, `running 3m5s` at `now`.
     pub(crate) fn words(&self, now: DateTime<Utc>) -> String {
-        let seconds = self.elapsed_ms(now) / 1000;
-        format!(
-            "running {}",
-            crate::duration::format(std::time::Duration::from_secs(seconds))
-        )
+        format!("running {}", crate::duration::format(self.elapsed(now)))
     }
 
     /// Its start in RFC 3339 in `zone`, as `list` and `show` write times.

@@ -250,3 +250,54 @@ fn a_partial_last_line_does_not_swallow_the_next_run() {
     clean.ok(["exec", "good"]);
     assert_eq!(stderr(&clean.run(["history"])), "");
 }
+
+/// Issue 9, item 4: one duration format. `show` printed `3m05s` and `history` `3m5s` for the
+/// same run; now `show`, `history`, `logs` and `show`'s timeout all write durations one way,
+/// a way `add --timeout` reads back.
+#[test]
+fn show_history_and_logs_write_a_duration_the_same_way() {
+    let env = Env::with_jobs(JOBS);
+    std::fs::create_dir_all(&env.state).unwrap();
+    let record = |id: &str, at: &str, millis: u64| {
+        format!(
+            "{{\"job\":\"good\",\"run_id\":\"{id}\",\"trigger\":\"schedule\",\"status\":\"ok\",\
+             \"exit_code\":0,\"http_status\":null,\"scheduled_at\":\"{at}\",\"started_at\":\"{at}\",\
+             \"duration_ms\":{millis},\"attempts\":1,\"output_tail\":\"fine\\n\",\"error\":null}}\n"
+        )
+    };
+    let history = record("a1b2c3d4", "2026-01-01T02:00:00.000Z", 1_240)
+        + &record("e5f6a7b8", "2026-01-02T02:00:00.000Z", 185_900);
+    std::fs::write(env.state.join("history.jsonl"), history).unwrap();
+
+    let show = env.ok(["show", "good"]);
+    let result = |at: &str| show.lines().find(|l| l.starts_with(at)).unwrap_or_default();
+    assert!(
+        result("  2026-01-02T02:00:00").ends_with("  3m5s"),
+        "{show}"
+    );
+    assert!(
+        result("  2026-01-01T02:00:00").ends_with("  1s240ms"),
+        "{show}"
+    );
+    let table = env.ok(["history", "good"]);
+    let cells = |id: &str| -> Vec<String> {
+        let line = table.lines().find(|l| l.contains(id)).unwrap();
+        line.split_whitespace().map(str::to_owned).collect()
+    };
+    assert!(cells("e5f6a7b8").contains(&"3m5s".to_owned()), "{table}");
+    assert!(cells("a1b2c3d4").contains(&"1s240ms".to_owned()), "{table}");
+    let logs = env.run(["logs", "good"]);
+    assert!(
+        stderr(&logs).contains(": ok in 3m5s\n"),
+        "{}",
+        stderr(&logs)
+    );
+
+    // What they print is a duration the job file and `add` accept.
+    for took in ["3m5s", "1s240ms"] {
+        env.ok(["add", "again", "@daily", "--timeout", took, "--", "true"]);
+        let show = env.ok(["show", "again"]);
+        assert!(show.contains(&format!("timeout:  {took}\n")), "{show}");
+        env.ok(["remove", "again"]);
+    }
+}

@@ -15,7 +15,7 @@
 //! prints nothing of jobtab's own unless stderr is a terminal; a failure always prints its
 //! one-line reason.
 
-use std::io::{IsTerminal as _, Write};
+use std::io::IsTerminal as _;
 use std::process::ExitCode;
 use std::sync::Arc;
 use std::time::Duration;
@@ -25,12 +25,12 @@ use chrono::Utc;
 use signal_hook::consts::{SIGHUP, SIGINT, SIGQUIT, SIGTERM};
 use signal_hook::iterator::Signals;
 
-use crate::cli::{ExecArgs, LogFormat};
+use crate::cli::ExecArgs;
 use crate::crontab::{self, InstallStatus};
 use crate::ctx::Ctx;
 use crate::execute::{self, Cancel, ExecOptions, Trigger};
 use crate::history::{RunRecord, RunStatus};
-use crate::log::Logger;
+use crate::log::{self, Logger};
 use crate::store::{Job, JobFile};
 
 pub(crate) fn run(args: &ExecArgs, ctx: &Ctx) -> Result<ExitCode> {
@@ -78,7 +78,7 @@ pub(crate) fn run(args: &ExecArgs, ctx: &Ctx) -> Result<ExitCode> {
     let opts = ExecOptions {
         state_dir: ctx.state_dir.clone(),
         job_file: ctx.file.clone(),
-        logger: Arc::new(Logger::with_sink(LogFormat::Text, Box::new(ExecLog))),
+        logger: Arc::new(Logger::new(log::Format::Text)),
         passthrough: true,
     };
     let record = execute::execute(job, Utc::now(), Trigger::Manual, &opts, &cancel);
@@ -134,38 +134,7 @@ fn missing_job(name: &str, file: &JobFile, status: &InstallStatus) -> String {
     message
 }
 
-/// What the executor logs of a skipped run: `summary` says it (on a terminal) instead.
-const SKIPPED_LINE: &str = "skipped: previous run still running";
-
-/// The executor's log lines (retries, failed notifications, history errors) go to stderr, but
-/// its line about a skipped run does not: that is not worth a cron mail, and `summary` says it
-/// on a terminal.
-struct ExecLog;
-
-impl Write for ExecLog {
-    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
-        self.write_all(buf)?;
-        Ok(buf.len())
-    }
-
-    /// The logger writes each line with one call.
-    fn write_all(&mut self, buf: &[u8]) -> std::io::Result<()> {
-        let line = String::from_utf8_lossy(buf);
-        if line
-            .trim_end()
-            .ends_with(&format!("warning: {SKIPPED_LINE}"))
-        {
-            return Ok(());
-        }
-        std::io::stderr().write_all(buf)
-    }
-
-    fn flush(&mut self) -> std::io::Result<()> {
-        std::io::stderr().flush()
-    }
-}
-
-/// `backup ok in 1.2s`, `backup failed: exit code 3 (attempt 3 of 3)`.
+/// `backup ok in 1s200ms`, `backup failed: exit code 3 (attempt 3 of 3)`.
 fn summary(job: &Job, record: &RunRecord) -> String {
     let name = &job.name;
     let error = record.error.as_deref().unwrap_or("failed");
@@ -173,7 +142,7 @@ fn summary(job: &Job, record: &RunRecord) -> String {
     match record.status {
         RunStatus::Ok => format!(
             "{name} ok in {}{}",
-            execute::describe_duration(record.duration_ms),
+            crate::duration::format(record.took()),
             if record.attempts > 1 {
                 note
             } else {

@@ -11,7 +11,6 @@ use serde::Serialize;
 
 use crate::cli::HistoryArgs;
 use crate::ctx::Ctx;
-use crate::execute::describe_duration;
 use crate::history::{self, RunRecord};
 use crate::output::{self, Table};
 use crate::running::{self, Running, RunningJson};
@@ -297,7 +296,7 @@ fn table(rows: &[Row], now: DateTime<Utc>) -> Table {
                     run.job.clone(),
                     short_id(&run.run_id).to_owned(),
                     "running".to_owned(),
-                    describe_duration(run.elapsed_ms(now)),
+                    crate::duration::format(run.elapsed(now)),
                     "-".to_owned(),
                     "-".to_owned(),
                     run.trigger.clone(),
@@ -320,7 +319,7 @@ fn table(rows: &[Row], now: DateTime<Utc>) -> Table {
             record.job.clone(),
             short_id(&record.run_id).to_owned(),
             record.status.to_string(),
-            describe_duration(record.duration_ms),
+            crate::duration::format(record.took()),
             record.attempts.to_string(),
             code,
             record.trigger.clone(),
@@ -382,7 +381,7 @@ mod tests {
         assert_eq!(lines[1].find("backup"), Some(job_col));
         assert_eq!(lines[2].find("ping-api"), Some(job_col));
         assert!(lines[2].contains("http 503"));
-        assert!(lines[1].contains("1.2s"));
+        assert!(lines[1].contains("1s200ms"));
         assert!(lines[1].ends_with("manual    -"), "{text}");
         assert!(
             lines[2].ends_with("schedule  HTTP 503 Service Unavailable"),

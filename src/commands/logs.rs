@@ -20,7 +20,6 @@ use nix::poll::{PollFd, PollFlags, PollTimeout, poll};
 use super::history::short_id;
 use crate::cli::LogsArgs;
 use crate::ctx::Ctx;
-use crate::execute::describe_duration;
 use crate::history::{self, Follower, RunRecord, RunStatus};
 use crate::running;
 use crate::store::JobFile;
@@ -139,9 +138,9 @@ fn last_run(records: &[RunRecord]) -> Option<&RunRecord> {
         .or_else(|| records.first())
 }
 
-/// `backup run 3f2a9c1b, started 2026-03-01T10:00:00+01:00: ok in 1.2s`.
+/// `backup run 3f2a9c1b, started 2026-03-01T10:00:00+01:00: ok in 1s200ms`.
 fn header(record: &RunRecord) -> String {
-    let took = describe_duration(record.duration_ms);
+    let took = crate::duration::format(record.took());
     let result = match (&record.status, &record.error) {
         (RunStatus::Ok, _) => format!("ok in {took}"),
         (RunStatus::Skipped, error) => error.clone().unwrap_or_else(|| "skipped".into()),

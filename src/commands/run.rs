@@ -37,7 +37,7 @@ pub(crate) fn run(args: &RunArgs, ctx: &Ctx) -> Result<ExitCode> {
         crate::output::print(&format!("{}\n", runner::check(&ctx.file)?))?;
         return Ok(ExitCode::SUCCESS);
     }
-    let logger = Arc::new(Logger::new(args.log_format));
+    let logger = Arc::new(Logger::new(args.log_format.into()));
     // A job file or state dir others can write is refused: anyone could add a command.
     let result = crate::trust::check(&ctx.file, &ctx.state_dir, true).and_then(|warnings| {
         for warning in warnings {

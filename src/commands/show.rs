@@ -241,7 +241,7 @@ fn text(
             "  {}  {}  {}\n",
             output::rfc3339(record.started_at, job.zone),
             result_words(record, now),
-            output::millis(record.duration_ms)
+            crate::duration::format(record.took())
         ));
     }
     out

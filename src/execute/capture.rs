@@ -166,7 +166,7 @@ fn log_line(logger: &Logger, job: &str, stream: Stream, line: &[u8]) {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::cli::LogFormat;
+    use crate::log::Format;
 
     #[test]
     fn tail_keeps_only_the_last_bytes() {
@@ -186,7 +186,7 @@ mod tests {
 
     #[test]
     fn lines_are_logged_with_the_job_name_per_stream() {
-        let (logger, buffer) = Logger::capture(LogFormat::Text);
+        let (logger, buffer) = Logger::capture(Format::Text);
         let mut capture = Capture::new(Sink::Log {
             logger: &logger,
             job: "j",
@@ -218,7 +218,7 @@ mod tests {
 
     #[test]
     fn endless_lines_are_split_and_tail_bounded() {
-        let (logger, buffer) = Logger::capture(LogFormat::Text);
+        let (logger, buffer) = Logger::capture(Format::Text);
         let mut capture = Capture::new(Sink::Log {
             logger: &logger,
             job: "j",

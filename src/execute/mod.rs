@@ -47,8 +47,11 @@ pub(crate) struct ExecOptions {
     /// history records, so two job files that both have a `backup` job keep apart.
     pub(crate) job_file: PathBuf,
     pub(crate) logger: Arc<Logger>,
-    /// true for `exec`: the job's output is streamed raw to our stdout/stderr (still captured);
-    /// false for `run`: each output line goes through `logger.output`.
+    /// true for `exec`: the job's output is streamed raw to our stdout/stderr (still captured),
+    /// and `execute` logs neither the run's start nor its outcome (ok, failed, skipped): the
+    /// caller says those in its own words. The logger still gets what only `execute` knows
+    /// (retries, notifications that failed, history errors).
+    /// false for `run`: each output line goes through `logger.output`, and every line is logged.
     pub(crate) passthrough: bool,
 }
 
@@ -173,8 +176,10 @@ pub(crate) fn execute(
         overlap::Acquired::Busy => {
             record.status = RunStatus::Skipped;
             record.error = Some("skipped: previous run still running".to_owned());
-            opts.logger
-                .warn(Some(name), "skipped: previous run still running");
+            if !opts.passthrough {
+                opts.logger
+                    .warn(Some(name), "skipped: previous run still running");
+            }
             finish(job, &mut record, opts, channels, None, cancel);
             return record;
         }
@@ -214,7 +219,7 @@ pub(crate) fn execute(
                     "attempt {} of {total} failed: {}; retrying in {}",
                     attempt - 1,
                     outcome.error.as_deref().unwrap_or("failed"),
-                    describe_duration(u64::try_from(wait.as_millis()).unwrap_or(u64::MAX)),
+                    crate::duration::format(wait),
                 ),
             );
             if cancel.sleep(wait) {
@@ -280,7 +285,7 @@ pub(crate) fn execute(
     record.error = outcome.error;
     record.duration_ms = u64::try_from(clock.elapsed().as_millis()).unwrap_or(u64::MAX);
     if !opts.passthrough {
-        let took = describe_duration(record.duration_ms);
+        let took = crate::duration::format(record.took());
         match &record.error {
             None => opts.logger.info(Some(name), &format!("ok in {took}")),
             Some(error) => opts
@@ -390,7 +395,7 @@ fn redact(job: &Job, text: &str) -> String {
     Redactor::new(templates).redact(text)
 }
 
-/// The log line of a run that did not succeed: `failed: exit code 3 after 1.2s`,
+/// The log line of a run that did not succeed: `failed: exit code 3 after 1s200ms`,
 /// `timed out after 3s`, `cancelled after 1.8s`, each with `attempts_note`. A status the
 /// error already says (`timed out after 3s`, `cancelled before attempt 2 (...)`) is not said
 /// twice, and a timeout's limit is its duration.
@@ -416,17 +421,6 @@ pub(crate) fn attempts_note(record: &RunRecord, job: &Job) -> String {
             record.attempts,
             job.retries.saturating_add(1)
         )
-    }
-}
-
-/// `850ms`, `1.2s`, `3m5s`.
-pub(crate) fn describe_duration(millis: u64) -> String {
-    if millis < 1000 {
-        format!("{millis}ms")
-    } else if millis < 60_000 {
-        format!("{:.1}s", millis as f64 / 1000.0)
-    } else {
-        crate::duration::format(Duration::from_secs(millis / 1000))
     }
 }
 

@@ -1,30 +1,23 @@
 //! `pidfd_open(2)` (Linux 5.3+): a descriptor that becomes readable when a child exits, so a
 //! run's thread can wait for its child with `poll(2)` next to the child's output pipes, with no
-//! waiter thread and without reaping it. std's own pidfd support is not stable yet, and nix
-//! has no wrapper, hence the raw system call.
+//! waiter thread and without reaping it. std's own pidfd support is not stable yet and nix has
+//! no wrapper; rustix has a safe one.
 
-use std::os::fd::{FromRawFd as _, OwnedFd};
+use std::os::fd::OwnedFd;
 
-use nix::libc;
+use rustix::process::{Pid, PidfdFlags, pidfd_open};
 
 /// A pidfd of process `pid` (close-on-exec, as every pidfd is). The caller must be `pid`'s
 /// parent and not have reaped it yet, so that the pid cannot name another process.
 pub(crate) fn open(pid: i32) -> std::io::Result<OwnedFd> {
-    // SAFETY: pidfd_open takes a pid and a flags word and returns a new descriptor or -1; it
-    // touches no memory of ours.
-    let fd = unsafe {
-        libc::syscall(
-            libc::SYS_pidfd_open,
-            libc::c_long::from(pid),
-            libc::c_long::from(0u8),
+    // rustix's `Pid` is positive; the kernel refuses the others with EINVAL too.
+    let pid = Pid::from_raw(pid.max(0)).ok_or_else(|| {
+        std::io::Error::new(
+            std::io::ErrorKind::InvalidInput,
+            format!("no process has the id {pid}"),
         )
-    };
-    if fd < 0 {
-        return Err(std::io::Error::last_os_error());
-    }
-    let fd = i32::try_from(fd).map_err(|_| std::io::Error::other("descriptor out of range"))?;
-    // SAFETY: `fd` was just returned by the kernel and nothing else owns it.
-    Ok(unsafe { OwnedFd::from_raw_fd(fd) })
+    })?;
+    Ok(pidfd_open(pid, PidfdFlags::empty())?)
 }
 
 #[cfg(test)]
@@ -56,6 +49,8 @@ mod tests {
 
     #[test]
     fn no_such_process_is_an_error() {
-        assert!(open(-5).is_err());
+        for pid in [-5, 0, i32::MAX] {
+            assert!(open(pid).is_err(), "{pid}");
+        }
     }
 }

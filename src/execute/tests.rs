@@ -67,14 +67,7 @@ fn a_manual_run_is_scheduled_at_the_whole_second() {
     assert_eq!(scheduled.scheduled_at, at);
 }
 
-#[test]
-fn durations_read_well() {
-    assert_eq!(describe_duration(850), "850ms");
-    assert_eq!(describe_duration(1_240), "1.2s");
-    assert_eq!(describe_duration(185_000), "3m5s");
-}
-
-use crate::cli::LogFormat;
+use crate::log::Format;
 use crate::log::SharedBuffer;
 
 fn job(toml: &str) -> Job {
@@ -84,7 +77,7 @@ fn job(toml: &str) -> Job {
 }
 
 fn options(state: &std::path::Path) -> (ExecOptions, SharedBuffer) {
-    let (logger, buffer) = Logger::capture(LogFormat::Text);
+    let (logger, buffer) = Logger::capture(Format::Text);
     let opts = ExecOptions {
         state_dir: state.to_owned(),
         job_file: state.join("jobs.toml"),
@@ -274,6 +267,12 @@ fn busy_lock_skips_and_records_it() {
         history::recent(dir.path(), &opts.job_file, None, 5, false).unwrap(),
         [record]
     );
+    // `exec` (passthrough) says the skip in its own summary: no log line about it.
+    let (mut quiet, quiet_log) = options(dir.path());
+    quiet.passthrough = true;
+    let record = execute(&job, Utc::now(), Trigger::Manual, &quiet, &Cancel::new());
+    assert_eq!(record.status, RunStatus::Skipped);
+    assert_eq!(quiet_log.contents(), "");
     drop(held);
     let record = execute(&job, Utc::now(), Trigger::Schedule, &opts, &Cancel::new());
     assert_eq!(record.status, RunStatus::Ok);

@@ -202,13 +202,8 @@ fn escape(value: &str) -> String {
 /// further ones are closed at once (a scraper retries at its next interval).
 const MAX_CONNECTIONS: usize = 8;
 
-/// How long a connection may take to send its request and read the answer.
-const CLIENT_TIMEOUT: Duration = if cfg!(test) {
-    // Long enough that no test client times out while a test runs on a loaded machine.
-    Duration::from_secs(30)
-} else {
-    Duration::from_secs(2)
-};
+/// How long a connection of `run --metrics` may take to send its request and read the answer.
+pub(crate) const CLIENT_TIMEOUT: Duration = Duration::from_secs(2);
 
 /// Binds `addr` (`HOST:PORT`, `[IPv6]:PORT`, or `:PORT` for every IPv4 interface); the error
 /// says what to write.
@@ -233,8 +228,13 @@ pub(crate) fn bind(addr: &str) -> Result<TcpListener> {
 
 /// Serves `metrics` on `listener` from a thread; each connection is answered on a
 /// short-lived thread of its own (at most [`MAX_CONNECTIONS`] at once), so a slow client
-/// never holds up the others.
-pub(crate) fn serve(listener: TcpListener, metrics: Arc<Metrics>) -> std::io::Result<()> {
+/// never holds up the others, and is closed when it takes longer than `client_timeout` to
+/// send its request or read the answer ([`CLIENT_TIMEOUT`] under `run`).
+pub(crate) fn serve(
+    listener: TcpListener,
+    metrics: Arc<Metrics>,
+    client_timeout: Duration,
+) -> std::io::Result<()> {
     std::thread::Builder::new()
         .name("metrics".into())
         .stack_size(64 * 1024)
@@ -257,7 +257,7 @@ pub(crate) fn serve(listener: TcpListener, metrics: Arc<Metrics>) -> std::io::Re
                     .stack_size(128 * 1024)
                     .spawn(move || {
                         // A client that misbehaves only costs this one connection.
-                        let _ = answer(stream, &metrics);
+                        let _ = answer(stream, &metrics, client_timeout);
                         done.fetch_sub(1, Ordering::SeqCst);
                     });
                 if spawned.is_err() {
@@ -268,9 +268,9 @@ pub(crate) fn serve(listener: TcpListener, metrics: Arc<Metrics>) -> std::io::Re
         .map(drop)
 }
 
-fn answer(mut stream: TcpStream, metrics: &Metrics) -> std::io::Result<()> {
-    stream.set_read_timeout(Some(CLIENT_TIMEOUT))?;
-    stream.set_write_timeout(Some(CLIENT_TIMEOUT))?;
+fn answer(mut stream: TcpStream, metrics: &Metrics, timeout: Duration) -> std::io::Result<()> {
+    stream.set_read_timeout(Some(timeout))?;
+    stream.set_write_timeout(Some(timeout))?;
     let mut request = Vec::new();
     let mut buf = [0u8; 1024];
     while !request.windows(4).any(|w| w == b"\r\n\r\n") && request.len() < 8192 {
@@ -351,11 +351,14 @@ mod tests {
         assert_eq!(escape("a\"b\\c\nd"), "a\\\"b\\\\c\\nd");
     }
 
+    /// Long enough that no test client times out while a test runs on a loaded machine.
+    const TEST_TIMEOUT: Duration = Duration::from_secs(30);
+
     #[test]
     fn serves_metrics_and_404s_anything_else() {
         let listener = bind("127.0.0.1:0").unwrap();
         let addr = listener.local_addr().unwrap();
-        serve(listener, Arc::new(sample())).unwrap();
+        serve(listener, Arc::new(sample()), TEST_TIMEOUT).unwrap();
         let get = |path: &str| {
             let mut stream = TcpStream::connect(addr).unwrap();
             write!(stream, "GET {path} HTTP/1.1\r\nHost: x\r\n\r\n").unwrap();
@@ -368,6 +371,28 @@ mod tests {
         assert!(ok.contains("text/plain; version=0.0.4"));
         assert!(ok.contains("jobtab_runs_total{job=\"backup\",status=\"ok\"} 1"));
         assert!(get("/").starts_with("HTTP/1.1 404"));
+    }
+
+    /// The timeout is the caller's: a client that sends nothing is closed after it.
+    #[test]
+    fn a_silent_client_is_closed_after_the_client_timeout() {
+        let listener = bind("127.0.0.1:0").unwrap();
+        let addr = listener.local_addr().unwrap();
+        serve(listener, Arc::new(sample()), Duration::from_millis(100)).unwrap();
+        let mut silent = TcpStream::connect(addr).unwrap();
+        // Far longer than the server's timeout: the read ends because the server closed.
+        silent.set_read_timeout(Some(TEST_TIMEOUT)).unwrap();
+        let mut answer = Vec::new();
+        let start = std::time::Instant::now();
+        let read = silent.read_to_end(&mut answer);
+        assert!(
+            matches!(read, Ok(0))
+                || matches!(&read, Err(e) if e.kind() == std::io::ErrorKind::ConnectionReset),
+            "{read:?} after {:?}",
+            start.elapsed()
+        );
+        assert!(start.elapsed() < TEST_TIMEOUT, "{:?}", start.elapsed());
+        assert!(answer.is_empty());
     }
 
     #[test]
@@ -384,10 +409,10 @@ mod tests {
     fn a_slow_client_does_not_hold_up_others_and_connections_are_bounded() {
         let listener = bind("127.0.0.1:0").unwrap();
         let addr = listener.local_addr().unwrap();
-        serve(listener, Arc::new(sample())).unwrap();
+        serve(listener, Arc::new(sample()), TEST_TIMEOUT).unwrap();
         let get = || {
             let mut stream = TcpStream::connect(addr).unwrap();
-            stream.set_read_timeout(Some(CLIENT_TIMEOUT / 3)).unwrap();
+            stream.set_read_timeout(Some(TEST_TIMEOUT / 3)).unwrap();
             let _ = write!(stream, "GET /metrics HTTP/1.1\r\nHost: x\r\n\r\n");
             let mut response = String::new();
             let _ = stream.read_to_string(&mut response);
@@ -400,21 +425,17 @@ mod tests {
             .map(|_| TcpStream::connect(addr).unwrap())
             .collect();
         // The next one is closed without an answer, at once rather than after the silent ones
-        // time out (CLIENT_TIMEOUT, 30 s in tests).
+        // time out (TEST_TIMEOUT).
         let start = std::time::Instant::now();
         assert_eq!(get(), "");
-        assert!(
-            start.elapsed() < CLIENT_TIMEOUT / 3,
-            "{:?}",
-            start.elapsed()
-        );
+        assert!(start.elapsed() < TEST_TIMEOUT / 3, "{:?}", start.elapsed());
         // With one silent client left holding its connection (it would time out only after
-        // CLIENT_TIMEOUT), the others are answered as soon as the freed slots are seen free.
+        // TEST_TIMEOUT), the others are answered as soon as the freed slots are seen free.
         silent.truncate(1);
         let start = std::time::Instant::now();
         while !get().starts_with("HTTP/1.1 200 OK") {
             assert!(
-                start.elapsed() < CLIENT_TIMEOUT / 3,
+                start.elapsed() < TEST_TIMEOUT / 3,
                 "held up by a slow client: {:?}",
                 start.elapsed()
             );

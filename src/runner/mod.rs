@@ -71,7 +71,7 @@ pub(crate) fn run(opts: Options) -> Result<ExitCode> {
         Some(addr) => {
             let listener = metrics::bind(addr)?;
             let metrics = Arc::new(metrics::Metrics::default());
-            metrics::serve(listener, Arc::clone(&metrics))
+            metrics::serve(listener, Arc::clone(&metrics), metrics::CLIENT_TIMEOUT)
                 .context("cannot start the metrics server thread")?;
             Some(metrics)
         }

@@ -331,7 +331,7 @@ mod tests {
         }
         let (jobs, problems) = crate::store::parse(&toml);
         assert!(problems.is_empty(), "{problems:?}");
-        let (logger, log) = crate::log::Logger::capture(crate::cli::LogFormat::Json);
+        let (logger, log) = crate::log::Logger::capture(crate::log::Format::Json);
         let opts = ExecOptions {
             state_dir: dir.path().join("state"),
             job_file: dir.path().join("jobs.toml"),

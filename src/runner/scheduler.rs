@@ -223,7 +223,7 @@ impl Scheduler {
                 &format!(
                     "run due at {} starts {} late (the scheduler was busy){}",
                     when(&job, at),
-                    execute::describe_duration(u64::try_from(late.as_millis()).unwrap_or(0)),
+                    crate::duration::format(late),
                     if skipped_late {
                         "; runs due meanwhile are skipped"
                     } else {

@@ -4,7 +4,7 @@
 use std::sync::mpsc;
 
 use super::*;
-use crate::cli::LogFormat;
+use crate::log::Format;
 use crate::log::SharedBuffer;
 
 struct Fixture {
@@ -18,7 +18,7 @@ fn fixture(toml: &str) -> Fixture {
     let dir = tempfile::tempdir().unwrap();
     let file = dir.path().join("jobs.toml");
     std::fs::write(&file, format!("[defaults]\ntimezone = \"UTC\"\n{toml}")).unwrap();
-    let (logger, log) = Logger::capture(LogFormat::Text);
+    let (logger, log) = Logger::capture(Format::Text);
     let opts = Options {
         file: file.clone(),
         state_dir: dir.path().join("state"),
@@ -253,7 +253,7 @@ fn a_reload_applies_the_newest_reading_and_keeps_jobs_on_an_invalid_file() {
 
 #[test]
 fn a_run_that_panics_is_reported_finished_as_failed_and_logged() {
-    let (logger, log) = Logger::capture(LogFormat::Text);
+    let (logger, log) = Logger::capture(Format::Text);
     let (tx, rx) = mpsc::channel();
     let worker = std::thread::spawn(move || {
         run_and_report("boom", &tx, &logger, || panic!("injected failure"));

@@ -11,17 +11,11 @@
 
 mod describe;
 mod dst;
-#[cfg(test)]
-mod dst_tests;
 mod engine;
 mod fields;
 mod normalise;
 mod parse;
-#[cfg(test)]
-mod reference_tests;
 mod spec;
-#[cfg(test)]
-mod special_reference_tests;
 #[cfg(test)]
 mod tests;
 

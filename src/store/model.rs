@@ -1,11 +1,10 @@
-//! The job file's data model: the serde shape of the TOML (`Raw*`) and the resolved, validated
-//! `Job` every other module works with (PRODUCT.md section 2).
+//! The job file's data model: the TOML as written (`Raw*`, read key by key in `parse`, whose
+//! key lists a test holds to these structs) and the resolved, validated `Job` every other
+//! module works with (PRODUCT.md section 2).
 
 use std::collections::BTreeMap;
 use std::path::PathBuf;
 use std::time::Duration;
-
-use serde::{Deserialize, Serialize};
 
 use crate::schedule::Schedule;
 use crate::zone::Zone;
@@ -21,8 +20,7 @@ pub(crate) const MAX_RETRIES: u32 = 100;
 pub(crate) const DEFAULT_RETRY_DELAY: Duration = Duration::from_secs(10);
 
 /// `[defaults]`: settings every job inherits unless it sets its own.
-#[derive(Debug, Clone, Default, Deserialize, Serialize, PartialEq)]
-#[serde(deny_unknown_fields)]
+#[derive(Debug, Clone, Default)]
 pub(crate) struct RawDefaults {
     pub(crate) timezone: Option<String>,
     pub(crate) timeout: Option<String>,
@@ -37,8 +35,7 @@ pub(crate) struct RawDefaults {
 }
 
 /// One `[jobs.NAME]` table as written.
-#[derive(Debug, Clone, Default, Deserialize, Serialize, PartialEq)]
-#[serde(deny_unknown_fields)]
+#[derive(Debug, Clone, Default, PartialEq)]
 pub(crate) struct RawJob {
     pub(crate) description: Option<String>,
     pub(crate) schedule: String,
@@ -63,8 +60,7 @@ pub(crate) struct RawJob {
 }
 
 /// `http = { ... }` as written.
-#[derive(Debug, Clone, Default, Deserialize, Serialize, PartialEq)]
-#[serde(deny_unknown_fields)]
+#[derive(Debug, Clone, Default, PartialEq)]
 pub(crate) struct RawHttp {
     pub(crate) method: Option<String>,
     pub(crate) url: String,
@@ -74,8 +70,7 @@ pub(crate) struct RawHttp {
 }
 
 /// `notify = { ... }` as written.
-#[derive(Debug, Clone, Default, Deserialize, Serialize, PartialEq)]
-#[serde(deny_unknown_fields)]
+#[derive(Debug, Clone, Default, PartialEq)]
 pub(crate) struct RawNotify {
     pub(crate) url: String,
     pub(crate) on: Option<NotifyOn>,
@@ -85,8 +80,7 @@ pub(crate) struct RawNotify {
 }
 
 /// What to do when a run is due while the previous run of the same job still runs.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Deserialize, Serialize)]
-#[serde(rename_all = "lowercase")]
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub(crate) enum Overlap {
     /// Skip the new run and log it.
     #[default]
@@ -98,8 +92,7 @@ pub(crate) enum Overlap {
 }
 
 /// What to do with runs missed while the machine slept or the clock jumped.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Deserialize, Serialize)]
-#[serde(rename_all = "lowercase")]
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub(crate) enum CatchUp {
     /// Log and skip them (cron's behaviour).
     #[default]
@@ -109,8 +102,7 @@ pub(crate) enum CatchUp {
 }
 
 /// When to send the result notification.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Deserialize, Serialize)]
-#[serde(rename_all = "lowercase")]
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub(crate) enum NotifyOn {
     #[default]
     Failure,
@@ -119,8 +111,7 @@ pub(crate) enum NotifyOn {
 }
 
 /// The body a notification carries.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Deserialize, Serialize)]
-#[serde(rename_all = "lowercase")]
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub(crate) enum NotifyFormat {
     /// The run's record as JSON (PRODUCT.md section 5).
     #[default]
@@ -132,8 +123,7 @@ pub(crate) enum NotifyFormat {
 }
 
 /// How a notification with a secret is signed.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Deserialize, Serialize)]
-#[serde(rename_all = "lowercase")]
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub(crate) enum SignatureScheme {
     /// Standard Webhooks: `webhook-id`, `webhook-timestamp`, `webhook-signature`, with a
     /// `whsec_` key.

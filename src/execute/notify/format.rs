@@ -64,9 +64,9 @@ fn json_body(record: &RunRecord) -> String {
     serde_json::to_string(&payload).unwrap_or_else(|_| String::from("{}"))
 }
 
-/// One line about the run: `backup failed: exit code 4 after 1.2s (3 attempts)`.
+/// One line about the run: `backup failed: exit code 4 after 1s200ms (3 attempts)`.
 pub(crate) fn summary(record: &RunRecord) -> String {
-    let took = super::super::describe_duration(record.duration_ms);
+    let took = crate::duration::format(record.took());
     let what = match (record.exit_code, record.http_status) {
         (Some(code), _) => format!("exit code {code}"),
         (None, Some(status)) => format!("HTTP status {status}"),
@@ -242,7 +242,7 @@ mod tests {
         ))
         .unwrap();
         let text = body["text"].as_str().unwrap();
-        assert_eq!(text, ":x: backup failed: exit code 4 after 1.2s");
+        assert_eq!(text, ":x: backup failed: exit code 4 after 1s200ms");
         let blocks = body["blocks"].as_array().unwrap();
         assert_eq!(blocks.len(), 2);
         for block in blocks {
@@ -269,7 +269,7 @@ mod tests {
             .unwrap();
             let content = body["content"].as_str().unwrap();
             assert!(utf16_len(content) <= DISCORD_MAX, "{}", utf16_len(content));
-            assert!(content.starts_with("❌ **backup failed: exit code 4 after 1.2s**\n```\n"));
+            assert!(content.starts_with("❌ **backup failed: exit code 4 after 1s200ms**\n```\n"));
             assert!(content.ends_with("\n```"));
             assert_eq!(body["allowed_mentions"]["parse"], json!([]));
         }
@@ -277,7 +277,7 @@ mod tests {
             serde_json::from_str(&body(NotifyFormat::Discord, &record(RunStatus::Ok, ""))).unwrap();
         assert_eq!(
             body["content"],
-            "✅ **backup succeeded in 1.2s (exit code 0)**"
+            "✅ **backup succeeded in 1s200ms (exit code 0)**"
         );
     }
 
@@ -289,14 +289,14 @@ mod tests {
         http.attempts = 3;
         assert_eq!(
             summary(&http),
-            "backup failed: HTTP status 503 after 1.2s (3 attempts)"
+            "backup failed: HTTP status 503 after 1s200ms (3 attempts)"
         );
         let mut unset = record(RunStatus::Failed, "");
         unset.exit_code = None;
         unset.error = Some("environment variable X is not set".into());
         assert_eq!(
             summary(&unset),
-            "backup failed: environment variable X is not set after 1.2s"
+            "backup failed: environment variable X is not set after 1s200ms"
         );
     }
 }

@@ -130,7 +130,7 @@ pub(super) fn message(to: &str, record: &RunRecord, test: bool) -> String {
     text.push_str(&format!("started at: {}\n", record.started_at.to_rfc3339()));
     text.push_str(&format!(
         "duration:   {}\n",
-        super::super::describe_duration(record.duration_ms)
+        crate::duration::format(record.took())
     ));
     if let Some(code) = record.exit_code {
         text.push_str(&format!("exit code:  {code}\n"));
@@ -179,8 +179,8 @@ fn run_sendmail(sendmail: &std::path::Path, message: &str) -> Result<String, Str
                 let _ = child.kill();
                 let _ = child.wait();
                 return Err(format!(
-                    "{shown} did not finish within {}s; it was stopped",
-                    SENDMAIL_TIMEOUT.as_secs()
+                    "{shown} did not finish within {}; it was stopped",
+                    crate::duration::format(SENDMAIL_TIMEOUT)
                 ));
             }
             Ok(None) => std::thread::sleep(Duration::from_millis(20)),
@@ -247,7 +247,7 @@ mod tests {
         ));
         assert!(head.lines().all(|line| line.contains(": ")), "{head}");
         assert!(
-            body.starts_with("backup failed: exit code 4 after 1.2s\n"),
+            body.starts_with("backup failed: exit code 4 after 1s200ms\n"),
             "{body}"
         );
         assert!(

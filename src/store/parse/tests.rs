@@ -412,3 +412,208 @@ mail_to = ""
         (None, None)
     );
 }
+
+/// The field names of a `Raw*` struct, sorted, from a pattern the compiler holds complete: a
+/// field added to the struct does not compile here until it is listed, and then the tests
+/// below fail until the key lists, the parser and `render` know it too.
+macro_rules! fields {
+    ($ty:ident { $($field:ident),* $(,)? }) => {{
+        let $ty { $($field: _),* } = $ty::default();
+        let mut names = vec![$(stringify!($field)),*];
+        names.sort_unstable();
+        names
+    }};
+}
+
+fn sorted(keys: &[&'static str]) -> Vec<&'static str> {
+    let mut keys = keys.to_vec();
+    keys.sort_unstable();
+    keys
+}
+
+/// Issue 9, item 8: the key lists (unknown-key messages and suggestions) and the `Raw*`
+/// structs cannot drift apart.
+#[test]
+fn key_lists_are_the_raw_structs_fields() {
+    let job = fields!(RawJob {
+        description,
+        schedule,
+        command,
+        shell,
+        http,
+        timezone,
+        enabled,
+        timeout,
+        retries,
+        retry_delay,
+        overlap,
+        catch_up,
+        workdir,
+        env,
+        notify,
+        ping,
+        mail_to,
+    });
+    assert_eq!(job, sorted(JOB_KEYS));
+    let defaults = fields!(RawDefaults {
+        timezone,
+        timeout,
+        retries,
+        retry_delay,
+        overlap,
+        catch_up,
+        shell,
+        notify,
+        ping,
+        mail_to,
+    });
+    assert_eq!(defaults, sorted(DEFAULTS_KEYS));
+    let http = fields!(RawHttp {
+        method,
+        url,
+        headers,
+        body,
+        expect
+    });
+    assert_eq!(http, sorted(HTTP_KEYS));
+    let notify = fields!(RawNotify {
+        url,
+        on,
+        secret,
+        format,
+        signature
+    });
+    assert_eq!(notify, sorted(NOTIFY_KEYS));
+}
+
+/// A valid value for every key of the key lists, as TOML.
+fn sample_value(key: &str) -> String {
+    let text = match key {
+        "description" => "\"nightly\"",
+        "schedule" => "\"0 2 * * *\"",
+        "command" => "\"true\"",
+        "shell" => "\"/bin/sh\"",
+        "workdir" => "\"/\"",
+        "timezone" => "\"Europe/Berlin\"",
+        "enabled" => "true",
+        "timeout" => "\"1m\"",
+        "retries" => "2",
+        "retry_delay" => "\"5s\"",
+        "overlap" => "\"queue\"",
+        "catch_up" => "\"once\"",
+        "env" => "{ A = \"b\" }",
+        "ping" => "\"https://hc-ping.example.com/x\"",
+        "mail_to" => "\"ops@example.com\"",
+        "method" => "\"POST\"",
+        "url" => "\"https://example.com/hook\"",
+        "headers" => "{ X-Team = \"ops\" }",
+        "body" => "\"{}\"",
+        "expect" => "[200, 204]",
+        "on" => "\"always\"",
+        "secret" => "\"s3cret\"",
+        "format" => "\"slack\"",
+        "signature" => "\"jobtab\"",
+        "notify" | "http" => {
+            let keys = if key == "notify" {
+                NOTIFY_KEYS
+            } else {
+                HTTP_KEYS
+            };
+            let pairs: Vec<String> = keys
+                .iter()
+                .map(|k| format!("{k} = {}", sample_value(k)))
+                .collect();
+            return format!("{{ {} }}", pairs.join(", "));
+        }
+        other => panic!("no sample value for key {other:?}: add one here"),
+    };
+    text.to_owned()
+}
+
+/// Every listed key is one the parser reads (none is reported unknown, none is rejected).
+#[test]
+fn every_listed_key_is_read() {
+    let table = |keys: &[&str], skip: &[&str]| -> String {
+        keys.iter()
+            .filter(|k| !skip.contains(k))
+            .map(|k| format!("{k} = {}\n", sample_value(k)))
+            .collect()
+    };
+    let text = format!(
+        "[defaults]\n{}\n[jobs.shell]\n{}\n[jobs.call]\n{}",
+        table(DEFAULTS_KEYS, &[]),
+        // A job has a command or an HTTP call, not both; `shell` and `workdir` are a
+        // command's.
+        table(JOB_KEYS, &["http"]),
+        table(JOB_KEYS, &["command", "shell", "workdir"]),
+    );
+    let (jobs, problems) = parse(&text);
+    assert!(problems.is_empty(), "{problems:#?}\n{text}");
+    assert_eq!(jobs.len(), 2);
+}
+
+/// `render` (what `add` and `import` write) writes every field it is given, under the key
+/// the parser reads, and the enum names agree with the parser's tables.
+#[test]
+fn render_writes_every_field_under_its_listed_key() {
+    let map = |k: &str, v: &str| std::collections::BTreeMap::from([(k.to_owned(), v.to_owned())]);
+    // A struct literal without `..`: a new field does not compile until it is set here.
+    let raw = RawJob {
+        description: Some("nightly".into()),
+        schedule: "0 2 * * *".into(),
+        command: Some("true".into()),
+        shell: Some("/bin/sh".into()),
+        http: Some(RawHttp {
+            method: Some("POST".into()),
+            url: "https://example.com/hook".into(),
+            headers: Some(map("X-Team", "ops")),
+            body: Some("{}".into()),
+            expect: Some(vec![200]),
+        }),
+        timezone: Some("UTC".into()),
+        enabled: Some(false),
+        timeout: Some("1m".into()),
+        retries: Some(2),
+        retry_delay: Some("5s".into()),
+        overlap: Some(Overlap::Queue),
+        catch_up: Some(CatchUp::Once),
+        workdir: Some("/".into()),
+        env: Some(map("A", "b")),
+        notify: Some(RawNotify {
+            url: "https://example.com/n".into(),
+            on: Some(NotifyOn::Always),
+            secret: Some("s3cret".into()),
+            format: Some(NotifyFormat::Slack),
+            signature: Some(SignatureScheme::Jobtab),
+        }),
+        ping: Some("https://hc-ping.example.com/x".into()),
+        mail_to: Some("ops@example.com".into()),
+    };
+    let text = crate::store::render::job_toml("j", &raw);
+    let root: toml::Table = text.parse().unwrap();
+    let job = root["jobs"]["j"].as_table().unwrap();
+    let keys = |table: &toml::Table| {
+        let mut keys: Vec<String> = table.keys().cloned().collect();
+        keys.sort_unstable();
+        keys
+    };
+    assert_eq!(keys(job), sorted(JOB_KEYS), "{text}");
+    assert_eq!(keys(job["http"].as_table().unwrap()), sorted(HTTP_KEYS));
+    assert_eq!(keys(job["notify"].as_table().unwrap()), sorted(NOTIFY_KEYS));
+
+    for (name, value) in OVERLAPS {
+        assert_eq!(value.as_str(), *name);
+    }
+    for (name, value) in CATCH_UPS {
+        assert_eq!(value.as_str(), *name);
+    }
+    for (name, value) in NOTIFY_ONS {
+        assert_eq!(value.as_str(), *name);
+    }
+    for (name, value) in NOTIFY_FORMATS {
+        assert_eq!(value.as_str(), *name);
+    }
+    for (name, value) in SIGNATURES {
+        assert_eq!(value.as_str(), *name);
+    }
+}

@@ -142,6 +142,11 @@ impl RunRecord {
     pub(crate) fn succeeded(&self) -> bool {
         self.status == RunStatus::Ok
     }
+
+    /// How long the run took.
+    pub(crate) fn took(&self) -> std::time::Duration {
+        std::time::Duration::from_millis(self.duration_ms)
+    }
 }
 
 /// How history names a job file: its canonical path (symlinks resolved) when it exists, else

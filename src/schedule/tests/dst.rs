@@ -4,7 +4,7 @@
 
 use chrono::{DateTime, TimeDelta, Utc};
 
-use super::Schedule;
+use crate::schedule::Schedule;
 use crate::zone::Zone;
 
 fn at(text: &str) -> DateTime<Utc> {

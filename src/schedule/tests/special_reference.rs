@@ -1,12 +1,12 @@
 //! Next runs of the extensions checked against a reference written from their rules alone:
 //! `L`, `LW`, `nW` in day of month, `nL` and `d#k` in day of week, year fields, `*` inside a
 //! list and steps larger than their field, mixed with plain items and the Vixie day rule, over
-//! random 6- and 7-field expressions. (`reference_tests` covers the plain Vixie fields.)
+//! random 6- and 7-field expressions. (`reference` covers the plain Vixie fields.)
 
 use chrono::{DateTime, Datelike, NaiveDate, TimeDelta, Utc};
 
-use super::Schedule;
-use super::reference_tests::{DAYS, MONTHS, Rng, gen_field, table};
+use super::reference::{DAYS, MONTHS, Rng, gen_field, table};
+use crate::schedule::Schedule;
 use crate::zone::Zone;
 
 /// A day-of-month field by the rules: plain values, `L` (last day), `LW` (last Monday to

@@ -6,7 +6,7 @@
 use chrono::{DateTime, Datelike, NaiveDate, TimeDelta, Timelike, Utc};
 use proptest::prelude::*;
 
-use super::Schedule;
+use crate::schedule::Schedule;
 use crate::zone::Zone;
 
 /// A seeded xorshift generator, so failures reproduce.
@@ -316,7 +316,7 @@ proptest! {
 }
 
 /// Speed of `next_after` over 10,000 varied jobs in several zones. Run it optimised:
-/// `cargo test --release --bin jobtab schedule::reference_tests::bench -- --ignored --nocapture`
+/// `cargo test --release --bin jobtab schedule::tests::reference::bench -- --ignored --nocapture`
 #[test]
 #[ignore = "a measurement, run by hand in release mode"]
 fn bench_next_after_on_10000_jobs() {

@@ -1,5 +1,11 @@
 //! Unit tests of `Schedule`: exact next runs for the corner cases of the Vixie dialect and
-//! its extensions, daylight-saving changes in several zones, messages and accessors.
+//! its extensions, daylight-saving changes in several zones, messages and accessors. Longer
+//! runs in their own files: `dst` (every 2026 change, minute by minute), `reference` and
+//! `special_reference` (random expressions against references written from the rules).
+
+mod dst;
+mod reference;
+mod special_reference;
 
 use chrono::{DateTime, Utc};
 
