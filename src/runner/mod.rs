@@ -20,6 +20,7 @@ mod reaper;
 mod reload;
 mod scheduler;
 mod signals;
+mod sources;
 
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -92,7 +93,25 @@ pub(crate) fn run(opts: Options) -> Result<ExitCode> {
     // Optional: without it a clock change is noticed at the next capped wake.
     clock::spawn_clock_change_listener(tx.clone(), || scheduler::Event::ClockChanged);
 
-    let mut scheduler = scheduler::Scheduler::new(&opts, metrics, tx);
+    let setup = scheduler::Setup {
+        file: opts.file.clone(),
+        grace: opts.grace,
+        logger: Arc::clone(&opts.logger),
+        metrics,
+    };
+    let executor = scheduler::PoolExecutor::new(crate::execute::ExecOptions {
+        state_dir: opts.state_dir.clone(),
+        job_file: opts.file.clone(),
+        logger: Arc::clone(&opts.logger),
+        passthrough: false,
+    });
+    let mut scheduler = scheduler::Scheduler::new(
+        setup,
+        Box::new(scheduler::SystemClock),
+        Box::new(executor),
+        tx.clone(),
+    );
     scheduler.start(file.jobs);
+    sources::at_start(scheduler.jobs(), &tx);
     Ok(scheduler.run(&rx))
 }

@@ -190,15 +190,6 @@ impl Plan {
             .map(|Reverse((at, i))| (*at, &self.slots[*i].job))
     }
 
-    /// Enabled `@reboot` jobs, to run once when the scheduler starts.
-    pub(crate) fn start_jobs(&self) -> Vec<Arc<Job>> {
-        self.slots
-            .iter()
-            .filter(|slot| slot.job.enabled && slot.job.schedule.is_reboot())
-            .map(|slot| Arc::clone(&slot.job))
-            .collect()
-    }
-
     /// Takes every run due at or before `now` and plans each job's following run.
     pub(crate) fn pop_due(&mut self, now: DateTime<Utc>) -> Vec<Due> {
         let mut due = Vec::new();
@@ -396,5 +387,4 @@ fn same_job(a: &Job, b: &Job) -> bool {
 }
 
 #[cfg(test)]
-#[path = "plan_tests.rs"]
 mod tests;

@@ -1,0 +1,30 @@
+//! Event sources that ask for a run now. Each turns its trigger into `Event::RunNow` on the
+//! scheduler's channel, as `signals`, `reload` and `clock` turn theirs into events; the
+//! scheduler applies the job's overlap policy to every run, whatever asked for it. (Scheduled
+//! instants are not a source: the scheduler's own plan wakes it for those.)
+
+use std::sync::Arc;
+use std::sync::mpsc::Sender;
+
+use super::scheduler::Event;
+use crate::execute::Trigger;
+use crate::store::Job;
+
+/// Asks for one run of every enabled job that runs at start (`@reboot`), once, when the
+/// scheduler starts. Returns how many runs it asked for.
+pub(crate) fn at_start<'a>(
+    jobs: impl Iterator<Item = &'a Arc<Job>>,
+    events: &Sender<Event>,
+) -> usize {
+    let mut sent = 0;
+    for job in jobs.filter(|job| job.enabled && job.schedule.is_reboot()) {
+        let run = Event::RunNow {
+            job: job.name.clone(),
+            trigger: Trigger::Start,
+        };
+        if events.send(run).is_ok() {
+            sent += 1;
+        }
+    }
+    sent
+}
