@@ -205,7 +205,7 @@ fn same_job(existing: &Job, raw: &RawJob) -> bool {
         return false;
     };
     Some(command.as_str()) == raw.command.as_deref()
-        && normal(existing.schedule.as_str()) == normal(&raw.schedule)
+        && normal(existing.triggers.as_str()) == normal(&raw.schedule)
 }
 
 /// The `[defaults]` that imported jobs inherit (timeout, retries, retry delay, overlap, catch

@@ -48,10 +48,12 @@ fn local_zone_warning_for(file: &JobFile, tz: Option<&str>, system: &SystemZone)
 /// Why the system crontab, whose lines run in `system`'s zone, cannot run this job, if it
 /// cannot.
 pub(super) fn refusal(job: &Job, system: &SystemZone) -> Option<String> {
-    if let Err(reason) = job.schedule.crontab_compatible() {
+    // Running at start is a crontab `@reboot` line; a schedule must fit the crontab's syntax.
+    let schedule = job.triggers.schedule.as_ref();
+    if let Some(Err(reason)) = schedule.map(|s| s.crontab_compatible()) {
         return Some(reason);
     }
-    if let Some(fields) = job.schedule.fields() {
+    if let Some(fields) = schedule.and_then(|s| s.fields()) {
         if fields.year.is_some() {
             return Some(
                 "its schedule has a year field, which the system crontab cannot express".into(),
@@ -82,7 +84,7 @@ pub(super) fn refusal(job: &Job, system: &SystemZone) -> Option<String> {
         {
             return Some(format!(
                 "its schedule {:?} uses syntax the system crontab does not have",
-                job.schedule.as_str()
+                job.triggers.as_str()
             ));
         }
     }

@@ -17,7 +17,7 @@ pub(crate) fn at_start<'a>(
     events: &Sender<Event>,
 ) -> usize {
     let mut sent = 0;
-    for job in jobs.filter(|job| job.enabled && job.schedule.is_reboot()) {
+    for job in jobs.filter(|job| job.enabled && job.triggers.at_start) {
         let run = Event::RunNow {
             job: job.name.clone(),
             trigger: Trigger::Start,
