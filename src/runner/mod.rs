@@ -2,7 +2,8 @@
 //!
 //! One scheduler thread owns the plan (a heap of next instants, see `plan`) and sleeps on a
 //! channel until the earliest one (`recv_timeout`, no polling), woken early by events: a
-//! signal, a job file change, a finished run, a clock change. Due runs go to a bounded pool of
+//! signal, a job file change, a finished run, a clock change, a request to run a job now
+//! (`sources`: `@reboot` at start). Due runs go to a bounded pool of
 //! worker threads (`pool`), so a slow job never delays another's start; each worker calls
 //! `execute`, which logs the run's start and end, keeps history and sends notifications.
 //! When `run` is PID 1 (a container's entrypoint), `reaper` reaps orphaned processes.

@@ -1,8 +1,11 @@
-//! The scheduler thread: the loop that sleeps until the next due instant, starts due runs on
-//! the pool, applies overlap policies, reloads, reacts to clock jumps and shuts down.
+//! The scheduler thread: the loop that sleeps until the next due instant, starts due runs,
+//! applies overlap policies, reloads, reacts to clock jumps and shuts down.
 //!
-//! The rules live in `plan`, `overlap` and `clock` (pure and unit-tested); this is the thin
-//! part that touches real time, threads and the logger.
+//! The rules live in `plan`, `overlap` and `clock` (pure and unit-tested). Time and execution
+//! come through two seams (`seams`): a [`Clock`] and an [`Executor`]; `jobtab run` passes the
+//! system clocks and the worker pool, the tests (`tests`, on `fake`) a clock they move by hand
+//! and an executor whose runs end when they say. Every source of "run this now" other than
+//! the plan (`@reboot` at start, see `runner::sources`) is an event on the channel.
 
 use std::path::PathBuf;
 use std::process::ExitCode;
