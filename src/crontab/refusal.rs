@@ -2,7 +2,7 @@
 //! zone), and the warning `install` gives when this shell's `TZ` differs from the zone cron
 //! uses for jobs without one.
 
-use crate::store::{Job, JobFile};
+use crate::store::{Job, JobFile, Triggers};
 use crate::zone::{SystemZone, Zone};
 
 /// A warning for `install` when `TZ` is set in this shell to a zone other than the system zone
@@ -49,7 +49,13 @@ fn local_zone_warning_for(file: &JobFile, tz: Option<&str>, system: &SystemZone)
 /// cannot.
 pub(super) fn refusal(job: &Job, system: &SystemZone) -> Option<String> {
     // Running at start is a crontab `@reboot` line; a schedule must fit the crontab's syntax.
-    let schedule = job.triggers.schedule.as_ref();
+    // (Destructured so that a new kind of trigger has to be decided on here.)
+    let Triggers {
+        written: _,
+        schedule,
+        at_start: _,
+    } = &job.triggers;
+    let schedule = schedule.as_ref();
     if let Some(Err(reason)) = schedule.map(|s| s.crontab_compatible()) {
         return Some(reason);
     }

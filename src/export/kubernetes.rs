@@ -206,7 +206,13 @@ struct CronJobSpec<'a> {
 
 /// The schedule as Kubernetes' parser reads it with the same meaning, or why there is none.
 pub(crate) fn kube_schedule(triggers: &Triggers) -> Result<String, String> {
-    let (false, Some(schedule)) = (triggers.at_start, &triggers.schedule) else {
+    // Destructured so that a new kind of trigger has to be decided on here.
+    let Triggers {
+        written: _,
+        schedule,
+        at_start,
+    } = triggers;
+    let (false, Some(schedule)) = (at_start, schedule) else {
         return Err(
             "@reboot has no Kubernetes equivalent: a CronJob runs on a calendar \
                     schedule, never at boot"

@@ -29,7 +29,7 @@ use super::dst::{Changes, Target, comment_lines, differences};
 use super::oncalendar::on_calendar;
 use super::vars::job_vars;
 use super::{Budget, Refusal, Refused, budget};
-use crate::store::{CatchUp, Job, Overlap};
+use crate::store::{CatchUp, Job, Overlap, Triggers};
 use crate::zone::Zone;
 
 /// The longest job name whose unit names stay within systemd's 255 characters.
@@ -154,7 +154,13 @@ pub(crate) fn units(jobs: &[Job], options: &Options<'_>) -> Result<Units, Refuse
 
 /// The `[Timer]` lines that start the job.
 fn trigger(job: &Job) -> Result<Vec<String>, String> {
-    let Some(fields) = job.triggers.schedule.as_ref().and_then(|s| s.fields()) else {
+    // Destructured so that a new kind of trigger has to be decided on here.
+    let Triggers {
+        written: _,
+        schedule,
+        at_start: _,
+    } = &job.triggers;
+    let Some(fields) = schedule.as_ref().and_then(|s| s.fields()) else {
         return Ok(vec!["OnBootSec=0".to_owned()]);
     };
     let suffix = match job.zone {

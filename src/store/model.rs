@@ -248,9 +248,16 @@ impl Triggers {
         self.at_start && self.schedule.is_none()
     }
 
-    /// Whether both make a job run at the same times.
+    /// Whether both make a job run at the same times. (Destructured without `..`, so a new
+    /// kind of trigger cannot be forgotten here.)
     pub(crate) fn same_as(&self, other: &Triggers) -> bool {
-        self.written == other.written && self.at_start == other.at_start
+        let Triggers {
+            written,
+            schedule: _,
+            at_start,
+        } = self;
+        // The schedule is parsed from `written`.
+        *written == other.written && *at_start == other.at_start
     }
 }
 
