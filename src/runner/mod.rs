@@ -18,9 +18,7 @@ mod overlap;
 mod plan;
 mod pool;
 mod reaper;
-mod reload;
 mod scheduler;
-mod signals;
 mod sources;
 
 use std::path::PathBuf;
@@ -61,7 +59,7 @@ pub(crate) fn check(file: &std::path::Path) -> Result<String> {
 /// invalid, another `run` holds this job file, or the metrics address cannot be served.
 pub(crate) fn run(opts: Options) -> Result<ExitCode> {
     // Taken before reading, so a change made while we read is seen by the watcher.
-    let baseline = reload::signature(&opts.file);
+    let baseline = sources::watch::signature(&opts.file);
     let file = JobFile::load(&opts.file)?;
     let run_lock = lock::RunLock::acquire(&opts.state_dir, &opts.file)?;
     if let Some(warning) = &run_lock.fallback {
@@ -81,9 +79,9 @@ pub(crate) fn run(opts: Options) -> Result<ExitCode> {
     };
 
     let (tx, rx) = mpsc::channel();
-    signals::spawn(tx.clone(), scheduler::Event::Signal)
+    sources::signals::spawn(tx.clone(), scheduler::Event::Signal)
         .context("cannot install the signal handlers")?;
-    if let Err(err) = reload::spawn_watcher(opts.file.clone(), baseline, tx.clone(), || {
+    if let Err(err) = sources::watch::spawn_watcher(opts.file.clone(), baseline, tx.clone(), || {
         scheduler::Event::Reload("the job file changed")
     }) {
         opts.logger.warn(
@@ -92,7 +90,7 @@ pub(crate) fn run(opts: Options) -> Result<ExitCode> {
         );
     }
     // Optional: without it a clock change is noticed at the next capped wake.
-    clock::spawn_clock_change_listener(tx.clone(), || scheduler::Event::ClockChanged);
+    sources::clock_change::spawn(tx.clone(), || scheduler::Event::ClockChanged);
 
     let setup = scheduler::Setup {
         file: opts.file.clone(),

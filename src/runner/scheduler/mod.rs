@@ -22,7 +22,7 @@ use super::metrics::Metrics;
 use super::overlap::Decision;
 use super::plan::{Backward, Due, Plan};
 use super::pool::MAX_WORKERS;
-use super::signals::Signal;
+use super::sources::signals::Signal;
 use crate::execute::{self, Trigger};
 use crate::history::RunStatus;
 use crate::log::Logger;

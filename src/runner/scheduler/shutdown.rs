@@ -9,7 +9,7 @@ use std::time::Duration;
 
 use super::{Event, Scheduler};
 use crate::execute;
-use crate::runner::signals::{Signal, Stop};
+use crate::runner::sources::signals::{Signal, Stop};
 
 /// After the grace period and `Cancel::cancel`, how long to wait for cancelled runs to end
 /// (their process groups get SIGKILL after `execute::KILL_GRACE`).

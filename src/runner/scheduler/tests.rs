@@ -8,8 +8,8 @@ use super::fake::{FakeClock, FakeExecutor, Started};
 use super::*;
 use crate::cli::LogFormat;
 use crate::log::SharedBuffer;
-use crate::runner::signals::Stop;
 use crate::runner::sources;
+use crate::runner::sources::signals::Stop;
 
 struct Fixture {
     scheduler: Scheduler,

@@ -1,13 +1,12 @@
-//! Event sources that ask for a run now. Each turns its trigger into `Event::RunNow` on the
-//! scheduler's channel, as `signals`, `reload` and `clock` turn theirs into events; the
-//! scheduler applies the job's overlap policy to every run, whatever asked for it. (Scheduled
-//! instants are not a source: the scheduler's own plan wakes it for those.)
+//! The at-start source: one `Event::RunNow` per job that runs when `jobtab run` starts
+//! (`@reboot`). The scheduler applies the job's overlap policy to every run, whatever asked
+//! for it.
 
 use std::sync::Arc;
 use std::sync::mpsc::Sender;
 
-use super::scheduler::Event;
 use crate::execute::Trigger;
+use crate::runner::scheduler::Event;
 use crate::store::Job;
 
 /// Asks for one run of every enabled job that runs at start (`@reboot`), once, when the
