@@ -142,17 +142,12 @@ mod tests {
     /// `name_tests.rs` beside it. The same for the integration tests under `tests/`.
     #[test]
     fn one_module_layout_everywhere() {
-        // src/runner comes to this layout with the scheduler rework (issue 9, item 1).
-        let pending = |relative: &str| relative.starts_with("src/runner/");
         let mut offenders = Vec::new();
         let mut checked = 0;
         for root in ["src", "tests"] {
             let dir = source_dir(root);
             for (relative, path) in rust_files(&dir) {
                 let relative = format!("{root}/{relative}");
-                if pending(&relative) {
-                    continue;
-                }
                 checked += 1;
                 let text = std::fs::read_to_string(&path).unwrap();
                 if text.lines().any(|l| l.trim_start().starts_with("#[path")) {

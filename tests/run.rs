@@ -8,7 +8,7 @@ use std::process::{Child, Command, ExitStatus, Stdio};
 use std::sync::{Arc, Mutex, mpsc};
 use std::time::{Duration, Instant};
 
-use chrono::{DateTime, SecondsFormat, Timelike as _, Utc};
+use chrono::{DateTime, Timelike as _, Utc};
 use nix::sys::signal::{Signal, kill, killpg};
 use nix::unistd::Pid;
 
@@ -216,80 +216,6 @@ fn an_every_second_job_runs_repeatedly_and_on_time() {
             "{found:?} {runs:#?}"
         );
     }
-}
-
-#[test]
-fn overlap_skip_never_runs_two_at_once_and_logs_the_skips() {
-    let env = Env::new();
-    let out = env.path("out.txt");
-    env.write_jobs(&format!(
-        r#"
-        [jobs.slow]
-        schedule = "* * * * * *"
-        command = "echo start >> {0}; sleep 2.2; echo end >> {0}"
-        "#,
-        out.display()
-    ));
-    let runner = Runner::start(&env, &[]);
-    runner.wait_for("skipped run due at", WAIT);
-    wait_lines(&out, 3, WAIT);
-    let found = lines(&out);
-    // start, end, start, end, ...: never two starts in a row.
-    for pair in found.windows(2) {
-        assert_ne!(pair, ["start", "start"], "two runs overlapped: {found:?}");
-    }
-    assert!(runner.log().contains("previous run still running"));
-}
-
-#[test]
-fn overlap_queue_runs_once_right_after_and_queues_at_most_one() {
-    let env = Env::new();
-    let (starts, release) = (env.path("starts.txt"), env.path("release"));
-    // Due six seconds in a row, a few seconds from now, then not for a minute: a run that
-    // starts between the last of them and the next minute is the queued one, wherever the
-    // machine's load puts the first run.
-    let base = Utc::now().with_nanosecond(0).unwrap() + chrono::TimeDelta::seconds(4);
-    let dues: Vec<DateTime<Utc>> = (0..6)
-        .map(|n| base + chrono::TimeDelta::seconds(n))
-        .collect();
-    let seconds: Vec<String> = dues.iter().map(|due| due.second().to_string()).collect();
-    // The first run waits for the test's go; the queued one finds it given.
-    env.write_jobs(&format!(
-        r#"
-        [jobs.q]
-        schedule = "{} * * * * *"
-        overlap = "queue"
-        command = "date +%s%N >> {}; {}"
-        "#,
-        seconds.join(","),
-        starts.display(),
-        until_exists(&release)
-    ));
-    let runner = Runner::start(&env, &[]);
-    wait_lines(&starts, 1, WAIT);
-    // Every due time passed while the first run ran: one queued, the rest skipped.
-    let last = dues[5].to_rfc3339_opts(SecondsFormat::Secs, true);
-    runner.wait_for(&format!("skipped run due at {last}"), WAIT);
-    let log = runner.log();
-    assert!(log.contains("queued: previous run still running"), "{log}");
-    // While one run is queued, the next due run is skipped, not queued too.
-    assert!(log.contains("another run is queued"), "{log}");
-    assert_eq!(lines(&starts).len(), 1, "runs overlapped");
-
-    std::fs::write(&release, "").unwrap();
-    let released = Utc::now();
-    runner.wait_for_n("[q] ok in", 2, WAIT);
-    let found = lines(&starts);
-    assert_eq!(found.len(), 2, "one run queued, not more: {found:?}");
-    // The queued run starts as soon as the first ends, nearly a minute before the schedule
-    // would start another.
-    let second = DateTime::from_timestamp_nanos(found[1].trim().parse().unwrap());
-    assert!(second >= released, "{second} {released}");
-    let next_due = dues[0] + chrono::TimeDelta::minutes(1);
-    assert!(
-        second < released + chrono::TimeDelta::from_std(WAIT).unwrap() && second < next_due,
-        "{second} {released}"
-    );
 }
 
 #[test]

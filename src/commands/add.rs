@@ -68,10 +68,10 @@ fn next_run_words(job: &Job) -> String {
     if !job.enabled {
         return format!("it is disabled; `jobtab enable {}` turns it on", job.name);
     }
-    if job.schedule.is_reboot() {
+    if job.triggers.at_start_only() {
         return "runs when `jobtab run` starts (or at boot once installed)".into();
     }
-    match job.schedule.next_after(Utc::now(), job.zone) {
+    match job.triggers.next_after(Utc::now(), job.zone) {
         Some(next) => format!("next run: {}", output::rfc3339(next, job.zone)),
         None => "its schedule never fires again".into(),
     }

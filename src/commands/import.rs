@@ -262,7 +262,7 @@ fn add_all(editor: &mut Editor, jobs: Vec<Imported>, preview: bool) -> Result<Ou
         for job in file_jobs {
             if let Action::Shell { command, .. } = job.action {
                 existing
-                    .entry((normal_schedule(job.schedule.as_str()), command))
+                    .entry((normal_schedule(job.triggers.as_str()), command))
                     .or_insert(job.name);
             }
         }

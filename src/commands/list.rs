@@ -76,7 +76,7 @@ pub(crate) fn run(args: &ListArgs, ctx: &Ctx) -> Result<ExitCode> {
         for (job, next) in file.jobs.iter().zip(&next) {
             table.push(vec![
                 job.name.clone(),
-                job.schedule.as_str().to_owned(),
+                job.triggers.as_str().to_owned(),
                 next_run_cell(job, *next),
                 match (running.get(&job.name), last.get(&job.name)) {
                     (Some(run), _) => run.words(now),
@@ -153,7 +153,7 @@ fn next_runs(jobs: &[Job], now: DateTime<Utc>) -> Vec<Option<DateTime<Utc>>> {
             Zone::Local => None,
             Zone::Named(tz) => Some(tz),
         };
-        (job.schedule.as_str(), zone)
+        (job.triggers.as_str(), zone)
     }
     // One job per distinct schedule and zone.
     let mut index: HashMap<Key<'_>, usize> = HashMap::new();
@@ -166,7 +166,7 @@ fn next_runs(jobs: &[Job], now: DateTime<Utc>) -> Vec<Option<DateTime<Utc>>> {
     }
     let compute = |jobs: &[&Job]| -> Vec<Option<DateTime<Utc>>> {
         jobs.iter()
-            .map(|job| job.schedule.next_after(now, job.zone))
+            .map(|job| job.triggers.next_after(now, job.zone))
             .collect()
     };
     let runs = if distinct.len() >= 2000
@@ -196,11 +196,11 @@ fn next_run_cell(job: &Job, next: Option<DateTime<Utc>>) -> String {
     if !job.enabled {
         return "(disabled)".into();
     }
-    if job.schedule.is_reboot() {
+    if job.triggers.at_start_only() {
         return "at start".into();
     }
     match next {
-        Some(next) => output::short_time(next, job.zone, job.schedule.has_seconds()),
+        Some(next) => output::short_time(next, job.zone, job.triggers.has_seconds()),
         None => "never".into(),
     }
 }
@@ -288,7 +288,7 @@ impl<'a> JobJson<'a> {
         JobJson {
             name: &job.name,
             description: job.description.as_deref(),
-            schedule: job.schedule.as_str(),
+            schedule: job.triggers.as_str(),
             // The machine's zone name is looked up once, not once per job.
             timezone: match job.zone {
                 Zone::Local => local.to_owned(),
@@ -335,7 +335,7 @@ mod tests {
         for (job, run) in jobs.iter().zip(&runs) {
             let expected = job
                 .enabled
-                .then(|| job.schedule.next_after(now, job.zone))
+                .then(|| job.triggers.next_after(now, job.zone))
                 .flatten();
             assert_eq!(*run, expected, "{}", job.name);
         }
@@ -354,7 +354,7 @@ mod tests {
         let (jobs, _) = crate::store::parse(&text);
         let runs = next_runs(&jobs, now);
         for (job, run) in jobs.iter().zip(&runs) {
-            assert_eq!(*run, job.schedule.next_after(now, job.zone), "{}", job.name);
+            assert_eq!(*run, job.triggers.next_after(now, job.zone), "{}", job.name);
         }
     }
 }

@@ -76,7 +76,7 @@ pub(crate) fn run(args: &NextArgs, ctx: &Ctx) -> Result<ExitCode> {
     // Say why a job has no upcoming runs when it was asked for by name, or when no job has any.
     if named || runs.is_empty() {
         for job in &jobs {
-            if job.schedule.next_after(now, job.zone).is_none() {
+            if job.triggers.next_after(now, job.zone).is_none() {
                 eprintln!("{}", no_runs_reason(job));
             }
         }
@@ -87,7 +87,7 @@ pub(crate) fn run(args: &NextArgs, ctx: &Ctx) -> Result<ExitCode> {
             .map(|(at, job)| Upcoming {
                 job: job.name.clone(),
                 at: output::rfc3339(*at, job.zone),
-                schedule: job.schedule.as_str().to_owned(),
+                schedule: job.triggers.as_str().to_owned(),
                 timezone: job.zone.to_string(),
             })
             .collect();
@@ -102,7 +102,7 @@ pub(crate) fn run(args: &NextArgs, ctx: &Ctx) -> Result<ExitCode> {
         table.push(vec![
             output::rfc3339(*at, job.zone),
             job.name.clone(),
-            job.schedule.as_str().to_owned(),
+            job.triggers.as_str().to_owned(),
             job.zone.to_string(),
         ]);
     }
@@ -113,7 +113,7 @@ pub(crate) fn run(args: &NextArgs, ctx: &Ctx) -> Result<ExitCode> {
 /// Why an enabled job has no upcoming run.
 fn no_runs_reason(job: &Job) -> String {
     let name = &job.name;
-    if job.schedule.is_reboot() {
+    if job.triggers.at_start_only() {
         format!(
             "job {name:?} runs only at start (@reboot: when `jobtab run` starts, or at boot once \
              installed), so it has no upcoming runs"
@@ -121,7 +121,7 @@ fn no_runs_reason(job: &Job) -> String {
     } else {
         format!(
             "job {name:?} has no upcoming runs: its schedule {:?} never fires again",
-            job.schedule.as_str()
+            job.triggers.as_str()
         )
     }
 }
@@ -131,7 +131,7 @@ fn no_runs_reason(job: &Job) -> String {
 fn merge<'a>(jobs: &[&'a Job], now: DateTime<Utc>, count: usize) -> Vec<(DateTime<Utc>, &'a Job)> {
     let mut heap = BinaryHeap::new();
     for (index, job) in jobs.iter().enumerate() {
-        if let Some(at) = job.schedule.next_after(now, job.zone) {
+        if let Some(at) = job.triggers.next_after(now, job.zone) {
             heap.push(Reverse((at, index)));
         }
     }
@@ -142,7 +142,7 @@ fn merge<'a>(jobs: &[&'a Job], now: DateTime<Utc>, count: usize) -> Vec<(DateTim
         };
         let job = jobs[index];
         out.push((at, job));
-        if let Some(next) = job.schedule.next_after(at, job.zone) {
+        if let Some(next) = job.triggers.next_after(at, job.zone) {
             heap.push(Reverse((next, index)));
         }
     }

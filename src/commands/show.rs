@@ -24,7 +24,7 @@ pub(crate) fn run(args: &ShowArgs, ctx: &Ctx) -> Result<ExitCode> {
     let job = file.require(&args.name)?;
     let now = Utc::now();
     let next = if job.enabled {
-        job.schedule.upcoming(now, job.zone, SHOWN)
+        job.triggers.upcoming(now, job.zone, SHOWN)
     } else {
         Vec::new()
     };
@@ -39,8 +39,8 @@ pub(crate) fn run(args: &ShowArgs, ctx: &Ctx) -> Result<ExitCode> {
         let json = ShowJson {
             name: &job.name,
             description: job.description.as_deref(),
-            schedule: job.schedule.as_str(),
-            schedule_description: job.schedule.describe(),
+            schedule: job.triggers.as_str(),
+            schedule_description: job.triggers.describe(),
             timezone: job.zone.to_string(),
             enabled: job.enabled,
             kind: if matches!(job.action, Action::Http(_)) {
@@ -124,7 +124,7 @@ fn text(
     }
     lines.push((
         "schedule",
-        format!("{}  ({})", job.schedule, job.schedule.describe()),
+        format!("{}  ({})", job.triggers.as_str(), job.triggers.describe()),
     ));
     lines.push(("timezone", job.zone.to_string()));
     lines.push(("enabled", if job.enabled { "yes" } else { "no" }.into()));
@@ -222,7 +222,7 @@ fn text(
     if next.is_empty() {
         let why = if !job.enabled {
             "none (disabled)"
-        } else if job.schedule.is_reboot() {
+        } else if job.triggers.at_start_only() {
             "when `jobtab run` starts"
         } else {
             "none"

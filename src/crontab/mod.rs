@@ -239,7 +239,7 @@ fn block_lines_in(ctx: &Ctx, file: &JobFile, system: &SystemZone) -> Result<Vec<
     .map_err(anyhow::Error::msg)?;
     Ok(enabled
         .iter()
-        .map(|job| invocation.line(job.schedule.as_str(), &job.name))
+        .map(|job| invocation.line(job.triggers.as_str(), &job.name))
         .collect())
 }
 

@@ -2,7 +2,7 @@
 //! zone), and the warning `install` gives when this shell's `TZ` differs from the zone cron
 //! uses for jobs without one.
 
-use crate::store::{Job, JobFile};
+use crate::store::{Job, JobFile, Triggers};
 use crate::zone::{SystemZone, Zone};
 
 /// A warning for `install` when `TZ` is set in this shell to a zone other than the system zone
@@ -48,10 +48,18 @@ fn local_zone_warning_for(file: &JobFile, tz: Option<&str>, system: &SystemZone)
 /// Why the system crontab, whose lines run in `system`'s zone, cannot run this job, if it
 /// cannot.
 pub(super) fn refusal(job: &Job, system: &SystemZone) -> Option<String> {
-    if let Err(reason) = job.schedule.crontab_compatible() {
+    // Running at start is a crontab `@reboot` line; a schedule must fit the crontab's syntax.
+    // (Destructured so that a new kind of trigger has to be decided on here.)
+    let Triggers {
+        written: _,
+        schedule,
+        at_start: _,
+    } = &job.triggers;
+    let schedule = schedule.as_ref();
+    if let Some(Err(reason)) = schedule.map(|s| s.crontab_compatible()) {
         return Some(reason);
     }
-    if let Some(fields) = job.schedule.fields() {
+    if let Some(fields) = schedule.and_then(|s| s.fields()) {
         if fields.year.is_some() {
             return Some(
                 "its schedule has a year field, which the system crontab cannot express".into(),
@@ -82,7 +90,7 @@ pub(super) fn refusal(job: &Job, system: &SystemZone) -> Option<String> {
         {
             return Some(format!(
                 "its schedule {:?} uses syntax the system crontab does not have",
-                job.schedule.as_str()
+                job.triggers.as_str()
             ));
         }
     }

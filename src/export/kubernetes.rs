@@ -37,8 +37,7 @@ use super::names::{CRONJOB_NAME_MAX, dns_names, is_dns_label, is_label_value};
 use super::vars::job_vars;
 use super::yaml::{block, comment_text, scalar};
 use super::{Budget, Refusal, Refused, budget};
-use crate::schedule::Schedule;
-use crate::store::{CatchUp, Job, Overlap};
+use crate::store::{CatchUp, Job, Overlap, Triggers};
 use crate::zone::Zone;
 
 /// The ConfigMap that holds the job file.
@@ -126,7 +125,7 @@ pub(crate) fn manifests(
     let mut schedules = Vec::new();
     let mut secret_vars = Vec::new();
     for job in &jobs {
-        match kube_schedule(&job.schedule) {
+        match kube_schedule(&job.triggers) {
             Ok(schedule) => schedules.push(schedule),
             Err(reason) => refusals.push(Refusal {
                 job: job.name.clone(),
@@ -165,7 +164,10 @@ pub(crate) fn manifests(
     for (i, job) in jobs.iter().enumerate() {
         let zone = cronjob_zone(job, options);
         let dst = match zone.as_deref().map(Zone::parse) {
-            Some(Ok(zone)) => differences(&job.schedule, zone, Target::Kubernetes, &mut changes),
+            Some(Ok(zone)) => match &job.triggers.schedule {
+                Some(schedule) => differences(schedule, zone, Target::Kubernetes, &mut changes),
+                None => Vec::new(),
+            },
             _ => Vec::new(),
         };
         for difference in &dst {
@@ -203,14 +205,20 @@ struct CronJobSpec<'a> {
 }
 
 /// The schedule as Kubernetes' parser reads it with the same meaning, or why there is none.
-pub(crate) fn kube_schedule(schedule: &Schedule) -> Result<String, String> {
-    if schedule.is_reboot() {
+pub(crate) fn kube_schedule(triggers: &Triggers) -> Result<String, String> {
+    // Destructured so that a new kind of trigger has to be decided on here.
+    let Triggers {
+        written: _,
+        schedule,
+        at_start,
+    } = triggers;
+    let (false, Some(schedule)) = (at_start, schedule) else {
         return Err(
             "@reboot has no Kubernetes equivalent: a CronJob runs on a calendar \
                     schedule, never at boot"
                 .to_owned(),
         );
-    }
+    };
     let text = schedule.as_str();
     if text.starts_with('@') {
         let lower = text.to_ascii_lowercase();
@@ -482,9 +490,10 @@ fn cronjob(out: &mut String, job: &Job, spec: &CronJobSpec<'_>, options: &Option
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::schedule::Schedule;
 
     fn schedule(text: &str) -> Result<String, String> {
-        kube_schedule(&Schedule::parse(text).unwrap())
+        kube_schedule(&Triggers::from_schedule(Schedule::parse(text).unwrap()))
     }
 
     #[test]

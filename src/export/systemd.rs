@@ -29,7 +29,7 @@ use super::dst::{Changes, Target, comment_lines, differences};
 use super::oncalendar::on_calendar;
 use super::vars::job_vars;
 use super::{Budget, Refusal, Refused, budget};
-use crate::store::{CatchUp, Job, Overlap};
+use crate::store::{CatchUp, Job, Overlap, Triggers};
 use crate::zone::Zone;
 
 /// The longest job name whose unit names stay within systemd's 255 characters.
@@ -126,7 +126,10 @@ pub(crate) fn units(jobs: &[Job], options: &Options<'_>) -> Result<Units, Refuse
                     Zone::Local => options.local_zone,
                     named => named,
                 };
-                let dst = differences(&job.schedule, zone, Target::Systemd, &mut changes);
+                let dst = match &job.triggers.schedule {
+                    Some(schedule) => differences(schedule, zone, Target::Systemd, &mut changes),
+                    None => Vec::new(),
+                };
                 for difference in &dst {
                     notes.push(format!("job {:?}: daylight saving: {difference}", job.name));
                 }
@@ -151,7 +154,13 @@ pub(crate) fn units(jobs: &[Job], options: &Options<'_>) -> Result<Units, Refuse
 
 /// The `[Timer]` lines that start the job.
 fn trigger(job: &Job) -> Result<Vec<String>, String> {
-    let Some(fields) = job.schedule.fields() else {
+    // Destructured so that a new kind of trigger has to be decided on here.
+    let Triggers {
+        written: _,
+        schedule,
+        at_start: _,
+    } = &job.triggers;
+    let Some(fields) = schedule.as_ref().and_then(|s| s.fields()) else {
         return Ok(vec!["OnBootSec=0".to_owned()]);
     };
     let suffix = match job.zone {
@@ -177,7 +186,7 @@ fn service(job: &Job, vars: &[String], options: &Options<'_>) -> Unit {
     let mut text = header(job);
     let what = match &job.description {
         Some(description) => one_line(description),
-        None => job.schedule.as_str().to_owned(),
+        None => job.triggers.as_str().to_owned(),
     };
     let _ = writeln!(
         text,
@@ -233,7 +242,7 @@ fn timer(job: &Job, trigger: &[String], dst: &[String]) -> Unit {
         escape_specifiers(&format!(
             "Timer for jobtab job {} ({})",
             job.name,
-            job.schedule.as_str()
+            job.triggers.as_str()
         ))
     );
     text.push_str("[Timer]\n");
@@ -247,7 +256,7 @@ fn timer(job: &Job, trigger: &[String], dst: &[String]) -> Unit {
     }
     text.push_str("# systemd's default AccuracySec=1min would delay runs by up to a minute\n");
     text.push_str("AccuracySec=1s\n");
-    if !job.schedule.is_reboot() {
+    if !job.triggers.at_start_only() {
         match job.catch_up {
             CatchUp::Once => text.push_str(
                 "# catch_up = \"once\": one missed run starts when the timer is back\n\

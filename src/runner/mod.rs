@@ -2,7 +2,8 @@
 //!
 //! One scheduler thread owns the plan (a heap of next instants, see `plan`) and sleeps on a
 //! channel until the earliest one (`recv_timeout`, no polling), woken early by events: a
-//! signal, a job file change, a finished run, a clock change. Due runs go to a bounded pool of
+//! signal, a job file change, a finished run, a clock change, a request to run a job now
+//! (`sources`: `@reboot` at start). Due runs go to a bounded pool of
 //! worker threads (`pool`), so a slow job never delays another's start; each worker calls
 //! `execute`, which logs the run's start and end, keeps history and sends notifications.
 //! When `run` is PID 1 (a container's entrypoint), `reaper` reaps orphaned processes.
@@ -17,9 +18,8 @@ mod overlap;
 mod plan;
 mod pool;
 mod reaper;
-mod reload;
 mod scheduler;
-mod signals;
+mod sources;
 
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -59,7 +59,7 @@ pub(crate) fn check(file: &std::path::Path) -> Result<String> {
 /// invalid, another `run` holds this job file, or the metrics address cannot be served.
 pub(crate) fn run(opts: Options) -> Result<ExitCode> {
     // Taken before reading, so a change made while we read is seen by the watcher.
-    let baseline = reload::signature(&opts.file);
+    let baseline = sources::watch::signature(&opts.file);
     let file = JobFile::load(&opts.file)?;
     let run_lock = lock::RunLock::acquire(&opts.state_dir, &opts.file)?;
     if let Some(warning) = &run_lock.fallback {
@@ -79,9 +79,9 @@ pub(crate) fn run(opts: Options) -> Result<ExitCode> {
     };
 
     let (tx, rx) = mpsc::channel();
-    signals::spawn(tx.clone(), scheduler::Event::Signal)
+    sources::signals::spawn(tx.clone(), scheduler::Event::Signal)
         .context("cannot install the signal handlers")?;
-    if let Err(err) = reload::spawn_watcher(opts.file.clone(), baseline, tx.clone(), || {
+    if let Err(err) = sources::watch::spawn_watcher(opts.file.clone(), baseline, tx.clone(), || {
         scheduler::Event::Reload("the job file changed")
     }) {
         opts.logger.warn(
@@ -90,9 +90,27 @@ pub(crate) fn run(opts: Options) -> Result<ExitCode> {
         );
     }
     // Optional: without it a clock change is noticed at the next capped wake.
-    clock::spawn_clock_change_listener(tx.clone(), || scheduler::Event::ClockChanged);
+    sources::clock_change::spawn(tx.clone(), || scheduler::Event::ClockChanged);
 
-    let mut scheduler = scheduler::Scheduler::new(&opts, metrics, tx);
+    let setup = scheduler::Setup {
+        file: opts.file.clone(),
+        grace: opts.grace,
+        logger: Arc::clone(&opts.logger),
+        metrics,
+    };
+    let executor = scheduler::PoolExecutor::new(crate::execute::ExecOptions {
+        state_dir: opts.state_dir.clone(),
+        job_file: opts.file.clone(),
+        logger: Arc::clone(&opts.logger),
+        passthrough: false,
+    });
+    let mut scheduler = scheduler::Scheduler::new(
+        setup,
+        Box::new(scheduler::SystemClock),
+        Box::new(executor),
+        tx.clone(),
+    );
     scheduler.start(file.jobs);
+    sources::at_start(scheduler.jobs(), &tx);
     Ok(scheduler.run(&rx))
 }

@@ -242,9 +242,7 @@ impl Schedule {
     /// day-of-week rule.
     pub(crate) fn describe(&self) -> String {
         match &self.kind {
-            Kind::Reboot => {
-                "Once when the scheduler starts (at boot when installed in the crontab)".to_owned()
-            }
+            Kind::Reboot => AT_START.to_owned(),
             Kind::Cron { spec, .. } => describe::describe(spec),
         }
     }
@@ -293,6 +291,10 @@ impl Schedule {
         }
     }
 }
+
+/// What `@reboot` means, in English.
+pub(crate) const AT_START: &str =
+    "Once when the scheduler starts (at boot when installed in the crontab)";
 
 impl fmt::Display for Schedule {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {

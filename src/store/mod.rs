@@ -24,7 +24,7 @@ pub(crate) use edit::{
 };
 pub(crate) use editor::Editor;
 pub(crate) use model::{Action, CatchUp, HttpSpec, Job, Notify, NotifyOn, Overlap};
-pub(crate) use model::{NotifyFormat, SignatureScheme};
+pub(crate) use model::{NotifyFormat, SignatureScheme, Triggers};
 pub(crate) use model::{RawHttp, RawJob, RawNotify};
 pub(crate) use parse::{Checked, check_text, parse};
 pub(crate) use problem::Problem;

@@ -6,6 +6,8 @@ use std::collections::BTreeMap;
 use std::path::PathBuf;
 use std::time::Duration;
 
+use chrono::{DateTime, Utc};
+
 use crate::schedule::Schedule;
 use crate::zone::Zone;
 
@@ -138,7 +140,8 @@ pub(crate) enum SignatureScheme {
 pub(crate) struct Job {
     pub(crate) name: String,
     pub(crate) description: Option<String>,
-    pub(crate) schedule: Schedule,
+    /// What makes it run.
+    pub(crate) triggers: Triggers,
     /// The job's `timezone`, else the default's, else the machine's.
     pub(crate) zone: Zone,
     pub(crate) enabled: bool,
@@ -156,6 +159,97 @@ pub(crate) struct Job {
     pub(crate) ping: Option<String>,
     /// Addresses for `sendmail -t`, as written (cron's MAILTO).
     pub(crate) mail_to: Option<String>,
+}
+
+/// What makes a job run. A new kind of trigger is a field here, its parsing in
+/// `store::resolve`, and an event source in `runner::sources` that asks the scheduler for a
+/// run; the compiler points at the rest (`list`, `show`, `next`, the crontab and export
+/// refusals).
+#[derive(Debug, Clone)]
+pub(crate) struct Triggers {
+    /// The `schedule` key as written (trimmed): what `list`, `show` and `next` print and a
+    /// crontab line carries.
+    pub(crate) written: String,
+    /// A calendar schedule: a run at each of its instants. `None` for `@reboot`.
+    pub(crate) schedule: Option<Schedule>,
+    /// One run when `jobtab run` starts (`@reboot`; at boot when installed in the crontab).
+    pub(crate) at_start: bool,
+}
+
+impl Triggers {
+    /// The triggers a `schedule` key makes: `@reboot` runs at start, anything else on its
+    /// calendar.
+    pub(crate) fn from_schedule(schedule: Schedule) -> Triggers {
+        let written = schedule.as_str().to_owned();
+        if schedule.is_reboot() {
+            Triggers {
+                written,
+                schedule: None,
+                at_start: true,
+            }
+        } else {
+            Triggers {
+                written,
+                schedule: Some(schedule),
+                at_start: false,
+            }
+        }
+    }
+
+    /// The `schedule` key as written.
+    pub(crate) fn as_str(&self) -> &str {
+        &self.written
+    }
+
+    /// The first scheduled run strictly after `after` in `zone` (`Schedule::next_after`);
+    /// `None` without a schedule or when it never fires again.
+    pub(crate) fn next_after(&self, after: DateTime<Utc>, zone: Zone) -> Option<DateTime<Utc>> {
+        self.schedule.as_ref()?.next_after(after, zone)
+    }
+
+    /// The next `count` scheduled runs after `after` (`Schedule::upcoming`).
+    pub(crate) fn upcoming(
+        &self,
+        after: DateTime<Utc>,
+        zone: Zone,
+        count: usize,
+    ) -> Vec<DateTime<Utc>> {
+        match &self.schedule {
+            Some(schedule) => schedule.upcoming(after, zone, count),
+            None => Vec::new(),
+        }
+    }
+
+    /// When the job runs, in English (`Schedule::describe`).
+    pub(crate) fn describe(&self) -> String {
+        match &self.schedule {
+            Some(schedule) => schedule.describe(),
+            None if self.at_start => crate::schedule::AT_START.to_owned(),
+            None => String::new(),
+        }
+    }
+
+    /// Whether the schedule has a seconds field.
+    pub(crate) fn has_seconds(&self) -> bool {
+        self.schedule.as_ref().is_some_and(Schedule::has_seconds)
+    }
+
+    /// Whether the job runs at start only (no schedule).
+    pub(crate) fn at_start_only(&self) -> bool {
+        self.at_start && self.schedule.is_none()
+    }
+
+    /// Whether both make a job run at the same times. (Destructured without `..`, so a new
+    /// kind of trigger cannot be forgotten here.)
+    pub(crate) fn same_as(&self, other: &Triggers) -> bool {
+        let Triggers {
+            written,
+            schedule: _,
+            at_start,
+        } = self;
+        // The schedule is parsed from `written`.
+        *written == other.written && *at_start == other.at_start
+    }
 }
 
 /// What a job runs.
@@ -258,5 +352,42 @@ impl NotifyOn {
             NotifyOn::Success => "success",
             NotifyOn::Always => "always",
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn triggers(schedule: &str) -> Triggers {
+        Triggers::from_schedule(Schedule::parse(schedule).unwrap())
+    }
+
+    #[test]
+    fn reboot_is_a_start_trigger_without_a_schedule() {
+        for written in ["@reboot", "@Reboot"] {
+            let start = triggers(written);
+            assert!(start.at_start && start.at_start_only(), "{written}");
+            assert!(start.schedule.is_none());
+            assert_eq!(start.as_str(), written);
+            assert_eq!(start.next_after(Utc::now(), Zone::Local), None);
+            assert!(start.upcoming(Utc::now(), Zone::Local, 3).is_empty());
+            assert_eq!(start.describe(), crate::schedule::AT_START);
+        }
+    }
+
+    #[test]
+    fn a_calendar_schedule_is_a_schedule_trigger() {
+        let daily = triggers("0 2 * * *");
+        assert!(!daily.at_start && !daily.at_start_only());
+        assert_eq!(daily.as_str(), "0 2 * * *");
+        let after = DateTime::parse_from_rfc3339("2026-01-01T00:00:00Z")
+            .unwrap()
+            .to_utc();
+        let next = daily.next_after(after, Zone::parse("UTC").unwrap());
+        assert_eq!(next.unwrap().to_rfc3339(), "2026-01-01T02:00:00+00:00");
+        assert!(!daily.has_seconds() && triggers("* * * * * *").has_seconds());
+        assert!(daily.same_as(&triggers("0 2 * * *")));
+        assert!(!daily.same_as(&triggers("0 3 * * *")));
     }
 }

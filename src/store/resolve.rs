@@ -6,7 +6,7 @@ use std::path::PathBuf;
 
 use super::model::{DEFAULT_RETRY_DELAY, MAX_RETRIES, RawDefaults, RawJob};
 use super::problem::Problem;
-use super::{Action, HttpSpec, Job, Notify};
+use super::{Action, HttpSpec, Job, Notify, Triggers};
 use crate::schedule::{Schedule, ScheduleError};
 use crate::zone::Zone;
 
@@ -440,7 +440,7 @@ pub(crate) fn resolve_cached(
         (Some(schedule), Some(zone), Some(action)) if problems.is_empty() => Ok(Job {
             name: name.to_owned(),
             description: raw.description,
-            schedule,
+            triggers: Triggers::from_schedule(schedule),
             zone,
             enabled: raw.enabled.unwrap_or(true),
             action,
@@ -483,8 +483,8 @@ mod tests {
         let second = resolve_cached("b", shell("*/5 * * * *", "b"), &none, Some(&mut cache));
         assert_eq!(cache.len(), 1);
         assert_eq!(
-            first.unwrap().schedule.as_str(),
-            second.unwrap().schedule.as_str()
+            first.unwrap().triggers.as_str(),
+            second.unwrap().triggers.as_str()
         );
         let problems = resolve_cached("c", shell("99 * * * *", "c"), &none, Some(&mut cache));
         assert!(

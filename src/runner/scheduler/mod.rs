@@ -1,8 +1,11 @@
-//! The scheduler thread: the loop that sleeps until the next due instant, starts due runs on
-//! the pool, applies overlap policies, reloads, reacts to clock jumps and shuts down.
+//! The scheduler thread: the loop that sleeps until the next due instant, starts due runs,
+//! applies overlap policies, reloads, reacts to clock jumps and shuts down.
 //!
-//! The rules live in `plan`, `overlap` and `clock` (pure and unit-tested); this is the thin
-//! part that touches real time, threads and the logger.
+//! The rules live in `plan`, `overlap` and `clock` (pure and unit-tested). Time and execution
+//! come through two seams (`seams`): a [`Clock`] and an [`Executor`]; `jobtab run` passes the
+//! system clocks and the worker pool, the tests (`tests`, on `fake`) a clock they move by hand
+//! and an executor whose runs end when they say. Every source of "run this now" other than
+//! the plan (`@reboot` at start, see `runner::sources`) is an event on the channel.
 
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -13,14 +16,14 @@ use std::time::{Duration, Instant};
 use anyhow::Result;
 use chrono::{DateTime, SecondsFormat, TimeDelta, Utc};
 
-use super::Options;
+pub(crate) use self::seams::{Clock, Executor, Launch, PoolExecutor, SystemClock};
 use super::clock::{ClockWatch, Jump};
 use super::metrics::Metrics;
 use super::overlap::Decision;
 use super::plan::{Backward, Due, Plan};
-use super::pool::{MAX_WORKERS, Pool};
-use super::signals::Signal;
-use crate::execute::{self, Cancel, ExecOptions, Trigger};
+use super::pool::MAX_WORKERS;
+use super::sources::signals::Signal;
+use crate::execute::Trigger;
 use crate::history::RunStatus;
 use crate::log::Logger;
 use crate::store::{Job, JobFile};
@@ -51,6 +54,12 @@ pub(crate) enum Event {
     },
     /// The kernel reported a clock change; the loop re-reads the clocks.
     ClockChanged,
+    /// A run should start now (an event source asked for it: `@reboot` at start, and the
+    /// triggers to come); `job` is looked up in the plan when the event is handled.
+    RunNow {
+        job: String,
+        trigger: Trigger,
+    },
     /// A run ended.
     Finished {
         job: String,
@@ -65,12 +74,11 @@ pub(crate) struct Scheduler {
     file: PathBuf,
     grace: Duration,
     logger: Arc<Logger>,
-    exec: Arc<ExecOptions>,
-    cancel: Cancel,
-    pool: Pool,
+    clock: Box<dyn Clock>,
+    executor: Box<dyn Executor>,
     events: Sender<Event>,
     metrics: Option<Arc<Metrics>>,
-    clock: ClockWatch,
+    watch: ClockWatch,
     /// Reloads requested so far, and the latest one applied (older readings are dropped).
     reload_seq: u64,
     applied_seq: u64,
@@ -81,27 +89,31 @@ pub(crate) struct Scheduler {
 }
 
 impl Scheduler {
+    /// A scheduler for the job file `file` that reads time from `clock` and starts runs
+    /// with `executor`; `events` is the sending end of the channel it waits on.
     pub(crate) fn new(
-        opts: &Options,
-        metrics: Option<Arc<Metrics>>,
+        setup: Setup,
+        clock: Box<dyn Clock>,
+        executor: Box<dyn Executor>,
         events: Sender<Event>,
     ) -> Scheduler {
+        let Setup {
+            file,
+            grace,
+            logger,
+            metrics,
+        } = setup;
+        let watch = ClockWatch::new(clock.now(), clock.mono());
         Scheduler {
             plan: Plan::new(),
-            file: opts.file.clone(),
-            grace: opts.grace,
-            logger: Arc::clone(&opts.logger),
-            exec: Arc::new(ExecOptions {
-                state_dir: opts.state_dir.clone(),
-                job_file: opts.file.clone(),
-                logger: Arc::clone(&opts.logger),
-                passthrough: false,
-            }),
-            cancel: Cancel::new(),
-            pool: Pool::new(),
+            file,
+            grace,
+            logger,
+            clock,
+            executor,
             events,
             metrics,
-            clock: ClockWatch::new(Utc::now(), Instant::now()),
+            watch,
             reload_seq: 0,
             applied_seq: 0,
             saturated: false,
@@ -109,9 +121,10 @@ impl Scheduler {
         }
     }
 
-    /// Loads the first jobs, logs what will run, and starts the `@reboot` jobs.
+    /// Loads the first jobs and logs what will run. (The `@reboot` jobs are started by the
+    /// `RunNow` events of the at-start source, `sources::at_start`.)
     pub(crate) fn start(&mut self, jobs: Vec<Job>) {
-        let now = Utc::now();
+        let now = self.clock.now();
         self.plan.load(jobs, now);
         self.publish_plan();
         let total = self.plan.jobs().count();
@@ -130,11 +143,11 @@ impl Scheduler {
             message.push_str(&self.next_note());
             self.logger.info(None, &message);
         }
-        for job in self.plan.start_jobs() {
-            self.logger
-                .info(Some(&job.name), "running at start (@reboot)");
-            self.offer(job, now, Trigger::Start);
-        }
+    }
+
+    /// The jobs loaded now.
+    pub(crate) fn jobs(&self) -> impl Iterator<Item = &Arc<Job>> {
+        self.plan.jobs()
     }
 
     /// "; next: backup at <time>", or a note that nothing is planned.
@@ -159,50 +172,83 @@ impl Scheduler {
     /// The loop; returns the exit status once stopped.
     pub(crate) fn run(&mut self, events: &Receiver<Event>) -> ExitCode {
         loop {
-            let now = Utc::now();
-            if let Some(jump) = self.clock.observe(now, Instant::now()) {
-                self.on_jump(&jump);
-            }
-            for due in self.plan.pop_due(now) {
-                self.on_due(due);
-            }
-            // Measured again: starting many runs takes time, and the sleep must end on time.
-            let timeout = match self.plan.next_due() {
-                Some((at, _)) => (at - Utc::now())
-                    .to_std()
-                    .unwrap_or_default()
-                    .min(MAX_SLEEP),
-                None => MAX_SLEEP,
-            };
-            let event = match events.recv_timeout(timeout) {
-                Ok(event) => event,
-                Err(RecvTimeoutError::Timeout) => continue,
-                // Unreachable: the scheduler holds a sender itself.
-                Err(RecvTimeoutError::Disconnected) => return ExitCode::SUCCESS,
-            };
-            match event {
-                Event::Signal(Signal::Stop(signal)) => return self.shutdown(events, signal),
-                Event::Signal(Signal::Reload) => self.request_reload("SIGHUP"),
-                Event::Reload(reason) => self.request_reload(reason),
-                Event::Loaded {
-                    seq,
-                    reason,
-                    file: Some(file),
-                } => self.apply_reload(seq, reason, file),
-                Event::Loaded {
-                    seq,
-                    reason,
-                    file: None,
-                } => self.on_file_gone(seq, reason),
-                Event::ClockChanged => {}
-                Event::Finished {
-                    job,
-                    status,
-                    failed,
-                    duration,
-                } => self.on_finished(&job, status, failed, duration),
+            if let Step::Exit(code) = self.step(events) {
+                return code;
             }
         }
+    }
+
+    /// One turn of the loop: start what is due, then wait for the next due instant or an
+    /// event, and handle the event.
+    fn step(&mut self, events: &Receiver<Event>) -> Step {
+        let now = self.clock.now();
+        if let Some(jump) = self.watch.observe(now, self.clock.mono()) {
+            self.on_jump(&jump);
+        }
+        for due in self.plan.pop_due(now) {
+            self.on_due(due);
+        }
+        // Measured again: starting many runs takes time, and the sleep must end on time.
+        let sleep = match self.plan.next_due() {
+            Some((at, _)) => (at - self.clock.now())
+                .to_std()
+                .unwrap_or_default()
+                .min(MAX_SLEEP),
+            None => MAX_SLEEP,
+        };
+        match self.clock.wait(events, self.clock.mono() + sleep) {
+            Ok(event) => match self.handle(event, events) {
+                Some(code) => Step::Exit(code),
+                None => Step::Event,
+            },
+            Err(RecvTimeoutError::Timeout) => Step::Timeout,
+            // Unreachable: the scheduler holds a sender itself.
+            Err(RecvTimeoutError::Disconnected) => Step::Exit(ExitCode::SUCCESS),
+        }
+    }
+
+    /// Reacts to one event; `Some` once `run` is to exit with that status.
+    fn handle(&mut self, event: Event, events: &Receiver<Event>) -> Option<ExitCode> {
+        match event {
+            Event::Signal(Signal::Stop(signal)) => return Some(self.shutdown(events, signal)),
+            Event::Signal(Signal::Reload) => self.request_reload("SIGHUP"),
+            Event::Reload(reason) => self.request_reload(reason),
+            Event::Loaded {
+                seq,
+                reason,
+                file: Some(file),
+            } => self.apply_reload(seq, reason, file),
+            Event::Loaded {
+                seq,
+                reason,
+                file: None,
+            } => self.on_file_gone(seq, reason),
+            Event::ClockChanged => {}
+            Event::RunNow { job, trigger } => self.on_run_now(&job, trigger),
+            Event::Finished {
+                job,
+                status,
+                failed,
+                duration,
+            } => self.on_finished(&job, status, failed, duration),
+        }
+        None
+    }
+
+    /// A source asked for a run of `name` now.
+    fn on_run_now(&mut self, name: &str, trigger: Trigger) {
+        let Some(job) = self.plan.job(name).cloned() else {
+            return;
+        };
+        if !job.enabled {
+            return;
+        }
+        if trigger == Trigger::Start {
+            self.logger
+                .info(Some(&job.name), "running at start (@reboot)");
+        }
+        let now = self.clock.now();
+        self.offer(job, now, trigger);
     }
 
     fn on_due(&mut self, due: Due) {
@@ -265,17 +311,9 @@ impl Scheduler {
     /// Hands a run to the pool; the scheduler thread never waits for it.
     fn launch(&mut self, job: Arc<Job>, at: DateTime<Utc>, trigger: Trigger) {
         self.plan.begin(&job.name);
-        let (exec, cancel, events) = (
-            Arc::clone(&self.exec),
-            self.cancel.clone(),
-            self.events.clone(),
-        );
-        let waiting = self.pool.submit(move || {
-            let logger = Arc::clone(&exec.logger);
-            run_and_report(&job.name, &events, &logger, || {
-                execute::execute(&job, at, trigger, &exec, &cancel)
-            });
-        });
+        let waiting = self
+            .executor
+            .start(Launch { job, at, trigger }, self.events.clone());
         if waiting > 0 && !self.saturated {
             self.logger.warn(
                 None,
@@ -389,6 +427,25 @@ impl Scheduler {
     }
 }
 
+/// What one turn of the loop ended with.
+#[derive(Debug, PartialEq)]
+enum Step {
+    /// The wait reached its end (a due instant, or `MAX_SLEEP`).
+    Timeout,
+    /// An event was handled.
+    Event,
+    /// `run` is to exit with this status.
+    Exit(ExitCode),
+}
+
+/// What the scheduler needs from `run`'s options.
+pub(crate) struct Setup {
+    pub(crate) file: PathBuf,
+    pub(crate) grace: Duration,
+    pub(crate) logger: Arc<Logger>,
+    pub(crate) metrics: Option<Arc<Metrics>>,
+}
+
 /// Runs `run` (one execution of `job`) and always reports it as finished, also when it
 /// panics: a run never reported would keep the job "running" forever (every later run
 /// skipped, shutdown waiting for it). A panic is logged and counted as a failed run.
@@ -437,11 +494,11 @@ fn when(job: &Job, at: DateTime<Utc>) -> String {
         .to_rfc3339_opts(SecondsFormat::Secs, true)
 }
 
-#[path = "reloading.rs"]
 mod reloading;
-#[path = "shutdown.rs"]
+mod seams;
 mod shutdown;
 
 #[cfg(test)]
-#[path = "scheduler_tests.rs"]
+mod fake;
+#[cfg(test)]
 mod tests;

@@ -5,11 +5,9 @@
 
 use std::path::Path;
 
-use anyhow::Result;
-use chrono::Utc;
-
 use super::{Event, Scheduler};
 use crate::store::JobFile;
+use anyhow::Result;
 
 impl Scheduler {
     /// Reads and parses the job file on a short-lived thread, so a big file never delays a
@@ -91,7 +89,7 @@ impl Scheduler {
             );
             return;
         }
-        let diff = self.plan.load(file.jobs, Utc::now());
+        let diff = self.plan.load(file.jobs, self.clock.now());
         self.publish_plan();
         let mut message = format!("reloaded ({reason}): {}", diff.summary());
         for (what, names) in [

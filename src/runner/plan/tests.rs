@@ -90,8 +90,17 @@ fn disabled_and_reboot_jobs_are_not_planned() {
     );
     assert_eq!(plan.scheduled(), 0);
     assert!(plan.next_due().is_none());
-    let start: Vec<_> = plan.start_jobs().iter().map(|j| j.name.clone()).collect();
-    assert_eq!(start, ["boot"]);
+    // Only the enabled at-start job is asked for, by the at-start event source.
+    let (tx, rx) = std::sync::mpsc::channel();
+    assert_eq!(crate::runner::sources::at_start(plan.jobs(), &tx), 1);
+    let start: Vec<_> = rx
+        .try_iter()
+        .map(|event| match event {
+            crate::runner::scheduler::Event::RunNow { job, trigger } => (job, trigger),
+            _ => panic!("expected RunNow"),
+        })
+        .collect();
+    assert_eq!(start, [("boot".to_owned(), crate::execute::Trigger::Start)]);
 }
 
 #[test]

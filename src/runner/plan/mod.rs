@@ -190,15 +190,6 @@ impl Plan {
             .map(|Reverse((at, i))| (*at, &self.slots[*i].job))
     }
 
-    /// Enabled `@reboot` jobs, to run once when the scheduler starts.
-    pub(crate) fn start_jobs(&self) -> Vec<Arc<Job>> {
-        self.slots
-            .iter()
-            .filter(|slot| slot.job.enabled && slot.job.schedule.is_reboot())
-            .map(|slot| Arc::clone(&slot.job))
-            .collect()
-    }
-
     /// Takes every run due at or before `now` and plans each job's following run.
     pub(crate) fn pop_due(&mut self, now: DateTime<Utc>) -> Vec<Due> {
         let mut due = Vec::new();
@@ -208,10 +199,10 @@ impl Plan {
             }
             self.heap.pop();
             let slot = &mut self.slots[i];
-            let mut next = slot.job.schedule.next_after(at, slot.job.zone);
+            let mut next = slot.job.triggers.next_after(at, slot.job.zone);
             let skipped_late = next.is_some_and(|n| n <= now);
             if skipped_late {
-                next = slot.job.schedule.next_after(now, slot.job.zone);
+                next = slot.job.triggers.next_after(now, slot.job.zone);
             }
             slot.last = Some(at);
             slot.next = next;
@@ -245,9 +236,9 @@ impl Plan {
             if first > jump.now {
                 continue;
             }
-            let (schedule, zone) = (&slot.job.schedule, slot.job.zone);
+            let (triggers, zone) = (&slot.job.triggers, slot.job.zone);
             let (mut last, mut count, mut more) = (first, 1, false);
-            while let Some(t) = schedule.next_after(last, zone) {
+            while let Some(t) = triggers.next_after(last, zone) {
                 if t > jump.now {
                     break;
                 }
@@ -259,7 +250,7 @@ impl Plan {
                 count += 1;
             }
             slot.last = Some(last);
-            slot.next = schedule.next_after(jump.now, zone);
+            slot.next = triggers.next_after(jump.now, zone);
             missed.push(Missed {
                 name: slot.job.name.clone(),
                 first,
@@ -282,10 +273,18 @@ impl Plan {
         let correction = jump.is_correction();
         let mut replanned = 0;
         for slot in &mut self.slots {
-            if slot.next.is_none() || (!correction && slot.job.schedule.is_fixed_time()) {
+            if slot.next.is_none()
+                || (!correction
+                    && slot
+                        .job
+                        .triggers
+                        .schedule
+                        .as_ref()
+                        .is_some_and(|s| s.is_fixed_time()))
+            {
                 continue;
             }
-            slot.next = slot.job.schedule.next_after(jump.now, slot.job.zone);
+            slot.next = slot.job.triggers.next_after(jump.now, slot.job.zone);
             // A later reload of the job plans it from its last run: keep that on real time too.
             slot.last = slot.last.map(|last| last.min(jump.now));
             replanned += 1;
@@ -355,7 +354,7 @@ fn first_run(job: &Job, from: DateTime<Utc>) -> Option<DateTime<Utc>> {
     if !job.enabled {
         return None;
     }
-    job.schedule.next_after(from, job.zone)
+    job.triggers.next_after(from, job.zone)
 }
 
 /// Whether a reloaded job is the same as the loaded one. Destructured without `..` so a new
@@ -364,7 +363,7 @@ fn same_job(a: &Job, b: &Job) -> bool {
     let Job {
         name,
         description,
-        schedule,
+        triggers,
         zone,
         enabled,
         action,
@@ -380,7 +379,7 @@ fn same_job(a: &Job, b: &Job) -> bool {
     } = a;
     *name == b.name
         && *description == b.description
-        && schedule.as_str() == b.schedule.as_str()
+        && triggers.same_as(&b.triggers)
         && *zone == b.zone
         && *enabled == b.enabled
         && *action == b.action
@@ -396,5 +395,4 @@ fn same_job(a: &Job, b: &Job) -> bool {
 }
 
 #[cfg(test)]
-#[path = "plan_tests.rs"]
 mod tests;

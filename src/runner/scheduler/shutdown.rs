@@ -5,11 +5,11 @@
 
 use std::process::ExitCode;
 use std::sync::mpsc::Receiver;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use super::{Event, Scheduler};
 use crate::execute;
-use crate::runner::signals::{Signal, Stop};
+use crate::runner::sources::signals::{Signal, Stop};
 
 /// After the grace period and `Cancel::cancel`, how long to wait for cancelled runs to end
 /// (their process groups get SIGKILL after `execute::KILL_GRACE`).
@@ -56,7 +56,7 @@ impl Scheduler {
                 crate::duration::format(execute::KILL_GRACE)
             ),
         );
-        self.cancel.cancel();
+        self.executor.cancel();
         if let Some(code) = self.wait_for_runs(events, execute::KILL_GRACE + CANCEL_WAIT) {
             return code;
         }
@@ -73,14 +73,13 @@ impl Scheduler {
     /// Waits until no run is in flight (`Some(0)`), a second signal kills them (`Some(128 +
     /// its number)`), or `limit` passes (`None`).
     fn wait_for_runs(&mut self, events: &Receiver<Event>, limit: Duration) -> Option<ExitCode> {
-        let deadline = Instant::now() + limit;
+        let deadline = self.clock.mono() + limit;
         loop {
             if self.plan.running_total() == 0 {
                 self.logger.info(None, "all running jobs ended; exiting");
                 return Some(ExitCode::SUCCESS);
             }
-            let left = deadline.saturating_duration_since(Instant::now());
-            match events.recv_timeout(left) {
+            match self.clock.wait(events, deadline) {
                 Ok(Event::Finished {
                     job,
                     status,
@@ -96,11 +95,10 @@ impl Scheduler {
                             self.plan.running_total()
                         ),
                     );
-                    self.cancel.kill();
-                    let until = Instant::now() + KILL_WAIT;
+                    self.executor.kill();
+                    let until = self.clock.mono() + KILL_WAIT;
                     while self.plan.running_total() > 0 {
-                        let left = until.saturating_duration_since(Instant::now());
-                        match events.recv_timeout(left) {
+                        match self.clock.wait(events, until) {
                             Ok(Event::Finished {
                                 job,
                                 status,
