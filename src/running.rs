@@ -67,11 +67,11 @@ impl Running {
     }
 
     /// The form `--json` shows: `{"run_id", "started_at", "pid"}`, one shape in list, show and
-    /// history; `started_at` is written as the command writes its other times.
-    pub(crate) fn json(&self, started_at: String) -> RunningJson {
+    /// history; `started_at` in UTC, as history writes the times of runs (docs/json.md).
+    pub(crate) fn json(&self) -> RunningJson {
         RunningJson {
             run_id: self.run_id.clone(),
-            started_at,
+            started_at: crate::json::time_utc(self.started_at),
             pid: self.pid,
         }
     }
