@@ -334,9 +334,9 @@ mod tests {
             "running 3m5s"
         );
         assert_eq!(running.words(at("2026-03-01T09:00:00Z")), "running 0s");
-        let json = serde_json::to_value(running.json("then".into())).unwrap();
+        let json = serde_json::to_value(running.json()).unwrap();
         assert_eq!(json["run_id"], "r1");
-        assert_eq!(json["started_at"], "then");
+        assert_eq!(json["started_at"], "2026-03-01T10:00:00.250Z");
         assert_eq!(json["pid"], std::process::id());
     }
 }
