@@ -400,3 +400,114 @@ fn times_are_rfc3339_with_milliseconds() {
     let next_json: Value = serde_json::from_str(&env.ok(["next", "--json"])).unwrap();
     assert_eq!(next_json[0]["scheduled_at"], next);
 }
+
+/// `exec --json`: stdout is the run's record and nothing else, the same record `history --json`
+/// keeps; the job's output is logged to stderr instead of passed through; the exit status is
+/// `exec`'s.
+#[test]
+fn exec_json_prints_only_the_runs_record() {
+    let env = Env::with_jobs(
+        r#"
+        [jobs.fails]
+        schedule = "0 2 * * *"
+        command = "echo to-stdout; echo to-stderr >&2; exit 3"
+
+        [jobs.works]
+        schedule = "0 2 * * *"
+        command = "echo fine"
+        "#,
+    );
+    let output = env.cmd(["exec", "fails", "--json"]).output().unwrap();
+    assert_eq!(output.status.code(), Some(1), "{output:?}");
+    let out = String::from_utf8(output.stdout).unwrap();
+    let err = String::from_utf8(output.stderr).unwrap();
+    assert!(out.starts_with("{\n"), "{out}");
+    let record: Value = serde_json::from_str(&out).unwrap();
+    assert_eq!(record["job"], "fails");
+    assert_eq!(record["status"], "failed");
+    assert_eq!(record["exit_code"], 3);
+    assert_eq!(record["trigger"], "manual");
+    let tail = record["output_tail"].as_str().unwrap();
+    assert!(
+        tail.contains("to-stdout\n") && tail.contains("to-stderr\n"),
+        "{tail}"
+    );
+    assert!(err.contains("[fails] to-stdout\n"), "{err}");
+    assert!(err.contains("[fails] to-stderr\n"), "{err}");
+    let history: Value = serde_json::from_str(&env.ok(["history", "--json"])).unwrap();
+    let mut recorded = history[0].clone();
+    recorded.as_object_mut().unwrap().remove("running");
+    assert_eq!(recorded, record);
+
+    let out = env.ok(["exec", "works", "--json"]);
+    let record: Value = serde_json::from_str(&out).unwrap();
+    assert_eq!(record["status"], "ok");
+    assert_eq!(record["output_tail"], "fine\n");
+}
+
+/// `check --json`: every problem and warning with its file, line, column, job and key; exit 1
+/// with a problem, 0 with warnings alone; a named file that is not there is an error with
+/// nothing on stdout.
+#[test]
+fn check_json_lists_problems_and_warnings_with_their_place() {
+    let env = Env::with_jobs(
+        r#"
+        [jobs.backup]
+        schedule = "0 2 * * *"
+        command = "true"
+        timout = "5m"
+
+        [jobs.later]
+        schedule = "0 3 * * *"
+        command = "true"
+        workdir = "/nonexistent-jobtab/later"
+        "#,
+    );
+    let output = env.cmd(["check", "--json"]).output().unwrap();
+    assert_eq!(output.status.code(), Some(1), "{output:?}");
+    let json: Value = serde_json::from_slice(&output.stdout).unwrap();
+    let file = env.file.display().to_string();
+    assert_eq!(json["file"], file.as_str());
+    assert_eq!(json["jobs"], 1);
+    assert_eq!(
+        json["problems"],
+        serde_json::json!([{
+            "file": file,
+            "line": 4,
+            "column": 1,
+            "job": "backup",
+            "key": "timout",
+            "message": json["problems"][0]["message"],
+        }])
+    );
+    let message = json["problems"][0]["message"].as_str().unwrap();
+    assert!(message.contains("did you mean \"timeout\""), "{message}");
+    let warnings = json["warnings"].as_array().unwrap();
+    assert_eq!(warnings.len(), 1, "{json}");
+    assert_eq!(warnings[0]["job"], "later");
+    assert_eq!(warnings[0]["key"], "workdir");
+    assert_eq!(warnings[0]["line"], 9);
+    assert!(String::from_utf8_lossy(&output.stderr).contains("1 problem in"));
+
+    // Warnings alone: exit 0.
+    env.write_jobs(
+        r#"
+        [jobs.later]
+        schedule = "0 3 * * *"
+        command = "true"
+        workdir = "/nonexistent-jobtab/later"
+        "#,
+    );
+    let json: Value = serde_json::from_str(&env.ok(["check", "--json"])).unwrap();
+    assert_eq!(json["problems"], serde_json::json!([]));
+    assert_eq!(json["warnings"].as_array().unwrap().len(), 1, "{json}");
+    assert_eq!(json["jobs"], 1);
+
+    let missing = env.path("missing.toml");
+    let output = env
+        .cmd(["--file", missing.to_str().unwrap(), "check", "--json"])
+        .output()
+        .unwrap();
+    assert_eq!(output.status.code(), Some(1));
+    assert!(output.stdout.is_empty(), "{output:?}");
+}
