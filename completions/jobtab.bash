@@ -215,7 +215,7 @@ _jobtab() {
             return 0
             ;;
         jobtab__subcmd__check)
-            opts="-f -h -V --file --state-dir --help --version"
+            opts="-f -h -V --json --file --state-dir --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -345,7 +345,7 @@ _jobtab() {
             return 0
             ;;
         jobtab__subcmd__exec)
-            opts="-f -h -V --force --file --state-dir --help --version"
+            opts="-f -h -V --force --json --file --state-dir --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0

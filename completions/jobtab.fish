@@ -115,6 +115,7 @@ complete -c jobtab -n "__fish_jobtab_using_subcommand edit" -s h -l help -d 'Pri
 complete -c jobtab -n "__fish_jobtab_using_subcommand edit" -s V -l version -d 'Print version'
 complete -c jobtab -n "__fish_jobtab_using_subcommand check" -s f -l file -d 'The job file [default: $JOBTAB_FILE, else <config dir>/jobtab/jobs.toml]' -r -F
 complete -c jobtab -n "__fish_jobtab_using_subcommand check" -l state-dir -d 'Where history, locks and crontab backups live [default: $JOBTAB_STATE_DIR, else <state dir>/jobtab]' -r -F
+complete -c jobtab -n "__fish_jobtab_using_subcommand check" -l json -d 'Print the problems and warnings as JSON'
 complete -c jobtab -n "__fish_jobtab_using_subcommand check" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c jobtab -n "__fish_jobtab_using_subcommand check" -s V -l version -d 'Print version'
 complete -c jobtab -n "__fish_jobtab_using_subcommand explain" -s n -l count -d 'How many runs to print' -r
@@ -134,6 +135,7 @@ complete -c jobtab -n "__fish_jobtab_using_subcommand next" -s V -l version -d '
 complete -c jobtab -n "__fish_jobtab_using_subcommand exec" -s f -l file -d 'The job file [default: $JOBTAB_FILE, else <config dir>/jobtab/jobs.toml]' -r -F
 complete -c jobtab -n "__fish_jobtab_using_subcommand exec" -l state-dir -d 'Where history, locks and crontab backups live [default: $JOBTAB_STATE_DIR, else <state dir>/jobtab]' -r -F
 complete -c jobtab -n "__fish_jobtab_using_subcommand exec" -l force -d 'Run the job even if it is disabled'
+complete -c jobtab -n "__fish_jobtab_using_subcommand exec" -l json -d 'Print the run\'s record as JSON; the job\'s output goes to stderr as log lines'
 complete -c jobtab -n "__fish_jobtab_using_subcommand exec" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c jobtab -n "__fish_jobtab_using_subcommand exec" -s V -l version -d 'Print version'
 complete -c jobtab -n "__fish_jobtab_using_subcommand notify; and not __fish_seen_subcommand_from test" -s f -l file -d 'The job file [default: $JOBTAB_FILE, else <config dir>/jobtab/jobs.toml]' -r -F

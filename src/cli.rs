@@ -114,11 +114,15 @@ pub(crate) enum Command {
     /// not exist. Warnings (a workdir that does not exist yet, a schedule that never fires) are
     /// printed too, but alone they exit 0.
     ///
+    /// With --json, the problems and warnings are printed as one JSON object (docs/json.md),
+    /// with the same exit status.
+    ///
     /// Examples:
     ///   jobtab check
     ///   jobtab --file ci/jobs.toml check
+    ///   jobtab check --json
     #[command(verbatim_doc_comment)]
-    Check,
+    Check(CheckArgs),
 
     /// Describe a schedule in words and print its next runs
     ///
@@ -144,9 +148,15 @@ pub(crate) enum Command {
     /// A disabled job is refused (exit 1) unless --force is given, so a crontab line installed
     /// before the job was disabled does not run it.
     ///
+    /// With --json, the run's record (as `history --json` prints it) is printed to stdout when
+    /// it ends, and stdout holds nothing else: the job's output is not passed through but
+    /// logged to stderr, line by line, as `jobtab run` logs it (and kept in the record's
+    /// output_tail).
+    ///
     /// Examples:
     ///   jobtab exec backup
     ///   jobtab exec --force daily-report
+    ///   jobtab exec backup --json
     #[command(verbatim_doc_comment)]
     Exec(ExecArgs),
 
@@ -396,6 +406,13 @@ pub(crate) struct ToggleArgs {
 }
 
 #[derive(Debug, Args)]
+pub(crate) struct CheckArgs {
+    /// Print the problems and warnings as JSON
+    #[arg(long)]
+    pub(crate) json: bool,
+}
+
+#[derive(Debug, Args)]
 pub(crate) struct ExplainArgs {
     /// The cron schedule to explain
     pub(crate) schedule: String,
@@ -439,6 +456,10 @@ pub(crate) struct ExecArgs {
     /// Run the job even if it is disabled
     #[arg(long)]
     pub(crate) force: bool,
+
+    /// Print the run's record as JSON; the job's output goes to stderr as log lines
+    #[arg(long)]
+    pub(crate) json: bool,
 }
 
 #[derive(Debug, Args)]

@@ -110,7 +110,7 @@ impl Logger {
     }
 
     fn write(&self, level: Level, job: Option<&str>, stream: Option<Stream>, message: &str) {
-        let time = Local::now().to_rfc3339_opts(SecondsFormat::Millis, false);
+        let time = Local::now().to_rfc3339_opts(SecondsFormat::Millis, true);
         let mut line = match self.format {
             Format::Text => {
                 let mut line = time;

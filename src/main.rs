@@ -21,6 +21,7 @@ mod duration;
 mod execute;
 mod export;
 mod history;
+mod json;
 mod log;
 mod output;
 mod runner;

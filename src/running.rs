@@ -69,11 +69,11 @@ impl Running {
     }
 
     /// The form `--json` shows: `{"run_id", "started_at", "pid"}`, one shape in list, show and
-    /// history; `started_at` is written as the command writes its other times.
-    pub(crate) fn json(&self, started_at: String) -> RunningJson {
+    /// history; `started_at` in UTC, as history writes the times of runs (docs/json.md).
+    pub(crate) fn json(&self) -> RunningJson {
         RunningJson {
             run_id: self.run_id.clone(),
-            started_at,
+            started_at: crate::json::time_utc(self.started_at),
             pid: self.pid,
         }
     }
@@ -336,9 +336,9 @@ mod tests {
             "running 3m5s"
         );
         assert_eq!(running.words(at("2026-03-01T09:00:00Z")), "running 0s");
-        let json = serde_json::to_value(running.json("then".into())).unwrap();
+        let json = serde_json::to_value(running.json()).unwrap();
         assert_eq!(json["run_id"], "r1");
-        assert_eq!(json["started_at"], "then");
+        assert_eq!(json["started_at"], "2026-03-01T10:00:00.250Z");
         assert_eq!(json["pid"], std::process::id());
     }
 }

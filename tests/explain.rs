@@ -49,10 +49,10 @@ fn json_has_exact_fields_and_times() {
             "description": "Every 30 minutes",
             "timezone": "America/New_York",
             "next": [
-                "2026-11-01T01:00:00-04:00",
-                "2026-11-01T01:30:00-04:00",
-                "2026-11-01T01:00:00-05:00",
-                "2026-11-01T01:30:00-05:00"
+                "2026-11-01T01:00:00.000-04:00",
+                "2026-11-01T01:30:00.000-04:00",
+                "2026-11-01T01:00:00.000-05:00",
+                "2026-11-01T01:30:00.000-05:00"
             ]
         })
     );
@@ -82,7 +82,7 @@ fn day_rule_is_spelled_out() {
     let value: serde_json::Value = serde_json::from_str(&out).unwrap();
     assert_eq!(
         value["next"],
-        serde_json::json!(["2026-01-05T00:00:00+00:00", "2026-01-19T00:00:00+00:00"])
+        serde_json::json!(["2026-01-05T00:00:00.000Z", "2026-01-19T00:00:00.000Z"])
     );
     assert!(
         value["description"]
@@ -189,7 +189,10 @@ fn seconds_and_years() {
     let value: serde_json::Value = serde_json::from_str(&out).unwrap();
     assert_eq!(
         value["next"],
-        serde_json::json!(["2026-03-29T03:00:00+02:00", "2026-03-29T03:00:15+02:00"])
+        serde_json::json!([
+            "2026-03-29T03:00:00.000+02:00",
+            "2026-03-29T03:00:15.000+02:00"
+        ])
     );
     assert_eq!(value["description"], "Every 15 seconds");
 }

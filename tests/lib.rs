@@ -14,6 +14,7 @@ mod first_contact;
 mod history;
 mod import;
 mod install;
+mod json;
 mod logs;
 mod manage;
 mod messages;

@@ -194,7 +194,7 @@ fn add_an_http_job_with_every_option() {
     assert_eq!(json["timeout_ms"], 30_000);
     assert_eq!(json["notify"]["on"], "always");
     assert_eq!(json["env"]["REGION"], "eu");
-    assert_eq!(json["next_runs"].as_array().unwrap().len(), 5);
+    assert_eq!(json["next"].as_array().unwrap().len(), 5);
 }
 
 #[test]
@@ -421,19 +421,21 @@ fn list_json_has_stable_fields() {
         backup["command"],
         "pg_dump app > /var/backups/app-$(date +%F).sql"
     );
-    assert_eq!(backup["url"], serde_json::Value::Null);
+    assert_eq!(backup["http"], serde_json::Value::Null);
+    let next = backup["next"].as_array().unwrap();
+    assert_eq!(next.len(), 1, "{out}");
     assert!(
-        backup["next_run"]
-            .as_str()
-            .unwrap()
-            .ends_with("T02:00:00+00:00")
+        next[0].as_str().unwrap().ends_with("T02:00:00.000Z"),
+        "{out}"
     );
     assert_eq!(backup["last_result"], serde_json::Value::Null);
     assert_eq!(backup["installed"], false);
     assert_eq!(jobs[1]["kind"], "http");
-    assert_eq!(jobs[1]["url"], "https://api.example.com/health");
+    assert_eq!(jobs[1]["http"]["url"], "https://api.example.com/health");
+    assert_eq!(jobs[1]["http"]["method"], "GET");
+    assert_eq!(jobs[1]["command"], serde_json::Value::Null);
     assert_eq!(jobs[2]["enabled"], false);
-    assert_eq!(jobs[2]["next_run"], serde_json::Value::Null);
+    assert_eq!(jobs[2]["next"], serde_json::json!([]));
     assert_eq!(jobs[2]["timezone"], "America/New_York");
 }
 
@@ -478,6 +480,22 @@ fn list_and_show_the_last_results() {
     assert_eq!(json[0]["last_result"]["status"], "failed");
     assert_eq!(json[0]["last_result"]["exit_code"], 2);
     assert_eq!(json[0]["last_result"]["duration_ms"], 1500);
+    assert_eq!(
+        json[0]["last_result"]["run_id"],
+        "r-2026-01-02T02:00:00.000Z"
+    );
+    assert_eq!(
+        json[0]["last_result"]["started_at"],
+        "2026-01-02T02:00:00.000Z"
+    );
+    // `show` has the same `last_result`, and the runs before it in `history`, newest first.
+    let (out, _) = ok(&env, &["show", "backup", "--json"]);
+    let show: serde_json::Value = serde_json::from_str(&out).unwrap();
+    assert_eq!(show["last_result"], json[0]["last_result"]);
+    let history = show["history"].as_array().unwrap();
+    assert_eq!(history.len(), 2, "{out}");
+    assert_eq!(history[0], show["last_result"]);
+    assert_eq!(history[1]["status"], "ok");
 }
 
 #[test]
@@ -522,7 +540,9 @@ fn show_prints_every_setting() {
     assert_eq!(json["retries"], 1);
     assert_eq!(json["timeout_ms"], 3_600_000);
     assert_eq!(json["notify"]["secret"], "(a literal value, hidden)");
-    assert_eq!(json["install_status"], "not installed");
+    assert_eq!(json["installed"], false);
+    assert_eq!(json["last_result"], serde_json::Value::Null);
+    assert_eq!(json["history"], serde_json::json!([]));
     assert!(json["schedule_description"].as_str().is_some());
     let (_, err) = fails(&env, &["show", "nope"], 1);
     assert!(err.contains("no job named \"nope\""), "{err}");

@@ -72,7 +72,10 @@ fn json_merges_jobs_in_time_order_in_their_zones() {
     let runs: Vec<Value> = serde_json::from_str(&out).unwrap();
     assert_eq!(runs.len(), 6);
     for pair in runs.windows(2) {
-        assert!(parse(&pair[0]["at"]) <= parse(&pair[1]["at"]), "{out}");
+        assert!(
+            parse(&pair[0]["scheduled_at"]) <= parse(&pair[1]["scheduled_at"]),
+            "{out}"
+        );
     }
     for run in &runs {
         let mut keys: Vec<&str> = run
@@ -82,17 +85,17 @@ fn json_merges_jobs_in_time_order_in_their_zones() {
             .map(String::as_str)
             .collect();
         keys.sort_unstable();
-        assert_eq!(keys, ["at", "job", "schedule", "timezone"]);
-        let at = run["at"].as_str().unwrap();
+        assert_eq!(keys, ["job", "schedule", "scheduled_at", "timezone"]);
+        let at = run["scheduled_at"].as_str().unwrap();
         match run["job"].as_str().unwrap() {
             "minutely" => {
                 assert_eq!(run["timezone"], "UTC");
-                assert!(at.ends_with("+00:00"), "{at}");
+                assert!(at.ends_with(":00.000Z"), "{at}");
             }
             "kolkata" => {
                 assert_eq!(run["timezone"], "Asia/Kolkata");
                 assert_eq!(run["schedule"], "*/2 * * * *");
-                assert!(at.ends_with("+05:30"), "{at}");
+                assert!(at.ends_with(":00.000+05:30"), "{at}");
             }
             other => panic!("job {other} should not be among the first 6 runs: {out}"),
         }
@@ -105,7 +108,7 @@ fn json_merges_jobs_in_time_order_in_their_zones() {
         let mine: Vec<String> = runs
             .iter()
             .filter(|r| r["job"] == job)
-            .map(|r| r["at"].as_str().unwrap().to_owned())
+            .map(|r| r["scheduled_at"].as_str().unwrap().to_owned())
             .collect();
         assert!(!mine.is_empty(), "{job} missing: {out}");
         let first = DateTime::parse_from_rfc3339(&mine[0]).unwrap();
@@ -131,11 +134,11 @@ fn named_jobs_only() {
     for run in &runs {
         assert_eq!(run["job"], "yearly");
         assert_eq!(run["timezone"], "America/New_York");
-        let at = run["at"].as_str().unwrap();
-        assert!(at.contains("-01-01T00:00:00-05:00"), "{at}");
+        let at = run["scheduled_at"].as_str().unwrap();
+        assert!(at.contains("-01-01T00:00:00.000-05:00"), "{at}");
     }
-    let first = parse(&runs[0]["at"]);
-    let second = parse(&runs[1]["at"]);
+    let first = parse(&runs[0]["scheduled_at"]);
+    let second = parse(&runs[1]["scheduled_at"]);
     assert_eq!(
         second
             .to_rfc3339()

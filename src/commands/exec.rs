@@ -75,11 +75,13 @@ pub(crate) fn run(args: &ExecArgs, ctx: &Ctx) -> Result<ExitCode> {
         }
     });
 
+    // With --json, stdout holds only the record: the job's output is logged to stderr, line by
+    // line, as `run` logs it, instead of passed through.
     let opts = ExecOptions {
         state_dir: ctx.state_dir.clone(),
         job_file: ctx.file.clone(),
         logger: Arc::new(Logger::new(log::Format::Text)),
-        passthrough: true,
+        passthrough: !args.json,
     };
     let record = execute::execute(job, Utc::now(), Trigger::Manual, &opts, &cancel);
     // The notifications go out after the run is recorded and its lock released; they end
@@ -87,7 +89,9 @@ pub(crate) fn run(args: &ExecArgs, ctx: &Ctx) -> Result<ExitCode> {
     execute::notify::wait_pending(Duration::MAX);
     handle.close();
     let fine = matches!(record.status, RunStatus::Ok | RunStatus::Skipped);
-    if !fine || std::io::stderr().is_terminal() {
+    if args.json {
+        crate::output::print_json(&recorded(ctx, record))?;
+    } else if !fine || std::io::stderr().is_terminal() {
         eprintln!("jobtab: {}", summary(job, &record));
     }
     Ok(if fine {
@@ -95,6 +99,16 @@ pub(crate) fn run(args: &ExecArgs, ctx: &Ctx) -> Result<ExitCode> {
     } else {
         ExitCode::from(1)
     })
+}
+
+/// The run's record as history has it now: its notifications are delivered (and recorded)
+/// after the run's first record, so the last line written for the run is read back; `record`
+/// (the run as `execute` returned it) when it cannot be.
+fn recorded(ctx: &Ctx, record: RunRecord) -> RunRecord {
+    crate::history::recent(&ctx.state_dir, &ctx.file, Some(&record.job), 64, false)
+        .ok()
+        .and_then(|runs| runs.into_iter().find(|run| run.run_id == record.run_id))
+        .unwrap_or(record)
 }
 
 /// Why a disabled job was not run and what to do; `status` is the crontab's install status for

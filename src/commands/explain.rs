@@ -33,7 +33,10 @@ pub(crate) fn run(args: &ExplainArgs) -> Result<ExitCode> {
             schedule: schedule.as_str().to_owned(),
             description: schedule.describe(),
             timezone: zone.to_string(),
-            next: runs.iter().map(|t| output::rfc3339(*t, zone)).collect(),
+            next: runs
+                .iter()
+                .map(|t| crate::json::time_in(*t, zone))
+                .collect(),
         };
         output::print_json(&explanation)?;
         return Ok(ExitCode::SUCCESS);

@@ -189,7 +189,7 @@ enum Entry<'a> {
 
 impl<'a> Entry<'a> {
     fn new(row: &'a Row, now: DateTime<Utc>) -> Entry<'a> {
-        let time = |at: DateTime<Utc>| at.to_rfc3339_opts(SecondsFormat::Millis, true);
+        let time = crate::json::time_utc;
         match row {
             Row::Done(record) => Entry::Done {
                 record,
@@ -210,7 +210,7 @@ impl<'a> Entry<'a> {
                 output_tail: "",
                 error: None,
                 notifications: [],
-                running: run.json(time(run.started_at)),
+                running: run.json(),
             },
         }
     }

@@ -12,6 +12,7 @@ use crate::cli::ListArgs;
 use crate::crontab::{self, InstallStatus};
 use crate::ctx::Ctx;
 use crate::history::{self, RunRecord};
+use crate::json::{self, ResultJson};
 use crate::output::{self, Table};
 use crate::running::{self, Running, RunningJson};
 use crate::store::{Action, Job, JobFile};
@@ -63,9 +64,7 @@ pub(crate) fn run(args: &ListArgs, ctx: &Ctx) -> Result<ExitCode> {
             .zip(&next)
             .map(|(job, next)| {
                 let mut row = JobJson::new(job, *next, last.get(&job.name), &install, &local);
-                row.running = running
-                    .get(&job.name)
-                    .map(|r| r.json(r.started_in(job.zone)));
+                row.running = running.get(&job.name).map(Running::json);
                 row
             })
             .collect();
@@ -219,7 +218,7 @@ pub(super) fn result_words(record: &RunRecord, now: DateTime<Utc>) -> String {
     )
 }
 
-/// One job in `list --json`; the field names are stable.
+/// One job in `list --json` (docs/json.md); the field names are stable.
 #[derive(Debug, Serialize)]
 struct JobJson<'a> {
     name: &'a str,
@@ -231,10 +230,12 @@ struct JobJson<'a> {
     /// "shell" or "http".
     kind: &'static str,
     command: Option<&'a str>,
-    method: Option<&'a str>,
-    url: Option<&'a str>,
-    /// RFC 3339 in the job's zone; null when disabled, `@reboot`, or never again.
-    next_run: Option<String>,
+    /// What an HTTP job calls (null for shell jobs): `show --json`'s `http` without the
+    /// headers, body and expected codes.
+    http: Option<HttpJson<'a>>,
+    /// The next run, in the job's zone: one time, or none when disabled, `@reboot`, or never
+    /// again. An array, as `next` is everywhere (`show` has five).
+    next: Vec<String>,
     last_result: Option<ResultJson<'a>>,
     /// The run in progress (`run`, `exec` or cron's `exec`), or null.
     running: Option<RunningJson>,
@@ -243,27 +244,19 @@ struct JobJson<'a> {
     installed: Option<bool>,
 }
 
-/// A run's result in JSON; also used by `show --json`.
+/// `http` in `list --json`.
 #[derive(Debug, Serialize)]
-pub(super) struct ResultJson<'a> {
-    status: String,
-    started_at: String,
-    duration_ms: u64,
-    exit_code: Option<i32>,
-    http_status: Option<u16>,
-    error: Option<&'a str>,
+struct HttpJson<'a> {
+    method: &'a str,
+    url: &'a str,
 }
 
-impl<'a> ResultJson<'a> {
-    pub(super) fn new(record: &'a RunRecord, job: &Job) -> ResultJson<'a> {
-        ResultJson {
-            status: record.status.to_string(),
-            started_at: output::rfc3339(record.started_at, job.zone),
-            duration_ms: record.duration_ms,
-            exit_code: record.exit_code,
-            http_status: record.http_status,
-            error: record.error.as_deref(),
-        }
+/// `installed` of a job (`list --json`, `show --json`): whether its line is in the crontab.
+pub(super) fn installed(job: &Job, install: &InstallStatus) -> Option<bool> {
+    match install {
+        InstallStatus::Installed => Some(job.enabled),
+        InstallStatus::NotInstalled => Some(false),
+        InstallStatus::OutOfDate | InstallStatus::Unknown(_) => None,
     }
 }
 
@@ -275,16 +268,7 @@ impl<'a> JobJson<'a> {
         install: &InstallStatus,
         local: &str,
     ) -> JobJson<'a> {
-        let (kind, command, method, url) = match &job.action {
-            Action::Shell { command, .. } => ("shell", Some(command.as_str()), None, None),
-            Action::Http(http) => (
-                "http",
-                None,
-                Some(http.method.as_str()),
-                Some(http.url.as_str()),
-            ),
-        };
-        let next_run = next.map(|t| output::rfc3339(t, job.zone));
+        let (kind, command) = json::kind_and_command(job);
         JobJson {
             name: &job.name,
             description: job.description.as_deref(),
@@ -297,16 +281,20 @@ impl<'a> JobJson<'a> {
             enabled: job.enabled,
             kind,
             command,
-            method,
-            url,
-            next_run,
-            last_result: last.map(|r| ResultJson::new(r, job)),
-            running: None,
-            installed: match install {
-                InstallStatus::Installed => Some(job.enabled),
-                InstallStatus::NotInstalled => Some(false),
-                InstallStatus::OutOfDate | InstallStatus::Unknown(_) => None,
+            http: match &job.action {
+                Action::Http(http) => Some(HttpJson {
+                    method: &http.method,
+                    url: &http.url,
+                }),
+                Action::Shell { .. } => None,
             },
+            next: next
+                .map(|t| json::time_in(t, job.zone))
+                .into_iter()
+                .collect(),
+            last_result: last.map(ResultJson::new),
+            running: None,
+            installed: installed(job, install),
         }
     }
 }

@@ -56,7 +56,7 @@ pub(crate) fn dispatch(cli: Cli) -> Result<ExitCode> {
         Command::Enable(args) => toggle::run(&args, true, &ctx),
         Command::Disable(args) => toggle::run(&args, false, &ctx),
         Command::Edit => edit::run(&ctx),
-        Command::Check => check::run(&ctx),
+        Command::Check(args) => check::run(&args, &ctx),
         Command::Explain(args) => explain::run(&args),
         Command::Next(args) => next::run(&args, &ctx),
         Command::Exec(args) => exec::run(&args, &ctx),

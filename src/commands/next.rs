@@ -14,12 +14,13 @@ use crate::ctx::Ctx;
 use crate::output::{self, Table};
 use crate::store::{Job, JobFile};
 
-/// One upcoming run; also the JSON form.
+/// One upcoming run in `next --json` (docs/json.md): the job, and the time it is due in the
+/// job's zone under the name history gives it, `scheduled_at`.
 #[derive(Debug, Serialize)]
-struct Upcoming {
-    job: String,
-    at: String,
-    schedule: String,
+struct Upcoming<'a> {
+    job: &'a str,
+    scheduled_at: String,
+    schedule: &'a str,
     timezone: String,
 }
 
@@ -85,9 +86,9 @@ pub(crate) fn run(args: &NextArgs, ctx: &Ctx) -> Result<ExitCode> {
         let rows: Vec<Upcoming> = runs
             .iter()
             .map(|(at, job)| Upcoming {
-                job: job.name.clone(),
-                at: output::rfc3339(*at, job.zone),
-                schedule: job.triggers.as_str().to_owned(),
+                job: &job.name,
+                scheduled_at: crate::json::time_in(*at, job.zone),
+                schedule: job.triggers.as_str(),
                 timezone: job.zone.to_string(),
             })
             .collect();

@@ -7,11 +7,12 @@ use anyhow::Result;
 use chrono::Utc;
 use serde::Serialize;
 
-use super::list::{ResultJson, install_words, result_words};
+use super::list::{install_words, installed, result_words};
 use crate::cli::ShowArgs;
 use crate::crontab::{self, InstallStatus};
 use crate::ctx::Ctx;
 use crate::history;
+use crate::json::{self, ResultJson};
 use crate::output;
 use crate::running::{Running, RunningJson};
 use crate::store::{Action, Job, JobFile};
@@ -43,15 +44,8 @@ pub(crate) fn run(args: &ShowArgs, ctx: &Ctx) -> Result<ExitCode> {
             schedule_description: job.triggers.describe(),
             timezone: job.zone.to_string(),
             enabled: job.enabled,
-            kind: if matches!(job.action, Action::Http(_)) {
-                "http"
-            } else {
-                "shell"
-            },
-            command: match &job.action {
-                Action::Shell { command, .. } => Some(command),
-                Action::Http(_) => None,
-            },
+            kind: json::kind_and_command(job).0,
+            command: json::kind_and_command(job).1,
             shell: match &job.action {
                 Action::Shell { shell, .. } => Some(shell.as_deref().unwrap_or("/bin/sh")),
                 Action::Http(_) => None,
@@ -89,10 +83,11 @@ pub(crate) fn run(args: &ShowArgs, ctx: &Ctx) -> Result<ExitCode> {
             }),
             ping: job.ping.as_deref(),
             mail_to: job.mail_to.as_deref(),
-            next_runs: next.iter().map(|t| output::rfc3339(*t, job.zone)).collect(),
-            last_results: results.iter().map(|r| ResultJson::new(r, job)).collect(),
-            running: running.first().map(|r| r.json(r.started_in(job.zone))),
-            install_status: install.to_string(),
+            next: next.iter().map(|t| json::time_in(*t, job.zone)).collect(),
+            last_result: results.first().map(ResultJson::new),
+            history: results.iter().map(ResultJson::new).collect(),
+            running: running.first().map(Running::json),
+            installed: installed(job, &install),
         };
         output::print_json(&json)?;
         return Ok(ExitCode::SUCCESS);
@@ -307,7 +302,7 @@ struct ShowJson<'a> {
     timezone: String,
     enabled: bool,
     kind: &'static str,
-    command: Option<&'a String>,
+    command: Option<&'a str>,
     shell: Option<&'a str>,
     workdir: Option<String>,
     http: Option<HttpJson<'a>>,
@@ -321,11 +316,17 @@ struct ShowJson<'a> {
     notify: Option<NotifyJson<'a>>,
     ping: Option<&'a str>,
     mail_to: Option<&'a str>,
-    next_runs: Vec<String>,
-    last_results: Vec<ResultJson<'a>>,
+    /// The next 5 runs, in the job's zone; empty when disabled, `@reboot` or never again.
+    next: Vec<String>,
+    /// The latest run, as in `list --json`; null before the first.
+    last_result: Option<ResultJson<'a>>,
+    /// The last 5 runs, newest first (the first is `last_result`).
+    history: Vec<ResultJson<'a>>,
     /// The run in progress (the one that started first, if several), or null.
     running: Option<RunningJson>,
-    install_status: String,
+    /// As in `list --json`: whether the job is in the installed crontab block (null: the block
+    /// is out of date, or the crontab cannot be read).
+    installed: Option<bool>,
 }
 
 #[derive(Debug, Serialize)]
