@@ -99,153 +99,200 @@ pub(crate) fn parse(text: &[u8]) -> Parsed {
 
 /// Parses crontab text (bytes: a line that is not UTF-8 is reported, not guessed at).
 pub(crate) fn parse_as(text: &[u8], format: Format) -> Parsed {
-    let mut parsed = Parsed::default();
-    let mut comments: Vec<String> = Vec::new();
-    let mut env: BTreeMap<String, String> = BTreeMap::new();
-    let mut timezone: Option<String> = None;
-    let mut shell: Option<String> = None;
-    let mut mail_to: Option<String> = None;
-    let mut block_start: Option<usize> = None;
-    let mut valid: HashSet<String> = HashSet::new();
+    let mut parser = Parser {
+        format,
+        ..Parser::default()
+    };
     let mut lines: Vec<&[u8]> = text.split(|&b| b == b'\n').collect();
     if text.ends_with(b"\n") {
         lines.pop();
     }
     for (index, bytes) in lines.into_iter().enumerate() {
-        let number = index + 1;
+        parser.line(index + 1, bytes);
+    }
+    parser.finish()
+}
+
+/// Reading a crontab line by line: what was found so far, and what the lines read so far
+/// set for the job lines below them.
+#[derive(Default)]
+struct Parser {
+    format: Format,
+    parsed: Parsed,
+    /// The comment lines right above the current line: the next job's description.
+    comments: Vec<String>,
+    /// The variables set so far: the `env` of the jobs below.
+    env: BTreeMap<String, String>,
+    /// From `CRON_TZ`.
+    timezone: Option<String>,
+    /// From `SHELL`, unless it is `/bin/sh`.
+    shell: Option<String>,
+    /// From `MAILTO`.
+    mail_to: Option<String>,
+    /// Where the jobtab block being read started, while one is.
+    block_start: Option<usize>,
+    /// The schedules found valid so far (see `parse_job`).
+    valid: HashSet<String>,
+}
+
+impl Parser {
+    /// Reads line `number` (1-based): a jobtab block's edge or inside, a blank line, a
+    /// comment, a variable or a job; or skips it with the reason.
+    fn line(&mut self, number: usize, bytes: &[u8]) {
         let Ok(line) = std::str::from_utf8(bytes) else {
-            if block_start.is_none() {
-                parsed
-                    .skipped
-                    .push((number, "the line is not valid UTF-8".to_owned()));
-                comments.clear();
+            if self.block_start.is_none() {
+                self.skip(number, "the line is not valid UTF-8");
             }
-            continue;
+            return;
         };
-        if line.contains('\0') && block_start.is_none() {
+        if line.contains('\0') && self.block_start.is_none() {
             // No command, value or comment holds one: cron itself stops reading the line there.
-            let why = "the line holds a NUL byte, which no command can contain; remove it";
-            parsed.skipped.push((number, why.to_owned()));
-            comments.clear();
-            continue;
+            self.skip(
+                number,
+                "the line holds a NUL byte, which no command can contain; remove it",
+            );
+            return;
         }
         let line = line.trim_end_matches(['\r', ' ', '\t']);
         let trimmed = line.trim_start_matches([' ', '\t']);
-        if block_start.is_some() {
+        if self.block_start.is_some() {
             if trimmed.starts_with("# END jobtab ") {
-                block_start = None;
+                self.block_start = None;
             }
-            continue;
+        } else if trimmed.starts_with("# BEGIN jobtab ") {
+            self.block_start = Some(number);
+            self.comments.clear();
+        } else if trimmed.is_empty() {
+            self.comments.clear();
+        } else if let Some(comment) = trimmed.strip_prefix('#') {
+            self.comment(comment.trim());
+        } else if let Some((name, value)) = parse_env(trimmed) {
+            self.comments.clear();
+            self.assignment(number, name, value);
+        } else {
+            self.job(number, line, trimmed);
         }
-        if trimmed.starts_with("# BEGIN jobtab ") {
-            block_start = Some(number);
-            comments.clear();
-            continue;
+    }
+
+    /// Skips line `number` for `why`; the comments above it describe no job.
+    fn skip(&mut self, number: usize, why: &str) {
+        self.parsed.skipped.push((number, why.to_owned()));
+        self.comments.clear();
+    }
+
+    /// A comment line (without its `#`, trimmed): kept for the next job's description, unless
+    /// it is boilerplate.
+    fn comment(&mut self, comment: &str) {
+        if is_boilerplate(comment) {
+            // The text above it in its block describes crontabs, not the first job.
+            self.comments.clear();
+        } else if !comment.is_empty() {
+            self.comments.push(comment.to_owned());
         }
-        if trimmed.is_empty() {
-            comments.clear();
-            continue;
-        }
-        if let Some(comment) = trimmed.strip_prefix('#') {
-            let comment = comment.trim();
-            if is_boilerplate(comment) {
-                // The text above it in its block describes crontabs, not the first job.
-                comments.clear();
-            } else if !comment.is_empty() {
-                comments.push(comment.to_owned());
-            }
-            continue;
-        }
-        if let Some((name, value)) = parse_env(trimmed) {
-            comments.clear();
-            match name.as_str() {
-                "MAILTO" => {
-                    if !value.is_empty() && mail_to.is_none() {
-                        parsed.notes.push(format!(
-                            "line {number}: MAILTO becomes `mail_to` of the jobs below: jobtab \
-                             mails their failures (through sendmail), not every output as cron did"
-                        ));
-                    }
-                    // An empty one is kept as `mail_to = ""`: cron's "no mail" must also turn
-                    // off a `[defaults]` mail_to.
-                    mail_to = Some(value);
+    }
+
+    /// `NAME=value` on line `number`: a setting of the jobs below (`MAILTO`, `CRON_TZ`,
+    /// `SHELL`), dropped with a note (`MAILFROM`), or a variable of their `env`.
+    fn assignment(&mut self, number: usize, name: String, value: String) {
+        let notes = &mut self.parsed.notes;
+        match name.as_str() {
+            "MAILTO" => {
+                if !value.is_empty() && self.mail_to.is_none() {
+                    notes.push(format!(
+                        "line {number}: MAILTO becomes `mail_to` of the jobs below: jobtab \
+                         mails their failures (through sendmail), not every output as cron did"
+                    ));
                 }
-                "MAILFROM" => parsed.notes.push(format!(
-                    "line {number}: {name}={value:?} dropped: jobtab's mails come from the \
-                     user it runs as"
+                // An empty one is kept as `mail_to = ""`: cron's "no mail" must also turn
+                // off a `[defaults]` mail_to.
+                self.mail_to = Some(value);
+            }
+            "MAILFROM" => notes.push(format!(
+                "line {number}: {name}={value:?} dropped: jobtab's mails come from the user it \
+                 runs as"
+            )),
+            "CRON_TZ" if value.is_empty() => self.timezone = None,
+            "CRON_TZ" => match Zone::parse(&value) {
+                Ok(_) => self.timezone = Some(value),
+                Err(err) => self.parsed.skipped.push((
+                    number,
+                    format!("CRON_TZ: {err}; the jobs below keep the previous zone"),
                 )),
-                "CRON_TZ" if value.is_empty() => timezone = None,
-                "CRON_TZ" => match Zone::parse(&value) {
-                    Ok(_) => timezone = Some(value),
-                    Err(err) => parsed.skipped.push((
-                        number,
-                        format!("CRON_TZ: {err}; the jobs below keep the previous zone"),
-                    )),
-                },
-                "SHELL" => shell = Some(value).filter(|s| !s.is_empty() && s != "/bin/sh"),
-                _ => {
-                    if name == "TZ" {
-                        parsed.notes.push(format!(
-                            "line {number}: TZ={value} is passed to the commands below as \
-                             before; their schedules stay in the machine's zone, as under cron \
-                             (set `timezone` to change that)"
-                        ));
-                    }
-                    if value.contains("${") {
-                        parsed.notes.push(format!(
-                            "line {number}: the value of {name} holds `${{`, which jobtab \
-                             expands from the environment when the job runs (cron did not)"
-                        ));
-                    }
-                    env.insert(name, value);
+            },
+            "SHELL" => self.shell = Some(value).filter(|s| !s.is_empty() && s != "/bin/sh"),
+            _ => {
+                if name == "TZ" {
+                    notes.push(format!(
+                        "line {number}: TZ={value} is passed to the commands below as before; \
+                         their schedules stay in the machine's zone, as under cron (set \
+                         `timezone` to change that)"
+                    ));
                 }
+                if value.contains("${") {
+                    notes.push(format!(
+                        "line {number}: the value of {name} holds `${{`, which jobtab expands \
+                         from the environment when the job runs (cron did not)"
+                    ));
+                }
+                self.env.insert(name, value);
             }
-            continue;
         }
-        let description = (!comments.is_empty()).then(|| comments.join(" "));
-        comments.clear();
-        let job = parse_job(trimmed, &mut valid).and_then(|(schedule, rest)| match format {
+    }
+
+    /// A job line (`line` as written, `trimmed` without its indent): the job, with the
+    /// comments above as its description and the settings so far; or skipped with the reason.
+    fn job(&mut self, number: usize, line: &str, trimmed: &str) {
+        let description = (!self.comments.is_empty()).then(|| self.comments.join(" "));
+        self.comments.clear();
+        let format = self.format;
+        let job = parse_job(trimmed, &mut self.valid).and_then(|(schedule, rest)| match format {
             Format::User => Ok((schedule, None, rest)),
             Format::System => {
                 split_user(rest).map(|(user, command)| (schedule, Some(user), command))
             }
         });
-        match job {
-            Ok((schedule, user, command)) => {
-                let (name, command) = convert(number, command, &mut parsed.notes);
-                let description = match (description, &user) {
-                    (Some(text), Some(user)) => Some(format!("{text} (cron ran it as {user})")),
-                    (None, Some(user)) => Some(format!("cron ran it as {user}")),
-                    (description, None) => description,
-                };
-                parsed.jobs.push(Imported {
-                    line: number,
-                    name,
-                    user: user.map(str::to_owned),
-                    raw: RawJob {
-                        description,
-                        schedule,
-                        command: Some(command),
-                        shell: shell.clone(),
-                        timezone: timezone.clone(),
-                        env: (!env.is_empty()).then(|| env.clone()),
-                        mail_to: mail_to.clone(),
-                        ..RawJob::default()
-                    },
-                });
+        let (schedule, user, command) = match job {
+            Ok(job) => job,
+            Err(why) => {
+                self.parsed.skipped.push((number, format!("{why}: {line}")));
+                return;
             }
-            Err(why) => parsed.skipped.push((number, format!("{why}: {line}"))),
+        };
+        let (name, command) = convert(number, command, &mut self.parsed.notes);
+        let description = match (description, &user) {
+            (Some(text), Some(user)) => Some(format!("{text} (cron ran it as {user})")),
+            (None, Some(user)) => Some(format!("cron ran it as {user}")),
+            (description, None) => description,
+        };
+        self.parsed.jobs.push(Imported {
+            line: number,
+            name,
+            user: user.map(str::to_owned),
+            raw: RawJob {
+                description,
+                schedule,
+                command: Some(command),
+                shell: self.shell.clone(),
+                timezone: self.timezone.clone(),
+                env: (!self.env.is_empty()).then(|| self.env.clone()),
+                mail_to: self.mail_to.clone(),
+                ..RawJob::default()
+            },
+        });
+    }
+
+    /// What was found, with a jobtab block that never ended reported.
+    fn finish(mut self) -> Parsed {
+        if let Some(start) = self.block_start {
+            self.parsed.skipped.push((
+                start,
+                "a jobtab block starts here but has no `# END jobtab` line; the lines after it \
+                 were not imported"
+                    .to_owned(),
+            ));
         }
+        self.parsed
     }
-    if let Some(start) = block_start {
-        parsed.skipped.push((
-            start,
-            "a jobtab block starts here but has no `# END jobtab` line; the lines after it \
-             were not imported"
-                .to_owned(),
-        ));
-    }
-    parsed
 }
 
 /// The job's name and the command as jobtab runs it (see `percent`), with a note when that is

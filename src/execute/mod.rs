@@ -16,7 +16,7 @@ mod overlap;
 mod pidfd;
 mod shell;
 
-use std::cell::{Cell, OnceCell};
+use std::cell::OnceCell;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
@@ -130,33 +130,10 @@ pub(crate) fn execute(
 ) -> RunRecord {
     let name = job.name.as_str();
     let file = history::job_file_key(&opts.job_file);
-    // History keeps milliseconds; the returned record equals the stored one. A manual run
-    // (`exec`, also from cron) is "scheduled" at the whole second it was asked for, so two
-    // execs of one cron slot in one second share their Idempotency-Key.
-    let scheduled_at = if trigger == Trigger::Manual {
-        scheduled_at.trunc_subsecs(0)
-    } else {
-        scheduled_at.trunc_subsecs(3)
-    };
+    let scheduled_at = slot_time(scheduled_at, trigger);
     // Only what the spawn needs happens before it; the run id, the log line and the
     // Idempotency-Key (HTTP only) come later.
-    let mut record = RunRecord {
-        job: job.name.clone(),
-        file: Some(file.clone()),
-        run_id: String::new(),
-        trigger: trigger.as_str().to_owned(),
-        status: RunStatus::Cancelled,
-        exit_code: None,
-        http_status: None,
-        scheduled_at,
-        started_at: Utc::now().trunc_subsecs(3),
-        duration_ms: 0,
-        attempts: 0,
-        output_tail: String::new(),
-        error: None,
-        notifications: Vec::new(),
-        amends: false,
-    };
+    let mut record = new_record(job, &file, trigger, scheduled_at);
 
     // Every `${VAR}` of the notification channels is expanded first: one that is not set
     // (or a key that is not valid) fails the run before anything starts.
@@ -193,52 +170,185 @@ pub(crate) fn execute(
 
     record.started_at = Utc::now().trunc_subsecs(3);
     let clock = Instant::now();
-    // "started" is logged once, right after the first spawn (or before the first call).
-    let announced = Cell::new(false);
-    // The run id and the "running" marker (`list` shows the run) come right after the first
-    // spawn too; the marker is dropped, and the run no longer shown, once `finish` is done.
-    let running = OnceCell::new();
-    let (trigger_name, started_at) = (trigger.as_str(), record.started_at);
-    let announce = || {
-        if !announced.replace(true) && !opts.passthrough {
-            opts.logger.info(Some(name), "started");
-        }
-        running
-            .get_or_init(|| mark_running(job, &file, trigger_name, scheduled_at, started_at, opts));
+    let start = Start {
+        job,
+        file: &file,
+        trigger,
+        scheduled_at,
+        started_at: record.started_at,
+        opts,
+        running: OnceCell::new(),
     };
-    let mut key = None;
-    let total = job.retries.saturating_add(1);
-    let mut delay = job.retry_delay.min(MAX_RETRY_DELAY);
-    let mut outcome = Outcome::cancelled();
-    for attempt in 1..=total {
-        if attempt > 1 {
-            let wait = jitter(delay, ids::random_unit()).min(MAX_RETRY_DELAY);
-            opts.logger.warn(
-                Some(name),
-                &format!(
-                    "attempt {} of {total} failed: {}; retrying in {}",
-                    attempt - 1,
-                    outcome.error.as_deref().unwrap_or("failed"),
-                    crate::duration::format(wait),
-                ),
-            );
-            if cancel.sleep(wait) {
-                // Keep the failed attempt's result, but say why no more attempts came.
-                outcome.status = RunStatus::Cancelled;
-                outcome.error = Some(format!(
-                    "cancelled before attempt {attempt} ({})",
-                    outcome.error.as_deref().unwrap_or("failed")
-                ));
+    let mut attempts = Attempts {
+        job,
+        scheduled_at,
+        opts,
+        cancel,
+        key: None,
+        delay: job.retry_delay.min(MAX_RETRY_DELAY),
+    };
+    let outcome = attempts.run(&mut record, &|| start.announce());
+    start.announce();
+    // Kept until the function returns: the run shows as running until `finish` is done.
+    let (run_id, _marker) = start.running.into_inner().unwrap_or_default();
+    record.run_id = run_id;
+    settle(&mut record, outcome, clock);
+    if !opts.passthrough {
+        log_result(job, &record, opts);
+    }
+    finish(job, &mut record, opts, channels, started, cancel);
+    record
+}
+
+/// The run's time as history keeps it (milliseconds), the returned record equal to the stored
+/// one. A manual run (`exec`, also from cron) is "scheduled" at the whole second it was asked
+/// for, so two execs of one cron slot in one second share their Idempotency-Key.
+fn slot_time(scheduled_at: DateTime<Utc>, trigger: Trigger) -> DateTime<Utc> {
+    if trigger == Trigger::Manual {
+        scheduled_at.trunc_subsecs(0)
+    } else {
+        scheduled_at.trunc_subsecs(3)
+    }
+}
+
+/// The record of a run that has not started yet: cancelled, no attempts, started now.
+fn new_record(job: &Job, file: &str, trigger: Trigger, scheduled_at: DateTime<Utc>) -> RunRecord {
+    RunRecord {
+        job: job.name.clone(),
+        file: Some(file.to_owned()),
+        run_id: String::new(),
+        trigger: trigger.as_str().to_owned(),
+        status: RunStatus::Cancelled,
+        exit_code: None,
+        http_status: None,
+        scheduled_at,
+        started_at: Utc::now().trunc_subsecs(3),
+        duration_ms: 0,
+        attempts: 0,
+        output_tail: String::new(),
+        error: None,
+        notifications: Vec::new(),
+        amends: false,
+    }
+}
+
+/// What a run shows once it started, right after the first spawn (or before the first
+/// call), once: the "started" log line, then the run id and the "running" marker (`list`
+/// shows the run until the marker is dropped).
+struct Start<'a> {
+    job: &'a Job,
+    file: &'a str,
+    trigger: Trigger,
+    scheduled_at: DateTime<Utc>,
+    started_at: DateTime<Utc>,
+    opts: &'a ExecOptions,
+    /// The run id and the marker, once announced.
+    running: OnceCell<(String, Option<running::Marker>)>,
+}
+
+impl Start<'_> {
+    /// Logs "started" and marks the run as running, the first time only.
+    fn announce(&self) {
+        self.running.get_or_init(|| {
+            if !self.opts.passthrough {
+                self.opts.logger.info(Some(&self.job.name), "started");
+            }
+            self.mark_running()
+        });
+    }
+
+    /// A new run id and the marker that shows the run as running to other processes (none
+    /// when the state dir cannot be written: that is logged, and the run goes on).
+    fn mark_running(&self) -> (String, Option<running::Marker>) {
+        let (job, opts) = (self.job, self.opts);
+        let run = running::Running {
+            job: job.name.clone(),
+            file: self.file.to_owned(),
+            run_id: ids::run_id(&job.name),
+            pid: std::process::id(),
+            trigger: self.trigger.as_str().to_owned(),
+            scheduled_at: self.scheduled_at,
+            started_at: self.started_at,
+        };
+        let marker = running::start(&opts.state_dir, &run)
+            .map_err(|err| {
+                opts.logger.warn(
+                    Some(&job.name),
+                    &format!("cannot mark the run as running: {err:#}"),
+                );
+            })
+            .ok();
+        (run.run_id, marker)
+    }
+}
+
+/// The attempts of one run: the first at once, each retry after a doubling delay with jitter,
+/// until one succeeds, fails in a way another attempt cannot mend, or the run is cancelled.
+struct Attempts<'a> {
+    job: &'a Job,
+    /// The slot's time, from which an HTTP job's Idempotency-Key derives.
+    scheduled_at: DateTime<Utc>,
+    opts: &'a ExecOptions,
+    cancel: &'a Cancel,
+    /// The Idempotency-Key of an HTTP job's calls: made for the first, the same for all.
+    key: Option<String>,
+    /// The wait before the next retry, before jitter.
+    delay: Duration,
+}
+
+impl Attempts<'_> {
+    /// Runs the attempts, counting them in `record.attempts`; `announce` is called right after
+    /// each spawn (or before each call). Returns how the last one ended.
+    fn run(&mut self, record: &mut RunRecord, announce: &dyn Fn()) -> Outcome {
+        let total = self.job.retries.saturating_add(1);
+        let mut outcome = Outcome::cancelled();
+        for attempt in 1..=total {
+            if attempt > 1 && self.back_off(attempt, total, &mut outcome) {
                 break;
             }
-            delay = delay.saturating_mul(2).min(MAX_RETRY_DELAY);
+            if self.cancel.is_cancelled() {
+                outcome = Outcome::cancelled();
+                break;
+            }
+            record.attempts = attempt;
+            outcome = self.attempt(announce);
+            if outcome.status == RunStatus::Ok || !outcome.retryable || self.cancel.is_cancelled() {
+                break;
+            }
         }
-        if cancel.is_cancelled() {
-            outcome = Outcome::cancelled();
-            break;
+        outcome
+    }
+
+    /// Before retry `attempt` of `total`: logs why, waits the delay with jitter, and doubles
+    /// the delay. Returns true when cancelled meanwhile, `outcome` then saying so.
+    fn back_off(&mut self, attempt: u32, total: u32, outcome: &mut Outcome) -> bool {
+        let wait = jitter(self.delay, ids::random_unit()).min(MAX_RETRY_DELAY);
+        self.opts.logger.warn(
+            Some(&self.job.name),
+            &format!(
+                "attempt {} of {total} failed: {}; retrying in {}",
+                attempt - 1,
+                outcome.error.as_deref().unwrap_or("failed"),
+                crate::duration::format(wait),
+            ),
+        );
+        if self.cancel.sleep(wait) {
+            // Keep the failed attempt's result, but say why no more attempts came.
+            outcome.status = RunStatus::Cancelled;
+            outcome.error = Some(format!(
+                "cancelled before attempt {attempt} ({})",
+                outcome.error.as_deref().unwrap_or("failed")
+            ));
+            return true;
         }
-        record.attempts = attempt;
-        outcome = match &job.action {
+        self.delay = self.delay.saturating_mul(2).min(MAX_RETRY_DELAY);
+        false
+    }
+
+    /// One attempt of the job's action, with every expanded value taken out of its error.
+    fn attempt(&mut self, announce: &dyn Fn()) -> Outcome {
+        let job = self.job;
+        let mut outcome = match &job.action {
             Action::Shell {
                 command,
                 shell,
@@ -248,14 +358,17 @@ pub(crate) fn execute(
                 command,
                 shell.as_deref(),
                 workdir.as_deref(),
-                opts,
-                cancel,
-                &announce,
+                self.opts,
+                self.cancel,
+                announce,
             ),
             Action::Http(spec) => {
                 announce();
-                let key = key.get_or_insert_with(|| ids::idempotency_key(name, scheduled_at));
-                http::attempt(job, spec, key, cancel)
+                let (name, scheduled_at) = (job.name.as_str(), self.scheduled_at);
+                let key = self
+                    .key
+                    .get_or_insert_with(|| ids::idempotency_key(name, scheduled_at));
+                http::attempt(job, spec, key, self.cancel)
             }
         };
         // Messages are written from templates, but a library's text may still echo an
@@ -269,62 +382,28 @@ pub(crate) fn execute(
         if matches!(job.action, Action::Http(_)) && !outcome.output.is_empty() {
             outcome.output = redact(job, &outcome.output);
         }
-        if outcome.status == RunStatus::Ok || !outcome.retryable || cancel.is_cancelled() {
-            break;
-        }
+        outcome
     }
-    announce();
-    // Kept until the function returns: the run shows as running until `finish` is done.
-    let (run_id, _marker) = running.into_inner().unwrap_or_default();
-    record.run_id = run_id;
+}
 
+/// Puts how the last attempt ended into `record`, and the run's duration since `clock`.
+fn settle(record: &mut RunRecord, outcome: Outcome, clock: Instant) {
     record.status = outcome.status;
     record.exit_code = outcome.exit_code;
     record.http_status = outcome.http_status;
     record.output_tail = history::tail(&outcome.output, history::OUTPUT_TAIL_BYTES).to_owned();
     record.error = outcome.error;
     record.duration_ms = u64::try_from(clock.elapsed().as_millis()).unwrap_or(u64::MAX);
-    if !opts.passthrough {
-        let took = crate::duration::format(record.took());
-        match &record.error {
-            None => opts.logger.info(Some(name), &format!("ok in {took}")),
-            Some(error) => opts
-                .logger
-                .error(Some(name), &ending(&record, error, &took, job)),
-        }
-    }
-    finish(job, &mut record, opts, channels, started, cancel);
-    record
 }
 
-/// A new run id and the marker that shows the run as running to other processes (none when
-/// the state dir cannot be written: that is logged, and the run goes on).
-fn mark_running(
-    job: &Job,
-    file: &str,
-    trigger: &str,
-    scheduled_at: DateTime<Utc>,
-    started_at: DateTime<Utc>,
-    opts: &ExecOptions,
-) -> (String, Option<running::Marker>) {
-    let run = running::Running {
-        job: job.name.clone(),
-        file: file.to_owned(),
-        run_id: ids::run_id(&job.name),
-        pid: std::process::id(),
-        trigger: trigger.to_owned(),
-        scheduled_at,
-        started_at,
-    };
-    let marker = running::start(&opts.state_dir, &run)
-        .map_err(|err| {
-            opts.logger.warn(
-                Some(&job.name),
-                &format!("cannot mark the run as running: {err:#}"),
-            );
-        })
-        .ok();
-    (run.run_id, marker)
+/// Logs how the run ended: `ok in 1.2s`, or the line `ending` writes.
+fn log_result(job: &Job, record: &RunRecord, opts: &ExecOptions) {
+    let name = Some(job.name.as_str());
+    let took = crate::duration::format(record.took());
+    match &record.error {
+        None => opts.logger.info(name, &format!("ok in {took}")),
+        Some(error) => opts.logger.error(name, &ending(record, error, &took, job)),
+    }
 }
 
 /// Gives the record its run id and appends it to history at once; then, when a channel

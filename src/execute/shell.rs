@@ -22,7 +22,7 @@
 
 use std::fs::File;
 use std::io::Read as _;
-use std::os::fd::{AsFd as _, OwnedFd};
+use std::os::fd::{AsFd as _, BorrowedFd, OwnedFd};
 use std::os::unix::process::{CommandExt as _, ExitStatusExt as _};
 use std::path::Path;
 use std::process::{Child, Command, ExitStatus, Stdio};
@@ -178,106 +178,176 @@ fn supervise(
     cancel: &Cancel,
     capture: &mut Capture<'_>,
 ) -> (std::io::Result<ExitStatus>, Stop, bool) {
-    let exit_fd: Option<OwnedFd> = pidfd::open(group.as_raw()).ok();
-    let mut pipes: [Option<(File, Stream)>; 2] = [
-        child
-            .stdout
-            .take()
-            .map(|pipe| (File::from(OwnedFd::from(pipe)), Stream::Stdout)),
-        child
-            .stderr
-            .take()
-            .map(|pipe| (File::from(OwnedFd::from(pipe)), Stream::Stderr)),
-    ];
-    let deadline = timeout.map(|timeout| Instant::now() + timeout);
-    let mut stop = Stop::None;
-    let mut acted = Level::None;
-    let mut kill_at: Option<Instant> = None;
-    // The child exited (a zombie: reaped only at the end).
-    let mut exited = false;
-    let mut drain_until: Option<Instant> = None;
+    let mut run = Supervisor::new(child, group, timeout, cancel, capture.is_passthrough());
     let mut chunk = [0u8; CHUNK_BYTES];
-    // Passthrough (`exec`): a stream is read only once our own stdout or stderr can take the
-    // chunk, so a reader that stops reading (a paused pager) stalls the child as it would
-    // without us, while timeouts and cancellation still work.
     let (stdout, stderr) = (std::io::stdout(), std::io::stderr());
     let outs = [stdout.as_fd(), stderr.as_fd()];
-    let passthrough = capture.is_passthrough();
-    let read_size = if passthrough {
-        PASSTHROUGH_CHUNK
-    } else {
-        CHUNK_BYTES
-    };
-    let mut writable = [!passthrough; 2];
-
     loop {
         let now = Instant::now();
-        if !exited {
-            let level = cancel.level();
-            if level > acted {
-                acted = level;
-                if stop == Stop::None {
-                    stop = Stop::Cancel;
-                    if level == Level::Graceful {
-                        let _ = killpg(group, Signal::SIGTERM);
-                        kill_at = Some(now + KILL_GRACE);
-                    }
-                }
-                if level == Level::Kill {
-                    let _ = killpg(group, Signal::SIGKILL);
-                    kill_at = None;
-                }
-            }
-            if kill_at.is_some_and(|at| now >= at) {
-                let _ = killpg(group, Signal::SIGKILL);
-                kill_at = None;
-            }
-            if stop == Stop::None && deadline.is_some_and(|at| now >= at) {
-                stop = Stop::Timeout;
-                let _ = killpg(group, Signal::SIGTERM);
-                kill_at = Some(now + KILL_GRACE);
-            }
-            if exit_fd.is_none() {
-                // No pidfd: look now and then, without reaping.
-                let flags = WaitPidFlag::WEXITED | WaitPidFlag::WNOHANG | WaitPidFlag::WNOWAIT;
-                if !matches!(waitid(Id::Pid(group), flags), Ok(WaitStatus::StillAlive)) {
-                    stop_leftovers(group, stop);
-                    exited = true;
-                    drain_until = Some(now + DRAIN_GRACE);
-                }
-            }
+        if !run.exited {
+            run.enforce(now);
         }
-        if exited && (pipes.iter().all(Option::is_none) || drain_until.is_some_and(|at| now >= at))
-        {
+        if run.is_done(now) {
             break;
         }
+        let (slots, ready) = run.wait(now, outs);
+        for (slot, _) in slots.iter().zip(ready).filter(|(_, ready)| *ready) {
+            run.handle(*slot, capture, &mut chunk);
+        }
+    }
+    run.end(child)
+}
 
-        // What to wait for, and until when.
-        let waker = match (!exited, acted) {
-            (true, Level::None) => cancel.waker(Level::Graceful),
-            (true, Level::Graceful) => cancel.waker(Level::Kill),
-            _ => None,
-        };
+/// The state of one child under `supervise`: its pipes, its timers and what we did to it.
+struct Supervisor<'c> {
+    group: Pid,
+    cancel: &'c Cancel,
+    /// Readable once the child exited; none when the kernel offers no pidfd.
+    exit_fd: Option<OwnedFd>,
+    /// The child's stdout and stderr, each dropped once it reached its end.
+    pipes: [Option<(File, Stream)>; 2],
+    /// When the timeout comes, if the job has one.
+    deadline: Option<Instant>,
+    stop: Stop,
+    /// The cancellation level already acted on.
+    acted: Level,
+    /// When the group gets SIGKILL after a SIGTERM.
+    kill_at: Option<Instant>,
+    /// The child exited (a zombie: reaped only at the end).
+    exited: bool,
+    /// Once the child exited: when we stop waiting for the rest of its output.
+    drain_until: Option<Instant>,
+    /// Passthrough (`exec`): a stream is read only once our own stdout or stderr can take the
+    /// chunk, so a reader that stops reading (a paused pager) stalls the child as it would
+    /// without us, while timeouts and cancellation still work.
+    passthrough: bool,
+    read_size: usize,
+    /// Per stream, whether our side can take the next chunk (always, unless passthrough).
+    writable: [bool; 2],
+}
+
+impl<'c> Supervisor<'c> {
+    /// Takes the child's pipes and opens its pidfd; the timeout starts now.
+    fn new(
+        child: &mut Child,
+        group: Pid,
+        timeout: Option<Duration>,
+        cancel: &'c Cancel,
+        passthrough: bool,
+    ) -> Supervisor<'c> {
+        let pipe = |pipe: Option<OwnedFd>, stream| pipe.map(|fd| (File::from(fd), stream));
+        Supervisor {
+            group,
+            cancel,
+            exit_fd: pidfd::open(group.as_raw()).ok(),
+            pipes: [
+                pipe(child.stdout.take().map(OwnedFd::from), Stream::Stdout),
+                pipe(child.stderr.take().map(OwnedFd::from), Stream::Stderr),
+            ],
+            deadline: timeout.map(|timeout| Instant::now() + timeout),
+            stop: Stop::None,
+            acted: Level::None,
+            kill_at: None,
+            exited: false,
+            drain_until: None,
+            passthrough,
+            read_size: if passthrough {
+                PASSTHROUGH_CHUNK
+            } else {
+                CHUNK_BYTES
+            },
+            writable: [!passthrough; 2],
+        }
+    }
+
+    /// While the child runs: acts on a new cancellation level, the SIGKILL after the grace
+    /// and the timeout, and (with no pidfd) looks whether the child exited.
+    fn enforce(&mut self, now: Instant) {
+        let level = self.cancel.level();
+        if level > self.acted {
+            self.acted = level;
+            if self.stop == Stop::None {
+                self.stop = Stop::Cancel;
+                if level == Level::Graceful {
+                    let _ = killpg(self.group, Signal::SIGTERM);
+                    self.kill_at = Some(now + KILL_GRACE);
+                }
+            }
+            if level == Level::Kill {
+                let _ = killpg(self.group, Signal::SIGKILL);
+                self.kill_at = None;
+            }
+        }
+        if self.kill_at.is_some_and(|at| now >= at) {
+            let _ = killpg(self.group, Signal::SIGKILL);
+            self.kill_at = None;
+        }
+        if self.stop == Stop::None && self.deadline.is_some_and(|at| now >= at) {
+            self.stop = Stop::Timeout;
+            let _ = killpg(self.group, Signal::SIGTERM);
+            self.kill_at = Some(now + KILL_GRACE);
+        }
+        if self.exit_fd.is_none() {
+            // No pidfd: look now and then, without reaping.
+            let flags = WaitPidFlag::WEXITED | WaitPidFlag::WNOHANG | WaitPidFlag::WNOWAIT;
+            if !matches!(
+                waitid(Id::Pid(self.group), flags),
+                Ok(WaitStatus::StillAlive)
+            ) {
+                self.exited_at(now);
+            }
+        }
+    }
+
+    /// The child exited: it is a zombie now, kept unreaped until its group is stopped.
+    fn exited_at(&mut self, now: Instant) {
+        stop_leftovers(self.group, self.stop);
+        self.exited = true;
+        self.drain_until = Some(now + DRAIN_GRACE);
+    }
+
+    /// Whether the child exited and its output is all read (or no longer waited for).
+    fn is_done(&self, now: Instant) -> bool {
+        self.exited
+            && (self.pipes.iter().all(Option::is_none)
+                || self.drain_until.is_some_and(|at| now >= at))
+    }
+
+    /// The next instant a timer needs the loop awake, if any.
+    fn next_wake(&self, now: Instant, waker: bool) -> Option<Instant> {
         let mut next: Option<Instant> = None;
         let mut wake_at = |at: Instant| next = Some(next.map_or(at, |next| next.min(at)));
-        if !exited {
-            if let Some(at) = kill_at {
+        if !self.exited {
+            if let Some(at) = self.kill_at {
                 wake_at(at);
             }
-            if let (Stop::None, Some(at)) = (stop, deadline) {
+            if let (Stop::None, Some(at)) = (self.stop, self.deadline) {
                 wake_at(at);
             }
-            if exit_fd.is_none() || (waker.is_none() && acted != Level::Kill) {
+            if self.exit_fd.is_none() || (!waker && self.acted != Level::Kill) {
                 wake_at(now + FALLBACK_TICK);
             }
-        } else if let Some(at) = drain_until {
+        } else if let Some(at) = self.drain_until {
             wake_at(at);
         }
+        next
+    }
+
+    /// One `poll` on the pipes (or, in passthrough, on our own `outs`), the pidfd and the
+    /// cancellation's wake-up pipe, until the next timer. Returns what each slot waited on
+    /// and whether it is ready.
+    fn wait(&self, now: Instant, outs: [BorrowedFd<'_>; 2]) -> ([Slot; 4], [bool; 4]) {
+        let waker = match (!self.exited, self.acted) {
+            (true, Level::None) => self.cancel.waker(Level::Graceful),
+            (true, Level::Graceful) => self.cancel.waker(Level::Kill),
+            _ => None,
+        };
+        let next = self.next_wake(now, waker.is_some());
         let mut slots = [Slot::Exit; 4];
         let mut fds = Vec::with_capacity(4);
-        for (index, pipe) in pipes.iter().enumerate() {
+        for (index, pipe) in self.pipes.iter().enumerate() {
             if let Some((file, _)) = pipe {
-                if writable[index] {
+                if self.writable[index] {
                     slots[fds.len()] = Slot::Pipe(index);
                     fds.push(PollFd::new(file.as_fd(), PollFlags::POLLIN));
                 } else {
@@ -286,7 +356,9 @@ fn supervise(
                 }
             }
         }
-        if !exited && let Some(fd) = &exit_fd {
+        if !self.exited
+            && let Some(fd) = &self.exit_fd
+        {
             slots[fds.len()] = Slot::Exit;
             fds.push(PollFd::new(fd.as_fd(), PollFlags::POLLIN));
         }
@@ -307,50 +379,55 @@ fn supervise(
         for (flag, fd) in ready.iter_mut().zip(&fds) {
             *flag = fd.revents().is_some_and(|events| !events.is_empty());
         }
-        drop(fds);
+        (slots, ready)
+    }
 
-        for (slot, _) in slots.iter().zip(ready).filter(|(_, ready)| *ready) {
-            match *slot {
-                Slot::Pipe(index) => {
-                    let Some((file, stream)) = &mut pipes[index] else {
-                        continue;
-                    };
-                    let stream = *stream;
-                    match file.read(&mut chunk[..read_size]) {
-                        Ok(0) => {}
-                        Ok(n) => {
-                            capture.push(stream, &chunk[..n]);
-                            writable[index] = !passthrough;
-                            continue;
-                        }
-                        Err(err) if err.kind() == std::io::ErrorKind::Interrupted => continue,
-                        Err(_) => {}
-                    }
-                    // End of output (or a broken pipe): this stream is done.
-                    capture.end(stream);
-                    pipes[index] = None;
-                }
-                // Ready, or an error that the write will meet and ignore.
-                Slot::Out(index) => writable[index] = true,
-                Slot::Exit => {
-                    // The child is a zombie now, kept unreaped until its group is stopped.
-                    stop_leftovers(group, stop);
-                    exited = true;
-                    drain_until = Some(Instant::now() + DRAIN_GRACE);
-                }
-                // The level is read at the top of the loop.
-                Slot::Cancel => {}
-            }
+    /// Acts on one ready slot: reads a chunk of output, notes that our side can take one,
+    /// or notes the child's exit. A cancellation is read at the top of the loop.
+    fn handle(&mut self, slot: Slot, capture: &mut Capture<'_>, chunk: &mut [u8]) {
+        match slot {
+            Slot::Pipe(index) => self.read_pipe(index, capture, chunk),
+            // Ready, or an error that the write will meet and ignore.
+            Slot::Out(index) => self.writable[index] = true,
+            Slot::Exit => self.exited_at(Instant::now()),
+            Slot::Cancel => {}
         }
     }
-    if stop == Stop::None {
-        // Whatever the job left behind gets SIGTERM while the unreaped child still holds the
-        // group's id.
-        let _ = killpg(group, Signal::SIGTERM);
+
+    /// Reads one chunk of the child's stdout (0) or stderr (1) into `capture`; at the end of
+    /// the stream (or a broken pipe) closes it.
+    fn read_pipe(&mut self, index: usize, capture: &mut Capture<'_>, chunk: &mut [u8]) {
+        let Some((file, stream)) = &mut self.pipes[index] else {
+            return;
+        };
+        let stream = *stream;
+        match file.read(&mut chunk[..self.read_size]) {
+            Ok(0) => {}
+            Ok(n) => {
+                capture.push(stream, &chunk[..n]);
+                self.writable[index] = !self.passthrough;
+                return;
+            }
+            Err(err) if err.kind() == std::io::ErrorKind::Interrupted => return,
+            Err(_) => {}
+        }
+        // End of output (or a broken pipe): this stream is done.
+        capture.end(stream);
+        self.pipes[index] = None;
     }
-    let status = child.wait();
-    let leftovers = stop == Stop::None && end_group(group, cancel);
-    (status, stop, leftovers)
+
+    /// Reaps the child and stops what is left of its group. Returns how the child exited,
+    /// whether we stopped it, and whether processes of its group outlived it.
+    fn end(self, child: &mut Child) -> (std::io::Result<ExitStatus>, Stop, bool) {
+        if self.stop == Stop::None {
+            // Whatever the job left behind gets SIGTERM while the unreaped child still holds
+            // the group's id.
+            let _ = killpg(self.group, Signal::SIGTERM);
+        }
+        let status = child.wait();
+        let leftovers = self.stop == Stop::None && end_group(self.group, self.cancel);
+        (status, self.stop, leftovers)
+    }
 }
 
 /// After the direct child was reaped and its group got SIGTERM: waits up to `KILL_GRACE` for

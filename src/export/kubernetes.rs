@@ -354,13 +354,16 @@ fn configmap(out: &mut String, file_text: &str, options: &Options) {
     let _ = write!(out, "  jobs.toml:{}", block(file_text, 2));
 }
 
+/// One job's CronJob: the header, its schedule and policies, and the Job it starts.
 fn cronjob(out: &mut String, job: &Job, spec: &CronJobSpec<'_>, options: &Options) {
-    let CronJobSpec {
-        name,
-        schedule,
-        vars,
-        ..
-    } = *spec;
+    cronjob_header(out, job, spec.name, options);
+    cronjob_schedule(out, job, spec);
+    cronjob_policies(out, job);
+    job_template(out, job, spec.vars, options);
+}
+
+/// The CronJob's opening: the job's name and description as comments, its kind and metadata.
+fn cronjob_header(out: &mut String, job: &Job, name: &str, options: &Options) {
     out.push_str("---\n");
     let _ = writeln!(
         out,
@@ -378,6 +381,11 @@ fn cronjob(out: &mut String, job: &Job, spec: &CronJobSpec<'_>, options: &Option
         Some(&job.name),
         0,
     );
+}
+
+/// `spec:` up to the zone: the daylight-saving differences as comments, `schedule` and
+/// `timeZone` (or a comment saying why there is none).
+fn cronjob_schedule(out: &mut String, job: &Job, spec: &CronJobSpec<'_>) {
     out.push_str("spec:\n");
     for difference in spec.dst {
         out.push_str(&comment_lines(
@@ -386,7 +394,7 @@ fn cronjob(out: &mut String, job: &Job, spec: &CronJobSpec<'_>, options: &Option
             100,
         ));
     }
-    let _ = writeln!(out, "  schedule: {}", scalar(schedule));
+    let _ = writeln!(out, "  schedule: {}", scalar(spec.schedule));
     match &spec.zone {
         Some(zone) => {
             if job.zone == Zone::Local {
@@ -401,6 +409,11 @@ fn cronjob(out: &mut String, job: &Job, spec: &CronJobSpec<'_>, options: &Option
              # zone of the kube-controller-manager applies; set `timezone` in the job file\n",
         ),
     }
+}
+
+/// `concurrencyPolicy` from `overlap`, `startingDeadlineSeconds` from `catch_up`, and the
+/// kept history.
+fn cronjob_policies(out: &mut String, job: &Job) {
     match job.overlap {
         Overlap::Skip => out.push_str("  concurrencyPolicy: Forbid\n"),
         Overlap::Allow => out.push_str("  concurrencyPolicy: Allow\n"),
@@ -424,10 +437,27 @@ fn cronjob(out: &mut String, job: &Job, spec: &CronJobSpec<'_>, options: &Option
     }
     let _ = writeln!(out, "  successfulJobsHistoryLimit: {HISTORY_LIMIT}");
     let _ = writeln!(out, "  failedJobsHistoryLimit: {HISTORY_LIMIT}");
+}
+
+/// `jobTemplate:`, the Job each run is: no retries of its own, its deadline, and the pod
+/// running the one container.
+fn job_template(out: &mut String, job: &Job, vars: &BTreeSet<String>, options: &Options) {
     out.push_str("  jobTemplate:\n");
     metadata(out, None, None, Some(&job.name), 4);
     out.push_str("    spec:\n");
     out.push_str("      # jobtab exec retries by itself\n      backoffLimit: 0\n");
+    active_deadline(out, job);
+    out.push_str("      template:\n");
+    metadata(out, None, None, Some(&job.name), 8);
+    out.push_str("        spec:\n");
+    out.push_str("          restartPolicy: Never\n");
+    out.push_str("          containers:\n");
+    container(out, job, vars, options);
+    volumes(out);
+}
+
+/// `activeDeadlineSeconds` from the job's whole budget, or a comment saying why there is none.
+fn active_deadline(out: &mut String, job: &Job) {
     match budget(job) {
         Budget::Seconds(seconds) => {
             let _ = writeln!(
@@ -444,11 +474,11 @@ fn cronjob(out: &mut String, job: &Job, spec: &CronJobSpec<'_>, options: &Option
              jobtab exec\n      # still ends each attempt at the timeout\n",
         ),
     }
-    out.push_str("      template:\n");
-    metadata(out, None, None, Some(&job.name), 8);
-    out.push_str("        spec:\n");
-    out.push_str("          restartPolicy: Never\n");
-    out.push_str("          containers:\n");
+}
+
+/// The one container: the image running `jobtab exec NAME` on the mounted job file, with the
+/// job's `${VAR}`s from the Secret.
+fn container(out: &mut String, job: &Job, vars: &BTreeSet<String>, options: &Options) {
     out.push_str("            - name: jobtab\n");
     let _ = writeln!(out, "              image: {}", scalar(&options.image));
     out.push_str("              command:\n                - jobtab\n");
@@ -479,6 +509,10 @@ fn cronjob(out: &mut String, job: &Job, spec: &CronJobSpec<'_>, options: &Option
     out.push_str("                  readOnly: true\n");
     out.push_str("                - name: state\n");
     let _ = writeln!(out, "                  mountPath: {}", scalar(STATE_DIR));
+}
+
+/// The pod's volumes: the job file's ConfigMap and an emptyDir for the state.
+fn volumes(out: &mut String) {
     out.push_str("          volumes:\n");
     out.push_str("            - name: jobs\n");
     out.push_str("              configMap:\n");
