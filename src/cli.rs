@@ -6,6 +6,9 @@
 use std::path::PathBuf;
 
 use clap::{Args, Parser, Subcommand, ValueEnum};
+use clap_complete::{ArgValueCandidates, ArgValueCompleter};
+
+use crate::completions::{job_names, zone_names};
 
 /// A crontab manager and runner: keep jobs in one TOML file, then install them into your crontab,
 /// run them with jobtab's own scheduler, or export them to Kubernetes and systemd.
@@ -311,7 +314,7 @@ pub(crate) struct AddArgs {
     pub(crate) overlap: Option<OverlapArg>,
 
     /// IANA time zone for the schedule, e.g. Europe/Berlin [default: the machine's]
-    #[arg(long = "tz", value_name = "ZONE")]
+    #[arg(long = "tz", value_name = "ZONE", add = ArgValueCompleter::new(zone_names))]
     pub(crate) timezone: Option<String>,
 
     /// Working directory for shell jobs
@@ -370,6 +373,7 @@ pub(crate) struct ListArgs {
 #[derive(Debug, Args)]
 pub(crate) struct ShowArgs {
     /// The job to show
+    #[arg(add = ArgValueCandidates::new(job_names))]
     pub(crate) name: String,
 
     /// Print JSON
@@ -380,7 +384,7 @@ pub(crate) struct ShowArgs {
 #[derive(Debug, Args)]
 pub(crate) struct RemoveArgs {
     /// Jobs to remove
-    #[arg(required = true)]
+    #[arg(required = true, add = ArgValueCandidates::new(job_names))]
     pub(crate) names: Vec<String>,
 
     /// Say what would be removed, change nothing
@@ -391,7 +395,7 @@ pub(crate) struct RemoveArgs {
 #[derive(Debug, Args)]
 pub(crate) struct ToggleArgs {
     /// Jobs to change
-    #[arg(required = true)]
+    #[arg(required = true, add = ArgValueCandidates::new(job_names))]
     pub(crate) names: Vec<String>,
 }
 
@@ -409,7 +413,7 @@ pub(crate) struct ExplainArgs {
     pub(crate) after: Option<String>,
 
     /// IANA time zone [default: the machine's]
-    #[arg(long, value_name = "ZONE")]
+    #[arg(long, value_name = "ZONE", add = ArgValueCompleter::new(zone_names))]
     pub(crate) tz: Option<String>,
 
     /// Print JSON
@@ -420,6 +424,7 @@ pub(crate) struct ExplainArgs {
 #[derive(Debug, Args)]
 pub(crate) struct NextArgs {
     /// Only these jobs [default: all enabled jobs]
+    #[arg(add = ArgValueCandidates::new(job_names))]
     pub(crate) names: Vec<String>,
 
     /// How many runs to print
@@ -434,6 +439,7 @@ pub(crate) struct NextArgs {
 #[derive(Debug, Args)]
 pub(crate) struct ExecArgs {
     /// The job to run
+    #[arg(add = ArgValueCandidates::new(job_names))]
     pub(crate) name: String,
 
     /// Run the job even if it is disabled
@@ -465,6 +471,7 @@ pub(crate) enum NotifyCommand {
 #[derive(Debug, Args)]
 pub(crate) struct NotifyTestArgs {
     /// The job whose channels to test
+    #[arg(add = ArgValueCandidates::new(job_names))]
     pub(crate) name: String,
 }
 
@@ -496,6 +503,7 @@ pub(crate) enum LogFormat {
 #[derive(Debug, Args)]
 pub(crate) struct HistoryArgs {
     /// Only this job
+    #[arg(add = ArgValueCandidates::new(job_names))]
     pub(crate) name: Option<String>,
 
     /// At most this many runs
@@ -518,6 +526,7 @@ pub(crate) struct HistoryArgs {
 #[derive(Debug, Args)]
 pub(crate) struct LogsArgs {
     /// The job
+    #[arg(add = ArgValueCandidates::new(job_names))]
     pub(crate) name: String,
 
     /// This run instead of the last one (its id from `history`, or the id's first characters)

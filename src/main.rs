@@ -15,6 +15,7 @@ compile_error!(
 
 mod cli;
 mod commands;
+mod completions;
 mod crontab;
 mod ctx;
 mod duration;
@@ -36,6 +37,9 @@ use clap::Parser;
 use clap::error::{ContextKind, ContextValue, ErrorKind};
 
 fn main() -> ExitCode {
+    // `COMPLETE=bash jobtab ...`: the shell asking for completions; answered before anything
+    // else touches stdout.
+    completions::complete_if_asked();
     let cli = cli::Cli::try_parse().unwrap_or_else(|err| with_hint(err).exit());
     match commands::dispatch(cli) {
         Ok(code) => code,
