@@ -239,9 +239,17 @@ pub(crate) enum Command {
 
     /// Print shell completions
     ///
+    /// The script asks jobtab for the candidates as you type, so job names and --tz zones
+    /// complete too (it runs `jobtab` from your PATH). The same script comes from
+    /// `COMPLETE=SHELL jobtab`, the form to put in your shell's startup file, since it always
+    /// matches the jobtab installed. --static prints a script that never runs jobtab and
+    /// completes commands and options only.
+    ///
     /// Examples:
+    ///   echo 'source <(COMPLETE=bash jobtab)' >> ~/.bashrc
     ///   jobtab completions bash > ~/.local/share/bash-completion/completions/jobtab
     ///   jobtab completions fish > ~/.config/fish/completions/jobtab.fish
+    ///   jobtab completions zsh --static > ~/.zfunc/_jobtab
     #[command(verbatim_doc_comment)]
     Completions(CompletionsArgs),
 
@@ -610,6 +618,11 @@ pub(crate) struct CompletionsArgs {
     /// The shell
     #[arg(value_enum)]
     pub(crate) shell: clap_complete::Shell,
+
+    /// Print a script that completes commands and options without running jobtab (no job
+    /// names)
+    #[arg(long = "static")]
+    pub(crate) static_script: bool,
 }
 
 /// Checks a duration argument (`30s`, `1h30m`) while parsing, so a bad one is a usage error

@@ -1,24 +1,53 @@
 //! `jobtab completions SHELL` and `jobtab man`: generated from the clap definition. The same
 //! text is committed in `completions/` and `man/` (`scripts/gen-docs.sh` writes it, and a test
-//! fails when it is stale).
+//! fails when it is stale). The completers the scripts call back are in `crate::completions`.
 
 use std::io::Write as _;
 use std::process::ExitCode;
 
-use anyhow::Result;
+use anyhow::{Context as _, Result};
 use clap::CommandFactory as _;
+use clap_complete::Shell;
+use clap_complete::env::Shells;
 
 use crate::cli::{Cli, CompletionsArgs};
 use crate::output;
 
-/// Prints completions for one shell.
+/// Prints completions for one shell: the dynamic script (job names and zones), or with
+/// `--static` clap_complete's generated one (commands and options only).
 pub(crate) fn run_completions(args: &CompletionsArgs) -> Result<ExitCode> {
     let mut out = Vec::new();
-    clap_complete::generate(args.shell, &mut Cli::command(), "jobtab", &mut out);
+    if args.static_script {
+        clap_complete::generate(args.shell, &mut Cli::command(), "jobtab", &mut out);
+    } else {
+        registration(args.shell, &mut out)?;
+    }
     let mut stdout = output::Stdout::lock();
     stdout.write_all(&out)?;
     stdout.finish()?;
     Ok(ExitCode::SUCCESS)
+}
+
+/// The script `COMPLETE=SHELL jobtab` prints, except that it calls `jobtab` from the PATH
+/// rather than the path this process was started by, so that a packaged file works wherever
+/// jobtab is installed.
+///
+/// zsh: clap_complete's script is made to be sourced; installed in `$fpath` as `_jobtab`, zsh
+/// runs its body on the first TAB, which only registers the completer and completes nothing.
+/// The last lines complete on that first call too, and do nothing when the script is sourced.
+fn registration(shell: Shell, out: &mut Vec<u8>) -> Result<()> {
+    let name = shell.to_string();
+    let shells = Shells::builtins();
+    let completer = shells
+        .completer(&name)
+        .with_context(|| format!("clap_complete has no dynamic completion for {name}"))?;
+    completer.write_registration(crate::completions::VAR, "jobtab", "jobtab", "jobtab", out)?;
+    if shell == Shell::Zsh {
+        out.extend_from_slice(
+            b"if [[ ${funcstack[1]} = _jobtab ]]; then\n    _clap_dynamic_completer_jobtab \"$@\"\nfi\n",
+        );
+    }
+    Ok(())
 }
 
 /// Prints the man page.
