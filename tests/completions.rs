@@ -117,6 +117,29 @@ fn man_page_lists_every_command_and_renders_cleanly() {
         );
     }
     assert!(page.contains(".SH EXAMPLES"), "top-level examples");
+    for section in ["JOB FILE", "EXIT STATUS", "ENVIRONMENT", "FILES"] {
+        assert!(
+            page.contains(&format!(".SH \"{section}\"\n")),
+            "no {section}"
+        );
+    }
+    for variable in [
+        "JOBTAB_FILE",
+        "JOBTAB_STATE_DIR",
+        "JOBTAB_CRONTAB",
+        "NO_COLOR",
+        "VISUAL, EDITOR",
+    ] {
+        assert!(
+            page.contains(&format!("\\fB{}\\fR", variable)),
+            "ENVIRONMENT lacks {variable}"
+        );
+    }
+    // A command's examples are not filled: each stays on its own line, as written.
+    assert!(
+        page.contains("Examples:\n.RS 2\n.nf\njobtab add backup \\*(Aq0 2 * * *\\*(Aq"),
+        "add's examples are filled"
+    );
     // groff reads it without a warning, where groff is installed.
     let path = env.path("jobtab.1");
     std::fs::write(&path, &page).unwrap();

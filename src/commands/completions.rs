@@ -115,11 +115,12 @@ fn man_page() -> Result<String> {
         if sub.get_arguments().any(|arg| !arg.is_hide_set()) {
             man.render_options_section(&mut section)?;
         }
-        page.push_str(&demote_headings(&without_preamble(&String::from_utf8(
-            section,
-        )?)));
+        page.push_str(&examples_unfilled(&demote_headings(&without_preamble(
+            &String::from_utf8(section)?,
+        ))));
     }
 
+    page.push_str(&super::man::sections());
     if let Some(examples) = cmd.get_after_long_help() {
         page.push_str(".SH EXAMPLES\n.nf\n");
         for line in examples.to_string().lines() {
@@ -129,23 +130,6 @@ fn man_page() -> Result<String> {
             }
         }
         page.push_str(".fi\n");
-    }
-    page.push_str(".SH FILES\n");
-    for (path, what) in [
-        (
-            "<config dir>/jobtab/jobs.toml",
-            "The job file (--file, $JOBTAB_FILE).",
-        ),
-        (
-            "<state dir>/jobtab",
-            "History, locks and crontab backups (--state-dir, $JOBTAB_STATE_DIR).",
-        ),
-    ] {
-        page.push_str(&format!(
-            ".TP\n{}\n{}\n",
-            roff_escape(path),
-            roff_escape(what)
-        ));
     }
     let mut version = Vec::new();
     top.render_version_section(&mut version)?;
@@ -182,6 +166,35 @@ fn demote_headings(roff: &str) -> String {
     out
 }
 
+/// A command's `Examples:` block as written: clap_mangen prints the lines as plain text, which
+/// roff fills and justifies, so a long example was broken mid-command. The lines after
+/// `Examples:` (up to the next request) go in no-fill mode, their two-space indent replaced
+/// by the block's.
+fn examples_unfilled(roff: &str) -> String {
+    let mut out = String::new();
+    let mut in_examples = false;
+    for line in roff.lines() {
+        if in_examples && line.starts_with('.') {
+            out.push_str(".fi\n.RE\n");
+            in_examples = false;
+        }
+        if in_examples {
+            out.push_str(line.strip_prefix("  ").unwrap_or(line));
+        } else {
+            out.push_str(line);
+        }
+        out.push('\n');
+        if line == "Examples:" {
+            out.push_str(".RS 2\n.nf\n");
+            in_examples = true;
+        }
+    }
+    if in_examples {
+        out.push_str(".fi\n.RE\n");
+    }
+    out
+}
+
 /// "HTTP JOBS" → "HTTP jobs", "OPTIONS" → "Options".
 fn capitalize(heading: &str) -> String {
     if heading == "OPTIONS" {
@@ -205,7 +218,7 @@ fn capitalize(heading: &str) -> String {
 
 /// Text safe on a roff line: backslashes and hyphens escaped, and a leading `.` or `'` (a
 /// request) neutralised.
-fn roff_escape(text: &str) -> String {
+pub(super) fn roff_escape(text: &str) -> String {
     let escaped = text
         .replace('\\', "\\e")
         .replace('-', "\\-")
@@ -244,11 +257,29 @@ mod tests {
         );
         assert!(page.contains("\\fB\\-\\-image\\fR"), "{page}");
         assert!(page.contains("\\fBHTTP jobs:\\fR"), "{page}");
+        // Command examples keep their lines: no-fill, the indent the block's own.
+        assert!(
+            page.contains("Examples:\n.RS 2\n.nf\njobtab show backup\njobtab show backup \\-\\-json\n.fi\n.RE\n"),
+            "{page}"
+        );
         // Global options are described once, at the top.
         assert_eq!(
             page.matches("Where history, locks and crontab backups live")
                 .count(),
             1
+        );
+    }
+
+    #[test]
+    fn examples_are_left_unfilled_up_to_the_next_request() {
+        let roff = ".PP\nAbout\n.PP\nExamples:\n  a \\\n      b\n  c\n.PP\nx\n";
+        assert_eq!(
+            examples_unfilled(roff),
+            ".PP\nAbout\n.PP\nExamples:\n.RS 2\n.nf\na \\\n    b\nc\n.fi\n.RE\n.PP\nx\n"
+        );
+        assert_eq!(
+            examples_unfilled("Examples:\n  a\n"),
+            "Examples:\n.RS 2\n.nf\na\n.fi\n.RE\n"
         );
     }
 
