@@ -318,6 +318,12 @@ fn bash_completes_job_names_through_the_registered_script() {
         eprintln!("skipped: bash is not installed");
         return;
     }
+    let readme =
+        std::fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join("README.md")).unwrap();
+    assert!(
+        readme.contains("`~/.bashrc`: `source <(COMPLETE=bash jobtab)`"),
+        "the README's bash line is the one tested here"
+    );
     let env = Env::with_jobs(TWO_JOBS);
     let bin = env.path("bin");
     std::fs::create_dir_all(&bin).unwrap();
