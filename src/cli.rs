@@ -6,6 +6,9 @@
 use std::path::PathBuf;
 
 use clap::{Args, Parser, Subcommand, ValueEnum};
+use clap_complete::{ArgValueCandidates, ArgValueCompleter};
+
+use crate::completions::{job_names, zone_names};
 
 /// A crontab manager and runner: keep jobs in one TOML file, then install them into your crontab,
 /// run them with jobtab's own scheduler, or export them to Kubernetes and systemd.
@@ -246,9 +249,17 @@ pub(crate) enum Command {
 
     /// Print shell completions
     ///
+    /// The script asks jobtab for the candidates as you type, so job names and --tz zones
+    /// complete too (it runs `jobtab` from your PATH). The same script comes from
+    /// `COMPLETE=SHELL jobtab`, the form to put in your shell's startup file, since it always
+    /// matches the jobtab installed. --static prints a script that never runs jobtab and
+    /// completes commands and options only.
+    ///
     /// Examples:
+    ///   echo 'source <(COMPLETE=bash jobtab)' >> ~/.bashrc
     ///   jobtab completions bash > ~/.local/share/bash-completion/completions/jobtab
     ///   jobtab completions fish > ~/.config/fish/completions/jobtab.fish
+    ///   jobtab completions zsh --static > ~/.zfunc/_jobtab
     #[command(verbatim_doc_comment)]
     Completions(CompletionsArgs),
 
@@ -321,7 +332,7 @@ pub(crate) struct AddArgs {
     pub(crate) overlap: Option<OverlapArg>,
 
     /// IANA time zone for the schedule, e.g. Europe/Berlin [default: the machine's]
-    #[arg(long = "tz", value_name = "ZONE")]
+    #[arg(long = "tz", value_name = "ZONE", add = ArgValueCompleter::new(zone_names))]
     pub(crate) timezone: Option<String>,
 
     /// Working directory for shell jobs
@@ -380,6 +391,7 @@ pub(crate) struct ListArgs {
 #[derive(Debug, Args)]
 pub(crate) struct ShowArgs {
     /// The job to show
+    #[arg(add = ArgValueCandidates::new(job_names))]
     pub(crate) name: String,
 
     /// Print JSON
@@ -390,7 +402,7 @@ pub(crate) struct ShowArgs {
 #[derive(Debug, Args)]
 pub(crate) struct RemoveArgs {
     /// Jobs to remove
-    #[arg(required = true)]
+    #[arg(required = true, add = ArgValueCandidates::new(job_names))]
     pub(crate) names: Vec<String>,
 
     /// Say what would be removed, change nothing
@@ -401,7 +413,7 @@ pub(crate) struct RemoveArgs {
 #[derive(Debug, Args)]
 pub(crate) struct ToggleArgs {
     /// Jobs to change
-    #[arg(required = true)]
+    #[arg(required = true, add = ArgValueCandidates::new(job_names))]
     pub(crate) names: Vec<String>,
 }
 
@@ -426,7 +438,7 @@ pub(crate) struct ExplainArgs {
     pub(crate) after: Option<String>,
 
     /// IANA time zone [default: the machine's]
-    #[arg(long, value_name = "ZONE")]
+    #[arg(long, value_name = "ZONE", add = ArgValueCompleter::new(zone_names))]
     pub(crate) tz: Option<String>,
 
     /// Print JSON
@@ -437,6 +449,7 @@ pub(crate) struct ExplainArgs {
 #[derive(Debug, Args)]
 pub(crate) struct NextArgs {
     /// Only these jobs [default: all enabled jobs]
+    #[arg(add = ArgValueCandidates::new(job_names))]
     pub(crate) names: Vec<String>,
 
     /// How many runs to print
@@ -451,6 +464,7 @@ pub(crate) struct NextArgs {
 #[derive(Debug, Args)]
 pub(crate) struct ExecArgs {
     /// The job to run
+    #[arg(add = ArgValueCandidates::new(job_names))]
     pub(crate) name: String,
 
     /// Run the job even if it is disabled
@@ -486,6 +500,7 @@ pub(crate) enum NotifyCommand {
 #[derive(Debug, Args)]
 pub(crate) struct NotifyTestArgs {
     /// The job whose channels to test
+    #[arg(add = ArgValueCandidates::new(job_names))]
     pub(crate) name: String,
 }
 
@@ -526,6 +541,7 @@ impl From<LogFormat> for crate::log::Format {
 #[derive(Debug, Args)]
 pub(crate) struct HistoryArgs {
     /// Only this job
+    #[arg(add = ArgValueCandidates::new(job_names))]
     pub(crate) name: Option<String>,
 
     /// At most this many runs
@@ -548,6 +564,7 @@ pub(crate) struct HistoryArgs {
 #[derive(Debug, Args)]
 pub(crate) struct LogsArgs {
     /// The job
+    #[arg(add = ArgValueCandidates::new(job_names))]
     pub(crate) name: String,
 
     /// This run instead of the last one (its id from `history`, or the id's first characters)
@@ -631,6 +648,11 @@ pub(crate) struct CompletionsArgs {
     /// The shell
     #[arg(value_enum)]
     pub(crate) shell: clap_complete::Shell,
+
+    /// Print a script that completes commands and options without running jobtab (no job
+    /// names)
+    #[arg(long = "static")]
+    pub(crate) static_script: bool,
 }
 
 /// Checks a duration argument (`30s`, `1h30m`) while parsing, so a bad one is a usage error

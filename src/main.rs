@@ -15,6 +15,7 @@ compile_error!(
 
 mod cli;
 mod commands;
+mod completions;
 mod crontab;
 mod ctx;
 mod duration;
@@ -37,6 +38,9 @@ use clap::Parser;
 use clap::error::{ContextKind, ContextValue, ErrorKind};
 
 fn main() -> ExitCode {
+    // `COMPLETE=bash jobtab ...`: the shell asking for completions; answered before anything
+    // else touches stdout.
+    completions::complete_if_asked();
     let cli = cli::Cli::try_parse().unwrap_or_else(|err| with_hint(err).exit());
     match commands::dispatch(cli) {
         Ok(code) => code,
@@ -107,15 +111,18 @@ mod tests {
 
     /// Domain modules take domain types, never clap's or `cli`'s (STYLE.md section 1), so
     /// they can be tested without argv: only `main`, `cli`, `ctx` (which resolves the global
-    /// flags) and the verbs in `commands/` may name them. Comment lines are not code.
+    /// flags), `completions` (clap's completion engine over `cli`) and the verbs in
+    /// `commands/` may name them. Comment lines are not code.
     #[test]
     fn only_the_command_line_layer_imports_clap_or_cli() {
         let files = rust_files(&source_dir("src"));
         assert!(files.len() > 50, "only {} files found", files.len());
         let mut offenders = Vec::new();
         for (relative, path) in files {
-            if matches!(relative.as_str(), "main.rs" | "cli.rs" | "ctx.rs")
-                || relative.starts_with("commands/")
+            if matches!(
+                relative.as_str(),
+                "main.rs" | "cli.rs" | "ctx.rs" | "completions.rs"
+            ) || relative.starts_with("commands/")
             {
                 continue;
             }

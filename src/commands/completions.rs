@@ -1,24 +1,53 @@
 //! `jobtab completions SHELL` and `jobtab man`: generated from the clap definition. The same
 //! text is committed in `completions/` and `man/` (`scripts/gen-docs.sh` writes it, and a test
-//! fails when it is stale).
+//! fails when it is stale). The completers the scripts call back are in `crate::completions`.
 
 use std::io::Write as _;
 use std::process::ExitCode;
 
-use anyhow::Result;
+use anyhow::{Context as _, Result};
 use clap::CommandFactory as _;
+use clap_complete::Shell;
+use clap_complete::env::Shells;
 
 use crate::cli::{Cli, CompletionsArgs};
 use crate::output;
 
-/// Prints completions for one shell.
+/// Prints completions for one shell: the dynamic script (job names and zones), or with
+/// `--static` clap_complete's generated one (commands and options only).
 pub(crate) fn run_completions(args: &CompletionsArgs) -> Result<ExitCode> {
     let mut out = Vec::new();
-    clap_complete::generate(args.shell, &mut Cli::command(), "jobtab", &mut out);
+    if args.static_script {
+        clap_complete::generate(args.shell, &mut Cli::command(), "jobtab", &mut out);
+    } else {
+        registration(args.shell, &mut out)?;
+    }
     let mut stdout = output::Stdout::lock();
     stdout.write_all(&out)?;
     stdout.finish()?;
     Ok(ExitCode::SUCCESS)
+}
+
+/// The script `COMPLETE=SHELL jobtab` prints, except that it calls `jobtab` from the PATH
+/// rather than the path this process was started by, so that a packaged file works wherever
+/// jobtab is installed.
+///
+/// zsh: clap_complete's script is made to be sourced; installed in `$fpath` as `_jobtab`, zsh
+/// runs its body on the first TAB, which only registers the completer and completes nothing.
+/// The last lines complete on that first call too, and do nothing when the script is sourced.
+fn registration(shell: Shell, out: &mut Vec<u8>) -> Result<()> {
+    let name = shell.to_string();
+    let shells = Shells::builtins();
+    let completer = shells
+        .completer(&name)
+        .with_context(|| format!("clap_complete has no dynamic completion for {name}"))?;
+    completer.write_registration(crate::completions::VAR, "jobtab", "jobtab", "jobtab", out)?;
+    if shell == Shell::Zsh {
+        out.extend_from_slice(
+            b"if [[ ${funcstack[1]} = _jobtab ]]; then\n    _clap_dynamic_completer_jobtab \"$@\"\nfi\n",
+        );
+    }
+    Ok(())
 }
 
 /// Prints the man page.
@@ -86,11 +115,12 @@ fn man_page() -> Result<String> {
         if sub.get_arguments().any(|arg| !arg.is_hide_set()) {
             man.render_options_section(&mut section)?;
         }
-        page.push_str(&demote_headings(&without_preamble(&String::from_utf8(
-            section,
-        )?)));
+        page.push_str(&examples_unfilled(&demote_headings(&without_preamble(
+            &String::from_utf8(section)?,
+        ))));
     }
 
+    page.push_str(&super::man::sections());
     if let Some(examples) = cmd.get_after_long_help() {
         page.push_str(".SH EXAMPLES\n.nf\n");
         for line in examples.to_string().lines() {
@@ -100,23 +130,6 @@ fn man_page() -> Result<String> {
             }
         }
         page.push_str(".fi\n");
-    }
-    page.push_str(".SH FILES\n");
-    for (path, what) in [
-        (
-            "<config dir>/jobtab/jobs.toml",
-            "The job file (--file, $JOBTAB_FILE).",
-        ),
-        (
-            "<state dir>/jobtab",
-            "History, locks and crontab backups (--state-dir, $JOBTAB_STATE_DIR).",
-        ),
-    ] {
-        page.push_str(&format!(
-            ".TP\n{}\n{}\n",
-            roff_escape(path),
-            roff_escape(what)
-        ));
     }
     let mut version = Vec::new();
     top.render_version_section(&mut version)?;
@@ -153,6 +166,35 @@ fn demote_headings(roff: &str) -> String {
     out
 }
 
+/// A command's `Examples:` block as written: clap_mangen prints the lines as plain text, which
+/// roff fills and justifies, so a long example was broken mid-command. The lines after
+/// `Examples:` (up to the next request) go in no-fill mode, their two-space indent replaced
+/// by the block's.
+fn examples_unfilled(roff: &str) -> String {
+    let mut out = String::new();
+    let mut in_examples = false;
+    for line in roff.lines() {
+        if in_examples && line.starts_with('.') {
+            out.push_str(".fi\n.RE\n");
+            in_examples = false;
+        }
+        if in_examples {
+            out.push_str(line.strip_prefix("  ").unwrap_or(line));
+        } else {
+            out.push_str(line);
+        }
+        out.push('\n');
+        if line == "Examples:" {
+            out.push_str(".RS 2\n.nf\n");
+            in_examples = true;
+        }
+    }
+    if in_examples {
+        out.push_str(".fi\n.RE\n");
+    }
+    out
+}
+
 /// "HTTP JOBS" → "HTTP jobs", "OPTIONS" → "Options".
 fn capitalize(heading: &str) -> String {
     if heading == "OPTIONS" {
@@ -176,7 +218,7 @@ fn capitalize(heading: &str) -> String {
 
 /// Text safe on a roff line: backslashes and hyphens escaped, and a leading `.` or `'` (a
 /// request) neutralised.
-fn roff_escape(text: &str) -> String {
+pub(super) fn roff_escape(text: &str) -> String {
     let escaped = text
         .replace('\\', "\\e")
         .replace('-', "\\-")
@@ -215,11 +257,29 @@ mod tests {
         );
         assert!(page.contains("\\fB\\-\\-image\\fR"), "{page}");
         assert!(page.contains("\\fBHTTP jobs:\\fR"), "{page}");
+        // Command examples keep their lines: no-fill, the indent the block's own.
+        assert!(
+            page.contains("Examples:\n.RS 2\n.nf\njobtab show backup\njobtab show backup \\-\\-json\n.fi\n.RE\n"),
+            "{page}"
+        );
         // Global options are described once, at the top.
         assert_eq!(
             page.matches("Where history, locks and crontab backups live")
                 .count(),
             1
+        );
+    }
+
+    #[test]
+    fn examples_are_left_unfilled_up_to_the_next_request() {
+        let roff = ".PP\nAbout\n.PP\nExamples:\n  a \\\n      b\n  c\n.PP\nx\n";
+        assert_eq!(
+            examples_unfilled(roff),
+            ".PP\nAbout\n.PP\nExamples:\n.RS 2\n.nf\na \\\n    b\nc\n.fi\n.RE\n.PP\nx\n"
+        );
+        assert_eq!(
+            examples_unfilled("Examples:\n  a\n"),
+            "Examples:\n.RS 2\n.nf\na\n.fi\n.RE\n"
         );
     }
 

@@ -13,6 +13,7 @@ mod import;
 mod install;
 mod list;
 mod logs;
+mod man;
 mod next;
 mod notify;
 mod remove;

@@ -26,6 +26,9 @@ pub(crate) use editor::Editor;
 pub(crate) use model::{Action, CatchUp, HttpSpec, Job, Notify, NotifyOn, Overlap};
 pub(crate) use model::{NotifyFormat, SignatureScheme, Triggers};
 pub(crate) use model::{RawHttp, RawJob, RawNotify};
+/// The keys of a job's table, for the man page's test that every one is described.
+#[cfg(test)]
+pub(crate) use parse::JOB_KEYS;
 pub(crate) use parse::{Checked, check_text, parse};
 pub(crate) use problem::Problem;
 pub(crate) use render::job_toml;
