@@ -20,6 +20,7 @@ mod ctx;
 mod duration;
 mod execute;
 mod export;
+mod fs;
 mod history;
 mod log;
 mod output;
