@@ -13,7 +13,9 @@
 #                the scheduled second to the exec of /bin/sh (the job's first instruction: the
 #                target above), to the exec of `date`, and to date's output
 #   idle         10,000 jobs loaded, none due, 60 s: CPU (target < 0.2 s) and peak RSS (< 30 MB)
-#   burst-shell  1,000 shell jobs due in the same second: spread of their start times (< 1 s)
+#   burst-shell  1,000 shell jobs due in the same second, fresh state dir: spread of their start
+#                times (< 1 s), side by side with bash starting the same 1,000 shells bare
+#                (target: jobtab's last start within 2x the bare one's)
 #   burst-http   1,000 HTTP jobs due in the same second against a loopback threaded server:
 #                all finished (< 2 s after the second) and the peak thread count
 #

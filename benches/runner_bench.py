@@ -190,7 +190,31 @@ def sample_threads(pid, stop, peak):
         time.sleep(0.01)
 
 
+BARE_SPAWN = r"""
+at_us=$1; out=$2; count=$3
+now=${EPOCHREALTIME/./}
+delay=$((at_us - now - 20000))
+if ((delay > 0)); then sleep "$((delay / 1000000)).$(printf %06d $((delay % 1000000)))"; fi
+while (( ${EPOCHREALTIME/./} < at_us )); do :; done
+for ((i = 0; i < count; i++)); do sh -c "exec date +%s%N >> $out" & done
+wait
+"""
+
+
+def bare_burst(count, at, out):
+    """The floor under burst-shell: bash starting the same `count` shells at second `at`, one
+    after another, with no jobtab at all. Returns (first, last) start in ms after the second."""
+    subprocess.run(["bash", "-c", BARE_SPAWN, "bare", str(int(at.timestamp() * 1e6)), out, str(count)],
+                   check=True)
+    with open(out) as f:
+        stamps = [int(line) for line in f if line.strip()]
+    base = at.timestamp() * 1e9
+    return (min(stamps) - base) / 1e6, (max(stamps) - base) / 1e6, len(stamps)
+
+
 def bench_burst_shell(jobtab, count=1000):
+    """The first burst of a fresh state dir (every lock and marker folder still to be made),
+    then the bare spawn of the same shells right after, for comparison."""
     with tempfile.TemporaryDirectory() as folder:
         out = os.path.join(folder, "starts.txt")
         at = (datetime.datetime.now(datetime.timezone.utc) + datetime.timedelta(seconds=6)).replace(microsecond=0)
@@ -214,12 +238,22 @@ def bench_burst_shell(jobtab, count=1000):
         rel = [(s - base) / 1e6 for s in stamps]
         logged = [datetime.datetime.fromisoformat(e["time"]).timestamp() * 1000 - at.timestamp() * 1000
                   for e in run.log if e.get("message") == "started"]
-        print(f"burst-shell: {count} shell jobs due at the same second")
+        state = os.path.join(folder, "state")
+        files = sum(len(names) for _, _, names in os.walk(state))
+        print(f"burst-shell: {count} shell jobs due at the same second, fresh state dir")
         print(f"  started: {len(stamps)}/{count}; first {first:.1f} ms, last {last:.1f} ms after the "
               f"second (spread {last - first:.1f} ms); peak threads {peak[0]}, peak RSS {peak[1] / 1024:.1f} MiB")
         print(f"  job's `date` p50 {percentile(rel, 50):.0f} ms, p90 {percentile(rel, 90):.0f} ms; "
               f"jobtab's \"started\" log line p50 {percentile(logged, 50):.0f} ms, "
               f"p90 {percentile(logged, 90):.0f} ms, last {max(logged):.0f} ms")
+        print(f"  files left in the state dir: {files}")
+        time.sleep(1)
+        bare_out = os.path.join(folder, "bare.txt")
+        bare_at = (datetime.datetime.now(datetime.timezone.utc) + datetime.timedelta(seconds=2)).replace(microsecond=0)
+        bare_first, bare_last, started = bare_burst(count, bare_at, bare_out)
+        print(f"  for comparison, bash starting the same {count} shells with no jobtab: {started} started, "
+              f"first {bare_first:.1f} ms, last {bare_last:.1f} ms after the second")
+        print(f"  jobtab's last start / bare last start: {last / bare_last:.2f}x (target < 2x)")
 
 
 class Quiet(http.server.BaseHTTPRequestHandler):

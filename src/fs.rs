@@ -137,8 +137,10 @@ impl fmt::Display for LockError {
                     self.holder_words(),
                     path.display()
                 )?;
-                if !waited.is_zero() {
-                    write!(f, " for more than {}s", waited.as_secs().max(1))?;
+                if waited.as_secs() > 0 {
+                    write!(f, " for more than {}s", waited.as_secs())?;
+                } else if !waited.is_zero() {
+                    write!(f, " for more than {}ms", waited.as_millis())?;
                 }
                 write!(f, "; wait for it to finish, then try again")
             }
@@ -398,7 +400,12 @@ mod tests {
             panic!("{err}");
         };
         assert!(*waited >= Duration::from_millis(30));
-        assert!(err.to_string().contains("for more than 1s; wait"), "{err}");
+        let text = err.to_string();
+        assert!(text.contains(" for more than "), "{text}");
+        assert!(
+            text.ends_with("; wait for it to finish, then try again"),
+            "{text}"
+        );
         drop(held);
         LockFile::acquire(&path, Open::Create, Mode::Exclusive, Wait::No).unwrap();
     }
