@@ -100,14 +100,19 @@ const LOCK_TIMEOUT: Duration = Duration::from_secs(30);
 /// An exclusive lock on `<state dir>/crontab.lock`, held while a table is read, changed and
 /// written, so that two jobtab processes do not overwrite each other's change.
 pub(crate) fn lock(state_dir: &Path) -> Result<LockedFile> {
+    lock_within(state_dir, LOCK_TIMEOUT)
+}
+
+/// `lock`, waiting at most `timeout` for another jobtab.
+fn lock_within(state_dir: &Path, timeout: Duration) -> Result<LockedFile> {
     let path = state_dir.join("crontab.lock");
-    let wait = Wait::Upto(LOCK_TIMEOUT);
+    let wait = Wait::Upto(timeout);
     match LockFile::acquire(&path, Open::CreateWithFolder, Mode::Exclusive, wait) {
         Err(err @ LockError::Busy { .. }) => bail!(
             "another jobtab ({}) has been changing your crontab for {}s (lock {}); wait for it \
              to finish, then try again",
             err.holder_words(),
-            LOCK_TIMEOUT.as_secs(),
+            timeout.as_secs(),
             path.display()
         ),
         other => Ok(other?),
@@ -139,6 +144,29 @@ mod tests {
         use std::os::unix::fs::PermissionsExt as _;
         let mode = std::fs::metadata(newest).unwrap().permissions().mode();
         assert_eq!(mode & 0o777, 0o600);
+    }
+
+    #[test]
+    fn the_crontab_lock_is_private_and_a_busy_one_names_its_holder() {
+        let dir = tempfile::tempdir().unwrap();
+        let state = dir.path().join("state");
+        let held = lock(&state).unwrap();
+        let mode = |p: &Path| std::fs::metadata(p).unwrap().permissions().mode() & 0o777;
+        assert_eq!(mode(&state), 0o700);
+        assert_eq!(mode(&state.join("crontab.lock")), 0o600);
+        let err = lock_within(&state, Duration::from_millis(20)).unwrap_err();
+        let message = format!("{err:#}");
+        let holder = format!(
+            "another jobtab (pid {}) has been changing",
+            std::process::id()
+        );
+        assert!(message.starts_with(&holder), "{message}");
+        assert!(
+            message.ends_with("wait for it to finish, then try again"),
+            "{message}"
+        );
+        drop(held);
+        lock_within(&state, Duration::from_millis(20)).unwrap();
     }
 
     #[test]

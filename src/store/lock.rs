@@ -65,6 +65,9 @@ mod tests {
         let message = format!("{err:#}");
         assert!(message.contains("another jobtab is writing"), "{message}");
         assert!(message.ends_with("try again"), "{message}");
+        // It names the process holding the lock (this one).
+        let holder = format!("(pid {} holds ", std::process::id());
+        assert!(message.contains(&holder), "{message}");
         drop(first);
         FileLock::acquire(&file, Duration::from_millis(10)).unwrap();
     }
