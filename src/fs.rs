@@ -94,8 +94,12 @@ pub(crate) enum LockError {
         id: Option<(u64, u64)>,
         waited: Duration,
     },
-    /// The file could not be opened or locked.
-    Io { path: PathBuf, source: io::Error },
+    /// The file could not be opened (`doing` is "open") or locked ("lock").
+    Io {
+        doing: &'static str,
+        path: PathBuf,
+        source: io::Error,
+    },
 }
 
 impl LockError {
@@ -144,9 +148,11 @@ impl fmt::Display for LockError {
                 }
                 write!(f, "; wait for it to finish, then try again")
             }
-            LockError::Io { path, source } => {
-                write!(f, "cannot lock {}: {source}", path.display())
-            }
+            LockError::Io {
+                doing,
+                path,
+                source,
+            } => write!(f, "cannot {doing} lock file {}: {source}", path.display()),
         }
     }
 }
@@ -164,6 +170,7 @@ impl LockFile {
     /// Opens the lock file at `path` as `how` says.
     pub(crate) fn open(path: &Path, how: Open) -> Result<LockFile, LockError> {
         let io = |source| LockError::Io {
+            doing: "open",
             path: path.to_owned(),
             source,
         };
@@ -221,6 +228,7 @@ impl LockFile {
                 Ok(false) => {}
                 Err(source) => {
                     return Err(LockError::Io {
+                        doing: "lock",
                         path: self.path,
                         source,
                     });
@@ -430,7 +438,10 @@ mod tests {
         let path = dir.path().join("sub/deeper/x.lock");
         let err = LockFile::open(&path, Open::Create).unwrap_err();
         assert!(!err.is_busy());
-        assert!(err.to_string().starts_with("cannot lock "), "{err}");
+        assert!(
+            err.to_string().starts_with("cannot open lock file "),
+            "{err}"
+        );
         assert!(!dir.path().join("sub").exists());
         LockFile::open(&path, Open::CreateWithFolder).unwrap();
         assert_eq!(mode_of(&dir.path().join("sub")), 0o700);
