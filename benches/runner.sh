@@ -2,7 +2,7 @@
 # Benchmarks of `jobtab run` (the scheduler). Not timed tests: they print figures.
 #
 #   benches/runner.sh                 # all of them but lateness-exec (about 3 minutes)
-#   benches/runner.sh lateness        # one or more of: lateness idle burst-shell burst-http
+#   benches/runner.sh lateness        # one or more of: lateness idle burst-shell burst-http locks
 #   benches/runner.sh lateness-exec   # needs perf (root or perf_event_paranoid <= 1)
 #
 # What each measures (targets from the scheduler's brief):
@@ -13,7 +13,11 @@
 #                the scheduled second to the exec of /bin/sh (the job's first instruction: the
 #                target above), to the exec of `date`, and to date's output
 #   idle         10,000 jobs loaded, none due, 60 s: CPU (target < 0.2 s) and peak RSS (< 30 MB)
-#   burst-shell  1,000 shell jobs due in the same second: spread of their start times (< 1 s)
+#   burst-shell  1,000 shell jobs due in the same second, fresh state dir: spread of their start
+#                times (< 1 s), side by side with bash starting the same 1,000 shells bare
+#                (target: jobtab's last start within 2x the bare one's)
+#   locks        what a burst's per-job files cost without jobtab: 1,000 lock files created vs
+#                1,000 byte locks in one file, and 1,000 run markers written and removed
 #   burst-http   1,000 HTTP jobs due in the same second against a loopback threaded server:
 #                all finished (< 2 s after the second) and the peak thread count
 #

@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """Driver of benches/runner.sh: runs `jobtab run` on generated job files and prints figures.
 
-Usage: runner_bench.py JOBTAB [lateness|idle|burst-shell|burst-http ...]
+Usage: runner_bench.py JOBTAB [lateness|idle|burst-shell|burst-http|locks ...]
        runner_bench.py serve PORT      (the loopback HTTP server used by burst-http)
 """
 
@@ -190,7 +190,31 @@ def sample_threads(pid, stop, peak):
         time.sleep(0.01)
 
 
+BARE_SPAWN = r"""
+at_us=$1; out=$2; count=$3
+now=${EPOCHREALTIME/./}
+delay=$((at_us - now - 20000))
+if ((delay > 0)); then sleep "$((delay / 1000000)).$(printf %06d $((delay % 1000000)))"; fi
+while (( ${EPOCHREALTIME/./} < at_us )); do :; done
+for ((i = 0; i < count; i++)); do sh -c "exec date +%s%N >> $out" & done
+wait
+"""
+
+
+def bare_burst(count, at, out):
+    """The floor under burst-shell: bash starting the same `count` shells at second `at`, one
+    after another, with no jobtab at all. Returns (first, last) start in ms after the second."""
+    subprocess.run(["bash", "-c", BARE_SPAWN, "bare", str(int(at.timestamp() * 1e6)), out, str(count)],
+                   check=True)
+    with open(out) as f:
+        stamps = [int(line) for line in f if line.strip()]
+    base = at.timestamp() * 1e9
+    return (min(stamps) - base) / 1e6, (max(stamps) - base) / 1e6, len(stamps)
+
+
 def bench_burst_shell(jobtab, count=1000):
+    """The first burst of a fresh state dir (every lock and marker folder still to be made),
+    then the bare spawn of the same shells right after, for comparison."""
     with tempfile.TemporaryDirectory() as folder:
         out = os.path.join(folder, "starts.txt")
         at = (datetime.datetime.now(datetime.timezone.utc) + datetime.timedelta(seconds=6)).replace(microsecond=0)
@@ -214,12 +238,75 @@ def bench_burst_shell(jobtab, count=1000):
         rel = [(s - base) / 1e6 for s in stamps]
         logged = [datetime.datetime.fromisoformat(e["time"]).timestamp() * 1000 - at.timestamp() * 1000
                   for e in run.log if e.get("message") == "started"]
-        print(f"burst-shell: {count} shell jobs due at the same second")
+        state = os.path.join(folder, "state")
+        files = sum(len(names) for _, _, names in os.walk(state))
+        print(f"burst-shell: {count} shell jobs due at the same second, fresh state dir")
         print(f"  started: {len(stamps)}/{count}; first {first:.1f} ms, last {last:.1f} ms after the "
               f"second (spread {last - first:.1f} ms); peak threads {peak[0]}, peak RSS {peak[1] / 1024:.1f} MiB")
         print(f"  job's `date` p50 {percentile(rel, 50):.0f} ms, p90 {percentile(rel, 90):.0f} ms; "
               f"jobtab's \"started\" log line p50 {percentile(logged, 50):.0f} ms, "
               f"p90 {percentile(logged, 90):.0f} ms, last {max(logged):.0f} ms")
+        print(f"  files left in the state dir: {files}")
+        time.sleep(1)
+        bare_out = os.path.join(folder, "bare.txt")
+        bare_at = (datetime.datetime.now(datetime.timezone.utc) + datetime.timedelta(seconds=2)).replace(microsecond=0)
+        bare_first, bare_last, started = bare_burst(count, bare_at, bare_out)
+        print(f"  for comparison, bash starting the same {count} shells with no jobtab: {started} started, "
+              f"first {bare_first:.1f} ms, last {bare_last:.1f} ms after the second")
+        print(f"  jobtab's last start / bare last start: {last / bare_last:.2f}x (target < 2x)")
+
+
+def bench_locks(jobtab, count=1000):
+    """What the first burst's per-job files cost, without jobtab: `count` per-job lock files
+    created and flocked (before issue 9) against `count` opens of one lock file with a byte lock
+    each (F_OFD_SETLK, as now), and `count` run markers written as src/running.rs writes them
+    (create, flock, write, rename) and removed. One thread, in a fresh folder of the temp dir's
+    file system."""
+    import fcntl
+    import struct
+    f_ofd_setlk = 37
+    print(f"locks: {count} per-job locks and run markers, one thread, in {tempfile.gettempdir()}")
+    with tempfile.TemporaryDirectory() as folder:
+        locks = os.path.join(folder, "locks")
+        os.mkdir(locks, 0o700)
+        start, fds = time.perf_counter(), []
+        for i in range(count):
+            fd = os.open(os.path.join(locks, f"0123456789abcdef-b{i}.lock"),
+                         os.O_CREAT | os.O_RDWR | os.O_CLOEXEC, 0o600)
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            fds.append(fd)
+        files = time.perf_counter() - start
+        for fd in fds:
+            os.close(fd)
+        one = os.path.join(locks, "0123456789abcdef.lock")
+        os.close(os.open(one, os.O_CREAT | os.O_RDWR, 0o600))
+        start, fds = time.perf_counter(), []
+        for i in range(count):
+            fd = os.open(one, os.O_RDWR | os.O_CLOEXEC)
+            fcntl.fcntl(fd, f_ofd_setlk, struct.pack("hhqqi", fcntl.F_WRLCK, 0, (i * 7919) << 40, 1, 0))
+            fds.append(fd)
+        bytes_ = time.perf_counter() - start
+        for fd in fds:
+            os.close(fd)
+        running = os.path.join(folder, "running")
+        os.mkdir(running, 0o700)
+        start, fds = time.perf_counter(), []
+        for i in range(count):
+            temp = os.path.join(running, f".0123456789abcdef-r{i}.json.tmp")
+            fd = os.open(temp, os.O_CREAT | os.O_EXCL | os.O_RDWR | os.O_CLOEXEC, 0o600)
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            os.write(fd, b'{"job":"b1","file":"/tmp/x/jobs.toml","run_id":"r","pid":1,"trigger":"schedule"}')
+            os.rename(temp, os.path.join(running, f"0123456789abcdef-r{i}.json"))
+            fds.append(fd)
+        written = time.perf_counter() - start
+        start = time.perf_counter()
+        for i, fd in enumerate(fds):
+            os.unlink(os.path.join(running, f"0123456789abcdef-r{i}.json"))
+            os.close(fd)
+        removed = time.perf_counter() - start
+    print(f"  a lock file per job (create + flock): {files * 1000:.0f} ms; one file, a byte each "
+          f"(open + F_OFD_SETLK): {bytes_ * 1000:.0f} ms")
+    print(f"  run markers: written {written * 1000:.0f} ms, removed {removed * 1000:.0f} ms")
 
 
 class Quiet(http.server.BaseHTTPRequestHandler):
@@ -287,9 +374,10 @@ def main():
         serve(int(sys.argv[2]))
         return
     jobtab = os.path.abspath(sys.argv[1])
-    which = sys.argv[2:] or ["lateness", "idle", "burst-shell", "burst-http"]
+    which = sys.argv[2:] or ["lateness", "idle", "burst-shell", "burst-http", "locks"]
     benches = {"lateness": bench_lateness, "idle": bench_idle,
-               "burst-shell": bench_burst_shell, "burst-http": bench_burst_http}
+               "burst-shell": bench_burst_shell, "burst-http": bench_burst_http,
+               "locks": bench_locks}
     print(f"jobtab: {jobtab}; {os.cpu_count()} CPUs; load average {os.getloadavg()[0]:.2f}")
     for name in which:
         benches[name](jobtab)

@@ -21,6 +21,7 @@ mod ctx;
 mod duration;
 mod execute;
 mod export;
+mod fs;
 mod history;
 mod json;
 mod log;

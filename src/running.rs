@@ -14,14 +14,14 @@
 //! right then is removed by readers once a minute old). Files are opened close-on-exec: a job's
 //! children never inherit the lock. The folder is 0700 and the files 0600.
 
-use std::fs::{File, OpenOptions, TryLockError};
 use std::io::{Read as _, Write as _};
-use std::os::unix::fs::OpenOptionsExt as _;
 use std::path::{Path, PathBuf};
 
 use anyhow::{Context as _, Result};
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
+
+use crate::fs::{LockError, LockFile, LockedFile, Mode, Open, Span, Wait};
 
 const FOLDER: &str = "running";
 /// How old an unlocked temporary marker must be before readers remove it.
@@ -93,7 +93,7 @@ pub(crate) struct RunningJson {
 pub(crate) struct Marker {
     path: PathBuf,
     /// Holds the exclusive lock.
-    _file: File,
+    _lock: LockedFile,
 }
 
 impl Drop for Marker {
@@ -117,32 +117,36 @@ fn prefix(file_key: &str) -> String {
 /// state dir cannot be written.
 pub(crate) fn start(state_dir: &Path, running: &Running) -> Result<Marker> {
     let dir = folder(state_dir);
-    crate::history::create_private_dir(&dir)
-        .with_context(|| format!("cannot create folder {}", dir.display()))?;
     let name = format!("{}{}.json", prefix(&running.file), running.run_id);
     let path = dir.join(&name);
     let temp = dir.join(format!(".{name}.tmp"));
-    let mut file = OpenOptions::new()
-        .create_new(true)
-        .write(true)
-        .mode(0o600)
-        .open(&temp)
-        .with_context(|| format!("cannot create {}", temp.display()))?;
-    let written = file
-        .try_lock()
-        .map_err(|err| anyhow::anyhow!("cannot lock {}: {err}", temp.display()))
-        .and_then(|()| {
+    let opened = match LockFile::open(&temp, Open::CreateNew) {
+        Err(LockError::Io { source, .. }) if source.kind() == std::io::ErrorKind::NotFound => {
+            crate::fs::create_private_dir(&dir)
+                .with_context(|| format!("cannot create folder {}", dir.display()))?;
+            LockFile::open(&temp, Open::CreateNew)
+        }
+        other => other,
+    };
+    let written = opened
+        .and_then(|file| file.lock(Mode::Exclusive, Span::Whole, Wait::No))
+        .map_err(anyhow::Error::from)
+        .and_then(|lock| {
             let text = serde_json::to_string(running).context("cannot encode a run marker")?;
-            file.write_all(text.as_bytes())
+            lock.file()
+                .write_all(text.as_bytes())
                 .with_context(|| format!("cannot write {}", temp.display()))?;
             std::fs::rename(&temp, &path)
-                .with_context(|| format!("cannot rename {}", temp.display()))
+                .with_context(|| format!("cannot rename {}", temp.display()))?;
+            Ok(lock)
         });
-    if let Err(err) = written {
-        let _ = std::fs::remove_file(&temp);
-        return Err(err);
+    match written {
+        Ok(lock) => Ok(Marker { path, _lock: lock }),
+        Err(err) => {
+            let _ = std::fs::remove_file(&temp);
+            Err(err)
+        }
     }
-    Ok(Marker { path, _file: file })
 }
 
 /// The runs in progress of the jobs of `job_file` (of `job` only, when given), oldest first.
@@ -182,32 +186,28 @@ fn remove_abandoned(path: &Path) {
     let old = std::fs::metadata(path)
         .and_then(|meta| meta.modified())
         .is_ok_and(|at| at.elapsed().is_ok_and(|age| age > ABANDONED));
-    if old
-        && let Ok(file) = File::open(path)
-        && file.try_lock_shared().is_ok()
-    {
+    if old && LockFile::acquire(path, Open::Existing, Mode::Shared, Wait::No).is_ok() {
         let _ = std::fs::remove_file(path);
     }
 }
 
 /// The marker at `path` if its owner still holds its lock; a stale one is removed.
 fn read_live(path: &Path) -> Option<Running> {
-    let mut file = File::open(path).ok()?;
-    match file.try_lock_shared() {
-        Ok(()) => {
-            // Nobody holds it: the process that ran it is gone.
-            let _ = std::fs::remove_file(path);
-            return None;
-        }
-        Err(TryLockError::WouldBlock) => {}
-        Err(TryLockError::Error(_)) => return None,
-    }
+    let file = LockFile::open(path, Open::Existing).ok()?;
     let mut text = String::new();
-    (&mut file)
+    file.file()
         .take(MAX_MARKER_BYTES)
         .read_to_string(&mut text)
         .ok()?;
-    serde_json::from_str(&text).ok()
+    match file.lock(Mode::Shared, Span::Whole, Wait::No) {
+        Ok(_) => {
+            // Nobody holds it: the process that ran it is gone.
+            let _ = std::fs::remove_file(path);
+            None
+        }
+        Err(LockError::Busy { .. }) => serde_json::from_str(&text).ok(),
+        Err(LockError::Io { .. }) => None,
+    }
 }
 
 /// Times as RFC 3339 with milliseconds, as history stores them.
@@ -229,6 +229,7 @@ mod rfc3339 {
 
 #[cfg(test)]
 mod tests {
+    use std::fs::File;
     use std::os::unix::fs::PermissionsExt as _;
 
     use super::*;
@@ -312,7 +313,7 @@ mod tests {
         let jobs = dir.path().join("jobs.toml");
         std::fs::write(&jobs, "").unwrap();
         let folder = state.join(FOLDER);
-        crate::history::create_private_dir(&folder).unwrap();
+        crate::fs::create_private_dir(&folder).unwrap();
         let young = folder.join(".abc-young.json.tmp");
         let old = folder.join(".abc-old.json.tmp");
         std::fs::write(&young, "").unwrap();

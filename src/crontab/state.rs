@@ -2,13 +2,14 @@
 //! every write (the newest `BACKUPS_KEPT`), and the lock that serialises changes to the
 //! crontab.
 
-use std::fs::{File, OpenOptions};
 use std::io::Write as _;
-use std::os::unix::fs::{OpenOptionsExt as _, PermissionsExt as _};
+use std::os::unix::fs::PermissionsExt as _;
 use std::path::{Path, PathBuf};
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use anyhow::{Context as _, Result, bail};
+
+use crate::fs::{LockError, LockFile, LockedFile, Mode, Open, Wait};
 
 /// How many backups of previous tables are kept in `<state dir>/crontab-backups`.
 pub(crate) const BACKUPS_KEPT: usize = 10;
@@ -30,7 +31,7 @@ fn backup_with(
     before_rename: impl FnOnce(&Path) -> std::io::Result<()>,
 ) -> Result<PathBuf> {
     let dir = state_dir.join("crontab-backups");
-    crate::history::create_private_dir(&dir)
+    crate::fs::create_private_dir(&dir)
         .with_context(|| format!("cannot create the backup folder {}", dir.display()))?;
     let stamp = chrono::Utc::now().format("%Y%m%dT%H%M%S%.6fZ");
     // Deleted when dropped, so every early return below cleans up.
@@ -93,35 +94,28 @@ fn prune_backups(dir: &Path, keep: usize) {
     }
 }
 
+/// How long a change to the crontab waits for another jobtab changing it.
+const LOCK_TIMEOUT: Duration = Duration::from_secs(30);
+
 /// An exclusive lock on `<state dir>/crontab.lock`, held while a table is read, changed and
 /// written, so that two jobtab processes do not overwrite each other's change.
-pub(crate) fn lock(state_dir: &Path) -> Result<File> {
-    crate::history::create_private_dir(state_dir)
-        .with_context(|| format!("cannot create the state folder {}", state_dir.display()))?;
+pub(crate) fn lock(state_dir: &Path) -> Result<LockedFile> {
+    lock_within(state_dir, LOCK_TIMEOUT)
+}
+
+/// `lock`, waiting at most `timeout` for another jobtab.
+fn lock_within(state_dir: &Path, timeout: Duration) -> Result<LockedFile> {
     let path = state_dir.join("crontab.lock");
-    let file = OpenOptions::new()
-        .create(true)
-        .truncate(false)
-        .write(true)
-        .mode(0o600)
-        .open(&path)
-        .with_context(|| format!("cannot open the lock file {}", path.display()))?;
-    let deadline = Instant::now() + Duration::from_secs(30);
-    loop {
-        match file.try_lock() {
-            Ok(()) => return Ok(file),
-            Err(std::fs::TryLockError::WouldBlock) if Instant::now() < deadline => {
-                std::thread::sleep(Duration::from_millis(50));
-            }
-            Err(std::fs::TryLockError::WouldBlock) => bail!(
-                "another jobtab has been changing your crontab for 30s (lock {}); wait for it \
-                 to finish, then try again",
-                path.display()
-            ),
-            Err(std::fs::TryLockError::Error(err)) => {
-                return Err(err).with_context(|| format!("cannot lock {}", path.display()));
-            }
-        }
+    let wait = Wait::Upto(timeout);
+    match LockFile::acquire(&path, Open::CreateWithFolder, Mode::Exclusive, wait) {
+        Err(err @ LockError::Busy { .. }) => bail!(
+            "another jobtab ({}) has been changing your crontab for {}s (lock {}); wait for it \
+             to finish, then try again",
+            err.holder_words(),
+            timeout.as_secs(),
+            path.display()
+        ),
+        other => Ok(other?),
     }
 }
 
@@ -150,6 +144,29 @@ mod tests {
         use std::os::unix::fs::PermissionsExt as _;
         let mode = std::fs::metadata(newest).unwrap().permissions().mode();
         assert_eq!(mode & 0o777, 0o600);
+    }
+
+    #[test]
+    fn the_crontab_lock_is_private_and_a_busy_one_names_its_holder() {
+        let dir = tempfile::tempdir().unwrap();
+        let state = dir.path().join("state");
+        let held = lock(&state).unwrap();
+        let mode = |p: &Path| std::fs::metadata(p).unwrap().permissions().mode() & 0o777;
+        assert_eq!(mode(&state), 0o700);
+        assert_eq!(mode(&state.join("crontab.lock")), 0o600);
+        let err = lock_within(&state, Duration::from_millis(20)).unwrap_err();
+        let message = format!("{err:#}");
+        let holder = format!(
+            "another jobtab (pid {}) has been changing",
+            std::process::id()
+        );
+        assert!(message.starts_with(&holder), "{message}");
+        assert!(
+            message.ends_with("wait for it to finish, then try again"),
+            "{message}"
+        );
+        drop(held);
+        lock_within(&state, Duration::from_millis(20)).unwrap();
     }
 
     #[test]

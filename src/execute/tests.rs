@@ -252,10 +252,8 @@ fn busy_lock_skips_and_records_it() {
     let dir = tempfile::tempdir().unwrap();
     let (opts, log) = options(dir.path());
     let job = job("[jobs.s]\nschedule = \"* * * * *\"\ncommand = \"true\"\n");
-    std::fs::create_dir_all(dir.path().join("locks")).unwrap();
     let file = history::job_file_key(&opts.job_file);
-    let held = std::fs::File::create(overlap::lock_path(dir.path(), &file, "s")).unwrap();
-    held.lock().unwrap();
+    let held = overlap::try_run_lock(dir.path(), &file, "s").unwrap();
     let record = execute(&job, Utc::now(), Trigger::Schedule, &opts, &Cancel::new());
     assert_eq!(record.status, RunStatus::Skipped);
     assert_eq!(record.attempts, 0);

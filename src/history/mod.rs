@@ -36,13 +36,15 @@ use std::collections::HashMap;
 use std::fmt;
 use std::fs::{File, OpenOptions};
 use std::io::Write as _;
-use std::os::unix::fs::{DirBuilderExt as _, OpenOptionsExt as _, PermissionsExt as _};
-use std::path::{Path, PathBuf};
+use std::os::unix::fs::{OpenOptionsExt as _, PermissionsExt as _};
+use std::path::Path;
 use std::sync::{Mutex, PoisonError};
 
 use anyhow::{Context as _, Result};
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
+
+use crate::fs::{LockFile, LockedFile, Mode, Open, Wait, create_private_dir};
 
 pub(crate) use compact::COMPACT_BYTES;
 pub(crate) use follow::Follower;
@@ -174,7 +176,7 @@ fn append_with_limit(state_dir: &Path, record: &RunRecord, limit: u64, kept: u64
     line.push('\n');
 
     let _turn = TURN.lock().unwrap_or_else(PoisonError::into_inner);
-    let _lock = match lock(state_dir, true) {
+    let _lock = match lock(state_dir, Mode::Exclusive) {
         Ok(lock) => lock,
         // The state folder usually exists: it is made only when the lock cannot be opened.
         // Made and retried whatever the folder looks like now: another process may have
@@ -183,7 +185,7 @@ fn append_with_limit(state_dir: &Path, record: &RunRecord, limit: u64, kept: u64
         Err(_) => {
             create_private_dir(state_dir)
                 .with_context(|| format!("cannot create state folder {}", state_dir.display()))?;
-            lock(state_dir, true)?
+            lock(state_dir, Mode::Exclusive)?
         }
     };
     let current = state_dir.join(CURRENT);
@@ -472,7 +474,7 @@ fn read_files(state_dir: &Path) -> Result<[String; 2]> {
     }
     // Shared: readers do not block each other. A lock that cannot be taken (a read-only
     // state dir) only costs the guarantee against a concurrent rotation.
-    let _lock = lock(state_dir, false).ok();
+    let _lock = lock(state_dir, Mode::Shared).ok();
     Ok([
         read_lossy(&state_dir.join(ROTATED))?,
         read_lossy(&state_dir.join(CURRENT))?,
@@ -492,32 +494,15 @@ fn read_lossy(path: &Path) -> Result<String> {
     }
 }
 
-/// Creates `dir` and its missing parents, mode 0700 (before the umask).
-pub(crate) fn create_private_dir(dir: &Path) -> std::io::Result<()> {
-    std::fs::DirBuilder::new()
-        .recursive(true)
-        .mode(0o700)
-        .create(dir)
-}
-
-/// The history lock (exclusive for writers, shared for readers), released when the returned
-/// file is dropped.
-fn lock(state_dir: &Path, exclusive: bool) -> Result<File> {
-    let path: PathBuf = state_dir.join(LOCK);
-    let file = OpenOptions::new()
-        .create(true)
-        .truncate(false)
-        .write(true)
-        .mode(0o600)
-        .open(&path)
-        .with_context(|| format!("cannot open history lock {}", path.display()))?;
-    if exclusive {
-        file.lock()
-    } else {
-        file.lock_shared()
-    }
-    .with_context(|| format!("cannot lock history lock {}", path.display()))?;
-    Ok(file)
+/// The history lock (exclusive for writers, shared for readers; both wait for it), released
+/// when the returned value is dropped. `Open::Create`: the state folder must exist.
+fn lock(state_dir: &Path, mode: Mode) -> Result<LockedFile> {
+    Ok(LockFile::acquire(
+        &state_dir.join(LOCK),
+        Open::Create,
+        mode,
+        Wait::Forever,
+    )?)
 }
 
 /// Times as RFC 3339 strings with offset and milliseconds (`2026-03-01T10:00:00.000Z`).

@@ -10,20 +10,21 @@
 //! mount), the lock falls back to `<state dir>/run-<hash>.lock`, keyed by the same canonical
 //! name, and says so: then only runners sharing the state dir see each other.
 //!
-//! The lock is an OS file lock (`File::try_lock`), so it is released when the process dies,
-//! however it dies; a stale lock file left behind is simply locked again.
+//! The lock is an OS file lock (`crate::fs::LockedFile`), so it is released when the process
+//! dies, however it dies; a stale lock file left behind is simply locked again. A refusal
+//! names the holder's pid as the kernel lists it (`/proc/locks`).
 
-use std::fs::{File, OpenOptions, TryLockError};
-use std::io::{Read as _, Seek as _, SeekFrom, Write as _};
-use std::os::unix::fs::OpenOptionsExt as _;
+use std::io::{Seek as _, SeekFrom, Write as _};
 use std::path::{Path, PathBuf};
 
 use anyhow::{Context as _, Result, bail};
 
+use crate::fs::{LockError, LockFile, LockedFile, Mode, Open, Span, Wait};
+
 /// The held lock; released on drop.
 #[derive(Debug)]
 pub(crate) struct RunLock {
-    _file: File,
+    _lock: LockedFile,
     /// Why the lock is in the state dir rather than beside the job file, for a warning.
     pub(crate) fallback: Option<String>,
 }
@@ -50,71 +51,55 @@ impl RunLock {
     /// Takes the lock or fails naming the process that holds it.
     pub(crate) fn acquire(state_dir: &Path, job_file: &Path) -> Result<RunLock> {
         let sidecar = sidecar_path(job_file);
-        let (path, file, fallback) = match open(&sidecar) {
-            Ok(file) => (sidecar, file, None),
+        let (file, fallback) = match LockFile::open(&sidecar, Open::Create) {
+            Ok(file) => (file, None),
             Err(err) => {
                 let path = fallback_path(state_dir, job_file);
-                crate::history::create_private_dir(state_dir).with_context(|| {
-                    format!("cannot create the state folder {}", state_dir.display())
-                })?;
-                let file = open(&path)
-                    .with_context(|| format!("cannot open run lock {}", path.display()))?;
+                let file = LockFile::open(&path, Open::CreateWithFolder)?;
                 // A job file whose folder does not exist yet has nothing to run: no warning.
-                let fallback = (err.kind() != std::io::ErrorKind::NotFound).then(|| {
+                let missing = matches!(&err, LockError::Io { source, .. }
+                    if source.kind() == std::io::ErrorKind::NotFound);
+                let fallback = (!missing).then(|| {
+                    let reason = match &err {
+                        LockError::Io { source, .. } => source.to_string(),
+                        busy => busy.to_string(),
+                    };
                     format!(
-                        "cannot create the run lock {} ({err}); using {} instead, so a `jobtab \
-                         run` of this job file with another state dir would not be refused",
+                        "cannot create the run lock {} ({reason}); using {} instead, so a \
+                         `jobtab run` of this job file with another state dir would not be \
+                         refused",
                         sidecar.display(),
                         path.display()
                     )
                 });
-                (path, file, fallback)
+                (file, fallback)
             }
         };
-        lock(file, &path, job_file).map(|file| RunLock {
-            _file: file,
+        lock(file, job_file).map(|lock| RunLock {
+            _lock: lock,
             fallback,
         })
     }
 }
 
-/// Opens (creating it, private) a lock file.
-fn open(path: &Path) -> std::io::Result<File> {
-    OpenOptions::new()
-        .read(true)
-        .write(true)
-        .create(true)
-        .truncate(false)
-        .mode(0o600)
-        .open(path)
-}
-
-/// Locks `file` and writes our pid into it, or fails naming the holder's pid.
-fn lock(mut file: File, path: &Path, job_file: &Path) -> Result<File> {
-    match file.try_lock() {
-        Ok(()) => {}
-        Err(TryLockError::WouldBlock) => {
-            let mut text = String::new();
-            // Best effort: the holder may be writing its pid right now.
-            let _ = file.read_to_string(&mut text);
-            let holder = match text.trim().parse::<u32>() {
-                Ok(pid) => format!("pid {pid}"),
-                Err(_) => "unknown pid".to_owned(),
-            };
-            bail!(
-                "another jobtab run ({holder}) is already running for {}; stop it first",
-                job_file.display()
-            );
-        }
-        Err(TryLockError::Error(err)) => {
-            return Err(err).with_context(|| format!("cannot lock run lock {}", path.display()));
-        }
-    }
+/// Locks `file` (trying once) and writes our pid into it, or fails naming the holder's pid.
+fn lock(file: LockFile, job_file: &Path) -> Result<LockedFile> {
+    let lock = match file.lock(Mode::Exclusive, Span::Whole, Wait::No) {
+        Ok(lock) => lock,
+        Err(err @ LockError::Busy { .. }) => bail!(
+            "another jobtab run ({}) is already running for {}; stop it first",
+            err.holder_words(),
+            job_file.display()
+        ),
+        Err(err) => return Err(err.into()),
+    };
+    // For people looking at the file; the error above asks the kernel.
+    let mut file = lock.file();
     file.set_len(0)
         .and_then(|()| file.seek(SeekFrom::Start(0)))
         .and_then(|_| writeln!(file, "{}", std::process::id()))
-        .with_context(|| format!("cannot write run lock {}", path.display()))?;
-    Ok(file)
+        .with_context(|| format!("cannot write run lock {}", lock.path().display()))?;
+    Ok(lock)
 }
 
 #[cfg(test)]

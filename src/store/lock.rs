@@ -2,12 +2,12 @@
 //! atomic rename replaces the job file's inode and a lock on the old inode would not cover the
 //! new one.
 
-use std::fs::{File, OpenOptions, TryLockError};
-use std::os::unix::fs::OpenOptionsExt as _;
 use std::path::{Path, PathBuf};
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
-use anyhow::{Context as _, Result, bail};
+use anyhow::Result;
+
+use crate::fs::{LockError, LockFile, LockedFile, Mode, Open, Wait};
 
 /// How long a writer waits for another one. Writers hold the lock only while they read, change
 /// and write the file (never while an editor is open), so waiting long means something is stuck.
@@ -16,8 +16,7 @@ pub(crate) const LOCK_TIMEOUT: Duration = Duration::from_secs(20);
 /// An exclusive lock on a job file, released when dropped.
 #[derive(Debug)]
 pub(crate) struct FileLock {
-    /// Closing the file releases the lock.
-    _file: File,
+    _lock: LockedFile,
 }
 
 /// The sidecar lock file of a job file: `jobs.toml` → `jobs.toml.lock`.
@@ -35,34 +34,16 @@ impl FileLock {
     /// waiting up to `timeout` for another writer.
     pub(crate) fn acquire(file: &Path, timeout: Duration) -> Result<FileLock> {
         let path = lock_path(file);
-        let lock = OpenOptions::new()
-            .read(true)
-            .write(true)
-            .create(true)
-            .truncate(false)
-            .mode(0o600)
-            .open(&path)
-            .with_context(|| format!("cannot open lock file {}", path.display()))?;
-        let start = Instant::now();
-        let mut pause = Duration::from_millis(1);
-        loop {
-            match lock.try_lock() {
-                Ok(()) => return Ok(FileLock { _file: lock }),
-                Err(TryLockError::WouldBlock) => {}
-                Err(TryLockError::Error(err)) => {
-                    return Err(err).with_context(|| format!("cannot lock {}", path.display()));
-                }
-            }
-            if start.elapsed() >= timeout {
-                bail!(
-                    "another jobtab is writing {} (it holds {} for more than {}s); try again",
-                    file.display(),
-                    path.display(),
-                    timeout.as_secs()
-                );
-            }
-            std::thread::sleep(pause);
-            pause = (pause * 2).min(Duration::from_millis(25));
+        match LockFile::acquire(&path, Open::Create, Mode::Exclusive, Wait::Upto(timeout)) {
+            Ok(lock) => Ok(FileLock { _lock: lock }),
+            Err(err @ LockError::Busy { .. }) => anyhow::bail!(
+                "another jobtab is writing {} ({} holds {} for more than {}s); try again",
+                file.display(),
+                err.holder_words(),
+                path.display(),
+                timeout.as_secs()
+            ),
+            Err(err) => Err(err.into()),
         }
     }
 }
@@ -84,6 +65,9 @@ mod tests {
         let message = format!("{err:#}");
         assert!(message.contains("another jobtab is writing"), "{message}");
         assert!(message.ends_with("try again"), "{message}");
+        // It names the process holding the lock (this one).
+        let holder = format!("(pid {} holds ", std::process::id());
+        assert!(message.contains(&holder), "{message}");
         drop(first);
         FileLock::acquire(&file, Duration::from_millis(10)).unwrap();
     }

@@ -51,29 +51,33 @@ pub(crate) fn wait_until(what: &str, mut done: impl FnMut() -> bool) {
 /// decides when a run ends.
 pub(crate) const HELD_RUN: &str = "echo start >> log; i=0; while [ ! -e release ] && [ $i -lt 3000 ]; do sleep 0.02; i=$((i+1)); done; echo end >> log";
 
-/// Whether a run of `job` waits in its queue (`overlap = "queue"`): it holds the flock on its
-/// `<lock>.queue` file in the state dir, which /proc/locks shows without touching it.
+/// Whether a run of `job` waits in its queue (`overlap = "queue"`): it holds the lock on its
+/// queue byte of the job file's lock file in the state dir, which /proc/locks shows without
+/// touching it. The byte is `2·h + 1`, `h` the first 8 bytes of the SHA-256 of the job's name,
+/// big-endian, shifted right by 3 (`execute/overlap.rs`).
 pub(crate) fn queued(env: &Env, job: &str) -> bool {
+    use sha2::{Digest as _, Sha256};
     use std::os::unix::fs::MetadataExt as _;
-    let suffix = format!("-{job}.lock.queue");
+    let digest = Sha256::digest(job.as_bytes());
+    let hash = u64::from_be_bytes(digest[..8].try_into().unwrap()) >> 3;
+    let byte = hash * 2 + 1;
     let Ok(entries) = std::fs::read_dir(env.state.join("locks")) else {
         return false;
     };
     let locks = std::fs::read_to_string("/proc/locks").unwrap_or_default();
     entries.flatten().any(|entry| {
-        let named = entry.file_name().to_string_lossy().ends_with(&suffix);
         let Ok(meta) = entry.metadata() else {
             return false;
         };
-        // As the kernel prints it: major:minor:inode, the device numbers in hex.
+        // As the kernel prints it: major:minor:inode, the device numbers in hex, then the
+        // first and last byte locked.
         let dev = meta.dev();
         let major = ((dev >> 8) & 0xfff) | ((dev >> 32) & !0xfff);
         let minor = (dev & 0xff) | ((dev >> 12) & !0xff);
-        let id = format!(" {major:02x}:{minor:02x}:{} ", meta.ino());
-        named
-            && locks
-                .lines()
-                .any(|line| line.contains("FLOCK") && line.contains(&id))
+        let id = format!(" {major:02x}:{minor:02x}:{} {byte} {byte}", meta.ino());
+        locks
+            .lines()
+            .any(|line| line.contains("OFDLCK") && line.ends_with(&id))
     })
 }
 

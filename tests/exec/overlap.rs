@@ -138,3 +138,34 @@ fn queue_holds_at_most_one_pending_run() {
     statuses.sort();
     assert_eq!(statuses, ["ok", "ok", "skipped", "skipped"], "{runs:#?}");
 }
+
+#[test]
+fn the_jobs_of_one_job_file_share_one_lock_file() {
+    let env = Env::with_jobs(
+        r#"
+        [jobs.a]
+        schedule = "0 2 * * *"
+        command = "true"
+        overlap = "skip"
+
+        [jobs.b]
+        schedule = "0 2 * * *"
+        command = "true"
+        overlap = "queue"
+
+        [jobs.c]
+        schedule = "0 2 * * *"
+        command = "true"
+        "#,
+    );
+    for job in ["a", "b", "c"] {
+        env.ok(["exec", job]);
+    }
+    // No file per job: one lock file for the job file, whatever the number of its jobs.
+    let names: Vec<String> = std::fs::read_dir(env.state.join("locks"))
+        .unwrap()
+        .map(|entry| entry.unwrap().file_name().to_string_lossy().into_owned())
+        .collect();
+    assert_eq!(names.len(), 1, "{names:?}");
+    assert!(names[0].ends_with(".lock") && names[0].len() == 16 + ".lock".len());
+}
