@@ -20,7 +20,7 @@ pub(crate) fn run(args: AddArgs, ctx: &Ctx) -> Result<ExitCode> {
     let mut raw = match build(&args) {
         Ok(raw) => raw,
         Err(Usage(message)) => {
-            eprintln!("jobtab: error: {message}");
+            crate::output::error(format_args!("{message}"));
             return Ok(ExitCode::from(2));
         }
     };

@@ -33,7 +33,7 @@ pub(crate) fn run(ctx: &Ctx) -> Result<ExitCode> {
     }
     let read = store::read_text_or_problem(&ctx.file)?;
     if let Some(warning) = read.as_ref().ok().and_then(|text| sendmail_warning(text)) {
-        eprintln!("jobtab: warning: {warning}");
+        crate::output::warning(format_args!("{warning}"));
     }
     let checked = match read {
         Ok(text) => store::check_text(&text, Utc::now()),
@@ -72,11 +72,11 @@ pub(crate) fn run(ctx: &Ctx) -> Result<ExitCode> {
     }
     out.finish()?;
     let count = checked.problems.len();
-    eprintln!(
-        "jobtab: error: {count} problem{}{warnings} in {path}; fix {} with `jobtab edit`, then run `jobtab check` again",
+    crate::output::error(format_args!(
+        "{count} problem{}{warnings} in {path}; fix {} with `jobtab edit`, then run `jobtab check` again",
         if count == 1 { "" } else { "s" },
         if count == 1 { "it" } else { "them" },
-    );
+    ));
     Ok(ExitCode::FAILURE)
 }
 
