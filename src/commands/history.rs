@@ -398,7 +398,7 @@ mod tests {
         assert!(line.ends_with("…") && !line.contains("\x1b[2J"), "{line}");
         assert!(line.contains("\\x1b[2J"), "{line}");
         let plain = anstream::adapter::strip_str(line).to_string();
-        assert!(output::columns(&plain) < 150, "{line}");
+        assert!(output::columns(&plain) < 160, "{line}");
     }
 
     #[test]
