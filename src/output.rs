@@ -336,6 +336,13 @@ pub(crate) fn truncate(text: &str, width: usize) -> String {
         out.push(c);
         used += w;
     }
+    // A sequence can be wider than its characters (an emoji with U+FE0F takes two columns),
+    // and is never kept without its end.
+    while !out.is_empty()
+        && (columns(&out) > width - 1 || text[out.len()..].starts_with(['\u{fe0f}', '\u{200d}']))
+    {
+        out.pop();
+    }
     out.push('…');
     out
 }
@@ -431,10 +438,13 @@ pub(crate) fn millis(ms: u64) -> String {
 }
 
 /// How far `then` is from `now`, in one unit, rounded down: `in 45s`, `in 4m`, `in 3h`,
-/// `in 12d`, `in 3mo`, `in 2y`; `12m ago`; `just now` within ten seconds before `now`, `now` at
-/// it.
+/// `in 12d`, `in 3mo`, `in 2y`; `12m ago`; `just now` up to ten seconds before `now`, `now`
+/// within a second after it.
 pub(crate) fn relative(now: DateTime<Utc>, then: DateTime<Utc>) -> String {
     let seconds = (then - now).num_seconds();
+    if then <= now && seconds > -10 {
+        return "just now".into();
+    }
     let span = |s: i64| -> String {
         let days = s / 86_400;
         match s {
@@ -448,7 +458,6 @@ pub(crate) fn relative(now: DateTime<Utc>, then: DateTime<Utc>) -> String {
     };
     match seconds {
         0 => "now".into(),
-        -9..0 => "just now".into(),
         1.. => format!("in {}", span(seconds)),
         _ => format!("{} ago", span(seconds.saturating_neg())),
     }
@@ -653,6 +662,11 @@ mod tests {
             "no half of a wide character"
         );
         assert_eq!(columns(&truncate("日本語です", 6)), 5);
+        // U+1F5C4 U+FE0F: two columns, though the first alone is one.
+        assert_eq!(columns("🗄️"), 2);
+        assert_eq!(truncate("a🗄️b", 3), "a…");
+        assert_eq!(truncate("a🗄️bc", 4), "a🗄️…");
+        assert_eq!(truncate("\u{fe0f}\u{fe0f}abc", 2), "\u{fe0f}\u{fe0f}a…");
         let mut table = Table::new(&["NAME", "WHAT"]);
         table.push(vec!["日本語のジョブ名です".into(), "echo 日本語".into()]);
         for width in 10..30 {
@@ -747,7 +761,7 @@ mod tests {
         let now = Utc.with_ymd_and_hms(2026, 3, 8, 7, 0, 0).unwrap();
         let at = |seconds: i64| now + chrono::Duration::seconds(seconds);
         let cases = [
-            (0, "now"),
+            (0, "just now"),
             (45, "in 45s"),
             (4 * 60 + 59, "in 4m"),
             (3 * 3_600, "in 3h"),
@@ -756,6 +770,7 @@ mod tests {
             (95 * 86_400, "in 3mo"),
             (800 * 86_400, "in 2y"),
             (-5, "just now"),
+            (-9, "just now"),
             (-10, "10s ago"),
             (-12 * 60, "12m ago"),
             (-26 * 3_600, "1d ago"),
@@ -765,6 +780,15 @@ mod tests {
             assert_eq!(relative(now, at(seconds)), words, "{seconds}");
         }
         assert_eq!(ago(now, now), "just now");
+        assert_eq!(relative(now, now), "just now");
+        assert_eq!(
+            relative(now, now + chrono::Duration::milliseconds(300)),
+            "now"
+        );
+        assert_eq!(
+            relative(now, now - chrono::Duration::milliseconds(300)),
+            "just now"
+        );
         assert_eq!(ago(now, at(30)), "just now", "a clock that went back");
         assert_eq!(ago(now, now - chrono::Duration::minutes(5)), "5m ago");
         assert_eq!(ago(now, now - chrono::Duration::days(2)), "2d ago");

@@ -25,3 +25,4 @@ mod secrets;
 mod state;
 mod store;
 mod trust;
+mod tty;

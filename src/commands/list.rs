@@ -72,7 +72,7 @@ pub(crate) fn run(args: &ListArgs, ctx: &Ctx) -> Result<ExitCode> {
         output::print_json(&rows)?;
     } else {
         let mut table = Table::new(&["NAME", "SCHEDULE", "NEXT RUN", "LAST RESULT", "COMMAND/URL"])
-            .keep_whole(&["NEXT RUN"])
+            .keep_whole(&["SCHEDULE", "NEXT RUN"])
             .status_columns(&["NEXT RUN", "LAST RESULT"]);
         for (job, next) in file.jobs.iter().zip(&next) {
             table.push(vec![
