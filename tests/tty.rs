@@ -286,3 +286,29 @@ fn recent(text: &str) -> bool {
             || (ago.ends_with("s ago)") || ago.ends_with("m ago)"))
                 && ago.chars().next().is_some_and(|c| c.is_ascii_digit()))
 }
+
+/// `add` says when the job runs next, in the job's zone as `show` does.
+#[test]
+fn add_says_when_the_next_run_is() {
+    let env = Env::new();
+    let (_, err) = texts(
+        &env,
+        &[],
+        &[
+            "add",
+            "newyear",
+            "0 0 1 1 *",
+            "--tz",
+            "Asia/Kolkata",
+            "--",
+            "true",
+        ],
+        0,
+    );
+    let at = err
+        .split_once("next run: ")
+        .unwrap_or_else(|| panic!("{err}"))
+        .1;
+    // Midnight in Kolkata, with its offset, then how soon.
+    assert!(at.contains("-01-01 00:00 +05:30 (in "), "{err}");
+}

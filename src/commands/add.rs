@@ -71,8 +71,13 @@ fn next_run_words(job: &Job) -> String {
     if job.schedule.is_reboot() {
         return "runs when `jobtab run` starts (or at boot once installed)".into();
     }
-    match job.schedule.next_after(Utc::now(), job.zone) {
-        Some(next) => format!("next run: {}", output::rfc3339(next, job.zone)),
+    let now = Utc::now();
+    match job.schedule.next_after(now, job.zone) {
+        Some(next) => format!(
+            "next run: {}",
+            // In the job's zone, as `show` gives upcoming runs: what the schedule says.
+            output::when(next, job.zone, now, job.schedule.has_seconds())
+        ),
         None => "its schedule never fires again".into(),
     }
 }
