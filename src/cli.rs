@@ -42,6 +42,29 @@ pub(crate) struct GlobalArgs {
     /// <state dir>/jobtab]
     #[arg(long, global = true, value_name = "DIR")]
     pub(crate) state_dir: Option<PathBuf>,
+
+    /// When to colour status words and error prefixes: auto (on a terminal, unless $NO_COLOR
+    /// is set), always, never
+    #[arg(
+        long,
+        global = true,
+        value_enum,
+        value_name = "WHEN",
+        env = "JOBTAB_COLOR",
+        default_value_t = ColorWhen::Auto
+    )]
+    pub(crate) color: ColorWhen,
+}
+
+/// `--color`: when to colour the output.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub(crate) enum ColorWhen {
+    /// On a terminal, unless `NO_COLOR` is set to a non-empty value
+    Auto,
+    /// Always, even into a pipe or a file
+    Always,
+    /// Never
+    Never,
 }
 
 // Parsed once per process: the size of the `Add` variant costs nothing worth boxing for.

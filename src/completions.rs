@@ -96,6 +96,7 @@ pub(crate) fn job_names() -> Vec<CompletionCandidate> {
     let global = GlobalArgs {
         file: FILE_ON_LINE.get().cloned(),
         state_dir: None,
+        color: crate::cli::ColorWhen::Never,
     };
     Ctx::from_args(&global)
         .map(|ctx| jobs_in(&ctx.file))

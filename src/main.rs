@@ -54,7 +54,7 @@ fn main() -> ExitCode {
             }) {
                 return ExitCode::SUCCESS;
             }
-            eprintln!("jobtab: error: {err:#}");
+            crate::output::error(format_args!("{err:#}"));
             ExitCode::FAILURE
         }
     }

@@ -5,9 +5,72 @@
 
 use std::io::{IsTerminal as _, Write};
 
+use anstyle::{AnsiColor, Style};
 use chrono::{DateTime, Utc};
+use unicode_width::{UnicodeWidthChar as _, UnicodeWidthStr as _};
 
 use crate::zone::Zone;
+
+/// When to colour: `--color auto|always|never` (`$JOBTAB_COLOR`). `auto` colours a terminal
+/// unless `NO_COLOR` is set to anything but the empty string (anstream decides, as for clap).
+pub(crate) fn set_color(choice: anstream::ColorChoice) {
+    choice.write_global();
+}
+
+/// The style of a status word: ok green; failed and timeout red; skipped and cancelled yellow;
+/// running cyan; disabled dim; any other word plain.
+pub(crate) fn status_style(word: &str) -> Style {
+    let color = |c: AnsiColor| Style::new().fg_color(Some(c.into()));
+    match word {
+        "ok" => color(AnsiColor::Green),
+        "failed" | "timeout" => color(AnsiColor::Red),
+        "skipped" | "cancelled" => color(AnsiColor::Yellow),
+        "running" => color(AnsiColor::Cyan),
+        "disabled" | "(disabled)" => Style::new().dimmed(),
+        _ => Style::new(),
+    }
+}
+
+/// `text` with its first word in its status style (see `status_style`), as escape codes that
+/// `print_styled` keeps on a terminal and strips elsewhere.
+pub(crate) fn paint_status(text: &str) -> String {
+    paint_first_word(text, status_style(first_word(text)))
+}
+
+fn first_word(text: &str) -> &str {
+    text.split(' ').next().unwrap_or("")
+}
+
+/// `text` with its first word in `style`.
+fn paint_first_word(text: &str, style: Style) -> String {
+    if style == Style::new() {
+        return text.to_owned();
+    }
+    let word = first_word(text);
+    format!("{style}{word}{style:#}{}", &text[word.len()..])
+}
+
+/// `jobtab: error: ` in bold red (when stderr takes colour).
+pub(crate) fn error_prefix() -> String {
+    let style = Style::new().bold().fg_color(Some(AnsiColor::Red.into()));
+    format!("jobtab: {style}error:{style:#} ")
+}
+
+/// `jobtab: warning: ` in bold yellow (when stderr takes colour).
+pub(crate) fn warning_prefix() -> String {
+    let style = Style::new().bold().fg_color(Some(AnsiColor::Yellow.into()));
+    format!("jobtab: {style}warning:{style:#} ")
+}
+
+/// Prints `jobtab: error: {message}` on stderr, coloured on a terminal.
+pub(crate) fn error(message: impl std::fmt::Display) {
+    anstream::eprintln!("{}{message}", error_prefix());
+}
+
+/// Prints `jobtab: warning: {message}` on stderr, coloured on a terminal.
+pub(crate) fn warning(message: impl std::fmt::Display) {
+    anstream::eprintln!("{}{message}", warning_prefix());
+}
 
 /// The width to fit tables into: `$COLUMNS`, else the terminal's width when stdout is a
 /// terminal (100 when it cannot be told), else `None`: output to a file or a pipe is not cut.
@@ -78,6 +141,17 @@ pub(crate) fn print(text: &str) -> std::io::Result<()> {
     out.finish()
 }
 
+/// Writes text rendered by jobtab (tables, `show`), whose colours are escape codes: kept when
+/// colour is on (`--color`, `NO_COLOR`, a terminal: see `set_color`), stripped otherwise. Only
+/// for jobtab's own rendering, where every other control character was escaped (`one_line`):
+/// a job's own output goes through `print`, untouched.
+pub(crate) fn print_styled(text: &str) -> std::io::Result<()> {
+    let mut out = anstream::AutoStream::auto(std::io::stdout().lock());
+    out.write_all(text.as_bytes())
+        .and_then(|()| out.flush())
+        .map_err(stdout_error)
+}
+
 /// Writes `value` as pretty JSON and a line break to standard output (see `Stdout`).
 pub(crate) fn print_json(value: &impl serde::Serialize) -> anyhow::Result<()> {
     let mut out = Stdout::lock();
@@ -93,8 +167,11 @@ pub(crate) fn print_json(value: &impl serde::Serialize) -> anyhow::Result<()> {
 pub(crate) struct Table {
     headers: Vec<String>,
     rows: Vec<Vec<String>>,
-    /// Columns that are cut only when nothing else can give (names, times).
+    /// Columns that are cut last (names, times): only when cutting the others to their
+    /// headers' widths is not enough.
     whole: Vec<bool>,
+    /// Columns whose cells start with a status word, coloured (see `status_style`).
+    status: Vec<bool>,
 }
 
 /// The narrowest the last column is cut to (or its header's width, when that is wider).
@@ -107,15 +184,25 @@ impl Table {
             headers: headers.iter().map(|h| (*h).to_owned()).collect(),
             rows: Vec::new(),
             whole: vec![false; headers.len()],
+            status: vec![false; headers.len()],
         }
     }
 
-    /// Marks the columns with these headers as never cut: when the table is too wide for the
-    /// terminal, its lines are longer than the terminal rather than cutting a job's name or
-    /// the time of its next run.
+    /// Marks the columns with these headers as cut last: when the table is too wide for the
+    /// terminal, the other columns are cut to their headers' widths before a job's name or
+    /// the time of its next run loses a character.
     pub(crate) fn keep_whole(mut self, headers: &[&str]) -> Table {
         for (header, whole) in self.headers.iter().zip(&mut self.whole) {
             *whole |= headers.contains(&header.as_str());
+        }
+        self
+    }
+
+    /// Marks the columns with these headers as starting with a status word (`ok 5m ago`,
+    /// `(disabled)`), coloured when colour is on.
+    pub(crate) fn status_columns(mut self, headers: &[&str]) -> Table {
+        for (header, status) in self.headers.iter().zip(&mut self.status) {
+            *status |= headers.contains(&header.as_str());
         }
         self
     }
@@ -133,16 +220,18 @@ impl Table {
         self.rows.push(row);
     }
 
-    /// The table as text, one line per row; with a `width`, columns are cut with `…` so that
-    /// lines fit (see `fit`).
+    /// The table as text, one line per row, columns aligned by display width (a CJK character
+    /// or an emoji takes two columns). With a `width`, cells are cut with `…` so that no line
+    /// is wider than `width` (see `fit`). Status words carry colour codes (see
+    /// `print_styled`), which take no room.
     pub(crate) fn render(&self, width: Option<usize>) -> String {
         let count = self.headers.len();
         let mut widths: Vec<usize> = (0..count)
             .map(|i| {
                 self.rows
                     .iter()
-                    .map(|row| chars(&row[i]))
-                    .chain([chars(&self.headers[i])])
+                    .map(|row| columns(&row[i]))
+                    .chain([columns(&self.headers[i])])
                     .max()
                     .unwrap_or(0)
             })
@@ -150,23 +239,35 @@ impl Table {
         if let Some(width) = width
             && count > 0
         {
-            let mut minimums: Vec<usize> = self.headers.iter().map(|h| chars(h)).collect();
+            let mut minimums: Vec<usize> = self.headers.iter().map(|h| columns(h)).collect();
             if let Some(last) = minimums.last_mut() {
                 *last = (*last).max(MIN_LAST_COLUMN);
             }
             fit(&mut widths, &minimums, &self.whole, width);
         }
         let mut out = String::new();
-        for row in std::iter::once(&self.headers).chain(&self.rows) {
+        for (r, row) in std::iter::once(&self.headers).chain(&self.rows).enumerate() {
             let mut line = String::new();
+            let mut used = 0;
             for (i, cell) in row.iter().enumerate() {
                 if i > 0 {
                     line.push_str(GAP);
+                    used += GAP.len();
                 }
-                let cell = truncate(cell, widths[i]);
-                line.push_str(&cell);
+                let room = width.map_or(widths[i], |w| widths[i].min(w.saturating_sub(used)));
+                let cut = truncate(cell, room);
+                let cell_width = columns(&cut);
+                if r > 0 && self.status[i] {
+                    // The word's colour even when the cut left `fail…` of it.
+                    line.push_str(&paint_first_word(&cut, status_style(first_word(cell))));
+                } else {
+                    line.push_str(&cut);
+                }
+                used += cell_width;
                 if i + 1 < count {
-                    line.push_str(&" ".repeat(widths[i].saturating_sub(chars(&cell))));
+                    let pad = widths[i].saturating_sub(cell_width);
+                    line.push_str(&" ".repeat(pad));
+                    used += pad;
                 }
             }
             out.push_str(line.trim_end());
@@ -176,74 +277,125 @@ impl Table {
     }
 }
 
-/// Shrinks column widths so that the columns and gaps fit in `width`: first the last column
-/// (what a job runs: the least needed to tell jobs apart), down to its minimum; then the other
-/// columns not marked `whole`, each in proportion to what it has beyond its minimum (its
-/// header's width). Columns marked `whole` are never cut: when the rest cannot give enough,
-/// lines stay longer than `width`.
+/// Shrinks column widths so that the columns and gaps fit in `width`: the widest of the
+/// columns not marked `whole` gives first, one terminal column at a time (so that a long name
+/// or command is cut before a short schedule loses anything), none below its minimum (its
+/// header's width); then, while still too wide, the widest of all, down to one column each.
+/// What still does not fit (more columns than `width` can show) is cut when rendering.
 fn fit(widths: &mut [usize], minimums: &[usize], whole: &[bool], width: usize) {
     let gaps = GAP.len() * (widths.len() - 1);
     let total = widths.iter().sum::<usize>() + gaps;
     let mut over = total.saturating_sub(width);
-    let last = widths.len() - 1;
-    let give = over.min(widths[last].saturating_sub(minimums[last]));
-    widths[last] -= give;
-    over -= give;
-    let others: Vec<usize> = (0..last).filter(|&i| !whole[i]).collect();
-    shrink_in_proportion(widths, minimums, &others, over);
+    let free: Vec<usize> = (0..widths.len()).filter(|&i| !whole[i]).collect();
+    over -= shrink_widest(widths, minimums, &free, over);
+    let all: Vec<usize> = (0..widths.len()).collect();
+    shrink_widest(widths, &vec![1; widths.len()], &all, over);
 }
 
-/// Takes `over` characters from the `columns`, each giving in proportion to its width beyond
-/// its minimum, none going below its minimum.
-fn shrink_in_proportion(widths: &mut [usize], minimums: &[usize], columns: &[usize], over: usize) {
-    let slack = |widths: &[usize], i: usize| widths[i].saturating_sub(minimums[i]);
-    let total: usize = columns.iter().map(|&i| slack(widths, i)).sum();
-    if over == 0 || total == 0 {
-        return;
-    }
-    if over >= total {
-        for &i in columns {
-            widths[i] -= slack(widths, i);
-        }
-        return;
-    }
+/// Takes up to `over` columns from the `columns`, one at a time from the widest (the rightmost
+/// of equals), none going below its floor; returns how many were taken.
+fn shrink_widest(widths: &mut [usize], floors: &[usize], columns: &[usize], over: usize) -> usize {
     let mut given = 0;
-    for &i in columns {
-        let cut = over * slack(widths, i) / total;
-        widths[i] -= cut;
-        given += cut;
-    }
-    // What rounding left: one character at a time from the column with the most to give
-    // (fewer than `columns.len()` characters).
-    for _ in given..over {
+    while given < over {
         let Some(&i) = columns
             .iter()
-            .max_by_key(|&&i| (slack(widths, i), usize::MAX - i))
+            .filter(|&&i| widths[i] > floors[i])
+            .rev()
+            .max_by_key(|&&i| widths[i])
         else {
             break;
         };
-        if slack(widths, i) == 0 {
-            break;
-        }
         widths[i] -= 1;
+        given += 1;
     }
+    given
 }
 
-fn chars(text: &str) -> usize {
-    text.chars().count()
+/// How many terminal columns `text` takes: two for a CJK character or most emoji, none for a
+/// combining mark.
+pub(crate) fn columns(text: &str) -> usize {
+    text.width()
 }
 
-/// `text` cut to `width` characters, ending with `…` when cut.
+/// `text` cut to `width` terminal columns, ending with `…` when cut (a wide character that
+/// would straddle the edge is left out).
 pub(crate) fn truncate(text: &str, width: usize) -> String {
-    if chars(text) <= width {
+    if columns(text) <= width {
         return text.to_owned();
     }
     if width == 0 {
         return String::new();
     }
-    let mut out: String = text.chars().take(width - 1).collect();
+    let mut out = String::new();
+    let mut used = 0;
+    for c in text.chars() {
+        let w = c.width().unwrap_or(0);
+        if used + w > width - 1 {
+            break;
+        }
+        out.push(c);
+        used += w;
+    }
+    // A sequence can be wider than its characters (an emoji with U+FE0F takes two columns),
+    // and is never kept without its end.
+    while !out.is_empty()
+        && (columns(&out) > width - 1 || text[out.len()..].starts_with(['\u{fe0f}', '\u{200d}']))
+    {
+        out.pop();
+    }
     out.push('…');
     out
+}
+
+/// `text` wrapped at spaces into lines of at most `width` columns (a word longer than that is
+/// cut into pieces), each after the first starting with `indent`. With no width, one line.
+pub(crate) fn wrap(text: &str, width: Option<usize>, indent: &str) -> String {
+    let Some(width) = width else {
+        return text.to_owned();
+    };
+    let room = width.saturating_sub(columns(indent)).max(10);
+    let mut lines: Vec<String> = Vec::new();
+    let mut line = String::new();
+    for word in text.split(' ').filter(|w| !w.is_empty()) {
+        let mut word = word.to_owned();
+        loop {
+            let gap = usize::from(!line.is_empty());
+            if columns(&line) + gap + columns(&word) <= room {
+                if gap == 1 {
+                    line.push(' ');
+                }
+                line.push_str(&word);
+                break;
+            }
+            if !line.is_empty() {
+                lines.push(std::mem::take(&mut line));
+                continue;
+            }
+            // A word wider than a line: as much as fits, the rest on the next.
+            let mut head = String::new();
+            let mut used = 0;
+            let mut rest = word.chars();
+            for c in rest.by_ref() {
+                let w = c.width().unwrap_or(0);
+                if used + w > room && !head.is_empty() {
+                    let tail: String = std::iter::once(c).chain(rest.by_ref()).collect();
+                    lines.push(std::mem::take(&mut head));
+                    word = tail;
+                    break;
+                }
+                head.push(c);
+                used += w;
+            }
+            if !head.is_empty() {
+                line = head;
+                break;
+            }
+        }
+    }
+    if !line.is_empty() || lines.is_empty() {
+        lines.push(line);
+    }
+    lines.join(&format!("\n{indent}"))
 }
 
 /// Text for one line of a terminal: line breaks and tabs as spaces, and every other control
@@ -275,29 +427,61 @@ pub(crate) fn rfc3339(instant: DateTime<Utc>, zone: Zone) -> String {
         .to_rfc3339_opts(chrono::SecondsFormat::Secs, false)
 }
 
-/// An instant for tables: `2026-03-08 03:00 -04:00` (with seconds when `seconds`).
-pub(crate) fn short_time(instant: DateTime<Utc>, zone: Zone, seconds: bool) -> String {
-    let format = if seconds {
-        "%Y-%m-%d %H:%M:%S %:z"
-    } else {
-        "%Y-%m-%d %H:%M %:z"
-    };
-    zone.to_fixed(instant).format(format).to_string()
-}
-
-/// How long ago `then` was: `just now`, `5m ago`, `3h ago`, `2d ago`.
-pub(crate) fn ago(now: DateTime<Utc>, then: DateTime<Utc>) -> String {
-    let seconds = u64::try_from((now - then).num_seconds()).unwrap_or(0);
-    if seconds < 10 {
+/// How far `then` is from `now`, in one unit, rounded down: `in 45s`, `in 4m`, `in 3h`,
+/// `in 12d`, `in 3mo`, `in 2y`; `12m ago`; `just now` up to ten seconds before `now`, `now`
+/// within a second after it.
+pub(crate) fn relative(now: DateTime<Utc>, then: DateTime<Utc>) -> String {
+    let seconds = (then - now).num_seconds();
+    if then <= now && seconds > -10 {
         return "just now".into();
     }
-    // Only the largest whole unit: an age is read at a glance.
-    let unit = [86_400, 3_600, 60, 1]
-        .into_iter()
-        .find(|&unit| seconds >= unit)
-        .unwrap_or(1);
-    let coarse = std::time::Duration::from_secs(seconds - seconds % unit);
-    format!("{} ago", crate::duration::format(coarse))
+    let span = |s: i64| -> String {
+        let days = s / 86_400;
+        match s {
+            ..60 => format!("{s}s"),
+            60..3_600 => format!("{}m", s / 60),
+            3_600..86_400 => format!("{}h", s / 3_600),
+            _ if days < 60 => format!("{days}d"),
+            _ if days < 730 => format!("{}mo", days / 30),
+            _ => format!("{}y", days / 365),
+        }
+    };
+    match seconds {
+        0 => "now".into(),
+        1.. => format!("in {}", span(seconds)),
+        _ => format!("{} ago", span(seconds.saturating_neg())),
+    }
+}
+
+/// How long ago `then` was: `just now`, `5m ago`, `3h ago`, `2d ago` (see `relative`).
+pub(crate) fn ago(now: DateTime<Utc>, then: DateTime<Utc>) -> String {
+    if then >= now {
+        return "just now".into();
+    }
+    relative(now, then)
+}
+
+/// An instant as people read it everywhere in jobtab's text output: the time, then how far it
+/// is from `now`. In the viewer's zone (`Zone::Local`, `TZ` respected) without an offset:
+/// `2026-03-08 03:00 (in 4m)`, `2026-03-08 02:51:09 (5m ago)`; in another zone (a job's, in
+/// `show`), with its offset: `2026-03-08 03:00 -04:00 (in 4m)`.
+pub(crate) fn when(
+    instant: DateTime<Utc>,
+    zone: Zone,
+    now: DateTime<Utc>,
+    seconds: bool,
+) -> String {
+    let format = match (seconds, zone) {
+        (false, Zone::Local) => "%Y-%m-%d %H:%M",
+        (true, Zone::Local) => "%Y-%m-%d %H:%M:%S",
+        (false, Zone::Named(_)) => "%Y-%m-%d %H:%M %:z",
+        (true, Zone::Named(_)) => "%Y-%m-%d %H:%M:%S %:z",
+    };
+    format!(
+        "{} ({})",
+        zone.to_fixed(instant).format(format),
+        relative(now, instant)
+    )
 }
 
 #[cfg(test)]
@@ -316,6 +500,12 @@ mod tests {
         table
     }
 
+    /// The widest line of `text`, in terminal columns, colour codes left out.
+    fn widest(text: &str) -> usize {
+        let plain = anstream::adapter::strip_str(text).to_string();
+        plain.lines().map(columns).max().unwrap_or(0)
+    }
+
     #[test]
     fn columns_are_aligned_and_lines_not_padded() {
         assert_eq!(
@@ -327,7 +517,7 @@ mod tests {
     }
 
     #[test]
-    fn the_last_column_is_cut_to_fit() {
+    fn the_widest_column_is_cut_to_fit() {
         let text = table().render(Some(40));
         assert_eq!(
             text,
@@ -335,7 +525,7 @@ mod tests {
              backup  0 2 * * *  pg_dump app > /var/b…\n\
              a       @daily     two lines\n"
         );
-        assert!(text.lines().all(|l| l.chars().count() <= 40));
+        assert_eq!(widest(&text), 40);
     }
 
     #[test]
@@ -346,76 +536,195 @@ mod tests {
             "echo hello world".into(),
         ]);
         let text = table.render(Some(24));
-        assert!(text.lines().all(|l| l.chars().count() <= 24), "{text}");
-        assert!(text.contains('…'));
+        assert!(widest(&text) <= 24, "{text}");
+        assert_eq!(text, "NAME         WHAT\na-very-lon…  echo hello…\n");
     }
 
     /// A table like `list`'s.
-    fn jobs_table() -> Table {
+    fn jobs_table(name: &str) -> Table {
         let mut table = Table::new(&["NAME", "SCHEDULE", "NEXT RUN", "LAST RESULT", "COMMAND/URL"])
-            .keep_whole(&["NAME", "NEXT RUN"]);
+            .keep_whole(&["NEXT RUN"])
+            .status_columns(&["NEXT RUN", "LAST RESULT"]);
         table.push(vec![
-            "nightly-backup".into(),
+            name.into(),
             "0 2 * * *".into(),
-            "2026-11-25 02:00 +00:00".into(),
+            "2026-11-25 02:00 (in 3h)".into(),
             "failed (exit 2) 3h ago".into(),
             "pg_dump app > /var/backups/app.sql".into(),
         ]);
         table.push(vec![
             "ping".into(),
             "*/5 * * * *".into(),
-            "2026-11-24 23:05 +00:00".into(),
+            "(disabled)".into(),
             "ok just now".into(),
             "GET https://api.example.com/health".into(),
         ]);
         table
     }
 
+    /// Issue 11: at 60 columns `list` printed 72-column rows and never cut a 300-character
+    /// name; now no line is wider than the terminal, whatever the names.
     #[test]
-    fn names_and_next_runs_stay_whole_on_narrow_terminals() {
-        for width in [60, 80, 100] {
-            let text = jobs_table().render(Some(width));
-            for whole in [
-                "nightly-backup",
-                "2026-11-25 02:00 +00:00",
-                "ping",
-                "2026-11-24 23:05 +00:00",
-                "NEXT RUN",
-                "LAST RESULT",
-                "COMMAND/URL",
-            ] {
-                assert!(text.contains(whole), "{width}: {whole}\n{text}");
+    fn rows_never_exceed_the_width() {
+        let long = "n".repeat(300);
+        for name in ["nightly-backup", long.as_str(), "夜間バックアップ🗄️🗄️"] {
+            for width in [20, 40, 60, 80, 100, 200] {
+                let text = jobs_table(name).render(Some(width));
+                assert!(widest(&text) <= width, "{width}: {name}\n{text}");
+                assert_eq!(text.lines().count(), 3, "{text}");
             }
         }
-        // 80 columns: it fits, by cutting the command, then the others in proportion.
-        let text = jobs_table().render(Some(80));
-        assert!(text.lines().all(|l| l.chars().count() <= 80), "{text}");
-        assert!(text.contains("  pg_dump ap…\n"), "{text}");
-        assert!(text.contains("  failed (exit …  "), "{text}");
-        assert!(text.contains("  */5 * * *…  "), "{text}");
-        // 60 columns: the others are down to their headers' widths; the lines are longer
-        // than 60 rather than cut a name or a time.
-        let text = jobs_table().render(Some(60));
-        assert!(text.contains("  failed (ex…  pg_dump ap…\n"), "{text}");
-        // The last column gives first: with room for all but the command, only it is cut.
-        let natural = jobs_table().render(None);
-        let longest = natural.lines().map(|l| l.chars().count()).max().unwrap();
-        let text = jobs_table().render(Some(longest - 10));
-        assert!(text.contains("failed (exit 2) 3h ago"), "{text}");
-        assert!(text.contains("pg_dump app > /var/back…"), "{text}");
+        // Wider than anything: nothing cut.
+        let text = jobs_table(&long).render(Some(1000));
+        assert!(text.contains(&long) && !text.contains('…'), "{text}");
+        // Not a terminal: nothing cut.
+        let text = jobs_table(&long).render(None);
+        assert!(text.contains(&long), "{text}");
     }
 
     #[test]
-    fn other_columns_give_in_proportion_but_not_below_their_header() {
+    fn the_widest_free_text_goes_first_and_times_last() {
+        // 90 columns: the command (the widest), then the result, are cut; the schedule, the
+        // name and the time are whole.
+        let text = jobs_table("nightly-backup").render(Some(90));
+        assert_eq!(widest(&text), 90, "{text}");
+        for whole in ["nightly-backup", "*/5 * * * *", "2026-11-25 02:00 (in 3h)"] {
+            assert!(text.contains(whole), "{whole}\n{text}");
+        }
+        assert!(text.contains("  pg_dump app > /v…\n"), "{text}");
+        assert!(text.contains(" (exit 2)…  "), "{text}");
+        // A 300-character name is cut first, before the short columns lose anything.
+        let long = "n".repeat(300);
+        let text = jobs_table(&long).render(Some(150));
+        let text = anstream::adapter::strip_str(&text).to_string();
+        assert!(
+            text.contains("nnn…  0 2 * * *    2026-11-25 02:00 (in 3h)"),
+            "{text}"
+        );
+        assert!(text.contains("failed (exit 2) 3h ago"), "{text}");
+        assert!(
+            text.contains("GET https://api.example.com/health"),
+            "{text}"
+        );
+        // 70 columns: the free columns are down to their headers' widths before the time of
+        // the next run loses anything; at 60 that is not enough, and the time gives too.
+        let text = jobs_table("nightly-backup").render(Some(70));
+        assert!(
+            text.contains("nightly…  0 2 * *…  2026-11-25 02:00 (in 3h)  "),
+            "{text}"
+        );
+        let text = jobs_table("nightly-backup").render(Some(60));
+        assert!(
+            text.contains("nig…  0 2 * *…  2026-11-25 02:00 …  "),
+            "{text}"
+        );
+    }
+
+    #[test]
+    fn the_widest_columns_give_first_but_not_below_their_header() {
         let mut widths = vec![20, 10, 30, 12];
         let minimums = [4, 4, 8, 8];
-        // 20 + 10 + 30 + 12 + 6 = 78; to 60: the last gives 4, then 14 from the first two
-        // (slack 16 and 6).
+        // 20 + 10 + 30 + 12 + 6 = 78; to 60: the first (the widest free one) gives 8, then
+        // the first and the last take turns, then all three free ones.
         fit(&mut widths, &minimums, &[false, false, true, false], 60);
-        assert_eq!(widths, [9, 7, 30, 8]);
+        assert_eq!(widths, [8, 8, 30, 8]);
         let mut widths = vec![20, 10, 30, 12];
-        fit(&mut widths, &minimums, &[false, false, true, false], 10);
-        assert_eq!(widths, [4, 4, 30, 8], "whole columns are never cut");
+        fit(&mut widths, &minimums, &[false, false, true, false], 52);
+        assert_eq!(widths, [4, 4, 30, 8], "whole columns are cut last");
+        let mut widths = vec![20, 10, 30, 12];
+        fit(&mut widths, &minimums, &[false, false, true, false], 40);
+        assert_eq!(widths.iter().sum::<usize>() + 6, 40, "{widths:?}");
+        assert_eq!(widths, [4, 4, 18, 8]);
+    }
+
+    #[test]
+    fn wide_characters_align_and_are_cut_by_display_width() {
+        let mut table = Table::new(&["NAME", "WHAT"]);
+        table.push(vec!["日本".into(), "x".into()]);
+        table.push(vec!["ab".into(), "🗄️ y".into()]);
+        let text = table.render(None);
+        // "日本" takes four columns, like "NAME".
+        assert_eq!(text, "NAME  WHAT\n日本  x\nab    🗄️ y\n");
+        assert_eq!(truncate("日本語です", 5), "日本…");
+        assert_eq!(
+            truncate("日本語です", 6),
+            "日本…",
+            "no half of a wide character"
+        );
+        assert_eq!(columns(&truncate("日本語です", 6)), 5);
+        // U+1F5C4 U+FE0F: two columns, though the first alone is one.
+        assert_eq!(columns("🗄️"), 2);
+        assert_eq!(truncate("a🗄️b", 3), "a…");
+        assert_eq!(truncate("a🗄️bc", 4), "a🗄️…");
+        assert_eq!(truncate("\u{fe0f}\u{fe0f}abc", 2), "\u{fe0f}\u{fe0f}a…");
+        let mut table = Table::new(&["NAME", "WHAT"]);
+        table.push(vec!["日本語のジョブ名です".into(), "echo 日本語".into()]);
+        for width in 10..30 {
+            let text = table.render(Some(width));
+            assert!(widest(&text) <= width, "{width}\n{text}");
+        }
+    }
+
+    #[test]
+    fn status_words_are_coloured_without_moving_the_columns() {
+        let text = jobs_table("nightly-backup").render(None);
+        let red = Style::new().fg_color(Some(AnsiColor::Red.into()));
+        let green = Style::new().fg_color(Some(AnsiColor::Green.into()));
+        assert!(
+            text.contains(&format!("{red}failed{red:#} (exit 2) 3h ago")),
+            "{text:?}"
+        );
+        assert!(
+            text.contains(&format!("{green}ok{green:#} just now")),
+            "{text:?}"
+        );
+        assert!(
+            text.contains(&format!("{}(disabled)", Style::new().dimmed())),
+            "{text:?}"
+        );
+        // Without the escape codes, the columns line up as in a plain table.
+        let plain: String = anstream::adapter::strip_str(&text).to_string();
+        let lines: Vec<&str> = plain.lines().collect();
+        let at = lines[0].find("LAST RESULT").unwrap();
+        assert_eq!(lines[1].find("failed"), Some(at), "{plain}");
+        assert_eq!(lines[2].find("ok just now"), Some(at), "{plain}");
+        // A cut status word keeps its colour.
+        let text = jobs_table("nightly-backup").render(Some(60));
+        assert!(text.contains(&format!("{red}")), "{text:?}");
+        // Headers are never coloured; other words are plain.
+        assert_eq!(
+            paint_status("ok 5m ago"),
+            format!("{green}ok{green:#} 5m ago")
+        );
+        assert_eq!(paint_status("- "), "- ");
+        assert_eq!(
+            status_style("running"),
+            Style::new().fg_color(Some(AnsiColor::Cyan.into()))
+        );
+        for word in ["skipped", "cancelled"] {
+            assert_eq!(
+                status_style(word),
+                Style::new().fg_color(Some(AnsiColor::Yellow.into()))
+            );
+        }
+        assert_eq!(status_style("timeout"), red);
+    }
+
+    #[test]
+    fn descriptions_wrap_to_the_width() {
+        let text = "At minutes 5, 10, 15, 20, 25, 30, 35, 40, 45, 50 and 55 past hours 1, 3 and 5";
+        let wrapped = wrap(text, Some(40), "    ");
+        assert_eq!(
+            wrapped,
+            "At minutes 5, 10, 15, 20, 25, 30,\n    35, 40, 45, 50 and 55 past hours 1,\n    3 and 5"
+        );
+        assert!(wrapped.lines().all(|l| columns(l) <= 40), "{wrapped}");
+        assert_eq!(wrap(text, None, "    "), text);
+        // A word longer than a line is split; wide characters count twice.
+        let wrapped = wrap(&"x".repeat(25), Some(10), "");
+        assert_eq!(wrapped, "xxxxxxxxxx\nxxxxxxxxxx\nxxxxx");
+        let wrapped = wrap("日本語 日本語 日本語", Some(14), "");
+        assert_eq!(wrapped, "日本語 日本語\n日本語");
     }
 
     #[test]
@@ -431,26 +740,65 @@ mod tests {
     }
 
     #[test]
-    fn truncation_counts_characters() {
+    fn truncation_counts_columns() {
         assert_eq!(truncate("héllo", 5), "héllo");
         assert_eq!(truncate("héllo", 4), "hél…");
         assert_eq!(truncate("x", 0), "");
     }
 
     #[test]
-    fn times_and_ages() {
+    fn relative_times() {
+        let now = Utc.with_ymd_and_hms(2026, 3, 8, 7, 0, 0).unwrap();
+        let at = |seconds: i64| now + chrono::Duration::seconds(seconds);
+        let cases = [
+            (0, "just now"),
+            (45, "in 45s"),
+            (4 * 60 + 59, "in 4m"),
+            (3 * 3_600, "in 3h"),
+            (86_400, "in 1d"),
+            (59 * 86_400, "in 59d"),
+            (95 * 86_400, "in 3mo"),
+            (800 * 86_400, "in 2y"),
+            (-5, "just now"),
+            (-9, "just now"),
+            (-10, "10s ago"),
+            (-12 * 60, "12m ago"),
+            (-26 * 3_600, "1d ago"),
+            (-400 * 86_400, "13mo ago"),
+        ];
+        for (seconds, words) in cases {
+            assert_eq!(relative(now, at(seconds)), words, "{seconds}");
+        }
+        assert_eq!(ago(now, now), "just now");
+        assert_eq!(relative(now, now), "just now");
+        assert_eq!(
+            relative(now, now + chrono::Duration::milliseconds(300)),
+            "now"
+        );
+        assert_eq!(
+            relative(now, now - chrono::Duration::milliseconds(300)),
+            "just now"
+        );
+        assert_eq!(ago(now, at(30)), "just now", "a clock that went back");
+        assert_eq!(ago(now, now - chrono::Duration::minutes(5)), "5m ago");
+        assert_eq!(ago(now, now - chrono::Duration::days(2)), "2d ago");
+    }
+
+    #[test]
+    fn times_and_durations() {
         let t = Utc.with_ymd_and_hms(2026, 3, 8, 7, 0, 0).unwrap();
+        let now = t - chrono::Duration::minutes(4);
         let ny = Zone::parse("America/New_York").unwrap();
         assert_eq!(rfc3339(t, ny), "2026-03-08T03:00:00-04:00");
-        assert_eq!(short_time(t, ny, false), "2026-03-08 03:00 -04:00");
-        assert_eq!(short_time(t, ny, true), "2026-03-08 03:00:00 -04:00");
-        assert_eq!(ago(t, t), "just now");
-        assert_eq!(ago(t, t - chrono::Duration::minutes(5)), "5m ago");
-        assert_eq!(ago(t, t - chrono::Duration::days(2)), "2d ago");
-        assert_eq!(ago(t, t - chrono::Duration::seconds(9)), "just now");
-        assert_eq!(ago(t, t - chrono::Duration::seconds(59)), "59s ago");
-        assert_eq!(ago(t, t - chrono::Duration::seconds(3_599)), "59m ago");
-        assert_eq!(ago(t, t - chrono::Duration::seconds(86_399)), "23h ago");
-        assert_eq!(ago(t, t + chrono::Duration::minutes(5)), "just now");
+        assert_eq!(when(t, ny, now, false), "2026-03-08 03:00 -04:00 (in 4m)");
+        assert_eq!(
+            when(t, ny, t + chrono::Duration::minutes(12), true),
+            "2026-03-08 03:00:00 -04:00 (12m ago)"
+        );
+        // The viewer's zone goes without an offset (`TZ` is UTC under the tests' harness or
+        // whatever the machine has: only the shape is checked).
+        let local = when(t, Zone::Local, now, false);
+        assert_eq!(local.len(), "2026-03-08 03:00 (in 4m)".len(), "{local}");
+        assert!(local.ends_with(" (in 4m)"), "{local}");
     }
 }

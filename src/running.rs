@@ -63,11 +63,6 @@ impl Running {
         format!("running {}", crate::duration::format(self.elapsed(now)))
     }
 
-    /// Its start in RFC 3339 in `zone`, as `list` and `show` write times.
-    pub(crate) fn started_in(&self, zone: crate::zone::Zone) -> String {
-        crate::output::rfc3339(self.started_at, zone)
-    }
-
     /// The form `--json` shows: `{"run_id", "started_at", "pid"}`, one shape in list, show and
     /// history; `started_at` in UTC, as history writes the times of runs (docs/json.md).
     pub(crate) fn json(&self) -> RunningJson {

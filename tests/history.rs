@@ -272,11 +272,11 @@ fn show_history_and_logs_write_a_duration_the_same_way() {
     let show = env.ok(["show", "good"]);
     let result = |at: &str| show.lines().find(|l| l.starts_with(at)).unwrap_or_default();
     assert!(
-        result("  2026-01-02T02:00:00").ends_with("  3m5s"),
+        result("  2026-01-02 02:00:00").ends_with("  3m5s"),
         "{show}"
     );
     assert!(
-        result("  2026-01-01T02:00:00").ends_with("  1s240ms"),
+        result("  2026-01-01 02:00:00").ends_with("  1s240ms"),
         "{show}"
     );
     let table = env.ok(["history", "good"]);

@@ -26,3 +26,4 @@ mod secrets;
 mod state;
 mod store;
 mod trust;
+mod tty;

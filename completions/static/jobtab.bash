@@ -95,7 +95,7 @@ _jobtab() {
 
     case "${cmd}" in
         jobtab)
-            opts="-f -h -V --file --state-dir --help --version add list ls show remove rm enable disable edit check explain next exec notify run history logs install uninstall import export completions man"
+            opts="-f -h -V --file --state-dir --color --help --version add list ls show remove rm enable disable edit check explain next exec notify run history logs install uninstall import export completions man"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 1 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -113,6 +113,10 @@ _jobtab() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
+                --color)
+                    COMPREPLY=($(compgen -W "auto always never" -- "${cur}"))
+                    return 0
+                    ;;
                 *)
                     COMPREPLY=()
                     ;;
@@ -121,7 +125,7 @@ _jobtab() {
             return 0
             ;;
         jobtab__subcmd__add)
-            opts="-H -e -f -h -V --url --method --header --data --expect --timeout --retries --retry-delay --overlap --tz --workdir --env --description --disabled --notify --notify-on --replace --file --state-dir --help --version"
+            opts="-H -e -f -h -V --url --method --header --data --expect --timeout --retries --retry-delay --overlap --tz --workdir --env --description --disabled --notify --notify-on --replace --file --state-dir --color --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -207,6 +211,10 @@ _jobtab() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
+                --color)
+                    COMPREPLY=($(compgen -W "auto always never" -- "${cur}"))
+                    return 0
+                    ;;
                 *)
                     COMPREPLY=()
                     ;;
@@ -215,7 +223,7 @@ _jobtab() {
             return 0
             ;;
         jobtab__subcmd__check)
-            opts="-f -h -V --json --file --state-dir --help --version"
+            opts="-f -h -V --json --file --state-dir --color --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -231,6 +239,10 @@ _jobtab() {
                     ;;
                 --state-dir)
                     COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --color)
+                    COMPREPLY=($(compgen -W "auto always never" -- "${cur}"))
                     return 0
                     ;;
                 *)
@@ -241,7 +253,7 @@ _jobtab() {
             return 0
             ;;
         jobtab__subcmd__completions)
-            opts="-f -h -V --static --file --state-dir --help --version bash elvish fish powershell zsh"
+            opts="-f -h -V --static --file --state-dir --color --help --version bash elvish fish powershell zsh"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -257,6 +269,10 @@ _jobtab() {
                     ;;
                 --state-dir)
                     COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --color)
+                    COMPREPLY=($(compgen -W "auto always never" -- "${cur}"))
                     return 0
                     ;;
                 *)
@@ -267,7 +283,7 @@ _jobtab() {
             return 0
             ;;
         jobtab__subcmd__disable)
-            opts="-f -h -V --file --state-dir --help --version"
+            opts="-f -h -V --file --state-dir --color --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -283,6 +299,10 @@ _jobtab() {
                     ;;
                 --state-dir)
                     COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --color)
+                    COMPREPLY=($(compgen -W "auto always never" -- "${cur}"))
                     return 0
                     ;;
                 *)
@@ -293,7 +313,7 @@ _jobtab() {
             return 0
             ;;
         jobtab__subcmd__edit)
-            opts="-f -h -V --file --state-dir --help --version"
+            opts="-f -h -V --file --state-dir --color --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -309,6 +329,10 @@ _jobtab() {
                     ;;
                 --state-dir)
                     COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --color)
+                    COMPREPLY=($(compgen -W "auto always never" -- "${cur}"))
                     return 0
                     ;;
                 *)
@@ -319,7 +343,7 @@ _jobtab() {
             return 0
             ;;
         jobtab__subcmd__enable)
-            opts="-f -h -V --file --state-dir --help --version"
+            opts="-f -h -V --file --state-dir --color --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -335,6 +359,10 @@ _jobtab() {
                     ;;
                 --state-dir)
                     COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --color)
+                    COMPREPLY=($(compgen -W "auto always never" -- "${cur}"))
                     return 0
                     ;;
                 *)
@@ -345,7 +373,7 @@ _jobtab() {
             return 0
             ;;
         jobtab__subcmd__exec)
-            opts="-f -h -V --force --json --file --state-dir --help --version"
+            opts="-f -h -V --force --json --file --state-dir --color --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -363,6 +391,10 @@ _jobtab() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
+                --color)
+                    COMPREPLY=($(compgen -W "auto always never" -- "${cur}"))
+                    return 0
+                    ;;
                 *)
                     COMPREPLY=()
                     ;;
@@ -371,7 +403,7 @@ _jobtab() {
             return 0
             ;;
         jobtab__subcmd__explain)
-            opts="-n -f -h -V --count --after --tz --json --file --state-dir --help --version"
+            opts="-n -f -h -V --count --after --tz --json --file --state-dir --color --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -405,6 +437,10 @@ _jobtab() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
+                --color)
+                    COMPREPLY=($(compgen -W "auto always never" -- "${cur}"))
+                    return 0
+                    ;;
                 *)
                     COMPREPLY=()
                     ;;
@@ -413,7 +449,7 @@ _jobtab() {
             return 0
             ;;
         jobtab__subcmd__export)
-            opts="-f -h -V --format --image --namespace --secret --output --env-file --file --state-dir --help --version"
+            opts="-f -h -V --format --image --namespace --secret --output --env-file --file --state-dir --color --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -455,6 +491,10 @@ _jobtab() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
+                --color)
+                    COMPREPLY=($(compgen -W "auto always never" -- "${cur}"))
+                    return 0
+                    ;;
                 *)
                     COMPREPLY=()
                     ;;
@@ -463,7 +503,7 @@ _jobtab() {
             return 0
             ;;
         jobtab__subcmd__history)
-            opts="-n -o -f -h -V --limit --failed --output --json --file --state-dir --help --version"
+            opts="-n -o -f -h -V --limit --failed --output --json --file --state-dir --color --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -489,6 +529,10 @@ _jobtab() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
+                --color)
+                    COMPREPLY=($(compgen -W "auto always never" -- "${cur}"))
+                    return 0
+                    ;;
                 *)
                     COMPREPLY=()
                     ;;
@@ -497,7 +541,7 @@ _jobtab() {
             return 0
             ;;
         jobtab__subcmd__import)
-            opts="-f -h -V --dry-run --system --no-system --file --state-dir --help --version"
+            opts="-f -h -V --dry-run --system --no-system --file --state-dir --color --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -513,6 +557,10 @@ _jobtab() {
                     ;;
                 --state-dir)
                     COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --color)
+                    COMPREPLY=($(compgen -W "auto always never" -- "${cur}"))
                     return 0
                     ;;
                 *)
@@ -523,7 +571,7 @@ _jobtab() {
             return 0
             ;;
         jobtab__subcmd__install)
-            opts="-f -h -V --dry-run --file --state-dir --help --version"
+            opts="-f -h -V --dry-run --file --state-dir --color --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -539,6 +587,10 @@ _jobtab() {
                     ;;
                 --state-dir)
                     COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --color)
+                    COMPREPLY=($(compgen -W "auto always never" -- "${cur}"))
                     return 0
                     ;;
                 *)
@@ -549,7 +601,7 @@ _jobtab() {
             return 0
             ;;
         jobtab__subcmd__list)
-            opts="-f -h -V --json --file --state-dir --help --version"
+            opts="-f -h -V --json --file --state-dir --color --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -567,6 +619,10 @@ _jobtab() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
+                --color)
+                    COMPREPLY=($(compgen -W "auto always never" -- "${cur}"))
+                    return 0
+                    ;;
                 *)
                     COMPREPLY=()
                     ;;
@@ -575,7 +631,7 @@ _jobtab() {
             return 0
             ;;
         jobtab__subcmd__logs)
-            opts="-F -f -h -V --run --follow --file --state-dir --help --version"
+            opts="-F -f -h -V --run --follow --file --state-dir --color --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -597,6 +653,10 @@ _jobtab() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
+                --color)
+                    COMPREPLY=($(compgen -W "auto always never" -- "${cur}"))
+                    return 0
+                    ;;
                 *)
                     COMPREPLY=()
                     ;;
@@ -605,7 +665,7 @@ _jobtab() {
             return 0
             ;;
         jobtab__subcmd__man)
-            opts="-f -h -V --file --state-dir --help --version"
+            opts="-f -h -V --file --state-dir --color --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -623,6 +683,10 @@ _jobtab() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
+                --color)
+                    COMPREPLY=($(compgen -W "auto always never" -- "${cur}"))
+                    return 0
+                    ;;
                 *)
                     COMPREPLY=()
                     ;;
@@ -631,7 +695,7 @@ _jobtab() {
             return 0
             ;;
         jobtab__subcmd__next)
-            opts="-n -f -h -V --count --json --file --state-dir --help --version"
+            opts="-n -f -h -V --count --json --file --state-dir --color --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -657,6 +721,10 @@ _jobtab() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
+                --color)
+                    COMPREPLY=($(compgen -W "auto always never" -- "${cur}"))
+                    return 0
+                    ;;
                 *)
                     COMPREPLY=()
                     ;;
@@ -665,7 +733,7 @@ _jobtab() {
             return 0
             ;;
         jobtab__subcmd__notify)
-            opts="-f -h -V --file --state-dir --help --version test"
+            opts="-f -h -V --file --state-dir --color --help --version test"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -683,6 +751,10 @@ _jobtab() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
+                --color)
+                    COMPREPLY=($(compgen -W "auto always never" -- "${cur}"))
+                    return 0
+                    ;;
                 *)
                     COMPREPLY=()
                     ;;
@@ -691,7 +763,7 @@ _jobtab() {
             return 0
             ;;
         jobtab__subcmd__notify__subcmd__test)
-            opts="-f -h -V --file --state-dir --help --version"
+            opts="-f -h -V --file --state-dir --color --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -709,6 +781,10 @@ _jobtab() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
+                --color)
+                    COMPREPLY=($(compgen -W "auto always never" -- "${cur}"))
+                    return 0
+                    ;;
                 *)
                     COMPREPLY=()
                     ;;
@@ -717,7 +793,7 @@ _jobtab() {
             return 0
             ;;
         jobtab__subcmd__remove)
-            opts="-f -h -V --dry-run --file --state-dir --help --version"
+            opts="-f -h -V --dry-run --file --state-dir --color --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -735,6 +811,10 @@ _jobtab() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
+                --color)
+                    COMPREPLY=($(compgen -W "auto always never" -- "${cur}"))
+                    return 0
+                    ;;
                 *)
                     COMPREPLY=()
                     ;;
@@ -743,7 +823,7 @@ _jobtab() {
             return 0
             ;;
         jobtab__subcmd__run)
-            opts="-f -h -V --check --log-format --grace --metrics --file --state-dir --help --version"
+            opts="-f -h -V --check --log-format --grace --metrics --file --state-dir --color --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -773,6 +853,10 @@ _jobtab() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
+                --color)
+                    COMPREPLY=($(compgen -W "auto always never" -- "${cur}"))
+                    return 0
+                    ;;
                 *)
                     COMPREPLY=()
                     ;;
@@ -781,7 +865,7 @@ _jobtab() {
             return 0
             ;;
         jobtab__subcmd__show)
-            opts="-f -h -V --json --file --state-dir --help --version"
+            opts="-f -h -V --json --file --state-dir --color --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -797,6 +881,10 @@ _jobtab() {
                     ;;
                 --state-dir)
                     COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --color)
+                    COMPREPLY=($(compgen -W "auto always never" -- "${cur}"))
                     return 0
                     ;;
                 *)
@@ -807,7 +895,7 @@ _jobtab() {
             return 0
             ;;
         jobtab__subcmd__uninstall)
-            opts="-f -h -V --dry-run --file --state-dir --help --version"
+            opts="-f -h -V --dry-run --file --state-dir --color --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -823,6 +911,10 @@ _jobtab() {
                     ;;
                 --state-dir)
                     COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --color)
+                    COMPREPLY=($(compgen -W "auto always never" -- "${cur}"))
                     return 0
                     ;;
                 *)

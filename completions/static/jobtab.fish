@@ -1,6 +1,6 @@
 # Print an optspec for argparse to handle cmd's options that are independent of any subcommand.
 function __fish_jobtab_global_optspecs
-    string join \n f/file= state-dir= h/help V/version
+    string join \n f/file= state-dir= color= h/help V/version
 end
 
 function __fish_jobtab_needs_command
@@ -26,6 +26,9 @@ end
 
 complete -c jobtab -n "__fish_jobtab_needs_command" -s f -l file -d 'The job file [default: $JOBTAB_FILE, else <config dir>/jobtab/jobs.toml]' -r -F
 complete -c jobtab -n "__fish_jobtab_needs_command" -l state-dir -d 'Where history, locks and crontab backups live [default: $JOBTAB_STATE_DIR, else <state dir>/jobtab]' -r -F
+complete -c jobtab -n "__fish_jobtab_needs_command" -l color -d 'When to colour status words and error prefixes: auto (on a terminal, unless $NO_COLOR is set), always, never' -r -f -a "auto\t'On a terminal, unless `NO_COLOR` is set to a non-empty value'
+always\t'Always, even into a pipe or a file'
+never\t'Never'"
 complete -c jobtab -n "__fish_jobtab_needs_command" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c jobtab -n "__fish_jobtab_needs_command" -s V -l version -d 'Print version'
 complete -c jobtab -n "__fish_jobtab_needs_command" -f -a "add" -d 'Add a shell job or an HTTP job'
@@ -72,49 +75,79 @@ success\t''
 always\t''"
 complete -c jobtab -n "__fish_jobtab_using_subcommand add" -s f -l file -d 'The job file [default: $JOBTAB_FILE, else <config dir>/jobtab/jobs.toml]' -r -F
 complete -c jobtab -n "__fish_jobtab_using_subcommand add" -l state-dir -d 'Where history, locks and crontab backups live [default: $JOBTAB_STATE_DIR, else <state dir>/jobtab]' -r -F
+complete -c jobtab -n "__fish_jobtab_using_subcommand add" -l color -d 'When to colour status words and error prefixes: auto (on a terminal, unless $NO_COLOR is set), always, never' -r -f -a "auto\t'On a terminal, unless `NO_COLOR` is set to a non-empty value'
+always\t'Always, even into a pipe or a file'
+never\t'Never'"
 complete -c jobtab -n "__fish_jobtab_using_subcommand add" -l disabled -d 'Add the job disabled'
 complete -c jobtab -n "__fish_jobtab_using_subcommand add" -l replace -d 'Replace a job of the same name instead of failing'
 complete -c jobtab -n "__fish_jobtab_using_subcommand add" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c jobtab -n "__fish_jobtab_using_subcommand add" -s V -l version -d 'Print version'
 complete -c jobtab -n "__fish_jobtab_using_subcommand list" -s f -l file -d 'The job file [default: $JOBTAB_FILE, else <config dir>/jobtab/jobs.toml]' -r -F
 complete -c jobtab -n "__fish_jobtab_using_subcommand list" -l state-dir -d 'Where history, locks and crontab backups live [default: $JOBTAB_STATE_DIR, else <state dir>/jobtab]' -r -F
+complete -c jobtab -n "__fish_jobtab_using_subcommand list" -l color -d 'When to colour status words and error prefixes: auto (on a terminal, unless $NO_COLOR is set), always, never' -r -f -a "auto\t'On a terminal, unless `NO_COLOR` is set to a non-empty value'
+always\t'Always, even into a pipe or a file'
+never\t'Never'"
 complete -c jobtab -n "__fish_jobtab_using_subcommand list" -l json -d 'Print JSON instead of a table'
 complete -c jobtab -n "__fish_jobtab_using_subcommand list" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c jobtab -n "__fish_jobtab_using_subcommand list" -s V -l version -d 'Print version'
 complete -c jobtab -n "__fish_jobtab_using_subcommand ls" -s f -l file -d 'The job file [default: $JOBTAB_FILE, else <config dir>/jobtab/jobs.toml]' -r -F
 complete -c jobtab -n "__fish_jobtab_using_subcommand ls" -l state-dir -d 'Where history, locks and crontab backups live [default: $JOBTAB_STATE_DIR, else <state dir>/jobtab]' -r -F
+complete -c jobtab -n "__fish_jobtab_using_subcommand ls" -l color -d 'When to colour status words and error prefixes: auto (on a terminal, unless $NO_COLOR is set), always, never' -r -f -a "auto\t'On a terminal, unless `NO_COLOR` is set to a non-empty value'
+always\t'Always, even into a pipe or a file'
+never\t'Never'"
 complete -c jobtab -n "__fish_jobtab_using_subcommand ls" -l json -d 'Print JSON instead of a table'
 complete -c jobtab -n "__fish_jobtab_using_subcommand ls" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c jobtab -n "__fish_jobtab_using_subcommand ls" -s V -l version -d 'Print version'
 complete -c jobtab -n "__fish_jobtab_using_subcommand show" -s f -l file -d 'The job file [default: $JOBTAB_FILE, else <config dir>/jobtab/jobs.toml]' -r -F
 complete -c jobtab -n "__fish_jobtab_using_subcommand show" -l state-dir -d 'Where history, locks and crontab backups live [default: $JOBTAB_STATE_DIR, else <state dir>/jobtab]' -r -F
+complete -c jobtab -n "__fish_jobtab_using_subcommand show" -l color -d 'When to colour status words and error prefixes: auto (on a terminal, unless $NO_COLOR is set), always, never' -r -f -a "auto\t'On a terminal, unless `NO_COLOR` is set to a non-empty value'
+always\t'Always, even into a pipe or a file'
+never\t'Never'"
 complete -c jobtab -n "__fish_jobtab_using_subcommand show" -l json -d 'Print JSON'
 complete -c jobtab -n "__fish_jobtab_using_subcommand show" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c jobtab -n "__fish_jobtab_using_subcommand show" -s V -l version -d 'Print version'
 complete -c jobtab -n "__fish_jobtab_using_subcommand remove" -s f -l file -d 'The job file [default: $JOBTAB_FILE, else <config dir>/jobtab/jobs.toml]' -r -F
 complete -c jobtab -n "__fish_jobtab_using_subcommand remove" -l state-dir -d 'Where history, locks and crontab backups live [default: $JOBTAB_STATE_DIR, else <state dir>/jobtab]' -r -F
+complete -c jobtab -n "__fish_jobtab_using_subcommand remove" -l color -d 'When to colour status words and error prefixes: auto (on a terminal, unless $NO_COLOR is set), always, never' -r -f -a "auto\t'On a terminal, unless `NO_COLOR` is set to a non-empty value'
+always\t'Always, even into a pipe or a file'
+never\t'Never'"
 complete -c jobtab -n "__fish_jobtab_using_subcommand remove" -l dry-run -d 'Say what would be removed, change nothing'
 complete -c jobtab -n "__fish_jobtab_using_subcommand remove" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c jobtab -n "__fish_jobtab_using_subcommand remove" -s V -l version -d 'Print version'
 complete -c jobtab -n "__fish_jobtab_using_subcommand rm" -s f -l file -d 'The job file [default: $JOBTAB_FILE, else <config dir>/jobtab/jobs.toml]' -r -F
 complete -c jobtab -n "__fish_jobtab_using_subcommand rm" -l state-dir -d 'Where history, locks and crontab backups live [default: $JOBTAB_STATE_DIR, else <state dir>/jobtab]' -r -F
+complete -c jobtab -n "__fish_jobtab_using_subcommand rm" -l color -d 'When to colour status words and error prefixes: auto (on a terminal, unless $NO_COLOR is set), always, never' -r -f -a "auto\t'On a terminal, unless `NO_COLOR` is set to a non-empty value'
+always\t'Always, even into a pipe or a file'
+never\t'Never'"
 complete -c jobtab -n "__fish_jobtab_using_subcommand rm" -l dry-run -d 'Say what would be removed, change nothing'
 complete -c jobtab -n "__fish_jobtab_using_subcommand rm" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c jobtab -n "__fish_jobtab_using_subcommand rm" -s V -l version -d 'Print version'
 complete -c jobtab -n "__fish_jobtab_using_subcommand enable" -s f -l file -d 'The job file [default: $JOBTAB_FILE, else <config dir>/jobtab/jobs.toml]' -r -F
 complete -c jobtab -n "__fish_jobtab_using_subcommand enable" -l state-dir -d 'Where history, locks and crontab backups live [default: $JOBTAB_STATE_DIR, else <state dir>/jobtab]' -r -F
+complete -c jobtab -n "__fish_jobtab_using_subcommand enable" -l color -d 'When to colour status words and error prefixes: auto (on a terminal, unless $NO_COLOR is set), always, never' -r -f -a "auto\t'On a terminal, unless `NO_COLOR` is set to a non-empty value'
+always\t'Always, even into a pipe or a file'
+never\t'Never'"
 complete -c jobtab -n "__fish_jobtab_using_subcommand enable" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c jobtab -n "__fish_jobtab_using_subcommand enable" -s V -l version -d 'Print version'
 complete -c jobtab -n "__fish_jobtab_using_subcommand disable" -s f -l file -d 'The job file [default: $JOBTAB_FILE, else <config dir>/jobtab/jobs.toml]' -r -F
 complete -c jobtab -n "__fish_jobtab_using_subcommand disable" -l state-dir -d 'Where history, locks and crontab backups live [default: $JOBTAB_STATE_DIR, else <state dir>/jobtab]' -r -F
+complete -c jobtab -n "__fish_jobtab_using_subcommand disable" -l color -d 'When to colour status words and error prefixes: auto (on a terminal, unless $NO_COLOR is set), always, never' -r -f -a "auto\t'On a terminal, unless `NO_COLOR` is set to a non-empty value'
+always\t'Always, even into a pipe or a file'
+never\t'Never'"
 complete -c jobtab -n "__fish_jobtab_using_subcommand disable" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c jobtab -n "__fish_jobtab_using_subcommand disable" -s V -l version -d 'Print version'
 complete -c jobtab -n "__fish_jobtab_using_subcommand edit" -s f -l file -d 'The job file [default: $JOBTAB_FILE, else <config dir>/jobtab/jobs.toml]' -r -F
 complete -c jobtab -n "__fish_jobtab_using_subcommand edit" -l state-dir -d 'Where history, locks and crontab backups live [default: $JOBTAB_STATE_DIR, else <state dir>/jobtab]' -r -F
+complete -c jobtab -n "__fish_jobtab_using_subcommand edit" -l color -d 'When to colour status words and error prefixes: auto (on a terminal, unless $NO_COLOR is set), always, never' -r -f -a "auto\t'On a terminal, unless `NO_COLOR` is set to a non-empty value'
+always\t'Always, even into a pipe or a file'
+never\t'Never'"
 complete -c jobtab -n "__fish_jobtab_using_subcommand edit" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c jobtab -n "__fish_jobtab_using_subcommand edit" -s V -l version -d 'Print version'
 complete -c jobtab -n "__fish_jobtab_using_subcommand check" -s f -l file -d 'The job file [default: $JOBTAB_FILE, else <config dir>/jobtab/jobs.toml]' -r -F
 complete -c jobtab -n "__fish_jobtab_using_subcommand check" -l state-dir -d 'Where history, locks and crontab backups live [default: $JOBTAB_STATE_DIR, else <state dir>/jobtab]' -r -F
+complete -c jobtab -n "__fish_jobtab_using_subcommand check" -l color -d 'When to colour status words and error prefixes: auto (on a terminal, unless $NO_COLOR is set), always, never' -r -f -a "auto\t'On a terminal, unless `NO_COLOR` is set to a non-empty value'
+always\t'Always, even into a pipe or a file'
+never\t'Never'"
 complete -c jobtab -n "__fish_jobtab_using_subcommand check" -l json -d 'Print the problems and warnings as JSON'
 complete -c jobtab -n "__fish_jobtab_using_subcommand check" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c jobtab -n "__fish_jobtab_using_subcommand check" -s V -l version -d 'Print version'
@@ -123,28 +156,43 @@ complete -c jobtab -n "__fish_jobtab_using_subcommand explain" -l after -d 'Star
 complete -c jobtab -n "__fish_jobtab_using_subcommand explain" -l tz -d 'IANA time zone [default: the machine\'s]' -r
 complete -c jobtab -n "__fish_jobtab_using_subcommand explain" -s f -l file -d 'The job file [default: $JOBTAB_FILE, else <config dir>/jobtab/jobs.toml]' -r -F
 complete -c jobtab -n "__fish_jobtab_using_subcommand explain" -l state-dir -d 'Where history, locks and crontab backups live [default: $JOBTAB_STATE_DIR, else <state dir>/jobtab]' -r -F
+complete -c jobtab -n "__fish_jobtab_using_subcommand explain" -l color -d 'When to colour status words and error prefixes: auto (on a terminal, unless $NO_COLOR is set), always, never' -r -f -a "auto\t'On a terminal, unless `NO_COLOR` is set to a non-empty value'
+always\t'Always, even into a pipe or a file'
+never\t'Never'"
 complete -c jobtab -n "__fish_jobtab_using_subcommand explain" -l json -d 'Print JSON'
 complete -c jobtab -n "__fish_jobtab_using_subcommand explain" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c jobtab -n "__fish_jobtab_using_subcommand explain" -s V -l version -d 'Print version'
 complete -c jobtab -n "__fish_jobtab_using_subcommand next" -s n -l count -d 'How many runs to print' -r
 complete -c jobtab -n "__fish_jobtab_using_subcommand next" -s f -l file -d 'The job file [default: $JOBTAB_FILE, else <config dir>/jobtab/jobs.toml]' -r -F
 complete -c jobtab -n "__fish_jobtab_using_subcommand next" -l state-dir -d 'Where history, locks and crontab backups live [default: $JOBTAB_STATE_DIR, else <state dir>/jobtab]' -r -F
+complete -c jobtab -n "__fish_jobtab_using_subcommand next" -l color -d 'When to colour status words and error prefixes: auto (on a terminal, unless $NO_COLOR is set), always, never' -r -f -a "auto\t'On a terminal, unless `NO_COLOR` is set to a non-empty value'
+always\t'Always, even into a pipe or a file'
+never\t'Never'"
 complete -c jobtab -n "__fish_jobtab_using_subcommand next" -l json -d 'Print JSON'
 complete -c jobtab -n "__fish_jobtab_using_subcommand next" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c jobtab -n "__fish_jobtab_using_subcommand next" -s V -l version -d 'Print version'
 complete -c jobtab -n "__fish_jobtab_using_subcommand exec" -s f -l file -d 'The job file [default: $JOBTAB_FILE, else <config dir>/jobtab/jobs.toml]' -r -F
 complete -c jobtab -n "__fish_jobtab_using_subcommand exec" -l state-dir -d 'Where history, locks and crontab backups live [default: $JOBTAB_STATE_DIR, else <state dir>/jobtab]' -r -F
+complete -c jobtab -n "__fish_jobtab_using_subcommand exec" -l color -d 'When to colour status words and error prefixes: auto (on a terminal, unless $NO_COLOR is set), always, never' -r -f -a "auto\t'On a terminal, unless `NO_COLOR` is set to a non-empty value'
+always\t'Always, even into a pipe or a file'
+never\t'Never'"
 complete -c jobtab -n "__fish_jobtab_using_subcommand exec" -l force -d 'Run the job even if it is disabled'
 complete -c jobtab -n "__fish_jobtab_using_subcommand exec" -l json -d 'Print the run\'s record as JSON; the job\'s output goes to stderr as log lines'
 complete -c jobtab -n "__fish_jobtab_using_subcommand exec" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c jobtab -n "__fish_jobtab_using_subcommand exec" -s V -l version -d 'Print version'
 complete -c jobtab -n "__fish_jobtab_using_subcommand notify; and not __fish_seen_subcommand_from test" -s f -l file -d 'The job file [default: $JOBTAB_FILE, else <config dir>/jobtab/jobs.toml]' -r -F
 complete -c jobtab -n "__fish_jobtab_using_subcommand notify; and not __fish_seen_subcommand_from test" -l state-dir -d 'Where history, locks and crontab backups live [default: $JOBTAB_STATE_DIR, else <state dir>/jobtab]' -r -F
+complete -c jobtab -n "__fish_jobtab_using_subcommand notify; and not __fish_seen_subcommand_from test" -l color -d 'When to colour status words and error prefixes: auto (on a terminal, unless $NO_COLOR is set), always, never' -r -f -a "auto\t'On a terminal, unless `NO_COLOR` is set to a non-empty value'
+always\t'Always, even into a pipe or a file'
+never\t'Never'"
 complete -c jobtab -n "__fish_jobtab_using_subcommand notify; and not __fish_seen_subcommand_from test" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c jobtab -n "__fish_jobtab_using_subcommand notify; and not __fish_seen_subcommand_from test" -s V -l version -d 'Print version'
 complete -c jobtab -n "__fish_jobtab_using_subcommand notify; and not __fish_seen_subcommand_from test" -f -a "test" -d 'Send a sample failure notification through every channel of a job and print each receiver\'s answer'
 complete -c jobtab -n "__fish_jobtab_using_subcommand notify; and __fish_seen_subcommand_from test" -s f -l file -d 'The job file [default: $JOBTAB_FILE, else <config dir>/jobtab/jobs.toml]' -r -F
 complete -c jobtab -n "__fish_jobtab_using_subcommand notify; and __fish_seen_subcommand_from test" -l state-dir -d 'Where history, locks and crontab backups live [default: $JOBTAB_STATE_DIR, else <state dir>/jobtab]' -r -F
+complete -c jobtab -n "__fish_jobtab_using_subcommand notify; and __fish_seen_subcommand_from test" -l color -d 'When to colour status words and error prefixes: auto (on a terminal, unless $NO_COLOR is set), always, never' -r -f -a "auto\t'On a terminal, unless `NO_COLOR` is set to a non-empty value'
+always\t'Always, even into a pipe or a file'
+never\t'Never'"
 complete -c jobtab -n "__fish_jobtab_using_subcommand notify; and __fish_seen_subcommand_from test" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c jobtab -n "__fish_jobtab_using_subcommand notify; and __fish_seen_subcommand_from test" -s V -l version -d 'Print version'
 complete -c jobtab -n "__fish_jobtab_using_subcommand run" -l log-format -d 'How running jobs are logged' -r -f -a "text\t''
@@ -153,12 +201,18 @@ complete -c jobtab -n "__fish_jobtab_using_subcommand run" -l grace -d 'How long
 complete -c jobtab -n "__fish_jobtab_using_subcommand run" -l metrics -d 'Serve Prometheus metrics on this address, e.g. 127.0.0.1:9184' -r
 complete -c jobtab -n "__fish_jobtab_using_subcommand run" -s f -l file -d 'The job file [default: $JOBTAB_FILE, else <config dir>/jobtab/jobs.toml]' -r -F
 complete -c jobtab -n "__fish_jobtab_using_subcommand run" -l state-dir -d 'Where history, locks and crontab backups live [default: $JOBTAB_STATE_DIR, else <state dir>/jobtab]' -r -F
+complete -c jobtab -n "__fish_jobtab_using_subcommand run" -l color -d 'When to colour status words and error prefixes: auto (on a terminal, unless $NO_COLOR is set), always, never' -r -f -a "auto\t'On a terminal, unless `NO_COLOR` is set to a non-empty value'
+always\t'Always, even into a pipe or a file'
+never\t'Never'"
 complete -c jobtab -n "__fish_jobtab_using_subcommand run" -l check -d 'Validate the job file and exit'
 complete -c jobtab -n "__fish_jobtab_using_subcommand run" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c jobtab -n "__fish_jobtab_using_subcommand run" -s V -l version -d 'Print version'
 complete -c jobtab -n "__fish_jobtab_using_subcommand history" -s n -l limit -d 'At most this many runs' -r
 complete -c jobtab -n "__fish_jobtab_using_subcommand history" -s f -l file -d 'The job file [default: $JOBTAB_FILE, else <config dir>/jobtab/jobs.toml]' -r -F
 complete -c jobtab -n "__fish_jobtab_using_subcommand history" -l state-dir -d 'Where history, locks and crontab backups live [default: $JOBTAB_STATE_DIR, else <state dir>/jobtab]' -r -F
+complete -c jobtab -n "__fish_jobtab_using_subcommand history" -l color -d 'When to colour status words and error prefixes: auto (on a terminal, unless $NO_COLOR is set), always, never' -r -f -a "auto\t'On a terminal, unless `NO_COLOR` is set to a non-empty value'
+always\t'Always, even into a pipe or a file'
+never\t'Never'"
 complete -c jobtab -n "__fish_jobtab_using_subcommand history" -l failed -d 'Only failed runs'
 complete -c jobtab -n "__fish_jobtab_using_subcommand history" -s o -l output -d 'Show the end of each run\'s output under its line'
 complete -c jobtab -n "__fish_jobtab_using_subcommand history" -l json -d 'Print JSON'
@@ -167,21 +221,33 @@ complete -c jobtab -n "__fish_jobtab_using_subcommand history" -s V -l version -
 complete -c jobtab -n "__fish_jobtab_using_subcommand logs" -l run -d 'This run instead of the last one (its id from `history`, or the id\'s first characters)' -r
 complete -c jobtab -n "__fish_jobtab_using_subcommand logs" -s f -l file -d 'The job file [default: $JOBTAB_FILE, else <config dir>/jobtab/jobs.toml]' -r -F
 complete -c jobtab -n "__fish_jobtab_using_subcommand logs" -l state-dir -d 'Where history, locks and crontab backups live [default: $JOBTAB_STATE_DIR, else <state dir>/jobtab]' -r -F
+complete -c jobtab -n "__fish_jobtab_using_subcommand logs" -l color -d 'When to colour status words and error prefixes: auto (on a terminal, unless $NO_COLOR is set), always, never' -r -f -a "auto\t'On a terminal, unless `NO_COLOR` is set to a non-empty value'
+always\t'Always, even into a pipe or a file'
+never\t'Never'"
 complete -c jobtab -n "__fish_jobtab_using_subcommand logs" -s F -l follow -d 'Keep going: print the output of each new run as it is recorded, until interrupted'
 complete -c jobtab -n "__fish_jobtab_using_subcommand logs" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c jobtab -n "__fish_jobtab_using_subcommand logs" -s V -l version -d 'Print version'
 complete -c jobtab -n "__fish_jobtab_using_subcommand install" -s f -l file -d 'The job file [default: $JOBTAB_FILE, else <config dir>/jobtab/jobs.toml]' -r -F
 complete -c jobtab -n "__fish_jobtab_using_subcommand install" -l state-dir -d 'Where history, locks and crontab backups live [default: $JOBTAB_STATE_DIR, else <state dir>/jobtab]' -r -F
+complete -c jobtab -n "__fish_jobtab_using_subcommand install" -l color -d 'When to colour status words and error prefixes: auto (on a terminal, unless $NO_COLOR is set), always, never' -r -f -a "auto\t'On a terminal, unless `NO_COLOR` is set to a non-empty value'
+always\t'Always, even into a pipe or a file'
+never\t'Never'"
 complete -c jobtab -n "__fish_jobtab_using_subcommand install" -l dry-run -d 'Show what would be written, write nothing'
 complete -c jobtab -n "__fish_jobtab_using_subcommand install" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c jobtab -n "__fish_jobtab_using_subcommand install" -s V -l version -d 'Print version'
 complete -c jobtab -n "__fish_jobtab_using_subcommand uninstall" -s f -l file -d 'The job file [default: $JOBTAB_FILE, else <config dir>/jobtab/jobs.toml]' -r -F
 complete -c jobtab -n "__fish_jobtab_using_subcommand uninstall" -l state-dir -d 'Where history, locks and crontab backups live [default: $JOBTAB_STATE_DIR, else <state dir>/jobtab]' -r -F
+complete -c jobtab -n "__fish_jobtab_using_subcommand uninstall" -l color -d 'When to colour status words and error prefixes: auto (on a terminal, unless $NO_COLOR is set), always, never' -r -f -a "auto\t'On a terminal, unless `NO_COLOR` is set to a non-empty value'
+always\t'Always, even into a pipe or a file'
+never\t'Never'"
 complete -c jobtab -n "__fish_jobtab_using_subcommand uninstall" -l dry-run -d 'Show what would be removed, write nothing'
 complete -c jobtab -n "__fish_jobtab_using_subcommand uninstall" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c jobtab -n "__fish_jobtab_using_subcommand uninstall" -s V -l version -d 'Print version'
 complete -c jobtab -n "__fish_jobtab_using_subcommand import" -s f -l file -d 'The job file [default: $JOBTAB_FILE, else <config dir>/jobtab/jobs.toml]' -r -F
 complete -c jobtab -n "__fish_jobtab_using_subcommand import" -l state-dir -d 'Where history, locks and crontab backups live [default: $JOBTAB_STATE_DIR, else <state dir>/jobtab]' -r -F
+complete -c jobtab -n "__fish_jobtab_using_subcommand import" -l color -d 'When to colour status words and error prefixes: auto (on a terminal, unless $NO_COLOR is set), always, never' -r -f -a "auto\t'On a terminal, unless `NO_COLOR` is set to a non-empty value'
+always\t'Always, even into a pipe or a file'
+never\t'Never'"
 complete -c jobtab -n "__fish_jobtab_using_subcommand import" -l dry-run -d 'Print the jobs that would be added, change nothing'
 complete -c jobtab -n "__fish_jobtab_using_subcommand import" -l system -d 'Read a system crontab: a user name between the schedule and the command [default: for /etc/crontab, /etc/cron.d/*, and files whose lines name users there]'
 complete -c jobtab -n "__fish_jobtab_using_subcommand import" -l no-system -d 'Read a user crontab (no user field), even if the lines look like a system crontab\'s'
@@ -196,14 +262,23 @@ complete -c jobtab -n "__fish_jobtab_using_subcommand export" -l output -d 'Writ
 complete -c jobtab -n "__fish_jobtab_using_subcommand export" -l env-file -d 'File of NAME=value lines with the `${VAR}`s the jobs use, for EnvironmentFile= (systemd; an absolute path)' -r -F
 complete -c jobtab -n "__fish_jobtab_using_subcommand export" -s f -l file -d 'The job file [default: $JOBTAB_FILE, else <config dir>/jobtab/jobs.toml]' -r -F
 complete -c jobtab -n "__fish_jobtab_using_subcommand export" -l state-dir -d 'Where history, locks and crontab backups live [default: $JOBTAB_STATE_DIR, else <state dir>/jobtab]' -r -F
+complete -c jobtab -n "__fish_jobtab_using_subcommand export" -l color -d 'When to colour status words and error prefixes: auto (on a terminal, unless $NO_COLOR is set), always, never' -r -f -a "auto\t'On a terminal, unless `NO_COLOR` is set to a non-empty value'
+always\t'Always, even into a pipe or a file'
+never\t'Never'"
 complete -c jobtab -n "__fish_jobtab_using_subcommand export" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c jobtab -n "__fish_jobtab_using_subcommand export" -s V -l version -d 'Print version'
 complete -c jobtab -n "__fish_jobtab_using_subcommand completions" -s f -l file -d 'The job file [default: $JOBTAB_FILE, else <config dir>/jobtab/jobs.toml]' -r -F
 complete -c jobtab -n "__fish_jobtab_using_subcommand completions" -l state-dir -d 'Where history, locks and crontab backups live [default: $JOBTAB_STATE_DIR, else <state dir>/jobtab]' -r -F
+complete -c jobtab -n "__fish_jobtab_using_subcommand completions" -l color -d 'When to colour status words and error prefixes: auto (on a terminal, unless $NO_COLOR is set), always, never' -r -f -a "auto\t'On a terminal, unless `NO_COLOR` is set to a non-empty value'
+always\t'Always, even into a pipe or a file'
+never\t'Never'"
 complete -c jobtab -n "__fish_jobtab_using_subcommand completions" -l static -d 'Print a script that completes commands and options without running jobtab (no job names)'
 complete -c jobtab -n "__fish_jobtab_using_subcommand completions" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c jobtab -n "__fish_jobtab_using_subcommand completions" -s V -l version -d 'Print version'
 complete -c jobtab -n "__fish_jobtab_using_subcommand man" -s f -l file -d 'The job file [default: $JOBTAB_FILE, else <config dir>/jobtab/jobs.toml]' -r -F
 complete -c jobtab -n "__fish_jobtab_using_subcommand man" -l state-dir -d 'Where history, locks and crontab backups live [default: $JOBTAB_STATE_DIR, else <state dir>/jobtab]' -r -F
+complete -c jobtab -n "__fish_jobtab_using_subcommand man" -l color -d 'When to colour status words and error prefixes: auto (on a terminal, unless $NO_COLOR is set), always, never' -r -f -a "auto\t'On a terminal, unless `NO_COLOR` is set to a non-empty value'
+always\t'Always, even into a pipe or a file'
+never\t'Never'"
 complete -c jobtab -n "__fish_jobtab_using_subcommand man" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c jobtab -n "__fish_jobtab_using_subcommand man" -s V -l version -d 'Print version'

@@ -20,7 +20,7 @@ pub(crate) fn run(args: AddArgs, ctx: &Ctx) -> Result<ExitCode> {
     let mut raw = match build(&args) {
         Ok(raw) => raw,
         Err(Usage(message)) => {
-            eprintln!("jobtab: error: {message}");
+            crate::output::error(format_args!("{message}"));
             return Ok(ExitCode::from(2));
         }
     };
@@ -71,8 +71,13 @@ fn next_run_words(job: &Job) -> String {
     if job.triggers.at_start_only() {
         return "runs when `jobtab run` starts (or at boot once installed)".into();
     }
-    match job.triggers.next_after(Utc::now(), job.zone) {
-        Some(next) => format!("next run: {}", output::rfc3339(next, job.zone)),
+    let now = Utc::now();
+    match job.triggers.next_after(now, job.zone) {
+        Some(next) => format!(
+            "next run: {}",
+            // In the job's zone, as `show` gives upcoming runs: what the schedule says.
+            output::when(next, job.zone, now, job.triggers.has_seconds())
+        ),
         None => "its schedule never fires again".into(),
     }
 }

@@ -84,11 +84,11 @@ pub(crate) fn run(args: &CheckArgs, ctx: &Ctx) -> Result<ExitCode> {
     }
     out.finish()?;
     let count = checked.problems.len();
-    eprintln!(
-        "jobtab: error: {count} problem{}{warnings} in {path}; fix {} with `jobtab edit`, then run `jobtab check` again",
+    crate::output::error(format_args!(
+        "{count} problem{}{warnings} in {path}; fix {} with `jobtab edit`, then run `jobtab check` again",
         if count == 1 { "" } else { "s" },
         if count == 1 { "it" } else { "them" },
-    );
+    ));
     Ok(ExitCode::FAILURE)
 }
 

@@ -46,11 +46,11 @@ pub(crate) fn run(args: &ExecArgs, ctx: &Ctx) -> Result<ExitCode> {
         ));
     };
     if !file.problems.is_empty() {
-        eprintln!(
-            "jobtab: warning: {} has {} problem(s) in other jobs; `jobtab check` lists them",
+        crate::output::warning(format_args!(
+            "{} has {} problem(s) in other jobs; `jobtab check` lists them",
             ctx.file.display(),
             file.problems.len()
-        );
+        ));
     }
     if !job.enabled && !args.force {
         bail!(disabled_job(

@@ -56,7 +56,13 @@ fn render_text(
 ) -> String {
     let mut out = String::new();
     out.push_str(&format!("schedule   {}\n", schedule.as_str()));
-    out.push_str(&format!("meaning    {}\n", schedule.describe()));
+    // The meaning can be long (lists of hours and days): wrapped to the terminal, aligned.
+    let meaning = output::wrap(
+        &schedule.describe(),
+        output::terminal_width(),
+        "           ",
+    );
+    out.push_str(&format!("meaning    {meaning}\n"));
     out.push_str(&format!("time zone  {zone}\n"));
     if runs.is_empty() {
         let why = if schedule.is_reboot() {

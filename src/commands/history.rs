@@ -6,7 +6,7 @@ use std::process::ExitCode;
 use std::collections::HashSet;
 
 use anyhow::{Result, bail};
-use chrono::{DateTime, Local, SecondsFormat, Utc};
+use chrono::{DateTime, Utc};
 use serde::Serialize;
 
 use crate::cli::HistoryArgs;
@@ -64,7 +64,7 @@ pub(crate) fn run(args: &HistoryArgs, ctx: &Ctx) -> Result<ExitCode> {
         } else {
             text
         };
-        output::print(&text)?;
+        output::print_styled(&text)?;
     }
     if rows.is_empty() {
         let what = if args.failed { "failed runs" } else { "runs" };
@@ -286,13 +286,14 @@ fn table(rows: &[Row], now: DateTime<Utc>) -> Table {
         "TRIGGER",
         "ERROR",
     ])
-    .keep_whole(&["STARTED", "JOB"]);
+    .keep_whole(&["STARTED"])
+    .status_columns(&["STATUS"]);
     for row in rows {
         let record = match row {
             Row::Done(record) => record,
             Row::Running(run) => {
                 table.push(vec![
-                    local_time(run.started_at),
+                    local_time(run.started_at, now),
                     run.job.clone(),
                     short_id(&run.run_id).to_owned(),
                     "running".to_owned(),
@@ -315,7 +316,7 @@ fn table(rows: &[Row], now: DateTime<Utc>) -> Table {
             |e| output::truncate(&output::one_line(e), ERROR_WIDTH),
         );
         table.push(vec![
-            local_time(record.started_at),
+            local_time(record.started_at, now),
             record.job.clone(),
             short_id(&record.run_id).to_owned(),
             record.status.to_string(),
@@ -329,10 +330,9 @@ fn table(rows: &[Row], now: DateTime<Utc>) -> Table {
     table
 }
 
-/// A start time in the table: RFC 3339 in the machine's zone, to the second.
-fn local_time(at: DateTime<Utc>) -> String {
-    at.with_timezone(&Local)
-        .to_rfc3339_opts(SecondsFormat::Secs, true)
+/// A start time in the table: in the viewer's zone, to the second, and how long ago.
+fn local_time(at: DateTime<Utc>, now: DateTime<Utc>) -> String {
+    output::when(at, crate::zone::Zone::Local, now, true)
 }
 
 #[cfg(test)]
@@ -394,8 +394,10 @@ mod tests {
         };
         let text = table(&[Row::Done(long)], at).render(None);
         let line = text.lines().nth(1).unwrap();
-        assert!(line.ends_with("…") && !line.contains('\x1b'), "{line}");
-        assert!(line.chars().count() < 150, "{line}");
+        assert!(line.ends_with("…") && !line.contains("\x1b[2J"), "{line}");
+        assert!(line.contains("\\x1b[2J"), "{line}");
+        let plain = anstream::adapter::strip_str(line).to_string();
+        assert!(output::columns(&plain) < 160, "{line}");
     }
 
     #[test]

@@ -71,12 +71,13 @@ pub(crate) fn run(args: &ListArgs, ctx: &Ctx) -> Result<ExitCode> {
         output::print_json(&rows)?;
     } else {
         let mut table = Table::new(&["NAME", "SCHEDULE", "NEXT RUN", "LAST RESULT", "COMMAND/URL"])
-            .keep_whole(&["NAME", "NEXT RUN"]);
+            .keep_whole(&["SCHEDULE", "NEXT RUN"])
+            .status_columns(&["NEXT RUN", "LAST RESULT"]);
         for (job, next) in file.jobs.iter().zip(&next) {
             table.push(vec![
                 job.name.clone(),
                 job.triggers.as_str().to_owned(),
-                next_run_cell(job, *next),
+                next_run_cell(job, *next, now),
                 match (running.get(&job.name), last.get(&job.name)) {
                     (Some(run), _) => run.words(now),
                     (None, Some(record)) => result_words(record, now),
@@ -85,7 +86,7 @@ pub(crate) fn run(args: &ListArgs, ctx: &Ctx) -> Result<ExitCode> {
                 job.action_summary(),
             ]);
         }
-        output::print(&table.render(output::terminal_width()))?;
+        output::print_styled(&table.render(output::terminal_width()))?;
         eprintln!("crontab: {}", install_words(&install));
     }
     report_problems(&file)
@@ -94,7 +95,7 @@ pub(crate) fn run(args: &ListArgs, ctx: &Ctx) -> Result<ExitCode> {
 /// The last run of every job, or none (with a warning) when the history cannot be read.
 pub(super) fn last_results(ctx: &Ctx) -> HashMap<String, RunRecord> {
     history::last_results(&ctx.state_dir, &ctx.file).unwrap_or_else(|err| {
-        eprintln!("jobtab: warning: cannot read the run history: {err:#}");
+        crate::output::warning(format_args!("cannot read the run history: {err:#}"));
         HashMap::new()
     })
 }
@@ -115,12 +116,12 @@ pub(super) fn report_problems(file: &JobFile) -> Result<ExitCode> {
     if file.problems.is_empty() {
         return Ok(ExitCode::SUCCESS);
     }
-    eprintln!(
-        "jobtab: warning: {} has {} problem{} (jobs with problems are not shown):",
+    crate::output::warning(format_args!(
+        "{} has {} problem{} (jobs with problems are not shown):",
         file.path.display(),
         file.problems.len(),
         if file.problems.len() == 1 { "" } else { "s" }
-    );
+    ));
     for problem in &file.problems {
         eprintln!("  {}", problem.located(&file.path));
     }
@@ -190,8 +191,8 @@ fn next_runs(jobs: &[Job], now: DateTime<Utc>) -> Vec<Option<DateTime<Utc>>> {
         .collect()
 }
 
-/// The next run for the table: a time in the job's zone, or why there is none.
-fn next_run_cell(job: &Job, next: Option<DateTime<Utc>>) -> String {
+/// The next run for the table: a time in the viewer's zone and how soon, or why there is none.
+fn next_run_cell(job: &Job, next: Option<DateTime<Utc>>, now: DateTime<Utc>) -> String {
     if !job.enabled {
         return "(disabled)".into();
     }
@@ -199,23 +200,28 @@ fn next_run_cell(job: &Job, next: Option<DateTime<Utc>>) -> String {
         return "at start".into();
     }
     match next {
-        Some(next) => output::short_time(next, job.zone, job.triggers.has_seconds()),
+        Some(next) => output::when(next, Zone::Local, now, job.triggers.has_seconds()),
         None => "never".into(),
     }
 }
 
 /// A run's result in a few words: `ok 5m ago`, `failed (exit 2) 1h ago`.
 pub(super) fn result_words(record: &RunRecord, now: DateTime<Utc>) -> String {
+    format!(
+        "{} {}",
+        status_words(record),
+        output::ago(now, record.started_at)
+    )
+}
+
+/// A run's status with its exit code or HTTP status when it failed: `ok`, `failed (exit 2)`.
+pub(super) fn status_words(record: &RunRecord) -> String {
     let detail = match (record.succeeded(), record.exit_code, record.http_status) {
         (false, _, Some(status)) => format!(" (HTTP {status})"),
         (false, Some(code), None) => format!(" (exit {code})"),
         _ => String::new(),
     };
-    format!(
-        "{}{detail} {}",
-        record.status,
-        output::ago(now, record.started_at)
-    )
+    format!("{}{detail}", record.status)
 }
 
 /// One job in `list --json` (docs/json.md); the field names are stable.

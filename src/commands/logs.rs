@@ -14,7 +14,7 @@ use std::process::ExitCode;
 use std::time::Duration;
 
 use anyhow::{Context as _, Result};
-use chrono::{Local, SecondsFormat, Utc};
+use chrono::Utc;
 use nix::poll::{PollFd, PollFlags, PollTimeout, poll};
 
 use super::history::short_id;
@@ -53,7 +53,7 @@ pub(crate) fn run(args: &LogsArgs, ctx: &Ctx) -> Result<ExitCode> {
             say_running(name, ctx);
             return Ok(ExitCode::SUCCESS);
         };
-        eprintln!("jobtab: {}", header(record));
+        eprintln!("jobtab: {}", header(record, Utc::now()));
         if record.output_tail.is_empty() {
             eprintln!("jobtab: the run printed nothing");
         } else if record.output_tail.len() + 4 >= history::OUTPUT_TAIL_BYTES {
@@ -138,8 +138,9 @@ fn last_run(records: &[RunRecord]) -> Option<&RunRecord> {
         .or_else(|| records.first())
 }
 
-/// `backup run 3f2a9c1b, started 2026-03-01T10:00:00+01:00: ok in 1s200ms`.
-fn header(record: &RunRecord) -> String {
+/// `backup run 3f2a9c1b, started 2026-03-01 10:00:00 +01:00 (5m ago): ok in 1s200ms`, the start
+/// in the viewer's zone.
+fn header(record: &RunRecord, now: chrono::DateTime<Utc>) -> String {
     let took = crate::duration::format(record.took());
     let result = match (&record.status, &record.error) {
         (RunStatus::Ok, _) => format!("ok in {took}"),
@@ -151,10 +152,7 @@ fn header(record: &RunRecord) -> String {
         "{} run {}, started {}: {result}",
         record.job,
         short_id(&record.run_id),
-        record
-            .started_at
-            .with_timezone(&Local)
-            .to_rfc3339_opts(SecondsFormat::Secs, true)
+        crate::output::when(record.started_at, crate::zone::Zone::Local, now, true)
     ))
 }
 
@@ -169,7 +167,11 @@ fn output_text(record: &RunRecord) -> String {
 
 /// One run under `--follow`: `==> header <==`, then its output.
 fn print_run(out: &mut impl std::io::Write, record: &RunRecord) -> Result<()> {
-    let text = format!("==> {} <==\n{}", header(record), output_text(record));
+    let text = format!(
+        "==> {} <==\n{}",
+        header(record, Utc::now()),
+        output_text(record)
+    );
     out.write_all(text.as_bytes())
         .and_then(|()| out.flush())
         .context("cannot write to standard output")

@@ -25,11 +25,16 @@ use std::process::ExitCode;
 
 use anyhow::Result;
 
-use crate::cli::{Cli, Command};
+use crate::cli::{Cli, ColorWhen, Command};
 use crate::ctx::Ctx;
 
 /// Runs the parsed command line and returns the process exit code.
 pub(crate) fn dispatch(cli: Cli) -> Result<ExitCode> {
+    crate::output::set_color(match cli.global.color {
+        ColorWhen::Auto => anstream::ColorChoice::Auto,
+        ColorWhen::Always => anstream::ColorChoice::Always,
+        ColorWhen::Never => anstream::ColorChoice::Never,
+    });
     // These two need no job file, so they must work even where no folder can be resolved.
     match &cli.command {
         Command::Completions(args) => return completions::run_completions(args),
@@ -46,7 +51,7 @@ pub(crate) fn dispatch(cli: Cli) -> Result<ExitCode> {
     };
     if !matches!(cli.command, Command::Explain(_) | Command::Run(_)) {
         for warning in crate::trust::check(&ctx.file, &ctx.state_dir, strict)? {
-            eprintln!("jobtab: warning: {warning}");
+            crate::output::warning(warning);
         }
     }
     match cli.command {

@@ -98,16 +98,18 @@ pub(crate) fn run(args: &NextArgs, ctx: &Ctx) -> Result<ExitCode> {
     if runs.is_empty() {
         return Ok(ExitCode::SUCCESS);
     }
-    let mut table = Table::new(&["TIME", "JOB", "SCHEDULE", "ZONE"]).keep_whole(&["TIME", "JOB"]);
+    let mut table = Table::new(&["TIME", "JOB", "SCHEDULE", "ZONE"]).keep_whole(&["TIME"]);
+    // Times in the viewer's zone; with seconds for all when one job's schedule has them.
+    let seconds = runs.iter().any(|(_, job)| job.triggers.has_seconds());
     for (at, job) in &runs {
         table.push(vec![
-            output::rfc3339(*at, job.zone),
+            output::when(*at, crate::zone::Zone::Local, now, seconds),
             job.name.clone(),
             job.triggers.as_str().to_owned(),
             job.zone.to_string(),
         ]);
     }
-    output::print(&table.render(output::terminal_width()))?;
+    output::print_styled(&table.render(output::terminal_width()))?;
     Ok(ExitCode::SUCCESS)
 }
 

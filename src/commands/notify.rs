@@ -62,12 +62,12 @@ pub(crate) fn run(args: &NotifyArgs, ctx: &Ctx) -> Result<ExitCode> {
     out.finish()?;
     let failed = results.iter().filter(|(_, n)| !n.ok).count();
     if failed > 0 {
-        eprintln!(
-            "jobtab: error: {failed} of {} notification channels of job {} failed; see the \
+        crate::output::error(format_args!(
+            "{failed} of {} notification channels of job {} failed; see the \
              answers above",
             results.len(),
             job.name
-        );
+        ));
         return Ok(ExitCode::FAILURE);
     }
     Ok(ExitCode::SUCCESS)

@@ -32,7 +32,7 @@ pub(crate) fn run(args: &RunArgs, ctx: &Ctx) -> Result<ExitCode> {
             );
         }
         for warning in crate::trust::check(&ctx.file, &ctx.state_dir, false)? {
-            eprintln!("jobtab: warning: {warning}");
+            crate::output::warning(format_args!("{warning}"));
         }
         crate::output::print(&format!("{}\n", runner::check(&ctx.file)?))?;
         return Ok(ExitCode::SUCCESS);

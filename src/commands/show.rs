@@ -7,7 +7,7 @@ use anyhow::Result;
 use chrono::Utc;
 use serde::Serialize;
 
-use super::list::{install_words, installed, result_words};
+use super::list::{install_words, installed, status_words};
 use crate::cli::ShowArgs;
 use crate::crontab::{self, InstallStatus};
 use crate::ctx::Ctx;
@@ -16,6 +16,7 @@ use crate::json::{self, ResultJson};
 use crate::output;
 use crate::running::{Running, RunningJson};
 use crate::store::{Action, Job, JobFile};
+use crate::zone::Zone;
 
 /// How many upcoming runs and past results are shown.
 const SHOWN: usize = 5;
@@ -31,7 +32,7 @@ pub(crate) fn run(args: &ShowArgs, ctx: &Ctx) -> Result<ExitCode> {
     };
     let results = history::recent(&ctx.state_dir, &ctx.file, Some(&job.name), SHOWN, false)
         .unwrap_or_else(|err| {
-            eprintln!("jobtab: warning: cannot read the run history: {err:#}");
+            crate::output::warning(format_args!("cannot read the run history: {err:#}"));
             Vec::new()
         });
     let running = crate::running::live(&ctx.state_dir, &ctx.file, Some(&job.name));
@@ -93,8 +94,8 @@ pub(crate) fn run(args: &ShowArgs, ctx: &Ctx) -> Result<ExitCode> {
         return Ok(ExitCode::SUCCESS);
     }
     let mut out = text(job, &next, &results, &install, now);
-    out.push_str(&running_text(job, &running, now));
-    output::print(&out)?;
+    out.push_str(&running_text(&running, now));
+    output::print_styled(&out)?;
     Ok(ExitCode::SUCCESS)
 }
 
@@ -224,8 +225,10 @@ fn text(
         };
         out.push_str(&format!("  {why}\n"));
     }
+    // Upcoming runs in the job's zone, past ones in the viewer's.
     for t in next {
-        out.push_str(&format!("  {}\n", output::rfc3339(*t, job.zone)));
+        let at = output::when(*t, job.zone, now, job.triggers.has_seconds());
+        out.push_str(&format!("  {at}\n"));
     }
     out.push_str("last results:\n");
     if results.is_empty() {
@@ -234,8 +237,8 @@ fn text(
     for record in results {
         out.push_str(&format!(
             "  {}  {}  {}\n",
-            output::rfc3339(record.started_at, job.zone),
-            result_words(record, now),
+            output::when(record.started_at, Zone::Local, now, true),
+            output::paint_status(&status_words(record)),
             crate::duration::format(record.took())
         ));
     }
@@ -243,7 +246,7 @@ fn text(
 }
 
 /// The runs in progress, after the last results: `running now:` and one line per run.
-fn running_text(job: &Job, running: &[Running], now: chrono::DateTime<Utc>) -> String {
+fn running_text(running: &[Running], now: chrono::DateTime<Utc>) -> String {
     let mut out = String::new();
     if running.is_empty() {
         return out;
@@ -252,8 +255,8 @@ fn running_text(job: &Job, running: &[Running], now: chrono::DateTime<Utc>) -> S
     for run in running {
         out.push_str(&format!(
             "  {}  {}  (run {}, pid {})\n",
-            run.started_in(job.zone),
-            run.words(now),
+            output::when(run.started_at, Zone::Local, now, true),
+            output::paint_status(&run.words(now)),
             run.run_id,
             run.pid
         ));
