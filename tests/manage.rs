@@ -336,9 +336,9 @@ fn list_shows_a_table() {
     // so the padding after the time does too).
     let after_time = &lines[1][lines[1].find(" (in ").unwrap()..];
     let rest: Vec<&str> = after_time
-        .splitn(2, ')')
-        .nth(1)
+        .split_once(')')
         .unwrap()
+        .1
         .split_whitespace()
         .collect();
     assert_eq!(rest[..3], ["-", "pg_dump", "app"], "{out}");
