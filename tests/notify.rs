@@ -542,11 +542,9 @@ fn notify_test_sends_a_sample_through_every_channel() {
 /// record afterwards (the reviewer's repro: a dead receiver made every run for 35 s "skipped").
 #[test]
 fn a_slow_receiver_does_not_make_the_next_run_skipped() {
-    // The first notification is answered after 8 s (within one attempt's 10 s), the next at once.
-    let hook = TestServer::start(vec![
-        Reply::status(200).delay(Duration::from_secs(8)),
-        Reply::status(200),
-    ]);
+    // The first notification is answered only once the second run has ended (well within one
+    // attempt's 10 s), the next at once.
+    let hook = TestServer::start(vec![Reply::status(200).held(), Reply::status(200)]);
     let env = Env::with_jobs(&format!(
         r#"
         [jobs.fails]
@@ -575,7 +573,9 @@ fn a_slow_receiver_does_not_make_the_next_run_skipped() {
     let second = env.cmd(["exec", "fails"]).output().unwrap();
     assert_eq!(second.status.code(), Some(1), "{}", stderr(&second));
     assert!(!stderr(&second).contains("skipped"), "{}", stderr(&second));
+    assert_eq!(hook.requests().len(), 2, "the second run notified too");
 
+    hook.release();
     let first = first.wait_with_output().unwrap();
     assert_eq!(first.status.code(), Some(1));
     let runs = history(&env);

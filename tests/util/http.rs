@@ -22,6 +22,8 @@ pub(crate) struct Reply {
     pub(crate) body: String,
     /// How long to wait before answering (after reading the request).
     pub(crate) delay: Duration,
+    /// Answer only once the test calls `TestServer::release` (after the delay).
+    pub(crate) held: bool,
 }
 
 impl Reply {
@@ -31,6 +33,7 @@ impl Reply {
             status,
             body: String::new(),
             delay: Duration::ZERO,
+            held: false,
         }
     }
 
@@ -43,6 +46,13 @@ impl Reply {
     /// The same reply, sent after `delay`.
     pub(crate) fn delay(mut self, delay: Duration) -> Reply {
         self.delay = delay;
+        self
+    }
+
+    /// The same reply, sent only once the test calls `TestServer::release` (a slow receiver
+    /// that is exactly as slow as the test needs, instead of a fixed delay that races).
+    pub(crate) fn held(mut self) -> Reply {
+        self.held = true;
         self
     }
 }
@@ -73,6 +83,8 @@ impl Request {
 struct Shared {
     requests: Mutex<Vec<Request>>,
     arrived: Condvar,
+    released: Mutex<bool>,
+    release: Condvar,
 }
 
 /// The running server; it stops accepting when dropped.
@@ -140,17 +152,25 @@ impl TestServer {
         }
         requests.clone()
     }
+
+    /// Lets the held replies (`Reply::held`) go out, those waiting and those to come.
+    pub(crate) fn release(&self) {
+        *self.shared.released.lock().unwrap() = true;
+        self.shared.release.notify_all();
+    }
 }
 
 impl Drop for TestServer {
     fn drop(&mut self) {
+        self.release();
         self.stop.store(true, Ordering::SeqCst);
         // Wake the accept loop so it sees the flag.
         let _ = TcpStream::connect(self.addr);
     }
 }
 
-/// Reads one request, records it, waits the reply's delay, answers and closes.
+/// Reads one request, records it, waits the reply's delay (and its release if held), answers
+/// and closes.
 fn serve(stream: TcpStream, reply: &Reply, shared: &Shared) {
     let _ = stream.set_read_timeout(Some(Duration::from_secs(10)));
     let Ok(read_half) = stream.try_clone() else {
@@ -213,6 +233,13 @@ fn serve(stream: TcpStream, reply: &Reply, shared: &Shared) {
         shared.arrived.notify_all();
     }
     std::thread::sleep(reply.delay);
+    if reply.held {
+        let released = shared.released.lock().unwrap();
+        let _released = shared
+            .release
+            .wait_while(released, |released| !*released)
+            .unwrap();
+    }
     let mut stream = stream;
     let _ = write!(
         stream,
