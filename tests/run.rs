@@ -187,6 +187,12 @@ fn an_every_second_job_runs_repeatedly_and_on_time() {
     let runner = Runner::start(&env, &[]);
     let found = wait_lines(&out, 3, WAIT);
     runner.wait_for_n("[tick] ok in", 3, WAIT);
+    // A run logs its result just before it appends its record: wait for the records too.
+    let deadline = Instant::now() + WAIT;
+    while history(&env).len() < 3 {
+        assert!(Instant::now() < deadline, "fewer than 3 runs recorded");
+        std::thread::sleep(Duration::from_millis(50));
+    }
     let log = runner.log();
     drop(runner);
     assert!(log.contains("scheduling 1 job from"), "{log}");
