@@ -364,6 +364,9 @@ mod tests {
 
     use super::*;
 
+    /// How long a test waits for a lock it just released to be free (see the callers).
+    const SETTLE: Duration = Duration::from_secs(5);
+
     fn mode_of(path: &Path) -> u32 {
         std::fs::metadata(path).unwrap().permissions().mode() & 0o777
     }
@@ -415,7 +418,9 @@ mod tests {
             "{text}"
         );
         drop(held);
-        LockFile::acquire(&path, Open::Create, Mode::Exclusive, Wait::No).unwrap();
+        // Released: free again. (Retried briefly: a child another test forks in that moment
+        // carries a copy of the descriptor, and so the lock, until its exec closes it.)
+        LockFile::acquire(&path, Open::Create, Mode::Exclusive, Wait::Upto(SETTLE)).unwrap();
     }
 
     #[test]
@@ -484,7 +489,11 @@ mod tests {
                 .is_busy()
         );
         drop(held);
-        open().lock(Mode::Exclusive, byte(big), Wait::No).unwrap();
+        // Released: free again. (Retried briefly: a child another test forks in that moment
+        // carries a copy of the descriptor, and so the lock, until its exec closes it.)
+        open()
+            .lock(Mode::Exclusive, byte(big), Wait::Upto(SETTLE))
+            .unwrap();
         assert!(
             open()
                 .lock(Mode::Exclusive, byte(u64::MAX), Wait::No)
@@ -517,9 +526,11 @@ mod tests {
                 .is_busy()
         );
         drop(taken);
+        // Released: free again. (Retried briefly: a child another test forks in that moment
+        // carries a copy of the descriptor, and so the lock, until its exec closes it.)
         LockFile::open(&path, Open::Create)
             .unwrap()
-            .lock(Mode::Exclusive, Span::Byte(42), Wait::No)
+            .lock(Mode::Exclusive, Span::Byte(42), Wait::Upto(SETTLE))
             .unwrap();
     }
 

@@ -145,7 +145,16 @@ mod tests {
         let _other =
             RunLock::acquire(&dir.path().join("state-a"), &dir.path().join("other.toml")).unwrap();
         drop(held);
-        RunLock::acquire(&dir.path().join("state-b"), &jobs).unwrap();
+        // Free again. (Retried briefly: a child another test forks in that moment carries a
+        // copy of the descriptor, and so the lock, until its exec closes it.)
+        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(5);
+        while RunLock::acquire(&dir.path().join("state-b"), &jobs).is_err() {
+            assert!(
+                std::time::Instant::now() < deadline,
+                "the run lock stayed held"
+            );
+            std::thread::sleep(std::time::Duration::from_millis(10));
+        }
     }
 
     #[test]
