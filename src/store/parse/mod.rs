@@ -511,19 +511,7 @@ impl Reader<'_> {
             }
         }
         // Unknown keys and unreadable values are reported; the rest is still checked.
-        match url {
-            Some(url) => http.url = url,
-            None if !table.contains_key("url") => {
-                self.push(
-                    place.job,
-                    Some(&place.key("url")),
-                    Some(span),
-                    "`url` is missing".into(),
-                );
-                return None;
-            }
-            None => return None,
-        }
+        http.url = self.required_url(place, table, span, url)?;
         Some(http)
     }
 
@@ -550,20 +538,28 @@ impl Reader<'_> {
                 other => self.unknown_key(place, other, key_span, NOTIFY_KEYS),
             }
         }
-        match url {
-            Some(url) => notify.url = url,
-            None if !table.contains_key("url") => {
-                self.push(
-                    place.job,
-                    Some(&place.key("url")),
-                    Some(span),
-                    "`url` is missing".into(),
-                );
-                return None;
-            }
-            None => return None,
-        }
+        notify.url = self.required_url(place, table, span, url)?;
         Some(notify)
+    }
+
+    /// The `url` a table (`http`, `notify`) must have: `None` when it could not be read (that
+    /// was reported) or is missing (reported here).
+    fn required_url(
+        &mut self,
+        place: &Place<'_>,
+        table: &DeTable<'_>,
+        span: Range<usize>,
+        url: Option<String>,
+    ) -> Option<String> {
+        if url.is_none() && !table.contains_key("url") {
+            self.push(
+                place.job,
+                Some(&place.key("url")),
+                Some(span),
+                "`url` is missing".into(),
+            );
+        }
+        url
     }
 }
 
