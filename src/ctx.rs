@@ -57,6 +57,27 @@ impl Ctx {
         })
     }
 
+    /// For commands about the file itself (`check`, `run --check`): a job file the user named
+    /// (`--file`, `$JOBTAB_FILE`) that is not there is a mistake (a typo, a wrong folder), not
+    /// an empty list of jobs.
+    pub(crate) fn named_file_exists(&self) -> Result<()> {
+        if !self.explicit_file || self.file.exists() {
+            return Ok(());
+        }
+        let path = self.file.display();
+        match self.file.parent().filter(|folder| !folder.is_dir()) {
+            Some(folder) => anyhow::bail!(
+                "job file {path} does not exist (nor its folder {}); check the path given with \
+                 --file or $JOBTAB_FILE",
+                folder.display()
+            ),
+            None => anyhow::bail!(
+                "job file {path} does not exist; check the path given with --file or \
+                 $JOBTAB_FILE, or create the file with `jobtab add` or `jobtab edit`"
+            ),
+        }
+    }
+
     /// The job file, for a command about to write it: the default location's folders are
     /// created; a named file must be in a folder that exists, so that a typo in `--file`
     /// (`/etc/typo/jobs.toml`) is an error rather than a new folder.

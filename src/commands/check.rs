@@ -7,7 +7,7 @@
 use std::io::Write as _;
 use std::process::ExitCode;
 
-use anyhow::{Result, bail};
+use anyhow::Result;
 use chrono::Utc;
 use serde::Serialize;
 
@@ -18,22 +18,7 @@ use crate::store::{self, Checked, Problem};
 
 pub(crate) fn run(args: &CheckArgs, ctx: &Ctx) -> Result<ExitCode> {
     let path = ctx.file.display();
-    // `check` of a file the user named is about that file: one that is not there is a mistake
-    // (a typo, a wrong folder), not an empty list of jobs.
-    if ctx.explicit_file && !ctx.file.exists() {
-        let folder = ctx.file.parent().filter(|folder| !folder.is_dir());
-        match folder {
-            Some(folder) => bail!(
-                "job file {path} does not exist (nor its folder {}); check the path given with \
-                 --file or $JOBTAB_FILE",
-                folder.display()
-            ),
-            None => bail!(
-                "job file {path} does not exist; check the path given with --file or \
-                 $JOBTAB_FILE, or create the file with `jobtab add` or `jobtab edit`"
-            ),
-        }
-    }
+    ctx.named_file_exists()?;
     let read = store::read_text_or_problem(&ctx.file)?;
     let sendmail = read.as_ref().ok().and_then(|text| sendmail_warning(text));
     let mut checked = match read {

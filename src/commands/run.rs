@@ -25,12 +25,7 @@ pub(crate) fn run(args: &RunArgs, ctx: &Ctx) -> Result<ExitCode> {
     let grace = crate::duration::parse(&args.grace).context("invalid --grace")?;
     if args.check {
         // As `check`: a job file the user named that is not there is a mistake, not "0 jobs".
-        if ctx.explicit_file && !ctx.file.exists() {
-            anyhow::bail!(
-                "job file {} does not exist; check the path given with --file or $JOBTAB_FILE",
-                ctx.file.display()
-            );
-        }
+        ctx.named_file_exists()?;
         for warning in crate::trust::check(&ctx.file, &ctx.state_dir, false)? {
             crate::output::warning(format_args!("{warning}"));
         }
