@@ -139,12 +139,7 @@ fn output_is_complete_when_read_to_the_end() {
 
 /// The runs recorded so far, newest first.
 fn history(env: &Env) -> Vec<serde_json::Value> {
-    let text = env.ok(["history", "--json", "--limit", "1000"]);
-    // Recorded runs only: history also lists runs in progress.
-    let runs: Vec<serde_json::Value> = serde_json::from_str(&text).unwrap();
-    runs.into_iter()
-        .filter(|run| run["running"].is_null())
-        .collect()
+    env.recorded_runs()
 }
 
 /// Waits until `path` holds a whole line, and returns it.

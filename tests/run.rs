@@ -157,10 +157,7 @@ fn until_exists(path: &Path) -> String {
 
 /// The runs `jobtab history` recorded, oldest first.
 fn history(env: &Env) -> Vec<serde_json::Value> {
-    let text = env.ok(["history", "--json", "--limit", "1000"]);
-    let mut runs: Vec<serde_json::Value> = serde_json::from_str(&text).unwrap();
-    // Recorded runs only: history also lists runs in progress.
-    runs.retain(|run| run["running"].is_null());
+    let mut runs = env.recorded_runs();
     runs.reverse();
     runs
 }

@@ -14,12 +14,7 @@ use crate::util::{Env, stderr, stdout};
 
 /// The runs recorded so far, newest first.
 pub(crate) fn history(env: &Env) -> Vec<Value> {
-    let text = env.ok(["history", "--json", "--limit", "1000"]);
-    // Recorded runs only: history also lists runs in progress.
-    let runs = serde_json::from_str::<Vec<Value>>(&text).unwrap();
-    runs.into_iter()
-        .filter(|run| run["running"].is_null())
-        .collect()
+    env.recorded_runs()
 }
 
 /// Whether process `pid` still exists (a zombie counts as gone: it holds no resources but its

@@ -106,6 +106,16 @@ impl Env {
         self.cmd(args).output().unwrap()
     }
 
+    /// The recorded runs (`history --json`, newest first), without the runs in progress that
+    /// `history` also lists.
+    pub(crate) fn recorded_runs(&self) -> Vec<serde_json::Value> {
+        let text = self.ok(["history", "--json", "--limit", "1000"]);
+        let runs: Vec<serde_json::Value> = serde_json::from_str(&text).unwrap();
+        runs.into_iter()
+            .filter(|run| run["running"].is_null())
+            .collect()
+    }
+
     /// Runs `jobtab ARGS` and asserts it exits 0; returns stdout.
     pub(crate) fn ok<I, S>(&self, args: I) -> String
     where
