@@ -83,7 +83,14 @@ pub(crate) fn run(args: &ExecArgs, ctx: &Ctx) -> Result<ExitCode> {
         logger: Arc::new(Logger::new(log::Format::Text)),
         passthrough: !args.json,
     };
-    let record = execute::execute(job, Utc::now(), Trigger::Manual, &opts, &cancel);
+    let record = execute::execute(
+        job,
+        Utc::now(),
+        Trigger::Manual,
+        &execute::RunInput::default(),
+        &opts,
+        &cancel,
+    );
     // The notifications go out after the run is recorded and its lock released; they end
     // within their own time budget (sooner after a signal), and cron must not cut them off.
     execute::notify::wait_pending(Duration::MAX);

@@ -54,6 +54,7 @@ pub(super) fn refusal(job: &Job, system: &SystemZone) -> Option<String> {
         written: _,
         schedule,
         at_start: _,
+        webhook: _,
     } = &job.triggers;
     let schedule = schedule.as_ref();
     if let Some(Err(reason)) = schedule.map(|s| s.crontab_compatible()) {

@@ -11,6 +11,7 @@ pub(crate) mod expand;
 mod failure;
 mod http;
 mod ids;
+mod input;
 pub(crate) mod notify;
 mod overlap;
 mod pidfd;
@@ -26,6 +27,7 @@ use chrono::{DateTime, SubsecRound as _, Utc};
 pub(crate) use cancel::{Cancel, Level};
 use expand::Redactor;
 pub(crate) use expand::expand;
+pub(crate) use input::RunInput;
 
 use crate::history::{self, RunRecord, RunStatus};
 use crate::log::Logger;
@@ -66,6 +68,10 @@ pub(crate) enum Trigger {
     CatchUp,
     /// `@reboot` under `run`: once when the scheduler starts.
     Start,
+    /// An accepted request to the job's webhook (PRODUCT.md section 9).
+    Webhook,
+    /// The end of a run of a job named in `after` (PRODUCT.md section 12).
+    After,
 }
 
 impl Trigger {
@@ -76,6 +82,8 @@ impl Trigger {
             Trigger::Manual => "manual",
             Trigger::CatchUp => "catch_up",
             Trigger::Start => "start",
+            Trigger::Webhook => "webhook",
+            Trigger::After => "after",
         }
     }
 }
@@ -125,6 +133,7 @@ pub(crate) fn execute(
     job: &Job,
     scheduled_at: DateTime<Utc>,
     trigger: Trigger,
+    input: &RunInput,
     opts: &ExecOptions,
     cancel: &Cancel,
 ) -> RunRecord {
@@ -134,6 +143,8 @@ pub(crate) fn execute(
     // Only what the spawn needs happens before it; the run id, the log line and the
     // Idempotency-Key (HTTP only) come later.
     let mut record = new_record(job, &file, trigger, scheduled_at);
+    // A run id chosen by the caller names the run also when it never starts (skipped).
+    record.run_id = input.run_id.clone().unwrap_or_default();
 
     // Every `${VAR}` of the notification channels is expanded first: one that is not set
     // (or a key that is not valid) fails the run before anything starts.
@@ -176,6 +187,7 @@ pub(crate) fn execute(
         trigger,
         scheduled_at,
         started_at: record.started_at,
+        input,
         opts,
         running: OnceCell::new(),
     };
@@ -241,6 +253,7 @@ struct Start<'a> {
     trigger: Trigger,
     scheduled_at: DateTime<Utc>,
     started_at: DateTime<Utc>,
+    input: &'a RunInput,
     opts: &'a ExecOptions,
     /// The run id and the marker, once announced.
     running: OnceCell<(String, Option<running::Marker>)>,
@@ -264,7 +277,7 @@ impl Start<'_> {
         let run = running::Running {
             job: job.name.clone(),
             file: self.file.to_owned(),
-            run_id: ids::run_id(&job.name),
+            run_id: (self.input.run_id.clone()).unwrap_or_else(|| ids::run_id(&job.name)),
             pid: std::process::id(),
             trigger: self.trigger.as_str().to_owned(),
             scheduled_at: self.scheduled_at,

@@ -36,7 +36,14 @@ fn retry_delays_double_up_to_a_day() {
     );
     let cancel = Cancel::new();
     cancel_when_logged(&cancel, &log, "retrying in ");
-    let record = execute(&job, Utc::now(), Trigger::Schedule, &opts, &cancel);
+    let record = execute(
+        &job,
+        Utc::now(),
+        Trigger::Schedule,
+        &RunInput::default(),
+        &opts,
+        &cancel,
+    );
     assert_eq!(record.status, RunStatus::Cancelled);
     let log = log.contents();
     let wait = log
@@ -57,13 +64,27 @@ fn a_manual_run_is_scheduled_at_the_whole_second() {
     let at = DateTime::parse_from_rfc3339("2026-03-01T10:00:00.789Z")
         .unwrap()
         .with_timezone(&Utc);
-    let manual = execute(&job, at, Trigger::Manual, &opts, &Cancel::new());
+    let manual = execute(
+        &job,
+        at,
+        Trigger::Manual,
+        &RunInput::default(),
+        &opts,
+        &Cancel::new(),
+    );
     assert_eq!(
         manual.scheduled_at.to_rfc3339(),
         "2026-03-01T10:00:00+00:00"
     );
     assert_eq!(manual.trigger, "manual");
-    let scheduled = execute(&job, at, Trigger::Schedule, &opts, &Cancel::new());
+    let scheduled = execute(
+        &job,
+        at,
+        Trigger::Schedule,
+        &RunInput::default(),
+        &opts,
+        &Cancel::new(),
+    );
     assert_eq!(scheduled.scheduled_at, at);
 }
 
@@ -119,7 +140,14 @@ fn output_lines_are_logged_with_the_job_name() {
     let dir = tempfile::tempdir().unwrap();
     let (opts, log) = options(dir.path());
     let job = job("[jobs.talk]\nschedule = \"* * * * *\"\ncommand = \"echo one; echo two >&2\"\n");
-    let record = execute(&job, Utc::now(), Trigger::Schedule, &opts, &Cancel::new());
+    let record = execute(
+        &job,
+        Utc::now(),
+        Trigger::Schedule,
+        &RunInput::default(),
+        &opts,
+        &Cancel::new(),
+    );
     assert_eq!(record.status, RunStatus::Ok);
     assert_eq!(record.trigger, "schedule");
     let log = log.contents();
@@ -146,7 +174,14 @@ fn cancel_interrupts_the_retry_wait() {
     // Cancelled during the wait after attempt 1 (a cancel during the attempt ends it another way).
     cancel_when_logged(&cancel, &log, "retrying in ");
     let start = Instant::now();
-    let record = execute(&job, Utc::now(), Trigger::Schedule, &opts, &cancel);
+    let record = execute(
+        &job,
+        Utc::now(),
+        Trigger::Schedule,
+        &RunInput::default(),
+        &opts,
+        &cancel,
+    );
     assert!(start.elapsed() < SLOW_MACHINE, "{:?}", start.elapsed());
     assert_eq!(record.status, RunStatus::Cancelled);
     assert_eq!(record.attempts, 1);
@@ -168,7 +203,14 @@ fn already_cancelled_runs_nothing() {
     ));
     let cancel = Cancel::new();
     cancel.cancel();
-    let record = execute(&job, Utc::now(), Trigger::Schedule, &opts, &cancel);
+    let record = execute(
+        &job,
+        Utc::now(),
+        Trigger::Schedule,
+        &RunInput::default(),
+        &opts,
+        &cancel,
+    );
     assert_eq!(record.status, RunStatus::Cancelled);
     assert_eq!(record.attempts, 0);
     assert!(!ran.exists());
@@ -182,7 +224,14 @@ fn timeouts_are_retried() {
         "[jobs.t]\nschedule = \"* * * * *\"\ncommand = \"sleep 1000\"\ntimeout = \"200ms\"\nretries = 1\nretry_delay = \"10ms\"\n",
     );
     let start = Instant::now();
-    let record = execute(&job, Utc::now(), Trigger::Manual, &opts, &Cancel::new());
+    let record = execute(
+        &job,
+        Utc::now(),
+        Trigger::Manual,
+        &RunInput::default(),
+        &opts,
+        &Cancel::new(),
+    );
     assert!(start.elapsed() < SLOW_MACHINE, "{:?}", start.elapsed());
     assert_eq!(record.status, RunStatus::Timeout);
     assert_eq!(record.attempts, 2);
@@ -200,7 +249,14 @@ fn graceful_cancel_escalates_to_sigkill_after_the_grace() {
     // Only once the shell ignores SIGTERM: before its `trap`, SIGTERM would end it at once.
     once(move || trapped.exists(), move || canceller.cancel());
     let start = Instant::now();
-    let record = execute(&job, Utc::now(), Trigger::Schedule, &opts, &cancel);
+    let record = execute(
+        &job,
+        Utc::now(),
+        Trigger::Schedule,
+        &RunInput::default(),
+        &opts,
+        &cancel,
+    );
     let took = start.elapsed();
     assert!(took >= KILL_GRACE, "{took:?}");
     assert!(took < KILL_GRACE + SLOW_MACHINE, "{took:?}");
@@ -234,7 +290,14 @@ fn kill_is_immediate() {
             killer.kill();
         },
     );
-    let record = execute(&job, Utc::now(), Trigger::Schedule, &opts, &cancel);
+    let record = execute(
+        &job,
+        Utc::now(),
+        Trigger::Schedule,
+        &RunInput::default(),
+        &opts,
+        &cancel,
+    );
     let ended = Instant::now();
     let killed_at = killed_at.lock().unwrap().expect("never killed");
     // A graceful stop of this shell (it ignores SIGTERM) would take the whole grace.
@@ -254,7 +317,14 @@ fn busy_lock_skips_and_records_it() {
     let job = job("[jobs.s]\nschedule = \"* * * * *\"\ncommand = \"true\"\n");
     let file = history::job_file_key(&opts.job_file);
     let held = overlap::try_run_lock(dir.path(), &file, "s").unwrap();
-    let record = execute(&job, Utc::now(), Trigger::Schedule, &opts, &Cancel::new());
+    let record = execute(
+        &job,
+        Utc::now(),
+        Trigger::Schedule,
+        &RunInput::default(),
+        &opts,
+        &Cancel::new(),
+    );
     assert_eq!(record.status, RunStatus::Skipped);
     assert_eq!(record.attempts, 0);
     assert!(
@@ -268,11 +338,25 @@ fn busy_lock_skips_and_records_it() {
     // `exec` (passthrough) says the skip in its own summary: no log line about it.
     let (mut quiet, quiet_log) = options(dir.path());
     quiet.passthrough = true;
-    let record = execute(&job, Utc::now(), Trigger::Manual, &quiet, &Cancel::new());
+    let record = execute(
+        &job,
+        Utc::now(),
+        Trigger::Manual,
+        &RunInput::default(),
+        &quiet,
+        &Cancel::new(),
+    );
     assert_eq!(record.status, RunStatus::Skipped);
     assert_eq!(quiet_log.contents(), "");
     drop(held);
-    let record = execute(&job, Utc::now(), Trigger::Schedule, &opts, &Cancel::new());
+    let record = execute(
+        &job,
+        Utc::now(),
+        Trigger::Schedule,
+        &RunInput::default(),
+        &opts,
+        &Cancel::new(),
+    );
     assert_eq!(record.status, RunStatus::Ok);
 }
 
@@ -283,7 +367,14 @@ fn missing_workdir_fails_with_a_hint() {
     let job = job(
         "[jobs.w]\nschedule = \"* * * * *\"\ncommand = \"true\"\nworkdir = \"/nonexistent/dir\"\n",
     );
-    let record = execute(&job, Utc::now(), Trigger::Schedule, &opts, &Cancel::new());
+    let record = execute(
+        &job,
+        Utc::now(),
+        Trigger::Schedule,
+        &RunInput::default(),
+        &opts,
+        &Cancel::new(),
+    );
     assert_eq!(record.status, RunStatus::Failed);
     let error = record.error.unwrap();
     assert!(
@@ -339,7 +430,14 @@ fn background_processes_do_not_outlive_a_successful_run() {
         dir.path().display()
     ));
     let start = Instant::now();
-    let record = execute(&job, Utc::now(), Trigger::Manual, &opts, &Cancel::new());
+    let record = execute(
+        &job,
+        Utc::now(),
+        Trigger::Manual,
+        &RunInput::default(),
+        &opts,
+        &Cancel::new(),
+    );
     let took = start.elapsed();
     let pid = std::fs::read_to_string(dir.path().join("pid")).unwrap();
     let stubborn = std::fs::read_to_string(dir.path().join("stubborn")).unwrap();
@@ -377,7 +475,14 @@ fn a_run_that_leaves_nothing_behind_ends_at_once_without_a_warning() {
          command = \"sleep 0.1 & wait; echo done; date +%s%N > ended\"\n",
         dir.path().display()
     ));
-    let record = execute(&job, Utc::now(), Trigger::Manual, &opts, &Cancel::new());
+    let record = execute(
+        &job,
+        Utc::now(),
+        Trigger::Manual,
+        &RunInput::default(),
+        &opts,
+        &Cancel::new(),
+    );
     let returned = Utc::now();
     assert_eq!(record.status, RunStatus::Ok);
     let ended = std::fs::read_to_string(dir.path().join("ended")).unwrap();
@@ -402,7 +507,14 @@ fn a_process_started_with_setsid_survives_the_run() {
          while [ ! -s pid ]; do sleep 0.01; done\"\n",
         dir.path().display()
     ));
-    let record = execute(&job, Utc::now(), Trigger::Manual, &opts, &Cancel::new());
+    let record = execute(
+        &job,
+        Utc::now(),
+        Trigger::Manual,
+        &RunInput::default(),
+        &opts,
+        &Cancel::new(),
+    );
     let pid = std::fs::read_to_string(dir.path().join("pid")).unwrap();
     std::thread::sleep(Duration::from_millis(100));
     let survived = running(&pid);
@@ -429,7 +541,14 @@ fn the_child_is_reaped_after_success_and_after_a_timeout() {
             dir.path().display()
         ));
         let _ = std::fs::remove_file(&pidfile);
-        let record = execute(&job, Utc::now(), Trigger::Manual, &opts, &Cancel::new());
+        let record = execute(
+            &job,
+            Utc::now(),
+            Trigger::Manual,
+            &RunInput::default(),
+            &opts,
+            &Cancel::new(),
+        );
         assert_eq!(record.status, status);
         let pid = std::fs::read_to_string(&pidfile).unwrap();
         assert!(!exists(&pid), "child {pid} left behind (zombie?)");
@@ -446,7 +565,14 @@ fn a_grandchild_holding_the_pipes_delays_the_end_by_the_drain_grace_at_most() {
         dir.path().display()
     ));
     let start = Instant::now();
-    let record = execute(&job, Utc::now(), Trigger::Manual, &opts, &Cancel::new());
+    let record = execute(
+        &job,
+        Utc::now(),
+        Trigger::Manual,
+        &RunInput::default(),
+        &opts,
+        &Cancel::new(),
+    );
     let took = start.elapsed();
     let grandchild = std::fs::read_to_string(dir.path().join("pid")).unwrap();
     let stopped = gone_soon(&grandchild);
@@ -482,7 +608,14 @@ fn cancel_abandons_an_http_call_in_flight() {
         connection
     });
     let start = Instant::now();
-    let record = execute(&job, Utc::now(), Trigger::Schedule, &opts, &cancel);
+    let record = execute(
+        &job,
+        Utc::now(),
+        Trigger::Schedule,
+        &RunInput::default(),
+        &opts,
+        &cancel,
+    );
     assert!(start.elapsed() < SLOW_MACHINE, "{:?}", start.elapsed());
     assert_eq!(record.status, RunStatus::Cancelled);
     assert_eq!(record.attempts, 1);

@@ -211,6 +211,7 @@ pub(crate) fn kube_schedule(triggers: &Triggers) -> Result<String, String> {
         written: _,
         schedule,
         at_start,
+        webhook: _,
     } = triggers;
     let (false, Some(schedule)) = (at_start, schedule) else {
         return Err(

@@ -159,6 +159,7 @@ fn trigger(job: &Job) -> Result<Vec<String>, String> {
         written: _,
         schedule,
         at_start: _,
+        webhook: _,
     } = &job.triggers;
     let Some(fields) = schedule.as_ref().and_then(|s| s.fields()) else {
         return Ok(vec!["OnBootSec=0".to_owned()]);

@@ -21,6 +21,8 @@ mod reaper;
 mod scheduler;
 mod sources;
 
+pub(crate) use scheduler::{Answer, Event, RunRequest};
+
 use std::path::PathBuf;
 use std::process::ExitCode;
 use std::sync::Arc;

@@ -347,6 +347,7 @@ mod tests {
                             job,
                             chrono::Utc::now(),
                             Trigger::Schedule,
+                            &crate::execute::RunInput::default(),
                             &opts,
                             &Cancel::new(),
                         );

@@ -24,6 +24,10 @@ pub(crate) use edit::{
 };
 pub(crate) use editor::Editor;
 pub(crate) use model::{Action, CatchUp, HttpSpec, Job, Notify, NotifyOn, Overlap};
+pub(crate) use model::{
+    DEFAULT_MAX_BODY, Encoding, HmacAlgorithm, Match, MatchSource, RateLimit, Response,
+    ServerConfig, Verify, Webhook,
+};
 pub(crate) use model::{NotifyFormat, SignatureScheme, Triggers};
 pub(crate) use model::{RawHttp, RawJob, RawNotify};
 /// The keys of a job's table, for the man page's test that every one is described.
@@ -42,6 +46,8 @@ pub(crate) struct JobFile {
     pub(crate) text: String,
     /// Valid jobs, in file order.
     pub(crate) jobs: Vec<Job>,
+    /// `[server]` (all unset when the file has none).
+    pub(crate) server: ServerConfig,
     /// Everything wrong with the file; empty when it is valid.
     pub(crate) problems: Vec<Problem>,
 }
@@ -57,6 +63,7 @@ impl JobFile {
             path: path.to_owned(),
             text,
             jobs,
+            server: ServerConfig::default(),
             problems,
         })
     }

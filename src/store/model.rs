@@ -174,6 +174,8 @@ pub(crate) struct Triggers {
     pub(crate) schedule: Option<Schedule>,
     /// One run when `jobtab run` starts (`@reboot`; at boot when installed in the crontab).
     pub(crate) at_start: bool,
+    /// A run per accepted request to the job's hook (PRODUCT.md section 9).
+    pub(crate) webhook: Option<Webhook>,
 }
 
 impl Triggers {
@@ -186,12 +188,14 @@ impl Triggers {
                 written,
                 schedule: None,
                 at_start: true,
+                webhook: None,
             }
         } else {
             Triggers {
                 written,
                 schedule: Some(schedule),
                 at_start: false,
+                webhook: None,
             }
         }
     }
@@ -246,10 +250,124 @@ impl Triggers {
             written,
             schedule: _,
             at_start,
+            webhook,
         } = self;
         // The schedule is parsed from `written`.
-        *written == other.written && *at_start == other.at_start
+        *written == other.written && *at_start == other.at_start && *webhook == other.webhook
     }
+}
+
+/// `[server]`: where `jobtab run` listens for webhooks, the dashboard, the API and metrics
+/// (PRODUCT.md sections 9 and 10).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub(crate) struct ServerConfig {
+    /// `listen = "127.0.0.1:8080"`; `run --listen` overrides it. No listener when neither is set.
+    pub(crate) listen: Option<String>,
+    /// PEM certificate chain and key; both set = HTTPS.
+    pub(crate) tls_cert: Option<PathBuf>,
+    pub(crate) tls_key: Option<PathBuf>,
+    /// The dashboard and API token as written (a `${VAR}` template, expanded at start).
+    pub(crate) token: Option<String>,
+    /// Log `X-Forwarded-For` as the remote address.
+    pub(crate) trust_proxy: bool,
+}
+
+/// `[jobs.NAME.webhook]`, validated. Strings that may hold `${VAR}` (the secret) are kept
+/// verbatim and expanded when the server starts or reloads.
+#[derive(Debug, Clone, PartialEq)]
+pub(crate) struct Webhook {
+    pub(crate) verify: Verify,
+    /// Required for every preset but `none`; a `${VAR}` template as written.
+    pub(crate) secret: Option<String>,
+    /// `/hooks/<job name>` unless set; starts with `/`.
+    pub(crate) path: String,
+    /// Upper-case methods, `["POST"]` unless set.
+    pub(crate) methods: Vec<String>,
+    /// Bytes; `DEFAULT_MAX_BODY` unless set.
+    pub(crate) max_body: u64,
+    /// Every one must hold for a request to start a run (else 202 "ignored").
+    pub(crate) matches: Vec<Match>,
+    /// Variable name -> JSON pointer into the payload, in file order.
+    pub(crate) env: Vec<(String, String)>,
+    pub(crate) response: Response,
+    pub(crate) rate_limit: Option<RateLimit>,
+}
+
+/// The largest webhook body accepted unless `max_body` says otherwise (1 MiB).
+pub(crate) const DEFAULT_MAX_BODY: u64 = 1024 * 1024;
+
+/// How a request proves where it comes from (PRODUCT.md section 9, the `verify` table).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) enum Verify {
+    Github,
+    Gitlab,
+    Stripe,
+    Standard,
+    Slack,
+    Shopify,
+    /// A signature of the raw body in a header the user names.
+    Hmac {
+        header: String,
+        algorithm: HmacAlgorithm,
+        encoding: Encoding,
+        /// Text before the signature in the header (`sha256=`), `""` unless set.
+        prefix: String,
+    },
+    /// A shared token: `Authorization: Bearer <secret>`, or the value of `header` when set.
+    Token {
+        header: Option<String>,
+    },
+    /// No verification (only when written out; warned about at start).
+    None,
+}
+
+/// The hash of a `verify = "hmac"` signature.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum HmacAlgorithm {
+    Sha1,
+    Sha256,
+    Sha512,
+}
+
+/// How a `verify = "hmac"` signature is written.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Encoding {
+    Hex,
+    Base64,
+}
+
+/// One `match` entry: where to look, and the values that let a request through.
+#[derive(Debug, Clone, PartialEq)]
+pub(crate) struct Match {
+    pub(crate) source: MatchSource,
+    /// Any one of them matches (a single value is a list of one). Header values are strings.
+    pub(crate) values: Vec<serde_json::Value>,
+}
+
+/// Where a `match` entry looks.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) enum MatchSource {
+    /// A JSON pointer (RFC 6901) into the body, `/ref`.
+    Pointer(String),
+    /// `header:NAME`: a request header (name compared case-insensitively).
+    Header(String),
+}
+
+/// When a webhook request is answered.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub(crate) enum Response {
+    /// 202 as soon as the run is handed to the scheduler.
+    #[default]
+    Accepted,
+    /// After the run, with its result (at most the job's timeout).
+    Wait,
+}
+
+/// `rate_limit = "100/s"`: at most `count` requests per `per`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct RateLimit {
+    pub(crate) count: u32,
+    pub(crate) per: Duration,
 }
 
 /// What a job runs.

@@ -19,11 +19,14 @@
 use std::cmp::Reverse;
 use std::collections::{BinaryHeap, HashMap};
 use std::sync::Arc;
+use std::sync::mpsc::SyncSender;
 
 use chrono::{DateTime, TimeDelta, Utc};
 
 use super::clock::Jump;
 use super::overlap::{self, Decision};
+use crate::execute::{RunInput, Trigger};
+use crate::history::RunRecord;
 use crate::store::{CatchUp, Job};
 
 /// How many missed instants of one job are counted after a jump before giving up counting.
@@ -104,7 +107,29 @@ pub(crate) struct Plan {
     /// Runs in flight per job name (they outlive a reload that removes their job).
     running: HashMap<String, usize>,
     /// The one pending run per `overlap = "queue"` job.
-    queued: HashMap<String, DateTime<Utc>>,
+    queued: HashMap<String, Pending>,
+}
+
+/// A run waiting to start: its slot, why it runs, and what its trigger handed over.
+#[derive(Debug)]
+pub(crate) struct Pending {
+    pub(crate) at: DateTime<Utc>,
+    pub(crate) trigger: Trigger,
+    pub(crate) input: RunInput,
+    /// Gets the run's record when it ends (a webhook with `response = "wait"`).
+    pub(crate) done: Option<SyncSender<RunRecord>>,
+}
+
+impl Pending {
+    /// A run of the plan (or any trigger that hands nothing over and wants no record back).
+    pub(crate) fn plain(at: DateTime<Utc>, trigger: Trigger) -> Pending {
+        Pending {
+            at,
+            trigger,
+            input: RunInput::default(),
+            done: None,
+        }
+    }
 }
 
 impl Plan {
@@ -302,15 +327,16 @@ impl Plan {
         self.index.get(name).map(|&i| &self.slots[i].job)
     }
 
-    /// Applies the job's overlap policy to a run due now; a `Queue` decision records the run
-    /// as the job's pending one.
-    pub(crate) fn decide(&mut self, job: &Job, at: DateTime<Utc>) -> Decision {
+    /// Applies the job's overlap policy to a run due now; on `Queue`, the caller hands the
+    /// run to `queue`.
+    pub(crate) fn decide(&self, job: &Job) -> Decision {
         let running = self.running.get(&job.name).copied().unwrap_or(0);
-        let decision = overlap::decide(job.overlap, running, self.queued.contains_key(&job.name));
-        if decision == Decision::Queue {
-            self.queued.insert(job.name.clone(), at);
-        }
-        decision
+        overlap::decide(job.overlap, running, self.queued.contains_key(&job.name))
+    }
+
+    /// Keeps `run` as the job's pending run (after a `Queue` decision).
+    pub(crate) fn queue(&mut self, name: &str, run: Pending) {
+        self.queued.insert(name.to_owned(), run);
     }
 
     /// Records that a run of `name` started.
@@ -320,7 +346,7 @@ impl Plan {
 
     /// Records that a run of `name` ended; returns the queued run to start now, if any (with
     /// the job as currently loaded).
-    pub(crate) fn finish(&mut self, name: &str) -> Option<(Arc<Job>, DateTime<Utc>)> {
+    pub(crate) fn finish(&mut self, name: &str) -> Option<(Arc<Job>, Pending)> {
         let left = match self.running.get_mut(name) {
             Some(count) => {
                 *count = count.saturating_sub(1);
@@ -332,8 +358,8 @@ impl Plan {
             return None;
         }
         self.running.remove(name);
-        let at = self.queued.remove(name)?;
-        Some((Arc::clone(self.job(name)?), at))
+        let run = self.queued.remove(name)?;
+        Some((Arc::clone(self.job(name)?), run))
     }
 
     /// Runs in flight, over all jobs.

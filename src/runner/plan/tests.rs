@@ -96,7 +96,7 @@ fn disabled_and_reboot_jobs_are_not_planned() {
     let start: Vec<_> = rx
         .try_iter()
         .map(|event| match event {
-            crate::runner::scheduler::Event::RunNow { job, trigger } => (job, trigger),
+            crate::runner::scheduler::Event::RunNow(run) => (run.job, run.trigger),
             _ => panic!("expected RunNow"),
         })
         .collect();
@@ -187,7 +187,7 @@ fn overlap_skip_queue_and_allow_with_in_flight_runs() {
     let at = |s: u32| t(&format!("2026-01-01T00:00:0{s}Z"));
     for name in ["s", "q", "a"] {
         let job = Arc::clone(plan.job(name).unwrap());
-        assert_eq!(plan.decide(&job, at(1)), Decision::Start);
+        assert_eq!(plan.decide(&job), Decision::Start);
         plan.begin(name);
     }
     let (s, q, a) = (
@@ -195,15 +195,16 @@ fn overlap_skip_queue_and_allow_with_in_flight_runs() {
         Arc::clone(plan.job("q").unwrap()),
         Arc::clone(plan.job("a").unwrap()),
     );
-    assert_eq!(plan.decide(&s, at(2)), Decision::SkipRunning);
-    assert_eq!(plan.decide(&q, at(2)), Decision::Queue);
-    assert_eq!(plan.decide(&q, at(3)), Decision::SkipQueued);
-    assert_eq!(plan.decide(&a, at(2)), Decision::Start);
+    assert_eq!(plan.decide(&s), Decision::SkipRunning);
+    assert_eq!(plan.decide(&q), Decision::Queue);
+    plan.queue("q", Pending::plain(at(2), Trigger::Schedule));
+    assert_eq!(plan.decide(&q), Decision::SkipQueued);
+    assert_eq!(plan.decide(&a), Decision::Start);
     plan.begin("a");
     assert_eq!(plan.running_total(), 4);
     // The queued run (the first one queued) starts right after the running one ends.
-    let (job, queued_at) = plan.finish("q").unwrap();
-    assert_eq!((job.name.as_str(), queued_at), ("q", at(2)));
+    let (job, queued) = plan.finish("q").unwrap();
+    assert_eq!((job.name.as_str(), queued.at), ("q", at(2)));
     plan.begin("q");
     assert!(plan.finish("q").is_none());
     assert!(plan.finish("s").is_none());
@@ -225,11 +226,12 @@ fn a_removed_job_loses_its_queued_run_but_its_running_run_is_counted() {
         "#;
     plan.load(jobs(q), t("2026-01-01T00:00:00Z"));
     let job = Arc::clone(plan.job("q").unwrap());
-    plan.decide(&job, t("2026-01-01T00:00:01Z"));
+    plan.decide(&job);
     plan.begin("q");
-    assert_eq!(
-        plan.decide(&job, t("2026-01-01T00:00:02Z")),
-        Decision::Queue
+    assert_eq!(plan.decide(&job), Decision::Queue);
+    plan.queue(
+        "q",
+        Pending::plain(t("2026-01-01T00:00:02Z"), Trigger::Schedule),
     );
     plan.load(Vec::new(), t("2026-01-01T00:00:02Z"));
     assert_eq!(plan.running_total(), 1);

@@ -10,7 +10,7 @@
 use std::path::PathBuf;
 use std::process::ExitCode;
 use std::sync::Arc;
-use std::sync::mpsc::{Receiver, RecvTimeoutError, Sender};
+use std::sync::mpsc::{Receiver, RecvTimeoutError, Sender, SyncSender};
 use std::time::{Duration, Instant};
 
 use anyhow::Result;
@@ -20,11 +20,11 @@ pub(crate) use self::seams::{Clock, Executor, Launch, PoolExecutor, SystemClock}
 use super::clock::{ClockWatch, Jump};
 use super::metrics::Metrics;
 use super::overlap::Decision;
-use super::plan::{Backward, Due, Plan};
+use super::plan::{Backward, Due, Pending, Plan};
 use super::pool::MAX_WORKERS;
 use super::sources::signals::Signal;
-use crate::execute::Trigger;
-use crate::history::RunStatus;
+use crate::execute::{RunInput, Trigger};
+use crate::history::{RunRecord, RunStatus};
 use crate::log::Logger;
 use crate::store::{Job, JobFile};
 
@@ -54,12 +54,9 @@ pub(crate) enum Event {
     },
     /// The kernel reported a clock change; the loop re-reads the clocks.
     ClockChanged,
-    /// A run should start now (an event source asked for it: `@reboot` at start, and the
-    /// triggers to come); `job` is looked up in the plan when the event is handled.
-    RunNow {
-        job: String,
-        trigger: Trigger,
-    },
+    /// A run should start now (an event source asked for it: `@reboot` at start, a webhook
+    /// delivery, a chain); the job is looked up in the plan when the event is handled.
+    RunNow(RunRequest),
     /// A run ended.
     Finished {
         job: String,
@@ -67,6 +64,47 @@ pub(crate) enum Event {
         failed: bool,
         duration: Duration,
     },
+}
+
+/// A request to run a job now, from any source but the plan.
+#[derive(Debug)]
+pub(crate) struct RunRequest {
+    pub(crate) job: String,
+    pub(crate) trigger: Trigger,
+    pub(crate) input: RunInput,
+    /// Gets what the scheduler did with the request (a webhook answers from it). A request
+    /// that gets no answer (the sender dropped) was not taken: the scheduler is stopping.
+    pub(crate) answer: Option<SyncSender<Answer>>,
+    /// Gets the run's record when it ends (`response = "wait"`).
+    pub(crate) done: Option<SyncSender<RunRecord>>,
+}
+
+impl RunRequest {
+    /// A request that hands nothing over and wants nothing back.
+    pub(crate) fn plain(job: String, trigger: Trigger) -> RunRequest {
+        RunRequest {
+            job,
+            trigger,
+            input: RunInput::default(),
+            answer: None,
+            done: None,
+        }
+    }
+}
+
+/// What the scheduler did with a `RunRequest`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) enum Answer {
+    /// The run started (was handed to the worker pool) with this run id.
+    Started { run_id: String },
+    /// The run waits for the running one to end (`overlap = "queue"`), with this run id.
+    Queued { run_id: String },
+    /// The run was dropped by the overlap policy: the reason, for the log.
+    Skipped { reason: &'static str },
+    /// No job of that name is loaded now.
+    Unknown,
+    /// The job is disabled.
+    Disabled,
 }
 
 pub(crate) struct Scheduler {
@@ -224,7 +262,7 @@ impl Scheduler {
                 file: None,
             } => self.on_file_gone(seq, reason),
             Event::ClockChanged => {}
-            Event::RunNow { job, trigger } => self.on_run_now(&job, trigger),
+            Event::RunNow(request) => self.on_run_now(request),
             Event::Finished {
                 job,
                 status,
@@ -235,20 +273,56 @@ impl Scheduler {
         None
     }
 
-    /// A source asked for a run of `name` now.
-    fn on_run_now(&mut self, name: &str, trigger: Trigger) {
-        let Some(job) = self.plan.job(name).cloned() else {
+    /// A source asked for a run now; it hears back what became of it (`Answer`).
+    fn on_run_now(&mut self, request: RunRequest) {
+        let RunRequest {
+            job,
+            trigger,
+            mut input,
+            answer,
+            done,
+        } = request;
+        let reply = |what: Answer| {
+            if let Some(answer) = &answer {
+                let _ = answer.try_send(what);
+            }
+        };
+        let Some(job) = self.plan.job(&job).cloned() else {
+            reply(Answer::Unknown);
             return;
         };
         if !job.enabled {
+            reply(Answer::Disabled);
             return;
         }
         if trigger == Trigger::Start {
             self.logger
                 .info(Some(&job.name), "running at start (@reboot)");
         }
-        let now = self.clock.now();
-        self.offer(job, now, trigger);
+        // Chosen now, so the answer can name the run before it starts.
+        let run_id = input
+            .run_id
+            .get_or_insert_with(|| crate::execute::new_run_id(&job.name))
+            .clone();
+        let at = self.clock.now();
+        let decision = self.offer(
+            job,
+            Pending {
+                at,
+                trigger,
+                input,
+                done,
+            },
+        );
+        reply(match decision {
+            Decision::Start => Answer::Started { run_id },
+            Decision::Queue => Answer::Queued { run_id },
+            skipped => Answer::Skipped {
+                reason: skipped
+                    .skip_reason()
+                    .unwrap_or("previous run still running"),
+            },
+        });
     }
 
     fn on_due(&mut self, due: Due) {
@@ -278,21 +352,26 @@ impl Scheduler {
                 ),
             );
         }
-        self.offer(job, at, Trigger::Schedule);
+        self.offer(job, Pending::plain(at, Trigger::Schedule));
     }
 
-    /// Starts a run unless the job's overlap policy says to queue or skip it.
-    fn offer(&mut self, job: Arc<Job>, at: DateTime<Utc>, trigger: Trigger) {
-        let decision = self.plan.decide(&job, at);
+    /// Starts a run unless the job's overlap policy says to queue or skip it; returns the
+    /// decision.
+    fn offer(&mut self, job: Arc<Job>, run: Pending) -> Decision {
+        let decision = self.plan.decide(&job);
+        let at = run.at;
         match decision {
-            Decision::Start => self.launch(job, at, trigger),
-            Decision::Queue => self.logger.info(
-                Some(&job.name),
-                &format!(
-                    "run due at {} queued: previous run still running",
-                    when(&job, at)
-                ),
-            ),
+            Decision::Start => self.launch(job, run),
+            Decision::Queue => {
+                self.logger.info(
+                    Some(&job.name),
+                    &format!(
+                        "run due at {} queued: previous run still running",
+                        when(&job, at)
+                    ),
+                );
+                self.plan.queue(&job.name, run);
+            }
             Decision::SkipRunning | Decision::SkipQueued => {
                 let reason = decision
                     .skip_reason()
@@ -306,14 +385,26 @@ impl Scheduler {
                 }
             }
         }
+        decision
     }
 
     /// Hands a run to the pool; the scheduler thread never waits for it.
-    fn launch(&mut self, job: Arc<Job>, at: DateTime<Utc>, trigger: Trigger) {
+    fn launch(&mut self, job: Arc<Job>, run: Pending) {
         self.plan.begin(&job.name);
-        let waiting = self
-            .executor
-            .start(Launch { job, at, trigger }, self.events.clone());
+        let Pending {
+            at,
+            trigger,
+            input,
+            done,
+        } = run;
+        let launch = Launch {
+            job,
+            at,
+            trigger,
+            input,
+            done,
+        };
+        let waiting = self.executor.start(launch, self.events.clone());
         if waiting > 0 && !self.saturated {
             self.logger.warn(
                 None,
@@ -328,8 +419,8 @@ impl Scheduler {
         if let Some(metrics) = &self.metrics {
             metrics.record_run(job, &status.to_string(), failed, duration);
         }
-        if let Some((job, at)) = self.plan.finish(job) {
-            self.launch(job, at, Trigger::Schedule);
+        if let Some((job, run)) = self.plan.finish(job) {
+            self.launch(job, run);
         }
         self.publish_running();
     }
@@ -410,7 +501,7 @@ impl Scheduler {
                 );
             }
             if missed.catch_up {
-                self.offer(job, missed.last, Trigger::CatchUp);
+                self.offer(job, Pending::plain(missed.last, Trigger::CatchUp));
             }
         }
         let silent = missed

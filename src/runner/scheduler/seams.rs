@@ -5,13 +5,14 @@
 //! and record runs, so the scheduler's behaviour is tested in milliseconds.
 
 use std::sync::Arc;
-use std::sync::mpsc::{Receiver, RecvTimeoutError, Sender};
+use std::sync::mpsc::{Receiver, RecvTimeoutError, Sender, SyncSender};
 use std::time::Instant;
 
 use chrono::{DateTime, Utc};
 
 use super::{Event, run_and_report};
-use crate::execute::{self, Cancel, ExecOptions, Trigger};
+use crate::execute::{self, Cancel, ExecOptions, RunInput, Trigger};
+use crate::history::RunRecord;
 use crate::runner::pool::Pool;
 use crate::store::Job;
 
@@ -48,6 +49,9 @@ pub(crate) struct Launch {
     pub(crate) job: Arc<Job>,
     pub(crate) at: DateTime<Utc>,
     pub(crate) trigger: Trigger,
+    pub(crate) input: RunInput,
+    /// Gets the run's record when it ends.
+    pub(crate) done: Option<SyncSender<RunRecord>>,
 }
 
 /// Starts runs. A run must always end with one `Event::Finished` for its job on `events`
@@ -82,10 +86,20 @@ impl Executor for PoolExecutor {
     fn start(&mut self, run: Launch, events: Sender<Event>) -> usize {
         let (exec, cancel) = (Arc::clone(&self.exec), self.cancel.clone());
         self.pool.submit(move || {
-            let Launch { job, at, trigger } = run;
+            let Launch {
+                job,
+                at,
+                trigger,
+                input,
+                done,
+            } = run;
             let logger = Arc::clone(&exec.logger);
             run_and_report(&job.name, &events, &logger, || {
-                execute::execute(&job, at, trigger, &exec, &cancel)
+                let record = execute::execute(&job, at, trigger, &input, &exec, &cancel);
+                if let Some(done) = done {
+                    let _ = done.try_send(record.clone());
+                }
+                record
             });
         })
     }

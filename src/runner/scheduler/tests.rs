@@ -293,6 +293,7 @@ fn a_reload_applies_only_the_newest_reading() {
             path: f.scheduler.file.clone(),
             text: String::new(),
             jobs,
+            server: crate::store::ServerConfig::default(),
             problems,
         }
     };
@@ -638,7 +639,7 @@ fn after_a_panicked_run_the_job_is_no_longer_counted_as_running() {
     assert_eq!(f.scheduler.plan.running_total(), 0);
     // The next run starts instead of being skipped as "still running".
     assert_eq!(
-        f.scheduler.plan.decide(&job, f.clock.now()),
+        f.scheduler.plan.decide(&job),
         crate::runner::overlap::Decision::Start
     );
 }
@@ -663,6 +664,7 @@ fn a_job_file_that_is_gone_keeps_the_jobs_until_it_comes_back() {
         path: f.scheduler.file.clone(),
         text: String::new(),
         jobs,
+        server: crate::store::ServerConfig::default(),
         problems,
     };
     f.scheduler

@@ -6,7 +6,7 @@ use std::sync::Arc;
 use std::sync::mpsc::Sender;
 
 use crate::execute::Trigger;
-use crate::runner::scheduler::Event;
+use crate::runner::scheduler::{Event, RunRequest};
 use crate::store::Job;
 
 /// Asks for one run of every enabled job that runs at start (`@reboot`), once, when the
@@ -17,10 +17,7 @@ pub(crate) fn at_start<'a>(
 ) -> usize {
     let mut sent = 0;
     for job in jobs.filter(|job| job.enabled && job.triggers.at_start) {
-        let run = Event::RunNow {
-            job: job.name.clone(),
-            trigger: Trigger::Start,
-        };
+        let run = Event::RunNow(RunRequest::plain(job.name.clone(), Trigger::Start));
         if events.send(run).is_ok() {
             sent += 1;
         }
