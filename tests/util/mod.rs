@@ -3,6 +3,7 @@
 
 #![allow(dead_code)]
 
+pub(crate) mod browser;
 pub(crate) mod http;
 
 use std::path::{Path, PathBuf};
