@@ -3,3 +3,4 @@
 //! `export`, and `exec --payload`.
 
 mod check;
+mod exec;
