@@ -50,12 +50,22 @@ fn local_zone_warning_for(file: &JobFile, tz: Option<&str>, system: &SystemZone)
 pub(super) fn refusal(job: &Job, system: &SystemZone) -> Option<String> {
     // Running at start is a crontab `@reboot` line; a schedule must fit the crontab's syntax.
     // (Destructured so that a new kind of trigger has to be decided on here.)
+    // A webhook is served by `jobtab run`, never by cron: a job with only a webhook has
+    // nothing to install, and a job with both gets its schedule installed (`install` says
+    // that its webhook needs `run`).
     let Triggers {
         written: _,
         schedule,
-        at_start: _,
-        webhook: _,
+        at_start,
+        webhook,
     } = &job.triggers;
+    if webhook.is_some() && schedule.is_none() && !at_start {
+        return Some(
+            "it runs only on webhook deliveries, which cron cannot receive: it needs `jobtab \
+             run --listen`"
+                .into(),
+        );
+    }
     let schedule = schedule.as_ref();
     if let Some(Err(reason)) = schedule.map(|s| s.crontab_compatible()) {
         return Some(reason);
