@@ -127,6 +127,25 @@ mod tests {
     }
 
     #[test]
+    fn a_webhook_only_job_is_refused_and_one_with_a_schedule_too_is_not() {
+        let dir = tempfile::tempdir().unwrap();
+        let file = job_file(
+            dir.path(),
+            "[jobs.hook]\ncommand = \"true\"\nwebhook = { verify = \"none\" }\n\
+             [jobs.both]\nschedule = \"0 0 * * *\"\ncommand = \"true\"\n\
+             webhook = { verify = \"none\" }\n\
+             [jobs.boot]\nschedule = \"@reboot\"\ncommand = \"true\"\n\
+             webhook = { verify = \"none\", path = \"/hooks/b\" }\n",
+        );
+        assert!(file.problems.is_empty(), "{:?}", file.problems);
+        let system = SystemZone::named(chrono_tz::Etc::UTC);
+        let why = refusal(&file.jobs[0], &system).unwrap();
+        assert!(why.contains("needs `jobtab run --listen`"), "{why}");
+        assert_eq!(refusal(&file.jobs[1], &system), None);
+        assert_eq!(refusal(&file.jobs[2], &system), None);
+    }
+
+    #[test]
     fn warns_when_tz_here_is_not_the_system_zone() {
         let dir = tempfile::tempdir().unwrap();
         let file = job_file(

@@ -544,6 +544,21 @@ mod tests {
     }
 
     #[test]
+    fn a_webhook_alone_has_no_schedule_and_beside_one_is_left_out() {
+        let (jobs, problems) = crate::store::parse(
+            "[jobs.hook]\ncommand = \"true\"\nwebhook = { verify = \"none\" }\n\
+             [jobs.both]\nschedule = \"@daily\"\ncommand = \"true\"\n\
+             webhook = { verify = \"none\" }\n",
+        );
+        assert!(problems.is_empty(), "{problems:?}");
+        assert_eq!(
+            kube_schedule(&jobs[0].triggers),
+            Err(WEBHOOK_ONLY.to_owned())
+        );
+        assert_eq!(kube_schedule(&jobs[1].triggers).as_deref(), Ok("@daily"));
+    }
+
+    #[test]
     fn schedules_pass_through_when_kubernetes_reads_them_the_same() {
         assert_eq!(schedule("0 2 * * *").unwrap(), "0 2 * * *");
         assert_eq!(schedule("30 6 * * MON-fri").unwrap(), "30 6 * * MON-fri");
