@@ -275,7 +275,11 @@ fn hook_send_refuses_what_it_cannot_send_and_says_why() {
         .output()
         .unwrap();
     assert_eq!(output.status.code(), Some(1));
-    assert!(stderr(&output).contains("--event"), "{}", stderr(&output));
+    let err = stderr(&output);
+    assert!(
+        err.contains("--event") && err.contains(r#"verify = "standard""#),
+        "{err}"
+    );
     let output = env
         .cmd(["hook", "send", "std", "--url", &url])
         .env("KEY", "whsec_BwcHBwcHBwcHBwcHBwcH")
@@ -288,4 +292,26 @@ fn hook_send_refuses_what_it_cannot_send_and_says_why() {
         "{err}"
     );
     assert!(server.requests().is_empty(), "{:?}", server.requests());
+    // Nothing listens where it is sent.
+    let closed = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap();
+    let output = env
+        .cmd([
+            "hook",
+            "send",
+            "std",
+            "--url",
+            &format!("http://{closed}/hooks/std"),
+        ])
+        .env("KEY", "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw")
+        .output()
+        .unwrap();
+    assert_eq!(output.status.code(), Some(1));
+    let err = stderr(&output);
+    assert!(
+        err.contains("cannot send to") && err.contains("refused"),
+        "{err}"
+    );
 }

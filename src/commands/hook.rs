@@ -44,8 +44,8 @@ pub(crate) fn run(args: &HookArgs, ctx: &Ctx) -> Result<ExitCode> {
     if let Some(event) = &send.event {
         let Some(header) = verify::event_header(&hook.verify) else {
             bail!(
-                "--event has no header to go in with verify = {}: {}",
-                preset(&hook.verify),
+                "--event has no header to go in with verify = \"{}\": {}",
+                hook.verify.kind().as_str(),
                 "only github, gitlab and shopify senders name the event in a header; drop --event"
             );
         };
@@ -146,21 +146,6 @@ fn payload(path: Option<&Path>) -> Result<Vec<u8>> {
 /// A delivery id no earlier request had.
 fn new_delivery(job: &Job) -> String {
     crate::execute::new_run_id(&job.name)
-}
-
-/// The preset's name as written in the job file.
-fn preset(how: &Verify) -> &'static str {
-    match how {
-        Verify::Github => "\"github\"",
-        Verify::Gitlab => "\"gitlab\"",
-        Verify::Stripe => "\"stripe\"",
-        Verify::Standard => "\"standard\"",
-        Verify::Slack => "\"slack\"",
-        Verify::Shopify => "\"shopify\"",
-        Verify::Hmac { .. } => "\"hmac\"",
-        Verify::Token { .. } => "\"token\"",
-        Verify::None => "\"none\"",
-    }
 }
 
 /// Sends one request; the answer's status and (the start of) its body.
