@@ -30,6 +30,7 @@ mod payload;
 mod runner;
 mod running;
 mod schedule;
+mod server;
 mod store;
 mod trust;
 mod zone;
