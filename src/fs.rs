@@ -82,6 +82,7 @@ pub(crate) struct LockFile {
 pub(crate) struct LockedFile {
     file: File,
     path: PathBuf,
+    span: Span,
 }
 
 /// Why a lock was not taken.
@@ -223,6 +224,7 @@ impl LockFile {
                     return Ok(LockedFile {
                         file: self.file,
                         path: self.path,
+                        span,
                     });
                 }
                 Ok(false) => {}
@@ -258,6 +260,20 @@ impl LockFile {
             std::thread::sleep(pause);
             pause = (pause * 2).min(Duration::from_millis(50));
         }
+    }
+}
+
+impl Drop for LockedFile {
+    /// Unlocks before the file is closed. Closing alone is not enough: both kinds of lock
+    /// belong to the open file description, and a child that another thread forks at that
+    /// moment holds a copy of the descriptor until its exec, so the lock would outlive us by
+    /// those microseconds and a run starting then would be skipped as "still running". An
+    /// explicit unlock releases it whatever copies exist.
+    fn drop(&mut self) {
+        let _ = match self.span {
+            Span::Whole => self.file.unlock(),
+            Span::Byte(offset) => byte_unlock(&self.file, offset),
+        };
     }
 }
 
@@ -339,6 +355,24 @@ fn byte_lock(file: &File, mode: Mode, offset: u64, blocking: bool) -> io::Result
             Err(err) => return Err(err.into()),
         }
     }
+}
+
+/// Releases the open-file-description lock on the byte at `offset`.
+fn byte_unlock(file: &File, offset: u64) -> io::Result<()> {
+    use nix::fcntl::{FcntlArg, fcntl};
+    use nix::libc;
+    let start = libc::off_t::try_from(offset)
+        .map_err(|_| io::Error::new(io::ErrorKind::InvalidInput, "lock offset out of range"))?;
+    let flock = libc::flock {
+        l_type: libc::F_UNLCK as libc::c_short,
+        l_whence: libc::SEEK_SET as libc::c_short,
+        l_start: start,
+        l_len: 1,
+        l_pid: 0,
+    };
+    fcntl(file, FcntlArg::F_OFD_SETLK(&flock))
+        .map(drop)
+        .map_err(io::Error::from)
 }
 
 /// The holder in `/proc/locks` text of a `flock` on the file `dev`/`ino`. Lines look like
@@ -455,6 +489,23 @@ mod tests {
         // Now it exists: opened again without creating.
         LockFile::open(&path, Open::CreateWithFolder).unwrap();
         assert!(LockFile::open(&path, Open::CreateNew).is_err());
+    }
+
+    /// A child forked by another thread holds a copy of every descriptor until its exec; a
+    /// copy (here `try_clone`, the same open file description) must not keep a released lock.
+    #[test]
+    fn a_dropped_lock_is_free_while_a_copy_of_its_descriptor_is_still_open() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("jobs.lock");
+        let open = || LockFile::open(&path, Open::Create).unwrap();
+        for span in [Span::Byte(42), Span::Whole] {
+            let held = open().lock(Mode::Exclusive, span, Wait::No).unwrap();
+            let copy = held.file().try_clone().unwrap();
+            drop(held);
+            let again = open().lock(Mode::Exclusive, span, Wait::No);
+            assert!(again.is_ok(), "{span:?}: {:?}", again.err());
+            drop(copy);
+        }
     }
 
     #[test]
