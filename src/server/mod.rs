@@ -6,12 +6,16 @@
 //! publishes (`runner::Published`). `routes` holds the one router, `limits` every limit,
 //! `listener` the accept loop, `state` what handlers share, `tls` HTTPS.
 
+mod dedupe;
+mod deliveries;
 mod limits;
 mod listener;
+mod rate;
 mod routes;
 mod start;
 mod state;
 mod tls;
+pub(crate) mod verify;
 
 use std::net::SocketAddr;
 use std::thread::JoinHandle;
