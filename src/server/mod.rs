@@ -7,13 +7,15 @@
 //! `listener` the accept loop, `state` what handlers share, `tls` HTTPS.
 
 mod dedupe;
-mod deliveries;
+pub(crate) mod deliveries;
+mod hooks;
 mod limits;
 mod listener;
 mod rate;
 mod routes;
 mod start;
 mod state;
+mod table;
 mod tls;
 pub(crate) mod verify;
 

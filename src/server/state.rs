@@ -5,8 +5,11 @@
 use std::ops::Deref;
 use std::path::PathBuf;
 use std::sync::mpsc::Sender;
-use std::sync::{Arc, Mutex, PoisonError};
+use std::sync::{Arc, Mutex, PoisonError, RwLock};
 
+use super::dedupe::Dedupe;
+use super::deliveries::DeliveryLog;
+use super::table::{Hook, Table};
 use crate::log::Logger;
 use crate::runner::{Event, JobList, Metrics, Published};
 use crate::store::ServerConfig;
@@ -28,6 +31,11 @@ pub(crate) struct Shared {
     pub(crate) config: ServerConfig,
     /// The scheduler's counters (`/metrics`).
     pub(crate) metrics: Arc<Metrics>,
+    /// The hooks served now (replaced on reload).
+    hooks: RwLock<Arc<Table>>,
+    /// Delivery ids already acted on.
+    pub(crate) dedupe: Arc<Dedupe>,
+    pub(crate) deliveries: DeliveryLog,
 }
 
 /// What [`AppState::new`] needs.
@@ -39,6 +47,9 @@ pub(crate) struct StateSetup {
     pub(crate) logger: Arc<Logger>,
     pub(crate) config: ServerConfig,
     pub(crate) metrics: Arc<Metrics>,
+    pub(crate) hooks: Table,
+    pub(crate) dedupe: Arc<Dedupe>,
+    pub(crate) deliveries: DeliveryLog,
 }
 
 impl AppState {
@@ -51,6 +62,9 @@ impl AppState {
             logger,
             config,
             metrics,
+            hooks,
+            dedupe,
+            deliveries,
         } = setup;
         AppState(Arc::new(Shared {
             published,
@@ -60,6 +74,9 @@ impl AppState {
             logger,
             config,
             metrics,
+            hooks: RwLock::new(Arc::new(hooks)),
+            dedupe,
+            deliveries,
         }))
     }
 }
@@ -68,6 +85,21 @@ impl Shared {
     /// The jobs loaded now.
     pub(crate) fn jobs(&self) -> JobList {
         self.published.jobs()
+    }
+
+    /// The hooks served now.
+    pub(crate) fn hooks(&self) -> Arc<Table> {
+        Arc::clone(&self.hooks.read().unwrap_or_else(PoisonError::into_inner))
+    }
+
+    /// The hook served at `path`.
+    pub(crate) fn hook(&self, path: &str) -> Option<Arc<Hook>> {
+        self.hooks().get(path).cloned()
+    }
+
+    /// Replaces the hooks served.
+    pub(crate) fn set_hooks(&self, table: Table) {
+        *self.hooks.write().unwrap_or_else(PoisonError::into_inner) = Arc::new(table);
     }
 
     /// Whether the scheduler is stopping (no new runs: answer 503).
