@@ -27,3 +27,4 @@ mod state;
 mod store;
 mod trust;
 mod tty;
+mod webhook_jobs;
