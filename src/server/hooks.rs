@@ -185,8 +185,15 @@ async fn answer(
     };
     note.delivery.clone_from(&verified.delivery);
     note.event.clone_from(&verified.event);
-    if !crate::payload::check_matches(&webhook.matches, &parts.headers, &body) {
+    let header = |name: &str| {
+        parts
+            .headers
+            .get(name)
+            .map(|v| String::from_utf8_lossy(v.as_bytes()).into_owned())
+    };
+    if let Err(why) = crate::payload::check_matches(webhook, &header, &body) {
         note.verdict = Verdict::Ignored;
+        note.reason = Some(why);
         return json_answer(StatusCode::ACCEPTED, json!({"status": "ignored"}).to_string());
     }
     let reservation = match &verified.delivery {
@@ -204,7 +211,7 @@ async fn answer(
         delivery: verified.delivery,
         event: verified.event,
         payload: Some(Arc::from(&body[..])),
-        vars: crate::payload::vars(&webhook.env, &body),
+        vars: crate::payload::vars(webhook, &body),
         upstream_run_id: None,
     };
     run(state, hook, input, reservation, note).await
