@@ -175,7 +175,7 @@ fn refuse_hooks_without_listener(file: &JobFile) -> Result<()> {
 
 /// `listening on ...` with the hooks served; a warning when other machines can reach them,
 /// and one per hook without verification.
-fn log_listening(logger: &Logger, scheme: &str, addr: SocketAddr, hooks: &Table) {
+pub(super) fn log_listening(logger: &Logger, scheme: &str, addr: SocketAddr, hooks: &Table) {
     let list: Vec<String> = hooks
         .hooks()
         .map(|hook| {
@@ -195,7 +195,10 @@ fn log_listening(logger: &Logger, scheme: &str, addr: SocketAddr, hooks: &Table)
         format!("webhooks: {}", list.join(", "))
     };
     if addr.ip().is_loopback() {
-        logger.info(None, &format!("listening on {scheme}://{addr}; {hooks_text}"));
+        logger.info(
+            None,
+            &format!("listening on {scheme}://{addr}; {hooks_text}"),
+        );
     } else {
         logger.warn(
             None,

@@ -63,7 +63,11 @@ fn a_delivery_delivered_twice_runs_once_also_across_a_restart() {
 /// duplicate.
 #[test]
 fn concurrent_identical_deliveries_run_once() {
-    let env = Env::with_jobs(&deploy_jobs("echo ran >> ran.txt", "overlap = \"allow\"", ""));
+    let env = Env::with_jobs(&deploy_jobs(
+        "echo ran >> ran.txt",
+        "overlap = \"allow\"",
+        "",
+    ));
     let server = Server::start(&env, &[]);
     let addr = server.addr;
     let answers: Vec<Answer> = std::thread::scope(|scope| {
@@ -94,7 +98,14 @@ fn a_skipped_delivery_is_not_remembered_and_runs_when_retried_later() {
     assert_eq!(server.github("/hooks/deploy", "d-1", "{}").status, 202);
     let skipped = server.github("/hooks/deploy", "d-2", "{}");
     assert_eq!(skipped.status, 409, "{skipped:?}");
-    assert!(skipped.header("retry-after").unwrap().parse::<u64>().unwrap() >= 1);
+    assert!(
+        skipped
+            .header("retry-after")
+            .unwrap()
+            .parse::<u64>()
+            .unwrap()
+            >= 1
+    );
     assert_eq!(skipped.json()["status"], "skipped");
     std::fs::write(env.path("go"), "").unwrap();
     wait_until("the first run is recorded", || {
@@ -121,7 +132,12 @@ fn a_request_that_does_not_match_is_ignored_with_202_and_runs_nothing() {
     assert_eq!(other.json(), serde_json::json!({"status": "ignored"}));
     let ping = send(
         server.addr,
-        &github_request("/hooks/deploy", "d-2", "ping", r#"{"ref":"refs/heads/main"}"#),
+        &github_request(
+            "/hooks/deploy",
+            "d-2",
+            "ping",
+            r#"{"ref":"refs/heads/main"}"#,
+        ),
     );
     assert_eq!(ping.json()["status"], "ignored");
     // An ignored delivery is not remembered: the same id matching later runs.
@@ -147,7 +163,10 @@ fn env_pointers_and_the_payload_reach_the_job_and_are_never_executed() {
     wait_until("the run is recorded", || env.recorded_runs().len() == 1);
     let out = std::fs::read_to_string(env.path("out.txt")).unwrap();
     assert_eq!(out, format!("refs/heads/main|{evil}|webhook|d-9|push\n"));
-    assert_eq!(std::fs::read_to_string(env.path("stdin.txt")).unwrap(), body);
+    assert_eq!(
+        std::fs::read_to_string(env.path("stdin.txt")).unwrap(),
+        body
+    );
     assert_eq!(std::fs::read_to_string(env.path("file.txt")).unwrap(), body);
     for n in 1..=4 {
         assert!(!env.path(&format!("pwned{n}")).exists(), "pwned{n} exists");
@@ -189,7 +208,10 @@ fn every_verification_failure_gets_the_same_401_and_its_reason_only_in_the_log()
     server.wait_for("does not match");
     // The deliveries log keeps them, signatures redacted, the secret nowhere.
     wait_until("deliveries lists them", || {
-        env.ok(["deliveries", "--json"]).matches("\"rejected\"").count() == cases.len()
+        env.ok(["deliveries", "--json"])
+            .matches("\"rejected\"")
+            .count()
+            == cases.len()
     });
     let json = env.ok(["deliveries", "deploy", "--json", "--limit", "100"]);
     assert!(!json.contains(&good[7..]), "{json}");
@@ -199,12 +221,20 @@ fn every_verification_failure_gets_the_same_401_and_its_reason_only_in_the_log()
         .as_array()
         .unwrap()
         .iter()
-        .find(|d| d["delivery"].is_null() && d["headers"].to_string().contains("x-hub-signature-256"))
+        .find(|d| {
+            d["delivery"].is_null() && d["headers"].to_string().contains("x-hub-signature-256")
+        })
         .unwrap();
-    assert!(signed["headers"].to_string().contains("[redacted]"), "{signed}");
+    assert!(
+        signed["headers"].to_string().contains("[redacted]"),
+        "{signed}"
+    );
     assert!(env.recorded_runs().is_empty());
     let text = env.ok(["deliveries"]);
-    assert!(text.contains("rejected (no X-Hub-Signature-256 header)"), "{text}");
+    assert!(
+        text.contains("rejected (no X-Hub-Signature-256 header)"),
+        "{text}"
+    );
 }
 
 #[test]

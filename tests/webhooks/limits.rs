@@ -84,7 +84,10 @@ fn a_flood_never_runs_two_at_once_and_queue_keeps_at_most_one_waiting() {
                     })
                 })
                 .collect();
-            handles.into_iter().flat_map(|h| h.join().unwrap()).collect()
+            handles
+                .into_iter()
+                .flat_map(|h| h.join().unwrap())
+                .collect()
         });
         let count = |status: &str| {
             answers
@@ -167,6 +170,9 @@ fn slow_connections_neither_stop_deliveries_nor_delay_scheduled_jobs() {
     assert!(ticks.len() >= 3, "{ticks:?}");
     for pair in ticks.windows(2) {
         let gap_ms = (pair[1] - pair[0]) / 1_000_000;
-        assert!(gap_ms < 2500, "a tick came {gap_ms} ms after the previous one");
+        assert!(
+            gap_ms < 2500,
+            "a tick came {gap_ms} ms after the previous one"
+        );
     }
 }

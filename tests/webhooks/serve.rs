@@ -10,7 +10,10 @@ fn webhook_jobs_without_a_listen_address_are_refused_with_the_fix() {
     let output = cmd.output().unwrap();
     assert_eq!(output.status.code(), Some(1), "{output:?}");
     let err = String::from_utf8_lossy(&output.stderr);
-    assert!(err.contains("job deploy has a webhook but no listen address is set"), "{err}");
+    assert!(
+        err.contains("job deploy has a webhook but no listen address is set"),
+        "{err}"
+    );
     assert!(err.contains("listen = \"127.0.0.1:8080\""), "{err}");
     assert!(err.contains("jobtab run --listen 127.0.0.1:8080"), "{err}");
 }
@@ -36,7 +39,10 @@ fn listen_in_the_job_file_serves_healthz_and_metrics_with_hook_counters() {
     let server = Server::spawn(cmd);
     server.wait_for("webhooks: POST /hooks/deploy (deploy, verify github)");
     assert_eq!(server.github("/hooks/deploy", "m-1", "{}").status, 202);
-    assert_eq!(send(server.addr, &request("POST", "/hooks/deploy", &[], b"{}")).status, 401);
+    assert_eq!(
+        send(server.addr, &request("POST", "/hooks/deploy", &[], b"{}")).status,
+        401
+    );
     let metrics = send(server.addr, &request("GET", "/metrics", &[], b""));
     assert_eq!(metrics.status, 200);
     for line in [
@@ -102,10 +108,10 @@ fn a_reload_moves_hooks_and_a_missing_secret_keeps_the_old_settings() {
     });
     assert_eq!(server.github("/hooks/deploy", "r-3", "{}").status, 404);
     // A secret whose variable is not set: the hook keeps its settings (and path).
-    env.write_jobs(&deploy_jobs("true", "", "path = \"/hooks/third\"").replace(
-        "${HOOK_SECRET}",
-        "${NOT_SET_ANYWHERE}",
-    ));
+    env.write_jobs(
+        &deploy_jobs("true", "", "path = \"/hooks/third\"")
+            .replace("${HOOK_SECRET}", "${NOT_SET_ANYWHERE}"),
+    );
     server.signal(nix::sys::signal::Signal::SIGHUP);
     server.wait_for("NOT_SET_ANYWHERE is not set");
     assert!(!server.log().contains(SECRET));
