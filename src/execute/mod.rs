@@ -8,8 +8,8 @@
 mod cancel;
 mod capture;
 pub(crate) mod expand;
-mod failure;
-mod http;
+pub(crate) mod failure;
+pub(crate) mod http;
 mod ids;
 mod input;
 pub(crate) mod notify;
