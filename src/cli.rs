@@ -179,10 +179,16 @@ pub(crate) enum Command {
     /// logged to stderr, line by line, as `jobtab run` logs it (and kept in the record's
     /// output_tail).
     ///
+    /// With --payload, the run gets that body as a webhook delivery would: on its stdin, in
+    /// the file $JOBTAB_PAYLOAD names, and through the job's webhook `env` pointers as
+    /// variables. The trigger is still manual.
+    ///
     /// Examples:
     ///   jobtab exec backup
     ///   jobtab exec --force daily-report
     ///   jobtab exec backup --json
+    ///   jobtab exec deploy --payload push.json
+    ///   curl -s https://example.com/event.json | jobtab exec deploy --payload -
     #[command(verbatim_doc_comment)]
     Exec(ExecArgs),
 
@@ -519,6 +525,10 @@ pub(crate) struct ExecArgs {
     /// Print the run's record as JSON; the job's output goes to stderr as log lines
     #[arg(long)]
     pub(crate) json: bool,
+
+    /// Run it with this request body, as a webhook delivery would ("-": standard input)
+    #[arg(long, value_name = "FILE", value_hint = clap::ValueHint::FilePath)]
+    pub(crate) payload: Option<std::path::PathBuf>,
 }
 
 #[derive(Debug, Args)]

@@ -12,7 +12,7 @@ use chrono::{DateTime, SecondsFormat, Utc};
 use serde::Serialize;
 
 use crate::history::{RunRecord, RunStatus};
-use crate::store::{Action, Job};
+use crate::store::{Action, Job, MatchSource, Verify, Webhook};
 use crate::zone::Zone;
 
 /// `instant` as a JSON time in `zone`: `2026-03-08T03:00:00.000-04:00`.
@@ -97,5 +97,96 @@ mod tests {
         for key in ["run_id", "status", "scheduled_at", "started_at", "attempts"] {
             assert_eq!(stored[key], shown[key], "{key}");
         }
+    }
+}
+
+/// A job's webhook trigger in `list --json`: where it listens and how it verifies.
+#[derive(Debug, Serialize)]
+pub(crate) struct WebhookBrief<'a> {
+    pub(crate) methods: &'a [String],
+    pub(crate) path: &'a str,
+    pub(crate) verify: &'static str,
+}
+
+impl<'a> WebhookBrief<'a> {
+    pub(crate) fn new(webhook: &'a Webhook) -> WebhookBrief<'a> {
+        WebhookBrief {
+            methods: &webhook.methods,
+            path: &webhook.path,
+            verify: webhook.verify.kind().as_str(),
+        }
+    }
+}
+
+/// A job's webhook trigger in `show --json`: every setting as resolved, the secret as its
+/// `${VAR}` template (a literal one hidden).
+#[derive(Debug, Serialize)]
+pub(crate) struct WebhookJson<'a> {
+    verify: &'static str,
+    secret: Option<String>,
+    /// `hmac`: the signature's header; `token`: the token's (null: `Authorization`).
+    header: Option<&'a str>,
+    algorithm: Option<&'static str>,
+    encoding: Option<&'static str>,
+    prefix: Option<&'a str>,
+    path: &'a str,
+    methods: &'a [String],
+    max_body: u64,
+    /// `/pointer` or `header:NAME` -> the values that let a request through.
+    r#match: serde_json::Map<String, serde_json::Value>,
+    env: serde_json::Map<String, serde_json::Value>,
+    response: &'static str,
+    rate_limit: Option<String>,
+}
+
+impl<'a> WebhookJson<'a> {
+    /// `mask` shows a secret as written or hides it.
+    pub(crate) fn new(webhook: &'a Webhook, mask: impl Fn(&str) -> String) -> WebhookJson<'a> {
+        let (header, algorithm, encoding, prefix) = match &webhook.verify {
+            Verify::Hmac {
+                header,
+                algorithm,
+                encoding,
+                prefix,
+            } => (
+                Some(header.as_str()),
+                Some(algorithm.as_str()),
+                Some(encoding.as_str()),
+                Some(prefix.as_str()),
+            ),
+            Verify::Token { header } => (header.as_deref(), None, None, None),
+            _ => (None, None, None, None),
+        };
+        WebhookJson {
+            verify: webhook.verify.kind().as_str(),
+            secret: webhook.secret.as_deref().map(mask),
+            header,
+            algorithm,
+            encoding,
+            prefix,
+            path: &webhook.path,
+            methods: &webhook.methods,
+            max_body: webhook.max_body,
+            r#match: webhook
+                .matches
+                .iter()
+                .map(|m| (match_key(&m.source), m.values.clone().into()))
+                .collect(),
+            env: webhook
+                .env
+                .iter()
+                .map(|(name, pointer)| (name.clone(), pointer.clone().into()))
+                .collect(),
+            response: webhook.response.as_str(),
+            rate_limit: webhook.rate_limit.map(|r| r.as_string()),
+        }
+    }
+}
+
+/// A `match` entry's key as written: `/ref`, `header:X-GitHub-Event`.
+pub(crate) fn match_key(source: &MatchSource) -> String {
+    match source {
+        MatchSource::Pointer(pointer) => pointer.clone(),
+        MatchSource::Header(name) => format!("header:{name}"),
     }
 }

@@ -189,6 +189,23 @@ fn jobs(env: &Env, server: &TestServer) -> String {
         [jobs.wait]
         schedule = "*/5 * * * *"
         command = "i=0; while [ ! -e '{go}' ] && [ $i -lt 600 ]; do sleep 0.1; i=$((i+1)); done"
+
+        [jobs.hook]
+        command = "cat"
+        [jobs.hook.webhook]
+        verify = "hmac"
+        secret = "${{HOOK_SECRET}}"
+        header = "X-Signature"
+        prefix = "sha256="
+        methods = ["POST", "PUT"]
+        match = {{ "/ref" = "refs/heads/main", "/n" = 1, "header:X-Live" = [true] }}
+        env = {{ REF = "/ref" }}
+        rate_limit = "10/s"
+
+        [jobs.both]
+        schedule = "@daily"
+        command = "true"
+        webhook = {{ verify = "none" }}
         "#,
         workdir = env.dir.path().display(),
         hook = server.url("/hook"),
@@ -282,7 +299,7 @@ fn every_commands_json_has_the_fields_docs_json_md_lists() {
     });
     let collect = |outputs: &mut Outputs| {
         outputs.add("list", &ok(&["list", "--json"]));
-        for name in ["backup", "report", "wait"] {
+        for name in ["backup", "report", "wait", "hook", "both"] {
             outputs.add("show", &ok(&["show", name, "--json"]));
         }
         outputs.add("history", &ok(&["history", "--json"]));

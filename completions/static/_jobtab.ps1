@@ -222,6 +222,7 @@ Register-ArgumentCompleter -Native -CommandName 'jobtab' -ScriptBlock {
             break
         }
         'jobtab;exec' {
+            [CompletionResult]::new('--payload', '--payload', [CompletionResultType]::ParameterName, 'Run it with this request body, as a webhook delivery would ("-": standard input)')
             [CompletionResult]::new('-f', '-f', [CompletionResultType]::ParameterName, 'The job file [default: $JOBTAB_FILE, else <config dir>/jobtab/jobs.toml]')
             [CompletionResult]::new('--file', '--file', [CompletionResultType]::ParameterName, 'The job file [default: $JOBTAB_FILE, else <config dir>/jobtab/jobs.toml]')
             [CompletionResult]::new('--state-dir', '--state-dir', [CompletionResultType]::ParameterName, 'Where history, locks and crontab backups live [default: $JOBTAB_STATE_DIR, else <state dir>/jobtab]')

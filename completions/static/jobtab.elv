@@ -206,6 +206,7 @@ set edit:completion:arg-completer[jobtab] = {|@words|
             cand --version 'Print version'
         }
         &'jobtab;exec'= {
+            cand --payload 'Run it with this request body, as a webhook delivery would ("-": standard input)'
             cand -f 'The job file [default: $JOBTAB_FILE, else <config dir>/jobtab/jobs.toml]'
             cand --file 'The job file [default: $JOBTAB_FILE, else <config dir>/jobtab/jobs.toml]'
             cand --state-dir 'Where history, locks and crontab backups live [default: $JOBTAB_STATE_DIR, else <state dir>/jobtab]'

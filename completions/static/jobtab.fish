@@ -173,6 +173,7 @@ never\t'Never'"
 complete -c jobtab -n "__fish_jobtab_using_subcommand next" -l json -d 'Print JSON'
 complete -c jobtab -n "__fish_jobtab_using_subcommand next" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c jobtab -n "__fish_jobtab_using_subcommand next" -s V -l version -d 'Print version'
+complete -c jobtab -n "__fish_jobtab_using_subcommand exec" -l payload -d 'Run it with this request body, as a webhook delivery would ("-": standard input)' -r -F
 complete -c jobtab -n "__fish_jobtab_using_subcommand exec" -s f -l file -d 'The job file [default: $JOBTAB_FILE, else <config dir>/jobtab/jobs.toml]' -r -F
 complete -c jobtab -n "__fish_jobtab_using_subcommand exec" -l state-dir -d 'Where history, locks and crontab backups live [default: $JOBTAB_STATE_DIR, else <state dir>/jobtab]' -r -F
 complete -c jobtab -n "__fish_jobtab_using_subcommand exec" -l color -d 'When to colour status words and error prefixes: auto (on a terminal, unless $NO_COLOR is set), always, never' -r -f -a "auto\t'On a terminal, unless `NO_COLOR` is set to a non-empty value'

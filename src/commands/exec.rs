@@ -14,8 +14,14 @@
 //! Quiet under cron: cron mails whatever a job writes, so a run that succeeded (or was skipped)
 //! prints nothing of jobtab's own unless stderr is a terminal; a failure always prints its
 //! one-line reason.
+//!
+//! `--payload FILE|-` runs the job with that body as a webhook delivery would (PRODUCT.md
+//! section 9): stdin, `$JOBTAB_PAYLOAD`, the webhook's `env` pointers (`payload::vars`). It is
+//! read whole before the run, at most the hook's `max_body`; a body the hook's `match` would
+//! ignore runs anyway (this is a test), with a warning saying which match failed.
 
-use std::io::IsTerminal as _;
+use std::io::{IsTerminal as _, Read as _};
+use std::path::Path;
 use std::process::ExitCode;
 use std::sync::Arc;
 use std::time::Duration;
@@ -60,6 +66,11 @@ pub(crate) fn run(args: &ExecArgs, ctx: &Ctx) -> Result<ExitCode> {
         ));
     }
 
+    let input = match &args.payload {
+        Some(path) => payload_input(job, path)?,
+        None => execute::RunInput::default(),
+    };
+
     let cancel = Cancel::new();
     let mut signals = Signals::new([SIGINT, SIGTERM, SIGHUP, SIGQUIT])
         .context("cannot install the signal handlers")?;
@@ -83,14 +94,7 @@ pub(crate) fn run(args: &ExecArgs, ctx: &Ctx) -> Result<ExitCode> {
         logger: Arc::new(Logger::new(log::Format::Text)),
         passthrough: !args.json,
     };
-    let record = execute::execute(
-        job,
-        Utc::now(),
-        Trigger::Manual,
-        &execute::RunInput::default(),
-        &opts,
-        &cancel,
-    );
+    let record = execute::execute(job, Utc::now(), Trigger::Manual, &input, &opts, &cancel);
     // The notifications go out after the run is recorded and its lock released; they end
     // within their own time budget (sooner after a signal), and cron must not cut them off.
     execute::notify::wait_pending(Duration::MAX);
@@ -106,6 +110,58 @@ pub(crate) fn run(args: &ExecArgs, ctx: &Ctx) -> Result<ExitCode> {
     } else {
         ExitCode::from(1)
     })
+}
+
+/// The input of a run with the body read from `path` (`-`: stdin): the payload and the
+/// variables the job's webhook `env` picks from it.
+fn payload_input(job: &Job, path: &Path) -> Result<execute::RunInput> {
+    let hook = job.triggers.webhook.as_ref();
+    let limit = hook.map_or(crate::store::webhook::MAX_MAX_BODY, |h| h.max_body);
+    let (what, reader): (String, Box<dyn std::io::Read>) = if path == Path::new("-") {
+        (
+            "standard input".to_owned(),
+            Box::new(std::io::stdin().lock()),
+        )
+    } else {
+        let file = std::fs::File::open(path)
+            .with_context(|| format!("cannot read the payload file {}", path.display()))?;
+        (path.display().to_string(), Box::new(file))
+    };
+    let mut body = Vec::new();
+    reader
+        .take(limit.saturating_add(1))
+        .read_to_end(&mut body)
+        .with_context(|| format!("cannot read the payload from {what}"))?;
+    if u64::try_from(body.len()).unwrap_or(u64::MAX) > limit {
+        let why = if hook.is_some() {
+            "the job's webhook max_body"
+        } else {
+            "what a webhook may set as max_body"
+        };
+        bail!(
+            "the payload from {what} is larger than {limit} bytes, {why}: a delivery that large              would be refused with 413; send a smaller one{}",
+            if hook.is_some() {
+                " or raise max_body"
+            } else {
+                ""
+            }
+        );
+    }
+    let mut input = execute::RunInput::default();
+    if let Some(hook) = hook {
+        input.vars = crate::payload::vars(hook, &body);
+        let mut pointers = hook.clone();
+        pointers
+            .matches
+            .retain(|m| matches!(m.source, crate::store::MatchSource::Pointer(_)));
+        if let Err(why) = crate::payload::check_matches(&pointers, &|_| None, &body) {
+            crate::output::warning(format_args!(
+                "a delivery with this payload would be ignored ({why}); running it anyway"
+            ));
+        }
+    }
+    input.payload = Some(body.into());
+    Ok(input)
 }
 
 /// The run's record as history has it now: its notifications are delivered (and recorded)

@@ -16,6 +16,18 @@ pub(crate) fn run_install(args: &InstallArgs, ctx: &Ctx) -> Result<ExitCode> {
     let file = JobFile::load(&ctx.file)?;
     let name = crontab::block_name(&file.path)?;
     let lines = crontab::block_lines(ctx, &file)?;
+    // Webhook-only jobs were refused above; a job with a schedule too gets only that.
+    for job in file
+        .jobs
+        .iter()
+        .filter(|job| job.enabled && job.triggers.webhook.is_some())
+    {
+        eprintln!(
+            "note: job {:?}: only its schedule is installed; its webhook needs `jobtab run \
+             --listen`",
+            job.name
+        );
+    }
     if let Some(warning) = crontab::local_zone_warning(&file) {
         eprintln!("warning: {warning}");
     }

@@ -76,7 +76,7 @@ pub(crate) fn run(args: &ListArgs, ctx: &Ctx) -> Result<ExitCode> {
         for (job, next) in file.jobs.iter().zip(&next) {
             table.push(vec![
                 job.name.clone(),
-                job.triggers.as_str().to_owned(),
+                job.triggers.summary(),
                 next_run_cell(job, *next, now),
                 match (running.get(&job.name), last.get(&job.name)) {
                     (Some(run), _) => run.words(now),
@@ -199,6 +199,9 @@ fn next_run_cell(job: &Job, next: Option<DateTime<Utc>>, now: DateTime<Utc>) -> 
     if job.triggers.at_start_only() {
         return "at start".into();
     }
+    if job.triggers.webhook_only_job() {
+        return "on webhook".into();
+    }
     match next {
         Some(next) => output::when(next, Zone::Local, now, job.triggers.has_seconds()),
         None => "never".into(),
@@ -229,7 +232,10 @@ pub(super) fn status_words(record: &RunRecord) -> String {
 struct JobJson<'a> {
     name: &'a str,
     description: Option<&'a str>,
-    schedule: &'a str,
+    /// null for a job with only a webhook.
+    schedule: Option<&'a str>,
+    /// The webhook trigger, or null.
+    webhook: Option<json::WebhookBrief<'a>>,
     /// IANA name, or "local" when it cannot be told.
     timezone: String,
     enabled: bool,
@@ -278,7 +284,8 @@ impl<'a> JobJson<'a> {
         JobJson {
             name: &job.name,
             description: job.description.as_deref(),
-            schedule: job.triggers.as_str(),
+            schedule: job.triggers.schedule_text(),
+            webhook: job.triggers.webhook.as_ref().map(json::WebhookBrief::new),
             // The machine's zone name is looked up once, not once per job.
             timezone: match job.zone {
                 Zone::Local => local.to_owned(),

@@ -174,6 +174,20 @@ const SECTIONS: &[Section] = &[
                  ignores it, so install warns about jobs that rely on it.",
             ),
             (
+                "JOBTAB_TRIGGER, JOBTAB_RUN_ID",
+                "Set by jobtab in every run's environment (and seen by ${VAR} in an HTTP job): \
+                 why it runs (schedule, manual, catch_up, start, webhook, after) and its run id, \
+                 as history records them.",
+            ),
+            (
+                "JOBTAB_PAYLOAD, JOBTAB_DELIVERY, JOBTAB_EVENT, JOBTAB_UPSTREAM_RUN_ID",
+                "Set for runs that have them: the file holding a webhook delivery's body (also \
+                 on the job's stdin; 0600, removed after the run; `exec --payload` sets it too), \
+                 the sender's delivery id and event name, and the run whose end started an \
+                 `after` run. The webhook's env pointers add their own variables; payload values \
+                 only ever arrive as variables and stdin, never as shell text.",
+            ),
+            (
                 "COMPLETE",
                 "Set by the completion scripts (COMPLETE=bash jobtab ...): jobtab prints \
                  completions instead of running a command. See `jobtab completions`.",

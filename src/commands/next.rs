@@ -1,5 +1,6 @@
 //! `jobtab next`: the upcoming runs of all enabled jobs (or the named ones), merged in time
-//! order.
+//! order. Jobs that run only on webhook deliveries have no upcoming runs: they are left out,
+//! and stderr says which.
 
 use std::cmp::Reverse;
 use std::collections::BinaryHeap;
@@ -72,6 +73,12 @@ pub(crate) fn run(args: &NextArgs, ctx: &Ctx) -> Result<ExitCode> {
              it back on"
         );
     }
+    let (hooks, jobs): (Vec<&Job>, Vec<&Job>) = jobs
+        .into_iter()
+        .partition(|job| job.triggers.webhook_only_job());
+    if let Some(note) = webhook_note(&hooks, named) {
+        eprintln!("{note}");
+    }
     let now = Utc::now();
     let runs = merge(&jobs, now, args.count);
     // Say why a job has no upcoming runs when it was asked for by name, or when no job has any.
@@ -111,6 +118,41 @@ pub(crate) fn run(args: &NextArgs, ctx: &Ctx) -> Result<ExitCode> {
     }
     output::print_styled(&table.render(output::terminal_width()))?;
     Ok(ExitCode::SUCCESS)
+}
+
+/// What to say about the webhook-only jobs left out: each by name when they were asked for,
+/// else one line naming (at most 10 of) them.
+fn webhook_note(hooks: &[&Job], named: bool) -> Option<String> {
+    if hooks.is_empty() {
+        return None;
+    }
+    if named {
+        let lines: Vec<String> = hooks
+            .iter()
+            .map(|job| {
+                let hook = job.triggers.webhook.as_ref().map(|w| w.summary());
+                format!(
+                    "job {:?} runs only on webhook deliveries ({}), so it has no upcoming runs",
+                    job.name,
+                    hook.unwrap_or_default()
+                )
+            })
+            .collect();
+        return Some(lines.join("\n"));
+    }
+    let mut names: Vec<&str> = hooks.iter().take(10).map(|job| job.name.as_str()).collect();
+    if hooks.len() > 10 {
+        names.push("...");
+    }
+    let (count, run) = if hooks.len() == 1 {
+        ("1 job".to_owned(), "runs")
+    } else {
+        (format!("{} jobs", hooks.len()), "run")
+    };
+    Some(format!(
+        "not listed: {count} that {run} only on webhook deliveries ({}), under `jobtab run --listen`",
+        names.join(", ")
+    ))
 }
 
 /// Why an enabled job has no upcoming run.

@@ -15,7 +15,7 @@ use crate::history;
 use crate::json::{self, ResultJson};
 use crate::output;
 use crate::running::{Running, RunningJson};
-use crate::store::{Action, Job, JobFile};
+use crate::store::{Action, Job, JobFile, Verify, Webhook};
 use crate::zone::Zone;
 
 /// How many upcoming runs and past results are shown.
@@ -41,8 +41,13 @@ pub(crate) fn run(args: &ShowArgs, ctx: &Ctx) -> Result<ExitCode> {
         let json = ShowJson {
             name: &job.name,
             description: job.description.as_deref(),
-            schedule: job.triggers.as_str(),
+            schedule: job.triggers.schedule_text(),
             schedule_description: job.triggers.describe(),
+            webhook: job
+                .triggers
+                .webhook
+                .as_ref()
+                .map(|w| json::WebhookJson::new(w, mask_secret)),
             timezone: job.zone.to_string(),
             enabled: job.enabled,
             kind: json::kind_and_command(job).0,
@@ -118,10 +123,15 @@ fn text(
     if let Some(description) = &job.description {
         lines.push(("description", description.clone()));
     }
-    lines.push((
-        "schedule",
-        format!("{}  ({})", job.triggers.as_str(), job.triggers.describe()),
-    ));
+    if job.triggers.has_schedule() {
+        lines.push((
+            "schedule",
+            format!("{}  ({})", job.triggers.as_str(), job.triggers.describe()),
+        ));
+    }
+    if let Some(webhook) = &job.triggers.webhook {
+        webhook_lines(webhook, &mut lines);
+    }
     lines.push(("timezone", job.zone.to_string()));
     lines.push(("enabled", if job.enabled { "yes" } else { "no" }.into()));
     match &job.action {
@@ -220,6 +230,8 @@ fn text(
             "none (disabled)"
         } else if job.triggers.at_start_only() {
             "when `jobtab run` starts"
+        } else if job.triggers.webhook_only_job() {
+            "on webhook deliveries only (`jobtab run --listen`)"
         } else {
             "none"
         };
@@ -243,6 +255,59 @@ fn text(
         ));
     }
     out
+}
+
+/// The webhook's settings, one per line: the trigger, then what it verifies (the secret as its
+/// `${VAR}` template), what it lets through and what it hands the job.
+fn webhook_lines(webhook: &Webhook, lines: &mut Vec<(&str, String)>) {
+    lines.push(("webhook", webhook.summary()));
+    let mut verify = webhook.verify.kind().as_str().to_owned();
+    match &webhook.verify {
+        Verify::Hmac {
+            header,
+            algorithm,
+            encoding,
+            prefix,
+        } => verify.push_str(&format!(
+            " ({} {} in {header}{})",
+            algorithm.as_str(),
+            encoding.as_str(),
+            if prefix.is_empty() {
+                String::new()
+            } else {
+                format!(" after {prefix:?}")
+            }
+        )),
+        Verify::Token { header } => verify.push_str(&format!(
+            " (in {})",
+            header.as_deref().unwrap_or("Authorization: Bearer")
+        )),
+        _ => {}
+    }
+    if let Some(secret) = &webhook.secret {
+        verify.push_str(&format!(" with secret {}", mask_secret(secret)));
+    }
+    lines.push(("  verify", verify));
+    for entry in &webhook.matches {
+        let values: Vec<String> = entry.values.iter().map(|v| v.to_string()).collect();
+        lines.push((
+            "  match",
+            format!(
+                "{} = {}",
+                json::match_key(&entry.source),
+                values.join(" or ")
+            ),
+        ));
+    }
+    for (name, pointer) in &webhook.env {
+        lines.push(("  env", format!("{name} = {pointer}")));
+    }
+    let mut limits = format!("max_body {} bytes", webhook.max_body);
+    if let Some(rate) = webhook.rate_limit {
+        limits.push_str(&format!(", rate_limit {}", rate.as_string()));
+    }
+    lines.push(("  limits", limits));
+    lines.push(("  response", webhook.response.as_str().into()));
 }
 
 /// The runs in progress, after the last results: `running now:` and one line per run.
@@ -300,8 +365,11 @@ fn mask_header(name: &str, value: &str) -> String {
 struct ShowJson<'a> {
     name: &'a str,
     description: Option<&'a str>,
-    schedule: &'a str,
+    /// null for a job with only a webhook.
+    schedule: Option<&'a str>,
+    /// "" for a job with only a webhook.
     schedule_description: String,
+    webhook: Option<json::WebhookJson<'a>>,
     timezone: String,
     enabled: bool,
     kind: &'static str,

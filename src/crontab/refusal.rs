@@ -50,12 +50,22 @@ fn local_zone_warning_for(file: &JobFile, tz: Option<&str>, system: &SystemZone)
 pub(super) fn refusal(job: &Job, system: &SystemZone) -> Option<String> {
     // Running at start is a crontab `@reboot` line; a schedule must fit the crontab's syntax.
     // (Destructured so that a new kind of trigger has to be decided on here.)
+    // A webhook is served by `jobtab run`, never by cron: a job with only a webhook has
+    // nothing to install, and a job with both gets its schedule installed (`install` says
+    // that its webhook needs `run`).
     let Triggers {
         written: _,
         schedule,
-        at_start: _,
-        webhook: _,
+        at_start,
+        webhook,
     } = &job.triggers;
+    if webhook.is_some() && schedule.is_none() && !at_start {
+        return Some(
+            "it runs only on webhook deliveries, which cron cannot receive: it needs `jobtab \
+             run --listen`"
+                .into(),
+        );
+    }
     let schedule = schedule.as_ref();
     if let Some(Err(reason)) = schedule.map(|s| s.crontab_compatible()) {
         return Some(reason);
@@ -114,6 +124,25 @@ mod tests {
         let path = dir.join("jobs.toml");
         std::fs::write(&path, toml).unwrap();
         JobFile::read(&path).unwrap()
+    }
+
+    #[test]
+    fn a_webhook_only_job_is_refused_and_one_with_a_schedule_too_is_not() {
+        let dir = tempfile::tempdir().unwrap();
+        let file = job_file(
+            dir.path(),
+            "[jobs.hook]\ncommand = \"true\"\nwebhook = { verify = \"none\" }\n\
+             [jobs.both]\nschedule = \"0 0 * * *\"\ncommand = \"true\"\n\
+             webhook = { verify = \"none\" }\n\
+             [jobs.boot]\nschedule = \"@reboot\"\ncommand = \"true\"\n\
+             webhook = { verify = \"none\", path = \"/hooks/b\" }\n",
+        );
+        assert!(file.problems.is_empty(), "{:?}", file.problems);
+        let system = SystemZone::named(chrono_tz::Etc::UTC);
+        let why = refusal(&file.jobs[0], &system).unwrap();
+        assert!(why.contains("needs `jobtab run --listen`"), "{why}");
+        assert_eq!(refusal(&file.jobs[1], &system), None);
+        assert_eq!(refusal(&file.jobs[2], &system), None);
     }
 
     #[test]

@@ -1,7 +1,9 @@
 //! The file a run's payload is kept in while it runs (PRODUCT.md section 9): `$JOBTAB_PAYLOAD`
 //! names it and the job's stdin reads it. It lives in `<state dir>/payloads/` (0700), is
 //! written 0600 before the first attempt and removed when the run ends, however it ends (the
-//! guard's `Drop`).
+//! guard's `Drop`). A process killed outright (SIGKILL, a power cut) cannot remove its files:
+//! they are named `<pid>-<run id>.payload`, and writing a payload removes those of processes
+//! that are gone.
 
 use std::io::Write as _;
 use std::os::unix::fs::OpenOptionsExt as _;
@@ -31,7 +33,8 @@ impl PayloadFile {
                 dir.display()
             )
         })?;
-        let path = dir.join(format!("{run_id}.payload"));
+        sweep(&dir);
+        let path = dir.join(format!("{}-{run_id}.payload", std::process::id()));
         let mut file = std::fs::OpenOptions::new()
             .write(true)
             .create_new(true)
@@ -53,6 +56,28 @@ impl PayloadFile {
 
     pub(crate) fn path(&self) -> &Path {
         &self.path
+    }
+}
+
+/// Removes the payload files in `dir` of processes that no longer exist.
+fn sweep(dir: &Path) {
+    let Ok(entries) = std::fs::read_dir(dir) else {
+        return;
+    };
+    for entry in entries.flatten() {
+        let name = entry.file_name();
+        let pid = name
+            .to_str()
+            .and_then(|name| name.split_once('-'))
+            .and_then(|(pid, _)| pid.parse::<i32>().ok())
+            .filter(|pid| *pid > 0);
+        let gone = pid.is_some_and(|pid| {
+            nix::sys::signal::kill(nix::unistd::Pid::from_raw(pid), None)
+                == Err(nix::errno::Errno::ESRCH)
+        });
+        if gone {
+            let _ = std::fs::remove_file(entry.path());
+        }
     }
 }
 
@@ -85,6 +110,29 @@ mod tests {
         // An empty body is an empty file.
         let empty = PayloadFile::write(state.path(), "id2", b"").unwrap();
         assert_eq!(std::fs::read(empty.path()).unwrap(), b"");
+    }
+
+    #[test]
+    fn files_of_processes_that_are_gone_are_swept() {
+        let state = tempfile::tempdir().unwrap();
+        let dir = state.path().join(FOLDER);
+        crate::fs::create_private_dir(&dir).unwrap();
+        let mut child = std::process::Command::new("true").spawn().unwrap();
+        let dead = child.id();
+        child.wait().unwrap();
+        let stale = dir.join(format!("{dead}-old.payload"));
+        let live = dir.join(format!("{}-other-run.payload", std::process::id()));
+        let other = dir.join("notes.txt");
+        for path in [&stale, &live, &other] {
+            std::fs::write(path, "x").unwrap();
+        }
+        let payload = PayloadFile::write(state.path(), "new", b"y").unwrap();
+        assert!(
+            !stale.exists(),
+            "the file of a process that is gone was kept"
+        );
+        assert!(live.exists() && other.exists());
+        assert!(payload.path().exists());
     }
 
     #[test]

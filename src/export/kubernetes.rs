@@ -173,6 +173,9 @@ pub(crate) fn manifests(
         for difference in &dst {
             notes.push(format!("job {:?}: daylight saving: {difference}", job.name));
         }
+        if job.triggers.webhook.is_some() {
+            notes.push(super::webhook_note(&job.name));
+        }
         let cronjob_spec = CronJobSpec {
             name: &dns[i],
             schedule: &schedules[i],
@@ -204,15 +207,24 @@ struct CronJobSpec<'a> {
     dst: &'a [String],
 }
 
+/// Why a job with only a webhook trigger is not exported.
+const WEBHOOK_ONLY: &str = "it runs only on webhook deliveries, which a CronJob cannot receive: \
+     it needs `jobtab run --listen`";
+
 /// The schedule as Kubernetes' parser reads it with the same meaning, or why there is none.
 pub(crate) fn kube_schedule(triggers: &Triggers) -> Result<String, String> {
     // Destructured so that a new kind of trigger has to be decided on here.
+    // A webhook needs `jobtab run --listen`; a job with a schedule too exports its schedule
+    // (`manifests` notes that the webhook is left out).
     let Triggers {
         written: _,
         schedule,
         at_start,
-        webhook: _,
+        webhook,
     } = triggers;
+    if webhook.is_some() && schedule.is_none() && !at_start {
+        return Err(WEBHOOK_ONLY.to_owned());
+    }
     let (false, Some(schedule)) = (at_start, schedule) else {
         return Err(
             "@reboot has no Kubernetes equivalent: a CronJob runs on a calendar \
@@ -529,6 +541,21 @@ mod tests {
 
     fn schedule(text: &str) -> Result<String, String> {
         kube_schedule(&Triggers::from_schedule(Schedule::parse(text).unwrap()))
+    }
+
+    #[test]
+    fn a_webhook_alone_has_no_schedule_and_beside_one_is_left_out() {
+        let (jobs, problems) = crate::store::parse(
+            "[jobs.hook]\ncommand = \"true\"\nwebhook = { verify = \"none\" }\n\
+             [jobs.both]\nschedule = \"@daily\"\ncommand = \"true\"\n\
+             webhook = { verify = \"none\" }\n",
+        );
+        assert!(problems.is_empty(), "{problems:?}");
+        assert_eq!(
+            kube_schedule(&jobs[0].triggers),
+            Err(WEBHOOK_ONLY.to_owned())
+        );
+        assert_eq!(kube_schedule(&jobs[1].triggers).as_deref(), Ok("@daily"));
     }
 
     #[test]

@@ -28,6 +28,11 @@ pub(crate) struct Refusal {
     pub(crate) reason: String,
 }
 
+/// The note for a job whose schedule is exported while its webhook cannot be.
+pub(crate) fn webhook_note(job: &str) -> String {
+    format!("job {job:?}: only its schedule is exported; its webhook needs `jobtab run --listen`")
+}
+
 /// Every job an export refused.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub(crate) struct Refused {

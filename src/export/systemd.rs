@@ -133,6 +133,9 @@ pub(crate) fn units(jobs: &[Job], options: &Options<'_>) -> Result<Units, Refuse
                 for difference in &dst {
                     notes.push(format!("job {:?}: daylight saving: {difference}", job.name));
                 }
+                if job.triggers.webhook.is_some() {
+                    notes.push(super::webhook_note(&job.name));
+                }
                 out.push(service(job, &vars, options));
                 out.push(timer(job, &trigger, &dst));
             }
@@ -155,12 +158,21 @@ pub(crate) fn units(jobs: &[Job], options: &Options<'_>) -> Result<Units, Refuse
 /// The `[Timer]` lines that start the job.
 fn trigger(job: &Job) -> Result<Vec<String>, String> {
     // Destructured so that a new kind of trigger has to be decided on here.
+    // A webhook needs `jobtab run --listen`; a job with a schedule too gets its timer (and a
+    // note that its webhook is left out).
     let Triggers {
         written: _,
         schedule,
-        at_start: _,
-        webhook: _,
+        at_start,
+        webhook,
     } = &job.triggers;
+    if webhook.is_some() && schedule.is_none() && !at_start {
+        return Err(
+            "it runs only on webhook deliveries, which a systemd timer cannot \
+                    receive: it needs `jobtab run --listen`"
+                .to_owned(),
+        );
+    }
     let Some(fields) = schedule.as_ref().and_then(|s| s.fields()) else {
         return Ok(vec!["OnBootSec=0".to_owned()]);
     };

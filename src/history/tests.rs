@@ -504,3 +504,32 @@ fn every_record_lists_its_notifications_even_when_none() {
     assert!(line.contains(r#""notifications":[]"#), "{line}");
     assert!(!line.contains("amends"), "{line}");
 }
+
+#[test]
+fn delivery_and_upstream_are_kept_and_absent_when_none() {
+    // A record written before the fields existed reads as a run without them.
+    let old = r#"{"job":"a","run_id":"r","trigger":"manual","status":"ok","exit_code":0,"http_status":null,"scheduled_at":"2026-01-01T00:00:00.000Z","started_at":"2026-01-01T00:00:00.000Z","duration_ms":1,"attempts":1,"output_tail":"","error":null}"#;
+    let record: RunRecord = serde_json::from_str(old).unwrap();
+    assert_eq!(
+        (
+            record.delivery.as_deref(),
+            record.upstream_run_id.as_deref()
+        ),
+        (None, None)
+    );
+    let line = serde_json::to_string(&record).unwrap();
+    assert!(
+        !line.contains("delivery") && !line.contains("upstream"),
+        "{line}"
+    );
+    let mut hooked = record;
+    hooked.trigger = "webhook".into();
+    hooked.delivery = Some("d-1".into());
+    hooked.upstream_run_id = Some("up".into());
+    let dir = tempfile::tempdir().unwrap();
+    append(dir.path(), &hooked).unwrap();
+    let text = std::fs::read_to_string(dir.path().join(CURRENT)).unwrap();
+    let read: RunRecord = serde_json::from_str(text.trim()).unwrap();
+    assert_eq!(read.delivery.as_deref(), Some("d-1"));
+    assert_eq!(read.upstream_run_id.as_deref(), Some("up"));
+}

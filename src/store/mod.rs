@@ -30,7 +30,7 @@ pub(crate) use model::{
     ServerConfig, Verify, Webhook,
 };
 pub(crate) use model::{NotifyFormat, SignatureScheme, Triggers};
-pub(crate) use model::{RawHttp, RawJob, RawNotify, VerifyKind};
+pub(crate) use model::{RawHttp, RawJob, RawNotify};
 /// The keys of a job's table, for the man page's test that every one is described.
 #[cfg(test)]
 pub(crate) use parse::JOB_KEYS;

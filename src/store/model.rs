@@ -269,6 +269,21 @@ impl Triggers {
         self.webhook.is_some() && !self.has_schedule()
     }
 
+    /// Every trigger in one line, for tables: `0 2 * * *`, `webhook POST /hooks/deploy
+    /// (github)`, or both joined by `, `.
+    pub(crate) fn summary(&self) -> String {
+        match (&self.webhook, self.has_schedule()) {
+            (Some(webhook), true) => format!("{}, {}", self.written, webhook.summary()),
+            (Some(webhook), false) => webhook.summary(),
+            (None, _) => self.written.clone(),
+        }
+    }
+
+    /// The `schedule` key as written, `None` for a job without one (only a webhook).
+    pub(crate) fn schedule_text(&self) -> Option<&str> {
+        self.has_schedule().then_some(self.written.as_str())
+    }
+
     /// The `schedule` key as written.
     pub(crate) fn as_str(&self) -> &str {
         &self.written

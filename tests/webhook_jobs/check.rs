@@ -24,11 +24,11 @@ fn webhook_and_server_problems_are_listed_with_their_position() {
 
         [jobs.same]
         command = "true"
-        webhook = { verify = "none", path = "/hooks/x" }
+        webhook = { verify = "token", secret = "${T}", path = "/hooks/x" }
 
         [jobs.third]
         command = "true"
-        webhook = { verify = "none", path = "/hooks/x" }
+        webhook = { verify = "token", secret = "${T}", path = "/hooks/x" }
 
         [jobs.nothing]
         command = "true"
@@ -46,7 +46,7 @@ fn webhook_and_server_problems_are_listed_with_their_position() {
         "10:11: job \"deploy\", key \"webhook.match.ref\": \"ref\" is not a JSON pointer",
         "14:1: job \"other\", key \"webhook.secret\": `secret` is missing: verify = \"github\" \
          needs one",
-        "22:30: job \"third\", key \"webhook.path\": path \"/hooks/x\" is already the webhook of \
+        "22:48: job \"third\", key \"webhook.path\": path \"/hooks/x\" is already the webhook of \
          job \"same\"",
         "24:1: job \"nothing\", key \"schedule\": the job has no trigger: add `schedule` (like \
          schedule = \"0 2 * * *\") or a [jobs.nothing.webhook] table to run it on requests",
@@ -89,4 +89,26 @@ fn a_webhook_only_job_needs_no_schedule() {
     );
     let (out, _) = ok(&env, &["check"]);
     assert_eq!(out, format!("{}: 1 job, no problems\n", env.file.display()));
+}
+
+#[test]
+fn verify_none_is_a_warning() {
+    let env = Env::with_jobs(
+        r#"
+        [jobs.open]
+        command = "true"
+        webhook = { verify = "none" }
+        "#,
+    );
+    let (out, _) = ok(&env, &["check"]);
+    let file = env.file.display().to_string();
+    assert_eq!(
+        out,
+        format!(
+            "{file}:3:13: warning: job \"open\", key \"webhook.verify\": verify = \"none\": \
+             anyone who can reach the listener can start this job; choose a preset that checks \
+             a signature or a token unless a proxy in front does\n{file}: 1 job, no problems, 1 \
+             warning\n"
+        )
+    );
 }

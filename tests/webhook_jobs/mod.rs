@@ -3,3 +3,5 @@
 //! `export`, and `exec --payload`.
 
 mod check;
+mod display;
+mod exec;

@@ -510,6 +510,20 @@ impl Reader<'_> {
             };
             warn("workdir", format!("{} {what}{relative}", dir.display()));
         }
+        if job
+            .triggers
+            .webhook
+            .as_ref()
+            .is_some_and(|w| w.verify == super::Verify::None)
+        {
+            warn(
+                "webhook.verify",
+                "verify = \"none\": anyone who can reach the listener can start this job; \
+                 choose a preset that checks a signature or a token unless a proxy in front \
+                 does"
+                    .into(),
+            );
+        }
         let Some(schedule) = schedule else {
             return;
         };

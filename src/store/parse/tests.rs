@@ -668,7 +668,7 @@ fn render_writes_every_field_under_its_listed_key() {
         ping: Some("https://hc-ping.example.com/x".into()),
         mail_to: Some("ops@example.com".into()),
         webhook: Some(RawWebhook {
-            verify: Some(crate::store::VerifyKind::Hmac),
+            verify: Some(crate::store::model::VerifyKind::Hmac),
             secret: Some("${S}".into()),
             header: Some("X-Sig".into()),
             algorithm: Some(crate::store::HmacAlgorithm::Sha1),
@@ -731,7 +731,10 @@ fn render_writes_every_field_under_its_listed_key() {
     for (name, value) in webhook::VERIFIES {
         assert_eq!(value.as_str(), *name);
     }
-    assert_eq!(webhook::VERIFIES.len(), crate::store::VerifyKind::ALL.len());
+    assert_eq!(
+        webhook::VERIFIES.len(),
+        crate::store::model::VerifyKind::ALL.len()
+    );
     for (name, value) in webhook::ALGORITHMS {
         assert_eq!(value.as_str(), *name);
     }
