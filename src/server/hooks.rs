@@ -8,7 +8,7 @@
 //! `Retry-After`, 413, 429 + `Retry-After`, 503.
 
 use std::sync::Arc;
-use std::sync::mpsc::{RecvTimeoutError, sync_channel};
+use std::sync::mpsc::{RecvTimeoutError, TryRecvError, sync_channel};
 use std::time::{Duration, Instant};
 
 use axum::body::{Body, Bytes};
@@ -42,6 +42,9 @@ const BUSY_WAIT: Duration = Duration::from_secs(10);
 
 /// `Retry-After` of a delivery skipped because the job is running.
 const RETRY_SKIPPED: u64 = 10;
+
+/// How often `response = "wait"` looks for the run's end.
+const WAIT_POLL: Duration = Duration::from_millis(20);
 
 /// The longest `response = "wait"` waits for a job without a timeout.
 const WAIT_CAP: Duration = Duration::from_secs(600);
@@ -307,11 +310,21 @@ async fn wait_for_run(
     delivery: Option<String>,
     note: &mut Note,
 ) -> Response {
-    // The run's own timeout ends it; a moment more lets its record arrive.
-    let limit = limit + Duration::from_secs(5);
-    let record = tokio::task::spawn_blocking(move || finished.recv_timeout(limit)).await;
+    // The run's own timeout ends it; a moment more lets its record arrive. Polled, so a
+    // long wait holds no thread (the blocking pool stays free for the scheduler's answers).
+    let deadline = Instant::now() + limit + Duration::from_secs(5);
+    let record = loop {
+        match finished.try_recv() {
+            Ok(record) => break Ok(record),
+            Err(TryRecvError::Disconnected) => break Err(RecvTimeoutError::Disconnected),
+            Err(TryRecvError::Empty) if Instant::now() >= deadline => {
+                break Err(RecvTimeoutError::Timeout);
+            }
+            Err(TryRecvError::Empty) => tokio::time::sleep(WAIT_POLL).await,
+        }
+    };
     match record {
-        Ok(Ok(record)) => {
+        Ok(record) => {
             note.verdict = Verdict::Finished;
             let body = json!({
                 "status": record.status.to_string(),
@@ -324,13 +337,13 @@ async fn wait_for_run(
             });
             json_answer(StatusCode::OK, body.to_string())
         }
-        Ok(Err(RecvTimeoutError::Timeout)) => {
+        Err(RecvTimeoutError::Timeout) => {
             note.verdict = Verdict::Running;
             let body =
                 json!({"status": "running", "job": name, "run_id": run_id, "delivery": delivery});
             json_answer(StatusCode::ACCEPTED, body.to_string())
         }
-        Ok(Err(RecvTimeoutError::Disconnected)) | Err(_) => {
+        Err(RecvTimeoutError::Disconnected) => {
             note.verdict = Verdict::Stopping;
             stopping()
         }
