@@ -12,6 +12,7 @@ mod hooks;
 mod limits;
 mod listener;
 mod rate;
+mod record;
 mod routes;
 mod start;
 mod state;
