@@ -121,10 +121,10 @@ fn reload_hooks(state: &AppState, jobs: &JobList) {
         );
     }
     for hook in table.hooks() {
-        let new = previous
+        let was_unverified = previous
             .get(&hook.webhook().path)
-            .is_none_or(|old| !Arc::ptr_eq(old, hook));
-        if new && hook.webhook().verify == Verify::None {
+            .is_some_and(|old| old.webhook().verify == Verify::None);
+        if hook.webhook().verify == Verify::None && !was_unverified {
             warn_unverified(&state.logger, hook);
         }
     }

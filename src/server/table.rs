@@ -18,8 +18,8 @@ pub(crate) struct Hook {
     pub(crate) job: Arc<Job>,
     /// The expanded secret (`""` for `verify = "none"`).
     pub(crate) secret: String,
-    /// The `rate_limit` bucket, where one is set.
-    pub(crate) rate: Option<Bucket>,
+    /// The `rate_limit` bucket, where one is set (kept across reloads that keep the limit).
+    pub(crate) rate: Option<Arc<Bucket>>,
 }
 
 impl Hook {
@@ -84,15 +84,20 @@ impl Table {
                 .cloned();
             match secret(&job.name, webhook, lookup) {
                 Ok(secret) => {
-                    // Unchanged settings keep their hook (and its rate bucket).
-                    let hook = match old {
-                        Some(old) if *old.webhook() == *webhook && old.secret == secret => old,
-                        _ => Arc::new(Hook {
-                            job: Arc::clone(job),
-                            secret,
-                            rate: webhook.rate_limit.map(|limit| Bucket::new(limit, now)),
-                        }),
+                    // The job as loaded now; an unchanged limit keeps its bucket.
+                    let rate = match &old {
+                        Some(old) if old.webhook().rate_limit == webhook.rate_limit => {
+                            old.rate.clone()
+                        }
+                        _ => webhook
+                            .rate_limit
+                            .map(|limit| Arc::new(Bucket::new(limit, now))),
                     };
+                    let hook = Arc::new(Hook {
+                        job: Arc::clone(job),
+                        secret,
+                        rate,
+                    });
                     table.by_path.insert(webhook.path.clone(), hook);
                 }
                 Err(problem) => {

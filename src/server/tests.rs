@@ -225,3 +225,71 @@ fn a_non_loopback_listener_is_logged_with_the_hooks_it_exposes() {
         log.contents()
     );
 }
+
+fn jobs_of(text: &str) -> Vec<Arc<crate::store::Job>> {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("jobs.toml");
+    std::fs::write(&path, text).unwrap();
+    let file = crate::store::JobFile::load(&path).unwrap();
+    assert!(file.problems.is_empty(), "{:?}", file.problems);
+    file.jobs.into_iter().map(Arc::new).collect()
+}
+
+/// Secrets come from the environment at start (an unset variable is named, its value never
+/// shown) and on reload; a reload keeps a hook whose secret fails as it was, and an unchanged
+/// rate limit keeps its bucket.
+#[test]
+fn the_hook_table_expands_secrets_and_keeps_the_old_hook_when_a_reload_cannot() {
+    let hook = |name: &str, var: &str, extra: &str| {
+        format!(
+            "[jobs.{name}]\ncommand = \"true\"\ntimeout = \"{extra}\"\n[jobs.{name}.webhook]\n\
+             verify = \"github\"\nsecret = \"${{{var}}}\"\nrate_limit = \"1/m\"\n"
+        )
+    };
+    let env = |name: &str| match name {
+        "GOOD" => Some("a-long-enough-secret".to_owned()),
+        _ => None,
+    };
+    let err = table::Table::build(jobs_of(&hook("a", "MISSING", "1s")).iter(), &env)
+        .err()
+        .unwrap();
+    assert_eq!(err.len(), 1);
+    assert!(
+        err[0].contains("job a") && err[0].contains("MISSING is not set"),
+        "{err:?}"
+    );
+    let first = table::Table::build(jobs_of(&hook("a", "GOOD", "1s")).iter(), &env).unwrap();
+    let a = first.get("/hooks/a").unwrap();
+    assert_eq!(a.secret, "a-long-enough-secret");
+    a.rate
+        .as_ref()
+        .unwrap()
+        .take(std::time::Instant::now())
+        .unwrap();
+    // Another timeout: the new job, the same bucket (still empty).
+    let (second, problems) =
+        table::Table::rebuild(&first, jobs_of(&hook("a", "GOOD", "2s")).iter(), &env);
+    assert!(problems.is_empty());
+    let a = second.get("/hooks/a").unwrap();
+    assert_eq!(a.job.timeout, Some(Duration::from_secs(2)));
+    assert!(
+        a.rate
+            .as_ref()
+            .unwrap()
+            .take(std::time::Instant::now())
+            .is_err()
+    );
+    // A secret that cannot be expanded keeps the old hook; a new hook without one is not served.
+    let text = format!(
+        "{}{}",
+        hook("a", "MISSING", "3s"),
+        hook("b", "MISSING", "1s")
+    );
+    let (third, problems) = table::Table::rebuild(&second, jobs_of(&text).iter(), &env);
+    assert_eq!(problems.len(), 2, "{problems:?}");
+    assert_eq!(
+        third.get("/hooks/a").unwrap().job.timeout,
+        Some(Duration::from_secs(2))
+    );
+    assert!(third.get("/hooks/b").is_none());
+}
