@@ -161,7 +161,7 @@ fn the_readme_push_to_deploy_example_works_with_hook_send() {
     let output = send.output().unwrap();
     let stdout = String::from_utf8_lossy(&output.stdout).into_owned();
     assert!(output.status.success(), "{output:?}");
-    assert!(stdout.contains("202"), "{stdout}");
+    assert!(stdout.starts_with("HTTP 202\n"), "{stdout}");
     assert!(stdout.contains("\"status\":\"accepted\""), "{stdout}");
     wait_until("the run is recorded", || env.recorded_runs().len() == 1);
     let run = &env.recorded_runs()[0];
