@@ -217,6 +217,7 @@ pub(crate) enum Command {
     ///   jobtab run
     ///   jobtab --file examples/jobs.toml run --log-format json
     ///   jobtab run --metrics 127.0.0.1:9184
+    ///   jobtab run --listen 127.0.0.1:8080
     ///   jobtab run --check
     #[command(verbatim_doc_comment)]
     Run(RunArgs),
@@ -244,6 +245,20 @@ pub(crate) enum Command {
     ///   jobtab logs backup --follow
     #[command(verbatim_doc_comment)]
     Logs(LogsArgs),
+
+    /// Requests the webhooks got, newest first
+    ///
+    /// What `jobtab run` kept of each request to a hook's path: time, job, method and path,
+    /// the answer's status and verdict (accepted, queued, ignored, duplicate, rejected and
+    /// why, ...), the delivery and run ids, and the client's address. With --json, also the
+    /// headers (signatures and tokens redacted) and the first 4 KiB of the body.
+    ///
+    /// Examples:
+    ///   jobtab deliveries
+    ///   jobtab deliveries deploy --limit 5
+    ///   jobtab deliveries --json
+    #[command(verbatim_doc_comment)]
+    Deliveries(DeliveriesArgs),
 
     /// Write the enabled jobs into your crontab, in a block jobtab manages
     ///
@@ -606,6 +621,11 @@ pub(crate) struct RunArgs {
     /// Serve Prometheus metrics on this address, e.g. 127.0.0.1:9184
     #[arg(long, value_name = "ADDR")]
     pub(crate) metrics: Option<String>,
+
+    /// Serve webhooks, /healthz and /metrics on this address (overrides [server] listen),
+    /// e.g. 127.0.0.1:8080
+    #[arg(long, value_name = "ADDR")]
+    pub(crate) listen: Option<String>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -640,6 +660,21 @@ pub(crate) struct HistoryArgs {
     /// Show the end of each run's output under its line
     #[arg(long, short = 'o', conflicts_with = "json")]
     pub(crate) output: bool,
+
+    /// Print JSON
+    #[arg(long)]
+    pub(crate) json: bool,
+}
+
+#[derive(Debug, Args)]
+pub(crate) struct DeliveriesArgs {
+    /// Only this job's hook
+    #[arg(add = ArgValueCandidates::new(job_names))]
+    pub(crate) name: Option<String>,
+
+    /// At most this many requests
+    #[arg(long, short = 'n', default_value_t = 20)]
+    pub(crate) limit: usize,
 
     /// Print JSON
     #[arg(long)]

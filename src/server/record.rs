@@ -1,0 +1,220 @@
+//! What is kept of each request: one log line (time, remote address, method, path, hook,
+//! verdict, delivery id, status), a count in `/metrics` by hook and verdict, and for requests
+//! to a hook's path, a record in the deliveries log (`deliveries`).
+
+use axum::body::Bytes;
+use chrono::{DateTime, SecondsFormat, Utc};
+use http::StatusCode;
+use http::request::Parts;
+
+use super::deliveries::{self, Delivery};
+use super::listener::Peer;
+use super::state::AppState;
+use super::table::Hook;
+
+/// What became of a request (the log's and the metrics' word for it).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Verdict {
+    Accepted,
+    Queued,
+    /// Answered with the run's result (`response = "wait"`).
+    Finished,
+    /// `response = "wait"`, and the run outlasted the wait.
+    Running,
+    Ignored,
+    Duplicate,
+    Skipped,
+    Rejected,
+    Unknown,
+    Disabled,
+    Method,
+    TooLarge,
+    RateLimited,
+    BadRequest,
+    Stopping,
+}
+
+impl Verdict {
+    pub(crate) fn as_str(self) -> &'static str {
+        match self {
+            Verdict::Accepted => "accepted",
+            Verdict::Queued => "queued",
+            Verdict::Finished => "finished",
+            Verdict::Running => "running",
+            Verdict::Ignored => "ignored",
+            Verdict::Duplicate => "duplicate",
+            Verdict::Skipped => "skipped",
+            Verdict::Rejected => "rejected",
+            Verdict::Unknown => "unknown",
+            Verdict::Disabled => "disabled",
+            Verdict::Method => "method",
+            Verdict::TooLarge => "too_large",
+            Verdict::RateLimited => "rate_limited",
+            Verdict::BadRequest => "bad_request",
+            Verdict::Stopping => "stopping",
+        }
+    }
+}
+
+/// What the handling found out, for the log.
+pub(crate) struct Note {
+    pub(crate) verdict: Verdict,
+    pub(crate) reason: Option<String>,
+    pub(crate) delivery: Option<String>,
+    pub(crate) event: Option<String>,
+    pub(crate) run_id: Option<String>,
+    pub(crate) body: Option<Bytes>,
+}
+
+impl Note {
+    /// Nothing known yet: a path no hook serves.
+    pub(crate) fn new() -> Note {
+        Note {
+            verdict: Verdict::Unknown,
+            reason: None,
+            delivery: None,
+            event: None,
+            run_id: None,
+            body: None,
+        }
+    }
+}
+
+/// The client's address as logged: the peer, or with `trust_proxy` the first address of
+/// `X-Forwarded-For` when there is one.
+fn remote(parts: &Parts, trust_proxy: bool) -> String {
+    let peer = parts
+        .extensions
+        .get::<Peer>()
+        .map_or_else(|| "-".to_owned(), |peer| peer.0.to_string());
+    if !trust_proxy {
+        return peer;
+    }
+    parts
+        .headers
+        .get("x-forwarded-for")
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.split(',').next())
+        .map(str::trim)
+        .filter(|v| !v.is_empty())
+        .map_or(peer, str::to_owned)
+}
+
+/// The log line, the metrics and the deliveries log of one request.
+pub(crate) fn record(
+    state: &AppState,
+    time: DateTime<Utc>,
+    parts: &Parts,
+    hook: Option<&Hook>,
+    note: &Note,
+    status: StatusCode,
+) {
+    let remote = remote(parts, state.config.trust_proxy);
+    let job = hook.map(|hook| hook.job.name.as_str());
+    let verdict = note.verdict.as_str();
+    let mut line = format!(
+        "webhook {} {} from {remote}: {} {verdict}",
+        parts.method,
+        parts.uri.path(),
+        status.as_u16()
+    );
+    if let Some(job) = job {
+        line.push_str(&format!("; hook {job}"));
+    }
+    for (what, value) in [
+        ("delivery", &note.delivery),
+        ("run", &note.run_id),
+        ("reason", &note.reason),
+    ] {
+        if let Some(value) = value {
+            line.push_str(&format!("; {what} {value}"));
+        }
+    }
+    if note.verdict == Verdict::Rejected {
+        state.logger.warn(job, &line);
+    } else {
+        state.logger.info(job, &line);
+    }
+    state.metrics.record_hook(job.unwrap_or(""), verdict);
+    let Some(hook) = hook else {
+        return;
+    };
+    let body = note.body.as_deref();
+    state.deliveries.add(Delivery {
+        time: time.to_rfc3339_opts(SecondsFormat::Millis, true),
+        job: hook.job.name.clone(),
+        file: state.job_file.display().to_string(),
+        method: parts.method.to_string(),
+        path: parts.uri.path().to_owned(),
+        remote,
+        status: status.as_u16(),
+        verdict: verdict.to_owned(),
+        reason: note.reason.clone(),
+        delivery: note.delivery.clone(),
+        event: note.event.clone(),
+        run_id: note.run_id.clone(),
+        headers: deliveries::redact(&parts.headers, signature_header(&hook.webhook().verify)),
+        body: body.map(deliveries::body_kept).unwrap_or_default(),
+        body_bytes: body.map(|b| b.len() as u64),
+    });
+}
+
+/// The header a hook's own `hmac` or `token` preset reads (redacted in the log).
+fn signature_header(how: &crate::store::Verify) -> Option<&str> {
+    match how {
+        crate::store::Verify::Hmac { header, .. } => Some(header),
+        crate::store::Verify::Token { header } => header.as_deref(),
+        _ => None,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// `X-Forwarded-For` names the client only with `[server] trust_proxy`; else anyone could
+    /// write any address into the log.
+    #[test]
+    fn the_remote_address_is_the_peer_unless_the_proxy_is_trusted() {
+        let mut request = http::Request::builder()
+            .uri("/hooks/x")
+            .header("x-forwarded-for", "203.0.113.9, 10.0.0.1")
+            .body(())
+            .unwrap();
+        request
+            .extensions_mut()
+            .insert(Peer("127.0.0.1:4000".parse().unwrap()));
+        let (parts, ()) = request.into_parts();
+        assert_eq!(remote(&parts, false), "127.0.0.1:4000");
+        assert_eq!(remote(&parts, true), "203.0.113.9");
+        let (bare, ()) = http::Request::builder()
+            .uri("/")
+            .body(())
+            .unwrap()
+            .into_parts();
+        assert_eq!(remote(&bare, true), "-");
+    }
+
+    #[test]
+    fn every_verdict_has_its_own_word() {
+        let all = [
+            Verdict::Accepted,
+            Verdict::Queued,
+            Verdict::Finished,
+            Verdict::Running,
+            Verdict::Ignored,
+            Verdict::Duplicate,
+            Verdict::Skipped,
+            Verdict::Rejected,
+            Verdict::Unknown,
+            Verdict::Disabled,
+            Verdict::Method,
+            Verdict::TooLarge,
+            Verdict::RateLimited,
+            Verdict::BadRequest,
+            Verdict::Stopping,
+        ];
+        let words: std::collections::BTreeSet<_> = all.iter().map(|v| v.as_str()).collect();
+        assert_eq!(words.len(), all.len());
+    }
+}
