@@ -204,6 +204,7 @@ pub(crate) enum Command {
     ///   jobtab run
     ///   jobtab --file examples/jobs.toml run --log-format json
     ///   jobtab run --metrics 127.0.0.1:9184
+    ///   jobtab run --listen 127.0.0.1:8080
     ///   jobtab run --check
     #[command(verbatim_doc_comment)]
     Run(RunArgs),
@@ -544,6 +545,11 @@ pub(crate) struct RunArgs {
     /// Serve Prometheus metrics on this address, e.g. 127.0.0.1:9184
     #[arg(long, value_name = "ADDR")]
     pub(crate) metrics: Option<String>,
+
+    /// Serve webhooks, /healthz and /metrics on this address (overrides [server] listen),
+    /// e.g. 127.0.0.1:8080
+    #[arg(long, value_name = "ADDR")]
+    pub(crate) listen: Option<String>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]

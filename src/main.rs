@@ -29,6 +29,7 @@ mod output;
 mod runner;
 mod running;
 mod schedule;
+mod server;
 mod store;
 mod trust;
 mod zone;

@@ -823,7 +823,7 @@ _jobtab() {
             return 0
             ;;
         jobtab__subcmd__run)
-            opts="-f -h -V --check --log-format --grace --metrics --file --state-dir --color --help --version"
+            opts="-f -h -V --check --log-format --grace --metrics --listen --file --state-dir --color --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -838,6 +838,10 @@ _jobtab() {
                     return 0
                     ;;
                 --metrics)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --listen)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;

@@ -240,6 +240,7 @@ set edit:completion:arg-completer[jobtab] = {|@words|
             cand --log-format 'How running jobs are logged'
             cand --grace 'How long to wait for running jobs on SIGINT/SIGTERM before killing them'
             cand --metrics 'Serve Prometheus metrics on this address, e.g. 127.0.0.1:9184'
+            cand --listen 'Serve webhooks, /healthz and /metrics on this address (overrides [server] listen), e.g. 127.0.0.1:8080'
             cand -f 'The job file [default: $JOBTAB_FILE, else <config dir>/jobtab/jobs.toml]'
             cand --file 'The job file [default: $JOBTAB_FILE, else <config dir>/jobtab/jobs.toml]'
             cand --state-dir 'Where history, locks and crontab backups live [default: $JOBTAB_STATE_DIR, else <state dir>/jobtab]'

@@ -199,6 +199,7 @@ complete -c jobtab -n "__fish_jobtab_using_subcommand run" -l log-format -d 'How
 json\t''"
 complete -c jobtab -n "__fish_jobtab_using_subcommand run" -l grace -d 'How long to wait for running jobs on SIGINT/SIGTERM before killing them' -r
 complete -c jobtab -n "__fish_jobtab_using_subcommand run" -l metrics -d 'Serve Prometheus metrics on this address, e.g. 127.0.0.1:9184' -r
+complete -c jobtab -n "__fish_jobtab_using_subcommand run" -l listen -d 'Serve webhooks, /healthz and /metrics on this address (overrides [server] listen), e.g. 127.0.0.1:8080' -r
 complete -c jobtab -n "__fish_jobtab_using_subcommand run" -s f -l file -d 'The job file [default: $JOBTAB_FILE, else <config dir>/jobtab/jobs.toml]' -r -F
 complete -c jobtab -n "__fish_jobtab_using_subcommand run" -l state-dir -d 'Where history, locks and crontab backups live [default: $JOBTAB_STATE_DIR, else <state dir>/jobtab]' -r -F
 complete -c jobtab -n "__fish_jobtab_using_subcommand run" -l color -d 'When to colour status words and error prefixes: auto (on a terminal, unless $NO_COLOR is set), always, never' -r -f -a "auto\t'On a terminal, unless `NO_COLOR` is set to a non-empty value'

@@ -8,7 +8,7 @@
 //!   cut that wait short and killed the running jobs at once (as a shell reports a command a
 //!   signal ended: the jobs did not get to finish);
 //! - 1 when it cannot start (invalid job file, another `run` holds it, a job file or state
-//!   dir others can write, a bad `--metrics` address). With `--log-format json` that error is a JSON log line like every other
+//!   dir others can write, a bad `--metrics` or `--listen` address). With `--log-format json` that error is a JSON log line like every other
 //!   message, so a log collector sees why the scheduler did not start.
 
 use std::process::ExitCode;
@@ -44,6 +44,7 @@ pub(crate) fn run(args: &RunArgs, ctx: &Ctx) -> Result<ExitCode> {
             grace,
             logger: Arc::clone(&logger),
             metrics: args.metrics.clone(),
+            listen: args.listen.clone(),
         })?;
         // Notifications of the last runs are delivered after those runs ended: give them the
         // grace too, then go (each ends within its own budget anyway).

@@ -17,10 +17,13 @@ mod metrics;
 mod overlap;
 mod plan;
 mod pool;
+mod published;
 mod reaper;
 mod scheduler;
 mod sources;
 
+pub(crate) use metrics::Metrics;
+pub(crate) use published::{JobList, Published};
 pub(crate) use scheduler::{Answer, Event, RunRequest};
 
 use std::path::PathBuf;
@@ -43,6 +46,8 @@ pub(crate) struct Options {
     pub(crate) logger: Arc<Logger>,
     /// `--metrics ADDR`.
     pub(crate) metrics: Option<String>,
+    /// `--listen ADDR` (overrides `[server] listen`).
+    pub(crate) listen: Option<String>,
 }
 
 /// `run --check`: validates the job file like `supercronic -test`; the line for stdout.
@@ -69,18 +74,24 @@ pub(crate) fn run(opts: Options) -> Result<ExitCode> {
     }
     // First of the threads: it blocks SIGCHLD for every thread started after it.
     reaper::start_if_init(&opts.logger);
-    let metrics = match &opts.metrics {
-        Some(addr) => {
-            let listener = metrics::bind(addr)?;
-            let metrics = Arc::new(metrics::Metrics::default());
-            metrics::serve(listener, Arc::clone(&metrics), metrics::CLIENT_TIMEOUT)
-                .context("cannot start the metrics server thread")?;
-            Some(metrics)
-        }
+    let (tx, rx) = mpsc::channel();
+    let published = Arc::new(Published::default());
+    let counters = Arc::new(metrics::Metrics::default());
+    let metrics_server = match &opts.metrics {
+        Some(addr) => Some(metrics::serve(addr, Arc::clone(&counters))?),
         None => None,
     };
+    let server = crate::server::for_run(crate::server::RunServer {
+        listen: opts.listen.clone(),
+        file: &file,
+        published: Arc::clone(&published),
+        events: tx.clone(),
+        state_dir: opts.state_dir.clone(),
+        logger: Arc::clone(&opts.logger),
+        metrics: Arc::clone(&counters),
+    })?;
+    let metrics = (metrics_server.is_some() || server.is_some()).then_some(counters);
 
-    let (tx, rx) = mpsc::channel();
     sources::signals::spawn(tx.clone(), scheduler::Event::Signal)
         .context("cannot install the signal handlers")?;
     if let Err(err) = sources::watch::spawn_watcher(opts.file.clone(), baseline, tx.clone(), || {
@@ -99,6 +110,7 @@ pub(crate) fn run(opts: Options) -> Result<ExitCode> {
         grace: opts.grace,
         logger: Arc::clone(&opts.logger),
         metrics,
+        published,
     };
     let executor = scheduler::PoolExecutor::new(crate::execute::ExecOptions {
         state_dir: opts.state_dir.clone(),
@@ -114,5 +126,10 @@ pub(crate) fn run(opts: Options) -> Result<ExitCode> {
     );
     scheduler.start(file.jobs);
     sources::at_start(scheduler.jobs(), &tx);
-    Ok(scheduler.run(&rx))
+    let code = scheduler.run(&rx);
+    // Open requests finish (they are answered 503 now), then the listeners close.
+    for server in [server, metrics_server].into_iter().flatten() {
+        server.stop();
+    }
+    Ok(code)
 }

@@ -22,6 +22,7 @@ use super::metrics::Metrics;
 use super::overlap::Decision;
 use super::plan::{Backward, Due, Pending, Plan};
 use super::pool::MAX_WORKERS;
+use super::published::Published;
 use super::sources::signals::Signal;
 use crate::execute::{RunInput, Trigger};
 use crate::history::{RunRecord, RunStatus};
@@ -116,6 +117,7 @@ pub(crate) struct Scheduler {
     executor: Box<dyn Executor>,
     events: Sender<Event>,
     metrics: Option<Arc<Metrics>>,
+    published: Arc<Published>,
     watch: ClockWatch,
     /// Reloads requested so far, and the latest one applied (older readings are dropped).
     reload_seq: u64,
@@ -140,6 +142,7 @@ impl Scheduler {
             grace,
             logger,
             metrics,
+            published,
         } = setup;
         let watch = ClockWatch::new(clock.now(), clock.mono());
         Scheduler {
@@ -151,6 +154,7 @@ impl Scheduler {
             executor,
             events,
             metrics,
+            published,
             watch,
             reload_seq: 0,
             applied_seq: 0,
@@ -165,6 +169,7 @@ impl Scheduler {
         let now = self.clock.now();
         self.plan.load(jobs, now);
         self.publish_plan();
+        self.publish_jobs();
         let total = self.plan.jobs().count();
         if total == 0 {
             self.hint_no_jobs();
@@ -431,6 +436,12 @@ impl Scheduler {
         }
     }
 
+    /// The loaded jobs, for the server (start and every reload).
+    fn publish_jobs(&self) {
+        self.published
+            .publish_jobs(Arc::new(self.plan.jobs().cloned().collect()));
+    }
+
     fn publish_plan(&self) {
         if let Some(metrics) = &self.metrics {
             metrics.set_plan(self.plan.jobs().count(), self.plan.next_runs());
@@ -535,6 +546,8 @@ pub(crate) struct Setup {
     pub(crate) grace: Duration,
     pub(crate) logger: Arc<Logger>,
     pub(crate) metrics: Option<Arc<Metrics>>,
+    /// Where the loaded jobs and the stopping flag are published for the server.
+    pub(crate) published: Arc<Published>,
 }
 
 /// Runs `run` (one execution of `job`) and always reports it as finished, also when it

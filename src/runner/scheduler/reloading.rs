@@ -91,6 +91,7 @@ impl Scheduler {
         }
         let diff = self.plan.load(file.jobs, self.clock.now());
         self.publish_plan();
+        self.publish_jobs();
         let mut message = format!("reloaded ({reason}): {}", diff.summary());
         for (what, names) in [
             ("added", &diff.added),

@@ -22,6 +22,7 @@ impl Scheduler {
     /// Stops scheduling, waits up to the grace period for running jobs, then cancels them.
     pub(super) fn shutdown(&mut self, events: &Receiver<Event>, signal: Stop) -> ExitCode {
         let signal = signal.name();
+        self.published.set_stopping();
         let dropped = self.plan.clear_queue();
         let running = self.plan.running_total();
         if dropped > 0 {

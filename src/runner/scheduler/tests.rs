@@ -17,6 +17,7 @@ struct Fixture {
     clock: FakeClock,
     exec: FakeExecutor,
     log: SharedBuffer,
+    published: Arc<Published>,
     /// Holds the job file.
     _dir: tempfile::TempDir,
 }
@@ -39,7 +40,9 @@ fn fixture_at(toml: &str, start: &str) -> Fixture {
         grace: Duration::from_secs(30),
         logger: Arc::new(logger),
         metrics: Some(Arc::new(Metrics::default())),
+        published: Arc::new(Published::default()),
     };
+    let published = Arc::clone(&setup.published);
     let (tx, rx) = mpsc::channel();
     let clock = FakeClock::new(t(start));
     let exec = FakeExecutor::new(&clock);
@@ -58,6 +61,7 @@ fn fixture_at(toml: &str, start: &str) -> Fixture {
         clock,
         exec,
         log,
+        published,
         _dir: dir,
     }
 }
@@ -276,6 +280,11 @@ fn a_reload_adds_removes_and_keeps_the_jobs_on_a_broken_file() {
         "{log}"
     );
     assert!(log.contains("keeping the previous 1 jobs"), "{log}");
+    // What the server sees: the jobs of the last good reading.
+    let names = |f: &Fixture| -> Vec<String> {
+        f.published.jobs().iter().map(|j| j.name.clone()).collect()
+    };
+    assert_eq!(names(&f), ["b"]);
     f.run_until("2026-01-01T00:00:03.500Z");
     assert_eq!(
         f.runs_of("b"),
@@ -584,12 +593,15 @@ fn a_stop_drops_the_queued_run() {
 #[test]
 fn a_stop_with_nothing_running_exits_at_once() {
     let mut f = fixture("[jobs.d]\nschedule = \"@daily\"\ncommand = \"true\"\n");
+    assert_eq!(f.published.jobs().len(), 1);
+    assert!(!f.published.stopping());
     f.tx.send(Event::Signal(Signal::Stop(Stop::Int))).unwrap();
     assert_eq!(
         f.run_for(Duration::from_secs(3600)),
         Some(ExitCode::SUCCESS)
     );
     assert_eq!(f.clock.now(), t(START));
+    assert!(f.published.stopping());
     assert!(
         f.log().contains("SIGINT: stopped; no jobs were running"),
         "{}",

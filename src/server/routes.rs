@@ -1,0 +1,79 @@
+//! The one router of `jobtab run`'s listener: every path it answers, and the layers of
+//! `limits` around them.
+//!
+//! - `GET /healthz`: `200 ok` while the scheduler runs, `503 stopping` once it stops.
+//! - `GET /metrics`: Prometheus text (the scheduler's counters).
+//! - everything else: the webhooks, routed by their path.
+//!
+//! Pages and API routes (the dashboard, PRODUCT.md section 10) join in [`app_routes`].
+
+use std::sync::Arc;
+
+use axum::Router;
+use axum::extract::State;
+use axum::response::{IntoResponse, Response};
+use axum::routing::{MethodRouter, get};
+use http::{StatusCode, header};
+
+use super::limits;
+use super::state::AppState;
+use crate::runner::Metrics;
+
+/// The listener's router.
+pub(crate) fn router(state: AppState) -> Router {
+    let fixed = Router::new()
+        .route("/healthz", get(healthz))
+        .route("/metrics", metrics(Arc::clone(&state.metrics)))
+        .merge(app_routes());
+    let hooks = Router::new().fallback(not_found);
+    limits::fixed_routes(fixed)
+        .merge(limits::hook_routes(hooks))
+        .with_state(state)
+}
+
+/// The dashboard's and the API's routes: merge them here (they get the limits of every fixed
+/// route: `limits::fixed_routes`).
+fn app_routes() -> Router<AppState> {
+    Router::new()
+}
+
+/// The router of `run --metrics ADDR`: `/metrics` only.
+pub(crate) fn metrics_router(counters: Arc<Metrics>) -> Router {
+    let router = Router::new()
+        .route("/metrics", metrics(counters))
+        .fallback(|| async {
+            (
+                StatusCode::NOT_FOUND,
+                "not found: metrics are at /metrics\n",
+            )
+        });
+    limits::fixed_routes(router)
+}
+
+async fn healthz(State(state): State<AppState>) -> Response {
+    if state.stopping() {
+        (StatusCode::SERVICE_UNAVAILABLE, "stopping\n").into_response()
+    } else {
+        (StatusCode::OK, "ok\n").into_response()
+    }
+}
+
+/// `GET /metrics` (and `HEAD`): the Prometheus text of `counters`.
+fn metrics<S: Clone + Send + Sync + 'static>(counters: Arc<Metrics>) -> MethodRouter<S> {
+    get(move || {
+        let text = counters.render();
+        async move {
+            (
+                [(
+                    header::CONTENT_TYPE,
+                    "text/plain; version=0.0.4; charset=utf-8",
+                )],
+                text,
+            )
+        }
+    })
+}
+
+async fn not_found() -> Response {
+    (StatusCode::NOT_FOUND, "not found\n").into_response()
+}

@@ -1,0 +1,94 @@
+//! `AppState`: what every handler may read, shared by the server's tasks (cheap to clone: one
+//! `Arc`). The jobs come from the scheduler (`runner::Published`, replaced on every reload);
+//! runs are asked for on the scheduler's event channel, never started here.
+
+use std::ops::Deref;
+use std::path::PathBuf;
+use std::sync::mpsc::Sender;
+use std::sync::{Arc, Mutex, PoisonError};
+
+use crate::log::Logger;
+use crate::runner::{Event, JobList, Metrics, Published};
+use crate::store::ServerConfig;
+
+/// The server's shared state.
+#[derive(Clone)]
+pub(crate) struct AppState(Arc<Shared>);
+
+/// The fields of [`AppState`] (reached through `Deref`).
+pub(crate) struct Shared {
+    /// The loaded jobs and the stopping flag, as the scheduler publishes them.
+    pub(crate) published: Arc<Published>,
+    /// The scheduler's event channel (`Event::RunNow` asks for a run).
+    events: Mutex<Sender<Event>>,
+    pub(crate) state_dir: PathBuf,
+    pub(crate) job_file: PathBuf,
+    pub(crate) logger: Arc<Logger>,
+    /// `[server]` as loaded at start (a reload does not move the listener).
+    pub(crate) config: ServerConfig,
+    /// The scheduler's counters (`/metrics`).
+    pub(crate) metrics: Arc<Metrics>,
+}
+
+/// What [`AppState::new`] needs.
+pub(crate) struct StateSetup {
+    pub(crate) published: Arc<Published>,
+    pub(crate) events: Sender<Event>,
+    pub(crate) state_dir: PathBuf,
+    pub(crate) job_file: PathBuf,
+    pub(crate) logger: Arc<Logger>,
+    pub(crate) config: ServerConfig,
+    pub(crate) metrics: Arc<Metrics>,
+}
+
+impl AppState {
+    pub(crate) fn new(setup: StateSetup) -> AppState {
+        let StateSetup {
+            published,
+            events,
+            state_dir,
+            job_file,
+            logger,
+            config,
+            metrics,
+        } = setup;
+        AppState(Arc::new(Shared {
+            published,
+            events: Mutex::new(events),
+            state_dir,
+            job_file,
+            logger,
+            config,
+            metrics,
+        }))
+    }
+}
+
+impl Shared {
+    /// The jobs loaded now.
+    pub(crate) fn jobs(&self) -> JobList {
+        self.published.jobs()
+    }
+
+    /// Whether the scheduler is stopping (no new runs: answer 503).
+    pub(crate) fn stopping(&self) -> bool {
+        self.published.stopping()
+    }
+
+    /// Sends `event` to the scheduler; `false` when it is gone (stopping).
+    pub(crate) fn send(&self, event: Event) -> bool {
+        self.events
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .send(event)
+            .is_ok()
+    }
+}
+
+impl Deref for AppState {
+    type Target = Shared;
+
+    fn deref(&self) -> &Shared {
+        &self.0
+    }
+}

@@ -1,0 +1,180 @@
+//! The listener and the router through real loopback connections: `/healthz`, `/metrics`,
+//! 404s, and the limits (a slow client is cut off; others are answered meanwhile).
+
+use std::io::{Read as _, Write as _};
+use std::net::{SocketAddr, TcpStream};
+use std::path::PathBuf;
+use std::sync::Arc;
+use std::sync::mpsc;
+use std::time::{Duration, Instant};
+
+use super::*;
+use crate::log::Logger;
+use crate::runner::{Event, Metrics, Published};
+
+/// Long enough that no test client times out on a loaded machine.
+const PATIENCE: Duration = Duration::from_secs(30);
+
+struct Fixture {
+    server: Server,
+    published: Arc<Published>,
+    _events: mpsc::Receiver<Event>,
+}
+
+fn start(limits: Limits) -> Fixture {
+    let published = Arc::new(Published::default());
+    let (events, rx) = mpsc::channel();
+    let (logger, _log) = Logger::capture(crate::log::Format::Text);
+    let state = AppState::new(StateSetup {
+        published: Arc::clone(&published),
+        events,
+        state_dir: PathBuf::from("/nonexistent"),
+        job_file: PathBuf::from("/nonexistent/jobs.toml"),
+        logger: Arc::new(logger),
+        config: crate::store::ServerConfig::default(),
+        metrics: Arc::new(Metrics::default()),
+    });
+    let listener = bind("127.0.0.1:0", "--listen").unwrap();
+    let server = Server::start(
+        "test-http",
+        listener,
+        None,
+        routes::router(state),
+        limits,
+        1,
+    )
+    .unwrap();
+    Fixture {
+        server,
+        published,
+        _events: rx,
+    }
+}
+
+fn limits() -> Limits {
+    Limits {
+        header_read: PATIENCE,
+        connections: 64,
+    }
+}
+
+/// Sends `request` as is and reads the answer to the end (the request asks to close).
+fn exchange(addr: SocketAddr, request: &str) -> String {
+    let mut stream = TcpStream::connect(addr).unwrap();
+    stream.set_read_timeout(Some(PATIENCE)).unwrap();
+    stream.write_all(request.as_bytes()).unwrap();
+    let mut answer = String::new();
+    let _ = stream.read_to_string(&mut answer);
+    answer
+}
+
+fn get(addr: SocketAddr, path: &str) -> String {
+    exchange(
+        addr,
+        &format!("GET {path} HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n"),
+    )
+}
+
+#[test]
+fn healthz_answers_ok_until_the_scheduler_stops() {
+    let f = start(limits());
+    let answer = get(f.server.addr(), "/healthz");
+    assert!(answer.starts_with("HTTP/1.1 200 OK"), "{answer}");
+    assert!(answer.ends_with("\r\n\r\nok\n"), "{answer}");
+    f.published.set_stopping();
+    let answer = get(f.server.addr(), "/healthz");
+    assert!(answer.starts_with("HTTP/1.1 503"), "{answer}");
+}
+
+#[test]
+fn metrics_and_unknown_paths() {
+    let f = start(limits());
+    let answer = get(f.server.addr(), "/metrics");
+    assert!(answer.starts_with("HTTP/1.1 200 OK"), "{answer}");
+    assert!(answer.contains("text/plain; version=0.0.4"), "{answer}");
+    assert!(answer.contains("jobtab_jobs 0"), "{answer}");
+    assert!(get(f.server.addr(), "/nowhere").starts_with("HTTP/1.1 404"));
+}
+
+#[test]
+fn headers_over_the_size_limit_are_refused() {
+    let f = start(limits());
+    let big = "a".repeat(limits::MAX_HEADER_BYTES * 2);
+    let answer = exchange(
+        f.server.addr(),
+        &format!("GET /healthz HTTP/1.1\r\nHost: x\r\nX-Big: {big}\r\nConnection: close\r\n\r\n"),
+    );
+    assert!(answer.starts_with("HTTP/1.1 431"), "{answer:.100}");
+}
+
+#[test]
+fn a_body_over_the_limit_of_fixed_routes_is_refused() {
+    let f = start(limits());
+    let body = "a".repeat(limits::MAX_BODY + 1);
+    let answer = exchange(
+        f.server.addr(),
+        &format!(
+            "POST /healthz HTTP/1.1\r\nHost: x\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
+            body.len()
+        ),
+    );
+    assert!(answer.starts_with("HTTP/1.1 413"), "{answer:.100}");
+}
+
+/// A client that has not sent its headers within the limit is cut off, while others are
+/// answered meanwhile.
+#[test]
+fn a_slow_client_is_cut_off_and_does_not_hold_up_others() {
+    let f = start(Limits {
+        header_read: Duration::from_millis(300),
+        connections: 64,
+    });
+    let addr = f.server.addr();
+    let mut slow = TcpStream::connect(addr).unwrap();
+    slow.set_read_timeout(Some(PATIENCE)).unwrap();
+    slow.write_all(b"GET /healthz HTTP/1.1\r\n").unwrap();
+    assert!(get(addr, "/healthz").starts_with("HTTP/1.1 200"));
+    let start = Instant::now();
+    let mut rest = Vec::new();
+    let read = slow.read_to_end(&mut rest);
+    assert!(
+        matches!(read, Ok(_)) || read.is_err() && start.elapsed() < PATIENCE,
+        "{read:?}"
+    );
+    assert!(start.elapsed() < PATIENCE / 2, "{:?}", start.elapsed());
+    assert!(!String::from_utf8_lossy(&rest).contains("200 OK"));
+}
+
+/// One connection over the limit is closed at once, without an answer.
+#[test]
+fn connections_over_the_limit_are_closed_at_once() {
+    let f = start(Limits {
+        header_read: PATIENCE,
+        connections: 2,
+    });
+    let addr = f.server.addr();
+    let held: Vec<TcpStream> = (0..2).map(|_| TcpStream::connect(addr).unwrap()).collect();
+    // The held ones are accepted first (in order), so the next is over the limit.
+    std::thread::sleep(Duration::from_millis(200));
+    let start = Instant::now();
+    assert_eq!(get(addr, "/healthz"), "");
+    assert!(start.elapsed() < PATIENCE / 2);
+    drop(held);
+    let deadline = Instant::now() + PATIENCE;
+    while !get(addr, "/healthz").starts_with("HTTP/1.1 200") {
+        assert!(
+            Instant::now() < deadline,
+            "never answered after the others left"
+        );
+        std::thread::sleep(Duration::from_millis(50));
+    }
+}
+
+#[test]
+fn stop_returns_and_closes_the_listener() {
+    let f = start(limits());
+    let addr = f.server.addr();
+    assert!(get(addr, "/healthz").starts_with("HTTP/1.1 200"));
+    f.server.stop();
+    assert!(TcpStream::connect(addr).is_err());
+}
