@@ -304,7 +304,10 @@ mod tests {
         }
         let session = t.session_value();
         assert_eq!(session.len(), 64);
-        assert!(!session.contains("s3cret"), "the cookie never holds the token");
+        assert!(
+            !session.contains("s3cret"),
+            "the cookie never holds the token"
+        );
         assert!(t.session_matches(&session));
         assert!(!t.session_matches(&session[..62]));
         assert!(!t.session_matches(&session.replace(&session[..2], "zz")));
@@ -334,7 +337,10 @@ mod tests {
             host: Some("127.0.0.1:8080"),
             ..Request::default()
         };
-        assert_eq!(check(&access, &read(None, None)), Err(Refusal::Unauthorized));
+        assert_eq!(
+            check(&access, &read(None, None)),
+            Err(Refusal::Unauthorized)
+        );
         assert_eq!(
             check(&access, &read(Some("Bearer s3cret-token"), None)),
             Ok(Proof::Bearer)
@@ -355,7 +361,10 @@ mod tests {
             unreachable!()
         };
         let cookie = format!("theme=dark; {COOKIE}={}", t.session_value());
-        assert_eq!(check(&access, &read(None, Some(&cookie))), Ok(Proof::Cookie));
+        assert_eq!(
+            check(&access, &read(None, Some(&cookie))),
+            Ok(Proof::Cookie)
+        );
         // The token itself is not a session value.
         let raw = format!("{COOKIE}=s3cret-token");
         assert_eq!(
@@ -419,10 +428,26 @@ mod tests {
 
     #[test]
     fn origins_compare_scheme_host_and_port() {
-        assert!(same_origin(Some("http://a.example"), Some("a.example"), false));
-        assert!(same_origin(Some("http://A.example:80"), Some("a.example"), false));
-        assert!(same_origin(Some("https://a.example"), Some("a.example:443"), true));
-        assert!(!same_origin(Some("http://a.example"), Some("a.example"), true));
+        assert!(same_origin(
+            Some("http://a.example"),
+            Some("a.example"),
+            false
+        ));
+        assert!(same_origin(
+            Some("http://A.example:80"),
+            Some("a.example"),
+            false
+        ));
+        assert!(same_origin(
+            Some("https://a.example"),
+            Some("a.example:443"),
+            true
+        ));
+        assert!(!same_origin(
+            Some("http://a.example"),
+            Some("a.example"),
+            true
+        ));
         assert!(!same_origin(Some("http://a.example"), None, false));
         assert!(!same_origin(None, Some("a.example"), false));
         assert!(!same_origin(Some("null"), Some("null"), false));
