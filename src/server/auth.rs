@@ -11,8 +11,19 @@
 //! refused) and served only on a loopback listener. Webhook paths never come through here:
 //! they keep their own verification.
 
+use std::net::SocketAddr;
+
+use anyhow::{Result, bail};
+use axum::extract::{Request as HttpRequest, State};
+use axum::middleware::Next;
+use axum::response::{IntoResponse as _, Response};
 use hmac::{Hmac, KeyInit as _, Mac as _};
+use http::{HeaderMap, Method, StatusCode, header};
 use sha2::Sha256;
+
+use super::dashboard::html::{self, Viewer};
+use super::state::AppState;
+use crate::store::ServerConfig;
 
 /// The session cookie's name.
 pub(crate) const COOKIE: &str = "jobtab_session";
@@ -40,6 +51,24 @@ impl Access {
             None if loopback => Access::ReadOnly,
             None => Access::Off,
         }
+    }
+
+    /// The rule of `config` on a listener bound to `addr`: its token `${VAR}`-expanded from
+    /// the environment (an unset variable stops `run` with an error naming it, never its
+    /// value).
+    pub(crate) fn from_config(config: &ServerConfig, addr: SocketAddr) -> Result<Access> {
+        let token = match &config.token {
+            Some(template) => match crate::execute::expand(template) {
+                Ok(token) if token.trim().is_empty() => bail!(
+                    "[server] token {template:?} is empty: set the variable to a long random \
+                     value (e.g. `openssl rand -hex 32`)"
+                ),
+                Ok(token) => Some(token),
+                Err(why) => bail!("[server] token: {why}"),
+            },
+            None => None,
+        };
+        Ok(Access::new(token.as_deref(), addr.ip().is_loopback()))
     }
 
     /// What `run` says at start about the dashboard at `base` (`http://127.0.0.1:8080`).
@@ -258,6 +287,70 @@ pub(crate) fn same_origin(origin: Option<&str>, host: Option<&str>, tls: bool) -
         }
     };
     !authority.is_empty() && !authority.contains('/') && normal(authority) == normal(host)
+}
+
+/// The guard in front of every page and API route: lets a request through with its `Viewer`
+/// in its extensions, or answers the refusal (JSON under `/api/`, the sign-in form for a page
+/// that needs the token, a short text otherwise).
+pub(crate) async fn guard(
+    State(state): State<AppState>,
+    mut request: HttpRequest,
+    next: Next,
+) -> Response {
+    let headers = request.headers();
+    let checked = check(
+        state.access(),
+        &Request {
+            changes: !matches!(*request.method(), Method::GET | Method::HEAD),
+            authorization: text(headers, header::AUTHORIZATION),
+            cookie: text(headers, header::COOKIE),
+            origin: text(headers, header::ORIGIN),
+            host: text(headers, header::HOST),
+            tls: state.config.tls_cert.is_some(),
+        },
+    );
+    match checked {
+        Ok(proof) => {
+            request.extensions_mut().insert(match proof {
+                Proof::Bearer => Viewer::Bearer,
+                Proof::Cookie => Viewer::Cookie,
+                Proof::Nothing => Viewer::ReadOnly,
+            });
+            next.run(request).await
+        }
+        Err(refusal) => refuse(refusal, &request),
+    }
+}
+
+/// The answer to a refused request.
+fn refuse(refusal: Refusal, request: &HttpRequest) -> Response {
+    let status = match refusal {
+        Refusal::Unauthorized => StatusCode::UNAUTHORIZED,
+        Refusal::CrossOrigin | Refusal::ReadOnly => StatusCode::FORBIDDEN,
+        Refusal::Off => StatusCode::NOT_FOUND,
+    };
+    let path = request.uri().path();
+    if path == "/api" || path.starts_with("/api/") {
+        return super::api::error(status, refusal.message());
+    }
+    if refusal == Refusal::Unauthorized && request.method() == Method::GET {
+        let next = request
+            .uri()
+            .path_and_query()
+            .map_or("/", |path| path.as_str());
+        return (
+            status,
+            [(header::CACHE_CONTROL, "no-store")],
+            axum::response::Html(html::login(html::safe_next(next), None)),
+        )
+            .into_response();
+    }
+    (status, format!("{}\n", refusal.message())).into_response()
+}
+
+/// A header's value as text, if it is.
+pub(crate) fn text(headers: &HeaderMap, name: header::HeaderName) -> Option<&str> {
+    headers.get(name).and_then(|value| value.to_str().ok())
 }
 
 fn hex(bytes: &[u8]) -> String {

@@ -70,6 +70,9 @@ pub(crate) fn for_run(setup: RunServer<'_>) -> Result<Option<Server>> {
     }
     let listener = bind(&listen, what)?;
     let scheme = if tls.is_some() { "https" } else { "http" };
+    // The dashboard and the API (PRODUCT.md section 10): who may use them.
+    let addr = listener.local_addr()?;
+    let access = super::auth::Access::from_config(&config, addr)?;
     let state = AppState::new(StateSetup {
         published,
         events,
@@ -79,6 +82,7 @@ pub(crate) fn for_run(setup: RunServer<'_>) -> Result<Option<Server>> {
         config,
         metrics,
     });
+    state.set_access(access.clone());
     let server = Server::start(
         "jobtab-http",
         listener,
@@ -88,6 +92,11 @@ pub(crate) fn for_run(setup: RunServer<'_>) -> Result<Option<Server>> {
         WORKERS,
     )?;
     log_listening(&logger, scheme, server.addr());
+    let base = format!("{scheme}://{}", server.addr());
+    match access {
+        super::auth::Access::Token(_) => logger.info(None, &access.describe(&base)),
+        _ => logger.warn(None, &access.describe(&base)),
+    }
     Ok(Some(server))
 }
 

@@ -5,8 +5,9 @@
 use std::ops::Deref;
 use std::path::PathBuf;
 use std::sync::mpsc::Sender;
-use std::sync::{Arc, Mutex, PoisonError};
+use std::sync::{Arc, Mutex, OnceLock, PoisonError};
 
+use super::auth::Access;
 use crate::log::Logger;
 use crate::runner::{Event, JobList, Metrics, Published};
 use crate::store::ServerConfig;
@@ -28,6 +29,8 @@ pub(crate) struct Shared {
     pub(crate) config: ServerConfig,
     /// The scheduler's counters (`/metrics`).
     pub(crate) metrics: Arc<Metrics>,
+    /// Who may use the dashboard and the API (`auth`): set once at start, off until then.
+    access: OnceLock<Access>,
 }
 
 /// What [`AppState::new`] needs.
@@ -60,6 +63,7 @@ impl AppState {
             logger,
             config,
             metrics,
+            access: OnceLock::new(),
         }))
     }
 }
@@ -82,6 +86,18 @@ impl Shared {
             .unwrap_or_else(PoisonError::into_inner)
             .send(event)
             .is_ok()
+    }
+}
+
+impl Shared {
+    /// Sets who may use the dashboard and the API (once, at start).
+    pub(crate) fn set_access(&self, access: Access) {
+        let _ = self.access.set(access);
+    }
+
+    /// Who may use the dashboard and the API; `Off` until set.
+    pub(crate) fn access(&self) -> &Access {
+        self.access.get().unwrap_or(&Access::Off)
     }
 }
 

@@ -6,7 +6,7 @@
 use chrono::{DateTime, Utc};
 use serde_json::Value;
 
-use super::html::{Viewer, elapsed, esc, path_segment, status, time, time_of};
+use super::html::{Viewer, elapsed, esc, path_segment, status, time_of};
 use crate::store::{Job, Verify, Webhook};
 
 /// The most of a run's output a page shows (its end); `jobtab logs` has the whole tail.
@@ -435,9 +435,4 @@ pub(crate) fn no_deliveries() -> String {
     "<section class=\"deliveries\"><h2>Deliveries</h2><p class=\"muted\">Not shown here yet: \
      <code>jobtab deliveries NAME</code> lists the webhook requests this job got.</p></section>"
         .to_owned()
-}
-
-/// A time (RFC 3339) or `none`, for callers outside this module.
-pub(crate) fn when(at: Option<&str>, now: DateTime<Utc>) -> String {
-    at.map_or_else(|| "none".to_owned(), |at| time(at, now))
 }
