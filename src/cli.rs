@@ -233,6 +233,20 @@ pub(crate) enum Command {
     #[command(verbatim_doc_comment)]
     Logs(LogsArgs),
 
+    /// Requests the webhooks got, newest first
+    ///
+    /// What `jobtab run` kept of each request to a hook's path: time, job, method and path,
+    /// the answer's status and verdict (accepted, queued, ignored, duplicate, rejected and
+    /// why, ...), the delivery and run ids, and the client's address. With --json, also the
+    /// headers (signatures and tokens redacted) and the first 4 KiB of the body.
+    ///
+    /// Examples:
+    ///   jobtab deliveries
+    ///   jobtab deliveries deploy --limit 5
+    ///   jobtab deliveries --json
+    #[command(verbatim_doc_comment)]
+    Deliveries(DeliveriesArgs),
+
     /// Write the enabled jobs into your crontab, in a block jobtab manages
     ///
     /// Every line outside the block is kept byte for byte. Each job becomes a line that calls
@@ -584,6 +598,21 @@ pub(crate) struct HistoryArgs {
     /// Show the end of each run's output under its line
     #[arg(long, short = 'o', conflicts_with = "json")]
     pub(crate) output: bool,
+
+    /// Print JSON
+    #[arg(long)]
+    pub(crate) json: bool,
+}
+
+#[derive(Debug, Args)]
+pub(crate) struct DeliveriesArgs {
+    /// Only this job's hook
+    #[arg(add = ArgValueCandidates::new(job_names))]
+    pub(crate) name: Option<String>,
+
+    /// At most this many requests
+    #[arg(long, short = 'n', default_value_t = 20)]
+    pub(crate) limit: usize,
 
     /// Print JSON
     #[arg(long)]

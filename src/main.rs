@@ -26,6 +26,7 @@ mod history;
 mod json;
 mod log;
 mod output;
+mod payload;
 mod runner;
 mod running;
 mod schedule;

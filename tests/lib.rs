@@ -29,3 +29,4 @@ mod state;
 mod store;
 mod trust;
 mod tty;
+mod webhook_jobs;

@@ -25,6 +25,9 @@ _jobtab() {
             jobtab,completions)
                 cmd="jobtab__subcmd__completions"
                 ;;
+            jobtab,deliveries)
+                cmd="jobtab__subcmd__deliveries"
+                ;;
             jobtab,disable)
                 cmd="jobtab__subcmd__disable"
                 ;;
@@ -95,7 +98,7 @@ _jobtab() {
 
     case "${cmd}" in
         jobtab)
-            opts="-f -h -V --file --state-dir --color --help --version add list ls show remove rm enable disable edit check explain next exec notify run history logs install uninstall import export completions man"
+            opts="-f -h -V --file --state-dir --color --help --version add list ls show remove rm enable disable edit check explain next exec notify run history logs deliveries install uninstall import export completions man"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 1 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -259,6 +262,44 @@ _jobtab() {
                 return 0
             fi
             case "${prev}" in
+                --file)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                -f)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --state-dir)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --color)
+                    COMPREPLY=($(compgen -W "auto always never" -- "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        jobtab__subcmd__deliveries)
+            opts="-n -f -h -V --limit --json --file --state-dir --color --help --version"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --limit)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                -n)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 --file)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0

@@ -48,6 +48,7 @@ complete -c jobtab -n "__fish_jobtab_needs_command" -f -a "notify" -d 'Notificat
 complete -c jobtab -n "__fish_jobtab_needs_command" -f -a "run" -d 'Run the scheduler in the foreground'
 complete -c jobtab -n "__fish_jobtab_needs_command" -f -a "history" -d 'Past runs, newest first'
 complete -c jobtab -n "__fish_jobtab_needs_command" -f -a "logs" -d 'Print the captured output of a job\'s last run, or of one run'
+complete -c jobtab -n "__fish_jobtab_needs_command" -f -a "deliveries" -d 'Requests the webhooks got, newest first'
 complete -c jobtab -n "__fish_jobtab_needs_command" -f -a "install" -d 'Write the enabled jobs into your crontab, in a block jobtab manages'
 complete -c jobtab -n "__fish_jobtab_needs_command" -f -a "uninstall" -d 'Remove jobtab\'s block from your crontab'
 complete -c jobtab -n "__fish_jobtab_needs_command" -f -a "import" -d 'Turn crontab lines into jobs (default: your crontab, outside jobtab\'s blocks)'
@@ -228,6 +229,15 @@ never\t'Never'"
 complete -c jobtab -n "__fish_jobtab_using_subcommand logs" -s F -l follow -d 'Keep going: print the output of each new run as it is recorded, until interrupted'
 complete -c jobtab -n "__fish_jobtab_using_subcommand logs" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c jobtab -n "__fish_jobtab_using_subcommand logs" -s V -l version -d 'Print version'
+complete -c jobtab -n "__fish_jobtab_using_subcommand deliveries" -s n -l limit -d 'At most this many requests' -r
+complete -c jobtab -n "__fish_jobtab_using_subcommand deliveries" -s f -l file -d 'The job file [default: $JOBTAB_FILE, else <config dir>/jobtab/jobs.toml]' -r -F
+complete -c jobtab -n "__fish_jobtab_using_subcommand deliveries" -l state-dir -d 'Where history, locks and crontab backups live [default: $JOBTAB_STATE_DIR, else <state dir>/jobtab]' -r -F
+complete -c jobtab -n "__fish_jobtab_using_subcommand deliveries" -l color -d 'When to colour status words and error prefixes: auto (on a terminal, unless $NO_COLOR is set), always, never' -r -f -a "auto\t'On a terminal, unless `NO_COLOR` is set to a non-empty value'
+always\t'Always, even into a pipe or a file'
+never\t'Never'"
+complete -c jobtab -n "__fish_jobtab_using_subcommand deliveries" -l json -d 'Print JSON'
+complete -c jobtab -n "__fish_jobtab_using_subcommand deliveries" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c jobtab -n "__fish_jobtab_using_subcommand deliveries" -s V -l version -d 'Print version'
 complete -c jobtab -n "__fish_jobtab_using_subcommand install" -s f -l file -d 'The job file [default: $JOBTAB_FILE, else <config dir>/jobtab/jobs.toml]' -r -F
 complete -c jobtab -n "__fish_jobtab_using_subcommand install" -l state-dir -d 'Where history, locks and crontab backups live [default: $JOBTAB_STATE_DIR, else <state dir>/jobtab]' -r -F
 complete -c jobtab -n "__fish_jobtab_using_subcommand install" -l color -d 'When to colour status words and error prefixes: auto (on a terminal, unless $NO_COLOR is set), always, never' -r -f -a "auto\t'On a terminal, unless `NO_COLOR` is set to a non-empty value'

@@ -86,7 +86,7 @@ fn next_run_words(job: &Job) -> String {
 fn build(args: &AddArgs) -> Result<RawJob, Usage> {
     let mut raw = RawJob {
         description: args.description.clone(),
-        schedule: args.schedule.clone(),
+        schedule: Some(args.schedule.clone()),
         timezone: args.timezone.clone(),
         timeout: args.timeout.clone(),
         retries: args.retries,

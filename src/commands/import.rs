@@ -278,7 +278,7 @@ fn add_all(editor: &mut Editor, jobs: Vec<Imported>, preview: bool) -> Result<Ou
     for job in jobs {
         if !existing.is_empty() {
             let key = (
-                normal_schedule(&job.raw.schedule),
+                normal_schedule(job.raw.schedule.as_deref().unwrap_or_default()),
                 job.raw.command.clone().unwrap_or_default(),
             );
             if let Some(twin) = existing.get(&key) {

@@ -91,14 +91,28 @@ const JOB_KEYS: &[(&str, &str)] = &[
         "Mail results through sendmail -t, as cron's MAILTO; \"\" turns off the one of \
          [defaults]. [defaults]",
     ),
+    (
+        "webhook",
+        "Run the job on requests to `jobtab run`'s listener ([server] listen = \"HOST:PORT\" or \
+         run --listen), alone or beside `schedule`: a table with verify (required: \"github\", \
+         \"gitlab\", \"stripe\", \"standard\", \"slack\", \"shopify\", \"hmac\" with header, \
+         algorithm, encoding and prefix, \"token\" with an optional header, or \"none\"), secret \
+         (required but for none; a ${VAR}), path (default /hooks/NAME), methods (default \
+         [\"POST\"]), max_body (bytes, default 1 MiB), match (JSON pointers such as \"/ref\" or \
+         \"header:NAME\" to a value or a list of values that must hold), env (NAME = \"/json/ \
+         pointer\": variables for the run), response (\"accepted\", the default, or \"wait\") \
+         and rate_limit (e.g. \"100/s\").",
+    ),
 ];
 
 const SECTIONS: &[Section] = &[
     Section {
         heading: "JOB FILE",
         intro: "A TOML file: one [jobs.NAME] table per job (names are letters, digits, `-`, `_` \
-                and `.`), and an optional [defaults] table with settings every job inherits \
-                unless it sets its own (the keys marked [defaults] below). Durations are written \
+                and `.`), an optional [defaults] table with settings every job inherits \
+                unless it sets its own (the keys marked [defaults] below), and an optional \
+                [server] table (listen, tls_cert and tls_key for HTTPS, token, trust_proxy) for \
+                webhooks. Durations are written \
                 like 30s, 5m, 1h30m. ${VAR} in command, env values, URLs, headers, bodies and \
                 secrets is taken from the environment when the job runs and never written back; \
                 a variable that is not set fails that run. Unknown keys are an error. Commands \

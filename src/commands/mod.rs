@@ -4,6 +4,7 @@ mod add;
 mod check;
 mod completions;
 mod crontab_note;
+mod deliveries;
 mod edit;
 mod exec;
 mod explain;
@@ -70,6 +71,7 @@ pub(crate) fn dispatch(cli: Cli) -> Result<ExitCode> {
         Command::Run(args) => run::run(&args, &ctx),
         Command::History(args) => history::run(&args, &ctx),
         Command::Logs(args) => logs::run(&args, &ctx),
+        Command::Deliveries(args) => deliveries::run(&args, &ctx),
         Command::Install(args) => install::run_install(&args, &ctx),
         Command::Uninstall(args) => install::run_uninstall(&args, &ctx),
         Command::Import(args) => import::run(&args, &ctx),

@@ -270,7 +270,7 @@ impl Parser {
             user: user.map(str::to_owned),
             raw: RawJob {
                 description,
-                schedule,
+                schedule: Some(schedule),
                 command: Some(command),
                 shell: self.shell.clone(),
                 timezone: self.timezone.clone(),
@@ -514,7 +514,7 @@ SHELL=/bin/bash
                 user: None,
                 raw: RawJob {
                     description: Some("nightly backup of the database".into()),
-                    schedule: "0 2 * * *".into(),
+                    schedule: Some("0 2 * * *".into()),
                     command: Some("/usr/bin/backup.sh --full >> /var/log/backup.log 2>&1".into()),
                     env: base_env.clone(),
                     mail_to: Some(String::new()),
@@ -522,10 +522,10 @@ SHELL=/bin/bash
                 },
             }
         );
-        assert_eq!(parsed.jobs[1].raw.schedule, "@reboot");
+        assert_eq!(parsed.jobs[1].raw.schedule, Some("@reboot".into()));
         assert_eq!(parsed.jobs[1].raw.description, None);
         let date = &parsed.jobs[2].raw;
-        assert_eq!(date.schedule, "30 6 * * mon-fri");
+        assert_eq!(date.schedule, Some("30 6 * * mon-fri".into()));
         assert_eq!(date.command.as_deref(), Some("date +%F > /tmp/today"));
         assert_eq!(date.timezone.as_deref(), Some("Europe/Berlin"));
         assert_eq!(date.shell.as_deref(), Some("/bin/bash"));
@@ -708,7 +708,7 @@ SHELL=/bin/bash
             start.raw.command.as_deref(),
             Some("printf '%s\\n' 'now' | /srv/app/start")
         );
-        assert_eq!(start.raw.schedule, "@reboot");
+        assert_eq!(start.raw.schedule, Some("@reboot".into()));
         assert_eq!(parsed.skipped.len(), 1);
         assert_eq!(parsed.skipped[0].0, 5);
         assert!(

@@ -26,6 +26,8 @@ struct State {
     running: usize,
     per_job: BTreeMap<String, JobStats>,
     next: HashMap<String, i64>,
+    /// Webhook requests by (hook's job, verdict).
+    hooks: BTreeMap<(String, &'static str), u64>,
 }
 
 #[derive(Debug, Default)]
@@ -63,6 +65,14 @@ impl Metrics {
         self.with(|state| {
             let stats = state.per_job.entry(job.to_owned()).or_default();
             *stats.runs.entry("skipped".to_owned()).or_default() += count;
+        });
+    }
+
+    /// A request to a webhook: its job (`""` for a path no hook serves) and the verdict
+    /// (`accepted`, `rejected`, ...).
+    pub(crate) fn record_hook(&self, job: &str, verdict: &'static str) {
+        self.with(|state| {
+            *state.hooks.entry((job.to_owned(), verdict)).or_default() += 1;
         });
     }
 
@@ -179,6 +189,19 @@ impl Metrics {
                     escape(job)
                 );
             }
+            header(
+                &mut out,
+                "jobtab_webhook_requests_total",
+                "counter",
+                "Webhook requests by hook (its job; empty for an unknown path) and verdict.",
+            );
+            for ((job, verdict), count) in &state.hooks {
+                let _ = writeln!(
+                    out,
+                    "jobtab_webhook_requests_total{{hook=\"{}\",verdict=\"{verdict}\"}} {count}",
+                    escape(job)
+                );
+            }
             out
         })
     }
@@ -234,6 +257,9 @@ mod tests {
             .unwrap()
             .to_utc();
         metrics.set_plan(2, [("backup", Some(at)), ("off", None)].into_iter());
+        metrics.record_hook("deploy", "accepted");
+        metrics.record_hook("deploy", "accepted");
+        metrics.record_hook("deploy", "rejected");
         metrics
     }
 
@@ -253,6 +279,9 @@ mod tests {
             "jobtab_run_duration_seconds_count{job=\"backup\"} 2",
             "jobtab_last_run_duration_seconds{job=\"backup\"} 0.5",
             "jobtab_next_run_timestamp_seconds{job=\"backup\"} 1767225600",
+            "# TYPE jobtab_webhook_requests_total counter",
+            "jobtab_webhook_requests_total{hook=\"deploy\",verdict=\"accepted\"} 2",
+            "jobtab_webhook_requests_total{hook=\"deploy\",verdict=\"rejected\"} 1",
         ] {
             assert!(
                 text.lines().any(|l| l == line),

@@ -9,12 +9,18 @@
 mod api;
 mod auth;
 mod dashboard;
+mod dedupe;
+pub(crate) mod deliveries;
+mod hooks;
 mod limits;
 mod listener;
+mod rate;
 mod routes;
 mod start;
 mod state;
+mod table;
 mod tls;
+pub(crate) mod verify;
 
 use std::net::SocketAddr;
 use std::thread::JoinHandle;

@@ -15,7 +15,7 @@ use axum::response::{IntoResponse, Response};
 use axum::routing::{MethodRouter, get};
 use http::{StatusCode, header};
 
-use super::limits;
+use super::{hooks, limits};
 use super::state::AppState;
 use crate::runner::Metrics;
 
@@ -25,7 +25,7 @@ pub(crate) fn router(state: AppState) -> Router {
         .route("/healthz", get(healthz))
         .route("/metrics", metrics(Arc::clone(&state.metrics)))
         .merge(app_routes(state.clone()));
-    let hooks = Router::new().fallback(not_found);
+    let hooks = Router::new().fallback(hooks::handle);
     limits::fixed_routes(fixed)
         .merge(limits::hook_routes(hooks))
         .with_state(state)
@@ -81,8 +81,4 @@ fn metrics<S: Clone + Send + Sync + 'static>(counters: Arc<Metrics>) -> MethodRo
             )
         }
     })
-}
-
-async fn not_found() -> Response {
-    (StatusCode::NOT_FOUND, "not found\n").into_response()
 }

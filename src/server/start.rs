@@ -6,14 +6,18 @@ use std::path::PathBuf;
 use std::sync::Arc;
 use std::sync::mpsc::Sender;
 
-use anyhow::{Result, bail};
+use anyhow::{Result, anyhow, bail};
+use chrono::Utc;
 
+use super::dedupe::Dedupe;
+use super::deliveries::DeliveryLog;
 use super::limits::{self, Limits};
 use super::state::{AppState, StateSetup};
+use super::table::{Hook, Table};
 use super::{Server, bind, routes, tls};
 use crate::log::Logger;
-use crate::runner::{Event, Metrics, Published};
-use crate::store::JobFile;
+use crate::runner::{Event, JobList, Metrics, Published};
+use crate::store::{Job, JobFile, Verify};
 
 /// Worker threads of the main listener's runtime (the machine's cores are the scheduler's
 /// too; two keep a flood of requests from starving anything else).
@@ -68,36 +72,76 @@ pub(crate) fn for_run(setup: RunServer<'_>) -> Result<Option<Server>> {
             &format!("cannot raise the open-file limit ({err}); fewer connections are served"),
         );
     }
+    let jobs: Vec<Arc<Job>> = file.jobs.iter().cloned().map(Arc::new).collect();
+    let hooks = Table::build(jobs.iter(), &env_lookup).map_err(|problems| {
+        anyhow!(
+            "cannot serve the webhooks of {}: {}",
+            file.path.display(),
+            problems.join("; ")
+        )
+    })?;
+    let dedupe = Dedupe::open(&state_dir, Utc::now().timestamp())?;
+    let deliveries = DeliveryLog::start(&state_dir)?;
     let listener = bind(&listen, what)?;
     let scheme = if tls.is_some() { "https" } else { "http" };
     // The dashboard and the API (PRODUCT.md section 10): who may use them.
     let addr = listener.local_addr()?;
     let access = super::auth::Access::from_config(&config, addr)?;
     let state = AppState::new(StateSetup {
-        published,
+        published: Arc::clone(&published),
         events,
         state_dir,
-        job_file: file.path.clone(),
+        job_file: PathBuf::from(crate::history::job_file_key(&file.path)),
         logger: Arc::clone(&logger),
         config,
         metrics,
+        hooks,
+        dedupe,
+        deliveries,
     });
     state.set_access(access.clone());
     let server = Server::start(
         "jobtab-http",
         listener,
         tls,
-        routes::router(state),
+        routes::router(state.clone()),
         Limits::for_run(),
         WORKERS,
     )?;
-    log_listening(&logger, scheme, server.addr());
+    log_listening(&logger, scheme, server.addr(), &state.hooks());
     let base = format!("{scheme}://{}", server.addr());
     match access {
         super::auth::Access::Token(_) => logger.info(None, &access.describe(&base)),
         _ => logger.warn(None, &access.describe(&base)),
     }
+    published.watch_jobs(move |jobs| reload_hooks(&state, jobs));
     Ok(Some(server))
+}
+
+/// A reload's jobs: hooks added, changed and removed; one whose secret fails keeps its
+/// previous settings (a new one is not served until fixed).
+fn reload_hooks(state: &AppState, jobs: &JobList) {
+    let previous = state.hooks();
+    let (table, problems) = Table::rebuild(&previous, jobs.iter(), &env_lookup);
+    for problem in problems {
+        state.logger.warn(
+            None,
+            &format!("{problem}; the hook keeps its previous settings (if it had any)"),
+        );
+    }
+    for hook in table.hooks() {
+        let new = previous
+            .get(&hook.webhook().path)
+            .is_none_or(|old| !Arc::ptr_eq(old, hook));
+        if new && hook.webhook().verify == Verify::None {
+            warn_unverified(&state.logger, hook);
+        }
+    }
+    state.set_hooks(table);
+}
+
+fn env_lookup(name: &str) -> Option<String> {
+    std::env::var(name).ok()
 }
 
 /// `--metrics ADDR`: `/metrics` alone on `listener` (bound by `bind`), with one worker
@@ -138,6 +182,69 @@ fn refuse_hooks_without_listener(file: &JobFile) -> Result<()> {
     )
 }
 
-fn log_listening(logger: &Logger, scheme: &str, addr: SocketAddr) {
-    logger.info(None, &format!("listening on {scheme}://{addr}"));
+/// `listening on ...` with the hooks served; a warning when other machines can reach them,
+/// and one per hook without verification.
+fn log_listening(logger: &Logger, scheme: &str, addr: SocketAddr, hooks: &Table) {
+    let list: Vec<String> = hooks
+        .hooks()
+        .map(|hook| {
+            let webhook = hook.webhook();
+            format!(
+                "{} {} ({}, verify {})",
+                webhook.methods.join("|"),
+                webhook.path,
+                hook.job.name,
+                preset(&webhook.verify)
+            )
+        })
+        .collect();
+    let hooks_text = if list.is_empty() {
+        "no webhooks".to_owned()
+    } else {
+        format!("webhooks: {}", list.join(", "))
+    };
+    if addr.ip().is_loopback() {
+        logger.info(None, &format!("listening on {scheme}://{addr}; {hooks_text}"));
+    } else {
+        logger.warn(
+            None,
+            &format!(
+                "listening on {scheme}://{addr}, a non-loopback address other machines can \
+                 reach; exposed {hooks_text}"
+            ),
+        );
+    }
+    for hook in hooks
+        .hooks()
+        .filter(|hook| hook.webhook().verify == Verify::None)
+    {
+        warn_unverified(logger, hook);
+    }
+}
+
+fn warn_unverified(logger: &Logger, hook: &Hook) {
+    logger.warn(
+        Some(&hook.job.name),
+        &format!(
+            "webhook {} has verify = \"none\": anyone who can reach this listener can start \
+             the job; use a signature preset (github, standard, hmac, token, ...) unless a \
+             proxy in front checks the requests",
+            hook.webhook().path
+        ),
+    );
+}
+
+/// The preset's name as written in `verify`.
+fn preset(how: &Verify) -> &'static str {
+    match how {
+        Verify::Github => "github",
+        Verify::Gitlab => "gitlab",
+        Verify::Stripe => "stripe",
+        Verify::Standard => "standard",
+        Verify::Slack => "slack",
+        Verify::Shopify => "shopify",
+        Verify::Hmac { .. } => "hmac",
+        Verify::Token { .. } => "token",
+        Verify::None => "none",
+    }
 }

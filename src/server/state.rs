@@ -5,9 +5,12 @@
 use std::ops::Deref;
 use std::path::PathBuf;
 use std::sync::mpsc::Sender;
-use std::sync::{Arc, Mutex, OnceLock, PoisonError};
+use std::sync::{Arc, Mutex, OnceLock, PoisonError, RwLock};
 
 use super::auth::Access;
+use super::dedupe::Dedupe;
+use super::deliveries::DeliveryLog;
+use super::table::{Hook, Table};
 use crate::log::Logger;
 use crate::runner::{Event, JobList, Metrics, Published};
 use crate::store::ServerConfig;
@@ -29,6 +32,11 @@ pub(crate) struct Shared {
     pub(crate) config: ServerConfig,
     /// The scheduler's counters (`/metrics`).
     pub(crate) metrics: Arc<Metrics>,
+    /// The hooks served now (replaced on reload).
+    hooks: RwLock<Arc<Table>>,
+    /// Delivery ids already acted on.
+    pub(crate) dedupe: Arc<Dedupe>,
+    pub(crate) deliveries: DeliveryLog,
     /// Who may use the dashboard and the API (`auth`): set once at start, off until then.
     access: OnceLock<Access>,
 }
@@ -42,6 +50,9 @@ pub(crate) struct StateSetup {
     pub(crate) logger: Arc<Logger>,
     pub(crate) config: ServerConfig,
     pub(crate) metrics: Arc<Metrics>,
+    pub(crate) hooks: Table,
+    pub(crate) dedupe: Arc<Dedupe>,
+    pub(crate) deliveries: DeliveryLog,
 }
 
 impl AppState {
@@ -54,6 +65,9 @@ impl AppState {
             logger,
             config,
             metrics,
+            hooks,
+            dedupe,
+            deliveries,
         } = setup;
         AppState(Arc::new(Shared {
             published,
@@ -63,6 +77,9 @@ impl AppState {
             logger,
             config,
             metrics,
+            hooks: RwLock::new(Arc::new(hooks)),
+            dedupe,
+            deliveries,
             access: OnceLock::new(),
         }))
     }
@@ -72,6 +89,21 @@ impl Shared {
     /// The jobs loaded now.
     pub(crate) fn jobs(&self) -> JobList {
         self.published.jobs()
+    }
+
+    /// The hooks served now.
+    pub(crate) fn hooks(&self) -> Arc<Table> {
+        Arc::clone(&self.hooks.read().unwrap_or_else(PoisonError::into_inner))
+    }
+
+    /// The hook served at `path`.
+    pub(crate) fn hook(&self, path: &str) -> Option<Arc<Hook>> {
+        self.hooks().get(path).cloned()
+    }
+
+    /// Replaces the hooks served.
+    pub(crate) fn set_hooks(&self, table: Table) {
+        *self.hooks.write().unwrap_or_else(PoisonError::into_inner) = Arc::new(table);
     }
 
     /// Whether the scheduler is stopping (no new runs: answer 503).

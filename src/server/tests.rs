@@ -19,20 +19,25 @@ struct Fixture {
     server: Server,
     published: Arc<Published>,
     _events: mpsc::Receiver<Event>,
+    _dir: tempfile::TempDir,
 }
 
 fn start(limits: Limits) -> Fixture {
     let published = Arc::new(Published::default());
     let (events, rx) = mpsc::channel();
     let (logger, _log) = Logger::capture(crate::log::Format::Text);
+    let dir = tempfile::tempdir().unwrap();
     let state = AppState::new(StateSetup {
         published: Arc::clone(&published),
         events,
-        state_dir: PathBuf::from("/nonexistent"),
+        state_dir: dir.path().to_owned(),
         job_file: PathBuf::from("/nonexistent/jobs.toml"),
         logger: Arc::new(logger),
         config: crate::store::ServerConfig::default(),
         metrics: Arc::new(Metrics::default()),
+        hooks: table::Table::default(),
+        dedupe: dedupe::Dedupe::open(dir.path(), 0).unwrap(),
+        deliveries: deliveries::DeliveryLog::start(dir.path()).unwrap(),
     });
     let listener = bind("127.0.0.1:0", "--listen").unwrap();
     let server = Server::start(
@@ -48,6 +53,7 @@ fn start(limits: Limits) -> Fixture {
         server,
         published,
         _events: rx,
+        _dir: dir,
     }
 }
 

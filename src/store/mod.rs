@@ -13,6 +13,7 @@ mod parse;
 mod problem;
 mod render;
 mod resolve;
+pub(crate) mod webhook;
 mod write;
 
 use std::path::{Path, PathBuf};
@@ -29,11 +30,11 @@ pub(crate) use model::{
     ServerConfig, Verify, Webhook,
 };
 pub(crate) use model::{NotifyFormat, SignatureScheme, Triggers};
-pub(crate) use model::{RawHttp, RawJob, RawNotify};
+pub(crate) use model::{RawHttp, RawJob, RawNotify, VerifyKind};
 /// The keys of a job's table, for the man page's test that every one is described.
 #[cfg(test)]
 pub(crate) use parse::JOB_KEYS;
-pub(crate) use parse::{Checked, check_text, parse};
+pub(crate) use parse::{Checked, check_text, parse, parse_all};
 pub(crate) use problem::Problem;
 pub(crate) use render::job_toml;
 pub(crate) use resolve::{EMPTY_SECRET, invalid_name_message, resolve, valid_env_name, valid_name};
@@ -58,12 +59,12 @@ impl JobFile {
     /// when the file cannot be read.
     pub(crate) fn read(path: &Path) -> Result<JobFile> {
         let text = read_text(path)?;
-        let (jobs, problems) = parse(&text);
+        let (jobs, server, problems) = parse_all(&text);
         Ok(JobFile {
             path: path.to_owned(),
             text,
             jobs,
-            server: ServerConfig::default(),
+            server,
             problems,
         })
     }
@@ -142,8 +143,8 @@ impl JobFile {
     }
 }
 
-/// Whether a problem's key is a setting in `[defaults]`: such a problem is reported once,
+/// Whether a problem's key is a setting in `[defaults]` or `[server]`: such a problem is reported once,
 /// and the jobs are still read.
 fn is_settings_key(key: &str) -> bool {
-    key.starts_with("defaults.")
+    key.starts_with("defaults.") || key.starts_with("server.")
 }

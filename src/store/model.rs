@@ -40,7 +40,8 @@ pub(crate) struct RawDefaults {
 #[derive(Debug, Clone, Default, PartialEq)]
 pub(crate) struct RawJob {
     pub(crate) description: Option<String>,
-    pub(crate) schedule: String,
+    /// `None` when not written: then the job needs another trigger (`webhook`).
+    pub(crate) schedule: Option<String>,
     pub(crate) command: Option<String>,
     pub(crate) shell: Option<String>,
     pub(crate) http: Option<RawHttp>,
@@ -59,6 +60,54 @@ pub(crate) struct RawJob {
     /// Where `sendmail -t` mails results; `""` turns off the one of `[defaults]` (cron's
     /// `MAILTO=""`).
     pub(crate) mail_to: Option<String>,
+    /// `[jobs.NAME.webhook]`: runs on accepted requests (PRODUCT.md section 9).
+    pub(crate) webhook: Option<RawWebhook>,
+}
+
+/// `[jobs.NAME.webhook]` as written (validated in `resolve`).
+#[derive(Debug, Clone, Default, PartialEq)]
+pub(crate) struct RawWebhook {
+    pub(crate) verify: Option<VerifyKind>,
+    pub(crate) secret: Option<String>,
+    /// `hmac`: the signature's header; `token`: the token's header instead of `Authorization`.
+    pub(crate) header: Option<String>,
+    pub(crate) algorithm: Option<HmacAlgorithm>,
+    pub(crate) encoding: Option<Encoding>,
+    pub(crate) prefix: Option<String>,
+    pub(crate) path: Option<String>,
+    pub(crate) methods: Option<Vec<String>>,
+    pub(crate) max_body: Option<u64>,
+    /// Key (`/pointer` or `header:NAME`) -> the values that let a request through, in file
+    /// order.
+    pub(crate) r#match: Option<Vec<(String, Vec<serde_json::Value>)>>,
+    /// Variable name -> JSON pointer, in file order.
+    pub(crate) env: Option<Vec<(String, String)>>,
+    pub(crate) response: Option<Response>,
+    pub(crate) rate_limit: Option<String>,
+}
+
+/// `[server]` as written (validated in `parse`).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub(crate) struct RawServer {
+    pub(crate) listen: Option<String>,
+    pub(crate) tls_cert: Option<String>,
+    pub(crate) tls_key: Option<String>,
+    pub(crate) token: Option<String>,
+    pub(crate) trust_proxy: Option<bool>,
+}
+
+/// A `verify` preset's name, before its settings are read.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum VerifyKind {
+    Github,
+    Gitlab,
+    Stripe,
+    Standard,
+    Slack,
+    Shopify,
+    Hmac,
+    Token,
+    None,
 }
 
 /// `http = { ... }` as written.
@@ -198,6 +247,26 @@ impl Triggers {
                 webhook: None,
             }
         }
+    }
+
+    /// The triggers of a job without a `schedule`: only its webhook.
+    pub(crate) fn webhook_only(webhook: Webhook) -> Triggers {
+        Triggers {
+            written: String::new(),
+            schedule: None,
+            at_start: false,
+            webhook: Some(webhook),
+        }
+    }
+
+    /// Whether the job runs on a schedule or at start (not only on webhook deliveries).
+    pub(crate) fn has_schedule(&self) -> bool {
+        self.schedule.is_some() || self.at_start
+    }
+
+    /// Whether the job's only trigger is its webhook.
+    pub(crate) fn webhook_only_job(&self) -> bool {
+        self.webhook.is_some() && !self.has_schedule()
     }
 
     /// The `schedule` key as written.
@@ -417,6 +486,108 @@ impl Job {
             Action::Shell { command, .. } => command.clone(),
             Action::Http(http) => format!("{} {}", http.method, http.url),
         }
+    }
+}
+
+impl Webhook {
+    /// `webhook POST /hooks/deploy (github)`: the trigger in one line, for tables.
+    pub(crate) fn summary(&self) -> String {
+        format!(
+            "webhook {} {} ({})",
+            self.methods.join(","),
+            self.path,
+            self.verify.kind().as_str()
+        )
+    }
+}
+
+impl Verify {
+    /// The preset's name as written.
+    pub(crate) fn kind(&self) -> VerifyKind {
+        match self {
+            Verify::Github => VerifyKind::Github,
+            Verify::Gitlab => VerifyKind::Gitlab,
+            Verify::Stripe => VerifyKind::Stripe,
+            Verify::Standard => VerifyKind::Standard,
+            Verify::Slack => VerifyKind::Slack,
+            Verify::Shopify => VerifyKind::Shopify,
+            Verify::Hmac { .. } => VerifyKind::Hmac,
+            Verify::Token { .. } => VerifyKind::Token,
+            Verify::None => VerifyKind::None,
+        }
+    }
+}
+
+impl VerifyKind {
+    /// Every preset, in the order the documentation lists them.
+    pub(crate) const ALL: [VerifyKind; 9] = [
+        VerifyKind::Github,
+        VerifyKind::Gitlab,
+        VerifyKind::Stripe,
+        VerifyKind::Standard,
+        VerifyKind::Slack,
+        VerifyKind::Shopify,
+        VerifyKind::Hmac,
+        VerifyKind::Token,
+        VerifyKind::None,
+    ];
+
+    /// The name as written in the job file.
+    pub(crate) fn as_str(self) -> &'static str {
+        match self {
+            VerifyKind::Github => "github",
+            VerifyKind::Gitlab => "gitlab",
+            VerifyKind::Stripe => "stripe",
+            VerifyKind::Standard => "standard",
+            VerifyKind::Slack => "slack",
+            VerifyKind::Shopify => "shopify",
+            VerifyKind::Hmac => "hmac",
+            VerifyKind::Token => "token",
+            VerifyKind::None => "none",
+        }
+    }
+}
+
+impl HmacAlgorithm {
+    /// The name as written in the job file.
+    pub(crate) fn as_str(self) -> &'static str {
+        match self {
+            HmacAlgorithm::Sha1 => "sha1",
+            HmacAlgorithm::Sha256 => "sha256",
+            HmacAlgorithm::Sha512 => "sha512",
+        }
+    }
+}
+
+impl Encoding {
+    /// The name as written in the job file.
+    pub(crate) fn as_str(self) -> &'static str {
+        match self {
+            Encoding::Hex => "hex",
+            Encoding::Base64 => "base64",
+        }
+    }
+}
+
+impl Response {
+    /// The name as written in the job file.
+    pub(crate) fn as_str(self) -> &'static str {
+        match self {
+            Response::Accepted => "accepted",
+            Response::Wait => "wait",
+        }
+    }
+}
+
+impl RateLimit {
+    /// `100/s`, as written.
+    pub(crate) fn as_string(&self) -> String {
+        let unit = match self.per.as_secs() {
+            1 => "s",
+            60 => "m",
+            _ => "h",
+        };
+        format!("{}/{unit}", self.count)
     }
 }
 

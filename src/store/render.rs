@@ -6,13 +6,13 @@ use std::collections::BTreeMap;
 
 use toml_edit::{DocumentMut, InlineTable, Item, Table, Value, value};
 
-use super::model::{RawHttp, RawJob, RawNotify};
+use super::model::{RawHttp, RawJob, RawNotify, RawWebhook};
 
 /// The `[jobs.NAME]` table for a job (its sub-tables included).
 pub(crate) fn job_table(raw: &RawJob) -> Table {
     let mut table = Table::new();
     put(&mut table, "description", raw.description.as_ref());
-    table.insert("schedule", value(raw.schedule.as_str()));
+    put(&mut table, "schedule", raw.schedule.as_ref());
     put(&mut table, "timezone", raw.timezone.as_ref());
     put(&mut table, "command", raw.command.as_ref());
     put(&mut table, "shell", raw.shell.as_ref());
@@ -59,7 +59,74 @@ pub(crate) fn job_table(raw: &RawJob) -> Table {
         }
         table.insert("http", Item::Table(sub));
     }
+    if let Some(webhook) = &raw.webhook {
+        table.insert("webhook", Item::Table(webhook_table(webhook)));
+    }
     table
+}
+
+/// `[jobs.NAME.webhook]`, the keys in the order the documentation lists them.
+fn webhook_table(webhook: &RawWebhook) -> Table {
+    let mut table = Table::new();
+    if let Some(verify) = webhook.verify {
+        table.insert("verify", value(verify.as_str()));
+    }
+    put(&mut table, "secret", webhook.secret.as_ref());
+    put(&mut table, "header", webhook.header.as_ref());
+    if let Some(algorithm) = webhook.algorithm {
+        table.insert("algorithm", value(algorithm.as_str()));
+    }
+    if let Some(encoding) = webhook.encoding {
+        table.insert("encoding", value(encoding.as_str()));
+    }
+    put(&mut table, "prefix", webhook.prefix.as_ref());
+    put(&mut table, "path", webhook.path.as_ref());
+    if let Some(methods) = &webhook.methods {
+        let list: toml_edit::Array = methods.iter().map(String::as_str).collect();
+        table.insert("methods", value(list));
+    }
+    if let Some(max_body) = webhook.max_body {
+        table.insert(
+            "max_body",
+            value(i64::try_from(max_body).unwrap_or(i64::MAX)),
+        );
+    }
+    if let Some(matches) = &webhook.r#match {
+        let mut inline = InlineTable::new();
+        for (key, values) in matches {
+            let item = match values.as_slice() {
+                [one] => json_value(one),
+                many => Value::Array(many.iter().map(json_value).collect()),
+            };
+            inline.insert(key, item);
+        }
+        table.insert("match", value(inline));
+    }
+    if let Some(env) = &webhook.env {
+        let inline: InlineTable = env
+            .iter()
+            .map(|(k, v)| (k.as_str(), Value::from(v.as_str())))
+            .collect();
+        table.insert("env", value(inline));
+    }
+    if let Some(response) = webhook.response {
+        table.insert("response", value(response.as_str()));
+    }
+    put(&mut table, "rate_limit", webhook.rate_limit.as_ref());
+    table
+}
+
+/// A `match` value (a string, number or boolean) as TOML.
+fn json_value(json: &serde_json::Value) -> Value {
+    match json {
+        serde_json::Value::Bool(b) => Value::from(*b),
+        serde_json::Value::Number(n) => match n.as_i64() {
+            Some(i) => Value::from(i),
+            None => Value::from(n.as_f64().unwrap_or(0.0)),
+        },
+        serde_json::Value::String(text) => Value::from(text.as_str()),
+        other => Value::from(other.to_string()),
+    }
 }
 
 fn put(table: &mut Table, key: &str, text: Option<&String>) {
@@ -132,7 +199,7 @@ mod tests {
     fn a_shell_job_reads_well() {
         let raw = RawJob {
             description: Some("nightly dump".into()),
-            schedule: "0 2 * * *".into(),
+            schedule: Some("0 2 * * *".into()),
             command: Some("pg_dump app > /tmp/${DAY}.sql".into()),
             timeout: Some("30m".into()),
             retries: Some(2),
@@ -158,7 +225,7 @@ mod tests {
     #[test]
     fn a_short_http_call_is_inline_and_a_long_one_is_a_table() {
         let mut raw = RawJob {
-            schedule: "*/5 * * * *".into(),
+            schedule: Some("*/5 * * * *".into()),
             http: Some(RawHttp {
                 url: "https://x/health".into(),
                 ..RawHttp::default()

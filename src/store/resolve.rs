@@ -247,12 +247,28 @@ pub(crate) fn resolve_cached(
     let mut problem = |key: &str, message: String| {
         problems.push(Problem::new(Some(name), Some(key), message));
     };
-    let schedule = match cache {
-        Some(cache) => cache.get(&raw.schedule),
-        None => Schedule::parse(&raw.schedule),
+    let schedule = match (raw.schedule.as_deref(), cache) {
+        (None, _) => None,
+        (Some(text), Some(cache)) => Some(cache.get(text)),
+        (Some(text), None) => Some(Schedule::parse(text)),
     }
-    .map_err(|err| problem("schedule", err.to_string()))
-    .ok();
+    .map(|parsed| {
+        parsed
+            .map_err(|err| problem("schedule", err.to_string()))
+            .ok()
+    });
+    if raw.schedule.is_none() && raw.webhook.is_none() {
+        problem(
+            "schedule",
+            format!(
+                "the job has no trigger: add `schedule` (like schedule = \"0 2 * * *\") or a \
+                 [jobs.{name}.webhook] table to run it on requests"
+            ),
+        );
+    }
+    let webhook = raw
+        .webhook
+        .map(|webhook| super::webhook::resolve_webhook(name, webhook, &mut problem));
     let zone = Zone::from_option(raw.timezone.as_deref().or(defaults.timezone.as_deref()))
         .map_err(|err| problem("timezone", err))
         .ok();
@@ -436,11 +452,20 @@ pub(crate) fn resolve_cached(
     {
         problem("mail_to", message);
     }
-    match (schedule, zone, action) {
-        (Some(schedule), Some(zone), Some(action)) if problems.is_empty() => Ok(Job {
+    let triggers = match (schedule, webhook) {
+        (Some(Some(schedule)), None) => Some(Triggers::from_schedule(schedule)),
+        (Some(Some(schedule)), Some(Some(webhook))) => Some(Triggers {
+            webhook: Some(webhook),
+            ..Triggers::from_schedule(schedule)
+        }),
+        (None, Some(Some(webhook))) => Some(Triggers::webhook_only(webhook)),
+        _ => None,
+    };
+    match (triggers, zone, action) {
+        (Some(triggers), Some(zone), Some(action)) if problems.is_empty() => Ok(Job {
             name: name.to_owned(),
             description: raw.description,
-            triggers: Triggers::from_schedule(schedule),
+            triggers,
             zone,
             enabled: raw.enabled.unwrap_or(true),
             action,
@@ -512,7 +537,7 @@ mod tests {
 
     fn shell(schedule: &str, command: &str) -> RawJob {
         RawJob {
-            schedule: schedule.into(),
+            schedule: Some(schedule.into()),
             command: Some(command.into()),
             ..RawJob::default()
         }
@@ -584,7 +609,7 @@ mod tests {
     #[test]
     fn every_problem_is_collected() {
         let raw = RawJob {
-            schedule: "61 * * * *".into(),
+            schedule: Some("61 * * * *".into()),
             timezone: Some("Mars/Base".into()),
             timeout: Some("5x".into()),
             retry_delay: Some("0".into()),
@@ -629,7 +654,7 @@ mod tests {
         let problems = resolve("a", raw, &RawDefaults::default()).unwrap_err();
         assert!(problems[0].message.contains("not both"));
         let raw = RawJob {
-            schedule: "@daily".into(),
+            schedule: Some("@daily".into()),
             ..RawJob::default()
         };
         let problems = resolve("a", raw, &RawDefaults::default()).unwrap_err();
@@ -668,7 +693,7 @@ mod tests {
             ("a\tb", true),
         ] {
             let raw = RawJob {
-                schedule: "@daily".into(),
+                schedule: Some("@daily".into()),
                 http: Some(RawHttp {
                     url: "https://x".into(),
                     headers: Some([("X-A".to_owned(), value.to_owned())].into()),

@@ -37,7 +37,7 @@ url = \"https://example.com/report\"
 
 fn shell(schedule: &str, command: &str) -> RawJob {
     RawJob {
-        schedule: schedule.into(),
+        schedule: Some(schedule.into()),
         command: Some(command.into()),
         ..RawJob::default()
     }
@@ -196,7 +196,7 @@ fn replace_keeps_the_position_and_the_comment_above() {
     );
     assert_eq!(read(&path), expected);
     let http = RawJob {
-        schedule: "@hourly".into(),
+        schedule: Some("@hourly".into()),
         http: Some(RawHttp {
             url: "https://x".into(),
             body: Some("b".into()),

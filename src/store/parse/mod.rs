@@ -7,6 +7,7 @@
 //! (see `edit`), which keeps comments, but is slower to parse.
 
 mod values;
+mod webhook;
 
 use std::collections::{HashMap, HashSet};
 use std::ops::Range;
@@ -17,7 +18,7 @@ use toml::de::DeTable;
 use self::values::{Item, Place, Reader};
 use super::model::{
     CatchUp, MAX_RETRIES, NotifyFormat, NotifyOn, Overlap, RawDefaults, RawHttp, RawJob, RawNotify,
-    SignatureScheme,
+    ServerConfig, SignatureScheme,
 };
 use super::problem::{LineIndex, Problem};
 use super::resolve::{
@@ -27,6 +28,8 @@ use super::resolve::{
 use super::{Action, Job};
 use crate::schedule::Schedule;
 use crate::zone::Zone;
+#[cfg(test)]
+pub(crate) use webhook::{SERVER_KEYS, WEBHOOK_KEYS};
 
 /// The keys a `[jobs.NAME]` table may hold.
 pub(crate) const JOB_KEYS: &[&str] = &[
@@ -47,6 +50,7 @@ pub(crate) const JOB_KEYS: &[&str] = &[
     "notify",
     "ping",
     "mail_to",
+    "webhook",
 ];
 const DEFAULTS_KEYS: &[&str] = &[
     "timezone",
@@ -67,6 +71,8 @@ const NOTIFY_KEYS: &[&str] = &["url", "on", "secret", "format", "signature"];
 pub(crate) struct Parsed {
     /// `[defaults]` as written, without the values that are invalid.
     pub(crate) defaults: RawDefaults,
+    /// `[server]`, without the values that are invalid.
+    pub(crate) server: ServerConfig,
     /// Valid jobs, in file order (with stand-in schedules when parsed with a check-only
     /// cache: then only their names and number mean something).
     pub(crate) jobs: Vec<Job>,
@@ -85,6 +91,12 @@ pub(crate) struct Parsed {
 pub(crate) fn parse(text: &str) -> (Vec<Job>, Vec<Problem>) {
     let parsed = parse_document(text);
     (parsed.jobs, parsed.problems)
+}
+
+/// Parses the text of a job file into valid jobs, `[server]` and problems.
+pub(crate) fn parse_all(text: &str) -> (Vec<Job>, ServerConfig, Vec<Problem>) {
+    let parsed = parse_document(text);
+    (parsed.jobs, parsed.server, parsed.problems)
 }
 
 /// Parses the text of a job file: `[defaults]`, the valid jobs and every problem.
@@ -130,6 +142,7 @@ fn parse_inner(text: &str, cache: &mut ScheduleCache, warn_at: Option<DateTime<U
         warn_at,
         warnings: Vec::new(),
         fires: HashMap::new(),
+        hooks: HashMap::new(),
     };
     let root = match DeTable::parse(text) {
         Ok(root) => root.into_inner(),
@@ -142,6 +155,7 @@ fn parse_inner(text: &str, cache: &mut ScheduleCache, warn_at: Option<DateTime<U
             problem.position = err.span().map(|span| lines.position(span.start));
             return Parsed {
                 defaults: RawDefaults::default(),
+                server: ServerConfig::default(),
                 jobs: Vec::new(),
                 problems: vec![problem],
                 warnings: Vec::new(),
@@ -150,6 +164,7 @@ fn parse_inner(text: &str, cache: &mut ScheduleCache, warn_at: Option<DateTime<U
         }
     };
     let mut defaults = RawDefaults::default();
+    let mut server = ServerConfig::default();
     let mut jobs_table = None;
     for (key, item) in &root {
         let (name, span) = (key.get_ref().as_ref(), key.span());
@@ -165,6 +180,15 @@ fn parse_inner(text: &str, cache: &mut ScheduleCache, warn_at: Option<DateTime<U
                 }
             }
             "jobs" => jobs_table = Some((span, item)),
+            "server" => {
+                let top = Place {
+                    job: None,
+                    prefix: "",
+                };
+                if let Some(table) = reader.table(&top, "server", span.clone(), item.get_ref()) {
+                    server = reader.server(table, span);
+                }
+            }
             other => {
                 let hint = if item
                     .get_ref()
@@ -180,8 +204,8 @@ fn parse_inner(text: &str, cache: &mut ScheduleCache, warn_at: Option<DateTime<U
                     Some(other),
                     Some(span),
                     format!(
-                        "unknown top-level key; the file holds [defaults] and [jobs.NAME] \
-                         tables{hint}"
+                        "unknown top-level key; the file holds [defaults], [server] and \
+                         [jobs.NAME] tables{hint}"
                     ),
                 );
             }
@@ -213,6 +237,7 @@ fn parse_inner(text: &str, cache: &mut ScheduleCache, warn_at: Option<DateTime<U
     warnings.sort_by_key(|p| p.position.unwrap_or((usize::MAX, 0)));
     Parsed {
         defaults,
+        server,
         jobs,
         problems,
         warnings,
@@ -346,16 +371,17 @@ impl Reader<'_> {
         };
         let before = self.problems.len();
         let mut raw = RawJob::default();
-        let mut has_schedule = false;
         // Whether `command` or `http` was written but could not be read.
         let mut action_dropped = false;
+        // Whether a trigger (`schedule`, `webhook`) was written but could not be read.
+        let mut trigger_dropped = false;
         for (key, value) in table {
             let (key, span, value) = (key.get_ref().as_ref(), key.span(), value.get_ref());
             match key {
                 "description" => raw.description = self.string(&place, key, span, value),
                 "schedule" => {
-                    has_schedule = true;
-                    raw.schedule = self.string(&place, key, span, value).unwrap_or_default();
+                    raw.schedule = self.string(&place, key, span, value);
+                    trigger_dropped |= raw.schedule.is_none();
                 }
                 "command" => {
                     raw.command = self.string(&place, key, span, value);
@@ -394,16 +420,18 @@ impl Reader<'_> {
                 }
                 "ping" => raw.ping = self.string(&place, key, span, value),
                 "mail_to" => raw.mail_to = self.string(&place, key, span, value),
+                "webhook" => {
+                    let webhook = Place {
+                        job: Some(name),
+                        prefix: "webhook.",
+                    };
+                    raw.webhook = self
+                        .table(&place, key, span, value)
+                        .map(|t| self.webhook(&webhook, t));
+                    trigger_dropped |= raw.webhook.is_none();
+                }
                 other => self.unknown_key(&place, other, span, JOB_KEYS),
             }
-        }
-        if !has_schedule {
-            self.push(
-                Some(name),
-                Some("schedule"),
-                job_span.clone(),
-                "`schedule` is missing; write it like schedule = \"0 2 * * *\"".into(),
-            );
         }
         // Keys already reported while reading: resolve() must not report them again (a value
         // that could not be read is missing as far as resolve() can tell).
@@ -418,13 +446,21 @@ impl Reader<'_> {
                         .strip_prefix(r.as_str())
                         .is_some_and(|rest| rest.starts_with('.'))
             }) || (action_dropped && matches!(key, "command" | "http"))
+                || (trigger_dropped && key == "schedule")
         };
         // The text: with a check-only cache the job gets a stand-in schedule.
-        let schedule = self.warn_at.map(|_| raw.schedule.clone());
+        let schedule = self.warn_at.and(raw.schedule.clone());
         match resolve_cached(name, raw, defaults, Some(self.schedules)) {
             Ok(job) if self.problems.len() == before => {
-                if let (Some(now), Some(schedule)) = (self.warn_at, schedule) {
-                    self.warnings(&job, &schedule, table, now);
+                if let Some(webhook) = &job.triggers.webhook
+                    && let Err(message) = self.claim_path(name, &webhook.path)
+                {
+                    let span = locate(table, "webhook.path").or(locate(table, "webhook"));
+                    self.push(Some(name), Some("webhook.path"), span, message);
+                    return None;
+                }
+                if let Some(now) = self.warn_at {
+                    self.warnings(&job, schedule.as_deref(), table, now);
                 }
                 Some(job)
             }
@@ -445,7 +481,13 @@ impl Reader<'_> {
 
     /// Warnings about a valid job: what will make its runs fail (or never happen) as things
     /// are now, though it may be meant (a `workdir` made later by a deployment).
-    fn warnings(&mut self, job: &Job, schedule: &str, table: &DeTable<'_>, now: DateTime<Utc>) {
+    fn warnings(
+        &mut self,
+        job: &Job,
+        schedule: Option<&str>,
+        table: &DeTable<'_>,
+        now: DateTime<Utc>,
+    ) {
         let mut warn = |key: &str, message: String| {
             let mut warning = Problem::new(Some(&job.name), Some(key), message);
             warning.position = locate(table, key).map(|span| self.lines.position(span.start));
@@ -468,6 +510,9 @@ impl Reader<'_> {
             };
             warn("workdir", format!("{} {what}{relative}", dir.display()));
         }
+        let Some(schedule) = schedule else {
+            return;
+        };
         // Most schedules surely fire; the others are searched, once per schedule and zone.
         let fires = self.schedules.surely_fires(schedule)
             || *self
@@ -488,6 +533,21 @@ impl Reader<'_> {
                     shell_quote(schedule)
                 ),
             );
+        }
+    }
+
+    /// Takes a hook path for `job`; the error names the job that has it already. Paths are
+    /// compared exactly (`/hooks/A` and `/hooks/a` are two paths).
+    fn claim_path(&mut self, job: &str, path: &str) -> Result<(), String> {
+        match self.hooks.get(path) {
+            Some(first) => Err(format!(
+                "path {path:?} is already the webhook of job {first:?}: two jobs cannot share \
+                 a hook; give one of them another `path`"
+            )),
+            None => {
+                self.hooks.insert(path.to_owned(), job.to_owned());
+                Ok(())
+            }
         }
     }
 

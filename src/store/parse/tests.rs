@@ -1,6 +1,7 @@
 //! Unit tests of `store::parse`: every problem, with its job, key and position.
 
 use super::*;
+use crate::store::model::{RawServer, RawWebhook};
 
 fn problems(text: &str) -> Vec<String> {
     let (_, problems) = parse(text);
@@ -119,7 +120,7 @@ command = "x"
         problems(text),
         [
             "f:2:1: key \"defaults.timezone\": unknown time zone \"Nowhere/Land\": use an IANA name such as Europe/Berlin, America/New_York or UTC",
-            "f:7:1: job \"backup\", key \"timout\": unknown key; did you mean \"timeout\"? known keys are description, schedule, command, shell, workdir, http, timezone, enabled, timeout, retries, retry_delay, overlap, catch_up, env, notify, ping, mail_to",
+            "f:7:1: job \"backup\", key \"timout\": unknown key; did you mean \"timeout\"? known keys are description, schedule, command, shell, workdir, http, timezone, enabled, timeout, retries, retry_delay, overlap, catch_up, env, notify, ping, mail_to, webhook",
             "f:10:1: job \"ping\", key \"schedule\": invalid schedule \"61 * * * *\": (the schedule's own message)",
             "f:11:1: job \"ping\", key \"http\": a job has either `command` or `http`, not both",
             "f:14:1: job \"bad name\": invalid job name \"bad name\": use only letters, digits, `-`, `_` and `.`",
@@ -130,7 +131,7 @@ command = "x"
             "f:25:9: job \"types\", key \"env.A\": expected a string, found the number 1",
             "f:26:1: job \"types\", key \"timeout\": invalid duration \"5x\": units are ms, s, m, h and d; write it like 30s, 5m or 1h30m",
             "f:28:1: job \"nothing\", key \"command\": a job needs `command` (a shell command) or `http` (a URL to call)",
-            "f:31:1: job \"nosched\", key \"schedule\": `schedule` is missing; write it like schedule = \"0 2 * * *\"",
+            "f:31:1: job \"nosched\", key \"schedule\": the job has no trigger: add `schedule` (like schedule = \"0 2 * * *\") or a [jobs.nosched.webhook] table to run it on requests",
         ]
     );
 }
@@ -186,7 +187,7 @@ fn stray_tables_are_named_with_a_hint() {
     assert_eq!(
         found,
         [
-            "f:1:2: key \"backup\": unknown top-level key; the file holds [defaults] and [jobs.NAME] tables; did you mean [jobs.backup]?"
+            "f:1:2: key \"backup\": unknown top-level key; the file holds [defaults], [server] and [jobs.NAME] tables; did you mean [jobs.backup]?"
         ]
     );
     let found = problems("jobs = 5\n");
@@ -419,7 +420,8 @@ mail_to = ""
 macro_rules! fields {
     ($ty:ident { $($field:ident),* $(,)? }) => {{
         let $ty { $($field: _),* } = $ty::default();
-        let mut names = vec![$(stringify!($field)),*];
+        // `r#match` is the key `match`.
+        let mut names = vec![$(stringify!($field).trim_start_matches("r#")),*];
         names.sort_unstable();
         names
     }};
@@ -453,8 +455,33 @@ fn key_lists_are_the_raw_structs_fields() {
         notify,
         ping,
         mail_to,
+        webhook,
     });
     assert_eq!(job, sorted(JOB_KEYS));
+    let webhook = fields!(RawWebhook {
+        verify,
+        secret,
+        header,
+        algorithm,
+        encoding,
+        prefix,
+        path,
+        methods,
+        max_body,
+        r#match,
+        env,
+        response,
+        rate_limit,
+    });
+    assert_eq!(webhook, sorted(WEBHOOK_KEYS));
+    let server = fields!(RawServer {
+        listen,
+        tls_cert,
+        tls_key,
+        token,
+        trust_proxy,
+    });
+    assert_eq!(server, sorted(SERVER_KEYS));
     let defaults = fields!(RawDefaults {
         timezone,
         timeout,
@@ -513,6 +540,13 @@ fn sample_value(key: &str) -> String {
         "secret" => "\"s3cret\"",
         "format" => "\"slack\"",
         "signature" => "\"jobtab\"",
+        "webhook" => {
+            let pairs: Vec<String> = WEBHOOK_KEYS
+                .iter()
+                .map(|k| format!("{k} = {}", sample_webhook_value(k)))
+                .collect();
+            return format!("{{ {} }}", pairs.join(", "));
+        }
         "notify" | "http" => {
             let keys = if key == "notify" {
                 NOTIFY_KEYS
@@ -530,6 +564,40 @@ fn sample_value(key: &str) -> String {
     text.to_owned()
 }
 
+/// A valid value for every key of a webhook table (`hmac`, so that every key applies).
+fn sample_webhook_value(key: &str) -> String {
+    let text = match key {
+        "verify" => "\"hmac\"",
+        "secret" => "\"${HOOK_SECRET}\"",
+        "header" => "\"X-Signature\"",
+        "algorithm" => "\"sha512\"",
+        "encoding" => "\"base64\"",
+        "prefix" => "\"sha512=\"",
+        "path" => "\"/hooks/sample\"",
+        "methods" => "[\"post\", \"PUT\"]",
+        "max_body" => "4096",
+        "match" => "{ \"/ref\" = \"refs/heads/main\", \"header:X-Event\" = [\"push\", 1, true] }",
+        "env" => "{ REF = \"/ref\" }",
+        "response" => "\"wait\"",
+        "rate_limit" => "\"10/m\"",
+        other => panic!("no sample value for webhook key {other:?}: add one here"),
+    };
+    text.to_owned()
+}
+
+/// A valid value for every key of `[server]`.
+fn sample_server_value(key: &str) -> String {
+    let text = match key {
+        "listen" => "\"127.0.0.1:8080\"",
+        "tls_cert" => "\"/etc/jobtab/cert.pem\"",
+        "tls_key" => "\"/etc/jobtab/key.pem\"",
+        "token" => "\"${JOBTAB_TOKEN}\"",
+        "trust_proxy" => "true",
+        other => panic!("no sample value for server key {other:?}: add one here"),
+    };
+    text.to_owned()
+}
+
 /// Every listed key is one the parser reads (none is reported unknown, none is rejected).
 #[test]
 fn every_listed_key_is_read() {
@@ -539,17 +607,28 @@ fn every_listed_key_is_read() {
             .map(|k| format!("{k} = {}\n", sample_value(k)))
             .collect()
     };
+    let server: String = SERVER_KEYS
+        .iter()
+        .map(|k| format!("{k} = {}\n", sample_server_value(k)))
+        .collect();
     let text = format!(
-        "[defaults]\n{}\n[jobs.shell]\n{}\n[jobs.call]\n{}",
+        "[server]\n{server}\n[defaults]\n{}\n[jobs.shell]\n{}\n[jobs.call]\n{}",
         table(DEFAULTS_KEYS, &[]),
         // A job has a command or an HTTP call, not both; `shell` and `workdir` are a
         // command's.
         table(JOB_KEYS, &["http"]),
-        table(JOB_KEYS, &["command", "shell", "workdir"]),
+        // One hook per path.
+        table(JOB_KEYS, &["command", "shell", "workdir", "webhook"]),
     );
-    let (jobs, problems) = parse(&text);
+    let (jobs, server, problems) = parse_all(&text);
     assert!(problems.is_empty(), "{problems:#?}\n{text}");
     assert_eq!(jobs.len(), 2);
+    let webhook = jobs[0].triggers.webhook.as_ref().unwrap();
+    assert_eq!(webhook.methods, ["POST", "PUT"]);
+    assert_eq!(webhook.max_body, 4096);
+    assert_eq!(server.listen.as_deref(), Some("127.0.0.1:8080"));
+    assert!(server.trust_proxy && server.tls_key.is_some() && server.tls_cert.is_some());
+    assert_eq!(server.token.as_deref(), Some("${JOBTAB_TOKEN}"));
 }
 
 /// `render` (what `add` and `import` write) writes every field it is given, under the key
@@ -560,7 +639,7 @@ fn render_writes_every_field_under_its_listed_key() {
     // A struct literal without `..`: a new field does not compile until it is set here.
     let raw = RawJob {
         description: Some("nightly".into()),
-        schedule: "0 2 * * *".into(),
+        schedule: Some("0 2 * * *".into()),
         command: Some("true".into()),
         shell: Some("/bin/sh".into()),
         http: Some(RawHttp {
@@ -588,6 +667,24 @@ fn render_writes_every_field_under_its_listed_key() {
         }),
         ping: Some("https://hc-ping.example.com/x".into()),
         mail_to: Some("ops@example.com".into()),
+        webhook: Some(RawWebhook {
+            verify: Some(crate::store::VerifyKind::Hmac),
+            secret: Some("${S}".into()),
+            header: Some("X-Sig".into()),
+            algorithm: Some(crate::store::HmacAlgorithm::Sha1),
+            encoding: Some(crate::store::Encoding::Base64),
+            prefix: Some("sha1=".into()),
+            path: Some("/hooks/x".into()),
+            methods: Some(vec!["PUT".into()]),
+            max_body: Some(10),
+            r#match: Some(vec![
+                ("/ref".into(), vec!["main".into()]),
+                ("/n".into(), vec![1.into(), true.into()]),
+            ]),
+            env: Some(vec![("REF".into(), "/ref".into())]),
+            response: Some(crate::store::Response::Wait),
+            rate_limit: Some("5/s".into()),
+        }),
     };
     let text = crate::store::render::job_toml("j", &raw);
     let root: toml::Table = text.parse().unwrap();
@@ -600,6 +697,21 @@ fn render_writes_every_field_under_its_listed_key() {
     assert_eq!(keys(job), sorted(JOB_KEYS), "{text}");
     assert_eq!(keys(job["http"].as_table().unwrap()), sorted(HTTP_KEYS));
     assert_eq!(keys(job["notify"].as_table().unwrap()), sorted(NOTIFY_KEYS));
+    assert_eq!(
+        keys(job["webhook"].as_table().unwrap()),
+        sorted(WEBHOOK_KEYS)
+    );
+    // And it reads back as written (as a shell job: it cannot be both).
+    let shell_only = RawJob { http: None, ..raw };
+    let text = crate::store::render::job_toml("j", &shell_only);
+    let (jobs, problems) = parse(&text);
+    assert!(problems.is_empty(), "{problems:#?}\n{text}");
+    let webhook = jobs[0].triggers.webhook.as_ref().unwrap();
+    assert_eq!(
+        webhook.matches[1].values,
+        [serde_json::json!(1), serde_json::json!(true)]
+    );
+    assert_eq!(webhook.rate_limit.unwrap().as_string(), "5/s");
 
     for (name, value) in OVERLAPS {
         assert_eq!(value.as_str(), *name);
@@ -614,6 +726,19 @@ fn render_writes_every_field_under_its_listed_key() {
         assert_eq!(value.as_str(), *name);
     }
     for (name, value) in SIGNATURES {
+        assert_eq!(value.as_str(), *name);
+    }
+    for (name, value) in webhook::VERIFIES {
+        assert_eq!(value.as_str(), *name);
+    }
+    assert_eq!(webhook::VERIFIES.len(), crate::store::VerifyKind::ALL.len());
+    for (name, value) in webhook::ALGORITHMS {
+        assert_eq!(value.as_str(), *name);
+    }
+    for (name, value) in webhook::ENCODINGS {
+        assert_eq!(value.as_str(), *name);
+    }
+    for (name, value) in webhook::RESPONSES {
         assert_eq!(value.as_str(), *name);
     }
 }

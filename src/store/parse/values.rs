@@ -41,6 +41,8 @@ pub(super) struct Reader<'a> {
     pub(super) warnings: Vec<Problem>,
     /// Whether a schedule (text, zone) ever fires after `warn_at`, once per distinct pair.
     pub(super) fires: std::collections::HashMap<(String, String), bool>,
+    /// The webhook paths taken so far, with the job that has each.
+    pub(super) hooks: std::collections::HashMap<String, String>,
 }
 
 impl Reader<'_> {
@@ -228,7 +230,7 @@ impl Reader<'_> {
 }
 
 /// The value of an integer, when it fits in an `i64`.
-fn integer(item: &DeValue<'_>) -> Option<i64> {
+pub(super) fn integer(item: &DeValue<'_>) -> Option<i64> {
     let integer = item.as_integer()?;
     i64::from_str_radix(integer.as_str(), integer.radix()).ok()
 }

@@ -1,0 +1,485 @@
+//! The webhook handler (PRODUCT.md section 9): finds the hook by the request's path, checks
+//! method, rate, size and signature, applies `match`, drops redeliveries, then hands a
+//! `RunRequest` to the scheduler and answers from its reply. Every request is logged on one
+//! line, counted in `/metrics`, and (when its path is a hook's) kept in the deliveries log.
+//!
+//! Answers: 202 accepted/queued/ignored, 200 duplicate (or the run's result with `response =
+//! "wait"`), 401 (one body for every verification failure), 404, 405 + `Allow`, 409 +
+//! `Retry-After`, 413, 429 + `Retry-After`, 503.
+
+use std::sync::Arc;
+use std::sync::mpsc::{RecvTimeoutError, sync_channel};
+use std::time::{Duration, Instant};
+
+use axum::body::{Body, Bytes};
+use axum::extract::{Request, State};
+use axum::response::{IntoResponse, Response};
+use chrono::{DateTime, SecondsFormat, Utc};
+use http::request::Parts;
+use http::{HeaderMap, HeaderValue, StatusCode, header};
+use http_body_util::{BodyExt as _, LengthLimitError, Limited};
+use serde_json::json;
+
+use super::dedupe::{Reservation, Seen};
+use super::deliveries::{self, Delivery};
+use super::listener::Peer;
+use super::rate;
+use super::state::AppState;
+use super::table::Hook;
+use super::verify;
+use crate::execute::{RunInput, Trigger};
+use crate::history::RunRecord;
+use crate::runner::{Answer, Event, RunRequest};
+
+/// The one body of every 401, whatever failed.
+pub(crate) const UNAUTHORIZED: &str = "{\"error\":\"unauthorized\"}";
+
+/// How long the scheduler has to say what it did with a run request.
+const ANSWER_WAIT: Duration = Duration::from_secs(10);
+
+/// How long a request waits for the same delivery being handled by another one.
+const BUSY_WAIT: Duration = Duration::from_secs(10);
+
+/// `Retry-After` of a delivery skipped because the job is running.
+const RETRY_SKIPPED: u64 = 10;
+
+/// The longest `response = "wait"` waits for a job without a timeout.
+const WAIT_CAP: Duration = Duration::from_secs(600);
+
+/// What became of a request (the log's and the metrics' word for it).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Verdict {
+    Accepted,
+    Queued,
+    /// Answered with the run's result (`response = "wait"`).
+    Finished,
+    /// `response = "wait"`, and the run outlasted the wait.
+    Running,
+    Ignored,
+    Duplicate,
+    Skipped,
+    Rejected,
+    Unknown,
+    Disabled,
+    Method,
+    TooLarge,
+    RateLimited,
+    BadRequest,
+    Stopping,
+}
+
+impl Verdict {
+    pub(crate) fn as_str(self) -> &'static str {
+        match self {
+            Verdict::Accepted => "accepted",
+            Verdict::Queued => "queued",
+            Verdict::Finished => "finished",
+            Verdict::Running => "running",
+            Verdict::Ignored => "ignored",
+            Verdict::Duplicate => "duplicate",
+            Verdict::Skipped => "skipped",
+            Verdict::Rejected => "rejected",
+            Verdict::Unknown => "unknown",
+            Verdict::Disabled => "disabled",
+            Verdict::Method => "method",
+            Verdict::TooLarge => "too_large",
+            Verdict::RateLimited => "rate_limited",
+            Verdict::BadRequest => "bad_request",
+            Verdict::Stopping => "stopping",
+        }
+    }
+}
+
+/// What the handling found out, for the log.
+struct Note {
+    verdict: Verdict,
+    reason: Option<String>,
+    delivery: Option<String>,
+    event: Option<String>,
+    run_id: Option<String>,
+    body: Option<Bytes>,
+}
+
+/// The fallback handler: every path that is not a fixed route.
+pub(crate) async fn handle(State(state): State<AppState>, request: Request) -> Response {
+    let time = Utc::now();
+    let (parts, body) = request.into_parts();
+    let hook = state.hook(parts.uri.path());
+    let mut note = Note {
+        verdict: Verdict::Unknown,
+        reason: None,
+        delivery: None,
+        event: None,
+        run_id: None,
+        body: None,
+    };
+    let response = match &hook {
+        None => text(StatusCode::NOT_FOUND, "not found\n"),
+        Some(hook) => answer(&state, hook, &parts, body, &mut note).await,
+    };
+    record(&state, time, &parts, hook.as_deref(), &note, response.status());
+    response
+}
+
+async fn answer(
+    state: &AppState,
+    hook: &Arc<Hook>,
+    parts: &Parts,
+    body: Body,
+    note: &mut Note,
+) -> Response {
+    let webhook = hook.webhook();
+    let name = &hook.job.name;
+    match state.jobs().iter().find(|job| job.name == *name) {
+        None => return text(StatusCode::NOT_FOUND, "not found\n"),
+        Some(job) if !job.enabled => {
+            note.verdict = Verdict::Disabled;
+            return text(StatusCode::NOT_FOUND, "not found\n");
+        }
+        Some(_) => {}
+    }
+    if !webhook.methods.iter().any(|m| m == parts.method.as_str()) {
+        note.verdict = Verdict::Method;
+        let mut response = text(StatusCode::METHOD_NOT_ALLOWED, "method not allowed\n");
+        if let Ok(allow) = HeaderValue::from_str(&webhook.methods.join(", ")) {
+            response.headers_mut().insert(header::ALLOW, allow);
+        }
+        return response;
+    }
+    if state.stopping() {
+        note.verdict = Verdict::Stopping;
+        return stopping();
+    }
+    if let Some(Err(wait)) = hook.rate.as_ref().map(|b| b.take(Instant::now())) {
+        note.verdict = Verdict::RateLimited;
+        return with_retry_after(
+            text(StatusCode::TOO_MANY_REQUESTS, "too many requests\n"),
+            rate::retry_after(wait),
+        );
+    }
+    let body = match read_body(&parts.headers, body, webhook.max_body).await {
+        Ok(body) => body,
+        Err(status) => {
+            note.verdict = if status == StatusCode::PAYLOAD_TOO_LARGE {
+                Verdict::TooLarge
+            } else {
+                Verdict::BadRequest
+            };
+            return text(status, "the body is too large or could not be read\n");
+        }
+    };
+    note.body = Some(body.clone());
+    let verified = match verify::verify(
+        &webhook.verify,
+        &hook.secret,
+        &parts.headers,
+        &body,
+        Utc::now(),
+    ) {
+        Ok(verified) => verified,
+        Err(reject) => {
+            note.verdict = Verdict::Rejected;
+            note.reason = Some(reject.to_string());
+            return json_answer(StatusCode::UNAUTHORIZED, UNAUTHORIZED.to_owned());
+        }
+    };
+    note.delivery.clone_from(&verified.delivery);
+    note.event.clone_from(&verified.event);
+    let header = |name: &str| {
+        parts
+            .headers
+            .get(name)
+            .map(|v| String::from_utf8_lossy(v.as_bytes()).into_owned())
+    };
+    if let Err(why) = crate::payload::check_matches(webhook, &header, &body) {
+        note.verdict = Verdict::Ignored;
+        note.reason = Some(why);
+        return json_answer(StatusCode::ACCEPTED, json!({"status": "ignored"}).to_string());
+    }
+    let reservation = match &verified.delivery {
+        None => None,
+        Some(id) => match reserve(state, name, id).await {
+            Ok(reservation) => Some(reservation),
+            Err(response) => {
+                note.verdict = Verdict::Duplicate;
+                return response;
+            }
+        },
+    };
+    let input = RunInput {
+        run_id: None,
+        delivery: verified.delivery,
+        event: verified.event,
+        payload: Some(Arc::from(&body[..])),
+        vars: crate::payload::vars(webhook, &body),
+        upstream_run_id: None,
+    };
+    run(state, hook, input, reservation, note).await
+}
+
+/// Hands the run to the scheduler and answers from its reply.
+async fn run(
+    state: &AppState,
+    hook: &Arc<Hook>,
+    input: RunInput,
+    reservation: Option<Reservation>,
+    note: &mut Note,
+) -> Response {
+    let name = hook.job.name.clone();
+    let wait = hook.webhook().response == crate::store::Response::Wait;
+    let delivery = input.delivery.clone();
+    let (answer, answered) = sync_channel(1);
+    let (done, finished) = sync_channel::<RunRecord>(1);
+    let request = RunRequest {
+        job: name.clone(),
+        trigger: Trigger::Webhook,
+        input,
+        answer: Some(answer),
+        done: wait.then_some(done),
+    };
+    if !state.send(Event::RunNow(request)) {
+        note.verdict = Verdict::Stopping;
+        return stopping();
+    }
+    let reply = tokio::task::spawn_blocking(move || answered.recv_timeout(ANSWER_WAIT)).await;
+    let (status, run_id) = match reply {
+        Ok(Ok(Answer::Started { run_id })) => (Verdict::Accepted, run_id),
+        Ok(Ok(Answer::Queued { run_id })) => (Verdict::Queued, run_id),
+        Ok(Ok(Answer::Skipped { reason })) => {
+            note.verdict = Verdict::Skipped;
+            note.reason = Some(reason.to_owned());
+            let body = json!({"status": "skipped", "job": name, "reason": reason});
+            return with_retry_after(
+                json_answer(StatusCode::CONFLICT, body.to_string()),
+                RETRY_SKIPPED,
+            );
+        }
+        Ok(Ok(Answer::Unknown)) => return text(StatusCode::NOT_FOUND, "not found\n"),
+        Ok(Ok(Answer::Disabled)) => {
+            note.verdict = Verdict::Disabled;
+            return text(StatusCode::NOT_FOUND, "not found\n");
+        }
+        // The scheduler dropped the request: it is stopping.
+        Ok(Err(_)) | Err(_) => {
+            note.verdict = Verdict::Stopping;
+            return stopping();
+        }
+    };
+    note.verdict = status;
+    note.run_id = Some(run_id.clone());
+    if let Some(reservation) = reservation
+        && let Err(err) = reservation.commit(&run_id, Utc::now().timestamp())
+    {
+        state.logger.warn(
+            Some(&name),
+            &format!("cannot remember delivery ids ({err:#}); a redelivery may run again"),
+        );
+    }
+    if wait {
+        let limit = hook.job.timeout.map_or(WAIT_CAP, |t| t.min(WAIT_CAP));
+        return wait_for_run(finished, limit, &name, &run_id, delivery, note).await;
+    }
+    let body = json!({
+        "status": status.as_str(),
+        "job": name,
+        "run_id": run_id,
+        "delivery": delivery,
+    });
+    json_answer(StatusCode::ACCEPTED, body.to_string())
+}
+
+/// `response = "wait"`: the run's result once it ends, or 202 "running" after `limit`.
+async fn wait_for_run(
+    finished: std::sync::mpsc::Receiver<RunRecord>,
+    limit: Duration,
+    name: &str,
+    run_id: &str,
+    delivery: Option<String>,
+    note: &mut Note,
+) -> Response {
+    // The run's own timeout ends it; a moment more lets its record arrive.
+    let limit = limit + Duration::from_secs(5);
+    let record = tokio::task::spawn_blocking(move || finished.recv_timeout(limit)).await;
+    match record {
+        Ok(Ok(record)) => {
+            note.verdict = Verdict::Finished;
+            let body = json!({
+                "status": record.status.to_string(),
+                "job": name,
+                "run_id": record.run_id,
+                "delivery": delivery,
+                "exit_code": record.exit_code,
+                "http_status": record.http_status,
+                "output_tail": record.output_tail,
+            });
+            json_answer(StatusCode::OK, body.to_string())
+        }
+        Ok(Err(RecvTimeoutError::Timeout)) => {
+            note.verdict = Verdict::Running;
+            let body = json!({"status": "running", "job": name, "run_id": run_id, "delivery": delivery});
+            json_answer(StatusCode::ACCEPTED, body.to_string())
+        }
+        Ok(Err(RecvTimeoutError::Disconnected)) | Err(_) => {
+            note.verdict = Verdict::Stopping;
+            stopping()
+        }
+    }
+}
+
+/// Holds `id` for this request; `Err` is the answer when it was seen (200 duplicate) or
+/// stays busy with another request for too long (409).
+async fn reserve(state: &AppState, job: &str, id: &str) -> Result<Reservation, Response> {
+    let deadline = Instant::now() + BUSY_WAIT;
+    loop {
+        match state.dedupe.offer(job, id) {
+            Seen::Fresh(reservation) => return Ok(reservation),
+            Seen::Duplicate(run_id) => {
+                let body = json!({"status": "duplicate", "run_id": run_id});
+                return Err(json_answer(StatusCode::OK, body.to_string()));
+            }
+            Seen::Busy if Instant::now() < deadline => {
+                tokio::time::sleep(Duration::from_millis(20)).await;
+            }
+            Seen::Busy => {
+                let body = json!({"status": "in_progress"});
+                return Err(with_retry_after(
+                    json_answer(StatusCode::CONFLICT, body.to_string()),
+                    1,
+                ));
+            }
+        }
+    }
+}
+
+/// The body, at most `max` bytes: a larger `Content-Length` is refused before reading, and a
+/// body that turns out larger is not read further (413); one that cannot be read (too slow,
+/// cut off) is 400.
+async fn read_body(headers: &HeaderMap, body: Body, max: u64) -> Result<Bytes, StatusCode> {
+    let declared = headers
+        .get(header::CONTENT_LENGTH)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.parse::<u64>().ok());
+    if declared.is_some_and(|len| len > max) {
+        return Err(StatusCode::PAYLOAD_TOO_LARGE);
+    }
+    let limit = usize::try_from(max).unwrap_or(usize::MAX);
+    match Limited::new(body, limit).collect().await {
+        Ok(collected) => Ok(collected.to_bytes()),
+        Err(err) if err.downcast_ref::<LengthLimitError>().is_some() => {
+            Err(StatusCode::PAYLOAD_TOO_LARGE)
+        }
+        Err(_) => Err(StatusCode::BAD_REQUEST),
+    }
+}
+
+fn text(status: StatusCode, body: &'static str) -> Response {
+    (
+        status,
+        [(header::CONTENT_TYPE, "text/plain; charset=utf-8")],
+        body,
+    )
+        .into_response()
+}
+
+fn json_answer(status: StatusCode, body: String) -> Response {
+    (status, [(header::CONTENT_TYPE, "application/json")], body).into_response()
+}
+
+fn stopping() -> Response {
+    text(StatusCode::SERVICE_UNAVAILABLE, "stopping\n")
+}
+
+fn with_retry_after(mut response: Response, seconds: u64) -> Response {
+    response
+        .headers_mut()
+        .insert(header::RETRY_AFTER, HeaderValue::from(seconds));
+    response
+}
+
+/// The client's address as logged: the peer, or with `trust_proxy` the first address of
+/// `X-Forwarded-For` when there is one.
+fn remote(parts: &Parts, trust_proxy: bool) -> String {
+    let peer = parts
+        .extensions
+        .get::<Peer>()
+        .map_or_else(|| "-".to_owned(), |peer| peer.0.to_string());
+    if !trust_proxy {
+        return peer;
+    }
+    parts
+        .headers
+        .get("x-forwarded-for")
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.split(',').next())
+        .map(str::trim)
+        .filter(|v| !v.is_empty())
+        .map_or(peer, str::to_owned)
+}
+
+/// The log line, the metrics and the deliveries log of one request.
+fn record(
+    state: &AppState,
+    time: DateTime<Utc>,
+    parts: &Parts,
+    hook: Option<&Hook>,
+    note: &Note,
+    status: StatusCode,
+) {
+    let remote = remote(parts, state.config.trust_proxy);
+    let job = hook.map(|hook| hook.job.name.as_str());
+    let verdict = note.verdict.as_str();
+    let mut line = format!(
+        "webhook {} {} from {remote}: {} {verdict}",
+        parts.method,
+        parts.uri.path(),
+        status.as_u16()
+    );
+    if let Some(job) = job {
+        line.push_str(&format!("; hook {job}"));
+    }
+    for (what, value) in [
+        ("delivery", &note.delivery),
+        ("run", &note.run_id),
+        ("reason", &note.reason),
+    ] {
+        if let Some(value) = value {
+            line.push_str(&format!("; {what} {value}"));
+        }
+    }
+    if note.verdict == Verdict::Rejected {
+        state.logger.warn(job, &line);
+    } else {
+        state.logger.info(job, &line);
+    }
+    state.metrics.record_hook(job.unwrap_or(""), verdict);
+    let Some(hook) = hook else {
+        return;
+    };
+    let body = note.body.as_deref();
+    state.deliveries.add(Delivery {
+        time: time.to_rfc3339_opts(SecondsFormat::Millis, true),
+        job: hook.job.name.clone(),
+        file: state.job_file.display().to_string(),
+        method: parts.method.to_string(),
+        path: parts.uri.path().to_owned(),
+        remote,
+        status: status.as_u16(),
+        verdict: verdict.to_owned(),
+        reason: note.reason.clone(),
+        delivery: note.delivery.clone(),
+        event: note.event.clone(),
+        run_id: note.run_id.clone(),
+        headers: deliveries::redact(&parts.headers, signature_header(&hook.webhook().verify)),
+        body: body.map(deliveries::body_kept).unwrap_or_default(),
+        body_bytes: body.map(|b| b.len() as u64),
+    });
+}
+
+/// The header a hook's own `hmac` or `token` preset reads (redacted in the log).
+fn signature_header(how: &crate::store::Verify) -> Option<&str> {
+    match how {
+        crate::store::Verify::Hmac { header, .. } => Some(header),
+        crate::store::Verify::Token { header } => header.as_deref(),
+        _ => None,
+    }
+}
