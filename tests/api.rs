@@ -14,8 +14,8 @@ use crate::util::served::{Client, Served};
 
 const TOKEN: &str = "t0ken-for-tests";
 
-/// Jobs: `backup` prints and notifies, `wait` runs until the file `go` exists; a comment to
-/// keep.
+/// Jobs: `backup` prints and notifies, `report` is an HTTP job with every setting, `wait`
+/// runs until the file `go` exists; comments to keep.
 fn jobs(env: &Env, hook: &str) -> String {
     format!(
         r#"
@@ -28,6 +28,17 @@ fn jobs(env: &Env, hook: &str) -> String {
         schedule = "0 2 * * *"
         command = "echo dumped"
         notify = {{ url = "{hook}", on = "always" }}
+
+        [jobs.report]
+        schedule = "30 6 * * mon-fri"
+        env = {{ REGION = "eu" }}
+
+        [jobs.report.http]
+        method = "POST"
+        url = "{hook}"
+        headers = {{ Authorization = "Bearer ${{REPORT_TOKEN}}" }}
+        body = '{{"kind": "daily"}}'
+        expect = [200, 202]
 
         [jobs.wait]
         schedule = "@daily"
@@ -46,7 +57,10 @@ fn start(env: &Env) -> (Served, Client) {
 fn get_ok(client: &Client, url: &str) -> String {
     let answer = client.get(url);
     assert_eq!(answer.status, 200, "GET {url}: {answer:?}");
-    assert!(answer.content_type.starts_with("application/json"), "{answer:?}");
+    assert!(
+        answer.content_type.starts_with("application/json"),
+        "{answer:?}"
+    );
     answer.body
 }
 
@@ -91,9 +105,14 @@ fn every_api_answer_has_the_fields_docs_json_md_lists() {
     assert_eq!(run["output_tail"], "dumped\n");
     served.wait_until("the notification is recorded", || {
         let run = client.get(&api(&format!("/api/runs/{id}"))).json();
-        run["notifications"].as_array().is_some_and(|n| !n.is_empty())
+        run["notifications"]
+            .as_array()
+            .is_some_and(|n| !n.is_empty())
     });
-    outputs.add("api-run", &get_ok(&client, &api(&format!("/api/runs/{id}"))));
+    outputs.add(
+        "api-run",
+        &get_ok(&client, &api(&format!("/api/runs/{id}"))),
+    );
 
     // A run in progress says running, everywhere.
     let answer = client.post(&api("/api/jobs/wait/run"), &[], "");
@@ -110,15 +129,18 @@ fn every_api_answer_has_the_fields_docs_json_md_lists() {
     outputs.add("api-run", &get_ok(&client, &run_url));
     let collect = |outputs: &mut Outputs| {
         outputs.add("list", &get_ok(&client, &api("/api/jobs")));
-        for name in ["backup", "wait"] {
+        for name in ["backup", "report", "wait"] {
             outputs.add("show", &get_ok(&client, &api(&format!("/api/jobs/{name}"))));
         }
         outputs.add("history", &get_ok(&client, &api("/api/runs")));
-        outputs.add("history", &get_ok(&client, &api("/api/runs?job=wait&limit=1")));
+        outputs.add(
+            "history",
+            &get_ok(&client, &api("/api/runs?job=wait&limit=1")),
+        );
     };
     collect(&mut outputs);
     let list: Value = serde_json::from_str(&get_ok(&client, &api("/api/jobs"))).unwrap();
-    assert_eq!(list[1]["running"]["run_id"], wait_id.as_str());
+    assert_eq!(list[2]["running"]["run_id"], wait_id.as_str());
     std::fs::write(env.path("go"), "").unwrap();
     assert_eq!(wait_done(&served, &client, &wait_id)["status"], "ok");
     collect(&mut outputs);
@@ -136,13 +158,19 @@ fn every_api_answer_has_the_fields_docs_json_md_lists() {
         serde_json::json!({"job": "backup", "enabled": false, "changed": true})
     );
     let text = env.jobs();
-    assert!(text.contains("# nightly") && text.contains("# the dashboard's token"), "{text}");
+    assert!(
+        text.contains("# nightly") && text.contains("# the dashboard's token"),
+        "{text}"
+    );
     assert!(text.contains("enabled = false"), "{text}");
     let shown: Value = serde_json::from_str(&get_ok(&client, &api("/api/jobs/backup"))).unwrap();
     assert_eq!(shown["enabled"], false);
     assert_eq!(shown["next"], serde_json::json!([]));
     let answer = client.post(&api("/api/jobs/backup/run"), &[], "");
-    assert_eq!(answer.status, 409, "a disabled job does not run: {answer:?}");
+    assert_eq!(
+        answer.status, 409,
+        "a disabled job does not run: {answer:?}"
+    );
     outputs.add("api-error", &answer.body);
     let answer = client.post(&api("/api/jobs/backup/enable"), &[], "");
     assert_eq!(answer.json()["enabled"], true);
@@ -196,11 +224,9 @@ fn pages_and_the_api_need_the_token_and_changes_a_matching_origin() {
     let (served, client) = start(&env);
     let base = served.base.clone();
     let url = |path: &str| format!("{base}{path}");
-    assert!(
-        served.log().contains(&format!("dashboard at {base}/")),
-        "run says where the dashboard is: {}",
-        served.log()
-    );
+    served.wait_until("run says where the dashboard is", || {
+        served.log().contains(&format!("dashboard at {base}/"))
+    });
     assert!(!served.log().contains(TOKEN), "the token is never logged");
 
     // Without the token (or with a wrong one): 401; pages ask for it.
@@ -208,7 +234,10 @@ fn pages_and_the_api_need_the_token_and_changes_a_matching_origin() {
     let answer = anonymous.get(&url("/api/jobs"));
     assert_eq!(answer.status, 401);
     assert!(answer.json()["error"].as_str().unwrap().contains("Bearer"));
-    assert_eq!(Client::new(Some("wrong")).get(&url("/api/jobs")).status, 401);
+    assert_eq!(
+        Client::new(Some("wrong")).get(&url("/api/jobs")).status,
+        401
+    );
     let page = anonymous.get(&url("/jobs/backup"));
     assert_eq!(page.status, 401);
     assert!(page.body.contains("name=\"token\"") && page.body.contains("value=\"/jobs/backup\""));
@@ -240,7 +269,10 @@ fn pages_and_the_api_need_the_token_and_changes_a_matching_origin() {
     for flag in ["HttpOnly", "SameSite=Strict", "Path=/"] {
         assert!(set.contains(flag), "{set}");
     }
-    assert!(!set.contains(TOKEN), "the cookie does not hold the token: {set}");
+    assert!(
+        !set.contains(TOKEN),
+        "the cookie does not hold the token: {set}"
+    );
     let cookie = session(&answer.set_cookie);
     let with_cookie = |path: &str, origin: Option<&str>| {
         let mut headers = vec![("Cookie", cookie.as_str())];
@@ -275,13 +307,21 @@ fn without_a_token_the_dashboard_is_read_only() {
     );
     let served = Served::start(&env, &[]);
     let base = served.base.clone();
-    assert!(served.log().contains("read-only"), "{}", served.log());
+    served.wait_until("run says the dashboard is read-only", || {
+        served
+            .log()
+            .contains("is read-only: no [server] token is set")
+    });
     let client = Client::new(None);
     let page = client.get(&format!("{base}/"));
     assert_eq!(page.status, 200);
     assert!(page.body.contains("backup") && page.body.contains("read-only"));
     assert_eq!(client.get(&format!("{base}/api/jobs")).status, 200);
-    for path in ["/api/jobs/backup/run", "/api/jobs/backup/disable", "/jobs/backup/run"] {
+    for path in [
+        "/api/jobs/backup/run",
+        "/api/jobs/backup/disable",
+        "/jobs/backup/run",
+    ] {
         let answer = client.post(&format!("{base}{path}"), &[("Origin", &base)], "");
         assert_eq!(answer.status, 403, "{path}: {answer:?}");
         assert!(answer.body.contains("read-only"), "{answer:?}");

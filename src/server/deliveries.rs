@@ -271,7 +271,10 @@ mod tests {
         let size = |p: &Path| std::fs::metadata(p).map(|m| m.len()).unwrap_or(0);
         assert!(size(&path) + size(&rotated(&path)) <= 2 * MAX_FILE + 4096);
         let all = read(dir.path()).unwrap();
-        assert_eq!(all[0].delivery.as_deref(), Some(&*format!("d{}", count - 1)));
+        assert_eq!(
+            all[0].delivery.as_deref(),
+            Some(&*format!("d{}", count - 1))
+        );
         assert!(all.len() < count);
     }
 }

@@ -117,7 +117,14 @@ pub(crate) async fn handle(State(state): State<AppState>, request: Request) -> R
         None => text(StatusCode::NOT_FOUND, "not found\n"),
         Some(hook) => answer(&state, hook, &parts, body, &mut note).await,
     };
-    record(&state, time, &parts, hook.as_deref(), &note, response.status());
+    record(
+        &state,
+        time,
+        &parts,
+        hook.as_deref(),
+        &note,
+        response.status(),
+    );
     response
 }
 
@@ -194,7 +201,10 @@ async fn answer(
     if let Err(why) = crate::payload::check_matches(webhook, &header, &body) {
         note.verdict = Verdict::Ignored;
         note.reason = Some(why);
-        return json_answer(StatusCode::ACCEPTED, json!({"status": "ignored"}).to_string());
+        return json_answer(
+            StatusCode::ACCEPTED,
+            json!({"status": "ignored"}).to_string(),
+        );
     }
     let reservation = match &verified.delivery {
         None => None,
@@ -316,7 +326,8 @@ async fn wait_for_run(
         }
         Ok(Err(RecvTimeoutError::Timeout)) => {
             note.verdict = Verdict::Running;
-            let body = json!({"status": "running", "job": name, "run_id": run_id, "delivery": delivery});
+            let body =
+                json!({"status": "running", "job": name, "run_id": run_id, "delivery": delivery});
             json_answer(StatusCode::ACCEPTED, body.to_string())
         }
         Ok(Err(RecvTimeoutError::Disconnected)) | Err(_) => {

@@ -15,8 +15,8 @@ use axum::response::{IntoResponse, Response};
 use axum::routing::{MethodRouter, get};
 use http::{StatusCode, header};
 
-use super::{hooks, limits};
 use super::state::AppState;
+use super::{hooks, limits};
 use crate::runner::Metrics;
 
 /// The listener's router.

@@ -204,7 +204,10 @@ fn log_listening(logger: &Logger, scheme: &str, addr: SocketAddr, hooks: &Table)
         format!("webhooks: {}", list.join(", "))
     };
     if addr.ip().is_loopback() {
-        logger.info(None, &format!("listening on {scheme}://{addr}; {hooks_text}"));
+        logger.info(
+            None,
+            &format!("listening on {scheme}://{addr}; {hooks_text}"),
+        );
     } else {
         logger.warn(
             None,

@@ -117,7 +117,9 @@ fn secret(
         return Ok(String::new());
     }
     let Some(template) = &webhook.secret else {
-        return Err(format!("job {job}: its webhook has no secret; set `secret = \"${{VAR}}\"`"));
+        return Err(format!(
+            "job {job}: its webhook has no secret; set `secret = \"${{VAR}}\"`"
+        ));
     };
     let secret = crate::execute::expand::expand_with(template, lookup)
         .map_err(|err| format!("job {job}: webhook secret: {err}"))?;

@@ -39,7 +39,11 @@ impl Served {
         std::thread::spawn(move || {
             for line in BufReader::new(stderr).lines().map_while(Result::ok) {
                 if let Some(at) = line.find("listening on http://") {
-                    let addr = line[at + "listening on ".len()..].trim().to_owned();
+                    let rest = &line[at + "listening on ".len()..];
+                    let end = rest
+                        .find(|c: char| c.is_whitespace() || c == ';' || c == ',')
+                        .unwrap_or(rest.len());
+                    let addr = rest[..end].to_owned();
                     let _ = send.send(addr);
                 }
                 lines.lock().unwrap().push(line);
@@ -48,7 +52,10 @@ impl Served {
         let Ok(base) = found.recv_timeout(PATIENCE) else {
             let _ = child.kill();
             let _ = child.wait();
-            panic!("`jobtab run --listen` did not say where it listens: {:?}", log.lock().unwrap());
+            panic!(
+                "`jobtab run --listen` did not say where it listens: {:?}",
+                log.lock().unwrap()
+            );
         };
         Served { child, base, log }
     }
