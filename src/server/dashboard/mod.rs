@@ -19,6 +19,7 @@ use serde::Deserialize;
 use self::html::{Viewer, path_segment};
 use super::api::{self, Failure, actions};
 use super::auth::{self, Access};
+use super::deliveries::{self, Delivery};
 use super::state::AppState;
 use crate::store::Job;
 
@@ -78,20 +79,48 @@ async fn job(
     let shown = async {
         let show = api::job_json(&state, name.clone()).await?;
         let runs = api::runs_json(&state, Some(name.clone()), RUNS_SHOWN).await?;
-        Ok::<_, Failure>((show, runs))
+        let deliveries = deliveries_of(&state, name.clone()).await?;
+        Ok::<_, Failure>((show, runs, deliveries))
     };
     match shown.await {
-        Ok((show, runs)) => {
+        Ok((show, runs, deliveries)) => {
             let jobs = state.jobs();
             let Some(job) = jobs.iter().find(|job| job.name == name) else {
                 return failure_page(&Failure::unknown_job(&name), viewer);
             };
-            let deliveries = page::no_deliveries();
-            let body = page::job(job, &show, &runs, &deliveries, viewer, Utc::now());
+            let now = Utc::now();
+            let deliveries = page::deliveries(
+                &name,
+                deliveries.as_deref().map_err(String::as_str),
+                job.triggers.webhook.is_some(),
+                now,
+            );
+            let body = page::job(job, &show, &runs, &deliveries, viewer, now);
             html(StatusCode::OK, body)
         }
         Err(failure) => failure_page(&failure, viewer),
     }
+}
+
+/// The deliveries log's requests to `name`'s hook (of this job file), newest first, at most
+/// one more than a page shows (so it can say there are more); or why it cannot be read.
+async fn deliveries_of(
+    state: &AppState,
+    name: String,
+) -> Result<Result<Vec<Delivery>, String>, Failure> {
+    let state = state.clone();
+    api::blocking(move || {
+        let file = state.job_file.display().to_string();
+        deliveries::read(&state.state_dir)
+            .map(|all| {
+                all.into_iter()
+                    .filter(|d| d.job == name && d.file == file)
+                    .take(page::DELIVERIES_SHOWN + 1)
+                    .collect()
+            })
+            .map_err(|err| format!("{err:#}"))
+    })
+    .await
 }
 
 /// Back to the job's page after a button's post.

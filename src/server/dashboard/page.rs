@@ -7,6 +7,7 @@ use chrono::{DateTime, Utc};
 use serde_json::Value;
 
 use super::html::{Viewer, elapsed, esc, path_segment, status, time_of};
+use crate::server::deliveries::Delivery;
 use crate::store::{Job, Verify, Webhook};
 
 /// The most of a run's output a page shows (its end); `jobtab logs` has the whole tail.
@@ -430,9 +431,74 @@ fn run_item(run: &Value, now: DateTime<Utc>) -> String {
     )
 }
 
-/// The deliveries section while the server keeps no deliveries log to read.
-pub(crate) fn no_deliveries() -> String {
-    "<section class=\"deliveries\"><h2>Deliveries</h2><p class=\"muted\">Not shown here yet: \
-     <code>jobtab deliveries NAME</code> lists the webhook requests this job got.</p></section>"
-        .to_owned()
+/// The most deliveries a job's page shows (`jobtab deliveries NAME` lists more).
+pub(crate) const DELIVERIES_SHOWN: usize = 20;
+
+/// The job's latest webhook requests, newest first: time, request, sender, answer and verdict,
+/// delivery id and the run it started. `hook`: whether the job has a webhook now.
+pub(crate) fn deliveries(
+    name: &str,
+    found: Result<&[Delivery], &str>,
+    hook: bool,
+    now: DateTime<Utc>,
+) -> String {
+    let mut out = String::from("<section class=\"deliveries\"><h2>Deliveries</h2>");
+    let found = match found {
+        Ok(found) => found,
+        Err(why) => {
+            out.push_str(&format!(
+                "<p class=\"problem\">cannot read the deliveries log: {}</p></section>",
+                esc(why)
+            ));
+            return out;
+        }
+    };
+    if found.is_empty() {
+        out.push_str(if hook {
+            "<p class=\"muted\">No requests to its webhook yet.</p>"
+        } else {
+            "<p class=\"muted\">It has no webhook.</p>"
+        });
+    } else {
+        out.push_str("<ol class=\"runs\">");
+        for delivery in found.iter().take(DELIVERIES_SHOWN) {
+            out.push_str(&delivery_item(delivery, now));
+        }
+        out.push_str("</ol>");
+        if found.len() > DELIVERIES_SHOWN {
+            out.push_str(&format!(
+                "<p class=\"muted\"><code>jobtab deliveries {} --limit {}</code> lists more</p>",
+                esc(name),
+                found.len()
+            ));
+        }
+    }
+    out.push_str("</section>");
+    out
+}
+
+fn delivery_item(delivery: &Delivery, now: DateTime<Utc>) -> String {
+    let reason = delivery
+        .reason
+        .as_deref()
+        .map_or_else(String::new, |reason| format!(" ({})", esc(reason)));
+    let id = |label: &str, value: &Option<String>| {
+        value.as_deref().map_or_else(String::new, |value| {
+            format!(" · {label} <code>{}</code>", esc(value))
+        })
+    };
+    format!(
+        "<li class=\"delivery\" data-verdict=\"{verdict}\"><p>{word}{reason} · HTTP {status} · \
+         {time} · <code>{method} {path}</code> from {remote}{delivery}{event}{run}</p></li>",
+        verdict = esc(&delivery.verdict),
+        word = status(&delivery.verdict),
+        status = delivery.status,
+        time = super::html::time(&delivery.time, now),
+        method = esc(&delivery.method),
+        path = esc(&delivery.path),
+        remote = esc(&delivery.remote),
+        delivery = id("delivery", &delivery.delivery),
+        event = id("event", &delivery.event),
+        run = id("run", &delivery.run_id),
+    )
 }

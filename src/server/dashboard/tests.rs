@@ -126,7 +126,7 @@ fn the_job_page_shows_settings_with_secrets_as_written_next_runs_and_output() {
         job,
         &show,
         &runs,
-        &page::no_deliveries(),
+        &page::deliveries("report", Ok(&[]), false, now()),
         Viewer::Bearer,
         now(),
     );
@@ -160,4 +160,40 @@ fn sign_in_goes_back_only_to_this_server() {
     assert!(login.contains("value=\"/jobs/&quot;a\""));
     assert!(login.contains("type=\"password\""));
     assert!(login.contains("wrong token"));
+}
+
+#[test]
+fn deliveries_show_their_verdict_request_and_run() {
+    let delivery = crate::server::deliveries::Delivery {
+        time: "2026-03-01T09:58:00.000Z".into(),
+        job: "deploy".into(),
+        file: "/jobs.toml".into(),
+        method: "POST".into(),
+        path: "/hooks/deploy".into(),
+        remote: "203.0.113.9".into(),
+        status: 401,
+        verdict: "rejected".into(),
+        reason: Some("signature <mismatch>".into()),
+        delivery: Some("d-1".into()),
+        event: Some("push".into()),
+        run_id: None,
+        headers: Vec::new(),
+        body: String::new(),
+        body_bytes: Some(2),
+    };
+    let html = page::deliveries("deploy", Ok(&[delivery.clone()]), true, now());
+    assert!(html.contains("s-rejected\">rejected</span> (signature &lt;mismatch&gt;) · HTTP 401"));
+    assert!(html.contains("<code>POST /hooks/deploy</code> from 203.0.113.9"));
+    assert!(html.contains("delivery <code>d-1</code> · event <code>push</code>"));
+    assert!(html.contains("(2m ago)"));
+    let many = vec![delivery; page::DELIVERIES_SHOWN + 1];
+    let html = page::deliveries("deploy", Ok(&many), true, now());
+    assert_eq!(
+        html.matches("<li class=\"delivery\"").count(),
+        page::DELIVERIES_SHOWN
+    );
+    assert!(html.contains("jobtab deliveries deploy"));
+    assert!(page::deliveries("deploy", Ok(&[]), true, now()).contains("No requests"));
+    assert!(page::deliveries("x", Ok(&[]), false, now()).contains("no webhook"));
+    assert!(page::deliveries("x", Err("denied"), true, now()).contains("cannot read"));
 }
