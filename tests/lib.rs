@@ -8,6 +8,7 @@ mod browser;
 mod check;
 mod cli;
 mod completions;
+mod dashboard;
 mod edit;
 mod exec;
 mod explain;
