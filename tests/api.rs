@@ -347,3 +347,31 @@ fn a_token_whose_variable_is_not_set_stops_run_at_start() {
     assert!(stderr.contains("[server] token"), "{stderr}");
     assert!(stderr.contains("JOBTAB_TEST_UNSET_TOKEN"), "{stderr}");
 }
+
+#[test]
+fn webhook_paths_never_take_the_dashboard_token() {
+    let env = Env::with_jobs(
+        r#"
+        [server]
+        token = "${JOBTAB_TOKEN}"
+
+        [jobs.deploy]
+        command = "echo deployed"
+        [jobs.deploy.webhook]
+        verify = "github"
+        secret = "${HOOK_SECRET}"
+        "#,
+    );
+    let served = Served::start(
+        &env,
+        &[("JOBTAB_TOKEN", TOKEN), ("HOOK_SECRET", "hook-s3cret")],
+    );
+    let client = Client::new(Some(TOKEN));
+    let hook = served.url("/hooks/deploy");
+    let answer = client.post(&hook, &[("Origin", &served.base)], "{}");
+    assert_eq!(answer.status, 401, "{answer:?}\n{}", served.log());
+    // The dashboard token works where it belongs, and the hook's job is listed there.
+    let jobs = client.get(&served.url("/api/jobs")).json();
+    assert_eq!(jobs[0]["name"], "deploy");
+    assert!(env.recorded_runs().is_empty(), "nothing ran");
+}

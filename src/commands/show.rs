@@ -107,7 +107,7 @@ pub(crate) fn show_json<'a>(
         last_result: results.first().map(ResultJson::new),
         history: results.iter().map(ResultJson::new).collect(),
         running: running.first().map(Running::json),
-        installed: installed(job, &install),
+        installed: installed(job, install),
     }
 }
 

@@ -23,7 +23,8 @@ pub(crate) struct Served {
 }
 
 impl Served {
-    /// Starts `jobtab run --listen 127.0.0.1:0` in `env` with the extra environment `vars`.
+    /// Starts `jobtab run --listen 127.0.0.1:0` in `env` (whose job file has jobs) with the
+    /// extra environment `vars`, and waits until it has loaded them.
     pub(crate) fn start(env: &Env, vars: &[(&str, &str)]) -> Served {
         let mut child = env
             .cmd(["run", "--listen", "127.0.0.1:0"])
@@ -57,7 +58,13 @@ impl Served {
                 log.lock().unwrap()
             );
         };
-        Served { child, base, log }
+        let served = Served { child, base, log };
+        // The scheduler publishes its jobs to the server once loaded: until then, the pages
+        // and hooks know no job.
+        served.wait_until("the scheduler has loaded the jobs", || {
+            served.log().contains(" scheduling ")
+        });
+        served
     }
 
     /// Its log so far.

@@ -291,14 +291,14 @@ fn settings(job: &Job, show: &Value) -> String {
         None => "none".to_owned(),
     };
     rows.push(("timeout", ms(&show["timeout_ms"])));
-    rows.push((
-        "retries",
-        format!(
-            "{} (delay {})",
-            text(&show["retries"]),
+    let retries = match show["retries"].as_u64() {
+        Some(0) | None => "0".to_owned(),
+        Some(n) => format!(
+            "{n} (first after {}, then doubling)",
             ms(&show["retry_delay_ms"])
         ),
-    ));
+    };
+    rows.push(("retries", retries));
     rows.push(("overlap", text(&show["overlap"])));
     rows.push(("catch_up", text(&show["catch_up"])));
     if let Some(env) = show["env"].as_object() {

@@ -181,7 +181,7 @@ fn deliveries_show_their_verdict_request_and_run() {
         body: String::new(),
         body_bytes: Some(2),
     };
-    let html = page::deliveries("deploy", Ok(&[delivery.clone()]), true, now());
+    let html = page::deliveries("deploy", Ok(std::slice::from_ref(&delivery)), true, now());
     assert!(html.contains("s-rejected\">rejected</span> (signature &lt;mismatch&gt;) · HTTP 401"));
     assert!(html.contains("<code>POST /hooks/deploy</code> from 203.0.113.9"));
     assert!(html.contains("delivery <code>d-1</code> · event <code>push</code>"));
