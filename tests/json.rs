@@ -327,6 +327,7 @@ fn every_commands_json_has_the_fields_docs_json_md_lists() {
     for line in log_lines() {
         outputs.add("log", &line);
     }
+    outputs.add("deliveries", &deliveries());
 
     let found = disagreements(&doc, &outputs);
     assert!(
@@ -334,6 +335,25 @@ fn every_commands_json_has_the_fields_docs_json_md_lists() {
         "docs/json.md and the commands disagree:\n  {}",
         found.join("\n  ")
     );
+}
+
+/// `deliveries --json` after an accepted, a rejected and a too large request.
+fn deliveries() -> String {
+    use crate::webhooks::{Server, deploy_jobs, request, send};
+    let env = Env::with_jobs(&deploy_jobs("true", "", "max_body = 10"));
+    let server = Server::start(&env, &[]);
+    assert_eq!(server.github("/hooks/deploy", "j-1", "{}").status, 202);
+    let unsigned = request("POST", "/hooks/deploy", &[], b"{}");
+    assert_eq!(send(server.addr, &unsigned).status, 401);
+    let large = request("POST", "/hooks/deploy", &[], &[b' '; 11]);
+    assert_eq!(send(server.addr, &large).status, 413);
+    wait_until("three deliveries are kept", || {
+        env.ok(["deliveries", "--json"])
+            .matches("\"verdict\"")
+            .count()
+            == 3
+    });
+    env.ok(["deliveries", "--json"])
 }
 
 #[test]

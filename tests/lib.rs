@@ -2,6 +2,7 @@
 //! against temp dirs. None of them touches the real `$HOME` or crontab.
 
 mod util;
+mod webhooks;
 
 mod api;
 mod browser;

@@ -184,7 +184,7 @@ fn refuse_hooks_without_listener(file: &JobFile) -> Result<()> {
 
 /// `listening on ...` with the hooks served; a warning when other machines can reach them,
 /// and one per hook without verification.
-fn log_listening(logger: &Logger, scheme: &str, addr: SocketAddr, hooks: &Table) {
+pub(super) fn log_listening(logger: &Logger, scheme: &str, addr: SocketAddr, hooks: &Table) {
     let list: Vec<String> = hooks
         .hooks()
         .map(|hook| {

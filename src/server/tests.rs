@@ -184,3 +184,42 @@ fn stop_returns_and_closes_the_listener() {
     f.server.stop();
     assert!(TcpStream::connect(addr).is_err());
 }
+
+/// A non-loopback address is logged as a warning naming the hooks it exposes; loopback is
+/// plain information.
+#[test]
+fn a_non_loopback_listener_is_logged_with_the_hooks_it_exposes() {
+    let text = "[jobs.deploy]\ncommand = \"true\"\n[jobs.deploy.webhook]\nverify = \"none\"\n";
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("jobs.toml");
+    std::fs::write(&path, text).unwrap();
+    let jobs: Vec<Arc<crate::store::Job>> = crate::store::JobFile::load(&path)
+        .unwrap()
+        .jobs
+        .into_iter()
+        .map(Arc::new)
+        .collect();
+    let hooks = table::Table::build(jobs.iter(), &|_| None).unwrap();
+    let (logger, log) = Logger::capture(crate::log::Format::Text);
+    start::log_listening(&logger, "http", "0.0.0.0:8080".parse().unwrap(), &hooks);
+    let text = log.contents();
+    assert!(
+        text.contains(
+            "warning: listening on http://0.0.0.0:8080, a non-loopback address other machines \
+             can reach; exposed webhooks: POST /hooks/deploy (deploy, verify none)"
+        ),
+        "{text}"
+    );
+    assert!(
+        text.contains("webhook /hooks/deploy has verify = \"none\""),
+        "{text}"
+    );
+    let (logger, log) = Logger::capture(crate::log::Format::Text);
+    start::log_listening(&logger, "https", "127.0.0.1:8080".parse().unwrap(), &hooks);
+    assert!(
+        log.contents()
+            .contains("listening on https://127.0.0.1:8080; webhooks: POST /hooks/deploy"),
+        "{}",
+        log.contents()
+    );
+}
