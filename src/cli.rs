@@ -193,6 +193,13 @@ pub(crate) enum Command {
     #[command(verbatim_doc_comment)]
     Notify(NotifyArgs),
 
+    /// Webhook tools: `hook send NAME` sends a signed request to a job's webhook
+    ///
+    /// Examples:
+    ///   jobtab hook send deploy --payload push.json --event push
+    #[command(verbatim_doc_comment)]
+    Hook(HookArgs),
+
     /// Run the scheduler in the foreground
     ///
     /// Sleeps until the next due job, runs jobs with their timeouts, retries and overlap
@@ -540,6 +547,51 @@ pub(crate) struct NotifyTestArgs {
     /// The job whose channels to test
     #[arg(add = ArgValueCandidates::new(job_names))]
     pub(crate) name: String,
+}
+
+#[derive(Debug, Args)]
+pub(crate) struct HookArgs {
+    #[command(subcommand)]
+    pub(crate) command: HookCommand,
+}
+
+#[derive(Debug, Subcommand)]
+pub(crate) enum HookCommand {
+    /// Send a request to a job's webhook, signed as its `verify` preset's sender signs, and
+    /// print the answer
+    ///
+    /// The secret is read from the environment, as `jobtab run` reads it; each request gets a
+    /// new delivery id and the current time. The request goes to --url, else to the job's
+    /// path on `[server] listen`. Prints the answer's status and body; exits 0 for a 2xx
+    /// answer and 1 otherwise.
+    ///
+    /// Examples:
+    ///   jobtab hook send deploy
+    ///   jobtab hook send deploy --payload push.json --event push
+    ///   echo '{"ref":"refs/heads/main"}' | jobtab hook send deploy --payload -
+    ///   jobtab hook send deploy --url https://ci.example.com/hooks/deploy
+    #[command(verbatim_doc_comment)]
+    Send(HookSendArgs),
+}
+
+#[derive(Debug, Args)]
+pub(crate) struct HookSendArgs {
+    /// The job whose webhook to send to
+    #[arg(add = ArgValueCandidates::new(job_names))]
+    pub(crate) name: String,
+
+    /// The body to send: a file, or - for stdin (default: {})
+    #[arg(long, value_name = "FILE")]
+    pub(crate) payload: Option<PathBuf>,
+
+    /// Where to send it (default: http://<[server] listen><the hook's path>)
+    #[arg(long, value_name = "URL")]
+    pub(crate) url: Option<String>,
+
+    /// The event name, in the header where the job's sender names it (X-GitHub-Event,
+    /// X-Gitlab-Event, X-Shopify-Topic)
+    #[arg(long, value_name = "EVENT")]
+    pub(crate) event: Option<String>,
 }
 
 #[derive(Debug, Args)]

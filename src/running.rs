@@ -38,8 +38,13 @@ pub(crate) struct Running {
     pub(crate) run_id: String,
     /// The jobtab process running it (`run` or `exec`), which holds the marker's lock.
     pub(crate) pid: u32,
-    /// As in history: `schedule`, `manual`, `catch_up` or `start`.
+    /// As in history: `schedule`, `manual`, `catch_up`, `start`, `webhook` or `after`.
     pub(crate) trigger: String,
+    /// As in history: a webhook run's delivery id, a chained run's upstream run.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub(crate) delivery: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub(crate) upstream_run_id: Option<String>,
     #[serde(with = "rfc3339")]
     pub(crate) scheduled_at: DateTime<Utc>,
     #[serde(with = "rfc3339")]
@@ -236,6 +241,8 @@ mod tests {
             run_id: run_id.into(),
             pid: std::process::id(),
             trigger: "manual".into(),
+            delivery: None,
+            upstream_run_id: None,
             scheduled_at: DateTime::parse_from_rfc3339("2026-03-01T10:00:00Z")
                 .unwrap()
                 .with_timezone(&Utc),

@@ -299,6 +299,21 @@ fn every_commands_json_has_the_fields_docs_json_md_lists() {
     collect(&mut outputs);
     std::fs::write(env.path("go"), "").unwrap();
     assert!(child.wait().unwrap().success());
+    // A webhook run and a chained run, as the history file keeps them (no command makes
+    // either without a server or a chain).
+    let history = env.state.join("history.jsonl");
+    let text = std::fs::read_to_string(&history).unwrap();
+    let mut record: Value = serde_json::from_str(text.lines().last().unwrap()).unwrap();
+    record["run_id"] = "hook-run".into();
+    record["trigger"] = "webhook".into();
+    record["delivery"] = "72d3162e-cc78-11e3-81ab-4c9367dc0958".into();
+    let mut line = format!("{record}\n");
+    record["run_id"] = "chained-run".into();
+    record["trigger"] = "after".into();
+    record.as_object_mut().unwrap().remove("delivery");
+    record["upstream_run_id"] = "hook-run".into();
+    line.push_str(&format!("{record}\n"));
+    std::fs::write(&history, text + &line).unwrap();
     collect(&mut outputs);
     outputs.add("next", &ok(&["next", "--json"]));
     outputs.add(

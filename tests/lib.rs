@@ -16,6 +16,7 @@ mod explain;
 mod export;
 mod first_contact;
 mod history;
+mod hook;
 mod import;
 mod install;
 mod json;

@@ -43,6 +43,7 @@ Register-ArgumentCompleter -Native -CommandName 'jobtab' -ScriptBlock {
             [CompletionResult]::new('next', 'next', [CompletionResultType]::ParameterValue, 'Upcoming runs of all jobs (or the named ones), merged in time order')
             [CompletionResult]::new('exec', 'exec', [CompletionResultType]::ParameterValue, 'Run one job now, exactly as the scheduler would')
             [CompletionResult]::new('notify', 'notify', [CompletionResultType]::ParameterValue, 'Notification tools: `notify test NAME` sends a sample through the job''s channels')
+            [CompletionResult]::new('hook', 'hook', [CompletionResultType]::ParameterValue, 'Webhook tools: `hook send NAME` sends a signed request to a job''s webhook')
             [CompletionResult]::new('run', 'run', [CompletionResultType]::ParameterValue, 'Run the scheduler in the foreground')
             [CompletionResult]::new('history', 'history', [CompletionResultType]::ParameterValue, 'Past runs, newest first')
             [CompletionResult]::new('logs', 'logs', [CompletionResultType]::ParameterValue, 'Print the captured output of a job''s last run, or of one run')
@@ -246,6 +247,32 @@ Register-ArgumentCompleter -Native -CommandName 'jobtab' -ScriptBlock {
             break
         }
         'jobtab;notify;test' {
+            [CompletionResult]::new('-f', '-f', [CompletionResultType]::ParameterName, 'The job file [default: $JOBTAB_FILE, else <config dir>/jobtab/jobs.toml]')
+            [CompletionResult]::new('--file', '--file', [CompletionResultType]::ParameterName, 'The job file [default: $JOBTAB_FILE, else <config dir>/jobtab/jobs.toml]')
+            [CompletionResult]::new('--state-dir', '--state-dir', [CompletionResultType]::ParameterName, 'Where history, locks and crontab backups live [default: $JOBTAB_STATE_DIR, else <state dir>/jobtab]')
+            [CompletionResult]::new('--color', '--color', [CompletionResultType]::ParameterName, 'When to colour status words and error prefixes: auto (on a terminal, unless $NO_COLOR is set), always, never')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            [CompletionResult]::new('-V', '-V ', [CompletionResultType]::ParameterName, 'Print version')
+            [CompletionResult]::new('--version', '--version', [CompletionResultType]::ParameterName, 'Print version')
+            break
+        }
+        'jobtab;hook' {
+            [CompletionResult]::new('-f', '-f', [CompletionResultType]::ParameterName, 'The job file [default: $JOBTAB_FILE, else <config dir>/jobtab/jobs.toml]')
+            [CompletionResult]::new('--file', '--file', [CompletionResultType]::ParameterName, 'The job file [default: $JOBTAB_FILE, else <config dir>/jobtab/jobs.toml]')
+            [CompletionResult]::new('--state-dir', '--state-dir', [CompletionResultType]::ParameterName, 'Where history, locks and crontab backups live [default: $JOBTAB_STATE_DIR, else <state dir>/jobtab]')
+            [CompletionResult]::new('--color', '--color', [CompletionResultType]::ParameterName, 'When to colour status words and error prefixes: auto (on a terminal, unless $NO_COLOR is set), always, never')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            [CompletionResult]::new('-V', '-V ', [CompletionResultType]::ParameterName, 'Print version')
+            [CompletionResult]::new('--version', '--version', [CompletionResultType]::ParameterName, 'Print version')
+            [CompletionResult]::new('send', 'send', [CompletionResultType]::ParameterValue, 'Send a request to a job''s webhook, signed as its `verify` preset''s sender signs, and print the answer')
+            break
+        }
+        'jobtab;hook;send' {
+            [CompletionResult]::new('--payload', '--payload', [CompletionResultType]::ParameterName, 'The body to send: a file, or - for stdin (default: {})')
+            [CompletionResult]::new('--url', '--url', [CompletionResultType]::ParameterName, 'Where to send it (default: http://<[server] listen><the hook''s path>)')
+            [CompletionResult]::new('--event', '--event', [CompletionResultType]::ParameterName, 'The event name, in the header where the job''s sender names it (X-GitHub-Event, X-Gitlab-Event, X-Shopify-Topic)')
             [CompletionResult]::new('-f', '-f', [CompletionResultType]::ParameterName, 'The job file [default: $JOBTAB_FILE, else <config dir>/jobtab/jobs.toml]')
             [CompletionResult]::new('--file', '--file', [CompletionResultType]::ParameterName, 'The job file [default: $JOBTAB_FILE, else <config dir>/jobtab/jobs.toml]')
             [CompletionResult]::new('--state-dir', '--state-dir', [CompletionResultType]::ParameterName, 'Where history, locks and crontab backups live [default: $JOBTAB_STATE_DIR, else <state dir>/jobtab]')

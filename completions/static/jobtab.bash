@@ -49,6 +49,9 @@ _jobtab() {
             jobtab,history)
                 cmd="jobtab__subcmd__history"
                 ;;
+            jobtab,hook)
+                cmd="jobtab__subcmd__hook"
+                ;;
             jobtab,import)
                 cmd="jobtab__subcmd__import"
                 ;;
@@ -88,6 +91,9 @@ _jobtab() {
             jobtab,uninstall)
                 cmd="jobtab__subcmd__uninstall"
                 ;;
+            jobtab__subcmd__hook,send)
+                cmd="jobtab__subcmd__hook__subcmd__send"
+                ;;
             jobtab__subcmd__notify,test)
                 cmd="jobtab__subcmd__notify__subcmd__test"
                 ;;
@@ -98,7 +104,7 @@ _jobtab() {
 
     case "${cmd}" in
         jobtab)
-            opts="-f -h -V --file --state-dir --color --help --version add list ls show remove rm enable disable edit check explain next exec notify run history logs deliveries install uninstall import export completions man"
+            opts="-f -h -V --file --state-dir --color --help --version add list ls show remove rm enable disable edit check explain next exec notify hook run history logs deliveries install uninstall import export completions man"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 1 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -555,6 +561,78 @@ _jobtab() {
                     return 0
                     ;;
                 -n)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --file)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                -f)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --state-dir)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --color)
+                    COMPREPLY=($(compgen -W "auto always never" -- "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        jobtab__subcmd__hook)
+            opts="-f -h -V --file --state-dir --color --help --version send"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --file)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                -f)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --state-dir)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --color)
+                    COMPREPLY=($(compgen -W "auto always never" -- "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        jobtab__subcmd__hook__subcmd__send)
+            opts="-f -h -V --payload --url --event --file --state-dir --color --help --version"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --payload)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --url)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --event)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;

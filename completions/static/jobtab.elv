@@ -40,6 +40,7 @@ set edit:completion:arg-completer[jobtab] = {|@words|
             cand next 'Upcoming runs of all jobs (or the named ones), merged in time order'
             cand exec 'Run one job now, exactly as the scheduler would'
             cand notify 'Notification tools: `notify test NAME` sends a sample through the job''s channels'
+            cand hook 'Webhook tools: `hook send NAME` sends a signed request to a job''s webhook'
             cand run 'Run the scheduler in the foreground'
             cand history 'Past runs, newest first'
             cand logs 'Print the captured output of a job''s last run, or of one run'
@@ -228,6 +229,30 @@ set edit:completion:arg-completer[jobtab] = {|@words|
             cand test 'Send a sample failure notification through every channel of a job and print each receiver''s answer'
         }
         &'jobtab;notify;test'= {
+            cand -f 'The job file [default: $JOBTAB_FILE, else <config dir>/jobtab/jobs.toml]'
+            cand --file 'The job file [default: $JOBTAB_FILE, else <config dir>/jobtab/jobs.toml]'
+            cand --state-dir 'Where history, locks and crontab backups live [default: $JOBTAB_STATE_DIR, else <state dir>/jobtab]'
+            cand --color 'When to colour status words and error prefixes: auto (on a terminal, unless $NO_COLOR is set), always, never'
+            cand -h 'Print help (see more with ''--help'')'
+            cand --help 'Print help (see more with ''--help'')'
+            cand -V 'Print version'
+            cand --version 'Print version'
+        }
+        &'jobtab;hook'= {
+            cand -f 'The job file [default: $JOBTAB_FILE, else <config dir>/jobtab/jobs.toml]'
+            cand --file 'The job file [default: $JOBTAB_FILE, else <config dir>/jobtab/jobs.toml]'
+            cand --state-dir 'Where history, locks and crontab backups live [default: $JOBTAB_STATE_DIR, else <state dir>/jobtab]'
+            cand --color 'When to colour status words and error prefixes: auto (on a terminal, unless $NO_COLOR is set), always, never'
+            cand -h 'Print help (see more with ''--help'')'
+            cand --help 'Print help (see more with ''--help'')'
+            cand -V 'Print version'
+            cand --version 'Print version'
+            cand send 'Send a request to a job''s webhook, signed as its `verify` preset''s sender signs, and print the answer'
+        }
+        &'jobtab;hook;send'= {
+            cand --payload 'The body to send: a file, or - for stdin (default: {})'
+            cand --url 'Where to send it (default: http://<[server] listen><the hook''s path>)'
+            cand --event 'The event name, in the header where the job''s sender names it (X-GitHub-Event, X-Gitlab-Event, X-Shopify-Topic)'
             cand -f 'The job file [default: $JOBTAB_FILE, else <config dir>/jobtab/jobs.toml]'
             cand --file 'The job file [default: $JOBTAB_FILE, else <config dir>/jobtab/jobs.toml]'
             cand --state-dir 'Where history, locks and crontab backups live [default: $JOBTAB_STATE_DIR, else <state dir>/jobtab]'

@@ -45,6 +45,7 @@ complete -c jobtab -n "__fish_jobtab_needs_command" -f -a "explain" -d 'Describe
 complete -c jobtab -n "__fish_jobtab_needs_command" -f -a "next" -d 'Upcoming runs of all jobs (or the named ones), merged in time order'
 complete -c jobtab -n "__fish_jobtab_needs_command" -f -a "exec" -d 'Run one job now, exactly as the scheduler would'
 complete -c jobtab -n "__fish_jobtab_needs_command" -f -a "notify" -d 'Notification tools: `notify test NAME` sends a sample through the job\'s channels'
+complete -c jobtab -n "__fish_jobtab_needs_command" -f -a "hook" -d 'Webhook tools: `hook send NAME` sends a signed request to a job\'s webhook'
 complete -c jobtab -n "__fish_jobtab_needs_command" -f -a "run" -d 'Run the scheduler in the foreground'
 complete -c jobtab -n "__fish_jobtab_needs_command" -f -a "history" -d 'Past runs, newest first'
 complete -c jobtab -n "__fish_jobtab_needs_command" -f -a "logs" -d 'Print the captured output of a job\'s last run, or of one run'
@@ -196,6 +197,24 @@ always\t'Always, even into a pipe or a file'
 never\t'Never'"
 complete -c jobtab -n "__fish_jobtab_using_subcommand notify; and __fish_seen_subcommand_from test" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c jobtab -n "__fish_jobtab_using_subcommand notify; and __fish_seen_subcommand_from test" -s V -l version -d 'Print version'
+complete -c jobtab -n "__fish_jobtab_using_subcommand hook; and not __fish_seen_subcommand_from send" -s f -l file -d 'The job file [default: $JOBTAB_FILE, else <config dir>/jobtab/jobs.toml]' -r -F
+complete -c jobtab -n "__fish_jobtab_using_subcommand hook; and not __fish_seen_subcommand_from send" -l state-dir -d 'Where history, locks and crontab backups live [default: $JOBTAB_STATE_DIR, else <state dir>/jobtab]' -r -F
+complete -c jobtab -n "__fish_jobtab_using_subcommand hook; and not __fish_seen_subcommand_from send" -l color -d 'When to colour status words and error prefixes: auto (on a terminal, unless $NO_COLOR is set), always, never' -r -f -a "auto\t'On a terminal, unless `NO_COLOR` is set to a non-empty value'
+always\t'Always, even into a pipe or a file'
+never\t'Never'"
+complete -c jobtab -n "__fish_jobtab_using_subcommand hook; and not __fish_seen_subcommand_from send" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c jobtab -n "__fish_jobtab_using_subcommand hook; and not __fish_seen_subcommand_from send" -s V -l version -d 'Print version'
+complete -c jobtab -n "__fish_jobtab_using_subcommand hook; and not __fish_seen_subcommand_from send" -f -a "send" -d 'Send a request to a job\'s webhook, signed as its `verify` preset\'s sender signs, and print the answer'
+complete -c jobtab -n "__fish_jobtab_using_subcommand hook; and __fish_seen_subcommand_from send" -l payload -d 'The body to send: a file, or - for stdin (default: {})' -r -F
+complete -c jobtab -n "__fish_jobtab_using_subcommand hook; and __fish_seen_subcommand_from send" -l url -d 'Where to send it (default: http://<[server] listen><the hook\'s path>)' -r
+complete -c jobtab -n "__fish_jobtab_using_subcommand hook; and __fish_seen_subcommand_from send" -l event -d 'The event name, in the header where the job\'s sender names it (X-GitHub-Event, X-Gitlab-Event, X-Shopify-Topic)' -r
+complete -c jobtab -n "__fish_jobtab_using_subcommand hook; and __fish_seen_subcommand_from send" -s f -l file -d 'The job file [default: $JOBTAB_FILE, else <config dir>/jobtab/jobs.toml]' -r -F
+complete -c jobtab -n "__fish_jobtab_using_subcommand hook; and __fish_seen_subcommand_from send" -l state-dir -d 'Where history, locks and crontab backups live [default: $JOBTAB_STATE_DIR, else <state dir>/jobtab]' -r -F
+complete -c jobtab -n "__fish_jobtab_using_subcommand hook; and __fish_seen_subcommand_from send" -l color -d 'When to colour status words and error prefixes: auto (on a terminal, unless $NO_COLOR is set), always, never' -r -f -a "auto\t'On a terminal, unless `NO_COLOR` is set to a non-empty value'
+always\t'Always, even into a pipe or a file'
+never\t'Never'"
+complete -c jobtab -n "__fish_jobtab_using_subcommand hook; and __fish_seen_subcommand_from send" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c jobtab -n "__fish_jobtab_using_subcommand hook; and __fish_seen_subcommand_from send" -s V -l version -d 'Print version'
 complete -c jobtab -n "__fish_jobtab_using_subcommand run" -l log-format -d 'How running jobs are logged' -r -f -a "text\t''
 json\t''"
 complete -c jobtab -n "__fish_jobtab_using_subcommand run" -l grace -d 'How long to wait for running jobs on SIGINT/SIGTERM before killing them' -r

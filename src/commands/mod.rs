@@ -10,6 +10,7 @@ mod exec;
 mod explain;
 mod export;
 pub(crate) mod history;
+mod hook;
 mod import;
 mod install;
 pub(crate) mod list;
@@ -68,6 +69,7 @@ pub(crate) fn dispatch(cli: Cli) -> Result<ExitCode> {
         Command::Next(args) => next::run(&args, &ctx),
         Command::Exec(args) => exec::run(&args, &ctx),
         Command::Notify(args) => notify::run(&args, &ctx),
+        Command::Hook(args) => hook::run(&args, &ctx),
         Command::Run(args) => run::run(&args, &ctx),
         Command::History(args) => history::run(&args, &ctx),
         Command::Logs(args) => logs::run(&args, &ctx),

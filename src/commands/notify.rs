@@ -36,6 +36,8 @@ pub(crate) fn run(args: &NotifyArgs, ctx: &Ctx) -> Result<ExitCode> {
         file: None,
         run_id: crate::execute::new_run_id(&job.name),
         trigger: "test".into(),
+        delivery: None,
+        upstream_run_id: None,
         status: RunStatus::Failed,
         exit_code: Some(1),
         http_status: None,

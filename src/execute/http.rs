@@ -27,7 +27,7 @@ use ureq::http::Request;
 
 use super::capture::Tail;
 use super::failure::Kind;
-use super::{Cancel, Outcome};
+use super::{Cancel, Outcome, RunVars};
 use crate::history::{OUTPUT_TAIL_BYTES, RunStatus};
 use crate::store::model::HTTP_CONNECT_TIMEOUT;
 use crate::store::{HttpSpec, Job};
@@ -91,9 +91,16 @@ struct Response {
     body: String,
 }
 
-/// Calls `spec` once with `key` as its Idempotency-Key, on the calling thread.
-pub(crate) fn attempt(job: &Job, spec: &HttpSpec, key: &str, cancel: &Cancel) -> Outcome {
-    let request = match build(spec, key) {
+/// Calls `spec` once with `key` as its Idempotency-Key, on the calling thread; `${VAR}`s see
+/// the run's variables first (`RunVars`).
+pub(crate) fn attempt(
+    job: &Job,
+    spec: &HttpSpec,
+    key: &str,
+    vars: &RunVars,
+    cancel: &Cancel,
+) -> Outcome {
+    let request = match build(spec, key, vars) {
         Ok(request) => request,
         Err(err) => return Outcome::failed(err, false),
     };
@@ -141,9 +148,9 @@ fn expects_content(method: &str) -> bool {
 /// The request with every `${VAR}` expanded, or the error naming the missing variable or
 /// the bad part. Errors quote the job's templates, never an expanded value: those are often
 /// secrets.
-fn build(spec: &HttpSpec, key: &str) -> Result<Prepared, String> {
+fn build(spec: &HttpSpec, key: &str, vars: &RunVars) -> Result<Prepared, String> {
     let template = &spec.url;
-    let url = super::expand(template)?;
+    let url = vars.expand(template)?;
     let invalid_url = |why: &str| {
         format!(
             "invalid URL {template:?} once its variables are expanded: {why}; check the job's \
@@ -164,7 +171,7 @@ fn build(spec: &HttpSpec, key: &str) -> Result<Prepared, String> {
     let mut has_key = false;
     for (name, value) in &spec.headers {
         has_key |= name.eq_ignore_ascii_case("idempotency-key");
-        let expanded = super::expand(value)?;
+        let expanded = vars.expand(value)?;
         let header = ureq::http::HeaderValue::from_str(&expanded).map_err(|_| {
             format!(
                 "invalid value for header {name} ({value:?}) once its variables are expanded: \
@@ -181,7 +188,7 @@ fn build(spec: &HttpSpec, key: &str) -> Result<Prepared, String> {
     };
     match &spec.body {
         Some(body) => {
-            let body = super::expand(body)?.into_bytes();
+            let body = vars.expand(body)?.into_bytes();
             builder.body(body).map(Prepared::WithBody).map_err(invalid)
         }
         None if expects_content(&spec.method) => builder
@@ -319,6 +326,49 @@ mod tests {
     }
 
     #[test]
+    fn the_runs_variables_reach_url_headers_and_body() {
+        let input = super::super::RunInput {
+            delivery: Some("d-7".into()),
+            vars: vec![("REF".into(), "refs/heads/main".into())],
+            ..super::super::RunInput::default()
+        };
+        let vars = RunVars::new(super::super::Trigger::Webhook, "r-1", &input, None);
+        let spec = HttpSpec {
+            method: "POST".into(),
+            url: "https://example.com/deploy?run=${JOBTAB_RUN_ID}".into(),
+            headers: vec![("X-Delivery".into(), "${JOBTAB_DELIVERY}".into())],
+            body: Some("{\"ref\": \"${REF}\", \"by\": \"${JOBTAB_TRIGGER}\"}".into()),
+            expect: Vec::new(),
+        };
+        let Ok(Prepared::WithBody(request)) = build(&spec, "k", &vars) else {
+            panic!("not built");
+        };
+        assert_eq!(request.uri(), "https://example.com/deploy?run=r-1");
+        assert_eq!(request.headers()["x-delivery"], "d-7");
+        assert_eq!(
+            request.body(),
+            b"{\"ref\": \"refs/heads/main\", \"by\": \"webhook\"}"
+        );
+        // A payload value with a line break cannot add a header.
+        let input = super::super::RunInput {
+            vars: vec![("REF".into(), "x\r\nX-Evil: 1".into())],
+            ..super::super::RunInput::default()
+        };
+        let vars = RunVars::new(super::super::Trigger::Webhook, "r-2", &input, None);
+        let spec = HttpSpec {
+            headers: vec![("X-Ref".into(), "${REF}".into())],
+            ..spec
+        };
+        let Err(err) = build(&spec, "k", &vars) else {
+            panic!("built");
+        };
+        assert!(
+            err.contains("invalid value for header X-Ref (\"${REF}\")"),
+            "{err}"
+        );
+    }
+
+    #[test]
     fn connection_refused_is_a_retryable_network_error() {
         // A port that was free a moment ago: nothing listens there now.
         let port = std::net::TcpListener::bind("127.0.0.1:0")
@@ -333,7 +383,7 @@ mod tests {
             body: None,
             expect: Vec::new(),
         };
-        let request = build(&spec, "k").unwrap();
+        let request = build(&spec, "k", &RunVars::default()).unwrap();
         let err = send(&new_agent(), request, Duration::from_secs(5))
             .err()
             .unwrap();
@@ -364,7 +414,7 @@ mod tests {
             body: None,
             expect: Vec::new(),
         };
-        let request = build(&spec, "k").unwrap();
+        let request = build(&spec, "k", &RunVars::default()).unwrap();
         let result = send(&new_agent(), request, Duration::from_secs(5));
         server.join().unwrap();
         result
@@ -390,7 +440,7 @@ mod tests {
             body: None,
             expect: Vec::new(),
         };
-        let Err(err) = build(&spec, "k") else {
+        let Err(err) = build(&spec, "k", &RunVars::default()) else {
             panic!("a bad method built a request")
         };
         assert!(err.starts_with("invalid HTTP request"), "{err}");
@@ -412,7 +462,7 @@ mod tests {
     /// The error of building `spec`, with `${PATH}` (set in every test environment) standing
     /// for a secret.
     fn build_error(spec: &HttpSpec) -> String {
-        match build(spec, "k") {
+        match build(spec, "k", &RunVars::default()) {
             Ok(_) => panic!("{spec:?} built a request"),
             Err(err) => err,
         }
@@ -453,13 +503,23 @@ mod tests {
     #[test]
     fn only_methods_that_carry_content_get_an_empty_body() {
         let mut get = spec("http://127.0.0.1:1/", &[]);
-        assert!(matches!(build(&get, "k"), Ok(Prepared::NoBody(_))));
+        assert!(matches!(
+            build(&get, "k", &RunVars::default()),
+            Ok(Prepared::NoBody(_))
+        ));
         get.method = "DELETE".into();
-        assert!(matches!(build(&get, "k"), Ok(Prepared::NoBody(_))));
+        assert!(matches!(
+            build(&get, "k", &RunVars::default()),
+            Ok(Prepared::NoBody(_))
+        ));
         get.method = "POST".into();
-        assert!(matches!(build(&get, "k"), Ok(Prepared::WithBody(r)) if r.body().is_empty()));
+        assert!(
+            matches!(build(&get, "k", &RunVars::default()), Ok(Prepared::WithBody(r)) if r.body().is_empty())
+        );
         get.method = "GET".into();
         get.body = Some("q".into());
-        assert!(matches!(build(&get, "k"), Ok(Prepared::WithBody(r)) if r.body() == b"q"));
+        assert!(
+            matches!(build(&get, "k", &RunVars::default()), Ok(Prepared::WithBody(r)) if r.body() == b"q")
+        );
     }
 }

@@ -8,12 +8,13 @@
 mod cancel;
 mod capture;
 pub(crate) mod expand;
-mod failure;
-mod http;
+pub(crate) mod failure;
+pub(crate) mod http;
 mod ids;
 mod input;
 pub(crate) mod notify;
 mod overlap;
+mod payload_file;
 mod pidfd;
 mod shell;
 
@@ -27,7 +28,7 @@ use chrono::{DateTime, SubsecRound as _, Utc};
 pub(crate) use cancel::{Cancel, Level};
 use expand::Redactor;
 pub(crate) use expand::expand;
-pub(crate) use input::RunInput;
+pub(crate) use input::{RunInput, RunVars};
 
 use crate::history::{self, RunRecord, RunStatus};
 use crate::log::Logger;
@@ -140,11 +141,11 @@ pub(crate) fn execute(
     let name = job.name.as_str();
     let file = history::job_file_key(&opts.job_file);
     let scheduled_at = slot_time(scheduled_at, trigger);
-    // Only what the spawn needs happens before it; the run id, the log line and the
-    // Idempotency-Key (HTTP only) come later.
-    let mut record = new_record(job, &file, trigger, scheduled_at);
+    // Only what the spawn needs happens before it (the run id: `$JOBTAB_RUN_ID`); the log
+    // line and the Idempotency-Key (HTTP only) come later.
+    let mut record = new_record(job, &file, trigger, scheduled_at, input);
     // A run id chosen by the caller names the run also when it never starts (skipped).
-    record.run_id = input.run_id.clone().unwrap_or_default();
+    record.run_id = (input.run_id.clone()).unwrap_or_else(|| ids::run_id(name));
 
     // Every `${VAR}` of the notification channels is expanded first: one that is not set
     // (or a key that is not valid) fails the run before anything starts.
@@ -177,13 +178,32 @@ pub(crate) fn execute(
             return record;
         }
     };
+    // The payload's file is removed when this guard goes: right after the attempts.
+    let payload = match &input.payload {
+        None => None,
+        Some(body) => match payload_file::PayloadFile::write(&opts.state_dir, &record.run_id, body)
+        {
+            Ok(file) => Some(file),
+            Err(error) => {
+                record.status = RunStatus::Failed;
+                record.error = Some(error.clone());
+                opts.logger.error(Some(name), &format!("failed: {error}"));
+                finish(job, &mut record, opts, channels, None, cancel);
+                return record;
+            }
+        },
+    };
+    let payload_path = payload.as_ref().map(|p| p.path());
+    let vars = RunVars::new(trigger, &record.run_id, input, payload_path);
     let started = notify::start(&channels);
 
     record.started_at = Utc::now().trunc_subsecs(3);
     let clock = Instant::now();
+    let run_id = record.run_id.clone();
     let start = Start {
         job,
         file: &file,
+        run_id: &run_id,
         trigger,
         scheduled_at,
         started_at: record.started_at,
@@ -196,14 +216,16 @@ pub(crate) fn execute(
         scheduled_at,
         opts,
         cancel,
+        vars: &vars,
+        stdin: payload_path,
         key: None,
         delay: job.retry_delay.min(MAX_RETRY_DELAY),
     };
     let outcome = attempts.run(&mut record, &|| start.announce());
     start.announce();
+    drop(payload);
     // Kept until the function returns: the run shows as running until `finish` is done.
-    let (run_id, _marker) = start.running.into_inner().unwrap_or_default();
-    record.run_id = run_id;
+    let _marker = start.running.into_inner().flatten();
     settle(&mut record, outcome, clock);
     if !opts.passthrough {
         log_result(job, &record, opts);
@@ -224,12 +246,20 @@ fn slot_time(scheduled_at: DateTime<Utc>, trigger: Trigger) -> DateTime<Utc> {
 }
 
 /// The record of a run that has not started yet: cancelled, no attempts, started now.
-fn new_record(job: &Job, file: &str, trigger: Trigger, scheduled_at: DateTime<Utc>) -> RunRecord {
+fn new_record(
+    job: &Job,
+    file: &str,
+    trigger: Trigger,
+    scheduled_at: DateTime<Utc>,
+    input: &RunInput,
+) -> RunRecord {
     RunRecord {
         job: job.name.clone(),
         file: Some(file.to_owned()),
         run_id: String::new(),
         trigger: trigger.as_str().to_owned(),
+        delivery: input.delivery.clone(),
+        upstream_run_id: input.upstream_run_id.clone(),
         status: RunStatus::Cancelled,
         exit_code: None,
         http_status: None,
@@ -245,18 +275,19 @@ fn new_record(job: &Job, file: &str, trigger: Trigger, scheduled_at: DateTime<Ut
 }
 
 /// What a run shows once it started, right after the first spawn (or before the first
-/// call), once: the "started" log line, then the run id and the "running" marker (`list`
-/// shows the run until the marker is dropped).
+/// call), once: the "started" log line, then the "running" marker (`list` shows the run until
+/// the marker is dropped).
 struct Start<'a> {
     job: &'a Job,
     file: &'a str,
+    run_id: &'a str,
     trigger: Trigger,
     scheduled_at: DateTime<Utc>,
     started_at: DateTime<Utc>,
     input: &'a RunInput,
     opts: &'a ExecOptions,
-    /// The run id and the marker, once announced.
-    running: OnceCell<(String, Option<running::Marker>)>,
+    /// The marker, once announced (`None` when it could not be written).
+    running: OnceCell<Option<running::Marker>>,
 }
 
 impl Start<'_> {
@@ -270,28 +301,29 @@ impl Start<'_> {
         });
     }
 
-    /// A new run id and the marker that shows the run as running to other processes (none
-    /// when the state dir cannot be written: that is logged, and the run goes on).
-    fn mark_running(&self) -> (String, Option<running::Marker>) {
+    /// The marker that shows the run as running to other processes (none when the state dir
+    /// cannot be written: that is logged, and the run goes on).
+    fn mark_running(&self) -> Option<running::Marker> {
         let (job, opts) = (self.job, self.opts);
         let run = running::Running {
             job: job.name.clone(),
             file: self.file.to_owned(),
-            run_id: (self.input.run_id.clone()).unwrap_or_else(|| ids::run_id(&job.name)),
+            run_id: self.run_id.to_owned(),
             pid: std::process::id(),
             trigger: self.trigger.as_str().to_owned(),
+            delivery: self.input.delivery.clone(),
+            upstream_run_id: self.input.upstream_run_id.clone(),
             scheduled_at: self.scheduled_at,
             started_at: self.started_at,
         };
-        let marker = running::start(&opts.state_dir, &run)
+        running::start(&opts.state_dir, &run)
             .map_err(|err| {
                 opts.logger.warn(
                     Some(&job.name),
                     &format!("cannot mark the run as running: {err:#}"),
                 );
             })
-            .ok();
-        (run.run_id, marker)
+            .ok()
     }
 }
 
@@ -307,6 +339,10 @@ struct Attempts<'a> {
     key: Option<String>,
     /// The wait before the next retry, before jitter.
     delay: Duration,
+    /// The run's variables (`RunVars`).
+    vars: &'a RunVars,
+    /// The file a shell job's stdin reads (the payload); /dev/null when `None`.
+    stdin: Option<&'a Path>,
 }
 
 impl Attempts<'_> {
@@ -369,8 +405,12 @@ impl Attempts<'_> {
             } => shell::attempt(
                 job,
                 command,
-                shell.as_deref(),
-                workdir.as_deref(),
+                shell::Inputs {
+                    shell: shell.as_deref(),
+                    workdir: workdir.as_deref(),
+                    vars: self.vars,
+                    stdin: self.stdin,
+                },
                 self.opts,
                 self.cancel,
                 announce,
@@ -381,7 +421,7 @@ impl Attempts<'_> {
                 let key = self
                     .key
                     .get_or_insert_with(|| ids::idempotency_key(name, scheduled_at));
-                http::attempt(job, spec, key, self.cancel)
+                http::attempt(job, spec, key, self.vars, self.cancel)
             }
         };
         // Messages are written from templates, but a library's text may still echo an

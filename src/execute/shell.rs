@@ -1,5 +1,7 @@
 //! One attempt of a shell job: `/bin/sh -c COMMAND` (or the job's `shell`) in its own process
-//! group, stdin from /dev/null, the job's env on top of ours.
+//! group, stdin from the run's payload file (a webhook delivery's body) or /dev/null, the
+//! job's env and then the run's variables (`RunVars`) on top of ours. Payload values only ever
+//! reach the job as environment variables and bytes on stdin, never as shell text.
 //!
 //! The run's own thread supervises the child with no helper thread: one `poll(2)` waits on
 //! the child's stdout and stderr pipes (so heavy output on one never blocks the other), on a
@@ -35,7 +37,7 @@ use nix::sys::wait::{Id, WaitPidFlag, WaitStatus, waitid};
 use nix::unistd::Pid;
 
 use super::capture::{Capture, PASSTHROUGH_CHUNK, Sink};
-use super::{Cancel, ExecOptions, KILL_GRACE, Level, Outcome, pidfd};
+use super::{Cancel, ExecOptions, KILL_GRACE, Level, Outcome, RunVars, pidfd};
 use crate::history::RunStatus;
 use crate::log::Stream;
 use crate::store::Job;
@@ -59,33 +61,47 @@ enum Stop {
     Cancel,
 }
 
+/// Where and with what an attempt runs, besides the job.
+pub(crate) struct Inputs<'a> {
+    /// The shell that runs the command with `-c`; `/bin/sh` when `None`.
+    pub(crate) shell: Option<&'a str>,
+    pub(crate) workdir: Option<&'a Path>,
+    pub(crate) vars: &'a RunVars,
+    /// The file stdin reads from the start at each attempt; /dev/null when `None`.
+    pub(crate) stdin: Option<&'a Path>,
+}
+
 /// Runs `command` once and reports how it ended. `started` is called right after the spawn
 /// (whether it worked or not), before anything else is done for the run.
 pub(crate) fn attempt(
     job: &Job,
     command: &str,
-    shell: Option<&str>,
-    workdir: Option<&Path>,
+    inputs: Inputs<'_>,
     opts: &ExecOptions,
     cancel: &Cancel,
     started: &dyn Fn(),
 ) -> Outcome {
-    let shell = shell.unwrap_or("/bin/sh");
+    let (shell, workdir) = (inputs.shell.unwrap_or("/bin/sh"), inputs.workdir);
+    let stdin = match inputs.stdin.map(File::open).transpose() {
+        Ok(file) => file.map_or_else(Stdio::null, Stdio::from),
+        Err(err) => return Outcome::failed(format!("cannot open the payload file: {err}"), false),
+    };
     let mut cmd = Command::new(shell);
     cmd.arg("-c")
         .arg(command)
-        .stdin(Stdio::null())
+        .stdin(stdin)
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
         .process_group(0);
     for (key, value) in &job.env {
-        match super::expand(value) {
+        match inputs.vars.expand(value) {
             Ok(value) => {
                 cmd.env(key, value);
             }
             Err(err) => return Outcome::failed(err, false),
         }
     }
+    cmd.envs(inputs.vars.iter());
     if let Some(dir) = workdir {
         cmd.current_dir(dir);
     }

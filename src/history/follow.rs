@@ -150,6 +150,8 @@ mod tests {
             file: Some(crate::history::job_file_key(file)),
             run_id: id.into(),
             trigger: "manual".into(),
+            delivery: None,
+            upstream_run_id: None,
             status: RunStatus::Ok,
             exit_code: Some(0),
             http_status: None,

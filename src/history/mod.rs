@@ -98,8 +98,14 @@ pub(crate) struct RunRecord {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub(crate) file: Option<String>,
     pub(crate) run_id: String,
-    /// `schedule`, `manual`, `catch_up` or `start`.
+    /// `schedule`, `manual`, `catch_up`, `start`, `webhook` or `after`.
     pub(crate) trigger: String,
+    /// The sender's delivery id of a webhook run; absent for other runs (and in older records).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub(crate) delivery: Option<String>,
+    /// The run whose end started this one (`after`); absent for other runs.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub(crate) upstream_run_id: Option<String>,
     pub(crate) status: RunStatus,
     pub(crate) exit_code: Option<i32>,
     pub(crate) http_status: Option<u16>,

@@ -18,6 +18,8 @@ pub(crate) fn record(job: &str, status: RunStatus, minute: u32) -> RunRecord {
         file: Some(FILE.to_owned()),
         run_id: format!("{job}-{minute}"),
         trigger: "manual".to_owned(),
+        delivery: None,
+        upstream_run_id: None,
         status,
         exit_code: Some(i32::from(status != RunStatus::Ok)),
         http_status: None,

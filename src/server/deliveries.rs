@@ -20,8 +20,8 @@ pub(crate) const BODY_KEPT: usize = 4096;
 /// The file is rotated past this size.
 pub(crate) const MAX_FILE: u64 = 8 * 1024 * 1024;
 
-/// Records waiting for the writer at most; past that, records are dropped (and counted in the
-/// next record written).
+/// Records waiting for the writer at most; past that (a flood faster than the disk), records
+/// are dropped: the one-line request log still has every request.
 const QUEUE: usize = 4096;
 
 const FILE: &str = "webhook-deliveries.jsonl";
@@ -118,9 +118,15 @@ impl DeliveryLog {
             .name("deliveries".into())
             .spawn(move || {
                 let mut writer = Writer::new(path);
-                for record in rx {
-                    // A full disk loses log lines, never requests.
-                    if writer.append(&record).is_err() {
+                // Whatever is waiting is written in one go, then flushed.
+                while let Ok(first) = rx.recv() {
+                    for record in std::iter::once(first).chain(rx.try_iter().take(QUEUE)) {
+                        // A full disk loses log lines, never requests.
+                        if writer.append(&record).is_err() {
+                            writer.file = None;
+                        }
+                    }
+                    if writer.flush().is_err() {
                         writer.file = None;
                     }
                 }
@@ -140,7 +146,7 @@ impl DeliveryLog {
 /// Appends records to the log, rotating it past [`MAX_FILE`]; the file stays open.
 struct Writer {
     path: PathBuf,
-    file: Option<(std::fs::File, u64)>,
+    file: Option<(std::io::BufWriter<std::fs::File>, u64)>,
 }
 
 impl Writer {
@@ -151,6 +157,7 @@ impl Writer {
     fn append(&mut self, record: &Delivery) -> Result<()> {
         use std::os::unix::fs::OpenOptionsExt as _;
         if self.file.as_ref().is_some_and(|(_, size)| *size > MAX_FILE) {
+            self.flush()?;
             self.file = None;
             std::fs::rename(&self.path, rotated(&self.path))?;
         }
@@ -164,7 +171,7 @@ impl Writer {
                 .mode(0o600)
                 .open(&self.path)?;
             let size = file.metadata()?.len();
-            self.file = Some((file, size));
+            self.file = Some((std::io::BufWriter::with_capacity(64 * 1024, file), size));
         }
         let mut line = serde_json::to_string(record)?;
         line.push('\n');
@@ -173,6 +180,13 @@ impl Writer {
             *size += line.len() as u64;
         }
         Ok(())
+    }
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        match &mut self.file {
+            Some((file, _)) => file.flush(),
+            None => Ok(()),
+        }
     }
 }
 
@@ -268,6 +282,7 @@ mod tests {
         for n in 0..count {
             writer.append(&record(n)).unwrap();
         }
+        writer.flush().unwrap();
         let size = |p: &Path| std::fs::metadata(p).map(|m| m.len()).unwrap_or(0);
         assert!(size(&path) + size(&rotated(&path)) <= 2 * MAX_FILE + 4096);
         let all = read(dir.path()).unwrap();

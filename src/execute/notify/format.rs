@@ -208,6 +208,8 @@ mod tests {
             file: None,
             run_id: "0190e6a4-1b2c-8d3e-9f40-123456789abc".into(),
             trigger: "schedule".into(),
+            delivery: None,
+            upstream_run_id: None,
             status,
             exit_code: Some(if status == RunStatus::Ok { 0 } else { 4 }),
             http_status: None,

@@ -228,6 +228,8 @@ mod tests {
             file: None,
             run_id: "r1".into(),
             trigger: "schedule".into(),
+            delivery: None,
+            upstream_run_id: None,
             status: RunStatus::Failed,
             exit_code: Some(4),
             http_status: None,

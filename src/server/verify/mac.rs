@@ -74,7 +74,7 @@ pub(super) fn hex(bytes: &[u8]) -> String {
 
 /// `text` as hex digits (either case), two a byte, nothing else.
 pub(super) fn unhex(text: &str) -> Option<Vec<u8>> {
-    if text.len() % 2 != 0 {
+    if !text.len().is_multiple_of(2) {
         return None;
     }
     let digit = |c: u8| (c as char).to_digit(16);

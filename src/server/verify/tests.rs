@@ -815,3 +815,54 @@ fn event_headers_are_the_senders() {
     let verified = verify(&Verify::Shopify, "hush", &request, b"{}", now).unwrap();
     assert_eq!(verified.event.as_deref(), Some("orders/paid"));
 }
+
+#[test]
+fn base64_is_decoded_strictly() {
+    // The right MAC written loosely: stray bits in the last digit (a lenient decoder reads the
+    // same bytes), padding left off, a line break inside. Each is refused as malformed.
+    let body = br#"{"id":820982911946154508,"email":"jon@doe.ca"}"#;
+    let right = "fp5HwmAHEVGQQwJU1KRpk57Ts2YHF6/TLOCczCtB5bs=";
+    let request = headers(&[("X-Shopify-Hmac-Sha256", right)]);
+    verify(&Verify::Shopify, "hush", &request, body, Utc::now()).unwrap();
+    for loose in [
+        "fp5HwmAHEVGQQwJU1KRpk57Ts2YHF6/TLOCczCtB5bt=",
+        "fp5HwmAHEVGQQwJU1KRpk57Ts2YHF6/TLOCczCtB5bs",
+        "fp5HwmAHEVGQQwJU1KRpk57Ts2YHF6_TLOCczCtB5bs=",
+        " fp5HwmAHEVGQQwJU1KRpk57Ts2YHF6/TLOCczCtB5bs=",
+    ] {
+        let request = headers(&[("X-Shopify-Hmac-Sha256", loose)]);
+        let reason = why(verify(&Verify::Shopify, "hush", &request, body, Utc::now()));
+        assert!(matches!(reason, Why::Malformed(..)), "{loose}: {reason:?}");
+    }
+}
+
+#[test]
+fn hex_is_decoded_exactly() {
+    let sig = "757107ea0eb2509fc211221cce984b8a37570b6d7586c22c46f4379c8b043e17";
+    for loose in [
+        format!("0x{sig}"),
+        format!("{sig} "),
+        format!("{}g", &sig[..63]),
+        format!("{sig}00"),
+    ] {
+        let request = headers(&[("X-Hub-Signature-256", &format!("sha256={loose}"))]);
+        let result = verify(
+            &Verify::Github,
+            "It's a Secret to Everybody",
+            &request,
+            b"Hello, World!",
+            Utc::now(),
+        );
+        assert!(matches!(why(result), Why::Malformed(..)), "{loose}");
+    }
+}
+
+#[test]
+fn a_named_header_that_no_request_can_carry_is_simply_missing() {
+    let how = Verify::Token {
+        header: Some("not a header name".to_owned()),
+    };
+    let request = headers(&[("Authorization", "Bearer t0ken-value")]);
+    let result = verify(&how, "t0ken-value", &request, b"", Utc::now());
+    assert!(matches!(why(result), Why::Missing(_)));
+}

@@ -1,4 +1,7 @@
-//! Unit tests of the run policy: retries, jitter, timeouts, cancellation, overlap.
+//! Unit tests of the run policy: retries, jitter, timeouts, cancellation, overlap; a run's
+//! inputs in `inputs`.
+
+mod inputs;
 
 use super::*;
 
