@@ -143,6 +143,27 @@ fn every_api_answer_has_the_fields_docs_json_md_lists() {
     assert_eq!(list[2]["running"]["run_id"], wait_id.as_str());
     std::fs::write(env.path("go"), "").unwrap();
     assert_eq!(wait_done(&served, &client, &wait_id)["status"], "ok");
+    // A webhook run and a chained run, as the history file keeps them (as tests/json.rs
+    // writes them).
+    let history = env.state.join("history.jsonl");
+    let text = std::fs::read_to_string(&history).unwrap();
+    let mut record: Value = serde_json::from_str(text.lines().last().unwrap()).unwrap();
+    record["run_id"] = "hook-run".into();
+    record["trigger"] = "webhook".into();
+    record["delivery"] = "72d3162e-cc78-11e3-81ab-4c9367dc0958".into();
+    let mut lines = format!("{record}\n");
+    record["run_id"] = "chained-run".into();
+    record["trigger"] = "after".into();
+    record.as_object_mut().unwrap().remove("delivery");
+    record["upstream_run_id"] = "hook-run".into();
+    lines.push_str(&format!("{record}\n"));
+    std::fs::write(&history, text + &lines).unwrap();
+    for id in ["hook-run", "chained-run"] {
+        outputs.add(
+            "api-run",
+            &get_ok(&client, &api(&format!("/api/runs/{id}"))),
+        );
+    }
     collect(&mut outputs);
     let limited: Value =
         serde_json::from_str(&get_ok(&client, &api("/api/runs?job=backup&limit=1"))).unwrap();

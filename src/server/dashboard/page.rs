@@ -419,7 +419,7 @@ fn run_item(run: &Value, now: DateTime<Utc>) -> String {
     };
     format!(
         "<li class=\"run\" data-run=\"{id}\" data-status=\"{word_attr}\">\
-         <p>{result} {started} · {took} · {trigger} · attempts {attempts} · run <code>{short}</code></p>\
+         <p>{result} {started} · {took} · {trigger} · attempts {attempts} · run <code>{short}</code>{from}</p>\
          {error}{output}</li>",
         id = esc(id),
         word_attr = esc(word),
@@ -428,7 +428,23 @@ fn run_item(run: &Value, now: DateTime<Utc>) -> String {
         trigger = esc(run["trigger"].as_str().unwrap_or("")),
         attempts = text(&run["attempts"]),
         short = esc(id.get(..8).unwrap_or(id)),
+        from = origin(run),
     )
+}
+
+/// What started a run, where history knows: the webhook delivery, the upstream run.
+fn origin(run: &Value) -> String {
+    let mut out = String::new();
+    if let Some(delivery) = run["delivery"].as_str() {
+        out.push_str(&format!(" · delivery <code>{}</code>", esc(delivery)));
+    }
+    if let Some(upstream) = run["upstream_run_id"].as_str() {
+        out.push_str(&format!(
+            " · after run <code>{}</code>",
+            esc(upstream.get(..8).unwrap_or(upstream))
+        ));
+    }
+    out
 }
 
 /// The most deliveries a job's page shows (`jobtab deliveries NAME` lists more).

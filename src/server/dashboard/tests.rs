@@ -120,7 +120,11 @@ fn the_job_page_shows_settings_with_secrets_as_written_next_runs_and_output() {
         {"job": "report", "run_id": "abcdef123456", "trigger": "manual", "status": "failed",
          "exit_code": null, "http_status": 503, "started_at": "2026-03-01T09:00:00.000Z",
          "duration_ms": 1200, "attempts": 1, "output_tail": "busy <try later>",
-         "error": "HTTP 503 Service Unavailable"}
+         "error": "HTTP 503 Service Unavailable"},
+        {"job": "report", "run_id": "fedcba654321", "trigger": "webhook", "status": "ok",
+         "delivery": "d-42", "exit_code": null, "http_status": 200,
+         "started_at": "2026-03-01T08:00:00.000Z", "duration_ms": 5, "attempts": 1,
+         "output_tail": "", "error": null}
     ]);
     let html = page::job(
         job,
@@ -137,6 +141,12 @@ fn the_job_page_shows_settings_with_secrets_as_written_next_runs_and_output() {
     assert!(html.contains("error: HTTP 503 Service Unavailable"));
     assert!(html.contains("<pre class=\"output\">busy &lt;try later&gt;</pre>"));
     assert!(html.contains("took 1s200ms"));
+    assert!(
+        html.contains(
+            "webhook · attempts 1 · run <code>fedcba65</code> · delivery <code>d-42</code>"
+        ),
+        "{html}"
+    );
     assert!(html.contains("<h2>Deliveries</h2>"));
     assert!(
         !html.contains("/logout"),
