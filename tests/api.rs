@@ -262,6 +262,12 @@ fn pages_and_the_api_need_the_token_and_changes_a_matching_origin() {
     let page = anonymous.get(&url("/jobs/backup"));
     assert_eq!(page.status, 401);
     assert!(page.body.contains("name=\"token\"") && page.body.contains("value=\"/jobs/backup\""));
+    // No other site may frame the pages (and click their buttons).
+    assert_eq!(page.header("x-frame-options"), Some("DENY"));
+    assert_eq!(
+        page.header("content-security-policy"),
+        Some("frame-ancestors 'none'")
+    );
     assert!(!page.body.contains("dumped"));
     let answer = anonymous.post(&url("/api/jobs/backup/run"), &[("Origin", &base)], "");
     assert_eq!(answer.status, 401);

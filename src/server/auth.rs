@@ -338,12 +338,7 @@ fn refuse(refusal: Refusal, request: &HttpRequest) -> Response {
             .uri()
             .path_and_query()
             .map_or("/", |path| path.as_str());
-        return (
-            status,
-            [(header::CACHE_CONTROL, "no-store")],
-            axum::response::Html(html::login(html::safe_next(next), None)),
-        )
-            .into_response();
+        return super::dashboard::html(status, html::login(html::safe_next(next), None));
     }
     (status, format!("{}\n", refusal.message())).into_response()
 }

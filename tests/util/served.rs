@@ -110,10 +110,20 @@ pub(crate) struct Answer {
     pub(crate) content_type: String,
     pub(crate) set_cookie: Vec<String>,
     pub(crate) location: Option<String>,
+    /// Every header, names in lower case.
+    pub(crate) headers: Vec<(String, String)>,
     pub(crate) body: String,
 }
 
 impl Answer {
+    /// The first value of header `name` (lower case).
+    pub(crate) fn header(&self, name: &str) -> Option<&str> {
+        self.headers
+            .iter()
+            .find(|(n, _)| n == name)
+            .map(|(_, v)| v.as_str())
+    }
+
     pub(crate) fn json(&self) -> Value {
         serde_json::from_str(&self.body)
             .unwrap_or_else(|err| panic!("not JSON ({err}): {} {}", self.status, self.body))
@@ -171,6 +181,11 @@ fn read(result: Result<ureq::http::Response<ureq::Body>, ureq::Error>) -> Answer
     let content_type = header("content-type").join(",");
     let set_cookie = header("set-cookie");
     let location = header("location").into_iter().next();
+    let headers = response
+        .headers()
+        .iter()
+        .filter_map(|(n, v)| Some((n.as_str().to_owned(), v.to_str().ok()?.to_owned())))
+        .collect();
     let status = response.status().as_u16();
     let body = response.body_mut().read_to_string().unwrap_or_default();
     Answer {
@@ -178,6 +193,7 @@ fn read(result: Result<ureq::http::Response<ureq::Body>, ureq::Error>) -> Answer
         content_type,
         set_cookie,
         location,
+        headers,
         body,
     }
 }

@@ -42,9 +42,21 @@ pub(crate) fn sign_in_routes() -> Router<AppState> {
     Router::new().route("/login", get(login_form).post(login))
 }
 
-/// A page's answer: never cached (it shows what runs now).
-fn html(status: StatusCode, body: String) -> Response {
-    (status, [(header::CACHE_CONTROL, "no-store")], Html(body)).into_response()
+/// A page's answer: never cached (it shows what runs now), never framed by another site
+/// (no clicking its buttons through someone else's page), its type never guessed.
+pub(crate) fn html(status: StatusCode, body: String) -> Response {
+    (
+        status,
+        [
+            (header::CACHE_CONTROL, "no-store"),
+            (header::X_FRAME_OPTIONS, "DENY"),
+            (header::CONTENT_SECURITY_POLICY, "frame-ancestors 'none'"),
+            (header::X_CONTENT_TYPE_OPTIONS, "nosniff"),
+            (header::REFERRER_POLICY, "same-origin"),
+        ],
+        Html(body),
+    )
+        .into_response()
 }
 
 /// A page saying what went wrong, with a way back.
