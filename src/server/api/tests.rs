@@ -1,3 +1,5 @@
+//! The API's answers to run requests and their JSON shapes.
+
 use std::sync::mpsc::RecvTimeoutError;
 
 use http::StatusCode;

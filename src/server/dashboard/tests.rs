@@ -1,3 +1,5 @@
+//! The dashboard's pages as HTML: what they show, escaped, and how they link and post.
+
 use chrono::{DateTime, Utc};
 use serde_json::json;
 
