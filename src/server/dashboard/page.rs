@@ -8,7 +8,7 @@ use serde_json::Value;
 
 use super::html::{Viewer, elapsed, esc, path_segment, status, time_of};
 use crate::server::deliveries::Delivery;
-use crate::store::{Job, Verify, Webhook};
+use crate::store::Job;
 
 /// The most of a run's output a page shows (its end); `jobtab logs` has the whole tail.
 const OUTPUT_SHOWN: usize = 4 * 1024;
@@ -101,7 +101,7 @@ fn no_next_run(job: &Job) -> String {
         "none (disabled)".into()
     } else if job.triggers.at_start_only() {
         "when <code>jobtab run</code> starts".into()
-    } else if job.triggers.schedule.is_none() && job.triggers.webhook.is_some() {
+    } else if job.triggers.webhook_only_job() {
         "on each delivery".into()
     } else {
         "none".into()
@@ -112,7 +112,7 @@ fn no_next_run(job: &Job) -> String {
 pub(crate) fn trigger_words(job: &Job) -> Vec<String> {
     let mut words = Vec::new();
     let triggers = &job.triggers;
-    if triggers.schedule.is_some() || triggers.at_start {
+    if triggers.has_schedule() {
         words.push(format!(
             "<code>{}</code> <span class=\"words\">{}</span>",
             esc(triggers.as_str()),
@@ -120,36 +120,12 @@ pub(crate) fn trigger_words(job: &Job) -> Vec<String> {
         ));
     }
     if let Some(hook) = &triggers.webhook {
-        words.push(esc(&webhook_words(hook)));
+        words.push(esc(&hook.summary()));
     }
     if words.is_empty() {
         words.push("none".into());
     }
     words
-}
-
-/// `webhook POST /hooks/deploy (github)`, as `list` says it.
-fn webhook_words(hook: &Webhook) -> String {
-    format!(
-        "webhook {} {} ({})",
-        hook.methods.join(","),
-        hook.path,
-        verify_name(&hook.verify)
-    )
-}
-
-fn verify_name(verify: &Verify) -> &'static str {
-    match verify {
-        Verify::Github => "github",
-        Verify::Gitlab => "gitlab",
-        Verify::Stripe => "stripe",
-        Verify::Standard => "standard",
-        Verify::Slack => "slack",
-        Verify::Shopify => "shopify",
-        Verify::Hmac { .. } => "hmac",
-        Verify::Token { .. } => "token",
-        Verify::None => "none",
-    }
 }
 
 /// A run's result in words: `ok`, `failed (exit 2)`, `failed (HTTP 503)`.
@@ -333,6 +309,9 @@ fn settings(job: &Job, show: &Value) -> String {
             .as_deref()
             .map_or("none".to_owned(), secret_words);
         rows.push(("webhook secret", secret));
+        if let Some(limit) = &hook.rate_limit {
+            rows.push(("webhook rate_limit", esc(&limit.as_string())));
+        }
     }
     let mut out = String::from("<section><h2>Settings</h2><dl class=\"settings\">");
     for (key, value) in rows {

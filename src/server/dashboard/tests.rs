@@ -209,3 +209,33 @@ fn deliveries_show_their_verdict_request_and_run() {
     assert!(page::deliveries("x", Ok(&[]), false, now()).contains("no webhook"));
     assert!(page::deliveries("x", Err("denied"), true, now()).contains("cannot read"));
 }
+
+#[test]
+fn a_webhook_job_shows_its_hook_and_its_secret_as_written() {
+    let jobs = jobs(
+        r#"
+        [jobs.deploy]
+        command = "./deploy.sh"
+        [jobs.deploy.webhook]
+        verify = "github"
+        secret = "${GITHUB_WEBHOOK_SECRET}"
+        rate_limit = "10/m"
+        "#,
+    );
+    let refs: Vec<&Job> = jobs.iter().collect();
+    let rows = json!([{"name": "deploy", "next": [], "last_result": null, "running": null}]);
+    let index = page::index(&refs, &rows, Viewer::Cookie, now());
+    assert!(
+        index.contains("webhook POST /hooks/deploy (github)"),
+        "{index}"
+    );
+    assert!(index.contains("on each delivery"));
+    let show = json!({"name": "deploy", "kind": "shell", "command": "./deploy.sh",
+                      "next": [], "running": null});
+    let html = page::job(&jobs[0], &show, &json!([]), "", Viewer::Cookie, now());
+    assert!(html.contains("<code>${GITHUB_WEBHOOK_SECRET}</code>"));
+    assert!(
+        html.contains("<dt>webhook rate_limit</dt><dd>10/m</dd>"),
+        "{html}"
+    );
+}
