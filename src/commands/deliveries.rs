@@ -33,22 +33,20 @@ pub(crate) fn run(args: &DeliveriesArgs, ctx: &Ctx) -> Result<ExitCode> {
         return Ok(ExitCode::SUCCESS);
     }
     let mut table = Table::new(&[
-        "TIME", "JOB", "REQUEST", "STATUS", "VERDICT", "DELIVERY", "RUN", "FROM",
+        "TIME", "JOB", "REQUEST", "STATUS", "VERDICT", "DELIVERY", "RUN", "FROM", "WHY",
     ])
-    .keep_whole(&["TIME", "STATUS", "VERDICT"]);
+    .keep_whole(&["TIME", "JOB", "REQUEST", "STATUS", "VERDICT"]);
     for d in &found {
         table.push(vec![
             d.time.clone(),
             d.job.clone(),
             format!("{} {}", d.method, d.path),
             d.status.to_string(),
-            match &d.reason {
-                Some(reason) => format!("{} ({reason})", d.verdict),
-                None => d.verdict.clone(),
-            },
+            d.verdict.clone(),
             d.delivery.clone().unwrap_or_else(|| "-".into()),
             d.run_id.clone().unwrap_or_else(|| "-".into()),
             d.remote.clone(),
+            d.reason.clone().unwrap_or_default(),
         ]);
     }
     output::print_styled(&table.render(output::terminal_width()))?;

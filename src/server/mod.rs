@@ -32,7 +32,6 @@ use tokio::sync::watch;
 pub(crate) use self::limits::Limits;
 pub(crate) use self::listener::bind;
 pub(crate) use self::start::{RunServer, for_run, serve_metrics};
-pub(crate) use self::state::{AppState, StateSetup};
 
 /// A listener being served on its own runtime; [`Server::stop`] ends it.
 pub(crate) struct Server {

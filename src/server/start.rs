@@ -194,7 +194,7 @@ pub(super) fn log_listening(logger: &Logger, scheme: &str, addr: SocketAddr, hoo
                 webhook.methods.join("|"),
                 webhook.path,
                 hook.job.name,
-                preset(&webhook.verify)
+                webhook.verify.kind().as_str()
             )
         })
         .collect();
@@ -235,19 +235,4 @@ fn warn_unverified(logger: &Logger, hook: &Hook) {
             hook.webhook().path
         ),
     );
-}
-
-/// The preset's name as written in `verify`.
-fn preset(how: &Verify) -> &'static str {
-    match how {
-        Verify::Github => "github",
-        Verify::Gitlab => "gitlab",
-        Verify::Stripe => "stripe",
-        Verify::Standard => "standard",
-        Verify::Slack => "slack",
-        Verify::Shopify => "shopify",
-        Verify::Hmac { .. } => "hmac",
-        Verify::Token { .. } => "token",
-        Verify::None => "none",
-    }
 }

@@ -25,7 +25,10 @@ pub(crate) struct Shared {
     pub(crate) published: Arc<Published>,
     /// The scheduler's event channel (`Event::RunNow` asks for a run).
     events: Mutex<Sender<Event>>,
+    /// History, running markers and the deliveries log are here (the dashboard reads them).
+    #[allow(dead_code)]
     pub(crate) state_dir: PathBuf,
+    /// The job file (canonical path).
     pub(crate) job_file: PathBuf,
     pub(crate) logger: Arc<Logger>,
     /// `[server]` as loaded at start (a reload does not move the listener).

@@ -8,6 +8,7 @@ use std::sync::Arc;
 use std::sync::mpsc;
 use std::time::{Duration, Instant};
 
+use super::state::{AppState, StateSetup};
 use super::*;
 use crate::log::Logger;
 use crate::runner::{Event, Metrics, Published};
@@ -142,12 +143,13 @@ fn a_slow_client_is_cut_off_and_does_not_hold_up_others() {
     assert!(get(addr, "/healthz").starts_with("HTTP/1.1 200"));
     let start = Instant::now();
     let mut rest = Vec::new();
+    // Closed by the server (an end of file or a reset), long before the client's own timeout.
     let read = slow.read_to_end(&mut rest);
     assert!(
-        matches!(read, Ok(_)) || read.is_err() && start.elapsed() < PATIENCE,
-        "{read:?}"
+        start.elapsed() < PATIENCE / 2,
+        "{read:?} after {:?}",
+        start.elapsed()
     );
-    assert!(start.elapsed() < PATIENCE / 2, "{:?}", start.elapsed());
     assert!(!String::from_utf8_lossy(&rest).contains("200 OK"));
 }
 

@@ -232,8 +232,14 @@ fn every_verification_failure_gets_the_same_401_and_its_reason_only_in_the_log()
     assert!(env.recorded_runs().is_empty());
     let text = env.ok(["deliveries"]);
     assert!(
-        text.contains("rejected (no X-Hub-Signature-256 header)"),
+        text.contains("POST /hooks/deploy  401     rejected"),
         "{text}"
+    );
+    assert!(text.contains("no X-Hub-Signat"), "{text}");
+    let json = env.ok(["deliveries", "--json"]);
+    assert!(
+        json.contains("\"reason\": \"no X-Hub-Signature-256 header\""),
+        "{json}"
     );
 }
 

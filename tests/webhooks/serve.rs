@@ -118,3 +118,73 @@ fn a_reload_moves_hooks_and_a_missing_secret_keeps_the_old_settings() {
     assert_eq!(server.github("/hooks/moved", "r-4", "{}").status, 202);
     assert_eq!(server.github("/hooks/third", "r-5", "{}").status, 404);
 }
+
+/// The README's GitHub example, as written but for the command, folder and port: `hook send`
+/// against the running `jobtab run` gets 202, the run shows in history with trigger `webhook`
+/// and the delivery id, the payload's pointers reach the job, `deliveries` shows the request.
+#[test]
+fn the_readme_push_to_deploy_example_works_with_hook_send() {
+    let readme =
+        std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/README.md")).unwrap();
+    let section = &readme[readme.find("### Push to deploy from GitHub").unwrap()..];
+    let start = section.find("```toml\n").unwrap() + "```toml\n".len();
+    let toml = &section[start..start + section[start..].find("```").unwrap()];
+    let env = Env::new();
+    let toml = toml
+        .replace("127.0.0.1:8080", "127.0.0.1:0")
+        .replace("/srv/app", &env.dir.path().display().to_string())
+        .replace(
+            "git pull --ff-only && ./build.sh",
+            r#"echo \"$REPO $COMMIT $JOBTAB_EVENT\" >> deployed.txt"#,
+        );
+    std::fs::write(&env.file, &toml).unwrap();
+    let secret = "0123456789abcdef0123456789abcdef";
+    let mut cmd = env.cmd(["run"]);
+    cmd.env("GITHUB_WEBHOOK_SECRET", secret);
+    let server = Server::spawn(cmd);
+    server.wait_for("webhooks: POST /hooks/deploy (deploy, verify github)");
+    let push = r#"{"ref":"refs/heads/main","after":"4f2a","repository":{"full_name":"ana/app"}}"#;
+    std::fs::write(env.path("push.json"), push).unwrap();
+    let url = format!("http://{}/hooks/deploy", server.addr);
+    let mut send = env.cmd([
+        "hook",
+        "send",
+        "deploy",
+        "--payload",
+        "push.json",
+        "--event",
+        "push",
+        "--url",
+        &url,
+    ]);
+    send.env("GITHUB_WEBHOOK_SECRET", secret);
+    let output = send.output().unwrap();
+    let stdout = String::from_utf8_lossy(&output.stdout).into_owned();
+    assert!(output.status.success(), "{output:?}");
+    assert!(stdout.contains("202"), "{stdout}");
+    assert!(stdout.contains("\"status\":\"accepted\""), "{stdout}");
+    wait_until("the run is recorded", || env.recorded_runs().len() == 1);
+    let run = &env.recorded_runs()[0];
+    assert_eq!(run["trigger"], "webhook");
+    let delivery = run["delivery"].as_str().unwrap().to_owned();
+    assert!(stdout.contains(&delivery), "{stdout} / {delivery}");
+    assert_eq!(
+        std::fs::read_to_string(env.path("deployed.txt")).unwrap(),
+        "ana/app 4f2a push\n"
+    );
+    wait_until("deliveries shows it", || {
+        env.ok(["deliveries", "deploy", "--json"])
+            .contains(&delivery)
+    });
+    let text = env.ok(["deliveries", "deploy"]);
+    assert!(text.contains("POST /hooks/deploy"), "{text}");
+    assert!(text.contains("202"), "{text}");
+    assert!(text.contains("accepted"), "{text}");
+    // A push to another branch is ignored.
+    std::fs::write(env.path("push.json"), push.replace("main", "dev")).unwrap();
+    let output = send.output().unwrap();
+    assert!(
+        String::from_utf8_lossy(&output.stdout).contains("ignored"),
+        "{output:?}"
+    );
+}
