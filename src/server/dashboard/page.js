@@ -100,5 +100,10 @@
 
   localTimes(document);
   setInterval(function () { tick(live); }, 1000);
-  setInterval(function () { if (!document.hidden) refresh(); }, 1500);
+  // Big pages (thousands of jobs) are fetched less often.
+  function poll() {
+    if (!document.hidden) refresh();
+    setTimeout(poll, live.innerHTML.length > 300000 ? 5000 : 1500);
+  }
+  setTimeout(poll, 1500);
 })();

@@ -3,6 +3,8 @@
 //! and run in progress; `/jobs/NAME`, one job's settings, next runs, history with output and
 //! deliveries. Plain HTML that reads and works (forms that POST) before the script runs.
 
+use std::collections::HashMap;
+
 use chrono::{DateTime, Utc};
 use serde_json::Value;
 
@@ -28,11 +30,15 @@ pub(crate) fn index(jobs: &[&Job], rows: &Value, viewer: Viewer, now: DateTime<U
              reloaded the file.</p>",
         );
     }
+    let by_name: HashMap<&str, &Value> = rows
+        .iter()
+        .filter_map(|row| Some((row["name"].as_str()?, row)))
+        .collect();
     main.push_str("<ul class=\"jobs\">");
     for job in jobs {
-        let row = rows
-            .iter()
-            .find(|row| row["name"] == job.name.as_str())
+        let row = by_name
+            .get(job.name.as_str())
+            .copied()
             .unwrap_or(&Value::Null);
         main.push_str(&card(job, row, viewer, now));
     }
