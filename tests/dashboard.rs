@@ -84,6 +84,8 @@ fn sign_in_run_now_disable_and_a_refused_cross_site_form_in_a_browser() {
     browser.type_into("#token", "wrong");
     browser.click("form.login button");
     browser.wait_for_text("not the token");
+    assert!(!browser.scrolls_sideways());
+    screenshot(&browser, &env, "login-375.png");
     browser.type_into("#token", TOKEN);
     browser.click("form.login button");
     browser.wait_for_text("Jobs (2)");
