@@ -494,3 +494,54 @@ fn signature_header(how: &crate::store::Verify) -> Option<&str> {
         _ => None,
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// `X-Forwarded-For` names the client only with `[server] trust_proxy`; else anyone could
+    /// write any address into the log.
+    #[test]
+    fn the_remote_address_is_the_peer_unless_the_proxy_is_trusted() {
+        let mut request = http::Request::builder()
+            .uri("/hooks/x")
+            .header("x-forwarded-for", "203.0.113.9, 10.0.0.1")
+            .body(())
+            .unwrap();
+        request
+            .extensions_mut()
+            .insert(Peer("127.0.0.1:4000".parse().unwrap()));
+        let (parts, ()) = request.into_parts();
+        assert_eq!(remote(&parts, false), "127.0.0.1:4000");
+        assert_eq!(remote(&parts, true), "203.0.113.9");
+        let (bare, ()) = http::Request::builder()
+            .uri("/")
+            .body(())
+            .unwrap()
+            .into_parts();
+        assert_eq!(remote(&bare, true), "-");
+    }
+
+    #[test]
+    fn every_verdict_has_its_own_word() {
+        let all = [
+            Verdict::Accepted,
+            Verdict::Queued,
+            Verdict::Finished,
+            Verdict::Running,
+            Verdict::Ignored,
+            Verdict::Duplicate,
+            Verdict::Skipped,
+            Verdict::Rejected,
+            Verdict::Unknown,
+            Verdict::Disabled,
+            Verdict::Method,
+            Verdict::TooLarge,
+            Verdict::RateLimited,
+            Verdict::BadRequest,
+            Verdict::Stopping,
+        ];
+        let words: std::collections::BTreeSet<_> = all.iter().map(|v| v.as_str()).collect();
+        assert_eq!(words.len(), all.len());
+    }
+}
