@@ -16,9 +16,9 @@ use crate::util::http::{Reply, TestServer};
 const DEADLINE: Duration = Duration::from_secs(30);
 
 /// The document: per `fields NAME` block, each path with its types.
-type Fields = BTreeMap<String, BTreeSet<String>>;
+pub(crate) type Fields = BTreeMap<String, BTreeSet<String>>;
 
-fn document() -> BTreeMap<String, Fields> {
+pub(crate) fn document() -> BTreeMap<String, Fields> {
     let text = include_str!("../docs/json.md");
     let mut blocks = BTreeMap::new();
     let mut current: Option<(String, Fields)> = None;
@@ -106,10 +106,15 @@ fn walk(value: &Value, path: &str, doc: &Fields, seen: &mut Fields) {
 
 /// The outputs of each command, gathered from runs in different states.
 #[derive(Default)]
-struct Outputs(BTreeMap<String, Vec<Value>>);
+pub(crate) struct Outputs(BTreeMap<String, Vec<Value>>);
 
 impl Outputs {
-    fn add(&mut self, name: &str, text: &str) {
+    /// The names of the outputs gathered.
+    pub(crate) fn names(&self) -> Vec<String> {
+        self.0.keys().cloned().collect()
+    }
+
+    pub(crate) fn add(&mut self, name: &str, text: &str) {
         let value = serde_json::from_str(text)
             .unwrap_or_else(|err| panic!("{name}: not JSON ({err}): {text}"));
         self.0.entry(name.to_owned()).or_default().push(value);
@@ -117,7 +122,7 @@ impl Outputs {
 }
 
 /// What disagrees between the document's blocks and what the commands printed.
-fn disagreements(doc: &BTreeMap<String, Fields>, outputs: &Outputs) -> Vec<String> {
+pub(crate) fn disagreements(doc: &BTreeMap<String, Fields>, outputs: &Outputs) -> Vec<String> {
     let mut found = Vec::new();
     for name in doc.keys().filter(|name| !outputs.0.contains_key(*name)) {
         found.push(format!("{name}: documented but not checked"));
@@ -256,7 +261,11 @@ fn log_lines() -> Vec<String> {
 
 #[test]
 fn every_commands_json_has_the_fields_docs_json_md_lists() {
-    let doc = document();
+    // The API's own answers are checked by tests/api.rs, through the server.
+    let doc: BTreeMap<String, Fields> = document()
+        .into_iter()
+        .filter(|(name, _)| !name.starts_with("api-"))
+        .collect();
     let server = TestServer::start(vec![Reply::status(200).body("thanks")]);
     let env = Env::new();
     env.write_jobs(&jobs(&env, &server));

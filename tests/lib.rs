@@ -4,10 +4,12 @@
 mod util;
 mod webhooks;
 
+mod api;
 mod browser;
 mod check;
 mod cli;
 mod completions;
+mod dashboard;
 mod edit;
 mod exec;
 mod explain;

@@ -103,6 +103,47 @@ fn require_known(name: &str, ctx: &Ctx) -> Result<()> {
     Ok(())
 }
 
+/// `history --json` of `job` (or of all jobs) of `job_file`, at most `limit` runs, newest
+/// first, runs in progress among them: what the API's `GET /api/runs` answers too.
+pub(crate) fn history_json(
+    state_dir: &std::path::Path,
+    job_file: &std::path::Path,
+    job: Option<&str>,
+    limit: usize,
+    now: DateTime<Utc>,
+) -> Result<serde_json::Value> {
+    let mut records = history::recent(state_dir, job_file, job, usize::MAX, false)?;
+    newest_first(&mut records, limit);
+    let running = running::live(state_dir, job_file, job);
+    let rows = with_running(records, running, limit);
+    let entries: Vec<Entry<'_>> = rows.iter().map(|row| Entry::new(row, now)).collect();
+    Ok(serde_json::to_value(entries)?)
+}
+
+/// One run of `job_file` by its id, as `history --json` shows it (a run in progress says
+/// `running`), or `None` when no run has that id: the API's `GET /api/runs/RUN_ID`.
+pub(crate) fn run_json(
+    state_dir: &std::path::Path,
+    job_file: &std::path::Path,
+    run_id: &str,
+    now: DateTime<Utc>,
+) -> Result<Option<serde_json::Value>> {
+    let recorded = history::recent(state_dir, job_file, None, usize::MAX, false)?
+        .into_iter()
+        .find(|record| record.run_id == run_id);
+    let row = match recorded {
+        Some(record) => Row::Done(record),
+        None => match running::live(state_dir, job_file, None)
+            .into_iter()
+            .find(|run| run.run_id == run_id)
+        {
+            Some(run) => Row::Running(run),
+            None => return Ok(None),
+        },
+    };
+    Ok(Some(serde_json::to_value(Entry::new(&row, now))?))
+}
+
 /// What `history` says about lines it skipped.
 fn unreadable_note(count: usize, ctx: &Ctx) -> String {
     let lines = if count == 1 {

@@ -1,7 +1,9 @@
 //! `jobtab list`: every job with its schedule, next run, last result and what it runs, as a
 //! table that fits the terminal or as JSON; the crontab install status on stderr.
 
+use std::borrow::Borrow;
 use std::collections::HashMap;
+use std::path::Path;
 use std::process::ExitCode;
 
 use anyhow::Result;
@@ -57,18 +59,7 @@ pub(crate) fn run(args: &ListArgs, ctx: &Ctx) -> Result<ExitCode> {
     let install = crontab::install_status(ctx, &file);
     let next = next_runs(&file.jobs, now);
     if args.json {
-        let local = Zone::Local.to_string();
-        let rows: Vec<JobJson> = file
-            .jobs
-            .iter()
-            .zip(&next)
-            .map(|(job, next)| {
-                let mut row = JobJson::new(job, *next, last.get(&job.name), &install, &local);
-                row.running = running.get(&job.name).map(Running::json);
-                row
-            })
-            .collect();
-        output::print_json(&rows)?;
+        output::print_json(&rows(&file.jobs, &next, &last, &running, &install))?;
     } else {
         let mut table = Table::new(&["NAME", "SCHEDULE", "NEXT RUN", "LAST RESULT", "COMMAND/URL"])
             .keep_whole(&["SCHEDULE", "NEXT RUN"])
@@ -90,6 +81,46 @@ pub(crate) fn run(args: &ListArgs, ctx: &Ctx) -> Result<ExitCode> {
         eprintln!("crontab: {}", install_words(&install));
     }
     report_problems(&file)
+}
+
+/// `list --json`'s rows: one per job, with its next run (`next`, from `next_runs`).
+fn rows<'a, J: Borrow<Job>>(
+    jobs: &'a [J],
+    next: &[Option<DateTime<Utc>>],
+    last: &'a HashMap<String, RunRecord>,
+    running: &HashMap<String, Running>,
+    install: &InstallStatus,
+) -> Vec<JobJson<'a>> {
+    let local = Zone::Local.to_string();
+    jobs.iter()
+        .map(Borrow::borrow)
+        .zip(next)
+        .map(|(job, next)| {
+            let mut row = JobJson::new(job, *next, last.get(&job.name), install, &local);
+            row.running = running.get(&job.name).map(Running::json);
+            row
+        })
+        .collect()
+}
+
+/// `list --json` of `jobs` (the jobs `run` has loaded): what the API's `GET /api/jobs` answers.
+pub(crate) fn list_json<J: Borrow<Job>>(
+    jobs: &[J],
+    state_dir: &Path,
+    job_file: &Path,
+    install: &InstallStatus,
+    now: DateTime<Utc>,
+) -> serde_json::Value {
+    let ctx = Ctx {
+        file: job_file.to_path_buf(),
+        explicit_file: true,
+        state_dir: state_dir.to_path_buf(),
+    };
+    let last = last_results(&ctx);
+    let running = running_now(&ctx);
+    let next = next_runs(jobs, now);
+    serde_json::to_value(rows(jobs, &next, &last, &running, install))
+        .unwrap_or(serde_json::Value::Null)
 }
 
 /// The last run of every job, or none (with a warning) when the history cannot be read.
@@ -146,7 +177,7 @@ pub(super) fn install_words(status: &InstallStatus) -> String {
 /// The next run of every job (`None`: disabled, `@reboot`, or never again). Jobs that share a
 /// schedule and a zone share the computation (big files repeat schedules a lot); when many
 /// remain, half of them are computed on another core.
-fn next_runs(jobs: &[Job], now: DateTime<Utc>) -> Vec<Option<DateTime<Utc>>> {
+fn next_runs<J: Borrow<Job>>(jobs: &[J], now: DateTime<Utc>) -> Vec<Option<DateTime<Utc>>> {
     type Key<'j> = (&'j str, Option<chrono_tz::Tz>);
     fn key(job: &Job) -> Key<'_> {
         let zone = match job.zone {
@@ -158,7 +189,7 @@ fn next_runs(jobs: &[Job], now: DateTime<Utc>) -> Vec<Option<DateTime<Utc>>> {
     // One job per distinct schedule and zone.
     let mut index: HashMap<Key<'_>, usize> = HashMap::new();
     let mut distinct: Vec<&Job> = Vec::new();
-    for job in jobs.iter().filter(|job| job.enabled) {
+    for job in jobs.iter().map(Borrow::borrow).filter(|job| job.enabled) {
         index.entry(key(job)).or_insert_with(|| {
             distinct.push(job);
             distinct.len() - 1
@@ -183,6 +214,7 @@ fn next_runs(jobs: &[Job], now: DateTime<Utc>) -> Vec<Option<DateTime<Utc>>> {
         compute(&distinct)
     };
     jobs.iter()
+        .map(Borrow::borrow)
         .map(|job| {
             job.enabled
                 .then(|| index.get(&key(job)).and_then(|&i| runs[i]))

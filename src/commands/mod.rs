@@ -9,19 +9,19 @@ mod edit;
 mod exec;
 mod explain;
 mod export;
-mod history;
+pub(crate) mod history;
 mod hook;
 mod import;
 mod install;
-mod list;
+pub(crate) mod list;
 mod logs;
 mod man;
 mod next;
 mod notify;
 mod remove;
 mod run;
-mod show;
-mod toggle;
+pub(crate) mod show;
+pub(crate) mod toggle;
 
 use std::process::ExitCode;
 

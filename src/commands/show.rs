@@ -38,63 +38,7 @@ pub(crate) fn run(args: &ShowArgs, ctx: &Ctx) -> Result<ExitCode> {
     let running = crate::running::live(&ctx.state_dir, &ctx.file, Some(&job.name));
     let install = crontab::install_status(ctx, &file);
     if args.json {
-        let json = ShowJson {
-            name: &job.name,
-            description: job.description.as_deref(),
-            schedule: job.triggers.schedule_text(),
-            schedule_description: job.triggers.describe(),
-            webhook: job
-                .triggers
-                .webhook
-                .as_ref()
-                .map(|w| json::WebhookJson::new(w, mask_secret)),
-            timezone: job.zone.to_string(),
-            enabled: job.enabled,
-            kind: json::kind_and_command(job).0,
-            command: json::kind_and_command(job).1,
-            shell: match &job.action {
-                Action::Shell { shell, .. } => Some(shell.as_deref().unwrap_or("/bin/sh")),
-                Action::Http(_) => None,
-            },
-            workdir: match &job.action {
-                Action::Shell { workdir, .. } => workdir.as_ref().map(|w| w.display().to_string()),
-                Action::Http(_) => None,
-            },
-            http: match &job.action {
-                Action::Http(http) => Some(HttpJson {
-                    method: &http.method,
-                    url: &http.url,
-                    headers: http
-                        .headers
-                        .iter()
-                        .map(|(k, v)| (k.clone(), mask_header(k, v)))
-                        .collect(),
-                    body: http.body.as_deref(),
-                    expect: &http.expect,
-                }),
-                Action::Shell { .. } => None,
-            },
-            timeout_ms: timeout(job).map(|t| t.as_millis() as u64),
-            retries: job.retries,
-            retry_delay_ms: job.retry_delay.as_millis() as u64,
-            overlap: job.overlap.as_str(),
-            catch_up: job.catch_up.as_str(),
-            env: &job.env,
-            notify: job.notify.as_ref().map(|n| NotifyJson {
-                url: &n.url,
-                on: n.on.as_str(),
-                secret: n.secret.as_deref().map(mask_secret),
-                format: n.format.as_str(),
-                signature: n.signature.as_str(),
-            }),
-            ping: job.ping.as_deref(),
-            mail_to: job.mail_to.as_deref(),
-            next: next.iter().map(|t| json::time_in(*t, job.zone)).collect(),
-            last_result: results.first().map(ResultJson::new),
-            history: results.iter().map(ResultJson::new).collect(),
-            running: running.first().map(Running::json),
-            installed: installed(job, &install),
-        };
+        let json = show_json(job, &next, &results, &running, &install);
         output::print_json(&json)?;
         return Ok(ExitCode::SUCCESS);
     }
@@ -102,6 +46,94 @@ pub(crate) fn run(args: &ShowArgs, ctx: &Ctx) -> Result<ExitCode> {
     out.push_str(&running_text(&running, now));
     output::print_styled(&out)?;
     Ok(ExitCode::SUCCESS)
+}
+
+/// `show --json` of `job`: every setting, the next runs (`next`), the last results, the run in
+/// progress. What the API's `GET /api/jobs/NAME` answers too.
+pub(crate) fn show_json<'a>(
+    job: &'a Job,
+    next: &[chrono::DateTime<Utc>],
+    results: &'a [history::RunRecord],
+    running: &[Running],
+    install: &InstallStatus,
+) -> ShowJson<'a> {
+    ShowJson {
+        name: &job.name,
+        description: job.description.as_deref(),
+        schedule: job.triggers.schedule_text(),
+        schedule_description: job.triggers.describe(),
+        webhook: job
+            .triggers
+            .webhook
+            .as_ref()
+            .map(|w| json::WebhookJson::new(w, mask_secret)),
+        timezone: job.zone.to_string(),
+        enabled: job.enabled,
+        kind: json::kind_and_command(job).0,
+        command: json::kind_and_command(job).1,
+        shell: match &job.action {
+            Action::Shell { shell, .. } => Some(shell.as_deref().unwrap_or("/bin/sh")),
+            Action::Http(_) => None,
+        },
+        workdir: match &job.action {
+            Action::Shell { workdir, .. } => workdir.as_ref().map(|w| w.display().to_string()),
+            Action::Http(_) => None,
+        },
+        http: match &job.action {
+            Action::Http(http) => Some(HttpJson {
+                method: &http.method,
+                url: &http.url,
+                headers: http
+                    .headers
+                    .iter()
+                    .map(|(k, v)| (k.clone(), mask_header(k, v)))
+                    .collect(),
+                body: http.body.as_deref(),
+                expect: &http.expect,
+            }),
+            Action::Shell { .. } => None,
+        },
+        timeout_ms: timeout(job).map(|t| t.as_millis() as u64),
+        retries: job.retries,
+        retry_delay_ms: job.retry_delay.as_millis() as u64,
+        overlap: job.overlap.as_str(),
+        catch_up: job.catch_up.as_str(),
+        env: &job.env,
+        notify: job.notify.as_ref().map(|n| NotifyJson {
+            url: &n.url,
+            on: n.on.as_str(),
+            secret: n.secret.as_deref().map(mask_secret),
+            format: n.format.as_str(),
+            signature: n.signature.as_str(),
+        }),
+        ping: job.ping.as_deref(),
+        mail_to: job.mail_to.as_deref(),
+        next: next.iter().map(|t| json::time_in(*t, job.zone)).collect(),
+        last_result: results.first().map(ResultJson::new),
+        history: results.iter().map(ResultJson::new).collect(),
+        running: running.first().map(Running::json),
+        installed: installed(job, install),
+    }
+}
+
+/// `show_json` for the API: the next runs and last results are looked up here.
+pub(crate) fn show_value(
+    job: &Job,
+    state_dir: &std::path::Path,
+    job_file: &std::path::Path,
+    install: &InstallStatus,
+    now: chrono::DateTime<Utc>,
+) -> serde_json::Value {
+    let next = if job.enabled {
+        job.triggers.upcoming(now, job.zone, SHOWN)
+    } else {
+        Vec::new()
+    };
+    let results =
+        history::recent(state_dir, job_file, Some(&job.name), SHOWN, false).unwrap_or_default();
+    let running = crate::running::live(state_dir, job_file, Some(&job.name));
+    serde_json::to_value(show_json(job, &next, &results, &running, install))
+        .unwrap_or(serde_json::Value::Null)
 }
 
 /// The timeout that applies: the job's, else the HTTP default; shell jobs may have none.
@@ -362,7 +394,7 @@ fn mask_header(name: &str, value: &str) -> String {
 }
 
 #[derive(Debug, Serialize)]
-struct ShowJson<'a> {
+pub(crate) struct ShowJson<'a> {
     name: &'a str,
     description: Option<&'a str>,
     /// null for a job with only a webhook.

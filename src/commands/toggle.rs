@@ -30,3 +30,20 @@ pub(crate) fn run(args: &ToggleArgs, enable: bool, ctx: &Ctx) -> Result<ExitCode
     super::crontab_note::after_change(ctx);
     Ok(ExitCode::SUCCESS)
 }
+
+/// Sets `enabled` of the job `name` in the job file `file` as `jobtab enable` / `disable` do
+/// (the same edit: comments and formatting kept, written atomically under the file's lock):
+/// whether it changed, or `None` when the file has no job of that name (nothing is written).
+/// The dashboard's enable and disable buttons and the API come here.
+pub(crate) fn set_enabled(
+    file: &std::path::Path,
+    name: &str,
+    enable: bool,
+) -> Result<Option<bool>> {
+    store::edit(file, |editor| {
+        if !editor.contains(name) {
+            return Ok(None);
+        }
+        editor.set_enabled(name, enable).map(Some)
+    })
+}

@@ -6,6 +6,9 @@
 //! publishes (`runner::Published`). `routes` holds the one router, `limits` every limit,
 //! `listener` the accept loop, `state` what handlers share, `tls` HTTPS.
 
+mod api;
+mod auth;
+mod dashboard;
 mod dedupe;
 pub(crate) mod deliveries;
 mod hooks;

@@ -24,7 +24,7 @@ pub(crate) fn router(state: AppState) -> Router {
     let fixed = Router::new()
         .route("/healthz", get(healthz))
         .route("/metrics", metrics(Arc::clone(&state.metrics)))
-        .merge(app_routes());
+        .merge(app_routes(state.clone()));
     let hooks = Router::new().fallback(hooks::handle);
     limits::fixed_routes(fixed)
         .merge(limits::hook_routes(hooks))
@@ -32,9 +32,18 @@ pub(crate) fn router(state: AppState) -> Router {
 }
 
 /// The dashboard's and the API's routes: merge them here (they get the limits of every fixed
-/// route: `limits::fixed_routes`).
-fn app_routes() -> Router<AppState> {
-    Router::new()
+/// route: `limits::fixed_routes`). Every one of them but the sign-in form is behind
+/// `auth::guard`; the hooks never are.
+fn app_routes(state: AppState) -> Router<AppState> {
+    // --- dashboard and API (PRODUCT.md section 10) ---
+    super::dashboard::routes()
+        .merge(super::api::routes())
+        .route_layer(axum::middleware::from_fn_with_state(
+            state,
+            super::auth::guard,
+        ))
+        .merge(super::dashboard::sign_in_routes())
+    // --- end of dashboard and API ---
 }
 
 /// The router of `run --metrics ADDR`: `/metrics` only.

@@ -84,6 +84,9 @@ pub(crate) fn for_run(setup: RunServer<'_>) -> Result<Option<Server>> {
     let deliveries = DeliveryLog::start(&state_dir)?;
     let listener = bind(&listen, what)?;
     let scheme = if tls.is_some() { "https" } else { "http" };
+    // The dashboard and the API (PRODUCT.md section 10): who may use them.
+    let addr = listener.local_addr()?;
+    let access = super::auth::Access::from_config(&config, addr)?;
     let state = AppState::new(StateSetup {
         published: Arc::clone(&published),
         events,
@@ -96,6 +99,7 @@ pub(crate) fn for_run(setup: RunServer<'_>) -> Result<Option<Server>> {
         dedupe,
         deliveries,
     });
+    state.set_access(access.clone());
     let server = Server::start(
         "jobtab-http",
         listener,
@@ -105,6 +109,11 @@ pub(crate) fn for_run(setup: RunServer<'_>) -> Result<Option<Server>> {
         WORKERS,
     )?;
     log_listening(&logger, scheme, server.addr(), &state.hooks());
+    let base = format!("{scheme}://{}", server.addr());
+    match access {
+        super::auth::Access::Token(_) => logger.info(None, &access.describe(&base)),
+        _ => logger.warn(None, &access.describe(&base)),
+    }
     published.watch_jobs(move |jobs| reload_hooks(&state, jobs));
     Ok(Some(server))
 }

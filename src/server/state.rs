@@ -5,8 +5,9 @@
 use std::ops::Deref;
 use std::path::PathBuf;
 use std::sync::mpsc::Sender;
-use std::sync::{Arc, Mutex, PoisonError, RwLock};
+use std::sync::{Arc, Mutex, OnceLock, PoisonError, RwLock};
 
+use super::auth::Access;
 use super::dedupe::Dedupe;
 use super::deliveries::DeliveryLog;
 use super::table::{Hook, Table};
@@ -39,6 +40,8 @@ pub(crate) struct Shared {
     /// Delivery ids already acted on.
     pub(crate) dedupe: Arc<Dedupe>,
     pub(crate) deliveries: DeliveryLog,
+    /// Who may use the dashboard and the API (`auth`): set once at start, off until then.
+    access: OnceLock<Access>,
 }
 
 /// What [`AppState::new`] needs.
@@ -80,6 +83,7 @@ impl AppState {
             hooks: RwLock::new(Arc::new(hooks)),
             dedupe,
             deliveries,
+            access: OnceLock::new(),
         }))
     }
 }
@@ -117,6 +121,18 @@ impl Shared {
             .unwrap_or_else(PoisonError::into_inner)
             .send(event)
             .is_ok()
+    }
+}
+
+impl Shared {
+    /// Sets who may use the dashboard and the API (once, at start).
+    pub(crate) fn set_access(&self, access: Access) {
+        let _ = self.access.set(access);
+    }
+
+    /// Who may use the dashboard and the API; `Off` until set.
+    pub(crate) fn access(&self) -> &Access {
+        self.access.get().unwrap_or(&Access::Off)
     }
 }
 

@@ -5,6 +5,7 @@
 
 pub(crate) mod browser;
 pub(crate) mod http;
+pub(crate) mod served;
 
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output, Stdio};
