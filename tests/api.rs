@@ -15,7 +15,7 @@ use crate::util::served::{Client, Served};
 const TOKEN: &str = "t0ken-for-tests";
 
 /// Jobs: `backup` prints and notifies, `report` is an HTTP job with every setting, `wait`
-/// runs until the file `go` exists; comments to keep.
+/// runs until the file `go` exists, `hook` has a webhook; comments to keep.
 fn jobs(env: &Env, hook: &str) -> String {
     format!(
         r#"
@@ -43,13 +43,29 @@ fn jobs(env: &Env, hook: &str) -> String {
         [jobs.wait]
         schedule = "@daily"
         command = "i=0; while [ ! -e '{go}' ] && [ $i -lt 600 ]; do sleep 0.1; i=$((i+1)); done"
+
+        # a webhook job with every setting, so its fields are printed too
+        [jobs.hook]
+        command = "cat"
+        [jobs.hook.webhook]
+        verify = "hmac"
+        secret = "${{HOOK_SECRET}}"
+        header = "X-Signature"
+        prefix = "sha256="
+        methods = ["POST", "PUT"]
+        match = {{ "/ref" = "refs/heads/main", "/n" = 1, "header:X-Live" = [true] }}
+        env = {{ REF = "/ref" }}
+        rate_limit = "10/s"
         "#,
         go = env.path("go").display(),
     )
 }
 
 fn start(env: &Env) -> (Served, Client) {
-    let served = Served::start(env, &[("JOBTAB_TOKEN", TOKEN)]);
+    let served = Served::start(
+        env,
+        &[("JOBTAB_TOKEN", TOKEN), ("HOOK_SECRET", "a-secret-for-the-hook")],
+    );
     (served, Client::new(Some(TOKEN)))
 }
 
@@ -129,7 +145,7 @@ fn every_api_answer_has_the_fields_docs_json_md_lists() {
     outputs.add("api-run", &get_ok(&client, &run_url));
     let collect = |outputs: &mut Outputs| {
         outputs.add("list", &get_ok(&client, &api("/api/jobs")));
-        for name in ["backup", "report", "wait"] {
+        for name in ["backup", "report", "wait", "hook"] {
             outputs.add("show", &get_ok(&client, &api(&format!("/api/jobs/{name}"))));
         }
         outputs.add("history", &get_ok(&client, &api("/api/runs")));
