@@ -76,7 +76,7 @@ pub(crate) fn run(args: &ListArgs, ctx: &Ctx) -> Result<ExitCode> {
         for (job, next) in file.jobs.iter().zip(&next) {
             table.push(vec![
                 job.name.clone(),
-                job.triggers.as_str().to_owned(),
+                job.triggers.shown(),
                 next_run_cell(job, *next, now),
                 match (running.get(&job.name), last.get(&job.name)) {
                     (Some(run), _) => run.words(now),
@@ -147,13 +147,14 @@ pub(super) fn install_words(status: &InstallStatus) -> String {
 /// schedule and a zone share the computation (big files repeat schedules a lot); when many
 /// remain, half of them are computed on another core.
 fn next_runs(jobs: &[Job], now: DateTime<Utc>) -> Vec<Option<DateTime<Utc>>> {
-    type Key<'j> = (&'j str, Option<chrono_tz::Tz>);
+    // The jitter offset too: jobs that share a schedule fire apart with their own offsets.
+    type Key<'j> = (&'j str, Option<chrono_tz::Tz>, chrono::TimeDelta);
     fn key(job: &Job) -> Key<'_> {
         let zone = match job.zone {
             Zone::Local => None,
             Zone::Named(tz) => Some(tz),
         };
-        (job.triggers.as_str(), zone)
+        (job.triggers.as_str(), zone, job.triggers.offset())
     }
     // One job per distinct schedule and zone.
     let mut index: HashMap<Key<'_>, usize> = HashMap::new();
@@ -198,6 +199,9 @@ fn next_run_cell(job: &Job, next: Option<DateTime<Utc>>, now: DateTime<Utc>) -> 
     }
     if job.triggers.at_start_only() {
         return "at start".into();
+    }
+    if job.triggers.after_only() {
+        return job.triggers.after_words().unwrap_or_default();
     }
     match next {
         Some(next) => output::when(next, Zone::Local, now, job.triggers.has_seconds()),

@@ -14,12 +14,14 @@ use crate::ctx::Ctx;
 use crate::output::{self, Table};
 use crate::store::{Job, JobFile};
 
-/// One upcoming run in `next --json` (docs/json.md): the job, and the time it is due in the
-/// job's zone under the name history gives it, `scheduled_at`.
+/// One upcoming run in `next --json` (docs/json.md): the job, the time it is due in the
+/// job's zone under the name history gives it, `scheduled_at`, and when it starts, `runs_at`
+/// (later by the job's `jitter` offset).
 #[derive(Debug, Serialize)]
 struct Upcoming<'a> {
     job: &'a str,
     scheduled_at: String,
+    runs_at: String,
     schedule: &'a str,
     timezone: String,
 }
@@ -87,7 +89,8 @@ pub(crate) fn run(args: &NextArgs, ctx: &Ctx) -> Result<ExitCode> {
             .iter()
             .map(|(at, job)| Upcoming {
                 job: &job.name,
-                scheduled_at: crate::json::time_in(*at, job.zone),
+                scheduled_at: crate::json::time_in(*at - job.triggers.offset(), job.zone),
+                runs_at: crate::json::time_in(*at, job.zone),
                 schedule: job.triggers.as_str(),
                 timezone: job.zone.to_string(),
             })
@@ -105,7 +108,7 @@ pub(crate) fn run(args: &NextArgs, ctx: &Ctx) -> Result<ExitCode> {
         table.push(vec![
             output::when(*at, crate::zone::Zone::Local, now, seconds),
             job.name.clone(),
-            job.triggers.as_str().to_owned(),
+            job.triggers.shown(),
             job.zone.to_string(),
         ]);
     }
@@ -120,6 +123,11 @@ fn no_runs_reason(job: &Job) -> String {
         format!(
             "job {name:?} runs only at start (@reboot: when `jobtab run` starts, or at boot once \
              installed), so it has no upcoming runs"
+        )
+    } else if job.triggers.after_only() {
+        format!(
+            "job {name:?} runs only {} (`after`), so it has no upcoming runs of its own",
+            job.triggers.after_words().unwrap_or_default()
         )
     } else {
         format!(

@@ -44,6 +44,11 @@ pub(crate) fn run(args: &ShowArgs, ctx: &Ctx) -> Result<ExitCode> {
             schedule: job.triggers.as_str(),
             schedule_description: job.triggers.describe(),
             timezone: job.zone.to_string(),
+            jitter_ms: job.triggers.jitter.map(|j| j.max.as_millis() as u64),
+            jitter_offset_ms: job.triggers.jitter.map(|j| j.offset.as_millis() as u64),
+            after: &job.triggers.after,
+            after_status: (!job.triggers.after.is_empty())
+                .then(|| job.triggers.after_status.as_str()),
             enabled: job.enabled,
             kind: json::kind_and_command(job).0,
             command: json::kind_and_command(job).1,
@@ -118,10 +123,34 @@ fn text(
     if let Some(description) = &job.description {
         lines.push(("description", description.clone()));
     }
-    lines.push((
-        "schedule",
-        format!("{}  ({})", job.triggers.as_str(), job.triggers.describe()),
-    ));
+    if !job.triggers.after_only() {
+        lines.push((
+            "schedule",
+            format!("{}  ({})", job.triggers.as_str(), job.triggers.describe()),
+        ));
+    }
+    if let Some(jitter) = &job.triggers.jitter {
+        lines.push((
+            "jitter",
+            format!(
+                "{} (on this machine each run starts {} after its time; the times below \
+                 include it)",
+                crate::duration::format(jitter.max),
+                crate::duration::format(jitter.offset)
+            ),
+        ));
+    }
+    if let Some(after) = job.triggers.after_words() {
+        let when = match job.triggers.after_status {
+            crate::store::AfterStatus::Success => "succeeds",
+            crate::store::AfterStatus::Failure => "fails",
+            crate::store::AfterStatus::Always => "ends",
+        };
+        lines.push((
+            "after",
+            format!("{after}: runs when a run of {} {when}", job.triggers.after.join(" or ")),
+        ));
+    }
     lines.push(("timezone", job.zone.to_string()));
     lines.push(("enabled", if job.enabled { "yes" } else { "no" }.into()));
     match &job.action {
@@ -303,6 +332,12 @@ struct ShowJson<'a> {
     schedule: &'a str,
     schedule_description: String,
     timezone: String,
+    /// `jitter` and this machine's offset; null without jitter.
+    jitter_ms: Option<u64>,
+    jitter_offset_ms: Option<u64>,
+    /// Empty without `after`; `after_status` null then.
+    after: &'a [String],
+    after_status: Option<&'static str>,
     enabled: bool,
     kind: &'static str,
     command: Option<&'a str>,

@@ -45,18 +45,44 @@ fn local_zone_warning_for(file: &JobFile, tz: Option<&str>, system: &SystemZone)
     ))
 }
 
+/// The schedule a job's crontab line carries: as written, or with the minute field shifted by
+/// the job's jitter offset on this machine; `None` for a job that runs only `after` others
+/// (it has no line). Call it for jobs `refusal` accepts.
+pub(super) fn crontab_schedule(job: &Job) -> Option<String> {
+    let triggers = &job.triggers;
+    if triggers.schedule.is_none() && !triggers.at_start {
+        return None;
+    }
+    match (&triggers.schedule, &triggers.jitter) {
+        (Some(schedule), Some(jitter)) => {
+            crate::jitter::shifted_crontab(schedule, jitter.offset).ok()
+        }
+        _ => Some(triggers.as_str().to_owned()),
+    }
+}
+
 /// Why the system crontab, whose lines run in `system`'s zone, cannot run this job, if it
 /// cannot.
 pub(super) fn refusal(job: &Job, system: &SystemZone) -> Option<String> {
     // Running at start is a crontab `@reboot` line; a schedule must fit the crontab's syntax.
     // (Destructured so that a new kind of trigger has to be decided on here.)
+    // `after` needs no line: the upstream's `jobtab exec` runs the job when its run ends.
+    // `jitter` shifts the minute field where that is exact (`crontab_schedule`).
     let Triggers {
         written: _,
         schedule,
         at_start: _,
         webhook: _,
+        jitter,
+        after: _,
+        after_status: _,
     } = &job.triggers;
     let schedule = schedule.as_ref();
+    if let (Some(schedule), Some(jitter)) = (schedule, jitter)
+        && let Err(reason) = crate::jitter::shifted_crontab(schedule, jitter.offset)
+    {
+        return Some(reason);
+    }
     if let Some(Err(reason)) = schedule.map(|s| s.crontab_compatible()) {
         return Some(reason);
     }

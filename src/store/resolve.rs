@@ -7,6 +7,7 @@ use std::path::PathBuf;
 use super::model::{DEFAULT_RETRY_DELAY, MAX_RETRIES, RawDefaults, RawJob};
 use super::problem::Problem;
 use super::{Action, HttpSpec, Job, Notify, Triggers};
+use crate::jitter::Jitter;
 use crate::schedule::{Schedule, ScheduleError};
 use crate::zone::Zone;
 
@@ -106,6 +107,17 @@ pub(crate) fn check_notify_secret(notify: &super::RawNotify) -> Result<(), Strin
         return Ok(());
     }
     crate::execute::notify::decode_key(secret).map(|_| ())
+}
+
+/// The problem with a `jitter` value, if any.
+pub(crate) fn check_jitter(max: std::time::Duration) -> Result<(), String> {
+    if max > crate::jitter::MAX_JITTER {
+        return Err(format!(
+            "jitter = {:?} is more than a week; use at most 7d",
+            crate::duration::format(max)
+        ));
+    }
+    Ok(())
 }
 
 /// Checks an `http://` or `https://` URL as far as can be told before `${VAR}`s are expanded:
@@ -247,12 +259,58 @@ pub(crate) fn resolve_cached(
     let mut problem = |key: &str, message: String| {
         problems.push(Problem::new(Some(name), Some(key), message));
     };
-    let schedule = match cache {
-        Some(cache) => cache.get(&raw.schedule),
-        None => Schedule::parse(&raw.schedule),
+    // A job that runs only `after` others has no schedule (`Some(None)`).
+    let after_only = raw.schedule.is_empty() && raw.after.is_some();
+    let schedule = if after_only {
+        Some(None)
+    } else {
+        match cache {
+            Some(cache) => cache.get(&raw.schedule),
+            None => Schedule::parse(&raw.schedule),
+        }
+        .map_err(|err| problem("schedule", err.to_string()))
+        .ok()
+        .map(Some)
+    };
+    let jitter = raw
+        .jitter
+        .as_ref()
+        .or(defaults.jitter.as_ref())
+        .map(|text| crate::duration::parse(text).map_err(|err| err.to_string()))
+        .transpose()
+        .and_then(|max| {
+            max.map_or(Ok(None), |max| check_jitter(max).map(|()| Some(max)))
+        })
+        .map_err(|err| problem("jitter", err))
+        .ok()
+        .flatten()
+        .filter(|max| !max.is_zero());
+    if raw.jitter.is_some()
+        && jitter.is_some()
+        && matches!(&schedule, Some(None))
+    {
+        problem(
+            "jitter",
+            "`jitter` delays scheduled runs, and this job has no `schedule`; remove it".into(),
+        );
     }
-    .map_err(|err| problem("schedule", err.to_string()))
-    .ok();
+    let after = raw.after.unwrap_or_default();
+    for upstream in &after {
+        if !valid_name(upstream) {
+            problem(
+                "after",
+                format!("`after` names {upstream:?}, which is not a job name"),
+            );
+        }
+    }
+    if raw.after_status.is_some() && after.is_empty() {
+        problem(
+            "after_status",
+            "`after_status` says which ends of an `after` job's runs start this one; add \
+             after = [\"other-job\"] or remove it"
+                .into(),
+        );
+    }
     let zone = Zone::from_option(raw.timezone.as_deref().or(defaults.timezone.as_deref()))
         .map_err(|err| problem("timezone", err))
         .ok();
@@ -440,7 +498,14 @@ pub(crate) fn resolve_cached(
         (Some(schedule), Some(zone), Some(action)) if problems.is_empty() => Ok(Job {
             name: name.to_owned(),
             description: raw.description,
-            triggers: Triggers::from_schedule(schedule),
+            triggers: Triggers {
+                jitter: jitter
+                    .filter(|_| schedule.as_ref().is_some_and(|s| !s.is_reboot()))
+                    .map(|max| Jitter::for_job(name, max)),
+                after,
+                after_status: raw.after_status.unwrap_or_default(),
+                ..schedule.map_or_else(Triggers::none, Triggers::from_schedule)
+            },
             zone,
             enabled: raw.enabled.unwrap_or(true),
             action,

@@ -16,12 +16,12 @@ use toml::de::DeTable;
 
 use self::values::{Item, Place, Reader};
 use super::model::{
-    CatchUp, MAX_RETRIES, NotifyFormat, NotifyOn, Overlap, RawDefaults, RawHttp, RawJob, RawNotify,
+    AfterStatus, CatchUp, MAX_RETRIES, NotifyFormat, NotifyOn, Overlap, RawDefaults, RawHttp, RawJob, RawNotify,
     SignatureScheme,
 };
 use super::problem::{LineIndex, Problem};
 use super::resolve::{
-    ScheduleCache, check_mail_to, check_notify_secret, check_ping, check_shell, check_url,
+    ScheduleCache, check_jitter, check_mail_to, check_notify_secret, check_ping, check_shell, check_url,
     invalid_name_message, resolve_cached, valid_name,
 };
 use super::{Action, Job};
@@ -47,6 +47,9 @@ pub(crate) const JOB_KEYS: &[&str] = &[
     "notify",
     "ping",
     "mail_to",
+    "jitter",
+    "after",
+    "after_status",
 ];
 const DEFAULTS_KEYS: &[&str] = &[
     "timezone",
@@ -59,6 +62,7 @@ const DEFAULTS_KEYS: &[&str] = &[
     "notify",
     "ping",
     "mail_to",
+    "jitter",
 ];
 const HTTP_KEYS: &[&str] = &["method", "url", "headers", "body", "expect"];
 const NOTIFY_KEYS: &[&str] = &["url", "on", "secret", "format", "signature"];
@@ -238,19 +242,22 @@ impl Reader<'_> {
                             .is_ok()
                     });
                 }
-                "timeout" | "retry_delay" => {
+                "timeout" | "retry_delay" | "jitter" => {
                     let value = self.string(&place, key, span.clone(), item).filter(|text| {
-                        crate::duration::parse(text)
+                        let checked = crate::duration::parse(text)
+                            .map_err(|err| err.to_string())
+                            .and_then(|d| if key == "jitter" { check_jitter(d) } else { Ok(()) });
+                        checked
                             .map_err(|err| {
                                 let key = place.key(key);
-                                self.push(None, Some(&key), Some(span.clone()), err.to_string());
+                                self.push(None, Some(&key), Some(span.clone()), err);
                             })
                             .is_ok()
                     });
-                    if key == "timeout" {
-                        out.timeout = value;
-                    } else {
-                        out.retry_delay = value;
+                    match key {
+                        "timeout" => out.timeout = value,
+                        "retry_delay" => out.retry_delay = value,
+                        _ => out.jitter = value,
                     }
                 }
                 "retries" => out.retries = self.count(&place, key, span, item, MAX_RETRIES),
@@ -394,15 +401,23 @@ impl Reader<'_> {
                 }
                 "ping" => raw.ping = self.string(&place, key, span, value),
                 "mail_to" => raw.mail_to = self.string(&place, key, span, value),
+                "jitter" => raw.jitter = self.string(&place, key, span, value),
+                "after" => raw.after = self.string_list(&place, key, span, value),
+                "after_status" => {
+                    raw.after_status = self.choice(&place, key, span, value, AFTER_STATUSES);
+                }
                 other => self.unknown_key(&place, other, span, JOB_KEYS),
             }
         }
-        if !has_schedule {
+        // A job that runs only `after` others needs no schedule.
+        if !has_schedule && !table.contains_key("after") {
             self.push(
                 Some(name),
                 Some("schedule"),
                 job_span.clone(),
-                "`schedule` is missing; write it like schedule = \"0 2 * * *\"".into(),
+                "`schedule` is missing; write it like schedule = \"0 2 * * *\" (or \
+                 after = [\"other-job\"] to run it when another job's run ends)"
+                    .into(),
             );
         }
         // Keys already reported while reading: resolve() must not report them again (a value
@@ -576,6 +591,11 @@ const NOTIFY_FORMATS: &[(&str, NotifyFormat)] = &[
 const SIGNATURES: &[(&str, SignatureScheme)] = &[
     ("standard", SignatureScheme::Standard),
     ("jobtab", SignatureScheme::Jobtab),
+];
+const AFTER_STATUSES: &[(&str, AfterStatus)] = &[
+    ("success", AfterStatus::Success),
+    ("failure", AfterStatus::Failure),
+    ("always", AfterStatus::Always),
 ];
 const CATCH_UPS: &[(&str, CatchUp)] = &[("none", CatchUp::None), ("once", CatchUp::Once)];
 const NOTIFY_ONS: &[(&str, NotifyOn)] = &[
