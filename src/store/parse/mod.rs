@@ -6,6 +6,7 @@
 //! every wrong type is reported, not only the first one of each job. Editing uses `toml_edit`
 //! (see `edit`), which keeps comments, but is slower to parse.
 
+mod chains;
 mod values;
 
 use std::collections::{HashMap, HashSet};
@@ -208,6 +209,7 @@ fn parse_inner(text: &str, cache: &mut ScheduleCache, warn_at: Option<DateTime<U
                     jobs.push(job);
                 }
             }
+            chains::check(&mut reader, table, &mut jobs);
         }
     }
     let mut problems = reader.problems;

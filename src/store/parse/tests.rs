@@ -119,7 +119,7 @@ command = "x"
         problems(text),
         [
             "f:2:1: key \"defaults.timezone\": unknown time zone \"Nowhere/Land\": use an IANA name such as Europe/Berlin, America/New_York or UTC",
-            "f:7:1: job \"backup\", key \"timout\": unknown key; did you mean \"timeout\"? known keys are description, schedule, command, shell, workdir, http, timezone, enabled, timeout, retries, retry_delay, overlap, catch_up, env, notify, ping, mail_to",
+            "f:7:1: job \"backup\", key \"timout\": unknown key; did you mean \"timeout\"? known keys are description, schedule, command, shell, workdir, http, timezone, enabled, timeout, retries, retry_delay, overlap, catch_up, env, notify, ping, mail_to, jitter, after, after_status",
             "f:10:1: job \"ping\", key \"schedule\": invalid schedule \"61 * * * *\": (the schedule's own message)",
             "f:11:1: job \"ping\", key \"http\": a job has either `command` or `http`, not both",
             "f:14:1: job \"bad name\": invalid job name \"bad name\": use only letters, digits, `-`, `_` and `.`",
@@ -130,7 +130,7 @@ command = "x"
             "f:25:9: job \"types\", key \"env.A\": expected a string, found the number 1",
             "f:26:1: job \"types\", key \"timeout\": invalid duration \"5x\": units are ms, s, m, h and d; write it like 30s, 5m or 1h30m",
             "f:28:1: job \"nothing\", key \"command\": a job needs `command` (a shell command) or `http` (a URL to call)",
-            "f:31:1: job \"nosched\", key \"schedule\": `schedule` is missing; write it like schedule = \"0 2 * * *\"",
+            "f:31:1: job \"nosched\", key \"schedule\": `schedule` is missing; write it like schedule = \"0 2 * * *\" (or after = [\"other-job\"] to run it when another job's run ends)",
         ]
     );
 }
@@ -453,6 +453,9 @@ fn key_lists_are_the_raw_structs_fields() {
         notify,
         ping,
         mail_to,
+        jitter,
+        after,
+        after_status,
     });
     assert_eq!(job, sorted(JOB_KEYS));
     let defaults = fields!(RawDefaults {
@@ -466,6 +469,7 @@ fn key_lists_are_the_raw_structs_fields() {
         notify,
         ping,
         mail_to,
+        jitter,
     });
     assert_eq!(defaults, sorted(DEFAULTS_KEYS));
     let http = fields!(RawHttp {
@@ -504,6 +508,9 @@ fn sample_value(key: &str) -> String {
         "env" => "{ A = \"b\" }",
         "ping" => "\"https://hc-ping.example.com/x\"",
         "mail_to" => "\"ops@example.com\"",
+        "jitter" => "\"10m\"",
+        "after" => "[\"call\"]",
+        "after_status" => "\"always\"",
         "method" => "\"POST\"",
         "url" => "\"https://example.com/hook\"",
         "headers" => "{ X-Team = \"ops\" }",
@@ -545,7 +552,8 @@ fn every_listed_key_is_read() {
         // A job has a command or an HTTP call, not both; `shell` and `workdir` are a
         // command's.
         table(JOB_KEYS, &["http"]),
-        table(JOB_KEYS, &["command", "shell", "workdir"]),
+        // `call` runs `shell` after it: not the other way round too (a cycle).
+        table(JOB_KEYS, &["command", "shell", "workdir", "after", "after_status"]),
     );
     let (jobs, problems) = parse(&text);
     assert!(problems.is_empty(), "{problems:#?}\n{text}");
@@ -588,6 +596,9 @@ fn render_writes_every_field_under_its_listed_key() {
         }),
         ping: Some("https://hc-ping.example.com/x".into()),
         mail_to: Some("ops@example.com".into()),
+        jitter: Some("10m".into()),
+        after: Some(vec!["backup".into()]),
+        after_status: Some(AfterStatus::Failure),
     };
     let text = crate::store::render::job_toml("j", &raw);
     let root: toml::Table = text.parse().unwrap();
@@ -605,6 +616,9 @@ fn render_writes_every_field_under_its_listed_key() {
         assert_eq!(value.as_str(), *name);
     }
     for (name, value) in CATCH_UPS {
+        assert_eq!(value.as_str(), *name);
+    }
+    for (name, value) in AFTER_STATUSES {
         assert_eq!(value.as_str(), *name);
     }
     for (name, value) in NOTIFY_ONS {
