@@ -149,7 +149,11 @@ mod tests {
         for i in 0..200 {
             let o = offset(&format!("host-{i}"), "backup", TEN_MINUTES);
             assert!(o < TEN_MINUTES, "{o:?}");
-            assert_eq!(o.as_secs() % 60, 0, "whole minutes for a whole-minute jitter");
+            assert_eq!(
+                o.as_secs() % 60,
+                0,
+                "whole minutes for a whole-minute jitter"
+            );
             seen.insert(o);
         }
         // 200 hosts over 10 steps: every step is taken.
@@ -179,9 +183,8 @@ mod tests {
     fn seconds_below_two_minutes_or_uneven() {
         for max in [59, 60, 61, 150] {
             let max = Duration::from_secs(max);
-            let all: std::collections::BTreeSet<Duration> = (0..300)
-                .map(|i| offset(&i.to_string(), "x", max))
-                .collect();
+            let all: std::collections::BTreeSet<Duration> =
+                (0..300).map(|i| offset(&i.to_string(), "x", max)).collect();
             assert!(all.iter().all(|o| *o < max));
             assert!(all.iter().any(|o| o.as_secs() % 60 != 0), "{max:?}");
         }
@@ -219,7 +222,10 @@ mod tests {
         assert_eq!(shifted("0,30 * * * 1-5", 9).unwrap(), "9,39 * * * 1-5");
         assert_eq!(shifted("*/5 * * * *", 0).unwrap(), "*/5 * * * *");
         let err = shifted("*/5 * * * *", 2).unwrap_err();
-        assert!(err.contains("\"*/5\" is not a list of fixed minutes"), "{err}");
+        assert!(
+            err.contains("\"*/5\" is not a list of fixed minutes"),
+            "{err}"
+        );
         let err = shifted("55 2 * * *", 7).unwrap_err();
         assert!(err.contains("minute 55 plus 7m passes the hour"), "{err}");
         let err = shifted_crontab(

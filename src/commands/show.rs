@@ -148,7 +148,10 @@ fn text(
         };
         lines.push((
             "after",
-            format!("{after}: runs when a run of {} {when}", job.triggers.after.join(" or ")),
+            format!(
+                "{after}: runs when a run of {} {when}",
+                job.triggers.after.join(" or ")
+            ),
         ));
     }
     lines.push(("timezone", job.zone.to_string()));

@@ -258,12 +258,7 @@ fn header(job: &Job) -> String {
 
 /// The `.service`; `vars` are the `${VAR}`s the job uses, `dependents` the units systemd
 /// starts when it ends (`dependents`).
-fn service(
-    job: &Job,
-    vars: &[String],
-    dependents: &[(&str, &str)],
-    options: &Options<'_>,
-) -> Unit {
+fn service(job: &Job, vars: &[String], dependents: &[(&str, &str)], options: &Options<'_>) -> Unit {
     let mut text = header(job);
     let what = match &job.description {
         Some(description) => one_line(description),
@@ -339,7 +334,12 @@ fn timer(job: &Job, trigger: &[String], dst: &[String]) -> Unit {
     for line in trigger {
         let _ = writeln!(text, "{line}");
     }
-    if trigger.iter().filter(|l| l.starts_with("OnCalendar=")).count() > 1 {
+    if trigger
+        .iter()
+        .filter(|l| l.starts_with("OnCalendar="))
+        .count()
+        > 1
+    {
         text.push_str(
             "# both day fields are restricted: a day matches either (cron's rule), one line each\n",
         );

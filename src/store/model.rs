@@ -276,7 +276,9 @@ impl Triggers {
         after: DateTime<Utc>,
         zone: Zone,
     ) -> Option<DateTime<Utc>> {
-        self.schedule.as_ref()?.next_after(after - self.offset(), zone)
+        self.schedule
+            .as_ref()?
+            .next_after(after - self.offset(), zone)
     }
 
     /// When the run of `slot` fires: the slot plus the jitter offset.

@@ -278,17 +278,12 @@ pub(crate) fn resolve_cached(
         .or(defaults.jitter.as_ref())
         .map(|text| crate::duration::parse(text).map_err(|err| err.to_string()))
         .transpose()
-        .and_then(|max| {
-            max.map_or(Ok(None), |max| check_jitter(max).map(|()| Some(max)))
-        })
+        .and_then(|max| max.map_or(Ok(None), |max| check_jitter(max).map(|()| Some(max))))
         .map_err(|err| problem("jitter", err))
         .ok()
         .flatten()
         .filter(|max| !max.is_zero());
-    if raw.jitter.is_some()
-        && jitter.is_some()
-        && matches!(&schedule, Some(None))
-    {
+    if raw.jitter.is_some() && jitter.is_some() && matches!(&schedule, Some(None)) {
         problem(
             "jitter",
             "`jitter` delays scheduled runs, and this job has no `schedule`; remove it".into(),

@@ -29,7 +29,7 @@ use chrono::{DateTime, TimeDelta, Utc};
 use super::clock::Jump;
 use super::overlap::{self, Decision};
 use crate::execute::{RunInput, Trigger};
-use crate::history::RunRecord;
+use crate::history::{RunRecord, RunStatus};
 use crate::store::{CatchUp, Job};
 
 /// How many missed instants of one job are counted after a jump before giving up counting.
@@ -113,6 +113,8 @@ pub(crate) struct Plan {
     running: HashMap<String, usize>,
     /// The one pending run per `overlap = "queue"` job.
     queued: HashMap<String, Pending>,
+    /// Per job name, the slots of the jobs that run `after` it, in file order.
+    dependents: HashMap<String, Vec<usize>>,
 }
 
 /// A run waiting to start: its slot, why it runs, and what its trigger handed over.
@@ -179,6 +181,12 @@ impl Plan {
         }
         diff.removed = old.into_keys().collect();
         diff.removed.sort();
+        self.dependents.clear();
+        for (i, slot) in self.slots.iter().enumerate() {
+            for upstream in &slot.job.triggers.after {
+                self.dependents.entry(upstream.clone()).or_default().push(i);
+            }
+        }
         for name in &diff.removed {
             self.queued.remove(name);
         }
@@ -235,7 +243,10 @@ impl Plan {
             let slot = &mut self.slots[i];
             let (triggers, zone) = (&slot.job.triggers, slot.job.zone);
             let Some(at) = slot.next else { continue };
-            let mut next = triggers.schedule.as_ref().and_then(|s| s.next_after(at, zone));
+            let mut next = triggers
+                .schedule
+                .as_ref()
+                .and_then(|s| s.next_after(at, zone));
             let skipped_late = next.is_some_and(|n| triggers.fires_at(n) <= now);
             if skipped_late {
                 next = triggers.slot_firing_after(now, zone);
@@ -275,7 +286,11 @@ impl Plan {
                 continue;
             }
             let (mut last, mut count, mut more) = (first, 1, false);
-            while let Some(t) = triggers.schedule.as_ref().and_then(|s| s.next_after(last, zone)) {
+            while let Some(t) = triggers
+                .schedule
+                .as_ref()
+                .and_then(|s| s.next_after(last, zone))
+            {
                 if triggers.fires_at(t) > jump.now {
                     break;
                 }
@@ -337,6 +352,19 @@ impl Plan {
     /// The job of that name.
     pub(crate) fn job(&self, name: &str) -> Option<&Arc<Job>> {
         self.index.get(name).map(|&i| &self.slots[i].job)
+    }
+
+    /// The enabled jobs that run `after` a run of `name` that ended with `status`, in file
+    /// order.
+    pub(crate) fn dependents(&self, name: &str, status: RunStatus) -> Vec<Arc<Job>> {
+        self.dependents
+            .get(name)
+            .into_iter()
+            .flatten()
+            .map(|&i| &self.slots[i].job)
+            .filter(|job| job.enabled && job.triggers.after_status.matches(status))
+            .cloned()
+            .collect()
     }
 
     /// Applies the job's overlap policy to a run due now; on `Queue`, the caller hands the

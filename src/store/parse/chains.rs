@@ -148,8 +148,14 @@ mod tests {
                     [jobs.d]\ncommand = \"true\"\nafter = [\"d\"]\n";
         let found = problems(text);
         assert_eq!(found.len(), 3, "{found:?}");
-        assert!(found[0].starts_with("3:1 `after` makes a cycle: a -> b -> a"), "{found:?}");
-        assert!(found[1].starts_with("7:1 `after` makes a cycle: a -> b -> a"), "{found:?}");
+        assert!(
+            found[0].starts_with("3:1 `after` makes a cycle: a -> b -> a"),
+            "{found:?}"
+        );
+        assert!(
+            found[1].starts_with("7:1 `after` makes a cycle: a -> b -> a"),
+            "{found:?}"
+        );
         assert!(found[2].contains("d -> d"), "{found:?}");
         // c runs after a, which is in a cycle: c itself is fine.
         let names: Vec<String> = parse(text).0.into_iter().map(|j| j.name).collect();

@@ -17,13 +17,13 @@ use toml::de::DeTable;
 
 use self::values::{Item, Place, Reader};
 use super::model::{
-    AfterStatus, CatchUp, MAX_RETRIES, NotifyFormat, NotifyOn, Overlap, RawDefaults, RawHttp, RawJob, RawNotify,
-    SignatureScheme,
+    AfterStatus, CatchUp, MAX_RETRIES, NotifyFormat, NotifyOn, Overlap, RawDefaults, RawHttp,
+    RawJob, RawNotify, SignatureScheme,
 };
 use super::problem::{LineIndex, Problem};
 use super::resolve::{
-    ScheduleCache, check_jitter, check_mail_to, check_notify_secret, check_ping, check_shell, check_url,
-    invalid_name_message, resolve_cached, valid_name,
+    ScheduleCache, check_jitter, check_mail_to, check_notify_secret, check_ping, check_shell,
+    check_url, invalid_name_message, resolve_cached, valid_name,
 };
 use super::{Action, Job};
 use crate::schedule::Schedule;
@@ -248,7 +248,13 @@ impl Reader<'_> {
                     let value = self.string(&place, key, span.clone(), item).filter(|text| {
                         let checked = crate::duration::parse(text)
                             .map_err(|err| err.to_string())
-                            .and_then(|d| if key == "jitter" { check_jitter(d) } else { Ok(()) });
+                            .and_then(|d| {
+                                if key == "jitter" {
+                                    check_jitter(d)
+                                } else {
+                                    Ok(())
+                                }
+                            });
                         checked
                             .map_err(|err| {
                                 let key = place.key(key);

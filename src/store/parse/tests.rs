@@ -553,7 +553,10 @@ fn every_listed_key_is_read() {
         // command's.
         table(JOB_KEYS, &["http"]),
         // `call` runs `shell` after it: not the other way round too (a cycle).
-        table(JOB_KEYS, &["command", "shell", "workdir", "after", "after_status"]),
+        table(
+            JOB_KEYS,
+            &["command", "shell", "workdir", "after", "after_status"]
+        ),
     );
     let (jobs, problems) = parse(&text);
     assert!(problems.is_empty(), "{problems:#?}\n{text}");

@@ -214,7 +214,13 @@ impl Reader<'_> {
             _ => None,
         };
         if list.is_none() {
-            self.wrong_type(place, key, span, item, "a list of job names like [\"backup\"]");
+            self.wrong_type(
+                place,
+                key,
+                span,
+                item,
+                "a list of job names like [\"backup\"]",
+            );
         }
         list
     }
