@@ -497,6 +497,11 @@ pub(crate) struct ExecArgs {
     /// Print the run's record as JSON; the job's output goes to stderr as log lines
     #[arg(long)]
     pub(crate) json: bool,
+
+    /// Do not run the jobs that run `after` this one (by default they run here, one by one,
+    /// once its run ends)
+    #[arg(long)]
+    pub(crate) no_chain: bool,
 }
 
 #[derive(Debug, Args)]

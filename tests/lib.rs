@@ -3,6 +3,7 @@
 
 mod util;
 
+mod chains;
 mod check;
 mod cli;
 mod completions;

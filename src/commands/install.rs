@@ -19,6 +19,9 @@ pub(crate) fn run_install(args: &InstallArgs, ctx: &Ctx) -> Result<ExitCode> {
     if let Some(warning) = crontab::local_zone_warning(&file) {
         eprintln!("warning: {warning}");
     }
+    for note in notes(&file) {
+        eprintln!("note: {note}");
+    }
     let program = Crontab::from_env();
     let _lock = if args.dry_run {
         None
@@ -63,6 +66,33 @@ pub(crate) fn run_install(args: &InstallArgs, ctx: &Ctx) -> Result<ExitCode> {
     }
     eprintln!("previous crontab saved to {}", saved.display());
     Ok(ExitCode::SUCCESS)
+}
+
+/// What `install` does with `after` and `jitter` that a reader of the block would not guess:
+/// a job that runs only after others has no line (the upstream's `jobtab exec` runs it), and
+/// a jittered job's line carries its shifted minute.
+fn notes(file: &JobFile) -> Vec<String> {
+    let mut notes = Vec::new();
+    for job in file.jobs.iter().filter(|job| job.enabled) {
+        let triggers = &job.triggers;
+        if triggers.after_only() {
+            notes.push(format!(
+                "job {:?} has no crontab line: it runs {}, started by that job's `jobtab \
+                 exec` when its run ends",
+                job.name,
+                triggers.after_words().unwrap_or_default()
+            ));
+        }
+        if let Some(jitter) = triggers.jitter.filter(|j| !j.offset.is_zero()) {
+            notes.push(format!(
+                "job {:?}: its line runs {} after the schedule's times (its jitter offset on \
+                 this machine)",
+                job.name,
+                crate::duration::format(jitter.offset)
+            ));
+        }
+    }
+    notes
 }
 
 /// `jobtab uninstall [--dry-run]`. Needs only the job file's path, not a valid file.

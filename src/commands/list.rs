@@ -204,7 +204,7 @@ fn next_run_cell(job: &Job, next: Option<DateTime<Utc>>, now: DateTime<Utc>) -> 
         return job.triggers.after_words().unwrap_or_default();
     }
     match next {
-        Some(next) => output::when(next, Zone::Local, now, job.triggers.has_seconds()),
+        Some(next) => output::when(next, Zone::Local, now, job.triggers.shows_seconds()),
         None => "never".into(),
     }
 }

@@ -103,7 +103,7 @@ pub(crate) fn run(args: &NextArgs, ctx: &Ctx) -> Result<ExitCode> {
     }
     let mut table = Table::new(&["TIME", "JOB", "SCHEDULE", "ZONE"]).keep_whole(&["TIME"]);
     // Times in the viewer's zone; with seconds for all when one job's schedule has them.
-    let seconds = runs.iter().any(|(_, job)| job.triggers.has_seconds());
+    let seconds = runs.iter().any(|(_, job)| job.triggers.shows_seconds());
     for (at, job) in &runs {
         table.push(vec![
             output::when(*at, crate::zone::Zone::Local, now, seconds),

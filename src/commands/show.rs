@@ -259,7 +259,7 @@ fn text(
     }
     // Upcoming runs in the job's zone, past ones in the viewer's.
     for t in next {
-        let at = output::when(*t, job.zone, now, job.triggers.has_seconds());
+        let at = output::when(*t, job.zone, now, job.triggers.shows_seconds());
         out.push_str(&format!("  {at}\n"));
     }
     out.push_str("last results:\n");

@@ -364,6 +364,12 @@ impl Triggers {
         self.schedule.as_ref().is_some_and(Schedule::has_seconds)
     }
 
+    /// Whether its run times need seconds to be shown: a seconds field, or a jitter offset
+    /// that is not whole minutes.
+    pub(crate) fn shows_seconds(&self) -> bool {
+        self.has_seconds() || self.offset().num_seconds() % 60 != 0
+    }
+
     /// Whether the job runs at start only (no schedule).
     pub(crate) fn at_start_only(&self) -> bool {
         self.at_start && self.schedule.is_none()
