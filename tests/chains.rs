@@ -76,10 +76,21 @@ fn jitter_offsets_are_stable_in_range_and_differ_by_name_and_seed() {
     // A second process computes the same.
     assert_eq!(planned(&env, Some("fleet-1")), first);
     for (job, (slot, runs)) in &first {
-        assert_eq!(slot.format("%m-%d %H:%M").to_string(), "01-01 03:00", "{job}");
+        assert_eq!(
+            slot.format("%m-%d %H:%M").to_string(),
+            "01-01 03:00",
+            "{job}"
+        );
         let offset = *runs - *slot;
-        assert!(offset >= TimeDelta::zero() && offset < TimeDelta::hours(1), "{job}: {offset}");
-        assert_eq!(offset.num_seconds() % 60, 0, "whole minutes for jitter = 1h");
+        assert!(
+            offset >= TimeDelta::zero() && offset < TimeDelta::hours(1),
+            "{job}: {offset}"
+        );
+        assert_eq!(
+            offset.num_seconds() % 60,
+            0,
+            "whole minutes for jitter = 1h"
+        );
     }
     let by_name = offsets(&env, Some("fleet-1"));
     let distinct: std::collections::BTreeSet<_> = by_name.values().collect();
@@ -132,14 +143,25 @@ fn next_list_and_show_show_the_shifted_times() {
     let plan = planned(&env, Some("fleet-1"));
     let (_, alpha) = plan["alpha"];
     let shifted = alpha.format("%Y-%m-%d %H:%M").to_string();
-    assert_ne!(alpha.format("%M").to_string(), "00", "an offset of 0 proves nothing: pick another seed");
+    assert_ne!(
+        alpha.format("%M").to_string(),
+        "00",
+        "an offset of 0 proves nothing: pick another seed"
+    );
     let text = |args: &[&str]| {
-        let output = env.cmd(args).env("JOBTAB_JITTER_SEED", "fleet-1").output().unwrap();
+        let output = env
+            .cmd(args)
+            .env("JOBTAB_JITTER_SEED", "fleet-1")
+            .output()
+            .unwrap();
         assert!(output.status.success(), "{output:?}");
         stdout(&output)
     };
     let next = text(&["next", "alpha"]);
-    assert!(next.contains(&shifted) && next.contains("+ jitter 1h"), "{next}");
+    assert!(
+        next.contains(&shifted) && next.contains("+ jitter 1h"),
+        "{next}"
+    );
     let list = text(&["list"]);
     assert!(list.contains(&shifted), "{list}");
     let show = text(&["show", "alpha"]);
@@ -181,7 +203,13 @@ fn systemd_export_maps_jitter_and_after_and_verifies() {
     let env = Env::with_jobs(CHAIN_UNITS);
     let dir = env.path("units");
     let output = env
-        .cmd(["export", "--format", "systemd", "--output", dir.to_str().unwrap()])
+        .cmd([
+            "export",
+            "--format",
+            "systemd",
+            "--output",
+            dir.to_str().unwrap(),
+        ])
         .output()
         .unwrap();
     assert!(output.status.success(), "{output:?}");
@@ -199,7 +227,10 @@ fn systemd_export_maps_jitter_and_after_and_verifies() {
             && service.contains(" exec --no-chain \"backup\""),
         "{service}"
     );
-    assert!(!dir.join("jobtab-report.timer").exists(), "after-only: no timer");
+    assert!(
+        !dir.join("jobtab-report.timer").exists(),
+        "after-only: no timer"
+    );
     assert!(read("jobtab-report.service").contains(" exec \"report\""));
     if systemd_available() {
         let mut files: Vec<_> = std::fs::read_dir(&dir)
@@ -237,15 +268,33 @@ fn systemd_export_maps_jitter_and_after_and_verifies() {
         "#,
     );
     let err = env.fails(["export", "--format", "systemd"], 1);
-    assert!(err.contains("\"both\"") && err.contains("name one upstream job"), "{err}");
-    assert!(err.contains("\"any\"") && err.contains("after_status = \"always\""), "{err}");
+    assert!(
+        err.contains("\"both\"") && err.contains("name one upstream job"),
+        "{err}"
+    );
+    assert!(
+        err.contains("\"any\"") && err.contains("after_status = \"always\""),
+        "{err}"
+    );
 }
 
 #[test]
 fn kubernetes_export_refuses_after_and_shifts_or_refuses_jitter() {
     let env = Env::with_jobs(CHAIN_UNITS);
-    let err = env.fails(["export", "--format", "kubernetes", "--image", "example/jobtab:1"], 1);
-    assert!(err.contains("\"report\"") && err.contains("runs after backup (`after`)"), "{err}");
+    let err = env.fails(
+        [
+            "export",
+            "--format",
+            "kubernetes",
+            "--image",
+            "example/jobtab:1",
+        ],
+        1,
+    );
+    assert!(
+        err.contains("\"report\"") && err.contains("runs after backup (`after`)"),
+        "{err}"
+    );
     env.write_jobs(
         r#"
         [jobs.backup]
@@ -256,14 +305,23 @@ fn kubernetes_export_refuses_after_and_shifts_or_refuses_jitter() {
         "#,
     );
     let output = env
-        .cmd(["export", "--format", "kubernetes", "--image", "example/jobtab:1"])
+        .cmd([
+            "export",
+            "--format",
+            "kubernetes",
+            "--image",
+            "example/jobtab:1",
+        ])
         .env("JOBTAB_JITTER_SEED", "k8s")
         .output()
         .unwrap();
     assert!(output.status.success(), "{output:?}");
     let minutes = offsets(&env, Some("k8s"))["backup"].num_minutes();
     let yaml = stdout(&output);
-    assert!(yaml.contains(&format!("schedule: \"{minutes} 2 * * *\"")), "{yaml}");
+    assert!(
+        yaml.contains(&format!("schedule: \"{minutes} 2 * * *\"")),
+        "{yaml}"
+    );
     env.write_jobs(
         r#"
         [jobs.often]
@@ -273,7 +331,13 @@ fn kubernetes_export_refuses_after_and_shifts_or_refuses_jitter() {
         "#,
     );
     let output = env
-        .cmd(["export", "--format", "kubernetes", "--image", "example/jobtab:1"])
+        .cmd([
+            "export",
+            "--format",
+            "kubernetes",
+            "--image",
+            "example/jobtab:1",
+        ])
         .env("JOBTAB_JITTER_SEED", "often-3")
         .output()
         .unwrap();
@@ -281,7 +345,10 @@ fn kubernetes_export_refuses_after_and_shifts_or_refuses_jitter() {
         assert!(output.status.success());
     } else {
         let err = stderr(&output);
-        assert!(err.contains("\"often\"") && err.contains("not a list of fixed minutes"), "{err}");
+        assert!(
+            err.contains("\"often\"") && err.contains("not a list of fixed minutes"),
+            "{err}"
+        );
     }
 }
 
@@ -293,7 +360,10 @@ fn install_writes_the_shifted_minute_and_no_line_for_after_only_jobs() {
     let minutes = offsets(&env, None)["backup"].num_minutes();
     let table = fake.text();
     assert!(table.contains(&format!("\n{minutes} 2 * * * ")), "{table}");
-    assert!(!table.contains("exec report") && !table.contains("exec alert"), "{table}");
+    assert!(
+        !table.contains("exec report") && !table.contains("exec alert"),
+        "{table}"
+    );
     assert!(
         err.contains("job \"report\" has no crontab line: it runs after backup"),
         "{err}"
@@ -367,7 +437,14 @@ fn exec_runs_the_dependents_after_the_run_and_no_chain_does_not() {
         .map(|r| (r["job"].as_str().unwrap(), r["trigger"].as_str().unwrap()))
         .collect();
     // Newest first.
-    assert_eq!(seen, [("final", "after"), ("report", "after"), ("backup", "manual")]);
+    assert_eq!(
+        seen,
+        [
+            ("final", "after"),
+            ("report", "after"),
+            ("backup", "manual")
+        ]
+    );
 
     env.ok(["exec", "--no-chain", "backup"]);
     assert_eq!(order(&env), ["backup"]);
@@ -398,7 +475,13 @@ fn check_refuses_unknown_names_and_cycles_with_their_path() {
     let output = env.run(["check"]);
     assert_eq!(output.status.code(), Some(1), "{output:?}");
     let text = format!("{}{}", stdout(&output), stderr(&output));
-    assert!(text.contains("jobs.toml:4:1") && text.contains("a -> b -> a"), "{text}");
+    assert!(
+        text.contains("jobs.toml:4:1") && text.contains("a -> b -> a"),
+        "{text}"
+    );
     assert!(text.contains("jobs.toml:8:1"), "{text}");
-    assert!(text.contains("jobs.toml:12:1") && text.contains("\"nope\", which is not a job"), "{text}");
+    assert!(
+        text.contains("jobs.toml:12:1") && text.contains("\"nope\", which is not a job"),
+        "{text}"
+    );
 }

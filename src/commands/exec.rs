@@ -177,7 +177,14 @@ impl Chain<'_> {
                 upstream_run_id: Some(record.run_id.clone()).filter(|id| !id.is_empty()),
                 ..execute::RunInput::default()
             };
-            let run = execute::execute(job, Utc::now(), Trigger::After, &input, self.opts, self.cancel);
+            let run = execute::execute(
+                job,
+                Utc::now(),
+                Trigger::After,
+                &input,
+                self.opts,
+                self.cancel,
+            );
             let ok = ended_fine(&run);
             if !self.json && (!ok || terminal) {
                 eprintln!("jobtab: {}", summary(job, &run));

@@ -322,7 +322,10 @@ impl Triggers {
 
     /// Whether the job runs only after others (no schedule, no `@reboot`).
     pub(crate) fn after_only(&self) -> bool {
-        self.schedule.is_none() && !self.at_start && !self.after.is_empty()
+        self.schedule.is_none()
+            && !self.at_start
+            && self.webhook.is_none()
+            && !self.after.is_empty()
     }
 
     /// The first scheduled run strictly after `after` in `zone` (`Schedule::next_after`),

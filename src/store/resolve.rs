@@ -283,10 +283,14 @@ pub(crate) fn resolve_cached(
         .ok()
         .flatten()
         .filter(|max| !max.is_zero());
-    if raw.jitter.is_some() && jitter.is_some() && matches!(&schedule, Some(None)) {
+    // Only a calendar schedule has runs to delay (not `@reboot`, not `after` alone).
+    let calendar = matches!(&schedule, Some(Some(s)) if !s.is_reboot());
+    if raw.jitter.is_some() && jitter.is_some() && schedule.is_some() && !calendar {
         problem(
             "jitter",
-            "`jitter` delays scheduled runs, and this job has no `schedule`; remove it".into(),
+            "`jitter` delays the runs of a calendar schedule, and this job has none (no \
+             `schedule`, or @reboot); remove it"
+                .into(),
         );
     }
     let after = raw.after.unwrap_or_default();

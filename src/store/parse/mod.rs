@@ -417,7 +417,11 @@ impl Reader<'_> {
                 other => self.unknown_key(&place, other, span, JOB_KEYS),
             }
         }
-        // A job that runs only `after` others needs no schedule.
+        // A job that runs only `after` others needs no schedule (also when its `after` could
+        // not be read: that was reported, and the schedule is not missing then).
+        if !has_schedule && table.contains_key("after") {
+            raw.after.get_or_insert_with(Vec::new);
+        }
         if !has_schedule && !table.contains_key("after") {
             self.push(
                 Some(name),
