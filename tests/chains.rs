@@ -485,3 +485,33 @@ fn check_refuses_unknown_names_and_cycles_with_their_path() {
         "{text}"
     );
 }
+
+/// The first fenced block of `lang` after `heading` in the README.
+fn readme_block(heading: &str, lang: &str) -> String {
+    let readme = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/README.md")).unwrap();
+    let section = &readme[readme.find(heading).unwrap()..];
+    let fence = format!("```{lang}\n");
+    let start = section.find(&fence).unwrap() + fence.len();
+    section[start..start + section[start..].find("```").unwrap()].to_owned()
+}
+
+#[test]
+fn the_readme_examples_run_as_written() {
+    let env = Env::new();
+    std::fs::write(&env.file, readme_block("### Jitter", "toml")).unwrap();
+    let show = env.ok(["show", "sync"]);
+    assert!(show.contains("jitter") && show.contains("10m"), "{show}");
+
+    std::fs::write(&env.file, readme_block("### Chains", "toml")).unwrap();
+    env.ok(["check"]);
+    let console = readme_block("### Chains", "console");
+    let mut lines = console.lines();
+    let command = lines.next().unwrap().strip_prefix("$ jobtab ").unwrap();
+    let shown: Vec<&str> = lines.collect();
+    let out = env.ok(command.split_whitespace());
+    assert_eq!(out.lines().collect::<Vec<_>>(), shown);
+    let fake = FakeCrontab::new(&env);
+    let (_, err) = install_expect(&env, &fake, &["install"], 0);
+    assert!(err.contains("job \"report\" has no crontab line"), "{err}");
+    assert!(!fake.text().contains("exec report"), "{}", fake.text());
+}
