@@ -488,7 +488,8 @@ fn check_refuses_unknown_names_and_cycles_with_their_path() {
 
 /// The first fenced block of `lang` after `heading` in the README.
 fn readme_block(heading: &str, lang: &str) -> String {
-    let readme = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/README.md")).unwrap();
+    let readme =
+        std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/README.md")).unwrap();
     let section = &readme[readme.find(heading).unwrap()..];
     let fence = format!("```{lang}\n");
     let start = section.find(&fence).unwrap() + fence.len();

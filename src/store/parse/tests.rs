@@ -637,9 +637,8 @@ fn render_writes_every_field_under_its_listed_key() {
 
 #[test]
 fn jitter_and_after_are_validated() {
-    let messages = |text: &str| -> Vec<String> {
-        parse(text).1.into_iter().map(|p| p.message).collect()
-    };
+    let messages =
+        |text: &str| -> Vec<String> { parse(text).1.into_iter().map(|p| p.message).collect() };
     let found = messages(
         "[defaults]\njitter = \"8d\"\n\
          [jobs.a]\nschedule = \"@reboot\"\njitter = \"5m\"\ncommand = \"true\"\n\
@@ -648,12 +647,30 @@ fn jitter_and_after_are_validated() {
          [jobs.d]\nschedule = \"@daily\"\nafter = [\"a\"]\nafter_status = \"sometimes\"\ncommand = \"true\"\n\
          [jobs.e]\nafter = 3\ncommand = \"true\"\n",
     );
-    assert!(found[0].contains("is more than a week; use at most 7d"), "{found:#?}");
-    assert!(found[1].contains("has none (no `schedule`, or @reboot)"), "{found:#?}");
-    assert!(found[2].starts_with("invalid duration \"5 minutes\""), "{found:#?}");
-    assert!(found[3].contains("`after_status` says which ends"), "{found:#?}");
-    assert!(found[4].contains("\"sometimes\" is not one of success, failure, always"), "{found:#?}");
-    assert!(found[5].contains("expected a list of job names"), "{found:#?}");
+    assert!(
+        found[0].contains("is more than a week; use at most 7d"),
+        "{found:#?}"
+    );
+    assert!(
+        found[1].contains("has none (no `schedule`, or @reboot)"),
+        "{found:#?}"
+    );
+    assert!(
+        found[2].starts_with("invalid duration \"5 minutes\""),
+        "{found:#?}"
+    );
+    assert!(
+        found[3].contains("`after_status` says which ends"),
+        "{found:#?}"
+    );
+    assert!(
+        found[4].contains("\"sometimes\" is not one of success, failure, always"),
+        "{found:#?}"
+    );
+    assert!(
+        found[5].contains("expected a list of job names"),
+        "{found:#?}"
+    );
     assert_eq!(found.len(), 6, "{found:#?}");
 
     // `[defaults] jitter` applies to calendar jobs only; `0s` is none.
@@ -666,6 +683,9 @@ fn jitter_and_after_are_validated() {
     );
     assert!(problems.is_empty(), "{problems:#?}");
     let jitter = |i: usize| jobs[i].triggers.jitter.map(|j| j.max.as_secs());
-    assert_eq!([jitter(0), jitter(1), jitter(2), jitter(3)], [Some(600), None, None, None]);
+    assert_eq!(
+        [jitter(0), jitter(1), jitter(2), jitter(3)],
+        [Some(600), None, None, None]
+    );
     assert!(jobs[3].triggers.after_only() && jobs[3].triggers.schedule.is_none());
 }
