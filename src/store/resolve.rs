@@ -284,7 +284,8 @@ pub(crate) fn resolve_cached(
         .flatten()
         .filter(|max| !max.is_zero());
     // Only a calendar schedule has runs to delay (not `@reboot`, not `after` alone).
-    let calendar = matches!(&schedule, Some(Some(s)) if !s.is_reboot());
+    // (From the text: a check-only cache hands out a stand-in schedule.)
+    let calendar = !after_only && !raw.schedule.trim().eq_ignore_ascii_case("@reboot");
     if raw.jitter.is_some() && jitter.is_some() && schedule.is_some() && !calendar {
         problem(
             "jitter",
