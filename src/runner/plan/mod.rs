@@ -161,8 +161,19 @@ impl Plan {
                 Some(slot) => {
                     diff.changed.push(job.name.clone());
                     let from = slot.last.map_or(now, |last| last.max(now));
+                    let mut next = first_run(&job, from);
+                    // A longer jitter can make a slot already run fire again later: never.
+                    if let (Some(at), Some(last)) = (next, slot.last)
+                        && at <= last
+                    {
+                        next = job
+                            .triggers
+                            .schedule
+                            .as_ref()
+                            .and_then(|s| s.next_after(last, job.zone));
+                    }
                     Slot {
-                        next: first_run(&job, from),
+                        next,
                         last: slot.last,
                         job: Arc::new(job),
                     }
