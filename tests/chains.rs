@@ -516,3 +516,26 @@ fn the_readme_examples_run_as_written() {
     assert!(err.contains("job \"report\" has no crontab line"), "{err}");
     assert!(!fake.text().contains("exec report"), "{}", fake.text());
 }
+
+#[test]
+fn exec_runs_a_job_reached_twice_in_a_chain_once() {
+    let env = Env::new();
+    let order = env.path("order");
+    let job = |name: &str, after: &str| {
+        format!(
+            "[jobs.{name}]\n{after}command = \"echo {name} >> '{}'\"\n",
+            order.display()
+        )
+    };
+    env.write_jobs(
+        &[
+            job("a", "schedule = \"@daily\"\n"),
+            job("b", "after = [\"a\"]\n"),
+            job("c", "after = [\"a\"]\n"),
+            job("d", "after = [\"b\", \"c\"]\n"),
+        ]
+        .concat(),
+    );
+    env.ok(["exec", "a"]);
+    assert_eq!(crate::chains::order(&env), ["a", "b", "d", "c"]);
+}

@@ -459,7 +459,8 @@ fn a_backward_jump_within_three_hours_is_not_a_correction() {
 
 /// The job `0 * * * *` with its jitter offset set to `minutes`.
 fn hourly_with_offset(minutes: u64) -> Vec<Job> {
-    let mut list = jobs("[jobs.j]\nschedule = \"0 * * * *\"\njitter = \"1h\"\ncommand = \"true\"\n");
+    let mut list =
+        jobs("[jobs.j]\nschedule = \"0 * * * *\"\njitter = \"1h\"\ncommand = \"true\"\n");
     list[0].triggers.jitter = Some(crate::jitter::Jitter {
         max: Duration::from_secs(3600),
         offset: Duration::from_secs(minutes * 60),
