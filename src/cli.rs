@@ -502,6 +502,12 @@ pub(crate) struct ExecArgs {
     /// once its run ends)
     #[arg(long)]
     pub(crate) no_chain: bool,
+
+    /// Written by `install` on the lines of jobs with `jitter`: cron started this run at its
+    /// slot plus the job's offset, so the run's `scheduled_at` (and `Idempotency-Key`) is
+    /// this minute less the offset
+    #[arg(long, hide = true)]
+    pub(crate) jitter_slot: bool,
 }
 
 #[derive(Debug, Args)]

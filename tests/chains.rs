@@ -360,6 +360,7 @@ fn install_writes_the_shifted_minute_and_no_line_for_after_only_jobs() {
     let minutes = offsets(&env, None)["backup"].num_minutes();
     let table = fake.text();
     assert!(table.contains(&format!("\n{minutes} 2 * * * ")), "{table}");
+    assert!(table.contains(" exec --jitter-slot -- backup\n"), "{table}");
     assert!(
         !table.contains("exec report") && !table.contains("exec alert"),
         "{table}"
@@ -538,4 +539,32 @@ fn exec_runs_a_job_reached_twice_in_a_chain_once() {
     );
     env.ok(["exec", "a"]);
     assert_eq!(crate::chains::order(&env), ["a", "b", "d", "c"]);
+}
+
+#[test]
+fn a_jittered_crontab_line_records_the_slot_as_scheduled_at() {
+    let env = Env::with_jobs(
+        r#"
+        [jobs.sync]
+        schedule = "* * * * *"
+        jitter = "10m"
+        command = "true"
+        "#,
+    );
+    let offset = offsets(&env, Some("slot-2"))["sync"];
+    assert!(!offset.is_zero(), "pick a seed with an offset");
+    let output = env
+        .cmd(["exec", "--jitter-slot", "--json", "sync"])
+        .env("JOBTAB_JITTER_SEED", "slot-2")
+        .output()
+        .unwrap();
+    assert!(output.status.success(), "{output:?}");
+    let record: Value = serde_json::from_str(&stdout(&output)).unwrap();
+    let (slot, started) = (time(&record["scheduled_at"]), time(&record["started_at"]));
+    let fired = slot + offset;
+    assert_eq!(fired.timestamp() % 60, 0, "cron's minute: {record}");
+    assert!(
+        fired <= started && started - fired < TimeDelta::seconds(61),
+        "{record}"
+    );
 }

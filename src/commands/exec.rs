@@ -90,9 +90,15 @@ pub(crate) fn run(args: &ExecArgs, ctx: &Ctx) -> Result<ExitCode> {
         logger: Arc::new(Logger::new(log::Format::Text)),
         passthrough: !args.json,
     };
+    let now = Utc::now();
+    let scheduled_at = if args.jitter_slot {
+        jitter_slot(job, now)
+    } else {
+        now
+    };
     let record = execute::execute(
         job,
-        Utc::now(),
+        scheduled_at,
         Trigger::Manual,
         &execute::RunInput::default(),
         &opts,
@@ -122,6 +128,15 @@ pub(crate) fn run(args: &ExecArgs, ctx: &Ctx) -> Result<ExitCode> {
     } else {
         ExitCode::from(1)
     })
+}
+
+/// The slot of a run a jittered job's crontab line started at `now`: cron starts lines at the
+/// top of a minute, and `install` shifted the minute by the job's offset (whole minutes).
+fn jitter_slot(job: &Job, now: chrono::DateTime<Utc>) -> chrono::DateTime<Utc> {
+    use chrono::DurationRound as _;
+    now.duration_trunc(chrono::TimeDelta::minutes(1))
+        .unwrap_or(now)
+        - job.triggers.offset()
 }
 
 /// Whether a run ended as `exec` counts success: it succeeded, or was skipped because the

@@ -239,7 +239,14 @@ fn block_lines_in(ctx: &Ctx, file: &JobFile, system: &SystemZone) -> Result<Vec<
     .map_err(anyhow::Error::msg)?;
     Ok(enabled
         .iter()
-        .filter_map(|job| Some(invocation.line(&crontab_schedule(job)?, &job.name)))
+        .filter_map(|job| {
+            let (schedule, jittered) = crontab_schedule(job)?;
+            Some(if jittered {
+                invocation.jittered_line(&schedule, &job.name)
+            } else {
+                invocation.line(&schedule, &job.name)
+            })
+        })
         .collect())
 }
 

@@ -45,19 +45,21 @@ fn local_zone_warning_for(file: &JobFile, tz: Option<&str>, system: &SystemZone)
     ))
 }
 
-/// The schedule a job's crontab line carries: as written, or with the minute field shifted by
-/// the job's jitter offset on this machine; `None` for a job that runs only `after` others
-/// (it has no line). Call it for jobs `refusal` accepts.
-pub(super) fn crontab_schedule(job: &Job) -> Option<String> {
+/// The schedule a job's crontab line carries, and whether it is shifted: as written, or with
+/// the minute field shifted by the job's jitter offset on this machine; `None` for a job
+/// without a schedule (one that runs only `after` others has no line). Call it for jobs
+/// `refusal` accepts.
+pub(super) fn crontab_schedule(job: &Job) -> Option<(String, bool)> {
     let triggers = &job.triggers;
     if triggers.schedule.is_none() && !triggers.at_start {
         return None;
     }
     match (&triggers.schedule, &triggers.jitter) {
         (Some(schedule), Some(jitter)) => {
-            crate::jitter::shifted_crontab(schedule, jitter.offset).ok()
+            let shifted = crate::jitter::shifted_crontab(schedule, jitter.offset).ok()?;
+            Some((shifted, true))
         }
-        _ => Some(triggers.as_str().to_owned()),
+        _ => Some((triggers.as_str().to_owned(), false)),
     }
 }
 
