@@ -140,7 +140,7 @@ fn text(
             ),
         ));
     }
-    if let Some(after) = job.triggers.after_words() {
+    if !job.triggers.after.is_empty() {
         let when = match job.triggers.after_status {
             crate::store::AfterStatus::Success => "succeeds",
             crate::store::AfterStatus::Failure => "fails",
@@ -149,7 +149,7 @@ fn text(
         lines.push((
             "after",
             format!(
-                "{after}: runs when a run of {} {when}",
+                "runs when a run of {} {when}",
                 job.triggers.after.join(" or ")
             ),
         ));
