@@ -4,6 +4,7 @@
 mod util;
 
 mod browser;
+mod chains;
 mod check;
 mod cli;
 mod completions;
