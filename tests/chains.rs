@@ -568,3 +568,109 @@ fn a_jittered_crontab_line_records_the_slot_as_scheduled_at() {
         "{record}"
     );
 }
+
+/// `backup` (at start, and on its webhook, so that `exec --payload` can hand it a body) and
+/// `report`, which runs after it; each appends to `seen` what it was given: its trigger, its
+/// upstream run id, its payload file, the webhook's `REF` variable and its stdin.
+fn upstream_env() -> Env {
+    let env = Env::new();
+    let seen = env.path("seen");
+    env.write_jobs(&format!(
+        r#"
+        [jobs.backup]
+        schedule = "@reboot"
+        command = '''echo "backup $JOBTAB_TRIGGER up=[$JOBTAB_UPSTREAM_RUN_ID] ref=[$REF] stdin=[$(cat)]" >> '{seen}' '''
+
+        [jobs.backup.webhook]
+        verify = "none"
+        env = {{ REF = "/ref" }}
+
+        [jobs.report]
+        after = ["backup"]
+        command = '''echo "report $JOBTAB_TRIGGER up=[$JOBTAB_UPSTREAM_RUN_ID] payload=[$JOBTAB_PAYLOAD] ref=[$REF] stdin=[$(cat)]" >> '{seen}' '''
+        "#,
+        seen = seen.display(),
+    ));
+    env
+}
+
+/// The recorded runs of `job`, newest first.
+fn runs_of(env: &Env, job: &str) -> Vec<Value> {
+    env.recorded_runs()
+        .into_iter()
+        .filter(|run| run["job"] == job)
+        .collect()
+}
+
+/// The lines the jobs of `upstream_env` appended, emptied for the next runs.
+fn seen(env: &Env) -> Vec<String> {
+    let text = std::fs::read_to_string(env.path("seen")).unwrap_or_default();
+    std::fs::remove_file(env.path("seen")).ok();
+    text.lines().map(str::to_owned).collect()
+}
+
+#[test]
+fn exec_hands_a_dependent_the_upstream_run_id_but_not_the_payload() {
+    let env = upstream_env();
+    env.ok(["exec", "backup"]);
+    let backup = &runs_of(&env, "backup")[0];
+    let report = &runs_of(&env, "report")[0];
+    let id = backup["run_id"].as_str().unwrap();
+    assert!(!id.is_empty(), "{backup}");
+    assert!(backup["upstream_run_id"].is_null(), "{backup}");
+    assert_eq!(report["upstream_run_id"], id, "{report}");
+    assert_eq!(report["trigger"], "after", "{report}");
+    assert_eq!(
+        seen(&env),
+        [
+            "backup manual up=[] ref=[] stdin=[]".to_owned(),
+            format!("report after up=[{id}] payload=[] ref=[] stdin=[]"),
+        ]
+    );
+
+    // With a payload: the upstream run gets it, its dependent only the run id.
+    let body = env.path("body.json");
+    std::fs::write(&body, r#"{"ref": "main"}"#).unwrap();
+    env.ok(["exec", "--payload", body.to_str().unwrap(), "backup"]);
+    let backup = &runs_of(&env, "backup")[0];
+    let report = &runs_of(&env, "report")[0];
+    let id = backup["run_id"].as_str().unwrap();
+    assert_eq!(report["upstream_run_id"], id, "{report}");
+    assert!(report["delivery"].is_null(), "{report}");
+    assert_eq!(
+        seen(&env),
+        [
+            r#"backup manual up=[] ref=[main] stdin=[{"ref": "main"}]"#.to_owned(),
+            format!("report after up=[{id}] payload=[] ref=[] stdin=[]"),
+        ]
+    );
+}
+
+#[test]
+fn run_hands_a_dependent_the_upstream_run_id() {
+    let env = upstream_env();
+    let runner = crate::run::Runner::start(&env, &[]);
+    runner.wait_for("[report] ", crate::run::WAIT);
+    let deadline = std::time::Instant::now() + crate::run::WAIT;
+    while runs_of(&env, "report").is_empty() {
+        assert!(
+            std::time::Instant::now() < deadline,
+            "report was not recorded; log:\n{}",
+            runner.log()
+        );
+        std::thread::sleep(std::time::Duration::from_millis(50));
+    }
+    let backup = &runs_of(&env, "backup")[0];
+    let report = &runs_of(&env, "report")[0];
+    let id = backup["run_id"].as_str().unwrap();
+    assert_eq!(backup["trigger"], "start", "{backup}");
+    assert_eq!(report["trigger"], "after", "{report}");
+    assert_eq!(report["upstream_run_id"], id, "{report}");
+    assert_eq!(
+        seen(&env),
+        [
+            "backup start up=[] ref=[] stdin=[]".to_owned(),
+            format!("report after up=[{id}] payload=[] ref=[] stdin=[]"),
+        ]
+    );
+}
