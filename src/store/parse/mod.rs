@@ -456,6 +456,7 @@ impl Reader<'_> {
                 other => self.unknown_key(&place, other, span, JOB_KEYS),
             }
         }
+        let no_schedule = raw.schedule.is_none();
         // Keys already reported while reading: resolve() must not report them again (a value
         // that could not be read is missing as far as resolve() can tell).
         let reported: HashSet<String> = self.problems[before..]
@@ -469,7 +470,9 @@ impl Reader<'_> {
                         .strip_prefix(r.as_str())
                         .is_some_and(|rest| rest.starts_with('.'))
             }) || (action_dropped && matches!(key, "command" | "http"))
-                || (trigger_dropped && key == "schedule")
+                // No trigger as far as resolve() can tell, though one was written (not a
+                // `schedule` it finds wrong).
+                || (trigger_dropped && no_schedule && key == "schedule")
         };
         // The text: with a check-only cache the job gets a stand-in schedule.
         let schedule = self.warn_at.and(raw.schedule.clone());

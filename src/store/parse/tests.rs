@@ -831,3 +831,23 @@ fn jitter_and_after_are_validated() {
     assert!(!jobs[3].triggers.has_schedule() && jobs[3].triggers.webhook.is_none());
     assert_eq!(jobs[3].triggers.after, ["a"]);
 }
+
+/// A trigger that could not be read is not also a missing trigger, and hides no other
+/// trigger's problem.
+#[test]
+fn a_wrong_schedule_is_reported_beside_a_trigger_that_could_not_be_read() {
+    for broken in ["webhook = \"x\"", "after = 3"] {
+        let text = format!("[jobs.a]\nschedule = \"61 * * * *\"\ncommand = \"true\"\n{broken}\n");
+        let messages: Vec<String> = parse(&text).1.into_iter().map(|p| p.message).collect();
+        assert_eq!(messages.len(), 2, "{messages:#?}");
+        assert!(
+            messages[0].starts_with("invalid schedule \"61 * * * *\""),
+            "{messages:#?}"
+        );
+        assert!(messages[1].starts_with("expected "), "{messages:#?}");
+        let text = format!("[jobs.a]\ncommand = \"true\"\n{broken}\n");
+        let messages: Vec<String> = parse(&text).1.into_iter().map(|p| p.message).collect();
+        assert_eq!(messages.len(), 1, "{messages:#?}");
+        assert!(messages[0].starts_with("expected "), "{messages:#?}");
+    }
+}
