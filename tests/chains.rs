@@ -674,3 +674,108 @@ fn run_hands_a_dependent_the_upstream_run_id() {
         ]
     );
 }
+
+/// `hooked` runs on its webhook and after `backup`; `both` on a schedule and its webhook.
+const HOOKED: &str = r#"
+    [jobs.backup]
+    schedule = "0 2 * * *"
+    command = "true"
+
+    [jobs.hooked]
+    after = ["backup"]
+    command = "true"
+    webhook = { verify = "none" }
+
+    [jobs.both]
+    schedule = "0 3 * * *"
+    jitter = "10m"
+    command = "true"
+    webhook = { verify = "none" }
+"#;
+
+#[test]
+fn a_job_with_a_webhook_and_after_is_shown_installed_and_exported_with_both() {
+    let env = Env::with_jobs(HOOKED);
+    let list = env.ok(["list"]);
+    let row = |name: &str| {
+        list.lines()
+            .find(|line| line.starts_with(name))
+            .unwrap()
+            .to_owned()
+    };
+    assert!(
+        row("hooked").contains("after backup, webhook POST /hooks/hooked (none)")
+            && row("hooked").contains("on webhook, after backup"),
+        "{list}"
+    );
+    assert!(
+        row("both").contains("0 3 * * * + jitter 10m, webhook POST /hooks/both (none)"),
+        "{list}"
+    );
+    let output = env.run(["next", "hooked"]);
+    assert!(output.status.success(), "{output:?}");
+    assert!(
+        stderr(&output).contains(
+            "job \"hooked\" runs only on webhook deliveries (webhook POST /hooks/hooked (none)) \
+             and after backup (`after`), so it has no upcoming runs of its own"
+        ),
+        "{output:?}"
+    );
+    let show = env.ok(["show", "hooked"]);
+    assert!(!show.contains("\nschedule:"), "{show}");
+    assert!(
+        show.contains("after:      runs when a run of backup succeeds")
+            && show
+                .contains("none of its own: it runs only on webhook deliveries and after backup"),
+        "{show}"
+    );
+    let json: Value = serde_json::from_str(&env.ok(["show", "hooked", "--json"])).unwrap();
+    assert_eq!(
+        (&json["schedule"], &json["after"], &json["webhook"]["path"]),
+        (
+            &Value::Null,
+            &serde_json::json!(["backup"]),
+            &serde_json::json!("/hooks/hooked")
+        )
+    );
+
+    // cron runs it after backup's `exec`: not refused, no line, and its webhook needs `run`.
+    let fake = FakeCrontab::new(&env);
+    let (_, err) = install_expect(&env, &fake, &["install"], 0);
+    assert!(
+        err.contains(
+            "job \"hooked\" has no crontab line: it runs after backup, started by that job's \
+             `jobtab exec` when its run ends; its webhook needs `jobtab run --listen`"
+        ) && err.contains("job \"both\": only its schedule is installed"),
+        "{err}"
+    );
+    assert!(!fake.text().contains("exec hooked"), "{}", fake.text());
+
+    // systemd starts it from backup's service, without a timer; Kubernetes cannot.
+    let dir = env.path("units");
+    let output = env.run([
+        "export",
+        "--format",
+        "systemd",
+        "--output",
+        dir.to_str().unwrap(),
+    ]);
+    assert!(output.status.success(), "{output:?}");
+    assert!(
+        stderr(&output).contains(
+            "job \"hooked\": only its `after` is exported; its webhook needs `jobtab run"
+        ),
+        "{output:?}"
+    );
+    let service = std::fs::read_to_string(dir.join("jobtab-backup.service")).unwrap();
+    assert!(
+        service.contains("OnSuccess=jobtab-hooked.service\n"),
+        "{service}"
+    );
+    assert!(!dir.join("jobtab-hooked.timer").exists());
+    let output = env.run(["export", "--format", "kubernetes", "--image", "x"]);
+    assert!(
+        stderr(&output).contains("job \"hooked\": it runs after backup (`after`)"),
+        "{output:?}"
+    );
+}
