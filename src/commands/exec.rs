@@ -162,7 +162,8 @@ fn payload_input(job: &Job, path: &Path) -> Result<execute::RunInput> {
             "what a webhook may set as max_body"
         };
         bail!(
-            "the payload from {what} is larger than {limit} bytes, {why}: a delivery that large              would be refused with 413; send a smaller one{}",
+            "the payload from {what} is larger than {limit} bytes, {why}: a delivery that large \
+             would be refused with 413; send a smaller one{}",
             if hook.is_some() {
                 " or raise max_body"
             } else {
