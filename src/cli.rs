@@ -529,6 +529,17 @@ pub(crate) struct ExecArgs {
     /// Run it with this request body, as a webhook delivery would ("-": standard input)
     #[arg(long, value_name = "FILE", value_hint = clap::ValueHint::FilePath)]
     pub(crate) payload: Option<std::path::PathBuf>,
+
+    /// Do not run the jobs that run `after` this one (by default they run here, one by one,
+    /// once its run ends)
+    #[arg(long)]
+    pub(crate) no_chain: bool,
+
+    /// Written by `install` on the lines of jobs with `jitter`: cron started this run at its
+    /// slot plus the job's offset, so the run's `scheduled_at` (and `Idempotency-Key`) is
+    /// this minute less the offset
+    #[arg(long, hide = true)]
+    pub(crate) jitter_slot: bool,
 }
 
 #[derive(Debug, Args)]

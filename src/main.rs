@@ -23,6 +23,7 @@ mod execute;
 mod export;
 mod fs;
 mod history;
+mod jitter;
 mod json;
 mod log;
 mod output;

@@ -193,6 +193,9 @@ fn jobs(env: &Env, server: &TestServer) -> String {
 
         [jobs.wait]
         schedule = "*/5 * * * *"
+        jitter = "90s"
+        after = ["report"]
+        after_status = "failure"
         command = "i=0; while [ ! -e '{go}' ] && [ $i -lt 600 ]; do sleep 0.1; i=$((i+1)); done"
 
         [jobs.hook]

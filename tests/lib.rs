@@ -6,6 +6,7 @@ mod webhooks;
 
 mod api;
 mod browser;
+mod chains;
 mod check;
 mod cli;
 mod completions;

@@ -85,7 +85,12 @@ fn json_merges_jobs_in_time_order_in_their_zones() {
             .map(String::as_str)
             .collect();
         keys.sort_unstable();
-        assert_eq!(keys, ["job", "schedule", "scheduled_at", "timezone"]);
+        assert_eq!(
+            keys,
+            ["job", "runs_at", "schedule", "scheduled_at", "timezone"]
+        );
+        // Without jitter a run starts at its time.
+        assert_eq!(run["runs_at"], run["scheduled_at"]);
         let at = run["scheduled_at"].as_str().unwrap();
         match run["job"].as_str().unwrap() {
             "minutely" => {

@@ -15,7 +15,7 @@ use nix::unistd::Pid;
 use crate::util::{Env, unindent};
 
 /// A running `jobtab run`; its stderr is collected; killed on drop.
-struct Runner {
+pub(crate) struct Runner {
     child: Child,
     log: Arc<Mutex<String>>,
     /// Says when its stderr reached its end (every line is in `log`).
@@ -23,7 +23,7 @@ struct Runner {
 }
 
 impl Runner {
-    fn start(env: &Env, extra: &[&str]) -> Runner {
+    pub(crate) fn start(env: &Env, extra: &[&str]) -> Runner {
         let mut args = vec!["run"];
         args.extend_from_slice(extra);
         Runner::spawn(env.cmd(&args))
@@ -55,7 +55,7 @@ impl Runner {
         }
     }
 
-    fn log(&self) -> String {
+    pub(crate) fn log(&self) -> String {
         self.log.lock().unwrap().clone()
     }
 
@@ -72,7 +72,7 @@ impl Runner {
         }
     }
 
-    fn wait_for(&self, needle: &str, timeout: Duration) {
+    pub(crate) fn wait_for(&self, needle: &str, timeout: Duration) {
         self.wait_for_n(needle, 1, timeout);
     }
 
@@ -136,7 +136,7 @@ const SECS: fn(u64) -> Duration = Duration::from_secs;
 
 /// How long to wait for something that should happen within a second or two: generous, since
 /// two cores may be shared by parallel builds and tests. Waits end as soon as it happens.
-const WAIT: Duration = Duration::from_secs(20);
+pub(crate) const WAIT: Duration = Duration::from_secs(20);
 
 /// Replaces the job file at once (a temp file renamed over it): writing it in place can show
 /// the watcher an empty file for a moment, which would reload as "every job removed".

@@ -229,6 +229,8 @@ Register-ArgumentCompleter -Native -CommandName 'jobtab' -ScriptBlock {
             [CompletionResult]::new('--color', '--color', [CompletionResultType]::ParameterName, 'When to colour status words and error prefixes: auto (on a terminal, unless $NO_COLOR is set), always, never')
             [CompletionResult]::new('--force', '--force', [CompletionResultType]::ParameterName, 'Run the job even if it is disabled')
             [CompletionResult]::new('--json', '--json', [CompletionResultType]::ParameterName, 'Print the run''s record as JSON; the job''s output goes to stderr as log lines')
+            [CompletionResult]::new('--no-chain', '--no-chain', [CompletionResultType]::ParameterName, 'Do not run the jobs that run `after` this one (by default they run here, one by one, once its run ends)')
+            [CompletionResult]::new('--jitter-slot', '--jitter-slot', [CompletionResultType]::ParameterName, 'Written by `install` on the lines of jobs with `jitter`: cron started this run at its slot plus the job''s offset, so the run''s `scheduled_at` (and `Idempotency-Key`) is this minute less the offset')
             [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
             [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
             [CompletionResult]::new('-V', '-V ', [CompletionResultType]::ParameterName, 'Print version')

@@ -420,7 +420,7 @@ _jobtab() {
             return 0
             ;;
         jobtab__subcmd__exec)
-            opts="-f -h -V --force --json --payload --file --state-dir --color --help --version"
+            opts="-f -h -V --force --json --payload --no-chain --jitter-slot --file --state-dir --color --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0

@@ -213,6 +213,8 @@ set edit:completion:arg-completer[jobtab] = {|@words|
             cand --color 'When to colour status words and error prefixes: auto (on a terminal, unless $NO_COLOR is set), always, never'
             cand --force 'Run the job even if it is disabled'
             cand --json 'Print the run''s record as JSON; the job''s output goes to stderr as log lines'
+            cand --no-chain 'Do not run the jobs that run `after` this one (by default they run here, one by one, once its run ends)'
+            cand --jitter-slot 'Written by `install` on the lines of jobs with `jitter`: cron started this run at its slot plus the job''s offset, so the run''s `scheduled_at` (and `Idempotency-Key`) is this minute less the offset'
             cand -h 'Print help (see more with ''--help'')'
             cand --help 'Print help (see more with ''--help'')'
             cand -V 'Print version'

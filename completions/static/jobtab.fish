@@ -181,6 +181,8 @@ always\t'Always, even into a pipe or a file'
 never\t'Never'"
 complete -c jobtab -n "__fish_jobtab_using_subcommand exec" -l force -d 'Run the job even if it is disabled'
 complete -c jobtab -n "__fish_jobtab_using_subcommand exec" -l json -d 'Print the run\'s record as JSON; the job\'s output goes to stderr as log lines'
+complete -c jobtab -n "__fish_jobtab_using_subcommand exec" -l no-chain -d 'Do not run the jobs that run `after` this one (by default they run here, one by one, once its run ends)'
+complete -c jobtab -n "__fish_jobtab_using_subcommand exec" -l jitter-slot -d 'Written by `install` on the lines of jobs with `jitter`: cron started this run at its slot plus the job\'s offset, so the run\'s `scheduled_at` (and `Idempotency-Key`) is this minute less the offset'
 complete -c jobtab -n "__fish_jobtab_using_subcommand exec" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c jobtab -n "__fish_jobtab_using_subcommand exec" -s V -l version -d 'Print version'
 complete -c jobtab -n "__fish_jobtab_using_subcommand notify; and not __fish_seen_subcommand_from test" -s f -l file -d 'The job file [default: $JOBTAB_FILE, else <config dir>/jobtab/jobs.toml]' -r -F

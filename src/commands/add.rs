@@ -76,7 +76,7 @@ fn next_run_words(job: &Job) -> String {
         Some(next) => format!(
             "next run: {}",
             // In the job's zone, as `show` gives upcoming runs: what the schedule says.
-            output::when(next, job.zone, now, job.triggers.has_seconds())
+            output::when(next, job.zone, now, job.triggers.shows_seconds())
         ),
         None => "its schedule never fires again".into(),
     }

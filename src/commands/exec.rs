@@ -11,6 +11,12 @@
 //! kills it at once. Exit status: 0 when the run succeeded or was skipped because the previous
 //! run still holds the job's lock, 1 otherwise.
 //!
+//! Chains (PRODUCT.md section 12): once the run ends, the jobs that run `after` it (and
+//! theirs, depth first, in file order) run here, each as `exec` runs a job, with the
+//! upstream's run id, unless `--no-chain`; so an installed crontab keeps chains working with
+//! no scheduler. Each job runs at most once per `exec`; disabled ones are left out; a signal
+//! stops the chain. The exit status is 1 when any run of the chain failed.
+//!
 //! Quiet under cron: cron mails whatever a job writes, so a run that succeeded (or was skipped)
 //! prints nothing of jobtab's own unless stderr is a terminal; a failure always prints its
 //! one-line reason.
@@ -20,6 +26,7 @@
 //! read whole before the run, at most the hook's `max_body`; a body the hook's `match` would
 //! ignore runs anyway (this is a test), with a warning saying which match failed.
 
+use std::collections::HashSet;
 use std::io::{IsTerminal as _, Read as _};
 use std::path::Path;
 use std::process::ExitCode;
@@ -94,18 +101,34 @@ pub(crate) fn run(args: &ExecArgs, ctx: &Ctx) -> Result<ExitCode> {
         logger: Arc::new(Logger::new(log::Format::Text)),
         passthrough: !args.json,
     };
-    let record = execute::execute(job, Utc::now(), Trigger::Manual, &input, &opts, &cancel);
+    let now = Utc::now();
+    let scheduled_at = if args.jitter_slot {
+        jitter_slot(job, now)
+    } else {
+        now
+    };
+    let record = execute::execute(job, scheduled_at, Trigger::Manual, &input, &opts, &cancel);
+    let fine = ended_fine(&record);
+    if !args.json && (!fine || std::io::stderr().is_terminal()) {
+        eprintln!("jobtab: {}", summary(job, &record));
+    }
+    // The jobs that run after it get its run id, not its payload.
+    let mut chain = Chain {
+        file: &file,
+        opts: &opts,
+        cancel: &cancel,
+        json: args.json,
+        seen: HashSet::from([job.name.clone()]),
+    };
+    let chain_fine = args.no_chain || chain.run_after(job, &record);
     // The notifications go out after the run is recorded and its lock released; they end
     // within their own time budget (sooner after a signal), and cron must not cut them off.
     execute::notify::wait_pending(Duration::MAX);
     handle.close();
-    let fine = matches!(record.status, RunStatus::Ok | RunStatus::Skipped);
     if args.json {
         crate::output::print_json(&recorded(ctx, record))?;
-    } else if !fine || std::io::stderr().is_terminal() {
-        eprintln!("jobtab: {}", summary(job, &record));
     }
-    Ok(if fine {
+    Ok(if fine && chain_fine {
         ExitCode::SUCCESS
     } else {
         ExitCode::from(1)
@@ -139,7 +162,8 @@ fn payload_input(job: &Job, path: &Path) -> Result<execute::RunInput> {
             "what a webhook may set as max_body"
         };
         bail!(
-            "the payload from {what} is larger than {limit} bytes, {why}: a delivery that large              would be refused with 413; send a smaller one{}",
+            "the payload from {what} is larger than {limit} bytes, {why}: a delivery that large \
+             would be refused with 413; send a smaller one{}",
             if hook.is_some() {
                 " or raise max_body"
             } else {
@@ -162,6 +186,87 @@ fn payload_input(job: &Job, path: &Path) -> Result<execute::RunInput> {
     }
     input.payload = Some(body.into());
     Ok(input)
+}
+
+/// The slot of a run a jittered job's crontab line started at `now`: cron starts lines at the
+/// top of a minute, and `install` shifted the minute by the job's offset (whole minutes).
+fn jitter_slot(job: &Job, now: chrono::DateTime<Utc>) -> chrono::DateTime<Utc> {
+    use chrono::DurationRound as _;
+    now.duration_trunc(chrono::TimeDelta::minutes(1))
+        .unwrap_or(now)
+        - job.triggers.offset()
+}
+
+/// Whether a run ended as `exec` counts success: it succeeded, or was skipped because the
+/// previous run still held the job's lock.
+fn ended_fine(record: &RunRecord) -> bool {
+    matches!(record.status, RunStatus::Ok | RunStatus::Skipped)
+}
+
+/// The jobs that run `after` others, run by this `exec` once their upstream's run ends.
+struct Chain<'a> {
+    file: &'a JobFile,
+    opts: &'a ExecOptions,
+    cancel: &'a Cancel,
+    json: bool,
+    /// The jobs run so far: none runs twice.
+    seen: HashSet<String>,
+}
+
+impl Chain<'_> {
+    /// Runs the jobs that run after `upstream`, whose run ended as `record` says, and theirs
+    /// (depth first, in file order); whether every one of those runs ended fine.
+    fn run_after(&mut self, upstream: &Job, record: &RunRecord) -> bool {
+        let mut fine = true;
+        let file = self.file;
+        let dependents = file.jobs.iter().filter(|job| {
+            job.triggers.after.contains(&upstream.name)
+                && job.triggers.after_status.matches(record.status)
+        });
+        for job in dependents {
+            if self.cancel.is_cancelled() {
+                break;
+            }
+            let terminal = std::io::stderr().is_terminal();
+            if !job.enabled {
+                if terminal {
+                    eprintln!(
+                        "jobtab: {} runs after {} but is disabled: not run",
+                        job.name, upstream.name
+                    );
+                }
+                continue;
+            }
+            if !self.seen.insert(job.name.clone()) {
+                continue;
+            }
+            if terminal && !self.json {
+                eprintln!(
+                    "jobtab: running {} after {} ({})",
+                    job.name, upstream.name, record.status
+                );
+            }
+            let input = execute::RunInput {
+                upstream_run_id: Some(record.run_id.clone()).filter(|id| !id.is_empty()),
+                ..execute::RunInput::default()
+            };
+            let run = execute::execute(
+                job,
+                Utc::now(),
+                Trigger::After,
+                &input,
+                self.opts,
+                self.cancel,
+            );
+            let ok = ended_fine(&run);
+            if !self.json && (!ok || terminal) {
+                eprintln!("jobtab: {}", summary(job, &run));
+            }
+            fine &= ok;
+            fine &= self.run_after(job, &run);
+        }
+        fine
+    }
 }
 
 /// The run's record as history has it now: its notifications are delivered (and recorded)

@@ -16,20 +16,11 @@ pub(crate) fn run_install(args: &InstallArgs, ctx: &Ctx) -> Result<ExitCode> {
     let file = JobFile::load(&ctx.file)?;
     let name = crontab::block_name(&file.path)?;
     let lines = crontab::block_lines(ctx, &file)?;
-    // Webhook-only jobs were refused above; a job with a schedule too gets only that.
-    for job in file
-        .jobs
-        .iter()
-        .filter(|job| job.enabled && job.triggers.webhook.is_some())
-    {
-        eprintln!(
-            "note: job {:?}: only its schedule is installed; its webhook needs `jobtab run \
-             --listen`",
-            job.name
-        );
-    }
     if let Some(warning) = crontab::local_zone_warning(&file) {
         eprintln!("warning: {warning}");
+    }
+    for note in notes(&file) {
+        eprintln!("note: {note}");
     }
     let program = Crontab::from_env();
     let _lock = if args.dry_run {
@@ -75,6 +66,46 @@ pub(crate) fn run_install(args: &InstallArgs, ctx: &Ctx) -> Result<ExitCode> {
     }
     eprintln!("previous crontab saved to {}", saved.display());
     Ok(ExitCode::SUCCESS)
+}
+
+/// What `install` does with webhooks, `after` and `jitter` that a reader of the block would
+/// not guess: a webhook needs `jobtab run` (webhook-only jobs were refused; a job with a
+/// schedule too gets a line for that), a job that runs only after others has no line (the
+/// upstream's `jobtab exec` runs it), and a jittered job's line carries its shifted minute.
+fn notes(file: &JobFile) -> Vec<String> {
+    let mut notes = Vec::new();
+    for job in file.jobs.iter().filter(|job| job.enabled) {
+        let triggers = &job.triggers;
+        if triggers.webhook.is_some() && triggers.has_schedule() {
+            notes.push(format!(
+                "job {:?}: only its schedule is installed; its webhook needs `jobtab run \
+                 --listen`",
+                job.name
+            ));
+        }
+        if !triggers.has_schedule() && !triggers.after.is_empty() {
+            let hook = if triggers.webhook.is_some() {
+                "; its webhook needs `jobtab run --listen`"
+            } else {
+                ""
+            };
+            notes.push(format!(
+                "job {:?} has no crontab line: it runs {}, started by that job's `jobtab \
+                 exec` when its run ends{hook}",
+                job.name,
+                triggers.after_words().unwrap_or_default()
+            ));
+        }
+        if let Some(jitter) = triggers.jitter.filter(|j| !j.offset.is_zero()) {
+            notes.push(format!(
+                "job {:?}: its line runs {} after the schedule's times (its jitter offset on \
+                 this machine)",
+                job.name,
+                crate::duration::format(jitter.offset)
+            ));
+        }
+    }
+    notes
 }
 
 /// `jobtab uninstall [--dry-run]`. Needs only the job file's path, not a valid file.

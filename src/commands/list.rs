@@ -178,13 +178,14 @@ pub(super) fn install_words(status: &InstallStatus) -> String {
 /// schedule and a zone share the computation (big files repeat schedules a lot); when many
 /// remain, half of them are computed on another core.
 fn next_runs<J: Borrow<Job>>(jobs: &[J], now: DateTime<Utc>) -> Vec<Option<DateTime<Utc>>> {
-    type Key<'j> = (&'j str, Option<chrono_tz::Tz>);
+    // The jitter offset too: jobs that share a schedule fire apart with their own offsets.
+    type Key<'j> = (&'j str, Option<chrono_tz::Tz>, chrono::TimeDelta);
     fn key(job: &Job) -> Key<'_> {
         let zone = match job.zone {
             Zone::Local => None,
             Zone::Named(tz) => Some(tz),
         };
-        (job.triggers.as_str(), zone)
+        (job.triggers.as_str(), zone, job.triggers.offset())
     }
     // One job per distinct schedule and zone.
     let mut index: HashMap<Key<'_>, usize> = HashMap::new();
@@ -234,8 +235,16 @@ fn next_run_cell(job: &Job, next: Option<DateTime<Utc>>, now: DateTime<Utc>) -> 
     if job.triggers.webhook_only_job() {
         return "on webhook".into();
     }
+    if !job.triggers.has_schedule() {
+        // `after`, maybe with a webhook too.
+        let after = job.triggers.after_words().unwrap_or_default();
+        return match job.triggers.webhook {
+            Some(_) => format!("on webhook, {after}"),
+            None => after,
+        };
+    }
     match next {
-        Some(next) => output::when(next, Zone::Local, now, job.triggers.has_seconds()),
+        Some(next) => output::when(next, Zone::Local, now, job.triggers.shows_seconds()),
         None => "never".into(),
     }
 }

@@ -103,6 +103,22 @@ const JOB_KEYS: &[(&str, &str)] = &[
          pointer\": variables for the run), response (\"accepted\", the default, or \"wait\") \
          and rate_limit (e.g. \"100/s\").",
     ),
+    (
+        "jitter",
+        "Delay each scheduled run by a stable offset below this, e.g. \"10m\", from a hash of \
+         the host name (or JOBTAB_JITTER_SEED) and the job's name. [defaults]",
+    ),
+    (
+        "after",
+        "Run when a run of one of these jobs ends, e.g. [\"backup\"]; with it, schedule is \
+         optional. jobtab run starts it, and so does jobtab exec after its run (--no-chain \
+         skips that).",
+    ),
+    (
+        "after_status",
+        "Which ends of an after job's run start this one: \"success\" (default), \"failure\" \
+         or \"always\".",
+    ),
 ];
 
 const SECTIONS: &[Section] = &[
@@ -157,6 +173,10 @@ const SECTIONS: &[Section] = &[
                 "JOBTAB_CRONTAB",
                 "The crontab program install, uninstall and import run, instead of crontab on \
                  the PATH.",
+            ),
+            (
+                "JOBTAB_JITTER_SEED",
+                "What jitter offsets are hashed with instead of the host name.",
             ),
             (
                 "VISUAL, EDITOR",

@@ -15,12 +15,14 @@ use crate::ctx::Ctx;
 use crate::output::{self, Table};
 use crate::store::{Job, JobFile};
 
-/// One upcoming run in `next --json` (docs/json.md): the job, and the time it is due in the
-/// job's zone under the name history gives it, `scheduled_at`.
+/// One upcoming run in `next --json` (docs/json.md): the job, the time it is due in the
+/// job's zone under the name history gives it, `scheduled_at`, and when it starts, `runs_at`
+/// (later by the job's `jitter` offset).
 #[derive(Debug, Serialize)]
 struct Upcoming<'a> {
     job: &'a str,
     scheduled_at: String,
+    runs_at: String,
     schedule: &'a str,
     timezone: String,
 }
@@ -94,7 +96,8 @@ pub(crate) fn run(args: &NextArgs, ctx: &Ctx) -> Result<ExitCode> {
             .iter()
             .map(|(at, job)| Upcoming {
                 job: &job.name,
-                scheduled_at: crate::json::time_in(*at, job.zone),
+                scheduled_at: crate::json::time_in(*at - job.triggers.offset(), job.zone),
+                runs_at: crate::json::time_in(*at, job.zone),
                 schedule: job.triggers.as_str(),
                 timezone: job.zone.to_string(),
             })
@@ -107,12 +110,12 @@ pub(crate) fn run(args: &NextArgs, ctx: &Ctx) -> Result<ExitCode> {
     }
     let mut table = Table::new(&["TIME", "JOB", "SCHEDULE", "ZONE"]).keep_whole(&["TIME"]);
     // Times in the viewer's zone; with seconds for all when one job's schedule has them.
-    let seconds = runs.iter().any(|(_, job)| job.triggers.has_seconds());
+    let seconds = runs.iter().any(|(_, job)| job.triggers.shows_seconds());
     for (at, job) in &runs {
         table.push(vec![
             output::when(*at, crate::zone::Zone::Local, now, seconds),
             job.name.clone(),
-            job.triggers.as_str().to_owned(),
+            job.triggers.shown(),
             job.zone.to_string(),
         ]);
     }
@@ -162,6 +165,19 @@ fn no_runs_reason(job: &Job) -> String {
         format!(
             "job {name:?} runs only at start (@reboot: when `jobtab run` starts, or at boot once \
              installed), so it has no upcoming runs"
+        )
+    } else if !job.triggers.has_schedule() {
+        // `after`, maybe with a webhook (a webhook alone was noted already).
+        let mut ways = Vec::new();
+        if let Some(hook) = &job.triggers.webhook {
+            ways.push(format!("on webhook deliveries ({})", hook.summary()));
+        }
+        if let Some(after) = job.triggers.after_words() {
+            ways.push(format!("{after} (`after`)"));
+        }
+        format!(
+            "job {name:?} runs only {}, so it has no upcoming runs of its own",
+            ways.join(" and ")
         )
     } else {
         format!(

@@ -68,6 +68,10 @@ pub(crate) fn show_json<'a>(
             .as_ref()
             .map(|w| json::WebhookJson::new(w, mask_secret)),
         timezone: job.zone.to_string(),
+        jitter_ms: job.triggers.jitter.map(|j| j.max.as_millis() as u64),
+        jitter_offset_ms: job.triggers.jitter.map(|j| j.offset.as_millis() as u64),
+        after: &job.triggers.after,
+        after_status: (!job.triggers.after.is_empty()).then(|| job.triggers.after_status.as_str()),
         enabled: job.enabled,
         kind: json::kind_and_command(job).0,
         command: json::kind_and_command(job).1,
@@ -164,6 +168,31 @@ fn text(
     if let Some(webhook) = &job.triggers.webhook {
         webhook_lines(webhook, &mut lines);
     }
+    if let Some(jitter) = &job.triggers.jitter {
+        lines.push((
+            "jitter",
+            format!(
+                "{} (on this machine each run starts {} after its time; the times below \
+                 include it)",
+                crate::duration::format(jitter.max),
+                crate::duration::format(jitter.offset)
+            ),
+        ));
+    }
+    if !job.triggers.after.is_empty() {
+        let when = match job.triggers.after_status {
+            crate::store::AfterStatus::Success => "succeeds",
+            crate::store::AfterStatus::Failure => "fails",
+            crate::store::AfterStatus::Always => "ends",
+        };
+        lines.push((
+            "after",
+            format!(
+                "runs when a run of {} {when}",
+                job.triggers.after.join(" or ")
+            ),
+        ));
+    }
     lines.push(("timezone", job.zone.to_string()));
     lines.push(("enabled", if job.enabled { "yes" } else { "no" }.into()));
     match &job.action {
@@ -259,19 +288,30 @@ fn text(
     out.push_str("next runs:\n");
     if next.is_empty() {
         let why = if !job.enabled {
-            "none (disabled)"
+            "none (disabled)".to_owned()
         } else if job.triggers.at_start_only() {
-            "when `jobtab run` starts"
+            "when `jobtab run` starts".to_owned()
         } else if job.triggers.webhook_only_job() {
-            "on webhook deliveries only (`jobtab run --listen`)"
+            "on webhook deliveries only (`jobtab run --listen`)".to_owned()
+        } else if let Some(after) = job
+            .triggers
+            .after_words()
+            .filter(|_| !job.triggers.has_schedule())
+        {
+            let hook = if job.triggers.webhook.is_some() {
+                "on webhook deliveries and "
+            } else {
+                ""
+            };
+            format!("none of its own: it runs only {hook}{after}")
         } else {
-            "none"
+            "none".to_owned()
         };
         out.push_str(&format!("  {why}\n"));
     }
     // Upcoming runs in the job's zone, past ones in the viewer's.
     for t in next {
-        let at = output::when(*t, job.zone, now, job.triggers.has_seconds());
+        let at = output::when(*t, job.zone, now, job.triggers.shows_seconds());
         out.push_str(&format!("  {at}\n"));
     }
     out.push_str("last results:\n");
@@ -397,12 +437,18 @@ fn mask_header(name: &str, value: &str) -> String {
 pub(crate) struct ShowJson<'a> {
     name: &'a str,
     description: Option<&'a str>,
-    /// null for a job with only a webhook.
+    /// null for a job without one (only a webhook or `after`).
     schedule: Option<&'a str>,
-    /// "" for a job with only a webhook.
+    /// "" for a job without a schedule.
     schedule_description: String,
     webhook: Option<json::WebhookJson<'a>>,
     timezone: String,
+    /// `jitter` and this machine's offset; null without jitter.
+    jitter_ms: Option<u64>,
+    jitter_offset_ms: Option<u64>,
+    /// Empty without `after`; `after_status` null then.
+    after: &'a [String],
+    after_status: Option<&'static str>,
     enabled: bool,
     kind: &'static str,
     command: Option<&'a str>,

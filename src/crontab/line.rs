@@ -48,6 +48,17 @@ impl Invocation {
         }
         format!("{schedule} {}{name}", self.prefix)
     }
+
+    /// `line` for a job with `jitter`, whose schedule is already shifted: `exec` is told
+    /// (`--jitter-slot`) to record the slot, not the shifted time, as the run's time.
+    pub(crate) fn jittered_line(&self, schedule: &str, name: &str) -> String {
+        let line = self.line(schedule, name);
+        let plain = format!(" exec -- {name}");
+        match line.strip_suffix(&plain) {
+            Some(start) => format!("{start} exec --jitter-slot -- {name}"),
+            None => line,
+        }
+    }
 }
 
 /// The path as text, refusing what a cron line cannot hold.
@@ -216,6 +227,11 @@ mod tests {
         assert_eq!(
             inv.line("@Reboot", "x"),
             "@reboot '/usr/local/bin/jobtab' --file '/home/ana/my jobs/100\\%.toml' exec -- x"
+        );
+        assert_eq!(
+            inv.jittered_line("7 2 * * *", "backup"),
+            "7 2 * * * '/usr/local/bin/jobtab' --file '/home/ana/my jobs/100\\%.toml' exec \
+             --jitter-slot -- backup"
         );
         let with_state = Invocation::new(
             Path::new("/bin/jobtab"),

@@ -37,7 +37,7 @@ use crate::store::{Job, JobFile};
 use crate::zone::SystemZone;
 
 pub(crate) use refusal::local_zone_warning;
-use refusal::refusal;
+use refusal::{crontab_schedule, refusal};
 pub(crate) use state::{backup, lock};
 
 /// The `crontab` program: `$JOBTAB_CRONTAB` when set, else `crontab` on `PATH`.
@@ -239,7 +239,14 @@ fn block_lines_in(ctx: &Ctx, file: &JobFile, system: &SystemZone) -> Result<Vec<
     .map_err(anyhow::Error::msg)?;
     Ok(enabled
         .iter()
-        .map(|job| invocation.line(job.triggers.as_str(), &job.name))
+        .filter_map(|job| {
+            let (schedule, jittered) = crontab_schedule(job)?;
+            Some(if jittered {
+                invocation.jittered_line(&schedule, &job.name)
+            } else {
+                invocation.line(&schedule, &job.name)
+            })
+        })
         .collect())
 }
 

@@ -45,21 +45,45 @@ fn local_zone_warning_for(file: &JobFile, tz: Option<&str>, system: &SystemZone)
     ))
 }
 
+/// The schedule a job's crontab line carries, and whether it is shifted: as written, or with
+/// the minute field shifted by the job's jitter offset on this machine; `None` for a job
+/// without a schedule (one that runs only `after` others has no line). Call it for jobs
+/// `refusal` accepts.
+pub(super) fn crontab_schedule(job: &Job) -> Option<(String, bool)> {
+    let triggers = &job.triggers;
+    if triggers.schedule.is_none() && !triggers.at_start {
+        return None;
+    }
+    match (&triggers.schedule, &triggers.jitter) {
+        (Some(schedule), Some(jitter)) => {
+            let shifted = crate::jitter::shifted_crontab(schedule, jitter.offset).ok()?;
+            Some((shifted, true))
+        }
+        _ => Some((triggers.as_str().to_owned(), false)),
+    }
+}
+
 /// Why the system crontab, whose lines run in `system`'s zone, cannot run this job, if it
 /// cannot.
 pub(super) fn refusal(job: &Job, system: &SystemZone) -> Option<String> {
     // Running at start is a crontab `@reboot` line; a schedule must fit the crontab's syntax.
     // (Destructured so that a new kind of trigger has to be decided on here.)
     // A webhook is served by `jobtab run`, never by cron: a job with only a webhook has
-    // nothing to install, and a job with both gets its schedule installed (`install` says
-    // that its webhook needs `run`).
+    // nothing to install, and a job with a schedule too gets its schedule installed (`install`
+    // says that its webhook needs `run`).
+    // `after` needs no line: the upstream's `jobtab exec` runs the job when its run ends (so a
+    // job with a webhook and `after` is not refused: cron runs it after its upstream).
+    // `jitter` shifts the minute field where that is exact (`crontab_schedule`).
     let Triggers {
         written: _,
         schedule,
         at_start,
         webhook,
+        jitter,
+        after,
+        after_status: _,
     } = &job.triggers;
-    if webhook.is_some() && schedule.is_none() && !at_start {
+    if webhook.is_some() && schedule.is_none() && !at_start && after.is_empty() {
         return Some(
             "it runs only on webhook deliveries, which cron cannot receive: it needs `jobtab \
              run --listen`"
@@ -67,6 +91,11 @@ pub(super) fn refusal(job: &Job, system: &SystemZone) -> Option<String> {
         );
     }
     let schedule = schedule.as_ref();
+    if let (Some(schedule), Some(jitter)) = (schedule, jitter)
+        && let Err(reason) = crate::jitter::shifted_crontab(schedule, jitter.offset)
+    {
+        return Some(reason);
+    }
     if let Some(Err(reason)) = schedule.map(|s| s.crontab_compatible()) {
         return Some(reason);
     }

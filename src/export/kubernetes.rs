@@ -174,7 +174,7 @@ pub(crate) fn manifests(
             notes.push(format!("job {:?}: daylight saving: {difference}", job.name));
         }
         if job.triggers.webhook.is_some() {
-            notes.push(super::webhook_note(&job.name));
+            notes.push(super::webhook_note(job));
         }
         let cronjob_spec = CronJobSpec {
             name: &dns[i],
@@ -221,9 +221,28 @@ pub(crate) fn kube_schedule(triggers: &Triggers) -> Result<String, String> {
         schedule,
         at_start,
         webhook,
+        jitter,
+        after,
+        after_status: _,
     } = triggers;
-    if webhook.is_some() && schedule.is_none() && !at_start {
+    if webhook.is_some() && schedule.is_none() && !at_start && after.is_empty() {
         return Err(WEBHOOK_ONLY.to_owned());
+    }
+    if !after.is_empty() {
+        return Err(format!(
+            "it runs after {} (`after`), which a CronJob cannot express: Kubernetes has no \
+             job that starts when another ends; run the chain with `jobtab run`, or export \
+             to systemd",
+            after.join(", ")
+        ));
+    }
+    if let (Some(schedule), Some(jitter)) = (schedule, jitter)
+        && !jitter.offset.is_zero()
+    {
+        // The minute field shifted by this machine's offset, when that is exact.
+        let shifted = crate::jitter::shifted_crontab(schedule, jitter.offset)?;
+        let shifted = crate::schedule::Schedule::parse(&shifted).map_err(|e| e.to_string())?;
+        return kube_schedule(&Triggers::from_schedule(shifted));
     }
     let (false, Some(schedule)) = (at_start, schedule) else {
         return Err(

@@ -28,9 +28,18 @@ pub(crate) struct Refusal {
     pub(crate) reason: String,
 }
 
-/// The note for a job whose schedule is exported while its webhook cannot be.
-pub(crate) fn webhook_note(job: &str) -> String {
-    format!("job {job:?}: only its schedule is exported; its webhook needs `jobtab run --listen`")
+/// The note for a job whose schedule (or `after`, systemd's `OnSuccess=`/`OnFailure=`) is
+/// exported while its webhook cannot be.
+pub(crate) fn webhook_note(job: &crate::store::Job) -> String {
+    let what = if job.triggers.has_schedule() {
+        "schedule"
+    } else {
+        "`after`"
+    };
+    format!(
+        "job {:?}: only its {what} is exported; its webhook needs `jobtab run --listen`",
+        job.name
+    )
 }
 
 /// Every job an export refused.

@@ -20,6 +20,13 @@
 //!   removes, and runs a time that a fall-back change repeats once (`jobtab run` runs a job
 //!   that follows real time at both): the timer of a job that a change of its zone affects
 //!   says so in a comment, and the export in a note (`dst`).
+//! - `jitter` → `RandomizedDelaySec=` with `FixedRandomDelay=true`: a stable delay below the
+//!   jitter, but systemd's own (hashed from the machine id and the unit name), not the offset
+//!   `jobtab run` uses on this machine; the timer says so.
+//! - `after` → `OnSuccess=`/`OnFailure=` in the upstream's service, where that is exact: one
+//!   upstream that is exported too, and `after_status` success or failure. The upstream then
+//!   runs `jobtab exec --no-chain`, so systemd alone starts the dependent. A job with only
+//!   `after` gets a service and no timer. Anything else with `after` is refused by name.
 
 use std::fmt::Write as _;
 
@@ -29,7 +36,7 @@ use super::dst::{Changes, Target, comment_lines, differences};
 use super::oncalendar::on_calendar;
 use super::vars::job_vars;
 use super::{Budget, Refusal, Refused, budget};
-use crate::store::{CatchUp, Job, Overlap, Triggers};
+use crate::store::{AfterStatus, CatchUp, Job, Overlap, Triggers};
 use crate::zone::Zone;
 
 /// The longest job name whose unit names stay within systemd's 255 characters.
@@ -120,6 +127,12 @@ pub(crate) fn units(jobs: &[Job], options: &Options<'_>) -> Result<Units, Refuse
                 ),
             });
         }
+        if let Err(reason) = chain_exact(job, jobs) {
+            refusals.push(Refusal {
+                job: job.name.clone(),
+                reason,
+            });
+        }
         match trigger(job) {
             Ok(trigger) => {
                 let zone = match job.zone {
@@ -134,10 +147,12 @@ pub(crate) fn units(jobs: &[Job], options: &Options<'_>) -> Result<Units, Refuse
                     notes.push(format!("job {:?}: daylight saving: {difference}", job.name));
                 }
                 if job.triggers.webhook.is_some() {
-                    notes.push(super::webhook_note(&job.name));
+                    notes.push(super::webhook_note(job));
                 }
-                out.push(service(job, &vars, options));
-                out.push(timer(job, &trigger, &dst));
+                out.push(service(job, &vars, &dependents(job, jobs), options));
+                if !trigger.is_empty() {
+                    out.push(timer(job, &trigger, &dst));
+                }
             }
             Err(reason) => refusals.push(Refusal {
                 job: job.name.clone(),
@@ -155,18 +170,63 @@ pub(crate) fn units(jobs: &[Job], options: &Options<'_>) -> Result<Units, Refuse
     }
 }
 
-/// The `[Timer]` lines that start the job.
+/// Whether systemd can start `job` after its upstream exactly as jobtab would (see the
+/// module's rules); `Ok` for a job without `after`.
+fn chain_exact(job: &Job, jobs: &[Job]) -> Result<(), String> {
+    let triggers = &job.triggers;
+    let [upstream] = triggers.after.as_slice() else {
+        return match triggers.after.len() {
+            0 => Ok(()),
+            _ => Err(format!(
+                "it runs after any of {} (`after`); systemd's OnSuccess=/OnFailure= start it \
+                 after one unit only: name one upstream job",
+                triggers.after.join(", ")
+            )),
+        };
+    };
+    if triggers.after_status == AfterStatus::Always {
+        return Err(format!(
+            "it runs after {upstream} with after_status = \"always\", which systemd's \
+             OnSuccess=/OnFailure= cannot say exactly; use \"success\" or \"failure\""
+        ));
+    }
+    if !jobs.iter().any(|j| j.name == *upstream && j.enabled) {
+        return Err(format!(
+            "it runs after {upstream} (`after`), which is not exported (disabled or missing), \
+             so nothing would start it"
+        ));
+    }
+    Ok(())
+}
+
+/// The exported jobs that run after `job`, with the `[Unit]` setting that starts each.
+fn dependents<'a>(job: &Job, jobs: &'a [Job]) -> Vec<(&'static str, &'a str)> {
+    jobs.iter()
+        .filter(|j| j.enabled && j.triggers.after == [job.name.as_str()])
+        .filter_map(|j| match j.triggers.after_status {
+            AfterStatus::Success => Some(("OnSuccess", j.name.as_str())),
+            AfterStatus::Failure => Some(("OnFailure", j.name.as_str())),
+            AfterStatus::Always => None,
+        })
+        .collect()
+}
+
+/// The `[Timer]` lines that start the job; none for a job that only runs `after` others.
 fn trigger(job: &Job) -> Result<Vec<String>, String> {
     // Destructured so that a new kind of trigger has to be decided on here.
-    // A webhook needs `jobtab run --listen`; a job with a schedule too gets its timer (and a
-    // note that its webhook is left out).
+    // A webhook needs `jobtab run --listen`; a job with a schedule (or `after`) too gets its
+    // timer (and a note that its webhook is left out). (`after` is the upstream's
+    // `OnSuccess=`/`OnFailure=`, see `dependents`.)
     let Triggers {
         written: _,
         schedule,
         at_start,
         webhook,
+        jitter,
+        after,
+        after_status: _,
     } = &job.triggers;
-    if webhook.is_some() && schedule.is_none() && !at_start {
+    if webhook.is_some() && schedule.is_none() && !at_start && after.is_empty() {
         return Err(
             "it runs only on webhook deliveries, which a systemd timer cannot \
                     receive: it needs `jobtab run --listen`"
@@ -174,16 +234,30 @@ fn trigger(job: &Job) -> Result<Vec<String>, String> {
         );
     }
     let Some(fields) = schedule.as_ref().and_then(|s| s.fields()) else {
-        return Ok(vec!["OnBootSec=0".to_owned()]);
+        return Ok(if *at_start {
+            vec!["OnBootSec=0".to_owned()]
+        } else {
+            Vec::new()
+        });
     };
     let suffix = match job.zone {
         Zone::Named(tz) => format!(" {}", tz.name()),
         Zone::Local => String::new(),
     };
-    Ok(on_calendar(&fields)?
+    let mut lines: Vec<String> = on_calendar(&fields)?
         .into_iter()
         .map(|line| format!("OnCalendar={line}{suffix}"))
-        .collect())
+        .collect();
+    if let Some(jitter) = jitter {
+        lines.push(format!(
+            "# jitter = \"{}\": a stable delay below it, but systemd's own (from the machine \
+             id and the unit name), not the offset jobtab run uses here\n\
+             RandomizedDelaySec={}\nFixedRandomDelay=true",
+            crate::duration::format(jitter.max),
+            jitter.max.as_secs()
+        ));
+    }
+    Ok(lines)
 }
 
 fn header(job: &Job) -> String {
@@ -194,8 +268,9 @@ fn header(job: &Job) -> String {
     )
 }
 
-/// The `.service`; `vars` are the `${VAR}`s the job uses.
-fn service(job: &Job, vars: &[String], options: &Options<'_>) -> Unit {
+/// The `.service`; `vars` are the `${VAR}`s the job uses, `dependents` the units systemd
+/// starts when it ends (`dependents`).
+fn service(job: &Job, vars: &[String], dependents: &[(&str, &str)], options: &Options<'_>) -> Unit {
     let mut text = header(job);
     let what = match &job.description {
         Some(description) => one_line(description),
@@ -203,17 +278,26 @@ fn service(job: &Job, vars: &[String], options: &Options<'_>) -> Unit {
     };
     let _ = writeln!(
         text,
-        "[Unit]\nDescription={}\n",
+        "[Unit]\nDescription={}",
         escape_specifiers(&format!("jobtab job {}: {what}", job.name))
     );
-    text.push_str("[Service]\nType=oneshot\n");
+    for (setting, name) in dependents {
+        let _ = writeln!(text, "{setting}=jobtab-{name}.service");
+    }
+    text.push_str("\n[Service]\nType=oneshot\n");
+    // systemd starts the dependents: `exec` must not run them too.
+    let no_chain = if dependents.is_empty() {
+        ""
+    } else {
+        " --no-chain"
+    };
     let state_dir = match options.state_dir {
         Some(dir) => format!(" --state-dir {}", exec_quote(dir)),
         None => String::new(),
     };
     let _ = writeln!(
         text,
-        "ExecStart={} --file {}{state_dir} exec {}",
+        "ExecStart={} --file {}{state_dir} exec{no_chain} {}",
         exec_quote(options.jobtab),
         exec_quote(options.job_file),
         exec_quote(&job.name)
@@ -262,7 +346,12 @@ fn timer(job: &Job, trigger: &[String], dst: &[String]) -> Unit {
     for line in trigger {
         let _ = writeln!(text, "{line}");
     }
-    if trigger.len() > 1 {
+    if trigger
+        .iter()
+        .filter(|l| l.starts_with("OnCalendar="))
+        .count()
+        > 1
+    {
         text.push_str(
             "# both day fields are restricted: a day matches either (cron's rule), one line each\n",
         );

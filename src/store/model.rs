@@ -6,7 +6,9 @@ use std::collections::BTreeMap;
 use std::path::PathBuf;
 use std::time::Duration;
 
-use chrono::{DateTime, Utc};
+use chrono::{DateTime, TimeDelta, Utc};
+
+pub(crate) use crate::jitter::Jitter;
 
 use crate::schedule::Schedule;
 use crate::zone::Zone;
@@ -34,13 +36,14 @@ pub(crate) struct RawDefaults {
     pub(crate) notify: Option<RawNotify>,
     pub(crate) ping: Option<String>,
     pub(crate) mail_to: Option<String>,
+    pub(crate) jitter: Option<String>,
 }
 
 /// One `[jobs.NAME]` table as written.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub(crate) struct RawJob {
     pub(crate) description: Option<String>,
-    /// `None` when not written: then the job needs another trigger (`webhook`).
+    /// `None` when not written: then the job needs another trigger (`webhook` or `after`).
     pub(crate) schedule: Option<String>,
     pub(crate) command: Option<String>,
     pub(crate) shell: Option<String>,
@@ -62,6 +65,11 @@ pub(crate) struct RawJob {
     pub(crate) mail_to: Option<String>,
     /// `[jobs.NAME.webhook]`: runs on accepted requests (PRODUCT.md section 9).
     pub(crate) webhook: Option<RawWebhook>,
+    /// The most a scheduled run is delayed (`"10m"`), PRODUCT.md section 12.
+    pub(crate) jitter: Option<String>,
+    /// Jobs whose runs start this one when they end as `after_status` says.
+    pub(crate) after: Option<Vec<String>>,
+    pub(crate) after_status: Option<AfterStatus>,
 }
 
 /// `[jobs.NAME.webhook]` as written (validated in `resolve`).
@@ -108,6 +116,41 @@ pub(crate) enum VerifyKind {
     Hmac,
     Token,
     None,
+}
+
+/// Which ends of an upstream run start a job with `after` (PRODUCT.md section 12).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub(crate) enum AfterStatus {
+    /// The upstream run succeeded.
+    #[default]
+    Success,
+    /// The upstream run failed (also timed out or was cancelled; not skipped).
+    Failure,
+    /// Either (not a skipped run: that did not run).
+    Always,
+}
+
+impl AfterStatus {
+    /// The name as written in the job file.
+    pub(crate) fn as_str(self) -> &'static str {
+        match self {
+            AfterStatus::Success => "success",
+            AfterStatus::Failure => "failure",
+            AfterStatus::Always => "always",
+        }
+    }
+
+    /// Whether an upstream run that ended with `status` starts the job. A skipped run (the
+    /// previous one still ran) starts nothing.
+    pub(crate) fn matches(self, status: crate::history::RunStatus) -> bool {
+        use crate::history::RunStatus;
+        match (self, status) {
+            (_, RunStatus::Skipped) => false,
+            (AfterStatus::Success, status) => status == RunStatus::Ok,
+            (AfterStatus::Failure, status) => status != RunStatus::Ok,
+            (AfterStatus::Always, _) => true,
+        }
+    }
 }
 
 /// `http = { ... }` as written.
@@ -225,6 +268,13 @@ pub(crate) struct Triggers {
     pub(crate) at_start: bool,
     /// A run per accepted request to the job's hook (PRODUCT.md section 9).
     pub(crate) webhook: Option<Webhook>,
+    /// Each scheduled run fires this much after its slot (`jitter`); the slot stays its
+    /// `scheduled_at`. `None` without `jitter` (or `jitter = "0s"`).
+    pub(crate) jitter: Option<Jitter>,
+    /// A run whenever a run of one of these jobs ends as `after_status` says (`after`,
+    /// PRODUCT.md section 12); empty without `after`.
+    pub(crate) after: Vec<String>,
+    pub(crate) after_status: AfterStatus,
 }
 
 impl Triggers {
@@ -237,51 +287,98 @@ impl Triggers {
                 written,
                 schedule: None,
                 at_start: true,
-                webhook: None,
+                ..Triggers::none()
             }
         } else {
             Triggers {
                 written,
                 schedule: Some(schedule),
-                at_start: false,
-                webhook: None,
+                ..Triggers::none()
             }
         }
     }
 
-    /// The triggers of a job without a `schedule`: only its webhook.
-    pub(crate) fn webhook_only(webhook: Webhook) -> Triggers {
+    /// No trigger at all (the start of a job that runs only `after` others or only on its
+    /// webhook).
+    pub(crate) fn none() -> Triggers {
         Triggers {
             written: String::new(),
             schedule: None,
             at_start: false,
-            webhook: Some(webhook),
+            webhook: None,
+            jitter: None,
+            after: Vec::new(),
+            after_status: AfterStatus::Success,
         }
     }
 
-    /// Whether the job runs on a schedule or at start (not only on webhook deliveries).
+    /// Whether the job runs on a schedule or at start (not only on webhook deliveries or
+    /// after other jobs).
     pub(crate) fn has_schedule(&self) -> bool {
         self.schedule.is_some() || self.at_start
     }
 
     /// Whether the job's only trigger is its webhook.
     pub(crate) fn webhook_only_job(&self) -> bool {
-        self.webhook.is_some() && !self.has_schedule()
+        self.webhook.is_some() && !self.has_schedule() && self.after.is_empty()
     }
 
-    /// Every trigger in one line, for tables: `0 2 * * *`, `webhook POST /hooks/deploy
-    /// (github)`, or both joined by `, `.
+    /// Every trigger in one line, for tables: `shown`, and the webhook (`webhook POST
+    /// /hooks/deploy (github)`) after a `, ` when the job has one.
     pub(crate) fn summary(&self) -> String {
-        match (&self.webhook, self.has_schedule()) {
-            (Some(webhook), true) => format!("{}, {}", self.written, webhook.summary()),
-            (Some(webhook), false) => webhook.summary(),
-            (None, _) => self.written.clone(),
+        let shown = self.shown();
+        match &self.webhook {
+            Some(webhook) if shown.is_empty() => webhook.summary(),
+            Some(webhook) => format!("{shown}, {}", webhook.summary()),
+            None => shown,
         }
     }
 
-    /// The `schedule` key as written, `None` for a job without one (only a webhook).
+    /// What starts the job but its webhook, for tables: the schedule as written, `+ jitter
+    /// 10m` when it has one, and `after backup` for `after` (`after backup (failure)` unless on
+    /// success).
+    pub(crate) fn shown(&self) -> String {
+        let mut parts = Vec::new();
+        if !self.written.is_empty() {
+            parts.push(self.written.clone());
+        }
+        if let Some(jitter) = &self.jitter {
+            parts.push(format!("+ jitter {}", crate::duration::format(jitter.max)));
+        }
+        if let Some(after) = self.after_words() {
+            parts.push(after);
+        }
+        parts.join(" ")
+    }
+
+    /// The `schedule` key as written, `None` for a job without one (only a webhook or
+    /// `after`).
     pub(crate) fn schedule_text(&self) -> Option<&str> {
         self.has_schedule().then_some(self.written.as_str())
+    }
+
+    /// How much each scheduled run is delayed after its slot on this machine.
+    pub(crate) fn offset(&self) -> TimeDelta {
+        self.jitter
+            .and_then(|j| TimeDelta::from_std(j.offset).ok())
+            .unwrap_or_default()
+    }
+
+    /// The first slot (the schedule's instant, `scheduled_at`) that fires strictly after
+    /// `after`, the jitter applied: what the scheduler plans.
+    pub(crate) fn slot_firing_after(
+        &self,
+        after: DateTime<Utc>,
+        zone: Zone,
+    ) -> Option<DateTime<Utc>> {
+        self.schedule
+            .as_ref()?
+            .next_after(after - self.offset(), zone)
+    }
+
+    /// When the run of `slot` fires: the slot plus the jitter offset.
+    pub(crate) fn fires_at(&self, slot: DateTime<Utc>) -> DateTime<Utc> {
+        slot + self.offset()
     }
 
     /// The `schedule` key as written.
@@ -289,13 +386,28 @@ impl Triggers {
         &self.written
     }
 
-    /// The first scheduled run strictly after `after` in `zone` (`Schedule::next_after`);
-    /// `None` without a schedule or when it never fires again.
-    pub(crate) fn next_after(&self, after: DateTime<Utc>, zone: Zone) -> Option<DateTime<Utc>> {
-        self.schedule.as_ref()?.next_after(after, zone)
+    /// `after backup, db` (with ` (failure)` or ` (always)` unless `after_status` is success);
+    /// `None` without `after`.
+    pub(crate) fn after_words(&self) -> Option<String> {
+        if self.after.is_empty() {
+            return None;
+        }
+        let status = match self.after_status {
+            AfterStatus::Success => String::new(),
+            other => format!(" ({})", other.as_str()),
+        };
+        Some(format!("after {}{status}", self.after.join(", ")))
     }
 
-    /// The next `count` scheduled runs after `after` (`Schedule::upcoming`).
+    /// The first scheduled run strictly after `after` in `zone` (`Schedule::next_after`),
+    /// when it fires (the jitter offset added); `None` without a schedule or when it never
+    /// fires again.
+    pub(crate) fn next_after(&self, after: DateTime<Utc>, zone: Zone) -> Option<DateTime<Utc>> {
+        self.slot_firing_after(after, zone)
+            .map(|slot| self.fires_at(slot))
+    }
+
+    /// The next `count` scheduled runs after `after` (`Schedule::upcoming`), when they fire.
     pub(crate) fn upcoming(
         &self,
         after: DateTime<Utc>,
@@ -303,7 +415,11 @@ impl Triggers {
         count: usize,
     ) -> Vec<DateTime<Utc>> {
         match &self.schedule {
-            Some(schedule) => schedule.upcoming(after, zone, count),
+            Some(schedule) => schedule
+                .upcoming(after - self.offset(), zone, count)
+                .into_iter()
+                .map(|slot| self.fires_at(slot))
+                .collect(),
             None => Vec::new(),
         }
     }
@@ -322,6 +438,12 @@ impl Triggers {
         self.schedule.as_ref().is_some_and(Schedule::has_seconds)
     }
 
+    /// Whether its run times need seconds to be shown: a seconds field, or a jitter offset
+    /// that is not whole minutes.
+    pub(crate) fn shows_seconds(&self) -> bool {
+        self.has_seconds() || self.offset().num_seconds() % 60 != 0
+    }
+
     /// Whether the job runs at start only (no schedule).
     pub(crate) fn at_start_only(&self) -> bool {
         self.at_start && self.schedule.is_none()
@@ -335,9 +457,17 @@ impl Triggers {
             schedule: _,
             at_start,
             webhook,
+            jitter,
+            after,
+            after_status,
         } = self;
         // The schedule is parsed from `written`.
-        *written == other.written && *at_start == other.at_start && *webhook == other.webhook
+        *written == other.written
+            && *at_start == other.at_start
+            && *webhook == other.webhook
+            && *jitter == other.jitter
+            && *after == other.after
+            && *after_status == other.after_status
     }
 }
 

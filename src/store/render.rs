@@ -13,6 +13,14 @@ pub(crate) fn job_table(raw: &RawJob) -> Table {
     let mut table = Table::new();
     put(&mut table, "description", raw.description.as_ref());
     put(&mut table, "schedule", raw.schedule.as_ref());
+    put(&mut table, "jitter", raw.jitter.as_ref());
+    if let Some(after) = &raw.after {
+        let list: toml_edit::Array = after.iter().map(String::as_str).collect();
+        table.insert("after", value(list));
+    }
+    if let Some(status) = raw.after_status {
+        table.insert("after_status", value(status.as_str()));
+    }
     put(&mut table, "timezone", raw.timezone.as_ref());
     put(&mut table, "command", raw.command.as_ref());
     put(&mut table, "shell", raw.shell.as_ref());

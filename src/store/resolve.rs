@@ -7,6 +7,7 @@ use std::path::PathBuf;
 use super::model::{DEFAULT_RETRY_DELAY, MAX_RETRIES, RawDefaults, RawJob};
 use super::problem::Problem;
 use super::{Action, HttpSpec, Job, Notify, Triggers};
+use crate::jitter::Jitter;
 use crate::schedule::{Schedule, ScheduleError};
 use crate::zone::Zone;
 
@@ -106,6 +107,17 @@ pub(crate) fn check_notify_secret(notify: &super::RawNotify) -> Result<(), Strin
         return Ok(());
     }
     crate::execute::notify::decode_key(secret).map(|_| ())
+}
+
+/// The problem with a `jitter` value, if any.
+pub(crate) fn check_jitter(max: std::time::Duration) -> Result<(), String> {
+    if max > crate::jitter::MAX_JITTER {
+        return Err(format!(
+            "jitter = {:?} is more than a week; use at most 7d",
+            crate::duration::format(max)
+        ));
+    }
+    Ok(())
 }
 
 /// Checks an `http://` or `https://` URL as far as can be told before `${VAR}`s are expanded:
@@ -247,6 +259,8 @@ pub(crate) fn resolve_cached(
     let mut problem = |key: &str, message: String| {
         problems.push(Problem::new(Some(name), Some(key), message));
     };
+    // `None`: no `schedule` key (then `webhook` or `after` is the trigger); `Some(None)`: one
+    // that is wrong (reported).
     let schedule = match (raw.schedule.as_deref(), cache) {
         (None, _) => None,
         (Some(text), Some(cache)) => Some(cache.get(text)),
@@ -257,18 +271,66 @@ pub(crate) fn resolve_cached(
             .map_err(|err| problem("schedule", err.to_string()))
             .ok()
     });
-    if raw.schedule.is_none() && raw.webhook.is_none() {
+    // (`after = []` names no job: no trigger either.)
+    if raw.schedule.is_none()
+        && raw.webhook.is_none()
+        && raw.after.as_ref().is_none_or(Vec::is_empty)
+    {
         problem(
             "schedule",
             format!(
-                "the job has no trigger: add `schedule` (like schedule = \"0 2 * * *\") or a \
-                 [jobs.{name}.webhook] table to run it on requests"
+                "the job has no trigger: add `schedule` (like schedule = \"0 2 * * *\"), a \
+                 [jobs.{name}.webhook] table to run it on requests, or after = [\"other-job\"] \
+                 to run it when another job's run ends"
             ),
         );
     }
     let webhook = raw
         .webhook
         .map(|webhook| super::webhook::resolve_webhook(name, webhook, &mut problem));
+    let jitter = raw
+        .jitter
+        .as_ref()
+        .or(defaults.jitter.as_ref())
+        .map(|text| crate::duration::parse(text).map_err(|err| err.to_string()))
+        .transpose()
+        .and_then(|max| max.map_or(Ok(None), |max| check_jitter(max).map(|()| Some(max))))
+        .map_err(|err| problem("jitter", err))
+        .ok()
+        .flatten()
+        .filter(|max| !max.is_zero());
+    // Only a calendar schedule has runs to delay (not `@reboot`, not a webhook or `after`
+    // alone). (From the text: a check-only cache hands out a stand-in schedule.)
+    let calendar = raw
+        .schedule
+        .as_deref()
+        .is_some_and(|text| !text.trim().eq_ignore_ascii_case("@reboot"));
+    let schedule_wrong = matches!(schedule, Some(None));
+    if raw.jitter.is_some() && jitter.is_some() && !schedule_wrong && !calendar {
+        problem(
+            "jitter",
+            "`jitter` delays the runs of a calendar schedule, and this job has none (no \
+             `schedule`, or @reboot); remove it"
+                .into(),
+        );
+    }
+    let after = raw.after.unwrap_or_default();
+    for upstream in &after {
+        if !valid_name(upstream) {
+            problem(
+                "after",
+                format!("`after` names {upstream:?}, which is not a job name"),
+            );
+        }
+    }
+    if raw.after_status.is_some() && after.is_empty() {
+        problem(
+            "after_status",
+            "`after_status` says which ends of an `after` job's runs start this one; add \
+             after = [\"other-job\"] or remove it"
+                .into(),
+        );
+    }
     let zone = Zone::from_option(raw.timezone.as_deref().or(defaults.timezone.as_deref()))
         .map_err(|err| problem("timezone", err))
         .ok();
@@ -452,14 +514,21 @@ pub(crate) fn resolve_cached(
     {
         problem("mail_to", message);
     }
+    // A trigger that is wrong leaves none (the problem is reported).
     let triggers = match (schedule, webhook) {
-        (Some(Some(schedule)), None) => Some(Triggers::from_schedule(schedule)),
-        (Some(Some(schedule)), Some(Some(webhook))) => Some(Triggers {
-            webhook: Some(webhook),
-            ..Triggers::from_schedule(schedule)
-        }),
-        (None, Some(Some(webhook))) => Some(Triggers::webhook_only(webhook)),
-        _ => None,
+        (Some(None), _) | (_, Some(None)) => None,
+        (schedule, webhook) => {
+            let schedule = schedule.flatten();
+            Some(Triggers {
+                jitter: jitter
+                    .filter(|_| schedule.as_ref().is_some_and(|s| !s.is_reboot()))
+                    .map(|max| Jitter::for_job(name, max)),
+                webhook: webhook.flatten(),
+                after,
+                after_status: raw.after_status.unwrap_or_default(),
+                ..schedule.map_or_else(Triggers::none, Triggers::from_schedule)
+            })
+        }
     };
     match (triggers, zone, action) {
         (Some(triggers), Some(zone), Some(action)) if problems.is_empty() => Ok(Job {

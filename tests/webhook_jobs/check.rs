@@ -49,7 +49,8 @@ fn webhook_and_server_problems_are_listed_with_their_position() {
         "22:48: job \"third\", key \"webhook.path\": path \"/hooks/x\" is already the webhook of \
          job \"same\"",
         "24:1: job \"nothing\", key \"schedule\": the job has no trigger: add `schedule` (like \
-         schedule = \"0 2 * * *\") or a [jobs.nothing.webhook] table to run it on requests",
+         schedule = \"0 2 * * *\"), a [jobs.nothing.webhook] table to run it on requests, or \
+         after = [\"other-job\"] to run it when another job's run ends",
     ];
     assert_eq!(lines.len(), expected.len(), "{out}");
     for (line, want) in lines.iter().zip(expected) {

@@ -117,7 +117,10 @@ fn a_payload_that_is_not_json_gives_empty_variables_and_a_missing_file_is_an_err
         1,
     );
     assert!(
-        err.contains("is larger than 16 bytes, the job's webhook max_body"),
+        err.contains(
+            "is larger than 16 bytes, the job's webhook max_body: a delivery that large would \
+             be refused with 413; send a smaller one or raise max_body"
+        ),
         "{err}"
     );
     assert_eq!(env.recorded_runs().len(), 1, "the refused payloads ran");

@@ -14,7 +14,10 @@
 //! - a backward jump (Vixie cron's rule, RESEARCH.md C4): jobs with `*` in the minute or hour
 //!   field keep running on real time (planned again from the new time), fixed-time jobs never
 //!   repeat an instant already run (their plan is kept); a jump larger than
-//!   [`super::clock::CORRECTION`] is a clock correction and replans every job.
+//!   [`super::clock::CORRECTION`] is a clock correction and replans every job;
+//! - `jitter`: a job's instants (slots) fire its jitter offset later. `Slot::next` holds the
+//!   slot (it becomes the run's `scheduled_at`), the heap the instant it fires; every "past"
+//!   or "due" above is judged by when a slot fires.
 
 use std::cmp::Reverse;
 use std::collections::{BinaryHeap, HashMap};
@@ -26,7 +29,7 @@ use chrono::{DateTime, TimeDelta, Utc};
 use super::clock::Jump;
 use super::overlap::{self, Decision};
 use crate::execute::{RunInput, Trigger};
-use crate::history::RunRecord;
+use crate::history::{RunRecord, RunStatus};
 use crate::store::{CatchUp, Job};
 
 /// How many missed instants of one job are counted after a jump before giving up counting.
@@ -36,7 +39,8 @@ const MISSED_COUNT_LIMIT: usize = 1000;
 #[derive(Debug)]
 struct Slot {
     job: Arc<Job>,
-    /// The next planned instant; `None` when disabled, `@reboot`, or never again.
+    /// The next planned slot (it fires at `Triggers::fires_at`); `None` when disabled,
+    /// `@reboot`, or never again.
     next: Option<DateTime<Utc>>,
     /// The latest instant already handed out (run, queued, skipped or missed).
     last: Option<DateTime<Utc>>,
@@ -46,12 +50,13 @@ struct Slot {
 #[derive(Debug, Clone)]
 pub(crate) struct Due {
     pub(crate) job: Arc<Job>,
+    /// The slot: the run's `scheduled_at` (it fires later by the job's jitter offset).
     pub(crate) at: DateTime<Utc>,
-    /// How late the scheduler is for it.
+    /// How late the scheduler is for it (after its jitter).
     pub(crate) late: TimeDelta,
     /// Later instants that were also already past and were skipped (the scheduler woke late).
     pub(crate) skipped_late: bool,
-    /// The job's following planned instant.
+    /// When the job's following planned run fires.
     pub(crate) next: Option<DateTime<Utc>>,
 }
 
@@ -108,6 +113,8 @@ pub(crate) struct Plan {
     running: HashMap<String, usize>,
     /// The one pending run per `overlap = "queue"` job.
     queued: HashMap<String, Pending>,
+    /// Per job name, the slots of the jobs that run `after` it, in file order.
+    dependents: HashMap<String, Vec<usize>>,
 }
 
 /// A run waiting to start: its slot, why it runs, and what its trigger handed over.
@@ -154,8 +161,19 @@ impl Plan {
                 Some(slot) => {
                     diff.changed.push(job.name.clone());
                     let from = slot.last.map_or(now, |last| last.max(now));
+                    let mut next = first_run(&job, from);
+                    // A longer jitter can make a slot already run fire again later: never.
+                    if let (Some(at), Some(last)) = (next, slot.last)
+                        && at <= last
+                    {
+                        next = job
+                            .triggers
+                            .schedule
+                            .as_ref()
+                            .and_then(|s| s.next_after(last, job.zone));
+                    }
                     Slot {
-                        next: first_run(&job, from),
+                        next,
                         last: slot.last,
                         job: Arc::new(job),
                     }
@@ -174,6 +192,12 @@ impl Plan {
         }
         diff.removed = old.into_keys().collect();
         diff.removed.sort();
+        self.dependents.clear();
+        for (i, slot) in self.slots.iter().enumerate() {
+            for upstream in &slot.job.triggers.after {
+                self.dependents.entry(upstream.clone()).or_default().push(i);
+            }
+        }
         for name in &diff.removed {
             self.queued.remove(name);
         }
@@ -186,7 +210,10 @@ impl Plan {
             .slots
             .iter()
             .enumerate()
-            .filter_map(|(i, slot)| slot.next.map(|at| Reverse((at, i))))
+            .filter_map(|(i, slot)| {
+                slot.next
+                    .map(|at| Reverse((slot.job.triggers.fires_at(at), i)))
+            })
             .collect();
     }
 
@@ -195,11 +222,12 @@ impl Plan {
         self.slots.iter().map(|slot| &slot.job)
     }
 
-    /// Every job with its next planned instant.
+    /// Every job with when its next planned run fires.
     pub(crate) fn next_runs(&self) -> impl Iterator<Item = (&str, Option<DateTime<Utc>>)> {
-        self.slots
-            .iter()
-            .map(|slot| (slot.job.name.as_str(), slot.next))
+        self.slots.iter().map(|slot| {
+            let fires = slot.next.map(|at| slot.job.triggers.fires_at(at));
+            (slot.job.name.as_str(), fires)
+        })
     }
 
     /// How many jobs have a planned instant.
@@ -208,7 +236,7 @@ impl Plan {
         self.heap.len()
     }
 
-    /// The earliest planned instant and its job.
+    /// When the earliest planned run fires, and its job.
     pub(crate) fn next_due(&self) -> Option<(DateTime<Utc>, &Arc<Job>)> {
         self.heap
             .peek()
@@ -218,28 +246,34 @@ impl Plan {
     /// Takes every run due at or before `now` and plans each job's following run.
     pub(crate) fn pop_due(&mut self, now: DateTime<Utc>) -> Vec<Due> {
         let mut due = Vec::new();
-        while let Some(&Reverse((at, i))) = self.heap.peek() {
-            if at > now {
+        while let Some(&Reverse((fires, i))) = self.heap.peek() {
+            if fires > now {
                 break;
             }
             self.heap.pop();
             let slot = &mut self.slots[i];
-            let mut next = slot.job.triggers.next_after(at, slot.job.zone);
-            let skipped_late = next.is_some_and(|n| n <= now);
+            let (triggers, zone) = (&slot.job.triggers, slot.job.zone);
+            let Some(at) = slot.next else { continue };
+            let mut next = triggers
+                .schedule
+                .as_ref()
+                .and_then(|s| s.next_after(at, zone));
+            let skipped_late = next.is_some_and(|n| triggers.fires_at(n) <= now);
             if skipped_late {
-                next = slot.job.triggers.next_after(now, slot.job.zone);
+                next = triggers.slot_firing_after(now, zone);
             }
+            let next_fires = next.map(|n| triggers.fires_at(n));
             slot.last = Some(at);
             slot.next = next;
-            if let Some(next) = next {
-                self.heap.push(Reverse((next, i)));
+            if let Some(next_fires) = next_fires {
+                self.heap.push(Reverse((next_fires, i)));
             }
             due.push(Due {
                 job: Arc::clone(&slot.job),
                 at,
-                late: now - at,
+                late: now - fires,
                 skipped_late,
-                next,
+                next: next_fires,
             });
         }
         due
@@ -258,13 +292,17 @@ impl Plan {
         let mut missed = Vec::new();
         for slot in &mut self.slots {
             let Some(first) = slot.next else { continue };
-            if first > jump.now {
+            let (triggers, zone) = (&slot.job.triggers, slot.job.zone);
+            if triggers.fires_at(first) > jump.now {
                 continue;
             }
-            let (triggers, zone) = (&slot.job.triggers, slot.job.zone);
             let (mut last, mut count, mut more) = (first, 1, false);
-            while let Some(t) = triggers.next_after(last, zone) {
-                if t > jump.now {
+            while let Some(t) = triggers
+                .schedule
+                .as_ref()
+                .and_then(|s| s.next_after(last, zone))
+            {
+                if triggers.fires_at(t) > jump.now {
                     break;
                 }
                 if count == MISSED_COUNT_LIMIT {
@@ -275,7 +313,7 @@ impl Plan {
                 count += 1;
             }
             slot.last = Some(last);
-            slot.next = triggers.next_after(jump.now, zone);
+            slot.next = triggers.slot_firing_after(jump.now, zone);
             missed.push(Missed {
                 name: slot.job.name.clone(),
                 first,
@@ -309,7 +347,7 @@ impl Plan {
             {
                 continue;
             }
-            slot.next = slot.job.triggers.next_after(jump.now, slot.job.zone);
+            slot.next = slot.job.triggers.slot_firing_after(jump.now, slot.job.zone);
             // A later reload of the job plans it from its last run: keep that on real time too.
             slot.last = slot.last.map(|last| last.min(jump.now));
             replanned += 1;
@@ -325,6 +363,19 @@ impl Plan {
     /// The job of that name.
     pub(crate) fn job(&self, name: &str) -> Option<&Arc<Job>> {
         self.index.get(name).map(|&i| &self.slots[i].job)
+    }
+
+    /// The enabled jobs that run `after` a run of `name` that ended with `status`, in file
+    /// order.
+    pub(crate) fn dependents(&self, name: &str, status: RunStatus) -> Vec<Arc<Job>> {
+        self.dependents
+            .get(name)
+            .into_iter()
+            .flatten()
+            .map(|&i| &self.slots[i].job)
+            .filter(|job| job.enabled && job.triggers.after_status.matches(status))
+            .cloned()
+            .collect()
     }
 
     /// Applies the job's overlap policy to a run due now; on `Queue`, the caller hands the
@@ -375,12 +426,12 @@ impl Plan {
     }
 }
 
-/// The first planned instant of a job loaded at `from`.
+/// The first planned slot of a job loaded at `from`: the first that fires after it.
 fn first_run(job: &Job, from: DateTime<Utc>) -> Option<DateTime<Utc>> {
     if !job.enabled {
         return None;
     }
-    job.triggers.next_after(from, job.zone)
+    job.triggers.slot_firing_after(from, job.zone)
 }
 
 /// Whether a reloaded job is the same as the loaded one. Destructured without `..` so a new

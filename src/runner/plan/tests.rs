@@ -456,3 +456,31 @@ fn a_backward_jump_within_three_hours_is_not_a_correction() {
     assert_eq!(plan.jump_backward(&correction), Backward::Correction);
     assert_eq!(plan.next_due().unwrap().0, t("2025-12-31T12:01:00Z"));
 }
+
+/// The job `0 * * * *` with its jitter offset set to `minutes`.
+fn hourly_with_offset(minutes: u64) -> Vec<Job> {
+    let mut list =
+        jobs("[jobs.j]\nschedule = \"0 * * * *\"\njitter = \"1h\"\ncommand = \"true\"\n");
+    list[0].triggers.jitter = Some(crate::jitter::Jitter {
+        max: Duration::from_secs(3600),
+        offset: Duration::from_secs(minutes * 60),
+    });
+    list
+}
+
+#[test]
+fn a_jittered_slot_pops_when_it_fires_and_is_never_run_twice() {
+    let mut plan = Plan::new();
+    plan.load(hourly_with_offset(1), t("2026-01-01T09:59:30Z"));
+    // The 09:00 slot fires at 09:01, already past: the first is 10:00, firing at 10:01.
+    assert_eq!(plan.next_due().unwrap().0, t("2026-01-01T10:01:00Z"));
+    assert!(plan.pop_due(t("2026-01-01T10:00:59Z")).is_empty());
+    let due = plan.pop_due(t("2026-01-01T10:01:00Z"));
+    assert_eq!(names(&due), [("j", t("2026-01-01T10:00:00Z"))]);
+    assert_eq!(due[0].late, TimeDelta::zero());
+    assert_eq!(due[0].next, Some(t("2026-01-01T11:01:00Z")));
+    // A longer jitter after a reload: the 10:00 slot would fire again at 10:30; it does not.
+    let diff = plan.load(hourly_with_offset(30), t("2026-01-01T10:02:00Z"));
+    assert_eq!(diff.changed, ["j"]);
+    assert_eq!(plan.next_due().unwrap().0, t("2026-01-01T11:30:00Z"));
+}

@@ -9,7 +9,7 @@ use std::time::{Duration, Instant};
 use chrono::{DateTime, TimeDelta, Utc};
 
 use super::{Clock, Event, Executor, Launch};
-use crate::execute::Trigger;
+use crate::execute::{RunInput, Trigger};
 use crate::history::RunStatus;
 
 /// A clock whose wait returns a pending event at once, and otherwise moves both clocks to
@@ -92,6 +92,10 @@ pub(crate) struct Started {
     pub(crate) trigger: Trigger,
     /// The fake wall clock when it was started.
     pub(crate) started: DateTime<Utc>,
+    /// The run's id: the one the scheduler chose, else `fake-N` (N counts runs from 1).
+    pub(crate) run_id: String,
+    /// What its trigger handed over.
+    pub(crate) input: RunInput,
 }
 
 /// An executor that records runs and ends them when told to (or when cancelled or killed).
@@ -104,8 +108,8 @@ pub(crate) struct FakeExecutor {
 #[derive(Default)]
 struct Runs {
     started: Vec<Started>,
-    /// Runs in flight: the job and where to report its end.
-    running: Vec<(String, Sender<Event>)>,
+    /// Runs in flight: the job, the run id and where to report its end.
+    running: Vec<(String, String, Sender<Event>)>,
     cancels: usize,
     kills: usize,
     /// Whether runs ignore `cancel` (a job that traps SIGTERM); `kill` always ends them.
@@ -156,22 +160,23 @@ impl FakeExecutor {
         let i = runs
             .running
             .iter()
-            .position(|(name, _)| name == job)
+            .position(|(name, _, _)| name == job)
             .unwrap_or_else(|| panic!("no run of {job} in flight"));
-        let (name, events) = runs.running.remove(i);
-        report(name, &events, status);
+        let (name, run_id, events) = runs.running.remove(i);
+        report(name, run_id, &events, status);
     }
 
     fn end_all(&self, status: RunStatus) {
-        for (name, events) in std::mem::take(&mut self.runs().running) {
-            report(name, &events, status);
+        for (name, run_id, events) in std::mem::take(&mut self.runs().running) {
+            report(name, run_id, &events, status);
         }
     }
 }
 
-fn report(job: String, events: &Sender<Event>, status: RunStatus) {
+fn report(job: String, run_id: String, events: &Sender<Event>, status: RunStatus) {
     let _ = events.send(Event::Finished {
         job,
+        run_id,
         failed: status != RunStatus::Ok,
         status,
         duration: Duration::from_secs(1),
@@ -182,13 +187,20 @@ impl Executor for FakeExecutor {
     fn start(&mut self, run: Launch, events: Sender<Event>) -> usize {
         let started = self.clock.now();
         let mut runs = self.runs();
+        let run_id = run
+            .input
+            .run_id
+            .clone()
+            .unwrap_or_else(|| format!("fake-{}", runs.started.len() + 1));
         runs.started.push(Started {
             job: run.job.name.clone(),
             at: run.at,
             trigger: run.trigger,
             started,
+            run_id: run_id.clone(),
+            input: run.input,
         });
-        runs.running.push((run.job.name.clone(), events));
+        runs.running.push((run.job.name.clone(), run_id, events));
         0
     }
 

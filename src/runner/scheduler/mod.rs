@@ -58,9 +58,10 @@ pub(crate) enum Event {
     /// A run should start now (an event source asked for it: `@reboot` at start, a webhook
     /// delivery, a chain); the job is looked up in the plan when the event is handled.
     RunNow(RunRequest),
-    /// A run ended.
+    /// A run ended: its job, its run id (empty when it never got one), and how.
     Finished {
         job: String,
+        run_id: String,
         status: RunStatus,
         failed: bool,
         duration: Duration,
@@ -270,10 +271,11 @@ impl Scheduler {
             Event::RunNow(request) => self.on_run_now(request),
             Event::Finished {
                 job,
+                run_id,
                 status,
                 failed,
                 duration,
-            } => self.on_finished(&job, status, failed, duration),
+            } => self.on_finished(&job, &run_id, status, failed, duration),
         }
         None
     }
@@ -420,7 +422,21 @@ impl Scheduler {
         self.publish_running();
     }
 
-    fn on_finished(&mut self, job: &str, status: RunStatus, failed: bool, duration: Duration) {
+    fn on_finished(
+        &mut self,
+        job: &str,
+        run_id: &str,
+        status: RunStatus,
+        failed: bool,
+        duration: Duration,
+    ) {
+        self.record_finished(job, status, failed, duration);
+        self.start_dependents(job, run_id, status);
+    }
+
+    /// Books the end of a run and starts the job's queued run, if any; no dependents (also
+    /// what shutdown does, where nothing new starts).
+    fn record_finished(&mut self, job: &str, status: RunStatus, failed: bool, duration: Duration) {
         if let Some(metrics) = &self.metrics {
             metrics.record_run(job, &status.to_string(), failed, duration);
         }
@@ -428,6 +444,28 @@ impl Scheduler {
             self.launch(job, run);
         }
         self.publish_running();
+    }
+
+    /// Starts the jobs that run `after` `job` when a run of it ends with `status` (each under
+    /// its own overlap policy), handing them the upstream run's id.
+    fn start_dependents(&mut self, job: &str, run_id: &str, status: RunStatus) {
+        for dependent in self.plan.dependents(job, status) {
+            self.logger.info(
+                Some(&dependent.name),
+                &format!("running after {job} (run {run_id} ended {status})"),
+            );
+            let input = RunInput {
+                upstream_run_id: (!run_id.is_empty()).then(|| run_id.to_owned()),
+                ..RunInput::default()
+            };
+            self.on_run_now(RunRequest {
+                job: dependent.name.clone(),
+                trigger: Trigger::After,
+                input,
+                answer: None,
+                done: None,
+            });
+        }
     }
 
     fn publish_running(&self) {
@@ -566,6 +604,7 @@ fn run_and_report(
             status: record.status,
             duration: Duration::from_millis(record.duration_ms),
             job: job.to_owned(),
+            run_id: record.run_id,
         },
         Err(panic) => {
             let what = panic
@@ -585,6 +624,7 @@ fn run_and_report(
                 status: RunStatus::Failed,
                 duration: start.elapsed(),
                 job: job.to_owned(),
+                run_id: String::new(),
             }
         }
     };

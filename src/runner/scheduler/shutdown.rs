@@ -81,12 +81,14 @@ impl Scheduler {
                 return Some(ExitCode::SUCCESS);
             }
             match self.clock.wait(events, deadline) {
+                // Stopping: dependents (`after`) do not start.
                 Ok(Event::Finished {
                     job,
+                    run_id: _,
                     status,
                     failed,
                     duration,
-                }) => self.on_finished(&job, status, failed, duration),
+                }) => self.record_finished(&job, status, failed, duration),
                 Ok(Event::Signal(Signal::Stop(again))) => {
                     self.logger.warn(
                         None,
@@ -102,10 +104,11 @@ impl Scheduler {
                         match self.clock.wait(events, until) {
                             Ok(Event::Finished {
                                 job,
+                                run_id: _,
                                 status,
                                 failed,
                                 duration,
-                            }) => self.on_finished(&job, status, failed, duration),
+                            }) => self.record_finished(&job, status, failed, duration),
                             Ok(_) => {}
                             Err(_) => break,
                         }

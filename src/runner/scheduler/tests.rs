@@ -686,3 +686,197 @@ fn a_job_file_that_is_gone_keeps_the_jobs_until_it_comes_back() {
     assert!(log.contains("is back"), "{log}");
     assert!(log.contains("1 added, 1 removed"), "{log}");
 }
+
+/// The jitter offset the job `name` has on this machine (as loaded by the scheduler).
+fn offset_of(f: &Fixture, name: &str) -> TimeDelta {
+    f.scheduler.plan.job(name).unwrap().triggers.offset()
+}
+
+#[test]
+fn a_jittered_job_fires_at_its_offset_with_the_slot_as_scheduled_at() {
+    let mut f = fixture(
+        "[jobs.j]\nschedule = \"0 * * * *\"\njitter = \"10m\"\ncommand = \"true\"\n\
+         [jobs.plain]\nschedule = \"0 * * * *\"\ncommand = \"true\"\n",
+    );
+    let offset = offset_of(&f, "j");
+    assert!(offset >= TimeDelta::zero() && offset < TimeDelta::minutes(10));
+    assert_eq!(
+        offset.num_seconds() % 60,
+        0,
+        "whole minutes for jitter = 10m"
+    );
+    // The scheduler starts at 00:00:00.250: the 00:00 slot of `j` has not fired yet.
+    f.run_until("2026-01-01T00:30:00Z");
+    f.exec.finish("j", RunStatus::Ok);
+    f.run_until("2026-01-01T01:30:00Z");
+    let runs: Vec<Started> = f
+        .exec
+        .started()
+        .into_iter()
+        .filter(|s| s.job == "j")
+        .collect();
+    let expected: Vec<(DateTime<Utc>, DateTime<Utc>)> =
+        ["2026-01-01T00:00:00Z", "2026-01-01T01:00:00Z"]
+            .iter()
+            .map(|slot| (t(slot), t(slot) + offset))
+            .filter(|(_, fires)| *fires > t(START))
+            .collect();
+    let got: Vec<(DateTime<Utc>, DateTime<Utc>)> = runs.iter().map(|s| (s.at, s.started)).collect();
+    assert_eq!(
+        got, expected,
+        "the slot is scheduled_at; it starts the offset later"
+    );
+    let plain: Vec<Started> = f
+        .exec
+        .started()
+        .into_iter()
+        .filter(|s| s.job == "plain")
+        .collect();
+    assert_eq!(plain[0].started, t("2026-01-01T01:00:00Z"));
+}
+
+#[test]
+fn jittered_runs_keep_firing_each_slot_plus_the_offset() {
+    let mut f =
+        fixture("[jobs.j]\nschedule = \"*/5 * * * *\"\njitter = \"90s\"\ncommand = \"true\"\n");
+    let offset = offset_of(&f, "j");
+    assert!(offset < TimeDelta::seconds(90));
+    // The 00:00 slot fires after the start (00:00:00.250) unless the offset is 0.
+    f.run_until("2026-01-01T00:04:00Z");
+    if f.exec.running() > 0 {
+        f.exec.finish("j", RunStatus::Ok);
+    }
+    let before = f.exec.started().len();
+    for slot in [
+        "2026-01-01T00:05:00Z",
+        "2026-01-01T00:10:00Z",
+        "2026-01-01T00:15:00Z",
+    ] {
+        f.run_until(&(t(slot) + offset).to_rfc3339());
+        let last = f.exec.started().last().cloned().unwrap();
+        assert_eq!((last.at, last.started), (t(slot), t(slot) + offset));
+        f.exec.finish("j", RunStatus::Ok);
+    }
+    assert_eq!(f.exec.started().len(), before + 3);
+}
+
+#[test]
+fn a_fixed_time_job_with_jitter_runs_once_on_a_dst_day() {
+    // Spring forward (02:30 does not exist on 2026-03-08 in New York: Vixie runs it at 03:00
+    // EDT, then the jitter), and fall back (01:30 happens twice on 2026-11-01: it runs once).
+    for (schedule, start, end, slot) in [
+        (
+            "30 2 * * *",
+            "2026-03-07T12:00:00Z",
+            "2026-03-09T00:00:00Z",
+            "2026-03-08T07:00:00Z",
+        ),
+        (
+            "30 1 * * *",
+            "2026-10-31T12:00:00Z",
+            "2026-11-02T00:00:00Z",
+            "2026-11-01T05:30:00Z",
+        ),
+    ] {
+        let mut f = fixture_at(
+            &format!(
+                "[jobs.j]\nschedule = \"{schedule}\"\ntimezone = \"America/New_York\"\n\
+                 jitter = \"10m\"\ncommand = \"true\"\n"
+            ),
+            start,
+        );
+        let offset = offset_of(&f, "j");
+        let mut runs = Vec::new();
+        while f.clock.now() < t(end) {
+            f.run_for(Duration::from_secs(600));
+            while f.exec.running() > 0 {
+                f.exec.finish("j", RunStatus::Ok);
+            }
+            runs = f.exec.started();
+        }
+        assert_eq!(runs.len(), 1, "{schedule}: {runs:?}");
+        assert_eq!(runs[0].at, t(slot), "{schedule}");
+        assert_eq!(runs[0].started, t(slot) + offset, "{schedule}");
+    }
+}
+
+const CHAIN: &str = "[jobs.backup]\nschedule = \"0 * * * *\"\ncommand = \"true\"\n\
+     [jobs.report]\nafter = [\"backup\"]\ncommand = \"true\"\n\
+     [jobs.alert]\nafter = [\"backup\"]\nafter_status = \"failure\"\ncommand = \"true\"\n";
+
+#[test]
+fn backup_ok_runs_report_once_with_the_upstream_run_id() {
+    let mut f = fixture(CHAIN);
+    f.run_until("2026-01-01T01:00:01Z");
+    assert_eq!(f.exec.names(), ["backup"]);
+    let backup = f.exec.started()[0].clone();
+    f.exec.finish("backup", RunStatus::Ok);
+    f.run_for(Duration::from_secs(1));
+    assert_eq!(f.exec.names(), ["backup", "report"]);
+    let report = f.exec.started()[1].clone();
+    assert_eq!(report.trigger, Trigger::After);
+    assert_eq!(
+        report.input.upstream_run_id.as_deref(),
+        Some(backup.run_id.as_str())
+    );
+    f.exec.finish("report", RunStatus::Ok);
+    f.run_until("2026-01-01T01:59:00Z");
+    assert_eq!(f.exec.names(), ["backup", "report"], "once");
+    assert!(
+        f.log()
+            .contains("[report] running after backup (run fake-1 ended ok)"),
+        "{}",
+        f.log()
+    );
+}
+
+#[test]
+fn backup_failing_runs_the_failure_job_and_not_report() {
+    let mut f = fixture(CHAIN);
+    f.run_until("2026-01-01T01:00:01Z");
+    f.exec.finish("backup", RunStatus::Failed);
+    f.run_for(Duration::from_secs(1));
+    assert_eq!(f.exec.names(), ["backup", "alert"]);
+    // A skipped run (the previous one still held the lock) starts nothing.
+    f.exec.finish("alert", RunStatus::Ok);
+    f.run_until("2026-01-01T02:00:01Z");
+    f.exec.finish("backup", RunStatus::Skipped);
+    f.run_for(Duration::from_secs(1));
+    assert_eq!(f.exec.names(), ["backup", "alert", "backup"]);
+}
+
+#[test]
+fn a_chain_of_three_runs_in_order() {
+    let mut f = fixture(
+        "[jobs.c]\nafter = [\"b\"]\ncommand = \"true\"\n\
+         [jobs.b]\nafter = [\"a\"]\nafter_status = \"always\"\ncommand = \"true\"\n\
+         [jobs.a]\nschedule = \"0 * * * *\"\ncommand = \"true\"\n",
+    );
+    f.run_until("2026-01-01T01:00:00Z");
+    f.run_for(Duration::from_secs(30));
+    f.exec.finish("a", RunStatus::Failed);
+    f.run_for(Duration::from_secs(30));
+    f.exec.finish("b", RunStatus::Ok);
+    f.run_for(Duration::from_secs(30));
+    f.exec.finish("c", RunStatus::Ok);
+    f.run_for(Duration::from_secs(30));
+    let runs = f.exec.started();
+    let order: Vec<(&str, DateTime<Utc>)> =
+        runs.iter().map(|s| (s.job.as_str(), s.started)).collect();
+    assert_eq!(
+        order,
+        [
+            ("a", t("2026-01-01T01:00:00Z")),
+            ("b", t("2026-01-01T01:00:30Z")),
+            ("c", t("2026-01-01T01:01:00Z")),
+        ]
+    );
+    assert_eq!(
+        runs[1].input.upstream_run_id.as_deref(),
+        Some(runs[0].run_id.as_str())
+    );
+    assert_eq!(
+        runs[2].input.upstream_run_id.as_deref(),
+        Some(runs[1].run_id.as_str())
+    );
+}

@@ -6,6 +6,7 @@
 //! every wrong type is reported, not only the first one of each job. Editing uses `toml_edit`
 //! (see `edit`), which keeps comments, but is slower to parse.
 
+mod chains;
 mod values;
 mod webhook;
 
@@ -17,13 +18,13 @@ use toml::de::DeTable;
 
 use self::values::{Item, Place, Reader};
 use super::model::{
-    CatchUp, MAX_RETRIES, NotifyFormat, NotifyOn, Overlap, RawDefaults, RawHttp, RawJob, RawNotify,
-    ServerConfig, SignatureScheme,
+    AfterStatus, CatchUp, MAX_RETRIES, NotifyFormat, NotifyOn, Overlap, RawDefaults, RawHttp,
+    RawJob, RawNotify, ServerConfig, SignatureScheme,
 };
 use super::problem::{LineIndex, Problem};
 use super::resolve::{
-    ScheduleCache, check_mail_to, check_notify_secret, check_ping, check_shell, check_url,
-    invalid_name_message, resolve_cached, valid_name,
+    ScheduleCache, check_jitter, check_mail_to, check_notify_secret, check_ping, check_shell,
+    check_url, invalid_name_message, resolve_cached, valid_name,
 };
 use super::{Action, Job};
 use crate::schedule::Schedule;
@@ -51,6 +52,9 @@ pub(crate) const JOB_KEYS: &[&str] = &[
     "ping",
     "mail_to",
     "webhook",
+    "jitter",
+    "after",
+    "after_status",
 ];
 const DEFAULTS_KEYS: &[&str] = &[
     "timezone",
@@ -63,6 +67,7 @@ const DEFAULTS_KEYS: &[&str] = &[
     "notify",
     "ping",
     "mail_to",
+    "jitter",
 ];
 const HTTP_KEYS: &[&str] = &["method", "url", "headers", "body", "expect"];
 const NOTIFY_KEYS: &[&str] = &["url", "on", "secret", "format", "signature"];
@@ -228,6 +233,7 @@ fn parse_inner(text: &str, cache: &mut ScheduleCache, warn_at: Option<DateTime<U
                     jobs.push(job);
                 }
             }
+            chains::check(&mut reader, table, &mut jobs);
         }
     }
     let mut problems = reader.problems;
@@ -263,19 +269,28 @@ impl Reader<'_> {
                             .is_ok()
                     });
                 }
-                "timeout" | "retry_delay" => {
+                "timeout" | "retry_delay" | "jitter" => {
                     let value = self.string(&place, key, span.clone(), item).filter(|text| {
-                        crate::duration::parse(text)
+                        let checked = crate::duration::parse(text)
+                            .map_err(|err| err.to_string())
+                            .and_then(|d| {
+                                if key == "jitter" {
+                                    check_jitter(d)
+                                } else {
+                                    Ok(())
+                                }
+                            });
+                        checked
                             .map_err(|err| {
                                 let key = place.key(key);
-                                self.push(None, Some(&key), Some(span.clone()), err.to_string());
+                                self.push(None, Some(&key), Some(span.clone()), err);
                             })
                             .is_ok()
                     });
-                    if key == "timeout" {
-                        out.timeout = value;
-                    } else {
-                        out.retry_delay = value;
+                    match key {
+                        "timeout" => out.timeout = value,
+                        "retry_delay" => out.retry_delay = value,
+                        _ => out.jitter = value,
                     }
                 }
                 "retries" => out.retries = self.count(&place, key, span, item, MAX_RETRIES),
@@ -373,7 +388,7 @@ impl Reader<'_> {
         let mut raw = RawJob::default();
         // Whether `command` or `http` was written but could not be read.
         let mut action_dropped = false;
-        // Whether a trigger (`schedule`, `webhook`) was written but could not be read.
+        // Whether a trigger (`schedule`, `webhook`, `after`) was written but could not be read.
         let mut trigger_dropped = false;
         for (key, value) in table {
             let (key, span, value) = (key.get_ref().as_ref(), key.span(), value.get_ref());
@@ -430,9 +445,18 @@ impl Reader<'_> {
                         .map(|t| self.webhook(&webhook, t));
                     trigger_dropped |= raw.webhook.is_none();
                 }
+                "jitter" => raw.jitter = self.string(&place, key, span, value),
+                "after" => {
+                    raw.after = self.string_list(&place, key, span, value);
+                    trigger_dropped |= raw.after.is_none();
+                }
+                "after_status" => {
+                    raw.after_status = self.choice(&place, key, span, value, AFTER_STATUSES);
+                }
                 other => self.unknown_key(&place, other, span, JOB_KEYS),
             }
         }
+        let no_schedule = raw.schedule.is_none();
         // Keys already reported while reading: resolve() must not report them again (a value
         // that could not be read is missing as far as resolve() can tell).
         let reported: HashSet<String> = self.problems[before..]
@@ -446,7 +470,9 @@ impl Reader<'_> {
                         .strip_prefix(r.as_str())
                         .is_some_and(|rest| rest.starts_with('.'))
             }) || (action_dropped && matches!(key, "command" | "http"))
-                || (trigger_dropped && key == "schedule")
+                // No trigger as far as resolve() can tell, though one was written (not a
+                // `schedule` it finds wrong).
+                || (trigger_dropped && no_schedule && key == "schedule")
         };
         // The text: with a check-only cache the job gets a stand-in schedule.
         let schedule = self.warn_at.and(raw.schedule.clone());
@@ -650,6 +676,11 @@ const NOTIFY_FORMATS: &[(&str, NotifyFormat)] = &[
 const SIGNATURES: &[(&str, SignatureScheme)] = &[
     ("standard", SignatureScheme::Standard),
     ("jobtab", SignatureScheme::Jobtab),
+];
+const AFTER_STATUSES: &[(&str, AfterStatus)] = &[
+    ("success", AfterStatus::Success),
+    ("failure", AfterStatus::Failure),
+    ("always", AfterStatus::Always),
 ];
 const CATCH_UPS: &[(&str, CatchUp)] = &[("none", CatchUp::None), ("once", CatchUp::Once)];
 const NOTIFY_ONS: &[(&str, NotifyOn)] = &[

@@ -120,7 +120,7 @@ command = "x"
         problems(text),
         [
             "f:2:1: key \"defaults.timezone\": unknown time zone \"Nowhere/Land\": use an IANA name such as Europe/Berlin, America/New_York or UTC",
-            "f:7:1: job \"backup\", key \"timout\": unknown key; did you mean \"timeout\"? known keys are description, schedule, command, shell, workdir, http, timezone, enabled, timeout, retries, retry_delay, overlap, catch_up, env, notify, ping, mail_to, webhook",
+            "f:7:1: job \"backup\", key \"timout\": unknown key; did you mean \"timeout\"? known keys are description, schedule, command, shell, workdir, http, timezone, enabled, timeout, retries, retry_delay, overlap, catch_up, env, notify, ping, mail_to, webhook, jitter, after, after_status",
             "f:10:1: job \"ping\", key \"schedule\": invalid schedule \"61 * * * *\": (the schedule's own message)",
             "f:11:1: job \"ping\", key \"http\": a job has either `command` or `http`, not both",
             "f:14:1: job \"bad name\": invalid job name \"bad name\": use only letters, digits, `-`, `_` and `.`",
@@ -131,7 +131,7 @@ command = "x"
             "f:25:9: job \"types\", key \"env.A\": expected a string, found the number 1",
             "f:26:1: job \"types\", key \"timeout\": invalid duration \"5x\": units are ms, s, m, h and d; write it like 30s, 5m or 1h30m",
             "f:28:1: job \"nothing\", key \"command\": a job needs `command` (a shell command) or `http` (a URL to call)",
-            "f:31:1: job \"nosched\", key \"schedule\": the job has no trigger: add `schedule` (like schedule = \"0 2 * * *\") or a [jobs.nosched.webhook] table to run it on requests",
+            "f:31:1: job \"nosched\", key \"schedule\": the job has no trigger: add `schedule` (like schedule = \"0 2 * * *\"), a [jobs.nosched.webhook] table to run it on requests, or after = [\"other-job\"] to run it when another job's run ends",
         ]
     );
 }
@@ -456,6 +456,9 @@ fn key_lists_are_the_raw_structs_fields() {
         ping,
         mail_to,
         webhook,
+        jitter,
+        after,
+        after_status,
     });
     assert_eq!(job, sorted(JOB_KEYS));
     let webhook = fields!(RawWebhook {
@@ -493,6 +496,7 @@ fn key_lists_are_the_raw_structs_fields() {
         notify,
         ping,
         mail_to,
+        jitter,
     });
     assert_eq!(defaults, sorted(DEFAULTS_KEYS));
     let http = fields!(RawHttp {
@@ -531,6 +535,9 @@ fn sample_value(key: &str) -> String {
         "env" => "{ A = \"b\" }",
         "ping" => "\"https://hc-ping.example.com/x\"",
         "mail_to" => "\"ops@example.com\"",
+        "jitter" => "\"10m\"",
+        "after" => "[\"call\"]",
+        "after_status" => "\"always\"",
         "method" => "\"POST\"",
         "url" => "\"https://example.com/hook\"",
         "headers" => "{ X-Team = \"ops\" }",
@@ -617,8 +624,19 @@ fn every_listed_key_is_read() {
         // A job has a command or an HTTP call, not both; `shell` and `workdir` are a
         // command's.
         table(JOB_KEYS, &["http"]),
-        // One hook per path.
-        table(JOB_KEYS, &["command", "shell", "workdir", "webhook"]),
+        // One hook per path; `call` runs `shell` after it: not the other way round too (a
+        // cycle).
+        table(
+            JOB_KEYS,
+            &[
+                "command",
+                "shell",
+                "workdir",
+                "webhook",
+                "after",
+                "after_status"
+            ]
+        ),
     );
     let (jobs, server, problems) = parse_all(&text);
     assert!(problems.is_empty(), "{problems:#?}\n{text}");
@@ -685,6 +703,9 @@ fn render_writes_every_field_under_its_listed_key() {
             response: Some(crate::store::Response::Wait),
             rate_limit: Some("5/s".into()),
         }),
+        jitter: Some("10m".into()),
+        after: Some(vec!["backup".into()]),
+        after_status: Some(AfterStatus::Failure),
     };
     let text = crate::store::render::job_toml("j", &raw);
     let root: toml::Table = text.parse().unwrap();
@@ -701,8 +722,14 @@ fn render_writes_every_field_under_its_listed_key() {
         keys(job["webhook"].as_table().unwrap()),
         sorted(WEBHOOK_KEYS)
     );
-    // And it reads back as written (as a shell job: it cannot be both).
-    let shell_only = RawJob { http: None, ..raw };
+    // And it reads back as written (as a shell job: it cannot be both; without `after`: the
+    // file has no job `backup`).
+    let shell_only = RawJob {
+        http: None,
+        after: None,
+        after_status: None,
+        ..raw
+    };
     let text = crate::store::render::job_toml("j", &shell_only);
     let (jobs, problems) = parse(&text);
     assert!(problems.is_empty(), "{problems:#?}\n{text}");
@@ -717,6 +744,9 @@ fn render_writes_every_field_under_its_listed_key() {
         assert_eq!(value.as_str(), *name);
     }
     for (name, value) in CATCH_UPS {
+        assert_eq!(value.as_str(), *name);
+    }
+    for (name, value) in AFTER_STATUSES {
         assert_eq!(value.as_str(), *name);
     }
     for (name, value) in NOTIFY_ONS {
@@ -743,5 +773,81 @@ fn render_writes_every_field_under_its_listed_key() {
     }
     for (name, value) in webhook::RESPONSES {
         assert_eq!(value.as_str(), *name);
+    }
+}
+
+#[test]
+fn jitter_and_after_are_validated() {
+    let messages =
+        |text: &str| -> Vec<String> { parse(text).1.into_iter().map(|p| p.message).collect() };
+    let found = messages(
+        "[defaults]\njitter = \"8d\"\n\
+         [jobs.a]\nschedule = \"@reboot\"\njitter = \"5m\"\ncommand = \"true\"\n\
+         [jobs.b]\nschedule = \"@daily\"\njitter = \"5 minutes\"\ncommand = \"true\"\n\
+         [jobs.c]\nschedule = \"@daily\"\nafter_status = \"success\"\ncommand = \"true\"\n\
+         [jobs.d]\nschedule = \"@daily\"\nafter = [\"a\"]\nafter_status = \"sometimes\"\ncommand = \"true\"\n\
+         [jobs.e]\nafter = 3\ncommand = \"true\"\n",
+    );
+    assert!(
+        found[0].contains("is more than a week; use at most 7d"),
+        "{found:#?}"
+    );
+    assert!(
+        found[1].contains("has none (no `schedule`, or @reboot)"),
+        "{found:#?}"
+    );
+    assert!(
+        found[2].starts_with("invalid duration \"5 minutes\""),
+        "{found:#?}"
+    );
+    assert!(
+        found[3].contains("`after_status` says which ends"),
+        "{found:#?}"
+    );
+    assert!(
+        found[4].contains("\"sometimes\" is not one of success, failure, always"),
+        "{found:#?}"
+    );
+    assert!(
+        found[5].contains("expected a list of job names"),
+        "{found:#?}"
+    );
+    assert_eq!(found.len(), 6, "{found:#?}");
+
+    // `[defaults] jitter` applies to calendar jobs only; `0s` is none.
+    let (jobs, problems) = parse(
+        "[defaults]\njitter = \"10m\"\n\
+         [jobs.a]\nschedule = \"@daily\"\ncommand = \"true\"\n\
+         [jobs.boot]\nschedule = \"@reboot\"\ncommand = \"true\"\n\
+         [jobs.none]\nschedule = \"@daily\"\njitter = \"0s\"\ncommand = \"true\"\n\
+         [jobs.chained]\nafter = [\"a\"]\ncommand = \"true\"\n",
+    );
+    assert!(problems.is_empty(), "{problems:#?}");
+    let jitter = |i: usize| jobs[i].triggers.jitter.map(|j| j.max.as_secs());
+    assert_eq!(
+        [jitter(0), jitter(1), jitter(2), jitter(3)],
+        [Some(600), None, None, None]
+    );
+    assert!(!jobs[3].triggers.has_schedule() && jobs[3].triggers.webhook.is_none());
+    assert_eq!(jobs[3].triggers.after, ["a"]);
+}
+
+/// A trigger that could not be read is not also a missing trigger, and hides no other
+/// trigger's problem.
+#[test]
+fn a_wrong_schedule_is_reported_beside_a_trigger_that_could_not_be_read() {
+    for broken in ["webhook = \"x\"", "after = 3"] {
+        let text = format!("[jobs.a]\nschedule = \"61 * * * *\"\ncommand = \"true\"\n{broken}\n");
+        let messages: Vec<String> = parse(&text).1.into_iter().map(|p| p.message).collect();
+        assert_eq!(messages.len(), 2, "{messages:#?}");
+        assert!(
+            messages[0].starts_with("invalid schedule \"61 * * * *\""),
+            "{messages:#?}"
+        );
+        assert!(messages[1].starts_with("expected "), "{messages:#?}");
+        let text = format!("[jobs.a]\ncommand = \"true\"\n{broken}\n");
+        let messages: Vec<String> = parse(&text).1.into_iter().map(|p| p.message).collect();
+        assert_eq!(messages.len(), 1, "{messages:#?}");
+        assert!(messages[0].starts_with("expected "), "{messages:#?}");
     }
 }

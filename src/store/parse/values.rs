@@ -199,6 +199,34 @@ impl Reader<'_> {
         ok.then_some(map)
     }
 
+    /// A list of strings; a single string is a list of one.
+    pub(super) fn string_list(
+        &mut self,
+        place: &Place<'_>,
+        key: &str,
+        span: Range<usize>,
+        item: &DeValue<'_>,
+    ) -> Option<Vec<String>> {
+        let list: Option<Vec<String>> = match item {
+            DeValue::Array(array) => array
+                .iter()
+                .map(|v| v.get_ref().as_str().map(str::to_owned))
+                .collect(),
+            DeValue::String(text) => Some(vec![text.to_string()]),
+            _ => None,
+        };
+        if list.is_none() {
+            self.wrong_type(
+                place,
+                key,
+                span,
+                item,
+                "a list of job names like [\"backup\"]",
+            );
+        }
+        list
+    }
+
     pub(super) fn codes(
         &mut self,
         place: &Place<'_>,

@@ -96,8 +96,14 @@ fn a_job_without_any_trigger_is_told_to_add_one() {
         located("[jobs.j]\ncommand = \"true\"\n"),
         [
             "f:1:1: job \"j\", key \"schedule\": the job has no trigger: add `schedule` (like \
-          schedule = \"0 2 * * *\") or a [jobs.j.webhook] table to run it on requests"
+          schedule = \"0 2 * * *\"), a [jobs.j.webhook] table to run it on requests, or after = \
+          [\"other-job\"] to run it when another job's run ends"
         ]
+    );
+    // `after = []` names no job to run after.
+    assert_one(
+        &located("[jobs.j]\ncommand = \"true\"\nafter = []\n"),
+        "f:1:1: job \"j\", key \"schedule\": the job has no trigger",
     );
     // A webhook that could not be read is reported itself, not as a missing trigger.
     assert_one(
