@@ -139,7 +139,8 @@ fn shown(value: &Value) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::store::{Match, parse};
+    use crate::store::model::Match;
+    use crate::store::parse;
 
     fn hook(table: &str) -> Webhook {
         let (jobs, problems) = parse(&format!(

@@ -64,7 +64,10 @@ fn jobs(env: &Env, hook: &str) -> String {
 fn start(env: &Env) -> (Served, Client) {
     let served = Served::start(
         env,
-        &[("JOBTAB_TOKEN", TOKEN), ("HOOK_SECRET", "a-secret-for-the-hook")],
+        &[
+            ("JOBTAB_TOKEN", TOKEN),
+            ("HOOK_SECRET", "a-secret-for-the-hook"),
+        ],
     );
     (served, Client::new(Some(TOKEN)))
 }

@@ -183,7 +183,7 @@ fn send_request(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::store::DEFAULT_MAX_BODY;
+    use crate::store::model::DEFAULT_MAX_BODY;
 
     fn hook() -> Webhook {
         Webhook {

@@ -27,8 +27,7 @@ pub(crate) use editor::Editor;
 pub(crate) use model::{Action, CatchUp, HttpSpec, Job, Notify, NotifyOn, Overlap};
 pub(crate) use model::{AfterStatus, NotifyFormat, SignatureScheme, Triggers};
 pub(crate) use model::{
-    DEFAULT_MAX_BODY, Encoding, HmacAlgorithm, Match, MatchSource, RateLimit, Response,
-    ServerConfig, Verify, Webhook,
+    Encoding, HmacAlgorithm, MatchSource, RateLimit, Response, ServerConfig, Verify, Webhook,
 };
 pub(crate) use model::{RawHttp, RawJob, RawNotify};
 /// The keys of a job's table, for the man page's test that every one is described.
