@@ -56,6 +56,11 @@ fn jobs(env: &Env, hook: &str) -> String {
         match = {{ "/ref" = "refs/heads/main", "/n" = 1, "header:X-Live" = [true] }}
         env = {{ REF = "/ref" }}
         rate_limit = "10/s"
+
+        # runs after each successful backup
+        [jobs.after]
+        after = ["backup"]
+        command = "true"
         "#,
         go = env.path("go").display(),
     )
@@ -148,7 +153,7 @@ fn every_api_answer_has_the_fields_docs_json_md_lists() {
     outputs.add("api-run", &get_ok(&client, &run_url));
     let collect = |outputs: &mut Outputs| {
         outputs.add("list", &get_ok(&client, &api("/api/jobs")));
-        for name in ["backup", "report", "wait", "hook"] {
+        for name in ["backup", "report", "wait", "hook", "after"] {
             outputs.add("show", &get_ok(&client, &api(&format!("/api/jobs/{name}"))));
         }
         outputs.add("history", &get_ok(&client, &api("/api/runs")));

@@ -649,7 +649,8 @@ fn exec_hands_a_dependent_the_upstream_run_id_but_not_the_payload() {
 #[test]
 fn run_hands_a_dependent_the_upstream_run_id() {
     let env = upstream_env();
-    let runner = crate::run::Runner::start(&env, &[]);
+    // `backup` also has a webhook, so `run` needs a listener.
+    let runner = crate::run::Runner::start(&env, &["--listen", "127.0.0.1:0"]);
     runner.wait_for("[report] ", crate::run::WAIT);
     let deadline = std::time::Instant::now() + crate::run::WAIT;
     while runs_of(&env, "report").is_empty() {
