@@ -80,6 +80,9 @@ pub(crate) fn for_run(setup: RunServer<'_>) -> Result<Option<Server>> {
             problems.join("; ")
         )
     })?;
+    // The scheduler publishes its jobs when it starts, after the listener opens: until then
+    // the dashboard and the API would see no jobs at all.
+    published.publish_jobs(Arc::new(jobs.clone()));
     let dedupe = Dedupe::open(&state_dir, Utc::now().timestamp())?;
     let deliveries = DeliveryLog::start(&state_dir)?;
     let listener = bind(&listen, what)?;

@@ -293,3 +293,34 @@ fn the_hook_table_expands_secrets_and_keeps_the_old_hook_when_a_reload_cannot() 
     );
     assert!(third.get("/hooks/b").is_none());
 }
+
+/// The listener opens before the scheduler publishes its first job list: the jobs of the file
+/// are published first, so the dashboard and the API never answer "no jobs" meanwhile.
+#[test]
+fn the_jobs_are_published_before_the_listener_opens() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("jobs.toml");
+    std::fs::write(
+        &path,
+        "[jobs.a]\nschedule = \"@daily\"\ncommand = \"true\"\n",
+    )
+    .unwrap();
+    let file = crate::store::JobFile::load(&path).unwrap();
+    let published = Arc::new(Published::default());
+    let (events, _rx) = mpsc::channel();
+    let (logger, _log) = Logger::capture(crate::log::Format::Text);
+    let server = start::for_run(start::RunServer {
+        listen: Some("127.0.0.1:0".to_owned()),
+        file: &file,
+        published: Arc::clone(&published),
+        events,
+        state_dir: dir.path().join("state"),
+        logger: Arc::new(logger),
+        metrics: Arc::new(Metrics::default()),
+    })
+    .unwrap()
+    .unwrap();
+    let names: Vec<String> = published.jobs().iter().map(|j| j.name.clone()).collect();
+    assert_eq!(names, ["a"]);
+    server.stop();
+}
