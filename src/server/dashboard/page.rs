@@ -109,21 +109,31 @@ fn no_next_run(job: &Job) -> String {
         "when <code>jobtab run</code> starts".into()
     } else if job.triggers.webhook_only_job() {
         "on each delivery".into()
+    } else if let Some(after) = job.triggers.after_words() {
+        esc(&after)
     } else {
         "none".into()
     }
 }
 
-/// What starts the job, in words (escaped): its schedule and what that means, its webhook.
+/// What starts the job, in words (escaped): its schedule and what that means (with its
+/// jitter), the jobs it runs after, its webhook.
 pub(crate) fn trigger_words(job: &Job) -> Vec<String> {
     let mut words = Vec::new();
     let triggers = &job.triggers;
     if triggers.has_schedule() {
+        let jitter = triggers.jitter.map_or_else(String::new, |jitter| {
+            format!(" + jitter {}", crate::duration::format(jitter.max))
+        });
         words.push(format!(
-            "<code>{}</code> <span class=\"words\">{}</span>",
+            "<code>{}</code>{} <span class=\"words\">{}</span>",
             esc(triggers.as_str()),
+            esc(&jitter),
             esc(&triggers.describe())
         ));
+    }
+    if let Some(after) = triggers.after_words() {
+        words.push(esc(&after));
     }
     if let Some(hook) = &triggers.webhook {
         words.push(esc(&hook.summary()));

@@ -239,3 +239,31 @@ fn a_webhook_job_shows_its_hook_and_its_secret_as_written() {
         "{html}"
     );
 }
+
+#[test]
+fn chained_and_jittered_jobs_say_so() {
+    let jobs = jobs(
+        r#"
+        [jobs.backup]
+        schedule = "0 2 * * *"
+        jitter = "10m"
+        command = "true"
+
+        [jobs.report]
+        after = ["backup"]
+        after_status = "failure"
+        command = "true"
+        "#,
+    );
+    let refs: Vec<&Job> = jobs.iter().collect();
+    let rows = json!([
+        {"name": "backup", "next": [], "last_result": null, "running": null},
+        {"name": "report", "next": [], "last_result": null, "running": null},
+    ]);
+    let index = page::index(&refs, &rows, Viewer::Cookie, now());
+    assert!(
+        index.contains("<code>0 2 * * *</code> + jitter 10m"),
+        "{index}"
+    );
+    assert!(index.contains("after backup (failure)"), "{index}");
+}
