@@ -106,11 +106,12 @@ pub(super) fn join_prefixes(first: &str, second: &str) -> String {
     format!("{first}{second}")
 }
 
-/// Adds `table` (a complete `[jobs.NAME]` table) to `text` after its last statement: the
-/// comments and blank lines that end the file stay after it, separated by a blank line. In a
-/// file of only comments, they stay above it. In place, costing the length of the file's tail
-/// and of the table, not of the whole file: importing 100,000 jobs appends 100,000 tables.
-pub(super) fn append_table(text: &mut String, table: &str) {
+/// Adds a table (a complete `[jobs.NAME]` table, which `write` appends to the text it is
+/// given) to `text` after its last statement: the comments and blank lines that end the file
+/// stay after it, separated by a blank line. In a file of only comments, they stay above it.
+/// In place, costing the length of the file's tail and of the table, not of the whole file:
+/// importing 100,000 jobs appends 100,000 tables.
+pub(super) fn append_table(text: &mut String, write: impl FnOnce(&mut String)) {
     let mut cut = text.len();
     let mut statement = false;
     let mut end = text.len();
@@ -138,7 +139,7 @@ pub(super) fn append_table(text: &mut String, table: &str) {
             "\n\n"
         };
         text.push_str(gap);
-        text.push_str(table);
+        write(text);
         return;
     }
     let tail = text.split_off(cut);
@@ -146,7 +147,7 @@ pub(super) fn append_table(text: &mut String, table: &str) {
         text.push('\n');
     }
     text.push('\n');
-    text.push_str(table);
+    write(text);
     text.push_str(&tail);
 }
 
@@ -156,7 +157,7 @@ mod tests {
 
     fn append(text: &str, table: &str) -> String {
         let mut text = text.to_owned();
-        append_table(&mut text, table);
+        append_table(&mut text, |out| out.push_str(table));
         text
     }
 

@@ -19,7 +19,7 @@ use self::decor::{
 };
 use super::model::{RawDefaults, RawJob};
 use super::parse::Parsed;
-use super::render::{job_table, job_toml};
+use super::render::{job_table, write_job};
 use super::resolve::{ScheduleCache, invalid_name_message, resolve_cached, valid_name};
 
 /// A job file being changed; see `edit`.
@@ -109,7 +109,9 @@ impl Editor {
         }
         self.check(name, raw)?;
         match &mut self.doc {
-            None if self.appendable => append_table(&mut self.text, &job_toml(name, raw)),
+            None if self.appendable => {
+                append_table(&mut self.text, |out| write_job(out, name, raw))
+            }
             _ => self.insert_new(name, raw)?,
         }
         self.names.push(name.to_owned());
