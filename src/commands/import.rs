@@ -6,7 +6,7 @@
 //! ones are imported, and the command then exits 1 so that scripts notice.
 
 use std::collections::HashMap;
-use std::io::Read as _;
+use std::io::{BufWriter, Read as _, StderrLock, Write as _};
 use std::path::Path;
 use std::process::ExitCode;
 
@@ -56,12 +56,15 @@ pub(crate) fn run(args: &ImportArgs, ctx: &Ctx) -> Result<ExitCode> {
             job.raw.enabled = Some(false);
         }
     }
+    let mut err = messages();
     for note in &parsed.notes {
-        eprintln!("note: {note}");
+        let _ = writeln!(err, "note: {note}");
     }
     for (line, why) in &parsed.skipped {
-        eprintln!("skipped line {line}: {why}");
+        let _ = writeln!(err, "skipped line {line}: {why}");
     }
+    let _ = err.flush();
+    drop(err);
     let file = ctx.file.display();
     let failed = if parsed.skipped.is_empty() {
         ExitCode::SUCCESS
@@ -99,11 +102,15 @@ pub(crate) fn run(args: &ImportArgs, ctx: &Ctx) -> Result<ExitCode> {
     } else {
         store::edit(ctx.writable_file()?, add)?
     };
+    let mut err = messages();
     for (line, existing) in &outcome.duplicates {
-        eprintln!(
+        let _ = writeln!(
+            err,
             "skipped line {line}: already imported as job {existing:?} (same schedule and command)"
         );
     }
+    let _ = err.flush();
+    drop(err);
     for note in &outcome.notes {
         eprintln!("note: {note}");
     }
@@ -150,6 +157,13 @@ pub(crate) fn run(args: &ImportArgs, ctx: &Ctx) -> Result<ExitCode> {
     }
     skipped_hint();
     Ok(failed)
+}
+
+/// Standard error, buffered: a crontab of 100,000 lines can have as many messages, and
+/// writing each line on its own (as `eprintln!` does, a piece at a time) took longer than the
+/// import. A failed write is ignored, as there is nowhere left to report it.
+fn messages() -> BufWriter<StderrLock<'static>> {
+    BufWriter::with_capacity(64 * 1024, std::io::stderr().lock())
 }
 
 /// Why the source is read as a system crontab, if it is (see `crontab::system`): `--system`,
