@@ -4,9 +4,7 @@ use std::collections::{HashMap, HashSet};
 
 /// The job name a command suggests (see the module docs).
 pub(crate) fn derive_name(command: &str) -> String {
-    let first = first_words(command)
-        .into_iter()
-        .find(|word| !is_assignment(word));
+    let first = first_words(command).find(|word| !is_assignment(word));
     let Some(word) = first else {
         return "job".to_owned();
     };
@@ -41,59 +39,62 @@ fn is_assignment(word: &str) -> bool {
     })
 }
 
-/// The first few words of a shell command, quotes removed (enough to find the program).
-fn first_words(command: &str) -> Vec<String> {
-    let mut words = Vec::new();
-    let mut word = String::new();
-    let mut in_word = false;
+/// The first few words of a shell command, quotes removed (enough to find the program): up to
+/// 8, ending at the first operator. One at a time, as they are asked for: the program is
+/// usually the first.
+fn first_words(command: &str) -> impl Iterator<Item = String> + '_ {
     let mut chars = command.chars();
-    while let Some(c) = chars.next() {
-        match c {
-            ' ' | '\t' | '\n' | ';' | '&' | '|' | '(' | ')' | '<' | '>' => {
-                if in_word {
-                    words.push(std::mem::take(&mut word));
-                    in_word = false;
-                    if words.len() >= 8 {
-                        break;
+    let mut done = false;
+    std::iter::from_fn(move || {
+        if done {
+            return None;
+        }
+        let mut word = String::new();
+        let mut in_word = false;
+        while let Some(c) = chars.next() {
+            match c {
+                ' ' | '\t' | '\n' | ';' | '&' | '|' | '(' | ')' | '<' | '>' => {
+                    done = !matches!(c, ' ' | '\t');
+                    if in_word {
+                        return Some(word);
+                    }
+                    if done {
+                        return None;
                     }
                 }
-                if !matches!(c, ' ' | '\t') {
-                    break;
-                }
-            }
-            '\'' => {
-                in_word = true;
-                for q in chars.by_ref() {
-                    if q == '\'' {
-                        break;
-                    }
-                    word.push(q);
-                }
-            }
-            '"' => {
-                in_word = true;
-                while let Some(q) = chars.next() {
-                    match q {
-                        '"' => break,
-                        '\\' => word.extend(chars.next()),
-                        _ => word.push(q),
+                '\'' => {
+                    in_word = true;
+                    for q in chars.by_ref() {
+                        if q == '\'' {
+                            break;
+                        }
+                        word.push(q);
                     }
                 }
-            }
-            '\\' => {
-                in_word = true;
-                word.extend(chars.next());
-            }
-            _ => {
-                in_word = true;
-                word.push(c);
+                '"' => {
+                    in_word = true;
+                    while let Some(q) = chars.next() {
+                        match q {
+                            '"' => break,
+                            '\\' => word.extend(chars.next()),
+                            _ => word.push(q),
+                        }
+                    }
+                }
+                '\\' => {
+                    in_word = true;
+                    word.extend(chars.next());
+                }
+                _ => {
+                    in_word = true;
+                    word.push(c);
+                }
             }
         }
-    }
-    if in_word {
-        words.push(word);
-    }
-    words
+        done = true;
+        in_word.then_some(word)
+    })
+    .take(8)
 }
 
 /// The names taken so far, handing out new ones: `base`, or `base-2`, `base-3`, ... whichever
@@ -171,6 +172,11 @@ mod tests {
             ("(subshell)", "job"),
             ("ab$c", "ab-c"),
             ("..", "job"),
+            // The program is among the first 8 words, before any operator.
+            ("A=1 B=2 C=3 D=4 E=5 F=6 G=7 prog", "prog"),
+            ("A=1 B=2 C=3 D=4 E=5 F=6 G=7 H=8 prog", "job"),
+            ("A=1; prog", "job"),
+            ("A=1 'my prog'>x", "my-prog"),
         ] {
             assert_eq!(derive_name(command), name, "{command}");
         }
