@@ -7,7 +7,7 @@
 
 mod decor;
 
-use std::collections::HashSet;
+use std::collections::{HashMap, HashSet};
 use std::path::{Path, PathBuf};
 
 use anyhow::{Result, anyhow, bail};
@@ -19,6 +19,7 @@ use self::decor::{
 };
 use super::model::{RawDefaults, RawJob};
 use super::parse::Parsed;
+use super::readback::{Expected, fingerprint};
 use super::render::{job_table, write_job};
 use super::resolve::{ScheduleCache, invalid_name_message, resolve_cached, valid_name};
 
@@ -32,6 +33,8 @@ pub(crate) struct Editor {
     /// Whether the `jobs` table is written with `[...]` headers, so that a new `[jobs.NAME]`
     /// table can be appended as text.
     appendable: bool,
+    /// Where the last statement of `text` ends (see `decor::append_table`).
+    content_end: usize,
     defaults: RawDefaults,
     /// The job names, in file order, and as a set.
     names: Vec<String>,
@@ -39,6 +42,9 @@ pub(crate) struct Editor {
     pub(super) changed: bool,
     /// The schedules of added jobs found valid (an import adds thousands that share them).
     checked: ScheduleCache,
+    /// The jobs added or replaced, by name: the fingerprint of what was written (see
+    /// `readback`), for the check that the new text reads back as it.
+    written: HashMap<String, u64>,
 }
 
 impl Editor {
@@ -50,11 +56,13 @@ impl Editor {
             text,
             doc: None,
             appendable: parsed.jobs_in_headers,
+            content_end: parsed.content_end,
             defaults: parsed.defaults,
             name_set: names.iter().cloned().collect(),
             names,
             changed: false,
             checked: ScheduleCache::check_only(),
+            written: HashMap::new(),
         }
     }
 
@@ -98,6 +106,24 @@ impl Editor {
         }
     }
 
+    /// The file as it would be written now, taken out of the editor (an import's 20 MB are
+    /// not copied); the editor holds no text after it.
+    pub(super) fn take_text(&mut self) -> String {
+        match self.doc.take() {
+            Some(doc) => doc.to_string(),
+            None => std::mem::take(&mut self.text),
+        }
+    }
+
+    /// What the new text must read back as: every job name, and what each job added or
+    /// replaced was written from.
+    pub(super) fn expected(&self) -> Expected<'_> {
+        Expected {
+            names: &self.name_set,
+            written: &self.written,
+        }
+    }
+
     /// Adds a job after the last one; an existing name or an invalid job is an error.
     pub(crate) fn add_job(&mut self, name: &str, raw: &RawJob) -> Result<()> {
         if self.contains(name) {
@@ -110,12 +136,15 @@ impl Editor {
         self.check(name, raw)?;
         match &mut self.doc {
             None if self.appendable => {
-                append_table(&mut self.text, |out| write_job(out, name, raw))
+                self.content_end = append_table(&mut self.text, self.content_end, |out| {
+                    write_job(out, name, raw);
+                });
             }
             _ => self.insert_new(name, raw)?,
         }
         self.names.push(name.to_owned());
         self.name_set.insert(name.to_owned());
+        self.written.insert(name.to_owned(), fingerprint(raw));
         self.changed = true;
         Ok(())
     }
@@ -148,6 +177,7 @@ impl Editor {
             }
             Item::None | Item::ArrayOfTables(_) => *old = Item::Table(new),
         }
+        self.written.insert(name.to_owned(), fingerprint(raw));
         self.changed = true;
         Ok(true)
     }
@@ -188,6 +218,7 @@ impl Editor {
         }
         self.names.retain(|n| n != name);
         self.name_set.remove(name);
+        self.written.remove(name);
         self.changed = true;
         Ok(())
     }
@@ -254,6 +285,8 @@ impl Editor {
                 }
             }
         }
+        // Its values are no longer the ones written (if it was): only its name is checked.
+        self.written.remove(name);
         self.changed = true;
         Ok(true)
     }

@@ -12,7 +12,7 @@ use std::collections::{HashMap, HashSet};
 use std::ops::Range;
 
 use chrono::{DateTime, Utc};
-use toml::de::DeTable;
+use toml::de::{DeTable, DeValue};
 
 use self::values::{Item, Place, Reader};
 use super::model::{
@@ -20,6 +20,7 @@ use super::model::{
     SignatureScheme,
 };
 use super::problem::{LineIndex, Problem};
+use super::readback::Expected;
 use super::resolve::{
     ScheduleCache, check_mail_to, check_notify_secret, check_ping, check_shell, check_url,
     invalid_name_message, resolve_cached, valid_name,
@@ -79,6 +80,9 @@ pub(crate) struct Parsed {
     /// `[jobs.NAME]` table can be appended to the text; not when `jobs` is an inline table or
     /// dotted keys.
     pub(crate) jobs_in_headers: bool,
+    /// Where the last statement (key, value or table header) ends: what follows is blank and
+    /// comment lines only, though a line of a multi-line string before it may look like one.
+    pub(crate) content_end: usize,
 }
 
 /// Parses the text of a job file into valid jobs and problems.
@@ -107,7 +111,7 @@ pub(crate) struct Checked {
 /// about what may fail when the jobs run, judged at `now`. Faster than `parse` on big files,
 /// because it keeps no parsed schedules.
 pub(crate) fn check_text(text: &str, now: DateTime<Utc>) -> Checked {
-    let parsed = parse_inner(text, &mut ScheduleCache::check_only(), Some(now));
+    let parsed = parse_inner(text, &mut ScheduleCache::check_only(), Some(now), None);
     Checked {
         jobs: parsed.jobs.into_iter().map(|job| job.name).collect(),
         problems: parsed.problems,
@@ -118,10 +122,25 @@ pub(crate) fn check_text(text: &str, now: DateTime<Utc>) -> Checked {
 /// `parse_document`, reusing and filling a cache of parsed schedules (a file that is parsed
 /// again after a change parses only the schedules it did not have).
 pub(crate) fn parse_with_cache(text: &str, cache: &mut ScheduleCache) -> Parsed {
-    parse_inner(text, cache, None)
+    parse_inner(text, cache, None, None)
 }
 
-fn parse_inner(text: &str, cache: &mut ScheduleCache, warn_at: Option<DateTime<Utc>>) -> Parsed {
+/// Every problem of a changed job file's new text, and every way in which it does not read
+/// back as `expected` (see `readback`). The jobs are checked and dropped, not kept.
+pub(crate) fn validate(
+    text: &str,
+    cache: &mut ScheduleCache,
+    expected: &Expected<'_>,
+) -> Vec<Problem> {
+    parse_inner(text, cache, None, Some(expected)).problems
+}
+
+fn parse_inner(
+    text: &str,
+    cache: &mut ScheduleCache,
+    warn_at: Option<DateTime<Utc>>,
+    expected: Option<&Expected<'_>>,
+) -> Parsed {
     let lines = LineIndex::new(text);
     let mut reader = Reader {
         lines: &lines,
@@ -130,6 +149,7 @@ fn parse_inner(text: &str, cache: &mut ScheduleCache, warn_at: Option<DateTime<U
         warn_at,
         warnings: Vec::new(),
         fires: HashMap::new(),
+        expected,
     };
     let root = match DeTable::parse(text) {
         Ok(root) => root.into_inner(),
@@ -146,6 +166,7 @@ fn parse_inner(text: &str, cache: &mut ScheduleCache, warn_at: Option<DateTime<U
                 problems: vec![problem],
                 warnings: Vec::new(),
                 jobs_in_headers: false,
+                content_end: 0,
             };
         }
     };
@@ -198,12 +219,27 @@ fn parse_inner(text: &str, cache: &mut ScheduleCache, warn_at: Option<DateTime<U
             prefix: "",
         };
         if let Some(table) = reader.table(&place, "jobs", span, item.get_ref()) {
-            jobs.reserve(table.len());
+            if expected.is_none() {
+                jobs.reserve(table.len());
+            }
             for (name, item) in table {
-                if let Some(job) = reader.job(name.get_ref(), name.span(), item, &defaults) {
+                if let Some(job) = reader.job(name.get_ref(), name.span(), item, &defaults)
+                    && expected.is_none()
+                {
                     jobs.push(job);
                 }
             }
+            if let Some(expected) = expected {
+                let found: Vec<&str> = table.keys().map(|name| name.get_ref().as_ref()).collect();
+                for (name, message) in expected.name_problems(&found) {
+                    let span = table.get(name.as_str()).map(|item| item.span());
+                    reader.push(None, None, span, message);
+                }
+            }
+        }
+    } else if let Some(expected) = expected {
+        for (_, message) in expected.name_problems(&[]) {
+            reader.push(None, None, None, message);
         }
     }
     let mut problems = reader.problems;
@@ -217,7 +253,23 @@ fn parse_inner(text: &str, cache: &mut ScheduleCache, warn_at: Option<DateTime<U
         problems,
         warnings,
         jobs_in_headers,
+        content_end: content_end(&root),
     }
+}
+
+/// Where the last key, value or table header of `table` (and of the tables in it) ends.
+fn content_end(table: &DeTable<'_>) -> usize {
+    table
+        .iter()
+        .map(|(key, item)| {
+            let inner = match item.get_ref() {
+                DeValue::Table(table) => content_end(table),
+                _ => 0,
+            };
+            key.span().end.max(item.span().end).max(inner)
+        })
+        .max()
+        .unwrap_or(0)
 }
 
 impl Reader<'_> {
@@ -419,6 +471,12 @@ impl Reader<'_> {
                         .is_some_and(|rest| rest.starts_with('.'))
             }) || (action_dropped && matches!(key, "command" | "http"))
         };
+        // (A value that could not be read is a problem already.)
+        if self.problems.len() == before
+            && let Some(message) = self.expected.and_then(|e| e.differs(name, &raw))
+        {
+            self.push(None, None, job_span.clone(), message);
+        }
         // The text: with a check-only cache the job gets a stand-in schedule.
         let schedule = self.warn_at.map(|_| raw.schedule.clone());
         match resolve_cached(name, raw, defaults, Some(self.schedules)) {

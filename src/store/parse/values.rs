@@ -41,6 +41,8 @@ pub(super) struct Reader<'a> {
     pub(super) warnings: Vec<Problem>,
     /// Whether a schedule (text, zone) ever fires after `warn_at`, once per distinct pair.
     pub(super) fires: std::collections::HashMap<(String, String), bool>,
+    /// When validating a changed file: what it must read back as.
+    pub(super) expected: Option<&'a crate::store::readback::Expected<'a>>,
 }
 
 impl Reader<'_> {

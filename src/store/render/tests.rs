@@ -7,6 +7,9 @@ use super::*;
 use crate::store::model::{
     CatchUp, NotifyFormat, NotifyOn, Overlap, RawHttp, RawJob, RawNotify, SignatureScheme,
 };
+use crate::store::parse::validate;
+use crate::store::readback::{Expected, fingerprint};
+use crate::store::resolve::ScheduleCache;
 
 /// The job as `toml_edit` prints `job_table` in a new document: the text `job_toml` must
 /// write.
@@ -292,11 +295,19 @@ proptest! {
                 .map(|(k, v)| (k.clone(), v.as_str().unwrap_or_default().to_owned()))
                 .collect()
         });
-        prop_assert_eq!(env, raw.env.filter(|env| !env.is_empty()));
+        prop_assert_eq!(env.as_ref(), raw.env.as_ref().filter(|env| !env.is_empty()));
         let secret = job
             .get("notify")
             .and_then(|notify| notify.get("secret"))
             .and_then(toml::Value::as_str);
         prop_assert_eq!(secret, raw.notify.as_ref().and_then(|n| n.secret.as_deref()));
+        // What the store checks before it writes a file: the job reads back as the values it
+        // was written from.
+        let names = std::collections::HashSet::from([name.clone()]);
+        let written = std::collections::HashMap::from([(name.clone(), fingerprint(&raw))]);
+        let expected = Expected { names: &names, written: &written };
+        let problems = validate(&text, &mut ScheduleCache::check_only(), &expected);
+        let unlike: Vec<_> = problems.iter().filter(|p| p.message.contains("read back")).collect();
+        prop_assert!(unlike.is_empty(), "{:?}\n{}", unlike, text);
     }
 }

@@ -1,0 +1,208 @@
+//! Proving that a changed job file reads back as the change meant, before the new text
+//! replaces the old file: it must hold exactly the jobs the editor knows of (none lost, none
+//! appearing), and each job the change wrote (added or replaced) must read back as the values
+//! it was written from. `edit` checks this on the very text it writes, with every problem; a
+//! text that fails is not written. (A file ending in a multi-line string whose last line looks
+//! like a comment once took a new job into that string, and "added job" was printed.)
+//!
+//! A job is compared by a fingerprint of its values as the file holds them (an empty `env`,
+//! `headers` or `expect` is not written, so it counts as none), so that an import of 100,000
+//! jobs need not keep them all for the check.
+
+use std::collections::{BTreeMap, HashMap, HashSet};
+use std::hash::{DefaultHasher, Hash, Hasher};
+
+use super::model::{RawHttp, RawJob, RawNotify};
+
+const BUG: &str = "the new text does not read back as the change meant";
+const REPORT: &str = "a bug in jobtab: please report it with the job file and the command";
+
+/// What a new text must read back as.
+pub(crate) struct Expected<'e> {
+    /// The name of every job it must hold, and of no other.
+    pub(crate) names: &'e HashSet<String>,
+    /// The fingerprint of each job the change wrote, by name.
+    pub(crate) written: &'e HashMap<String, u64>,
+}
+
+impl Expected<'_> {
+    /// Why the job `name`, read back as `raw`, is not what was written; `None` when it is (or
+    /// when the change did not write it).
+    pub(crate) fn differs(&self, name: &str, raw: &RawJob) -> Option<String> {
+        let expected = self.written.get(name)?;
+        (fingerprint(raw) != *expected)
+            .then(|| format!("{BUG}: job {name:?} does not read back as it was written ({REPORT})"))
+    }
+
+    /// Why the names read back (`found`, every key of the `jobs` table) are not the expected
+    /// ones: a message for each job lost or appearing.
+    pub(crate) fn name_problems(&self, found: &[&str]) -> Vec<(String, String)> {
+        let mut problems = Vec::new();
+        let mut known = 0;
+        for &name in found {
+            if self.names.contains(name) {
+                known += 1;
+            } else {
+                problems.push((
+                    name.to_owned(),
+                    format!(
+                        "{BUG}: job {name:?} would appear, though the change did not add it \
+                         ({REPORT})"
+                    ),
+                ));
+            }
+        }
+        if known < self.names.len() {
+            let found: HashSet<&str> = found.iter().copied().collect();
+            let mut lost: Vec<&String> = self
+                .names
+                .iter()
+                .filter(|name| !found.contains(name.as_str()))
+                .collect();
+            lost.sort();
+            for name in lost {
+                problems.push((
+                    name.clone(),
+                    format!("{BUG}: job {name:?} would be lost ({REPORT})"),
+                ));
+            }
+        }
+        problems
+    }
+}
+
+/// A hash of the job's values as the file holds them.
+pub(crate) fn fingerprint(raw: &RawJob) -> u64 {
+    // Every field by name: a new field does not compile until it is added here.
+    let RawJob {
+        description,
+        schedule,
+        command,
+        shell,
+        http,
+        timezone,
+        enabled,
+        timeout,
+        retries,
+        retry_delay,
+        overlap,
+        catch_up,
+        workdir,
+        env,
+        notify,
+        ping,
+        mail_to,
+    } = raw;
+    let mut hasher = DefaultHasher::new();
+    (description, schedule, command, shell, timezone).hash(&mut hasher);
+    (enabled, timeout, retries, retry_delay, overlap, catch_up).hash(&mut hasher);
+    (workdir, non_empty(env.as_ref()), ping, mail_to).hash(&mut hasher);
+    http.as_ref().map(http_values).hash(&mut hasher);
+    notify.as_ref().map(notify_values).hash(&mut hasher);
+    hasher.finish()
+}
+
+type HttpValues<'r> = (
+    &'r Option<String>,
+    &'r String,
+    Option<&'r BTreeMap<String, String>>,
+    &'r Option<String>,
+    Option<&'r Vec<u16>>,
+);
+
+fn http_values(http: &RawHttp) -> HttpValues<'_> {
+    let RawHttp {
+        method,
+        url,
+        headers,
+        body,
+        expect,
+    } = http;
+    (
+        method,
+        url,
+        non_empty(headers.as_ref()),
+        body,
+        expect.as_ref().filter(|codes| !codes.is_empty()),
+    )
+}
+
+type NotifyValues<'r> = (
+    &'r String,
+    &'r Option<super::NotifyOn>,
+    &'r Option<String>,
+    &'r Option<super::NotifyFormat>,
+    &'r Option<super::SignatureScheme>,
+);
+
+fn notify_values(notify: &RawNotify) -> NotifyValues<'_> {
+    let RawNotify {
+        url,
+        on,
+        secret,
+        format,
+        signature,
+    } = notify;
+    (url, on, secret, format, signature)
+}
+
+fn non_empty(map: Option<&BTreeMap<String, String>>) -> Option<&BTreeMap<String, String>> {
+    map.filter(|map| !map.is_empty())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn fingerprints_tell_values_apart_and_ignore_what_is_not_written() {
+        let job = RawJob {
+            schedule: "@daily".into(),
+            command: Some("true".into()),
+            ..RawJob::default()
+        };
+        let mut other = job.clone();
+        assert_eq!(fingerprint(&job), fingerprint(&other));
+        other.env = Some(BTreeMap::new());
+        assert_eq!(fingerprint(&job), fingerprint(&other), "an empty env");
+        other.env = Some(BTreeMap::from([("A".into(), "1".into())]));
+        assert_ne!(fingerprint(&job), fingerprint(&other));
+        let mut other = job.clone();
+        other.command = Some("false".into());
+        assert_ne!(fingerprint(&job), fingerprint(&other));
+        // The same text in another field is another job.
+        let mut moved = job.clone();
+        moved.command = None;
+        moved.description = Some("true".into());
+        assert_ne!(fingerprint(&job), fingerprint(&moved));
+        let mut other = job.clone();
+        other.http = Some(RawHttp {
+            url: "https://x".into(),
+            headers: Some(BTreeMap::new()),
+            expect: Some(Vec::new()),
+            ..RawHttp::default()
+        });
+        let mut plain = job.clone();
+        plain.http = Some(RawHttp {
+            url: "https://x".into(),
+            ..RawHttp::default()
+        });
+        assert_eq!(fingerprint(&other), fingerprint(&plain));
+    }
+
+    #[test]
+    fn lost_and_new_names_are_problems() {
+        let names: HashSet<String> = ["a", "b", "c"].map(String::from).into();
+        let written = HashMap::new();
+        let expected = Expected {
+            names: &names,
+            written: &written,
+        };
+        assert!(expected.name_problems(&["c", "a", "b"]).is_empty());
+        let problems = expected.name_problems(&["a", "x"]);
+        let named: Vec<&str> = problems.iter().map(|(name, _)| name.as_str()).collect();
+        assert_eq!(named, ["x", "b", "c"]);
+        assert!(problems[0].1.contains("would appear"), "{problems:?}");
+        assert!(problems[1].1.contains("would be lost"), "{problems:?}");
+    }
+}
