@@ -9,24 +9,23 @@ pub(crate) fn derive_name(command: &str) -> String {
         return "job".to_owned();
     };
     let base = word.rsplit('/').find(|part| !part.is_empty()).unwrap_or("");
-    let mut name: String = base
-        .chars()
-        .map(|c| {
-            if c.is_ascii_alphanumeric() || matches!(c, '.' | '_' | '-') {
-                c
-            } else {
-                '-'
-            }
-        })
-        .collect();
-    while name.contains("--") {
-        name = name.replace("--", "-");
+    // Other characters become `-`, and a run of `-` one `-`: all ASCII, so 64 characters are
+    // 64 bytes.
+    let mut name = String::with_capacity(base.len());
+    for c in base.chars() {
+        let c = if c.is_ascii_alphanumeric() || matches!(c, '.' | '_') {
+            c
+        } else {
+            '-'
+        };
+        if c != '-' || !name.ends_with('-') {
+            name.push(c);
+        }
     }
-    let name: String = name.trim_matches(['-', '.']).chars().take(64).collect();
-    if name.is_empty() {
-        "job".to_owned()
-    } else {
-        name
+    let trimmed = name.trim_matches(['-', '.']);
+    match &trimmed[..trimmed.len().min(64)] {
+        "" => "job".to_owned(),
+        name => name.to_owned(),
     }
 }
 
@@ -177,6 +176,11 @@ mod tests {
             ("A=1 B=2 C=3 D=4 E=5 F=6 G=7 H=8 prog", "job"),
             ("A=1; prog", "job"),
             ("A=1 'my prog'>x", "my-prog"),
+            ("/opt/a--b__c..d-é-ü-.sh", "a-b__c..d-.sh"),
+            ("-.-x-.-", "x"),
+            (&"y".repeat(80), &"y".repeat(64)),
+            // Cut after the runs are joined: the name may end in `-`.
+            (&format!("{}--z", "y".repeat(63)), &format!("{}-", "y".repeat(63))),
         ] {
             assert_eq!(derive_name(command), name, "{command}");
         }

@@ -88,9 +88,24 @@ fn string(out: &mut String, key: &str, text: Option<&str>) {
     if let Some(text) = text {
         out.push_str(key);
         out.push_str(" = ");
+        quoted(out, text);
+        out.push('\n');
+    }
+}
+
+/// A string value, quoted as `toml_writer` quotes it. The usual text, with nothing to escape
+/// (no `"`, `\\` or control character), is `"text"`, written without asking it.
+fn quoted(out: &mut String, text: &str) {
+    if text
+        .bytes()
+        .all(|b| b >= 0x20 && b != 0x7f && b != b'"' && b != b'\\')
+    {
+        out.push('"');
+        out.push_str(text);
+        out.push('"');
+    } else {
         // Writing to a `String` cannot fail.
         let _ = out.value(text);
-        out.push('\n');
     }
 }
 
@@ -116,12 +131,12 @@ impl<'o> Inline<'o> {
         Inline { out, empty: true }
     }
 
-    fn entry(&mut self, name: &str, value: impl toml_writer::WriteTomlValue) {
+    fn entry(&mut self, name: &str, value: &str) {
         self.out.push_str(if self.empty { " " } else { ", " });
         self.empty = false;
         key(self.out, name);
         self.out.push_str(" = ");
-        let _ = self.out.value(value);
+        quoted(self.out, value);
     }
 
     fn array(&mut self, name: &str, codes: &[u16]) {
@@ -140,9 +155,9 @@ impl<'o> Inline<'o> {
 fn short_http(out: &mut String, http: &RawHttp) {
     let mut table = Inline::open(out);
     if let Some(method) = &http.method {
-        table.entry("method", method.as_str());
+        table.entry("method", method);
     }
-    table.entry("url", http.url.as_str());
+    table.entry("url", &http.url);
     if let Some(expect) = http.expect.as_ref().filter(|e| !e.is_empty()) {
         table.array("expect", expect);
     }
@@ -151,12 +166,12 @@ fn short_http(out: &mut String, http: &RawHttp) {
 
 fn notify_table(out: &mut String, notify: &RawNotify) {
     let mut table = Inline::open(out);
-    table.entry("url", notify.url.as_str());
+    table.entry("url", &notify.url);
     if let Some(on) = notify.on {
         table.entry("on", on.as_str());
     }
     if let Some(secret) = &notify.secret {
-        table.entry("secret", secret.as_str());
+        table.entry("secret", secret);
     }
     if let Some(format) = notify.format {
         table.entry("format", format.as_str());
@@ -170,7 +185,7 @@ fn notify_table(out: &mut String, notify: &RawNotify) {
 fn string_map(out: &mut String, map: &BTreeMap<String, String>) {
     let mut table = Inline::open(out);
     for (name, value) in map {
-        table.entry(name, value.as_str());
+        table.entry(name, value);
     }
     table.close();
 }
