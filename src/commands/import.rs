@@ -271,14 +271,11 @@ fn add_all(editor: &mut Editor, jobs: Vec<Imported>, preview: bool) -> Result<Ou
     // The file's shell jobs by what they run, first one kept: one look-up per line, whatever
     // the sizes of the file and the crontab.
     let mut existing: HashMap<(String, String), String> = HashMap::new();
-    if !editor.names().is_empty() {
-        let (file_jobs, _) = store::parse(&editor.text());
-        for job in file_jobs {
-            if let Action::Shell { command, .. } = job.action {
-                existing
-                    .entry((normal_schedule(job.triggers.as_str()), command))
-                    .or_insert(job.name);
-            }
+    for job in editor.take_read_jobs() {
+        if let Action::Shell { command, .. } = job.action {
+            existing
+                .entry((normal_schedule(job.triggers.as_str()), command))
+                .or_insert(job.name);
         }
     }
     let mut outcome = Outcome::default();

@@ -1,6 +1,7 @@
 //! Job names for imported crontab lines: derived from the command's program, made unique.
 
 use std::collections::{HashMap, HashSet};
+use std::fmt::Write as _;
 
 /// The job name a command suggests (see the module docs).
 pub(crate) fn derive_name(command: &str) -> String {
@@ -123,33 +124,33 @@ impl Names {
 
     /// `base` when it is free, else the first free `base-N` (N from 2); the result is taken.
     pub(crate) fn unique(&mut self, base: &str) -> String {
-        let mut name = base.to_owned();
         #[cfg(test)]
         {
             self.probes += 1;
         }
-        if self.taken.contains(&name) {
-            let mut next = self.next.get(base).copied().unwrap_or(2);
-            loop {
-                name = format!("{base}-{next}");
-                next += 1;
-                #[cfg(test)]
-                {
-                    self.probes += 1;
-                }
-                if !self.taken.contains(&name) {
-                    break;
-                }
+        if !self.taken.contains(base) {
+            self.taken.insert(base.to_owned());
+            return base.to_owned();
+        }
+        let next = match self.next.get_mut(base) {
+            Some(next) => next,
+            None => self.next.entry(base.to_owned()).or_insert(2),
+        };
+        let mut name = String::with_capacity(base.len() + 8);
+        loop {
+            name.clear();
+            // Writing to a `String` cannot fail.
+            let _ = write!(name, "{base}-{next}");
+            *next += 1;
+            #[cfg(test)]
+            {
+                self.probes += 1;
             }
-            match self.next.get_mut(base) {
-                Some(stored) => *stored = next,
-                None => {
-                    self.next.insert(base.to_owned(), next);
-                }
+            // Taken here when it was free.
+            if self.taken.insert(name.clone()) {
+                return name;
             }
         }
-        self.taken.insert(name.clone());
-        name
     }
 }
 
@@ -180,7 +181,10 @@ mod tests {
             ("-.-x-.-", "x"),
             (&"y".repeat(80), &"y".repeat(64)),
             // Cut after the runs are joined: the name may end in `-`.
-            (&format!("{}--z", "y".repeat(63)), &format!("{}-", "y".repeat(63))),
+            (
+                &format!("{}--z", "y".repeat(63)),
+                &format!("{}-", "y".repeat(63)),
+            ),
         ] {
             assert_eq!(derive_name(command), name, "{command}");
         }

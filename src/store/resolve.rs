@@ -172,7 +172,8 @@ pub(crate) enum ScheduleCache {
     /// Jobs get their parsed schedule (a clone of the cached one).
     Keep(HashMap<String, Schedule>),
     /// Only checking a file: each distinct schedule is parsed once to check it, and jobs get
-    /// `stand_in` instead, because they are thrown away (see `parse::check_text`). The valid
+    /// `stand_in` instead, because they are thrown away (see `parse::check_text`); only their
+    /// names, actions and the schedule as written (`Triggers::as_str`) are theirs. The valid
     /// texts are kept with `Schedule::surely_fires`, for `check`'s warnings.
     CheckOnly {
         valid: HashMap<String, bool>,
@@ -247,6 +248,7 @@ pub(crate) fn resolve_cached(
     let mut problem = |key: &str, message: String| {
         problems.push(Problem::new(Some(name), Some(key), message));
     };
+    let stand_in = matches!(cache, Some(ScheduleCache::CheckOnly { .. }));
     let schedule = match cache {
         Some(cache) => cache.get(&raw.schedule),
         None => Schedule::parse(&raw.schedule),
@@ -440,7 +442,14 @@ pub(crate) fn resolve_cached(
         (Some(schedule), Some(zone), Some(action)) if problems.is_empty() => Ok(Job {
             name: name.to_owned(),
             description: raw.description,
-            triggers: Triggers::from_schedule(schedule),
+            triggers: if stand_in {
+                Triggers {
+                    written: raw.schedule.trim().to_owned(),
+                    ..Triggers::from_schedule(schedule)
+                }
+            } else {
+                Triggers::from_schedule(schedule)
+            },
             zone,
             enabled: raw.enabled.unwrap_or(true),
             action,
@@ -498,8 +507,9 @@ mod tests {
         resolve_cached("x", shell("*/5 * * * *", "x"), &none, Some(&mut cache)).unwrap();
         let job = resolve_cached("d", shell("*/5 * * * *", "d"), &none, Some(&mut cache));
         assert!(job.is_ok());
-        let job = resolve_cached("e", shell("@daily", "e"), &none, Some(&mut cache));
-        assert!(job.is_ok());
+        let job = resolve_cached("e", shell(" @daily ", "e"), &none, Some(&mut cache));
+        // A stand-in schedule, but the text as written (what `import` compares).
+        assert_eq!(job.unwrap().triggers.as_str(), "@daily");
         assert_eq!(cache.len(), 2);
         let problems = resolve_cached("f", shell("99 * * * *", "f"), &none, Some(&mut cache));
         assert!(

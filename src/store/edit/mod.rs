@@ -24,8 +24,7 @@ pub(crate) fn edit<T>(path: &Path, change: impl FnOnce(&mut Editor) -> Result<T>
     run(path, true, change)
 }
 
-/// Like `edit`, with the same checks, but writes nothing (for `--dry-run`); `Editor::text` gives
-/// what would have been written.
+/// Like `edit`, with the same checks, but writes nothing (for `--dry-run`).
 pub(crate) fn preview<T>(path: &Path, change: impl FnOnce(&mut Editor) -> Result<T>) -> Result<T> {
     run(path, false, change)
 }
@@ -167,6 +166,7 @@ fn run<T>(path: &Path, write: bool, change: impl FnOnce(&mut Editor) -> Result<T
     if !editor.is_changed() {
         return Ok(result);
     }
+    drop(editor.take_read_jobs());
     let new_text = editor.take_text();
     let expected = editor.expected();
     let invalid = |problems: &[Problem]| {

@@ -17,7 +17,7 @@ use self::decor::{
     append_table, collect_tables, give_closing_space, has_comment, join_prefixes,
     move_closing_space, raw_str, split_attached, table_at,
 };
-use super::model::{RawDefaults, RawJob};
+use super::model::{Job, RawDefaults, RawJob};
 use super::parse::Parsed;
 use super::readback::{Expected, fingerprint};
 use super::render::{job_table, write_job};
@@ -45,12 +45,14 @@ pub(crate) struct Editor {
     /// The jobs added or replaced, by name: the fingerprint of what was written (see
     /// `readback`), for the check that the new text reads back as it.
     written: HashMap<String, u64>,
+    /// The jobs of the file as read, with stand-in schedules (see `take_read_jobs`).
+    read: Vec<Job>,
 }
 
 impl Editor {
     /// An editor for a valid file's `text`, as `parsed`.
     pub(super) fn new(path: PathBuf, text: String, parsed: Parsed) -> Editor {
-        let names: Vec<String> = parsed.jobs.into_iter().map(|job| job.name).collect();
+        let names: Vec<String> = parsed.jobs.iter().map(|job| job.name.clone()).collect();
         Editor {
             path,
             text,
@@ -63,6 +65,7 @@ impl Editor {
             changed: false,
             checked: ScheduleCache::check_only(),
             written: HashMap::new(),
+            read: parsed.jobs,
         }
     }
 
@@ -93,12 +96,20 @@ impl Editor {
         self.name_set.contains(name)
     }
 
+    /// The jobs of the file as it was read, before any change: their names, actions and
+    /// schedules as written (`Triggers::as_str`), but stand-ins for the schedules themselves
+    /// (see `ScheduleCache::CheckOnly`). Only once: they are not kept for the write.
+    pub(crate) fn take_read_jobs(&mut self) -> Vec<Job> {
+        std::mem::take(&mut self.read)
+    }
+
     /// The names of the jobs, in file order.
     pub(crate) fn names(&self) -> Vec<String> {
         self.names.clone()
     }
 
     /// The file as it would be written now.
+    #[cfg(test)]
     pub(crate) fn text(&self) -> String {
         match &self.doc {
             Some(doc) => doc.to_string(),
