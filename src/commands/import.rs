@@ -270,11 +270,11 @@ fn add_all(editor: &mut Editor, jobs: Vec<Imported>, preview: bool) -> Result<Ou
     let defaults = editor.defaults().clone();
     // The file's shell jobs by what they run, first one kept: one look-up per line, whatever
     // the sizes of the file and the crontab.
-    let mut existing: HashMap<(String, String), String> = HashMap::new();
+    let mut existing: HashMap<String, String> = HashMap::new();
     for job in editor.take_read_jobs() {
-        if let Action::Shell { command, .. } = job.action {
+        if let Action::Shell { command, .. } = &job.action {
             existing
-                .entry((normal_schedule(job.triggers.as_str()), command))
+                .entry(duplicate_key(job.triggers.as_str(), command))
                 .or_insert(job.name);
         }
     }
@@ -288,10 +288,7 @@ fn add_all(editor: &mut Editor, jobs: Vec<Imported>, preview: bool) -> Result<Ou
         .then(|| SystemZone::detect().tz().map(|tz| tz.name().to_owned()));
     for job in jobs {
         if !existing.is_empty() {
-            let key = (
-                normal_schedule(&job.raw.schedule),
-                job.raw.command.clone().unwrap_or_default(),
-            );
+            let key = duplicate_key(&job.raw.schedule, job.raw.command.as_deref().unwrap_or(""));
             if let Some(twin) = existing.get(&key) {
                 outcome.duplicates.push((job.line, twin.clone()));
                 continue;
@@ -338,13 +335,20 @@ fn add_all(editor: &mut Editor, jobs: Vec<Imported>, preview: bool) -> Result<Ou
     Ok(outcome)
 }
 
-/// A schedule as compared for duplicates: whitespace and letter case aside.
-fn normal_schedule(schedule: &str) -> String {
-    schedule
-        .split_whitespace()
-        .collect::<Vec<_>>()
-        .join(" ")
-        .to_ascii_lowercase()
+/// What a line and a job are compared by for duplicates: the schedule, whitespace and letter
+/// case aside, a line break (which no schedule so written holds), and the command.
+fn duplicate_key(schedule: &str, command: &str) -> String {
+    let mut key = String::with_capacity(schedule.len() + 1 + command.len());
+    for (i, field) in schedule.split_whitespace().enumerate() {
+        if i > 0 {
+            key.push(' ');
+        }
+        key.push_str(field);
+    }
+    key.make_ascii_lowercase();
+    key.push('\n');
+    key.push_str(command);
+    key
 }
 
 /// The `[defaults]` that imported jobs inherit (timeout, retries, retry delay, overlap, catch
@@ -370,4 +374,20 @@ fn inherited_defaults(defaults: &RawDefaults) -> Option<String> {
         set.push(format!("notify = {{ url = {:?} }}", notify.url));
     }
     (!set.is_empty()).then(|| set.join(", "))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn duplicates_are_told_by_schedule_and_command() {
+        let key = duplicate_key("0  2 * *\tMON", "backup.sh");
+        assert_eq!(key, duplicate_key(" 0 2 * * mon ", "backup.sh"));
+        assert_eq!(key, "0 2 * * mon\nbackup.sh");
+        assert_ne!(key, duplicate_key("0 2 * * mon", "backup.sh "));
+        assert_ne!(key, duplicate_key("0 2 * * tue", "backup.sh"));
+        // Where the schedule ends is never in doubt.
+        assert_ne!(duplicate_key("@daily x", "y"), duplicate_key("@daily", "x\ny"));
+    }
 }
