@@ -388,6 +388,9 @@ mod tests {
         assert_ne!(key, duplicate_key("0 2 * * mon", "backup.sh "));
         assert_ne!(key, duplicate_key("0 2 * * tue", "backup.sh"));
         // Where the schedule ends is never in doubt.
-        assert_ne!(duplicate_key("@daily x", "y"), duplicate_key("@daily", "x\ny"));
+        assert_ne!(
+            duplicate_key("@daily x", "y"),
+            duplicate_key("@daily", "x\ny")
+        );
     }
 }

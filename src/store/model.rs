@@ -22,7 +22,7 @@ pub(crate) const MAX_RETRIES: u32 = 100;
 pub(crate) const DEFAULT_RETRY_DELAY: Duration = Duration::from_secs(10);
 
 /// `[defaults]`: settings every job inherits unless it sets its own.
-#[derive(Debug, Clone, Default)]
+#[derive(Debug, Clone, Default, PartialEq)]
 pub(crate) struct RawDefaults {
     pub(crate) timezone: Option<String>,
     pub(crate) timeout: Option<String>,

@@ -14,7 +14,7 @@
 use std::collections::{BTreeMap, HashMap, HashSet};
 use std::hash::{Hash, Hasher};
 
-use super::model::{RawHttp, RawJob, RawNotify};
+use super::model::{RawDefaults, RawHttp, RawJob, RawNotify};
 
 const BUG: &str = "the new text does not read back as the change meant";
 const REPORT: &str = "a bug in jobtab: please report it with the job file and the command";
@@ -25,15 +25,31 @@ pub(crate) struct Expected<'e> {
     pub(crate) names: &'e HashSet<String>,
     /// The fingerprint of each job the change wrote, by name.
     pub(crate) written: &'e HashMap<String, u64>,
+    /// `[defaults]` as the change saw them: each job it wrote was checked against them.
+    pub(crate) defaults: &'e RawDefaults,
+}
+
+/// How a job read back compares with what the change wrote.
+#[derive(Debug, PartialEq)]
+pub(crate) enum ReadBack {
+    /// The change did not write it.
+    NotWritten,
+    /// It reads back as written.
+    AsWritten,
+    /// It does not: why.
+    Differs(String),
 }
 
 impl Expected<'_> {
-    /// Why the job `name`, read back as `raw`, is not what was written; `None` when it is (or
-    /// when the change did not write it).
-    pub(crate) fn differs(&self, name: &str, raw: &RawJob) -> Option<String> {
-        let expected = self.written.get(name)?;
-        (fingerprint(raw) != *expected)
-            .then(|| format!("{BUG}: job {name:?} does not read back as it was written ({REPORT})"))
+    /// Whether the job `name`, read back as `raw`, is what the change wrote.
+    pub(crate) fn read_back(&self, name: &str, raw: &RawJob) -> ReadBack {
+        match self.written.get(name) {
+            None => ReadBack::NotWritten,
+            Some(expected) if fingerprint(raw) == *expected => ReadBack::AsWritten,
+            Some(_) => ReadBack::Differs(format!(
+                "{BUG}: job {name:?} does not read back as it was written ({REPORT})"
+            )),
+        }
     }
 
     /// Why the names read back (`found`, every key of the `jobs` table) are not the expected
@@ -268,6 +284,7 @@ mod tests {
         let expected = Expected {
             names: &names,
             written: &written,
+            defaults: &RawDefaults::default(),
         };
         assert!(expected.name_problems(&["c", "a", "b"]).is_empty());
         let problems = expected.name_problems(&["a", "x"]);

@@ -497,3 +497,23 @@ fn a_text_that_does_not_read_back_as_meant_is_never_written() {
 fn job_table_of(command: &str) -> toml_edit::Table {
     crate::store::render::job_table(&shell("@daily", command))
 }
+
+/// A job the change wrote, read back as written, is not checked again, as it was checked when
+/// it was written; but only against the same `[defaults]`: a change to them checks it again.
+#[test]
+fn jobs_written_are_checked_again_when_the_defaults_change() {
+    let (_dir, path) = setup("# jobs\n");
+    let change = |e: &mut Editor| {
+        e.add_job("new", &shell("@daily", "true"))?;
+        e.doc_mut()?["defaults"]["timeout"] = value("0s");
+        Ok(())
+    };
+    let message = edit(&path, change).unwrap_err().to_string();
+    assert!(
+        message.contains("job \"new\", key \"timeout\""),
+        "{message}"
+    );
+    assert_eq!(read(&path), "# jobs\n");
+    edit(&path, |e| e.add_job("new", &shell("@daily", "true"))).unwrap();
+    assert!(read(&path).contains("[jobs.new]"));
+}

@@ -132,6 +132,7 @@ impl Editor {
         Expected {
             names: &self.name_set,
             written: &self.written,
+            defaults: &self.defaults,
         }
     }
 

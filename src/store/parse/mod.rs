@@ -20,7 +20,7 @@ use super::model::{
     SignatureScheme,
 };
 use super::problem::{LineIndex, Problem};
-use super::readback::Expected;
+use super::readback::{Expected, ReadBack};
 use super::resolve::{
     ScheduleCache, check_mail_to, check_notify_secret, check_ping, check_shell, check_url,
     invalid_name_message, resolve_cached, valid_name,
@@ -150,6 +150,7 @@ fn parse_inner(
         warnings: Vec::new(),
         fires: HashMap::new(),
         expected,
+        trust_written: false,
     };
     let root = match DeTable::parse(text) {
         Ok(root) => root.into_inner(),
@@ -211,6 +212,7 @@ fn parse_inner(
     let jobs_in_headers = jobs_table
         .as_ref()
         .is_none_or(|(_, item)| in_header(text, item.span()));
+    reader.trust_written = expected.is_some_and(|e| *e.defaults == defaults);
     let mut jobs = Vec::new();
     // `[defaults]` is read first wherever it is written: every job depends on it.
     if let Some((span, item)) = jobs_table {
@@ -473,9 +475,17 @@ impl Reader<'_> {
         };
         // (A value that could not be read is a problem already.)
         if self.problems.len() == before
-            && let Some(message) = self.expected.and_then(|e| e.differs(name, &raw))
+            && let Some(expected) = self.expected
         {
-            self.push(None, None, job_span.clone(), message);
+            match expected.read_back(name, &raw) {
+                ReadBack::Differs(message) => {
+                    self.push(None, None, job_span, message);
+                    return None;
+                }
+                // Checked when it was written, against the same `[defaults]`.
+                ReadBack::AsWritten if self.trust_written => return None,
+                ReadBack::AsWritten | ReadBack::NotWritten => {}
+            }
         }
         // The text: with a check-only cache the job gets a stand-in schedule.
         let schedule = self.warn_at.map(|_| raw.schedule.clone());

@@ -271,7 +271,7 @@ fn any_job() -> impl Strategy<Value = RawJob> {
 }
 
 proptest! {
-    #![proptest_config(ProptestConfig::with_cases(3000))]
+    #![proptest_config(ProptestConfig::with_cases(1000))]
 
     /// The direct writer prints every job as `toml_edit` prints it, byte for byte, and the
     /// text reads back as the same values.
@@ -305,7 +305,12 @@ proptest! {
         // was written from.
         let names = std::collections::HashSet::from([name.clone()]);
         let written = std::collections::HashMap::from([(name.clone(), fingerprint(&raw))]);
-        let expected = Expected { names: &names, written: &written };
+        let defaults = crate::store::model::RawDefaults::default();
+        let expected = Expected {
+            names: &names,
+            written: &written,
+            defaults: &defaults,
+        };
         let problems = validate(&text, &mut ScheduleCache::check_only(), &expected);
         let unlike: Vec<_> = problems.iter().filter(|p| p.message.contains("read back")).collect();
         prop_assert!(unlike.is_empty(), "{:?}\n{}", unlike, text);
