@@ -21,10 +21,9 @@ const REPORT: &str = "a bug in jobtab: please report it with the job file and th
 
 /// What a new text must read back as.
 pub(crate) struct Expected<'e> {
-    /// The name of every job it must hold, and of no other.
-    pub(crate) names: &'e HashSet<String>,
-    /// The fingerprint of each job the change wrote, by name.
-    pub(crate) written: &'e HashMap<String, u64>,
+    /// The name of every job it must hold, and of no other, each with the fingerprint of what
+    /// the change wrote for the jobs it added or replaced.
+    pub(crate) jobs: &'e HashMap<String, Option<u64>>,
     /// `[defaults]` as the change saw them: each job it wrote was checked against them.
     pub(crate) defaults: &'e RawDefaults,
 }
@@ -43,9 +42,9 @@ pub(crate) enum ReadBack {
 impl Expected<'_> {
     /// Whether the job `name`, read back as `raw`, is what the change wrote.
     pub(crate) fn read_back(&self, name: &str, raw: &RawJob) -> ReadBack {
-        match self.written.get(name) {
+        match self.jobs.get(name).copied().flatten() {
             None => ReadBack::NotWritten,
-            Some(expected) if fingerprint(raw) == *expected => ReadBack::AsWritten,
+            Some(expected) if fingerprint(raw) == expected => ReadBack::AsWritten,
             Some(_) => ReadBack::Differs(format!(
                 "{BUG}: job {name:?} does not read back as it was written ({REPORT})"
             )),
@@ -58,7 +57,7 @@ impl Expected<'_> {
         let mut problems = Vec::new();
         let mut known = 0;
         for &name in found {
-            if self.names.contains(name) {
+            if self.jobs.contains_key(name) {
                 known += 1;
             } else {
                 problems.push((
@@ -70,11 +69,11 @@ impl Expected<'_> {
                 ));
             }
         }
-        if known < self.names.len() {
+        if known < self.jobs.len() {
             let found: HashSet<&str> = found.iter().copied().collect();
             let mut lost: Vec<&String> = self
-                .names
-                .iter()
+                .jobs
+                .keys()
                 .filter(|name| !found.contains(name.as_str()))
                 .collect();
             lost.sort();
@@ -279,11 +278,9 @@ mod tests {
 
     #[test]
     fn lost_and_new_names_are_problems() {
-        let names: HashSet<String> = ["a", "b", "c"].map(String::from).into();
-        let written = HashMap::new();
+        let jobs: HashMap<String, Option<u64>> = ["a", "b", "c"].map(|n| (n.into(), None)).into();
         let expected = Expected {
-            names: &names,
-            written: &written,
+            jobs: &jobs,
             defaults: &RawDefaults::default(),
         };
         assert!(expected.name_problems(&["c", "a", "b"]).is_empty());

@@ -7,7 +7,7 @@
 
 mod decor;
 
-use std::collections::{HashMap, HashSet};
+use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 
 use anyhow::{Result, anyhow, bail};
@@ -36,15 +36,14 @@ pub(crate) struct Editor {
     /// Where the last statement of `text` ends (see `decor::append_table`).
     content_end: usize,
     defaults: RawDefaults,
-    /// The job names, in file order, and as a set.
+    /// The job names, in file order.
     names: Vec<String>,
-    name_set: HashSet<String>,
+    /// The job names, each with the fingerprint of what the change wrote (see `readback`) for
+    /// the jobs it added or replaced: what the new text must read back as.
+    jobs: HashMap<String, Option<u64>>,
     pub(super) changed: bool,
     /// The schedules of added jobs found valid (an import adds thousands that share them).
     checked: ScheduleCache,
-    /// The jobs added or replaced, by name: the fingerprint of what was written (see
-    /// `readback`), for the check that the new text reads back as it.
-    written: HashMap<String, u64>,
     /// The jobs of the file as read, with stand-in schedules (see `take_read_jobs`).
     read: Vec<Job>,
 }
@@ -60,11 +59,10 @@ impl Editor {
             appendable: parsed.jobs_in_headers,
             content_end: parsed.content_end,
             defaults: parsed.defaults,
-            name_set: names.iter().cloned().collect(),
+            jobs: names.iter().map(|name| (name.clone(), None)).collect(),
             names,
             changed: false,
             checked: ScheduleCache::check_only(),
-            written: HashMap::new(),
             read: parsed.jobs,
         }
     }
@@ -93,7 +91,7 @@ impl Editor {
 
     /// Whether a job of that name exists.
     pub(crate) fn contains(&self, name: &str) -> bool {
-        self.name_set.contains(name)
+        self.jobs.contains_key(name)
     }
 
     /// The jobs of the file as it was read, before any change: their names, actions and
@@ -130,8 +128,7 @@ impl Editor {
     /// replaced was written from.
     pub(super) fn expected(&self) -> Expected<'_> {
         Expected {
-            names: &self.name_set,
-            written: &self.written,
+            jobs: &self.jobs,
             defaults: &self.defaults,
         }
     }
@@ -155,8 +152,7 @@ impl Editor {
             _ => self.insert_new(name, raw)?,
         }
         self.names.push(name.to_owned());
-        self.name_set.insert(name.to_owned());
-        self.written.insert(name.to_owned(), fingerprint(raw));
+        self.jobs.insert(name.to_owned(), Some(fingerprint(raw)));
         self.changed = true;
         Ok(())
     }
@@ -189,7 +185,7 @@ impl Editor {
             }
             Item::None | Item::ArrayOfTables(_) => *old = Item::Table(new),
         }
-        self.written.insert(name.to_owned(), fingerprint(raw));
+        self.jobs.insert(name.to_owned(), Some(fingerprint(raw)));
         self.changed = true;
         Ok(true)
     }
@@ -229,8 +225,7 @@ impl Editor {
                 .set_prefix(join_prefixes(&detached, &next));
         }
         self.names.retain(|n| n != name);
-        self.name_set.remove(name);
-        self.written.remove(name);
+        self.jobs.remove(name);
         self.changed = true;
         Ok(())
     }
@@ -298,7 +293,9 @@ impl Editor {
             }
         }
         // Its values are no longer the ones written (if it was): only its name is checked.
-        self.written.remove(name);
+        if let Some(written) = self.jobs.get_mut(name) {
+            *written = None;
+        }
         self.changed = true;
         Ok(true)
     }

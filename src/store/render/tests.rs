@@ -303,12 +303,10 @@ proptest! {
         prop_assert_eq!(secret, raw.notify.as_ref().and_then(|n| n.secret.as_deref()));
         // What the store checks before it writes a file: the job reads back as the values it
         // was written from.
-        let names = std::collections::HashSet::from([name.clone()]);
-        let written = std::collections::HashMap::from([(name.clone(), fingerprint(&raw))]);
+        let jobs = std::collections::HashMap::from([(name.clone(), Some(fingerprint(&raw)))]);
         let defaults = crate::store::model::RawDefaults::default();
         let expected = Expected {
-            names: &names,
-            written: &written,
+            jobs: &jobs,
             defaults: &defaults,
         };
         let problems = validate(&text, &mut ScheduleCache::check_only(), &expected);
