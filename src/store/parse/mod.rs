@@ -213,37 +213,14 @@ fn parse_inner(
         .as_ref()
         .is_none_or(|(_, item)| in_header(text, item.span()));
     reader.trust_written = expected.is_some_and(|e| *e.defaults == defaults);
-    let mut jobs = Vec::new();
     // `[defaults]` is read first wherever it is written: every job depends on it.
-    if let Some((span, item)) = jobs_table {
-        let place = Place {
-            job: None,
-            prefix: "",
-        };
-        if let Some(table) = reader.table(&place, "jobs", span, item.get_ref()) {
-            if expected.is_none() {
-                jobs.reserve(table.len());
-            }
-            for (name, item) in table {
-                if let Some(job) = reader.job(name.get_ref(), name.span(), item, &defaults)
-                    && expected.is_none()
-                {
-                    jobs.push(job);
-                }
-            }
-            if let Some(expected) = expected {
-                let found: Vec<&str> = table.keys().map(|name| name.get_ref().as_ref()).collect();
-                for (name, message) in expected.name_problems(&found) {
-                    let span = table.get(name.as_str()).map(|item| item.span());
-                    reader.push(None, None, span, message);
-                }
-            }
-        }
-    } else if let Some(expected) = expected {
-        for (_, message) in expected.name_problems(&[]) {
-            reader.push(None, None, None, message);
-        }
-    }
+    let place = Place {
+        job: None,
+        prefix: "",
+    };
+    let table =
+        jobs_table.and_then(|(span, item)| reader.table(&place, "jobs", span, item.get_ref()));
+    let jobs = reader.jobs(table, &defaults);
     let mut problems = reader.problems;
     // Keep problems in file order so `check` reads top to bottom.
     problems.sort_by_key(|p| p.position.unwrap_or((usize::MAX, 0)));
@@ -280,6 +257,38 @@ fn content_end(table: &DeTable<'_>) -> usize {
 }
 
 impl Reader<'_> {
+    /// Reads and resolves the jobs of the `jobs` table (`None`: there is none, or it is not a
+    /// table). When checking a change (`expected`), each job is checked and dropped, and their
+    /// names must be the expected ones.
+    fn jobs(&mut self, table: Option<&DeTable<'_>>, defaults: &RawDefaults) -> Vec<Job> {
+        let keep = self.expected.is_none();
+        let mut jobs = Vec::new();
+        if keep {
+            jobs.reserve(table.map_or(0, DeTable::len));
+        }
+        for (name, item) in table.into_iter().flatten() {
+            if let Some(job) = self.job(name.get_ref(), name.span(), item, defaults)
+                && keep
+            {
+                jobs.push(job);
+            }
+        }
+        if let Some(expected) = self.expected {
+            let found: Vec<&str> = table
+                .into_iter()
+                .flat_map(|table| table.keys())
+                .map(|name| name.get_ref().as_ref())
+                .collect();
+            for (name, message) in expected.name_problems(&found) {
+                let span = table
+                    .and_then(|table| table.get(name.as_str()))
+                    .map(|item| item.span());
+                self.push(None, None, span, message);
+            }
+        }
+        jobs
+    }
+
     /// Reads `[defaults]`, checking the values that do not depend on a job; invalid values are
     /// reported once here and left out, so that jobs do not each report them again.
     fn defaults(&mut self, table: &DeTable<'_>) -> RawDefaults {
