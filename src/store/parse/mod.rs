@@ -488,18 +488,8 @@ impl Reader<'_> {
             }) || (action_dropped && matches!(key, "command" | "http"))
         };
         // (A value that could not be read is a problem already.)
-        if self.problems.len() == before
-            && let Some(expected) = self.expected
-        {
-            match expected.read_back(name, &raw) {
-                ReadBack::Differs(message) => {
-                    self.push(None, None, job_span, message);
-                    return None;
-                }
-                // Checked when it was written, against the same `[defaults]`.
-                ReadBack::AsWritten if self.trust_written => return None,
-                ReadBack::AsWritten | ReadBack::NotWritten => {}
-            }
+        if self.problems.len() == before && self.settled_by_read_back(name, &raw, &job_span) {
+            return None;
         }
         // The text: with a check-only cache the job gets a stand-in schedule.
         let schedule = self.warn_at.map(|_| raw.schedule.clone());
@@ -522,6 +512,28 @@ impl Reader<'_> {
                 }
                 None
             }
+        }
+    }
+
+    /// When checking a change: whether the job `name`, read as `raw`, needs no more checks,
+    /// as it does not read back as the change wrote it (a problem, recorded), or it does and
+    /// was checked when it was written, against the same `[defaults]`.
+    fn settled_by_read_back(
+        &mut self,
+        name: &str,
+        raw: &RawJob,
+        span: &Option<Range<usize>>,
+    ) -> bool {
+        let Some(expected) = self.expected else {
+            return false;
+        };
+        match expected.read_back(name, raw) {
+            ReadBack::Differs(message) => {
+                self.push(None, None, span.clone(), message);
+                true
+            }
+            ReadBack::AsWritten => self.trust_written,
+            ReadBack::NotWritten => false,
         }
     }
 
