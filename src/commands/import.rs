@@ -6,7 +6,7 @@
 //! ones are imported, and the command then exits 1 so that scripts notice.
 
 use std::collections::HashMap;
-use std::io::Read as _;
+use std::io::{BufWriter, Read as _, StderrLock, Write as _};
 use std::path::Path;
 use std::process::ExitCode;
 
@@ -56,12 +56,15 @@ pub(crate) fn run(args: &ImportArgs, ctx: &Ctx) -> Result<ExitCode> {
             job.raw.enabled = Some(false);
         }
     }
+    let mut err = messages();
     for note in &parsed.notes {
-        eprintln!("note: {note}");
+        let _ = writeln!(err, "note: {note}");
     }
     for (line, why) in &parsed.skipped {
-        eprintln!("skipped line {line}: {why}");
+        let _ = writeln!(err, "skipped line {line}: {why}");
     }
+    let _ = err.flush();
+    drop(err);
     let file = ctx.file.display();
     let failed = if parsed.skipped.is_empty() {
         ExitCode::SUCCESS
@@ -99,11 +102,15 @@ pub(crate) fn run(args: &ImportArgs, ctx: &Ctx) -> Result<ExitCode> {
     } else {
         store::edit(ctx.writable_file()?, add)?
     };
+    let mut err = messages();
     for (line, existing) in &outcome.duplicates {
-        eprintln!(
+        let _ = writeln!(
+            err,
             "skipped line {line}: already imported as job {existing:?} (same schedule and command)"
         );
     }
+    let _ = err.flush();
+    drop(err);
     for note in &outcome.notes {
         eprintln!("note: {note}");
     }
@@ -150,6 +157,13 @@ pub(crate) fn run(args: &ImportArgs, ctx: &Ctx) -> Result<ExitCode> {
     }
     skipped_hint();
     Ok(failed)
+}
+
+/// Standard error, buffered: a crontab of 100,000 lines can have as many messages, and
+/// writing each line on its own (as `eprintln!` does, a piece at a time) took longer than the
+/// import. A failed write is ignored, as there is nowhere left to report it.
+fn messages() -> BufWriter<StderrLock<'static>> {
+    BufWriter::with_capacity(64 * 1024, std::io::stderr().lock())
 }
 
 /// Why the source is read as a system crontab, if it is (see `crontab::system`): `--system`,
@@ -256,15 +270,12 @@ fn add_all(editor: &mut Editor, jobs: Vec<Imported>, preview: bool) -> Result<Ou
     let defaults = editor.defaults().clone();
     // The file's shell jobs by what they run, first one kept: one look-up per line, whatever
     // the sizes of the file and the crontab.
-    let mut existing: HashMap<(String, String), String> = HashMap::new();
-    if !editor.names().is_empty() {
-        let (file_jobs, _) = store::parse(&editor.text());
-        for job in file_jobs {
-            if let Action::Shell { command, .. } = job.action {
-                existing
-                    .entry((normal_schedule(job.triggers.as_str()), command))
-                    .or_insert(job.name);
-            }
+    let mut existing: HashMap<String, String> = HashMap::new();
+    for job in editor.take_read_jobs() {
+        if let Action::Shell { command, .. } = &job.action {
+            existing
+                .entry(duplicate_key(job.triggers.as_str(), command))
+                .or_insert(job.name);
         }
     }
     let mut outcome = Outcome::default();
@@ -277,9 +288,9 @@ fn add_all(editor: &mut Editor, jobs: Vec<Imported>, preview: bool) -> Result<Ou
         .then(|| SystemZone::detect().tz().map(|tz| tz.name().to_owned()));
     for job in jobs {
         if !existing.is_empty() {
-            let key = (
-                normal_schedule(job.raw.schedule.as_deref().unwrap_or_default()),
-                job.raw.command.clone().unwrap_or_default(),
+            let key = duplicate_key(
+                job.raw.schedule.as_deref().unwrap_or_default(),
+                job.raw.command.as_deref().unwrap_or(""),
             );
             if let Some(twin) = existing.get(&key) {
                 outcome.duplicates.push((job.line, twin.clone()));
@@ -327,13 +338,20 @@ fn add_all(editor: &mut Editor, jobs: Vec<Imported>, preview: bool) -> Result<Ou
     Ok(outcome)
 }
 
-/// A schedule as compared for duplicates: whitespace and letter case aside.
-fn normal_schedule(schedule: &str) -> String {
-    schedule
-        .split_whitespace()
-        .collect::<Vec<_>>()
-        .join(" ")
-        .to_ascii_lowercase()
+/// What a line and a job are compared by for duplicates: the schedule, whitespace and letter
+/// case aside, a line break (which no schedule so written holds), and the command.
+fn duplicate_key(schedule: &str, command: &str) -> String {
+    let mut key = String::with_capacity(schedule.len() + 1 + command.len());
+    for (i, field) in schedule.split_whitespace().enumerate() {
+        if i > 0 {
+            key.push(' ');
+        }
+        key.push_str(field);
+    }
+    key.make_ascii_lowercase();
+    key.push('\n');
+    key.push_str(command);
+    key
 }
 
 /// The `[defaults]` that imported jobs inherit (timeout, retries, retry delay, overlap, catch
@@ -359,4 +377,23 @@ fn inherited_defaults(defaults: &RawDefaults) -> Option<String> {
         set.push(format!("notify = {{ url = {:?} }}", notify.url));
     }
     (!set.is_empty()).then(|| set.join(", "))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn duplicates_are_told_by_schedule_and_command() {
+        let key = duplicate_key("0  2 * *\tMON", "backup.sh");
+        assert_eq!(key, duplicate_key(" 0 2 * * mon ", "backup.sh"));
+        assert_eq!(key, "0 2 * * mon\nbackup.sh");
+        assert_ne!(key, duplicate_key("0 2 * * mon", "backup.sh "));
+        assert_ne!(key, duplicate_key("0 2 * * tue", "backup.sh"));
+        // Where the schedule ends is never in doubt.
+        assert_ne!(
+            duplicate_key("@daily x", "y"),
+            duplicate_key("@daily", "x\ny")
+        );
+    }
 }

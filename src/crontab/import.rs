@@ -301,8 +301,9 @@ fn convert(number: usize, command: &str, notes: &mut Vec<String>) -> (String, St
     let (plain, stdin) = split_percent(command);
     let name = derive_name(&plain);
     let converted = convert_command(command);
-    let shown = converted.replace('\n', "\n    ");
+    let shown = || converted.replace('\n', "\n    ");
     if stdin.is_some() {
+        let shown = shown();
         notes.push(format!(
             "line {number}: cron ends the command at the first `%` and feeds the text after it \
              to the command's standard input, each `%` becoming a line break; the job does the \
@@ -310,11 +311,13 @@ fn convert(number: usize, command: &str, notes: &mut Vec<String>) -> (String, St
              meant, change the command with `jobtab edit`):\n    {shown}"
         ));
     } else if ends_at_percent(command) {
+        let shown = shown();
         notes.push(format!(
             "line {number}: cron ends the command at the `%` at its end, with nothing after it \
              to feed to its standard input; the job runs the command without it:\n    {shown}"
         ));
     } else if converted != command {
+        let shown = shown();
         notes.push(format!(
             "line {number}: `\\%` became `%` (cron's escape; jobtab gives `%` no meaning):\n    \
              {shown}"

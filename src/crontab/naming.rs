@@ -1,34 +1,32 @@
 //! Job names for imported crontab lines: derived from the command's program, made unique.
 
 use std::collections::{HashMap, HashSet};
+use std::fmt::Write as _;
 
 /// The job name a command suggests (see the module docs).
 pub(crate) fn derive_name(command: &str) -> String {
-    let first = first_words(command)
-        .into_iter()
-        .find(|word| !is_assignment(word));
+    let first = first_words(command).find(|word| !is_assignment(word));
     let Some(word) = first else {
         return "job".to_owned();
     };
     let base = word.rsplit('/').find(|part| !part.is_empty()).unwrap_or("");
-    let mut name: String = base
-        .chars()
-        .map(|c| {
-            if c.is_ascii_alphanumeric() || matches!(c, '.' | '_' | '-') {
-                c
-            } else {
-                '-'
-            }
-        })
-        .collect();
-    while name.contains("--") {
-        name = name.replace("--", "-");
+    // Other characters become `-`, and a run of `-` one `-`: all ASCII, so 64 characters are
+    // 64 bytes.
+    let mut name = String::with_capacity(base.len());
+    for c in base.chars() {
+        let c = if c.is_ascii_alphanumeric() || matches!(c, '.' | '_') {
+            c
+        } else {
+            '-'
+        };
+        if c != '-' || !name.ends_with('-') {
+            name.push(c);
+        }
     }
-    let name: String = name.trim_matches(['-', '.']).chars().take(64).collect();
-    if name.is_empty() {
-        "job".to_owned()
-    } else {
-        name
+    let trimmed = name.trim_matches(['-', '.']);
+    match &trimmed[..trimmed.len().min(64)] {
+        "" => "job".to_owned(),
+        name => name.to_owned(),
     }
 }
 
@@ -41,59 +39,62 @@ fn is_assignment(word: &str) -> bool {
     })
 }
 
-/// The first few words of a shell command, quotes removed (enough to find the program).
-fn first_words(command: &str) -> Vec<String> {
-    let mut words = Vec::new();
-    let mut word = String::new();
-    let mut in_word = false;
+/// The first few words of a shell command, quotes removed (enough to find the program): up to
+/// 8, ending at the first operator. One at a time, as they are asked for: the program is
+/// usually the first.
+fn first_words(command: &str) -> impl Iterator<Item = String> + '_ {
     let mut chars = command.chars();
-    while let Some(c) = chars.next() {
-        match c {
-            ' ' | '\t' | '\n' | ';' | '&' | '|' | '(' | ')' | '<' | '>' => {
-                if in_word {
-                    words.push(std::mem::take(&mut word));
-                    in_word = false;
-                    if words.len() >= 8 {
-                        break;
+    let mut done = false;
+    std::iter::from_fn(move || {
+        if done {
+            return None;
+        }
+        let mut word = String::new();
+        let mut in_word = false;
+        while let Some(c) = chars.next() {
+            match c {
+                ' ' | '\t' | '\n' | ';' | '&' | '|' | '(' | ')' | '<' | '>' => {
+                    done = !matches!(c, ' ' | '\t');
+                    if in_word {
+                        return Some(word);
+                    }
+                    if done {
+                        return None;
                     }
                 }
-                if !matches!(c, ' ' | '\t') {
-                    break;
-                }
-            }
-            '\'' => {
-                in_word = true;
-                for q in chars.by_ref() {
-                    if q == '\'' {
-                        break;
-                    }
-                    word.push(q);
-                }
-            }
-            '"' => {
-                in_word = true;
-                while let Some(q) = chars.next() {
-                    match q {
-                        '"' => break,
-                        '\\' => word.extend(chars.next()),
-                        _ => word.push(q),
+                '\'' => {
+                    in_word = true;
+                    for q in chars.by_ref() {
+                        if q == '\'' {
+                            break;
+                        }
+                        word.push(q);
                     }
                 }
-            }
-            '\\' => {
-                in_word = true;
-                word.extend(chars.next());
-            }
-            _ => {
-                in_word = true;
-                word.push(c);
+                '"' => {
+                    in_word = true;
+                    while let Some(q) = chars.next() {
+                        match q {
+                            '"' => break,
+                            '\\' => word.extend(chars.next()),
+                            _ => word.push(q),
+                        }
+                    }
+                }
+                '\\' => {
+                    in_word = true;
+                    word.extend(chars.next());
+                }
+                _ => {
+                    in_word = true;
+                    word.push(c);
+                }
             }
         }
-    }
-    if in_word {
-        words.push(word);
-    }
-    words
+        done = true;
+        in_word.then_some(word)
+    })
+    .take(8)
 }
 
 /// The names taken so far, handing out new ones: `base`, or `base-2`, `base-3`, ... whichever
@@ -123,33 +124,33 @@ impl Names {
 
     /// `base` when it is free, else the first free `base-N` (N from 2); the result is taken.
     pub(crate) fn unique(&mut self, base: &str) -> String {
-        let mut name = base.to_owned();
         #[cfg(test)]
         {
             self.probes += 1;
         }
-        if self.taken.contains(&name) {
-            let mut next = self.next.get(base).copied().unwrap_or(2);
-            loop {
-                name = format!("{base}-{next}");
-                next += 1;
-                #[cfg(test)]
-                {
-                    self.probes += 1;
-                }
-                if !self.taken.contains(&name) {
-                    break;
-                }
+        if !self.taken.contains(base) {
+            self.taken.insert(base.to_owned());
+            return base.to_owned();
+        }
+        let next = match self.next.get_mut(base) {
+            Some(next) => next,
+            None => self.next.entry(base.to_owned()).or_insert(2),
+        };
+        let mut name = String::with_capacity(base.len() + 8);
+        loop {
+            name.clear();
+            // Writing to a `String` cannot fail.
+            let _ = write!(name, "{base}-{next}");
+            *next += 1;
+            #[cfg(test)]
+            {
+                self.probes += 1;
             }
-            match self.next.get_mut(base) {
-                Some(stored) => *stored = next,
-                None => {
-                    self.next.insert(base.to_owned(), next);
-                }
+            // Taken here when it was free.
+            if self.taken.insert(name.clone()) {
+                return name;
             }
         }
-        self.taken.insert(name.clone());
-        name
     }
 }
 
@@ -171,6 +172,19 @@ mod tests {
             ("(subshell)", "job"),
             ("ab$c", "ab-c"),
             ("..", "job"),
+            // The program is among the first 8 words, before any operator.
+            ("A=1 B=2 C=3 D=4 E=5 F=6 G=7 prog", "prog"),
+            ("A=1 B=2 C=3 D=4 E=5 F=6 G=7 H=8 prog", "job"),
+            ("A=1; prog", "job"),
+            ("A=1 'my prog'>x", "my-prog"),
+            ("/opt/a--b__c..d-é-ü-.sh", "a-b__c..d-.sh"),
+            ("-.-x-.-", "x"),
+            (&"y".repeat(80), &"y".repeat(64)),
+            // Cut after the runs are joined: the name may end in `-`.
+            (
+                &format!("{}--z", "y".repeat(63)),
+                &format!("{}-", "y".repeat(63)),
+            ),
         ] {
             assert_eq!(derive_name(command), name, "{command}");
         }

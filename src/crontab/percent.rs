@@ -9,6 +9,10 @@ use super::line::sh_quote;
 /// the last character written was one (`cmd%a%b` gives "a\nb\n", `cmd%a%` gives "a\n"). No
 /// data (no `%`, or nothing after it) means stdin is at end of file at once.
 pub(crate) fn split_percent(command: &str) -> (String, Option<String>) {
+    // Most commands have no `%`, and then nothing to change (`\` escapes only a `%`).
+    if !command.contains('%') {
+        return (command.to_owned(), None);
+    }
     let mut out = String::with_capacity(command.len());
     let mut escaped = false;
     let mut input = None;

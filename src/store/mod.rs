@@ -11,6 +11,7 @@ mod lock;
 pub(crate) mod model;
 mod parse;
 mod problem;
+mod readback;
 mod render;
 mod resolve;
 pub(crate) mod webhook;

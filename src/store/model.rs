@@ -24,7 +24,7 @@ pub(crate) const MAX_RETRIES: u32 = 100;
 pub(crate) const DEFAULT_RETRY_DELAY: Duration = Duration::from_secs(10);
 
 /// `[defaults]`: settings every job inherits unless it sets its own.
-#[derive(Debug, Clone, Default)]
+#[derive(Debug, Clone, Default, PartialEq)]
 pub(crate) struct RawDefaults {
     pub(crate) timezone: Option<String>,
     pub(crate) timeout: Option<String>,
@@ -174,7 +174,7 @@ pub(crate) struct RawNotify {
 }
 
 /// What to do when a run is due while the previous run of the same job still runs.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Hash)]
 pub(crate) enum Overlap {
     /// Skip the new run and log it.
     #[default]
@@ -186,7 +186,7 @@ pub(crate) enum Overlap {
 }
 
 /// What to do with runs missed while the machine slept or the clock jumped.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Hash)]
 pub(crate) enum CatchUp {
     /// Log and skip them (cron's behaviour).
     #[default]
@@ -196,7 +196,7 @@ pub(crate) enum CatchUp {
 }
 
 /// When to send the result notification.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Hash)]
 pub(crate) enum NotifyOn {
     #[default]
     Failure,
@@ -205,7 +205,7 @@ pub(crate) enum NotifyOn {
 }
 
 /// The body a notification carries.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Hash)]
 pub(crate) enum NotifyFormat {
     /// The run's record as JSON (PRODUCT.md section 5).
     #[default]
@@ -217,7 +217,7 @@ pub(crate) enum NotifyFormat {
 }
 
 /// How a notification with a secret is signed.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Hash)]
 pub(crate) enum SignatureScheme {
     /// Standard Webhooks: `webhook-id`, `webhook-timestamp`, `webhook-signature`, with a
     /// `whsec_` key.

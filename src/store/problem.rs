@@ -1,6 +1,7 @@
 //! One thing wrong with a job file (`Problem`), and turning byte offsets into the line and
 //! column a person can jump to (`LineIndex`).
 
+use std::cell::OnceCell;
 use std::fmt;
 use std::path::Path;
 
@@ -75,23 +76,31 @@ impl fmt::Display for Problem {
 
 /// Where each line of a text starts, so that many offsets can be turned into line and column
 /// without rescanning the text each time (a file of 10,000 jobs may have as many problems).
+/// Found on the first question: a valid file, the usual case, has no position to tell, and
+/// its validation (a 20 MB file after an import of 100,000 lines) need not scan it for lines.
 pub(crate) struct LineIndex<'t> {
     text: &'t str,
-    starts: Vec<usize>,
+    starts: OnceCell<Vec<usize>>,
 }
 
 impl<'t> LineIndex<'t> {
     pub(crate) fn new(text: &'t str) -> LineIndex<'t> {
-        let mut starts = vec![0];
-        starts.extend(text.match_indices('\n').map(|(i, _)| i + 1));
-        LineIndex { text, starts }
+        LineIndex {
+            text,
+            starts: OnceCell::new(),
+        }
     }
 
     /// 1-based line and column (in characters) of a byte offset.
     pub(crate) fn position(&self, offset: usize) -> (usize, usize) {
+        let starts = self.starts.get_or_init(|| {
+            let mut starts = vec![0];
+            starts.extend(self.text.match_indices('\n').map(|(i, _)| i + 1));
+            starts
+        });
         let offset = offset.min(self.text.len());
-        let line = self.starts.partition_point(|&start| start <= offset);
-        let start = self.starts[line - 1];
+        let line = starts.partition_point(|&start| start <= offset);
+        let start = starts[line - 1];
         let column = self
             .text
             .get(start..offset)

@@ -184,7 +184,8 @@ pub(crate) enum ScheduleCache {
     /// Jobs get their parsed schedule (a clone of the cached one).
     Keep(HashMap<String, Schedule>),
     /// Only checking a file: each distinct schedule is parsed once to check it, and jobs get
-    /// `stand_in` instead, because they are thrown away (see `parse::check_text`). The valid
+    /// `stand_in` instead, because they are thrown away (see `parse::check_text`); only their
+    /// names, actions and the schedule as written (`Triggers::as_str`) are theirs. The valid
     /// texts are kept with `Schedule::surely_fires`, for `check`'s warnings.
     CheckOnly {
         valid: HashMap<String, bool>,
@@ -261,6 +262,8 @@ pub(crate) fn resolve_cached(
     };
     // `None`: no `schedule` key (then `webhook` or `after` is the trigger); `Some(None)`: one
     // that is wrong (reported).
+    // A check-only cache hands out a stand-in schedule: the job keeps the text as written.
+    let stand_in = matches!(cache, Some(ScheduleCache::CheckOnly { .. }));
     let schedule = match (raw.schedule.as_deref(), cache) {
         (None, _) => None,
         (Some(text), Some(cache)) => Some(cache.get(text)),
@@ -526,7 +529,13 @@ pub(crate) fn resolve_cached(
                 webhook: webhook.flatten(),
                 after,
                 after_status: raw.after_status.unwrap_or_default(),
-                ..schedule.map_or_else(Triggers::none, Triggers::from_schedule)
+                ..match (schedule, raw.schedule.as_deref()) {
+                    (Some(schedule), Some(text)) if stand_in => Triggers {
+                        written: text.trim().to_owned(),
+                        ..Triggers::from_schedule(schedule)
+                    },
+                    (schedule, _) => schedule.map_or_else(Triggers::none, Triggers::from_schedule),
+                }
             })
         }
     };
@@ -592,8 +601,9 @@ mod tests {
         resolve_cached("x", shell("*/5 * * * *", "x"), &none, Some(&mut cache)).unwrap();
         let job = resolve_cached("d", shell("*/5 * * * *", "d"), &none, Some(&mut cache));
         assert!(job.is_ok());
-        let job = resolve_cached("e", shell("@daily", "e"), &none, Some(&mut cache));
-        assert!(job.is_ok());
+        let job = resolve_cached("e", shell(" @daily ", "e"), &none, Some(&mut cache));
+        // A stand-in schedule, but the text as written (what `import` compares).
+        assert_eq!(job.unwrap().triggers.as_str(), "@daily");
         assert_eq!(cache.len(), 2);
         let problems = resolve_cached("f", shell("99 * * * *", "f"), &none, Some(&mut cache));
         assert!(

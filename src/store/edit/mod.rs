@@ -12,7 +12,7 @@ use anyhow::{Context as _, Result, anyhow, bail};
 
 use super::editor::Editor;
 use super::lock::{FileLock, LOCK_TIMEOUT};
-use super::parse::{parse_document, parse_with_cache};
+use super::parse::{parse_document, parse_with_cache, validate};
 use super::problem::{LineIndex, Problem};
 use super::resolve::ScheduleCache;
 use super::write::{real_path, write_atomic, write_atomic_with};
@@ -24,8 +24,7 @@ pub(crate) fn edit<T>(path: &Path, change: impl FnOnce(&mut Editor) -> Result<T>
     run(path, true, change)
 }
 
-/// Like `edit`, with the same checks, but writes nothing (for `--dry-run`); `Editor::text` gives
-/// what would have been written.
+/// Like `edit`, with the same checks, but writes nothing (for `--dry-run`).
 pub(crate) fn preview<T>(path: &Path, change: impl FnOnce(&mut Editor) -> Result<T>) -> Result<T> {
     run(path, false, change)
 }
@@ -164,44 +163,52 @@ fn run<T>(path: &Path, write: bool, change: impl FnOnce(&mut Editor) -> Result<T
     }
     let mut editor = Editor::new(path, text, parsed);
     let result = change(&mut editor)?;
-    if editor.is_changed() {
-        let new_text = editor.text();
-        let invalid = |problems: &[Problem]| {
-            problems_error(
-                editor.path(),
-                problems,
-                "the change would make it invalid, so nothing was written",
-            )
+    if !editor.is_changed() {
+        return Ok(result);
+    }
+    drop(editor.take_read_jobs());
+    let new_text = editor.take_text();
+    let expected = editor.expected();
+    let invalid = |problems: &[Problem]| {
+        problems_error(
+            editor.path(),
+            problems,
+            "the change would make it invalid, so nothing was written",
+        )
+    };
+    if !write {
+        let problems = validate(&new_text, &mut schedules, &expected);
+        return if problems.is_empty() {
+            Ok(result)
+        } else {
+            Err(invalid(&problems))
         };
-        if !write {
-            let problems = parse_with_cache(&new_text, &mut schedules).problems;
-            return if problems.is_empty() {
-                Ok(result)
-            } else {
-                Err(invalid(&problems))
-            };
-        }
-        // The new text is validated while the temp file is written; it replaces the file only
-        // when it is valid.
-        let mut found = Vec::new();
-        let written = std::thread::scope(|scope| {
-            let check = scope.spawn(|| parse_with_cache(&new_text, &mut schedules).problems);
-            write_atomic_with(editor.path(), new_text.as_bytes(), |_| {
-                found = check
-                    .join()
-                    .map_err(|_| std::io::Error::other("validation failed"))?;
-                if found.is_empty() {
-                    Ok(())
-                } else {
-                    Err(std::io::Error::other("the new text is not valid"))
-                }
+    }
+    // The temp file is written on a second thread while this one checks the new text, which
+    // replaces the file only when it is valid and reads back as the change meant. (The check
+    // runs here, not there: its allocations, hundreds of megabytes for a big file, are cheaper
+    // in the main thread's heap.)
+    let (verdict, valid) = std::sync::mpsc::channel();
+    let (found, written) = std::thread::scope(|scope| {
+        let (path, bytes) = (editor.path(), new_text.as_bytes());
+        let writer = scope.spawn(move || {
+            write_atomic_with(path, bytes, |_| match valid.recv() {
+                Ok(true) => Ok(()),
+                _ => Err(std::io::Error::other("the new text is not valid")),
             })
         });
-        if !found.is_empty() {
-            return Err(invalid(&found));
-        }
-        written?;
+        let found = validate(&new_text, &mut schedules, &expected);
+        // The writer may have failed already and stopped listening.
+        let _ = verdict.send(found.is_empty());
+        let written = writer
+            .join()
+            .unwrap_or_else(|_| Err(anyhow!("writing the new job file failed")));
+        (found, written)
+    });
+    if !found.is_empty() {
+        return Err(invalid(&found));
     }
+    written?;
     Ok(result)
 }
 

@@ -7,7 +7,7 @@ use std::path::{Path, PathBuf};
 use toml_edit::value;
 
 use super::*;
-use crate::store::model::{RawHttp, RawJob};
+use crate::store::model::{Job, RawHttp, RawJob};
 
 const FILE: &str = "\
 # My jobs. Keep this header.
@@ -425,4 +425,95 @@ fn invalid_utf8_is_located_at_its_first_bad_byte() {
     let err = edit(&path, |e| e.add_job("b", &shell("@daily", "true"))).unwrap_err();
     assert!(err.to_string().contains(":1:6: not valid UTF-8"), "{err}");
     assert_eq!(std::fs::read(&path).unwrap(), b"# caf\xc3");
+}
+
+/// A multi-line string whose last lines look like comments ended the file: the new job once
+/// went into that string (the old job's command changed, the new job was nowhere, and "added"
+/// was printed). It goes after the string now.
+#[test]
+fn a_new_job_goes_after_a_string_whose_last_lines_look_like_comments() {
+    let text = "[jobs.a]\nschedule = \"@daily\"\ncommand = \"\"\"\necho hi\n\n#bar\"\"\"\n# end\n";
+    let (_dir, path) = setup(text);
+    edit(&path, |e| e.add_job("b", &shell("@hourly", "true"))).unwrap();
+    let written = read(&path);
+    assert_eq!(
+        written,
+        "[jobs.a]\nschedule = \"@daily\"\ncommand = \"\"\"\necho hi\n\n#bar\"\"\"\n\n\
+         [jobs.b]\nschedule = \"@hourly\"\ncommand = \"true\"\n# end\n"
+    );
+    let (jobs, problems) = crate::store::parse(&written);
+    assert!(problems.is_empty(), "{problems:?}");
+    let commands: Vec<String> = jobs.iter().map(Job::action_summary).collect();
+    assert_eq!(commands, ["echo hi\n\n#bar", "true"]);
+}
+
+/// The new text must read back as the change meant: a job lost, a job appearing, or a job
+/// that reads back otherwise than it was written is an error, and nothing is written.
+#[test]
+fn a_text_that_does_not_read_back_as_meant_is_never_written() {
+    type Change = fn(&mut Editor) -> Result<()>;
+    let changes: [(Change, &str); 3] = [
+        (
+            |e| {
+                // Taken from the document behind the editor's back.
+                e.doc_mut()?["jobs"]
+                    .as_table_like_mut()
+                    .unwrap()
+                    .remove("ping");
+                e.changed = true;
+                Ok(())
+            },
+            "job \"ping\" would be lost",
+        ),
+        (
+            |e| {
+                e.doc_mut()?["jobs"]["extra"] = toml_edit::Item::Table(job_table_of("true"));
+                e.changed = true;
+                Ok(())
+            },
+            "job \"extra\" would appear",
+        ),
+        (
+            |e| {
+                e.add_job("new", &shell("@daily", "echo hi"))?;
+                e.doc_mut()?["jobs"]["new"]["command"] = value("echo bye");
+                Ok(())
+            },
+            "job \"new\" does not read back as it was written",
+        ),
+    ];
+    for (change, what) in changes {
+        let (_dir, path) = setup(FILE);
+        for result in [preview(&path, change), edit(&path, change)] {
+            let message = result.unwrap_err().to_string();
+            assert!(message.contains("so nothing was written"), "{message}");
+            assert!(message.contains(what), "{message}");
+            assert!(message.contains("a bug in jobtab"), "{message}");
+        }
+        assert_eq!(read(&path), FILE);
+    }
+}
+
+fn job_table_of(command: &str) -> toml_edit::Table {
+    crate::store::render::job_table(&shell("@daily", command))
+}
+
+/// A job the change wrote, read back as written, is not checked again, as it was checked when
+/// it was written; but only against the same `[defaults]`: a change to them checks it again.
+#[test]
+fn jobs_written_are_checked_again_when_the_defaults_change() {
+    let (_dir, path) = setup("# jobs\n");
+    let change = |e: &mut Editor| {
+        e.add_job("new", &shell("@daily", "true"))?;
+        e.doc_mut()?["defaults"]["timeout"] = value("0s");
+        Ok(())
+    };
+    let message = edit(&path, change).unwrap_err().to_string();
+    assert!(
+        message.contains("job \"new\", key \"timeout\""),
+        "{message}"
+    );
+    assert_eq!(read(&path), "# jobs\n");
+    edit(&path, |e| e.add_job("new", &shell("@daily", "true"))).unwrap();
+    assert!(read(&path).contains("[jobs.new]"));
 }

@@ -106,16 +106,31 @@ pub(super) fn join_prefixes(first: &str, second: &str) -> String {
     format!("{first}{second}")
 }
 
-/// Adds `table` (a complete `[jobs.NAME]` table) to `text` after its last statement: the
-/// comments and blank lines that end the file stay after it, separated by a blank line. In a
-/// file of only comments, they stay above it. In place, costing the length of the file's tail
-/// and of the table, not of the whole file: importing 100,000 jobs appends 100,000 tables.
-pub(super) fn append_table(text: &mut String, table: &str) {
+/// Adds a table (a complete `[jobs.NAME]` table, which `write` appends to the text it is
+/// given) to `text` after its last statement, which ends at `content_end` (0: there is none):
+/// the comments and blank lines that end the file stay after it, separated by a blank line. In
+/// a file of only comments, they stay above it. In place, costing the length of the file's
+/// tail and of the table, not of the whole file: importing 100,000 jobs appends 100,000
+/// tables. Returns where the new table ends, the new `content_end`.
+pub(super) fn append_table(
+    text: &mut String,
+    content_end: usize,
+    write: impl FnOnce(&mut String),
+) -> usize {
+    // The table goes after the line where the last statement ends, whatever the lines of
+    // that statement look like: a line of a multi-line string may start with `#`.
+    let floor = match content_end {
+        0 => 0,
+        end => text
+            .get(end..)
+            .and_then(|rest| rest.find('\n'))
+            .map_or(text.len(), |i| end + i + 1),
+    };
     let mut cut = text.len();
-    let mut statement = false;
+    let mut statement = floor > 0;
     let mut end = text.len();
     // Walk the lines from the end: blank and comment lines belong to the file's tail.
-    while end > 0 {
+    while end > floor {
         let start = text[..end.saturating_sub(1)]
             .rfind('\n')
             .map_or(0, |i| i + 1);
@@ -138,16 +153,18 @@ pub(super) fn append_table(text: &mut String, table: &str) {
             "\n\n"
         };
         text.push_str(gap);
-        text.push_str(table);
-        return;
+        write(text);
+        return text.len().saturating_sub(1);
     }
     let tail = text.split_off(cut);
     if !text.ends_with('\n') {
         text.push('\n');
     }
     text.push('\n');
-    text.push_str(table);
+    write(text);
+    let table_end = text.len().saturating_sub(1);
     text.push_str(&tail);
+    table_end
 }
 
 #[cfg(test)]
@@ -156,7 +173,7 @@ mod tests {
 
     fn append(text: &str, table: &str) -> String {
         let mut text = text.to_owned();
-        append_table(&mut text, table);
+        append_table(&mut text, 0, |out| out.push_str(table));
         text
     }
 
@@ -188,5 +205,33 @@ mod tests {
             append("[a]\ny = \"\"\"\n# not a comment\n\"\"\"\n# end\n", table),
             "[a]\ny = \"\"\"\n# not a comment\n\"\"\"\n\n[jobs.n]\nx = 1\n# end\n"
         );
+    }
+
+    /// The last lines of a multi-line string may look like comments: the statement's end
+    /// (from the parse) says where the file's closing comments begin.
+    #[test]
+    fn a_string_that_ends_in_comment_like_lines_is_not_cut() {
+        let text = "[a]\ny = \"\"\"\nz\n\n# not a comment\"\"\" # end of y\n\n# end\n";
+        let content_end = text.find(" # end of y").unwrap();
+        let mut appended = text.to_owned();
+        let table_end = append_table(&mut appended, content_end, |out| out.push_str(table()));
+        assert_eq!(
+            appended,
+            "[a]\ny = \"\"\"\nz\n\n# not a comment\"\"\" # end of y\n\n[jobs.n]\nx = 1\n\n# end\n"
+        );
+        assert_eq!(
+            &appended[..=table_end],
+            &appended[..appended.len() - "\n# end\n".len()]
+        );
+        // The next table goes after this one, before the closing comment.
+        append_table(&mut appended, table_end, |out| out.push_str("[jobs.m]\n"));
+        assert!(
+            appended.ends_with("x = 1\n\n[jobs.m]\n\n# end\n"),
+            "{appended}"
+        );
+    }
+
+    fn table() -> &'static str {
+        "[jobs.n]\nx = 1\n"
     }
 }

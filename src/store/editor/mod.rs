@@ -7,7 +7,7 @@
 
 mod decor;
 
-use std::collections::HashSet;
+use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 
 use anyhow::{Result, anyhow, bail};
@@ -17,9 +17,10 @@ use self::decor::{
     append_table, collect_tables, give_closing_space, has_comment, join_prefixes,
     move_closing_space, raw_str, split_attached, table_at,
 };
-use super::model::{RawDefaults, RawJob};
+use super::model::{Job, RawDefaults, RawJob};
 use super::parse::Parsed;
-use super::render::{job_table, job_toml};
+use super::readback::{Expected, fingerprint};
+use super::render::{job_table, write_job};
 use super::resolve::{ScheduleCache, invalid_name_message, resolve_cached, valid_name};
 
 /// A job file being changed; see `edit`.
@@ -32,29 +33,37 @@ pub(crate) struct Editor {
     /// Whether the `jobs` table is written with `[...]` headers, so that a new `[jobs.NAME]`
     /// table can be appended as text.
     appendable: bool,
+    /// Where the last statement of `text` ends (see `decor::append_table`).
+    content_end: usize,
     defaults: RawDefaults,
-    /// The job names, in file order, and as a set.
+    /// The job names, in file order.
     names: Vec<String>,
-    name_set: HashSet<String>,
+    /// The job names, each with the fingerprint of what the change wrote (see `readback`) for
+    /// the jobs it added or replaced: what the new text must read back as.
+    jobs: HashMap<String, Option<u64>>,
     pub(super) changed: bool,
     /// The schedules of added jobs found valid (an import adds thousands that share them).
     checked: ScheduleCache,
+    /// The jobs of the file as read, with stand-in schedules (see `take_read_jobs`).
+    read: Vec<Job>,
 }
 
 impl Editor {
     /// An editor for a valid file's `text`, as `parsed`.
     pub(super) fn new(path: PathBuf, text: String, parsed: Parsed) -> Editor {
-        let names: Vec<String> = parsed.jobs.into_iter().map(|job| job.name).collect();
+        let names: Vec<String> = parsed.jobs.iter().map(|job| job.name.clone()).collect();
         Editor {
             path,
             text,
             doc: None,
             appendable: parsed.jobs_in_headers,
+            content_end: parsed.content_end,
             defaults: parsed.defaults,
-            name_set: names.iter().cloned().collect(),
+            jobs: names.iter().map(|name| (name.clone(), None)).collect(),
             names,
             changed: false,
             checked: ScheduleCache::check_only(),
+            read: parsed.jobs,
         }
     }
 
@@ -82,7 +91,14 @@ impl Editor {
 
     /// Whether a job of that name exists.
     pub(crate) fn contains(&self, name: &str) -> bool {
-        self.name_set.contains(name)
+        self.jobs.contains_key(name)
+    }
+
+    /// The jobs of the file as it was read, before any change: their names, actions and
+    /// schedules as written (`Triggers::as_str`), but stand-ins for the schedules themselves
+    /// (see `ScheduleCache::CheckOnly`). Only once: they are not kept for the write.
+    pub(crate) fn take_read_jobs(&mut self) -> Vec<Job> {
+        std::mem::take(&mut self.read)
     }
 
     /// The names of the jobs, in file order.
@@ -91,10 +107,29 @@ impl Editor {
     }
 
     /// The file as it would be written now.
+    #[cfg(test)]
     pub(crate) fn text(&self) -> String {
         match &self.doc {
             Some(doc) => doc.to_string(),
             None => self.text.clone(),
+        }
+    }
+
+    /// The file as it would be written now, taken out of the editor (an import's 20 MB are
+    /// not copied); the editor holds no text after it.
+    pub(super) fn take_text(&mut self) -> String {
+        match self.doc.take() {
+            Some(doc) => doc.to_string(),
+            None => std::mem::take(&mut self.text),
+        }
+    }
+
+    /// What the new text must read back as: every job name, and what each job added or
+    /// replaced was written from.
+    pub(super) fn expected(&self) -> Expected<'_> {
+        Expected {
+            jobs: &self.jobs,
+            defaults: &self.defaults,
         }
     }
 
@@ -109,11 +144,15 @@ impl Editor {
         }
         self.check(name, raw)?;
         match &mut self.doc {
-            None if self.appendable => append_table(&mut self.text, &job_toml(name, raw)),
+            None if self.appendable => {
+                self.content_end = append_table(&mut self.text, self.content_end, |out| {
+                    write_job(out, name, raw);
+                });
+            }
             _ => self.insert_new(name, raw)?,
         }
         self.names.push(name.to_owned());
-        self.name_set.insert(name.to_owned());
+        self.jobs.insert(name.to_owned(), Some(fingerprint(raw)));
         self.changed = true;
         Ok(())
     }
@@ -146,6 +185,7 @@ impl Editor {
             }
             Item::None | Item::ArrayOfTables(_) => *old = Item::Table(new),
         }
+        self.jobs.insert(name.to_owned(), Some(fingerprint(raw)));
         self.changed = true;
         Ok(true)
     }
@@ -185,7 +225,7 @@ impl Editor {
                 .set_prefix(join_prefixes(&detached, &next));
         }
         self.names.retain(|n| n != name);
-        self.name_set.remove(name);
+        self.jobs.remove(name);
         self.changed = true;
         Ok(())
     }
@@ -251,6 +291,10 @@ impl Editor {
                     move_closing_space(inline);
                 }
             }
+        }
+        // Its values are no longer the ones written (if it was): only its name is checked.
+        if let Some(written) = self.jobs.get_mut(name) {
+            *written = None;
         }
         self.changed = true;
         Ok(true)

@@ -14,7 +14,7 @@ use std::collections::{HashMap, HashSet};
 use std::ops::Range;
 
 use chrono::{DateTime, Utc};
-use toml::de::DeTable;
+use toml::de::{DeTable, DeValue};
 
 use self::values::{Item, Place, Reader};
 use super::model::{
@@ -22,6 +22,7 @@ use super::model::{
     RawJob, RawNotify, ServerConfig, SignatureScheme,
 };
 use super::problem::{LineIndex, Problem};
+use super::readback::{Expected, ReadBack};
 use super::resolve::{
     ScheduleCache, check_jitter, check_mail_to, check_notify_secret, check_ping, check_shell,
     check_url, invalid_name_message, resolve_cached, valid_name,
@@ -90,6 +91,9 @@ pub(crate) struct Parsed {
     /// `[jobs.NAME]` table can be appended to the text; not when `jobs` is an inline table or
     /// dotted keys.
     pub(crate) jobs_in_headers: bool,
+    /// Where the last statement (key, value or table header) ends: what follows is blank and
+    /// comment lines only, though a line of a multi-line string before it may look like one.
+    pub(crate) content_end: usize,
 }
 
 /// Parses the text of a job file into valid jobs and problems.
@@ -124,7 +128,7 @@ pub(crate) struct Checked {
 /// about what may fail when the jobs run, judged at `now`. Faster than `parse` on big files,
 /// because it keeps no parsed schedules.
 pub(crate) fn check_text(text: &str, now: DateTime<Utc>) -> Checked {
-    let parsed = parse_inner(text, &mut ScheduleCache::check_only(), Some(now));
+    let parsed = parse_inner(text, &mut ScheduleCache::check_only(), Some(now), None);
     Checked {
         jobs: parsed.jobs.into_iter().map(|job| job.name).collect(),
         problems: parsed.problems,
@@ -135,10 +139,25 @@ pub(crate) fn check_text(text: &str, now: DateTime<Utc>) -> Checked {
 /// `parse_document`, reusing and filling a cache of parsed schedules (a file that is parsed
 /// again after a change parses only the schedules it did not have).
 pub(crate) fn parse_with_cache(text: &str, cache: &mut ScheduleCache) -> Parsed {
-    parse_inner(text, cache, None)
+    parse_inner(text, cache, None, None)
 }
 
-fn parse_inner(text: &str, cache: &mut ScheduleCache, warn_at: Option<DateTime<Utc>>) -> Parsed {
+/// Every problem of a changed job file's new text, and every way in which it does not read
+/// back as `expected` (see `readback`). The jobs are checked and dropped, not kept.
+pub(crate) fn validate(
+    text: &str,
+    cache: &mut ScheduleCache,
+    expected: &Expected<'_>,
+) -> Vec<Problem> {
+    parse_inner(text, cache, None, Some(expected)).problems
+}
+
+fn parse_inner(
+    text: &str,
+    cache: &mut ScheduleCache,
+    warn_at: Option<DateTime<Utc>>,
+    expected: Option<&Expected<'_>>,
+) -> Parsed {
     let lines = LineIndex::new(text);
     let mut reader = Reader {
         lines: &lines,
@@ -148,6 +167,8 @@ fn parse_inner(text: &str, cache: &mut ScheduleCache, warn_at: Option<DateTime<U
         warnings: Vec::new(),
         fires: HashMap::new(),
         hooks: HashMap::new(),
+        expected,
+        trust_written: false,
     };
     let root = match DeTable::parse(text) {
         Ok(root) => root.into_inner(),
@@ -165,6 +186,7 @@ fn parse_inner(text: &str, cache: &mut ScheduleCache, warn_at: Option<DateTime<U
                 problems: vec![problem],
                 warnings: Vec::new(),
                 jobs_in_headers: false,
+                content_end: 0,
             };
         }
     };
@@ -219,23 +241,15 @@ fn parse_inner(text: &str, cache: &mut ScheduleCache, warn_at: Option<DateTime<U
     let jobs_in_headers = jobs_table
         .as_ref()
         .is_none_or(|(_, item)| in_header(text, item.span()));
-    let mut jobs = Vec::new();
+    reader.trust_written = expected.is_some_and(|e| *e.defaults == defaults);
     // `[defaults]` is read first wherever it is written: every job depends on it.
-    if let Some((span, item)) = jobs_table {
-        let place = Place {
-            job: None,
-            prefix: "",
-        };
-        if let Some(table) = reader.table(&place, "jobs", span, item.get_ref()) {
-            jobs.reserve(table.len());
-            for (name, item) in table {
-                if let Some(job) = reader.job(name.get_ref(), name.span(), item, &defaults) {
-                    jobs.push(job);
-                }
-            }
-            chains::check(&mut reader, table, &mut jobs);
-        }
-    }
+    let place = Place {
+        job: None,
+        prefix: "",
+    };
+    let table =
+        jobs_table.and_then(|(span, item)| reader.table(&place, "jobs", span, item.get_ref()));
+    let jobs = reader.jobs(table, &defaults);
     let mut problems = reader.problems;
     // Keep problems in file order so `check` reads top to bottom.
     problems.sort_by_key(|p| p.position.unwrap_or((usize::MAX, 0)));
@@ -248,10 +262,67 @@ fn parse_inner(text: &str, cache: &mut ScheduleCache, warn_at: Option<DateTime<U
         problems,
         warnings,
         jobs_in_headers,
+        // Only the editor needs it, not the check of its work.
+        content_end: if expected.is_none() {
+            content_end(&root)
+        } else {
+            0
+        },
     }
 }
 
+/// Where the last key, value or table header of `table` (and of the tables in it) ends.
+fn content_end(table: &DeTable<'_>) -> usize {
+    table
+        .iter()
+        .map(|(key, item)| {
+            let inner = match item.get_ref() {
+                DeValue::Table(table) => content_end(table),
+                _ => 0,
+            };
+            key.span().end.max(item.span().end).max(inner)
+        })
+        .max()
+        .unwrap_or(0)
+}
+
 impl Reader<'_> {
+    /// Reads and resolves the jobs of the `jobs` table (`None`: there is none, or it is not a
+    /// table). When checking a change (`expected`), each job is checked and dropped, and their
+    /// names must be the expected ones.
+    fn jobs(&mut self, table: Option<&DeTable<'_>>, defaults: &RawDefaults) -> Vec<Job> {
+        let keep = self.expected.is_none();
+        let mut jobs = Vec::new();
+        if keep {
+            jobs.reserve(table.map_or(0, DeTable::len));
+        }
+        for (name, item) in table.into_iter().flatten() {
+            if let Some(job) = self.job(name.get_ref(), name.span(), item, defaults)
+                && keep
+            {
+                jobs.push(job);
+            }
+        }
+        // (Only the jobs kept are checked: a change's read-back proof keeps none.)
+        if let Some(table) = table {
+            chains::check(self, table, &mut jobs);
+        }
+        if let Some(expected) = self.expected {
+            let found: Vec<&str> = table
+                .into_iter()
+                .flat_map(|table| table.keys())
+                .map(|name| name.get_ref().as_ref())
+                .collect();
+            for (name, message) in expected.name_problems(&found) {
+                let span = table
+                    .and_then(|table| table.get(name.as_str()))
+                    .map(|item| item.span());
+                self.push(None, None, span, message);
+            }
+        }
+        jobs
+    }
+
     /// Reads `[defaults]`, checking the values that do not depend on a job; invalid values are
     /// reported once here and left out, so that jobs do not each report them again.
     fn defaults(&mut self, table: &DeTable<'_>) -> RawDefaults {
@@ -474,6 +545,10 @@ impl Reader<'_> {
                 // `schedule` it finds wrong).
                 || (trigger_dropped && no_schedule && key == "schedule")
         };
+        // (A value that could not be read is a problem already.)
+        if self.problems.len() == before && self.settled_by_read_back(name, &raw, &job_span) {
+            return None;
+        }
         // The text: with a check-only cache the job gets a stand-in schedule.
         let schedule = self.warn_at.and(raw.schedule.clone());
         match resolve_cached(name, raw, defaults, Some(self.schedules)) {
@@ -502,6 +577,28 @@ impl Reader<'_> {
                 }
                 None
             }
+        }
+    }
+
+    /// When checking a change: whether the job `name`, read as `raw`, needs no more checks,
+    /// as it does not read back as the change wrote it (a problem, recorded), or it does and
+    /// was checked when it was written, against the same `[defaults]`.
+    fn settled_by_read_back(
+        &mut self,
+        name: &str,
+        raw: &RawJob,
+        span: &Option<Range<usize>>,
+    ) -> bool {
+        let Some(expected) = self.expected else {
+            return false;
+        };
+        match expected.read_back(name, raw) {
+            ReadBack::Differs(message) => {
+                self.push(None, None, span.clone(), message);
+                true
+            }
+            ReadBack::AsWritten => self.trust_written,
+            ReadBack::NotWritten => false,
         }
     }
 

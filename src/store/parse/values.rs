@@ -43,6 +43,11 @@ pub(super) struct Reader<'a> {
     pub(super) fires: std::collections::HashMap<(String, String), bool>,
     /// The webhook paths taken so far, with the job that has each.
     pub(super) hooks: std::collections::HashMap<String, String>,
+    /// When validating a changed file: what it must read back as.
+    pub(super) expected: Option<&'a crate::store::readback::Expected<'a>>,
+    /// Whether the file's `[defaults]` are those the jobs the change wrote were checked
+    /// against: then such a job that reads back as written is not checked again.
+    pub(super) trust_written: bool,
 }
 
 impl Reader<'_> {

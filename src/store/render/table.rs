@@ -1,12 +1,12 @@
-//! Writing one `RawJob` as TOML the way a person would: a `[jobs.NAME]` table with the schedule
-//! first, `env` and `notify` as inline tables, and `http` inline when it is just a URL and a
-//! method, else its own `[jobs.NAME.http]` table.
+//! A job as a `toml_edit` table, for changes made through a parsed document (`add --replace`,
+//! a file whose jobs are inline tables): the layout `text` writes directly, as a `Table` that
+//! takes the replaced job's decor.
 
 use std::collections::BTreeMap;
 
 use toml_edit::{DocumentMut, InlineTable, Item, Table, Value, value};
 
-use super::model::{RawHttp, RawJob, RawNotify, RawWebhook};
+use crate::store::model::{RawHttp, RawJob, RawNotify, RawWebhook};
 
 /// The `[jobs.NAME]` table for a job (its sub-tables included).
 pub(crate) fn job_table(raw: &RawJob) -> Table {
@@ -143,8 +143,9 @@ fn put(table: &mut Table, key: &str, text: Option<&String>) {
     }
 }
 
-/// The job as a TOML snippet, `[jobs.NAME]` and all, for previews (`import --dry-run`).
-pub(crate) fn job_toml(name: &str, raw: &RawJob) -> String {
+/// The job as a TOML snippet, `[jobs.NAME]` and all, printed by `toml_edit`: what `text`
+/// writes for a job with a webhook table (the direct writer does not write those).
+pub(super) fn document_toml(name: &str, raw: &RawJob) -> String {
     let mut jobs = Table::new();
     jobs.set_implicit(true);
     jobs.insert(name, Item::Table(job_table(raw)));
@@ -154,7 +155,7 @@ pub(crate) fn job_toml(name: &str, raw: &RawJob) -> String {
 }
 
 /// An HTTP call fits on one line when it has no headers and no body.
-fn is_short(http: &RawHttp) -> bool {
+pub(super) fn is_short(http: &RawHttp) -> bool {
     http.headers.as_ref().is_none_or(BTreeMap::is_empty) && http.body.is_none()
 }
 
@@ -196,84 +197,4 @@ fn string_map(map: &BTreeMap<String, String>) -> InlineTable {
 
 fn codes(codes: &[u16]) -> toml_edit::Array {
     codes.iter().map(|c| i64::from(*c)).collect()
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-    use crate::store::model::{NotifyOn, Overlap};
-
-    #[test]
-    fn a_shell_job_reads_well() {
-        let raw = RawJob {
-            description: Some("nightly dump".into()),
-            schedule: Some("0 2 * * *".into()),
-            command: Some("pg_dump app > /tmp/${DAY}.sql".into()),
-            timeout: Some("30m".into()),
-            retries: Some(2),
-            overlap: Some(Overlap::Queue),
-            enabled: Some(false),
-            env: Some(BTreeMap::from([("PGHOST".into(), "db".into())])),
-            ..RawJob::default()
-        };
-        assert_eq!(
-            job_toml("backup", &raw),
-            "[jobs.backup]\n\
-             description = \"nightly dump\"\n\
-             schedule = \"0 2 * * *\"\n\
-             command = \"pg_dump app > /tmp/${DAY}.sql\"\n\
-             timeout = \"30m\"\n\
-             retries = 2\n\
-             overlap = \"queue\"\n\
-             enabled = false\n\
-             env = { PGHOST = \"db\" }\n"
-        );
-    }
-
-    #[test]
-    fn a_short_http_call_is_inline_and_a_long_one_is_a_table() {
-        let mut raw = RawJob {
-            schedule: Some("*/5 * * * *".into()),
-            http: Some(RawHttp {
-                url: "https://x/health".into(),
-                ..RawHttp::default()
-            }),
-            notify: Some(RawNotify {
-                url: "https://hooks/x".into(),
-                on: Some(NotifyOn::Always),
-                secret: Some("${SECRET}".into()),
-                ..RawNotify::default()
-            }),
-            ..RawJob::default()
-        };
-        assert_eq!(
-            job_toml("ping", &raw),
-            "[jobs.ping]\n\
-             schedule = \"*/5 * * * *\"\n\
-             http = { url = \"https://x/health\" }\n\
-             notify = { url = \"https://hooks/x\", on = \"always\", secret = \"${SECRET}\" }\n"
-        );
-        if let Some(http) = &mut raw.http {
-            http.method = Some("POST".into());
-            http.headers = Some(BTreeMap::from([(
-                "Content-Type".into(),
-                "application/json".into(),
-            )]));
-            http.body = Some("{\"a\": 1}".into());
-            http.expect = Some(vec![200, 202]);
-        }
-        raw.notify = None;
-        assert_eq!(
-            job_toml("ping", &raw),
-            "[jobs.ping]\n\
-             schedule = \"*/5 * * * *\"\n\
-             \n\
-             [jobs.ping.http]\n\
-             method = \"POST\"\n\
-             url = \"https://x/health\"\n\
-             headers = { Content-Type = \"application/json\" }\n\
-             body = '{\"a\": 1}'\n\
-             expect = [200, 202]\n"
-        );
-    }
 }
