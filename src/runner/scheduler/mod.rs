@@ -198,7 +198,11 @@ impl Scheduler {
     fn next_note(&self) -> String {
         match self.plan.next_due() {
             Some((at, job)) => format!("; next: {} at {}", job.name, when(job, at)),
-            None => "; no job has a next run (all disabled, @reboot only, or never due)".into(),
+            None => {
+                "; no job has a next run (each is disabled, @reboot only, started by a webhook \
+                     or `after`, or never due)"
+                    .into()
+            }
         }
     }
 

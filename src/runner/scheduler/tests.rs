@@ -165,6 +165,23 @@ fn an_every_second_job_runs_at_each_second_and_never_early() {
 }
 
 #[test]
+fn with_only_after_jobs_the_start_line_names_after_among_the_reasons() {
+    // A file of webhook-only or `after`-only jobs is not "all disabled or @reboot".
+    let mut f = fixture(
+        "[jobs.up]\nschedule = \"@reboot\"\ncommand = \"true\"\n\
+         [jobs.down]\nafter = [\"up\"]\ncommand = \"true\"\n",
+    );
+    f.run_until("2026-01-01T00:00:01Z");
+    assert!(
+        f.log().contains(
+            "no job has a next run (each is disabled, @reboot only, started by a webhook or `after`"
+        ),
+        "{}",
+        f.log()
+    );
+}
+
+#[test]
 fn overlap_skip_drops_the_runs_due_while_one_runs() {
     let mut f = fixture("[jobs.slow]\nschedule = \"* * * * * *\"\ncommand = \"true\"\n");
     f.run_until("2026-01-01T00:00:03.500Z");
