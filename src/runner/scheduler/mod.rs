@@ -27,7 +27,7 @@ use super::sources::signals::Signal;
 use crate::execute::{RunInput, Trigger};
 use crate::history::{RunRecord, RunStatus};
 use crate::log::Logger;
-use crate::store::{Job, JobFile};
+use crate::store::{Job, JobFile, ServerConfig};
 
 /// The longest the scheduler sleeps without re-reading the clocks, so a suspend or clock
 /// change is noticed even where the kernel does not report it (see `clock`). Waking this
@@ -127,6 +127,9 @@ pub(crate) struct Scheduler {
     saturated: bool,
     /// Whether the latest reading found the job file gone.
     file_gone: bool,
+    /// `[server]` as last read: the listener keeps the one read at start, so a reload that
+    /// changes it says that a restart applies it.
+    server_seen: ServerConfig,
 }
 
 impl Scheduler {
@@ -161,7 +164,13 @@ impl Scheduler {
             applied_seq: 0,
             saturated: false,
             file_gone: false,
+            server_seen: ServerConfig::default(),
         }
+    }
+
+    /// The `[server]` the listener was started with (a reload compares the file's to it).
+    pub(crate) fn keep_server(&mut self, server: ServerConfig) {
+        self.server_seen = server;
     }
 
     /// Loads the first jobs and logs what will run. (The `@reboot` jobs are started by the

@@ -311,6 +311,23 @@ fn a_reload_adds_removes_and_keeps_the_jobs_on_a_broken_file() {
 }
 
 #[test]
+fn a_reload_that_changes_server_says_a_restart_applies_it() {
+    let job = "[jobs.a]\nschedule = \"0 * * * *\"\ncommand = \"true\"\n";
+    let mut f = fixture(job);
+    // A rotated token (or a new listen address) is not applied by a reload: say so, once.
+    let server = "[server]\nlisten = \"127.0.0.1:9\"\ntoken = \"${NEW_TOKEN}\"\n";
+    f.reload(&format!("{server}{job}"));
+    f.reload(&format!("{server}{job}"));
+    let log = f.log();
+    assert_eq!(log.matches("[server] changed in").count(), 1, "{log}");
+    assert!(log.contains("restart `jobtab run`"), "{log}");
+    // A reload that leaves [server] as it is says nothing about it.
+    let mut f = fixture(job);
+    f.reload(job);
+    assert!(!f.log().contains("[server]"), "{}", f.log());
+}
+
+#[test]
 fn a_reload_applies_only_the_newest_reading() {
     let mut f = fixture("[jobs.a]\nschedule = \"@daily\"\ncommand = \"true\"\n");
     let reading = |f: &Fixture, toml: &str| {
