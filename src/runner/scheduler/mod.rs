@@ -379,16 +379,18 @@ impl Scheduler {
     /// decision.
     fn offer(&mut self, job: Arc<Job>, run: Pending) -> Decision {
         let decision = self.plan.decide(&job);
-        let at = run.at;
+        // "run due at T" for the schedule's runs; "webhook run asked at T" for the others,
+        // which were not due at any time.
+        let what = match run.trigger {
+            Trigger::Schedule | Trigger::CatchUp => format!("run due at {}", when(&job, run.at)),
+            other => format!("{} run asked at {}", other.as_str(), when(&job, run.at)),
+        };
         match decision {
             Decision::Start => self.launch(job, run),
             Decision::Queue => {
                 self.logger.info(
                     Some(&job.name),
-                    &format!(
-                        "run due at {} queued: previous run still running",
-                        when(&job, at)
-                    ),
+                    &format!("{what} queued: previous run still running"),
                 );
                 self.plan.queue(&job.name, run);
             }
@@ -396,10 +398,8 @@ impl Scheduler {
                 let reason = decision
                     .skip_reason()
                     .unwrap_or("previous run still running");
-                self.logger.warn(
-                    Some(&job.name),
-                    &format!("skipped run due at {}: {reason}", when(&job, at)),
-                );
+                self.logger
+                    .warn(Some(&job.name), &format!("skipped {what}: {reason}"));
                 if let Some(metrics) = &self.metrics {
                     metrics.record_skips(&job.name, 1);
                 }

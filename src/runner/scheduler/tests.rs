@@ -206,6 +206,25 @@ fn overlap_skip_drops_the_runs_due_while_one_runs() {
 }
 
 #[test]
+fn a_webhook_run_dropped_by_overlap_is_not_called_due() {
+    let mut f = fixture("[jobs.slow]\nschedule = \"0 0 * * * *\"\ncommand = \"true\"\n");
+    for _ in 0..2 {
+        f.tx.send(Event::RunNow(RunRequest::plain(
+            "slow".into(),
+            Trigger::Webhook,
+        )))
+        .unwrap();
+    }
+    f.run_until("2026-01-01T00:00:01Z");
+    let log = f.log();
+    assert!(
+        log.contains("[slow] warning: skipped webhook run asked at 2026-01-01T00:00:00Z: previous run still running"),
+        "{log}"
+    );
+    assert!(!log.contains("due at"), "{log}");
+}
+
+#[test]
 fn overlap_queue_keeps_one_run_and_starts_it_right_after() {
     let mut f =
         fixture("[jobs.q]\nschedule = \"* * * * * *\"\ncommand = \"true\"\noverlap = \"queue\"\n");
