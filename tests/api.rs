@@ -238,6 +238,19 @@ fn every_api_answer_has_the_fields_docs_json_md_lists() {
         outputs.add("api-error", &answer.body);
     }
 
+    // A limit that is not a number: 400, with the API's JSON error like every other answer.
+    for path in ["/api/runs?limit=abc", "/api/runs?job=backup&limit=-1"] {
+        let answer = client.get(&api(path));
+        assert_eq!(answer.status, 400, "{path}: {answer:?}");
+        assert!(
+            answer.json()["error"]
+                .as_str()
+                .is_some_and(|error| error.contains("limit=N")),
+            "{path}: {answer:?}"
+        );
+        outputs.add("api-error", &answer.body);
+    }
+
     let doc: BTreeMap<String, Fields> = document()
         .into_iter()
         .filter(|(name, _)| outputs.names().contains(name))

@@ -3,7 +3,7 @@
 
 use std::process::ExitCode;
 
-use anyhow::Result;
+use anyhow::{Result, bail};
 
 use crate::cli::DeliveriesArgs;
 use crate::ctx::Ctx;
@@ -18,6 +18,11 @@ pub(crate) fn run(args: &DeliveriesArgs, ctx: &Ctx) -> Result<ExitCode> {
         .filter(|d| args.name.as_ref().is_none_or(|name| d.job == *name))
         .take(args.limit)
         .collect();
+    if let Some(name) = &args.name
+        && found.is_empty()
+    {
+        require_known(name, ctx)?;
+    }
     if args.json {
         output::print_json(&found)?;
         return Ok(ExitCode::SUCCESS);
@@ -51,4 +56,26 @@ pub(crate) fn run(args: &DeliveriesArgs, ctx: &Ctx) -> Result<ExitCode> {
     }
     output::print_styled(&table.render(output::terminal_width()))?;
     Ok(ExitCode::SUCCESS)
+}
+
+/// Fails when `name` is not a job of the file (and so has no requests recorded here): a typo
+/// is not answered with "no webhook requests recorded". When the file cannot be read or
+/// parsed, no name is refused: it may be there.
+fn require_known(name: &str, ctx: &Ctx) -> Result<()> {
+    let Ok(file) = crate::store::JobFile::read(&ctx.file) else {
+        return Ok(());
+    };
+    let known = file.job(name).is_some()
+        || file
+            .problems
+            .iter()
+            .any(|problem| problem.job.as_deref().is_none_or(|job| job == name));
+    if !known {
+        bail!(
+            "no job named {name:?} in {}, and no webhook requests recorded for one; `jobtab \
+             list` shows the jobs there are, `jobtab deliveries` the requests of all of them",
+            ctx.file.display()
+        );
+    }
+    Ok(())
 }

@@ -124,6 +124,7 @@ pub(crate) fn run(opts: Options) -> Result<ExitCode> {
         Box::new(executor),
         tx.clone(),
     );
+    scheduler.keep_server(file.server);
     scheduler.start(file.jobs);
     sources::at_start(scheduler.jobs(), &tx);
     let code = scheduler.run(&rx);

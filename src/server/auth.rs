@@ -8,7 +8,8 @@
 //! it carries. A request without `Origin` is a browser's only when it carries the cookie
 //! (browsers send `Origin` on every POST), so it is refused then; a Bearer client (curl, a
 //! script) need not send one. Without a token the dashboard is read-only (every POST is
-//! refused) and served only on a loopback listener. Webhook paths never come through here:
+//! refused) and served only on a loopback listener, to requests for a loopback name (DNS
+//! rebinding). Webhook paths never come through here:
 //! they keep their own verification.
 
 use std::net::SocketAddr;
@@ -176,6 +177,9 @@ pub(crate) enum Refusal {
     ReadOnly,
     /// The dashboard is off (no token, a listener others can reach): 404.
     Off,
+    /// A read-only dashboard asked for under a name that is not loopback's (a DNS-rebinding
+    /// page's own name pointed at 127.0.0.1): 403.
+    ForeignHost,
 }
 
 impl Refusal {
@@ -197,6 +201,11 @@ impl Refusal {
             Refusal::Off => {
                 "the dashboard is off: no [server] token is set and the listener is not a \
                  loopback address"
+            }
+            Refusal::ForeignHost => {
+                "refused: without a [server] token the dashboard answers only requests for a \
+                 loopback name (localhost, 127.0.0.1, [::1]); open it by that name, or set \
+                 token = \"${JOBTAB_TOKEN}\" in [server]"
             }
         }
     }
@@ -220,6 +229,9 @@ pub(crate) struct Request<'a> {
 pub(crate) fn check(access: &Access, request: &Request<'_>) -> Result<Proof, Refusal> {
     let token = match access {
         Access::Off => return Err(Refusal::Off),
+        // Loopback is the read-only dashboard's only protection: a page from another site
+        // whose name resolves to 127.0.0.1 (DNS rebinding) sends its own name as `Host`.
+        Access::ReadOnly if !loopback_host(request.host) => return Err(Refusal::ForeignHost),
         Access::ReadOnly if request.changes => return Err(Refusal::ReadOnly),
         Access::ReadOnly => return Ok(Proof::Nothing),
         Access::Token(token) => token,
@@ -262,6 +274,26 @@ fn cookie_value(header: Option<&str>) -> Option<&str> {
         let (name, value) = pair.trim().split_once('=')?;
         (name == COOKIE).then_some(value.trim())
     })
+}
+
+/// Whether `host` (a `Host` header, port optional) names a loopback address: `localhost`
+/// (or a name under it, which browsers resolve to loopback themselves), 127.0.0.0/8 or `[::1]`.
+fn loopback_host(host: Option<&str>) -> bool {
+    let Some(host) = host.map(|host| host.trim().to_ascii_lowercase()) else {
+        return false;
+    };
+    let name = match host.strip_prefix('[') {
+        Some(rest) => rest.split_once(']').map_or(rest, |(inside, _)| inside),
+        None => host
+            .rsplit_once(':')
+            .map_or(host.as_str(), |(name, _)| name),
+    };
+    let name = name.trim_end_matches('.');
+    name == "localhost"
+        || name.ends_with(".localhost")
+        || name
+            .parse::<std::net::IpAddr>()
+            .is_ok_and(|ip| ip.is_loopback())
 }
 
 /// Whether `origin` names the server a request was sent to (`host`, its `Host` header) with the
@@ -326,7 +358,7 @@ pub(crate) async fn guard(
 fn refuse(refusal: Refusal, request: &HttpRequest) -> Response {
     let status = match refusal {
         Refusal::Unauthorized => StatusCode::UNAUTHORIZED,
-        Refusal::CrossOrigin | Refusal::ReadOnly => StatusCode::FORBIDDEN,
+        Refusal::CrossOrigin | Refusal::ReadOnly | Refusal::ForeignHost => StatusCode::FORBIDDEN,
         Refusal::Off => StatusCode::NOT_FOUND,
     };
     let path = request.uri().path();
@@ -559,5 +591,49 @@ mod tests {
         assert!(read_only.describe("http://x").contains("read-only"));
         assert!(off.describe("http://x").contains("off"));
         assert!(!token().describe("http://x").contains("s3cret"));
+    }
+
+    #[test]
+    fn the_read_only_dashboard_answers_only_loopback_names() {
+        let read_only = Access::new(None, true);
+        let read = |host| Request {
+            host,
+            ..Request::default()
+        };
+        for host in [
+            "127.0.0.1:8080",
+            "127.0.0.1",
+            "localhost:8080",
+            "LOCALHOST",
+            "app.localhost:8080",
+            "[::1]:8080",
+            "127.1.2.3:80",
+        ] {
+            assert_eq!(
+                check(&read_only, &read(Some(host))),
+                Ok(Proof::Nothing),
+                "{host}"
+            );
+        }
+        // A rebinding page's name, a LAN address, no Host at all: refused.
+        for host in [
+            Some("evil.example:8080"),
+            Some("evil.example"),
+            Some("localhost.evil.example"),
+            Some("192.168.1.5:8080"),
+            Some("[::2]:8080"),
+            None,
+        ] {
+            assert_eq!(
+                check(&read_only, &read(host)),
+                Err(Refusal::ForeignHost),
+                "{host:?}"
+            );
+        }
+        // With a token, the token is the protection: any name may be used.
+        assert_eq!(
+            check(&token(), &read(Some("jobs.example.com"))),
+            Err(Refusal::Unauthorized)
+        );
     }
 }

@@ -38,8 +38,19 @@ pub(crate) fn bind(addr: &str, what: &str) -> Result<std::net::TcpListener> {
     if addrs.is_empty() {
         bail!("invalid {what} address {addr:?} (no address found): {hint}");
     }
-    let listener = std::net::TcpListener::bind(&addrs[..]).with_context(|| {
-        format!("cannot listen on {what} address {addr}; is another program using that port?")
+    let listener = std::net::TcpListener::bind(&addrs[..]).map_err(|err| {
+        let why = match err.kind() {
+            std::io::ErrorKind::AddrInUse => "is another program using that port?",
+            std::io::ErrorKind::AddrNotAvailable => {
+                "that is not an address of this machine; use 127.0.0.1 (this machine only) or \
+                 0.0.0.0 (every interface)"
+            }
+            std::io::ErrorKind::PermissionDenied => {
+                "ports below 1024 need root or CAP_NET_BIND_SERVICE; use a port above 1023"
+            }
+            _ => "check the address and the port",
+        };
+        anyhow::Error::new(err).context(format!("cannot listen on {what} address {addr}; {why}"))
     })?;
     listener
         .set_nonblocking(true)

@@ -324,3 +324,21 @@ fn the_jobs_are_published_before_the_listener_opens() {
     assert_eq!(names, ["a"]);
     server.stop();
 }
+
+#[test]
+fn a_listen_address_that_cannot_be_bound_says_why() {
+    // 192.0.2.1 (TEST-NET-1) is on no interface here: not "another program".
+    let err = format!(
+        "{:#}",
+        super::listener::bind("192.0.2.1:0", "--listen").unwrap_err()
+    );
+    assert!(err.contains("not an address of this machine"), "{err}");
+    assert!(!err.contains("another program"), "{err}");
+    let taken = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let addr = taken.local_addr().unwrap().to_string();
+    let err = format!(
+        "{:#}",
+        super::listener::bind(&addr, "--listen").unwrap_err()
+    );
+    assert!(err.contains("another program"), "{err}");
+}

@@ -158,3 +158,26 @@ fn without_payload_a_run_has_an_empty_stdin_and_its_trigger_and_id() {
     let run_id = runs[0]["run_id"].as_str().unwrap();
     assert_eq!(read(&env, "vars"), format!("manual {run_id} none\n"));
 }
+
+#[test]
+fn deliveries_of_a_name_that_is_no_job_is_an_error_not_an_empty_list() {
+    let env = Env::new();
+    deploy(&env, "");
+    // A job of the file with no requests yet: an empty answer.
+    let (_, err) = crate::manage::ok(&env, &["deliveries", "deploy"]);
+    assert!(
+        err.contains("no webhook requests recorded for deploy"),
+        "{err}"
+    );
+    // A typo: said so, with what to do, whether or not --json.
+    for args in [
+        &["deliveries", "deplyo"][..],
+        &["deliveries", "deplyo", "--json"],
+    ] {
+        let (_, err) = crate::manage::fails(&env, args, 1);
+        assert!(
+            err.contains("no job named \"deplyo\"") && err.contains("`jobtab list`"),
+            "{err}"
+        );
+    }
+}

@@ -27,7 +27,7 @@ use super::sources::signals::Signal;
 use crate::execute::{RunInput, Trigger};
 use crate::history::{RunRecord, RunStatus};
 use crate::log::Logger;
-use crate::store::{Job, JobFile};
+use crate::store::{Job, JobFile, ServerConfig};
 
 /// The longest the scheduler sleeps without re-reading the clocks, so a suspend or clock
 /// change is noticed even where the kernel does not report it (see `clock`). Waking this
@@ -127,6 +127,9 @@ pub(crate) struct Scheduler {
     saturated: bool,
     /// Whether the latest reading found the job file gone.
     file_gone: bool,
+    /// `[server]` as last read: the listener keeps the one read at start, so a reload that
+    /// changes it says that a restart applies it.
+    server_seen: ServerConfig,
 }
 
 impl Scheduler {
@@ -161,7 +164,13 @@ impl Scheduler {
             applied_seq: 0,
             saturated: false,
             file_gone: false,
+            server_seen: ServerConfig::default(),
         }
+    }
+
+    /// The `[server]` the listener was started with (a reload compares the file's to it).
+    pub(crate) fn keep_server(&mut self, server: ServerConfig) {
+        self.server_seen = server;
     }
 
     /// Loads the first jobs and logs what will run. (The `@reboot` jobs are started by the
@@ -198,7 +207,11 @@ impl Scheduler {
     fn next_note(&self) -> String {
         match self.plan.next_due() {
             Some((at, job)) => format!("; next: {} at {}", job.name, when(job, at)),
-            None => "; no job has a next run (all disabled, @reboot only, or never due)".into(),
+            None => {
+                "; no job has a next run (each is disabled, @reboot only, started by a webhook \
+                     or `after`, or never due)"
+                    .into()
+            }
         }
     }
 
@@ -366,16 +379,18 @@ impl Scheduler {
     /// decision.
     fn offer(&mut self, job: Arc<Job>, run: Pending) -> Decision {
         let decision = self.plan.decide(&job);
-        let at = run.at;
+        // "run due at T" for the schedule's runs; "webhook run asked at T" for the others,
+        // which were not due at any time.
+        let what = match run.trigger {
+            Trigger::Schedule | Trigger::CatchUp => format!("run due at {}", when(&job, run.at)),
+            other => format!("{} run asked at {}", other.as_str(), when(&job, run.at)),
+        };
         match decision {
             Decision::Start => self.launch(job, run),
             Decision::Queue => {
                 self.logger.info(
                     Some(&job.name),
-                    &format!(
-                        "run due at {} queued: previous run still running",
-                        when(&job, at)
-                    ),
+                    &format!("{what} queued: previous run still running"),
                 );
                 self.plan.queue(&job.name, run);
             }
@@ -383,10 +398,8 @@ impl Scheduler {
                 let reason = decision
                     .skip_reason()
                     .unwrap_or("previous run still running");
-                self.logger.warn(
-                    Some(&job.name),
-                    &format!("skipped run due at {}: {reason}", when(&job, at)),
-                );
+                self.logger
+                    .warn(Some(&job.name), &format!("skipped {what}: {reason}"));
                 if let Some(metrics) = &self.metrics {
                     metrics.record_skips(&job.name, 1);
                 }

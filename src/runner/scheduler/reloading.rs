@@ -89,6 +89,18 @@ impl Scheduler {
             );
             return;
         }
+        if file.server != self.server_seen {
+            self.logger.warn(
+                None,
+                &format!(
+                    "[server] changed in {}: a reload does not apply it; restart `jobtab run` \
+                     for its listen, token, TLS and trust_proxy to take effect (the previous \
+                     ones stay until then)",
+                    self.file.display()
+                ),
+            );
+            self.server_seen = file.server;
+        }
         let diff = self.plan.load(file.jobs, self.clock.now());
         self.publish_plan();
         self.publish_jobs();

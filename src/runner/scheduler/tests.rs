@@ -165,6 +165,23 @@ fn an_every_second_job_runs_at_each_second_and_never_early() {
 }
 
 #[test]
+fn with_only_after_jobs_the_start_line_names_after_among_the_reasons() {
+    // A file of webhook-only or `after`-only jobs is not "all disabled or @reboot".
+    let mut f = fixture(
+        "[jobs.up]\nschedule = \"@reboot\"\ncommand = \"true\"\n\
+         [jobs.down]\nafter = [\"up\"]\ncommand = \"true\"\n",
+    );
+    f.run_until("2026-01-01T00:00:01Z");
+    assert!(
+        f.log().contains(
+            "no job has a next run (each is disabled, @reboot only, started by a webhook or `after`"
+        ),
+        "{}",
+        f.log()
+    );
+}
+
+#[test]
 fn overlap_skip_drops_the_runs_due_while_one_runs() {
     let mut f = fixture("[jobs.slow]\nschedule = \"* * * * * *\"\ncommand = \"true\"\n");
     f.run_until("2026-01-01T00:00:03.500Z");
@@ -186,6 +203,25 @@ fn overlap_skip_drops_the_runs_due_while_one_runs() {
         f.runs_of("slow"),
         [t("2026-01-01T00:00:01Z"), t("2026-01-01T00:00:04Z")]
     );
+}
+
+#[test]
+fn a_webhook_run_dropped_by_overlap_is_not_called_due() {
+    let mut f = fixture("[jobs.slow]\nschedule = \"0 0 * * * *\"\ncommand = \"true\"\n");
+    for _ in 0..2 {
+        f.tx.send(Event::RunNow(RunRequest::plain(
+            "slow".into(),
+            Trigger::Webhook,
+        )))
+        .unwrap();
+    }
+    f.run_until("2026-01-01T00:00:01Z");
+    let log = f.log();
+    assert!(
+        log.contains("[slow] warning: skipped webhook run asked at 2026-01-01T00:00:00Z: previous run still running"),
+        "{log}"
+    );
+    assert!(!log.contains("due at"), "{log}");
 }
 
 #[test]
@@ -291,6 +327,23 @@ fn a_reload_adds_removes_and_keeps_the_jobs_on_a_broken_file() {
         [t("2026-01-01T00:00:02Z"), t("2026-01-01T00:00:03Z")]
     );
     assert!(f.runs_of("c").is_empty());
+}
+
+#[test]
+fn a_reload_that_changes_server_says_a_restart_applies_it() {
+    let job = "[jobs.a]\nschedule = \"0 * * * *\"\ncommand = \"true\"\n";
+    let mut f = fixture(job);
+    // A rotated token (or a new listen address) is not applied by a reload: say so, once.
+    let server = "[server]\nlisten = \"127.0.0.1:9\"\ntoken = \"${NEW_TOKEN}\"\n";
+    f.reload(&format!("{server}{job}"));
+    f.reload(&format!("{server}{job}"));
+    let log = f.log();
+    assert_eq!(log.matches("[server] changed in").count(), 1, "{log}");
+    assert!(log.contains("restart `jobtab run`"), "{log}");
+    // A reload that leaves [server] as it is says nothing about it.
+    let mut f = fixture(job);
+    f.reload(job);
+    assert!(!f.log().contains("[server]"), "{}", f.log());
 }
 
 #[test]

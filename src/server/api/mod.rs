@@ -15,6 +15,7 @@ pub(crate) mod actions;
 mod install;
 
 use axum::Router;
+use axum::extract::rejection::QueryRejection;
 use axum::extract::{Path, Query, State};
 use axum::response::{IntoResponse as _, Response};
 use axum::routing::{any, get, post};
@@ -142,7 +143,20 @@ struct RunsQuery {
     limit: Option<usize>,
 }
 
-async fn runs(State(state): State<AppState>, Query(query): Query<RunsQuery>) -> Response {
+async fn runs(
+    State(state): State<AppState>,
+    query: Result<Query<RunsQuery>, QueryRejection>,
+) -> Response {
+    // Axum's own rejection is plain text naming serde's types; the API answers JSON.
+    let Ok(Query(query)) = query else {
+        return error(
+            StatusCode::BAD_REQUEST,
+            &format!(
+                "bad query: use /api/runs?job=NAME&limit=N, N a whole number (at most \
+                 {MAX_LIMIT})"
+            ),
+        );
+    };
     let limit = query.limit.unwrap_or(DEFAULT_LIMIT).min(MAX_LIMIT);
     answer(runs_json(&state, query.job, limit).await)
 }

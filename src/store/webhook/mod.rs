@@ -16,7 +16,7 @@ pub(crate) const MAX_MAX_BODY: u64 = 64 * 1024 * 1024;
 /// Paths the server answers itself, which no hook may take.
 const RESERVED_PATHS: &[&str] = &["/", "/healthz", "/metrics"];
 /// Path prefixes the dashboard and the API own (PRODUCT.md section 10).
-const RESERVED_PREFIXES: &[&str] = &["/api", "/static", "/login"];
+const RESERVED_PREFIXES: &[&str] = &["/api", "/jobs", "/static", "/login", "/logout"];
 
 /// The keys only `verify = "hmac"` reads.
 const HMAC_ONLY: &[&str] = &["algorithm", "encoding", "prefix"];
@@ -260,7 +260,8 @@ pub(crate) fn check_path(path: &str) -> Result<(), String> {
     }) {
         return Err(format!(
             "path {path:?} is under {prefix}, which the dashboard and the API use (/api/, \
-             /static/ and /login are theirs); choose another, like \"/hooks/NAME\""
+             /jobs/, /static/, /login and /logout are theirs); choose another, like \
+             \"/hooks/NAME\""
         ));
     }
     Ok(())

@@ -224,6 +224,8 @@ fn paths_are_checked() {
         "/apix",
         "/hooks/a.b-c_d/e",
         "/healthzz",
+        "/jobsx",
+        "/hooks/jobs",
     ] {
         assert_eq!(check_path(good), Ok(()), "{good}");
     }
@@ -241,6 +243,11 @@ fn paths_are_checked() {
         ("/static/x", "under /static"),
         ("/login", "under /login"),
         ("/login/x", "under /login"),
+        // The dashboard's own pages and buttons would shadow the hook (it answered 401).
+        ("/jobs", "under /jobs"),
+        ("/jobs/deploy", "under /jobs"),
+        ("/jobs/deploy/run", "under /jobs"),
+        ("/logout", "under /logout"),
     ] {
         let err = check_path(bad).unwrap_err();
         assert!(err.contains(why), "{bad}: {err}");
