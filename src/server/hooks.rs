@@ -1,5 +1,5 @@
 //! The webhook handler (PRODUCT.md section 9): finds the hook by the request's path, checks
-//! method, rate, size and signature, applies `match`, drops redeliveries, then hands a
+//! method, size, signature and rate, applies `match`, drops redeliveries, then hands a
 //! `RunRequest` to the scheduler and answers from its reply. What is kept of each request
 //! (log line, metrics, deliveries log) is `record`'s.
 //!
@@ -98,13 +98,6 @@ async fn answer(
         note.verdict = Verdict::Stopping;
         return stopping();
     }
-    if let Some(Err(wait)) = hook.rate.as_ref().map(|b| b.take(Instant::now())) {
-        note.verdict = Verdict::RateLimited;
-        return with_retry_after(
-            text(StatusCode::TOO_MANY_REQUESTS, "too many requests\n"),
-            rate::retry_after(wait),
-        );
-    }
     let body = match read_body(&parts.headers, body, webhook.max_body).await {
         Ok(body) => body,
         Err(status) => {
@@ -133,6 +126,15 @@ async fn answer(
     };
     note.delivery.clone_from(&verified.delivery);
     note.event.clone_from(&verified.event);
+    // Counted only once the sender is verified: unsigned requests (401 anyway) must not use
+    // up the real sender's budget and get its deliveries refused.
+    if let Some(Err(wait)) = hook.rate.as_ref().map(|b| b.take(Instant::now())) {
+        note.verdict = Verdict::RateLimited;
+        return with_retry_after(
+            text(StatusCode::TOO_MANY_REQUESTS, "too many requests\n"),
+            rate::retry_after(wait),
+        );
+    }
     let header = |name: &str| {
         parts
             .headers

@@ -31,6 +31,11 @@ fn past_the_rate_limit_the_answer_is_429_with_retry_after() {
         "rate_limit = \"2/m\"",
     ));
     let server = Server::start(&env, &[]);
+    // Unsigned requests are refused and use up none of the sender's budget.
+    for _ in 0..3 {
+        let unsigned = send(server.addr, &request("POST", "/hooks/deploy", &[], b"{}"));
+        assert_eq!(unsigned.status, 401, "{unsigned:?}");
+    }
     assert_eq!(server.github("/hooks/deploy", "1", "{}").status, 202);
     assert_eq!(server.github("/hooks/deploy", "2", "{}").status, 202);
     let third = server.github("/hooks/deploy", "3", "{}");
