@@ -296,6 +296,11 @@ fn pages_and_the_api_need_the_token_and_changes_a_matching_origin() {
         Client::new(Some("wrong")).get(&url("/api/jobs")).status,
         401
     );
+    // The listener's /metrics names the jobs: with a token set, it needs it too.
+    assert_eq!(anonymous.get(&url("/metrics")).status, 401);
+    let metrics = client.get(&url("/metrics"));
+    assert_eq!(metrics.status, 200, "{metrics:?}");
+    assert!(metrics.body.contains("jobtab_"), "{metrics:?}");
     let page = anonymous.get(&url("/jobs/backup"));
     assert_eq!(page.status, 401);
     assert!(page.body.contains("name=\"token\"") && page.body.contains("value=\"/jobs/backup\""));

@@ -354,6 +354,21 @@ pub(crate) async fn guard(
     }
 }
 
+/// `/metrics` on the run's listener: with `[server] token` set it needs the token like every
+/// page (its job and hook names are not for anyone who can reach the port); without one it is
+/// served as `--metrics` serves it, whatever the address.
+pub(crate) async fn metrics_guard(
+    State(state): State<AppState>,
+    request: HttpRequest,
+    next: Next,
+) -> Response {
+    if matches!(state.access(), Access::Token(_)) {
+        guard(State(state), request, next).await
+    } else {
+        next.run(request).await
+    }
+}
+
 /// The answer to a refused request.
 fn refuse(refusal: Refusal, request: &HttpRequest) -> Response {
     let status = match refusal {

@@ -2,7 +2,8 @@
 //! `limits` around them.
 //!
 //! - `GET /healthz`: `200 ok` while the scheduler runs, `503 stopping` once it stops.
-//! - `GET /metrics`: Prometheus text (the scheduler's counters).
+//! - `GET /metrics`: Prometheus text (the scheduler's counters); with `[server] token` set,
+//!   only with the token.
 //! - everything else: the webhooks, routed by their path.
 //!
 //! Pages and API routes (the dashboard, PRODUCT.md section 10) join in [`app_routes`].
@@ -23,7 +24,13 @@ use crate::runner::Metrics;
 pub(crate) fn router(state: AppState) -> Router {
     let fixed = Router::new()
         .route("/healthz", get(healthz))
-        .route("/metrics", metrics(Arc::clone(&state.metrics)))
+        .route(
+            "/metrics",
+            metrics(Arc::clone(&state.metrics)).route_layer(axum::middleware::from_fn_with_state(
+                state.clone(),
+                super::auth::metrics_guard,
+            )),
+        )
         .merge(app_routes(state.clone()));
     let hooks = Router::new().fallback(hooks::handle);
     limits::fixed_routes(fixed)
