@@ -16,6 +16,10 @@ fn shell_job(command: &str, extra: &str) -> Job {
     ))
 }
 
+/// The variables a run sets, for `grep -E`: the tests' own environment may hold other
+/// `JOBTAB_*` (CI sets `JOBTAB_REQUIRE_BROWSER`), which a job inherits.
+const RUN_VARS: &str = "^JOBTAB_(RUN_ID|TRIGGER|DELIVERY|EVENT|PAYLOAD|UPSTREAM_RUN_ID)=";
+
 fn webhook_input(body: &[u8], vars: &[(&str, &str)]) -> RunInput {
     RunInput {
         run_id: Some("run-fixed".into()),
@@ -43,7 +47,7 @@ fn the_payload_is_on_stdin_and_in_a_private_file_removed_after_the_run() {
         &format!(
             "cat > '{o}.stdin'; cp \"$JOBTAB_PAYLOAD\" '{o}.file'; \
              stat -c %a \"$JOBTAB_PAYLOAD\" > '{o}.mode'; echo \"$JOBTAB_PAYLOAD\" > '{o}.path'; \
-             env | grep ^JOBTAB_ | sort > '{o}.env'",
+             env | grep -E '{RUN_VARS}' | sort > '{o}.env'",
             o = out.display()
         ),
         "",
@@ -94,7 +98,7 @@ fn a_scheduled_run_has_an_empty_stdin_its_id_and_no_payload() {
     let out = dir.path().join("out");
     let job = shell_job(
         &format!(
-            "wc -c > '{o}.stdin'; env | grep ^JOBTAB_ | sed 's/=.*//' | sort > '{o}.env'; \
+            "wc -c > '{o}.stdin'; env | grep -E '{RUN_VARS}' | sed 's/=.*//' | sort > '{o}.env'; \
              echo \"$JOBTAB_RUN_ID\" > '{o}.id'",
             o = out.display()
         ),
