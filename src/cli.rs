@@ -661,7 +661,7 @@ pub(crate) struct HistoryArgs {
     pub(crate) name: Option<String>,
 
     /// At most this many runs
-    #[arg(long, short = 'n', default_value_t = 20, value_parser = at_least_one)]
+    #[arg(long, short = 'n', default_value_t = 20)]
     pub(crate) limit: usize,
 
     /// Only failed runs
@@ -684,7 +684,7 @@ pub(crate) struct DeliveriesArgs {
     pub(crate) name: Option<String>,
 
     /// At most this many requests
-    #[arg(long, short = 'n', default_value_t = 20, value_parser = at_least_one)]
+    #[arg(long, short = 'n', default_value_t = 20)]
     pub(crate) limit: usize,
 
     /// Print JSON
@@ -792,15 +792,6 @@ fn duration_text(text: &str) -> Result<String, String> {
     crate::duration::parse(text)
         .map(|_| text.to_owned())
         .map_err(|err| err.to_string())
-}
-
-/// A `--limit`: a whole number, 1 or more (0 would show nothing and say "none recorded").
-fn at_least_one(text: &str) -> Result<usize, String> {
-    match text.parse::<usize>() {
-        Ok(0) => Err("must be 1 or more".to_owned()),
-        Ok(n) => Ok(n),
-        Err(_) => Err(format!("{text:?} is not a whole number")),
-    }
 }
 
 #[cfg(test)]
