@@ -28,7 +28,9 @@ pub(crate) fn run(args: &DeliveriesArgs, ctx: &Ctx) -> Result<ExitCode> {
         return Ok(ExitCode::SUCCESS);
     }
     if found.is_empty() {
+        // `--limit 0` asked for nothing: not a claim that nothing was recorded (as `history`).
         match &args.name {
+            _ if args.limit == 0 => {}
             Some(name) => eprintln!("jobtab: no webhook requests recorded for {name}"),
             None => eprintln!(
                 "jobtab: no webhook requests recorded yet; `jobtab run` records them as they \

@@ -169,6 +169,14 @@ fn deliveries_of_a_name_that_is_no_job_is_an_error_not_an_empty_list() {
         err.contains("no webhook requests recorded for deploy"),
         "{err}"
     );
+    // `--limit 0` asks for nothing, and is not told that nothing was recorded (as `history`).
+    for args in [
+        &["deliveries", "--limit", "0"][..],
+        &["deliveries", "deploy", "-n", "0"],
+    ] {
+        let (out, err) = crate::manage::ok(&env, args);
+        assert_eq!((out.as_str(), err.as_str()), ("", ""), "{args:?}");
+    }
     // A typo: said so, with what to do, whether or not --json.
     for args in [
         &["deliveries", "deplyo"][..],
