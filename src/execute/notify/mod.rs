@@ -28,7 +28,7 @@ use chrono::Utc;
 use ureq::http::Request;
 
 pub(crate) use mail::missing_sendmail_warning;
-pub(crate) use sign::decode_key;
+pub(crate) use sign::{HOW, decode_key, whsec_key};
 
 use super::Cancel;
 use crate::history::{Notification, RunRecord, RunStatus};

@@ -18,34 +18,40 @@ pub(crate) const MIN_KEY_BYTES: usize = 16;
 /// The prefix of a Standard Webhooks secret.
 const PREFIX: &str = "whsec_";
 /// How to make a key, for messages.
-const HOW: &str = "make one with `echo \"whsec_$(openssl rand -base64 32)\"`";
+pub(crate) const HOW: &str = "make one with `echo \"whsec_$(openssl rand -base64 32)\"`";
 
-/// The HMAC key of a `whsec_` secret, or why it is not one (never quoting it).
+/// The HMAC key of a notify's `whsec_` secret, or why it is not one (never quoting it).
 pub(crate) fn decode_key(secret: &str) -> Result<Vec<u8>, String> {
     let fix = format!(
         "{HOW}, or set signature = \"jobtab\" in the job's notify to keep the \
          Jobtab-Signature header with any secret"
     );
+    whsec_key(secret, "the notify secret", &fix)
+}
+
+/// The HMAC key of a Standard Webhooks secret (`whsec_` and strict base64 of at least
+/// `MIN_KEY_BYTES`), or why it is not one, naming it `whose` and ending with `fix`; never
+/// quoting it. Notifications sign with it, and webhooks with `verify = "standard"` check it.
+pub(crate) fn whsec_key(secret: &str, whose: &str, fix: &str) -> Result<Vec<u8>, String> {
     // A key read from a file (`$(cat key)` aside) or a Kubernetes Secret made with
     // `--from-file` often ends with a line break: say so rather than "not base64".
     if secret.trim() != secret {
         return Err(format!(
-            "the notify secret starts or ends with a line break or spaces (as a key saved in a \
-             file with a trailing newline does); remove them from the secret; {fix}"
+            "{whose} starts or ends with a line break or spaces (as a key saved in a file with \
+             a trailing newline does); remove them from the secret; {fix}"
         ));
     }
     let Some(encoded) = secret.strip_prefix(PREFIX) else {
         return Err(format!(
-            "the notify secret is not a Standard Webhooks key (whsec_ followed by base64); \
-             {fix}"
+            "{whose} is not a Standard Webhooks key (whsec_ followed by base64); {fix}"
         ));
     };
     let key = STANDARD.decode(encoded).map_err(|_| {
-        format!("the notify secret's text after whsec_ is not valid base64 (with padding); {fix}")
+        format!("{whose}'s text after whsec_ is not valid base64 (with padding); {fix}")
     })?;
     if key.len() < MIN_KEY_BYTES {
         return Err(format!(
-            "the notify secret's key is {} bytes, fewer than the {MIN_KEY_BYTES} required; {fix}",
+            "{whose}'s key is {} bytes, fewer than the {MIN_KEY_BYTES} required; {fix}",
             key.len()
         ));
     }

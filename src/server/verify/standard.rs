@@ -14,28 +14,12 @@ use super::{Reject, SHA256, Verified, bounded, mac, required};
 const ID: &str = "webhook-id";
 const TIMESTAMP: &str = "webhook-timestamp";
 const SIGNATURE: &str = "webhook-signature";
-const PREFIX: &str = "whsec_";
-/// The shortest key accepted, in bytes (openai-node PR #1887 draws the line here too).
-const MIN_KEY_BYTES: usize = 16;
-const HOW: &str = "make one with `echo \"whsec_$(openssl rand -base64 32)\"`";
 
-/// The HMAC key of a `whsec_` secret, or why it is not one (never quoting it).
+/// The HMAC key of a `whsec_` secret, or why it is not one (never quoting it): the same
+/// rule as a notification's key.
 pub(super) fn key(secret: &str) -> Result<Vec<u8>, String> {
-    let Some(encoded) = secret.strip_prefix(PREFIX) else {
-        return Err(format!(
-            "the secret is not a Standard Webhooks key (whsec_ followed by base64); {HOW}"
-        ));
-    };
-    let key = mac::unbase64(encoded).ok_or_else(|| {
-        format!("the secret's text after whsec_ is not valid base64 (with padding); {HOW}")
-    })?;
-    if key.len() < MIN_KEY_BYTES {
-        return Err(format!(
-            "the secret's key is {} bytes, fewer than the {MIN_KEY_BYTES} required; {HOW}",
-            key.len()
-        ));
-    }
-    Ok(key)
+    use crate::execute::notify::{HOW, whsec_key};
+    whsec_key(secret, "the secret", HOW)
 }
 
 pub(super) fn verify(
