@@ -77,13 +77,13 @@ pub(super) fn refusal(job: &Job, system: &SystemZone) -> Option<String> {
     let Triggers {
         written: _,
         schedule,
-        at_start,
-        webhook,
+        at_start: _,
+        webhook: _,
         jitter,
-        after,
+        after: _,
         after_status: _,
     } = &job.triggers;
-    if webhook.is_some() && schedule.is_none() && !at_start && after.is_empty() {
+    if job.triggers.webhook_only_job() {
         return Some(
             "it runs only on webhook deliveries, which cron cannot receive: it needs `jobtab \
              run --listen`"

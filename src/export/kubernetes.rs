@@ -220,12 +220,12 @@ pub(crate) fn kube_schedule(triggers: &Triggers) -> Result<String, String> {
         written: _,
         schedule,
         at_start,
-        webhook,
+        webhook: _,
         jitter,
         after,
         after_status: _,
     } = triggers;
-    if webhook.is_some() && schedule.is_none() && !at_start && after.is_empty() {
+    if triggers.webhook_only_job() {
         return Err(WEBHOOK_ONLY.to_owned());
     }
     if !after.is_empty() {

@@ -221,12 +221,12 @@ fn trigger(job: &Job) -> Result<Vec<String>, String> {
         written: _,
         schedule,
         at_start,
-        webhook,
+        webhook: _,
         jitter,
-        after,
+        after: _,
         after_status: _,
     } = &job.triggers;
-    if webhook.is_some() && schedule.is_none() && !at_start && after.is_empty() {
+    if job.triggers.webhook_only_job() {
         return Err(
             "it runs only on webhook deliveries, which a systemd timer cannot \
                     receive: it needs `jobtab run --listen`"
