@@ -67,12 +67,7 @@ fn require_known(name: &str, ctx: &Ctx) -> Result<()> {
     let Ok(file) = crate::store::JobFile::read(&ctx.file) else {
         return Ok(());
     };
-    let known = file.job(name).is_some()
-        || file
-            .problems
-            .iter()
-            .any(|problem| problem.job.as_deref().is_none_or(|job| job == name));
-    if !known {
+    if !file.may_hold(name) {
         bail!(
             "no job named {name:?} in {}, and no webhook requests recorded for one; `jobtab \
              list` shows the jobs there are, `jobtab deliveries` the requests of all of them",

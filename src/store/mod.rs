@@ -95,6 +95,17 @@ impl JobFile {
         Err(anyhow::anyhow!(message))
     }
 
+    /// Whether `name` may be a job of this file: it is one, or a problem was found with that
+    /// job or with the file as a whole (which may hide it). `history` and `deliveries` refuse
+    /// a name only when it surely is not.
+    pub(crate) fn may_hold(&self, name: &str) -> bool {
+        self.job(name).is_some()
+            || self
+                .problems
+                .iter()
+                .any(|problem| problem.job.as_deref().is_none_or(|job| job == name))
+    }
+
     /// The job of that name.
     pub(crate) fn job(&self, name: &str) -> Option<&Job> {
         self.jobs.iter().find(|job| job.name == name)
