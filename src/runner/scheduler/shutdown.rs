@@ -81,14 +81,6 @@ impl Scheduler {
                 return Some(ExitCode::SUCCESS);
             }
             match self.clock.wait(events, deadline) {
-                // Stopping: dependents (`after`) do not start.
-                Ok(Event::Finished {
-                    job,
-                    run_id: _,
-                    status,
-                    failed,
-                    duration,
-                }) => self.record_finished(&job, status, failed, duration),
                 Ok(Event::Signal(Signal::Stop(again))) => {
                     self.logger.warn(
                         None,
@@ -102,23 +94,30 @@ impl Scheduler {
                     let until = self.clock.mono() + KILL_WAIT;
                     while self.plan.running_total() > 0 {
                         match self.clock.wait(events, until) {
-                            Ok(Event::Finished {
-                                job,
-                                run_id: _,
-                                status,
-                                failed,
-                                duration,
-                            }) => self.record_finished(&job, status, failed, duration),
-                            Ok(_) => {}
+                            Ok(event) => self.record_if_finished(event),
                             Err(_) => break,
                         }
                     }
                     return Some(ExitCode::from(again.exit_code()));
                 }
-                // No more scheduling or reloading while stopping.
-                Ok(_) => {}
+                Ok(event) => self.record_if_finished(event),
                 Err(_) => return None,
             }
+        }
+    }
+
+    /// While stopping, only ended runs count: they are recorded, and their dependents
+    /// (`after`) do not start; nothing is scheduled or reloaded any more.
+    fn record_if_finished(&mut self, event: Event) {
+        if let Event::Finished {
+            job,
+            run_id: _,
+            status,
+            failed,
+            duration,
+        } = event
+        {
+            self.record_finished(&job, status, failed, duration);
         }
     }
 }
