@@ -3,10 +3,11 @@
 //!
 //! It owns formatting and the sink only; what is worth logging is the callers' business.
 
+use std::borrow::Cow;
 use std::io::Write;
 use std::sync::{Arc, Mutex};
 
-use chrono::{Local, SecondsFormat};
+use chrono::Local;
 use serde::Serialize;
 
 /// How lines are written: text (`<RFC 3339> [job] message`) or one JSON object a line.
@@ -110,10 +111,46 @@ impl Logger {
     }
 
     fn write(&self, level: Level, job: Option<&str>, stream: Option<Stream>, message: &str) {
-        let time = Local::now().to_rfc3339_opts(SecondsFormat::Millis, true);
+        self.write_lines(self.render_line(level, job, stream, message).as_bytes());
+    }
+
+    /// An informational line as [`Logger::info`] would write it (newline included), for a
+    /// caller that writes lines in batches ([`Logger::write_lines`]).
+    pub(crate) fn info_line(&self, job: Option<&str>, message: &str) -> String {
+        self.render_line(Level::Info, job, None, message)
+    }
+
+    /// A warning line as [`Logger::warn`] would write it (newline included).
+    pub(crate) fn warn_line(&self, job: Option<&str>, message: &str) -> String {
+        self.render_line(Level::Warn, job, None, message)
+    }
+
+    /// Writes whole lines made by [`Logger::info_line`] or [`Logger::warn_line`], in one
+    /// write under the lock.
+    pub(crate) fn write_lines(&self, lines: &[u8]) {
+        // A poisoned lock only means another thread panicked mid-write; keep logging.
+        let mut sink = self
+            .sink
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        // Logging must never fail a run: a closed stderr is ignored.
+        let _ = sink.write_all(lines);
+        let _ = sink.flush();
+    }
+
+    /// One line, newline included.
+    fn render_line(
+        &self,
+        level: Level,
+        job: Option<&str>,
+        stream: Option<Stream>,
+        message: &str,
+    ) -> String {
         let mut line = match self.format {
             Format::Text => {
-                let mut line = time;
+                let size = 40 + job.map_or(0, str::len) + message.len();
+                let mut line = String::with_capacity(size);
+                crate::timestamp::push_millis(&mut line, &Local::now());
                 if let Some(job) = job {
                     line.push_str(" [");
                     line.push_str(job);
@@ -130,7 +167,7 @@ impl Logger {
             }
             Format::Json => {
                 let record = JsonLine {
-                    time,
+                    time: crate::timestamp::millis(&Local::now()),
                     level: level.name(),
                     job,
                     stream: stream.map(Stream::name),
@@ -140,26 +177,19 @@ impl Logger {
             }
         };
         line.push('\n');
-        // A poisoned lock only means another thread panicked mid-write; keep logging.
-        let mut sink = self
-            .sink
-            .lock()
-            .unwrap_or_else(std::sync::PoisonError::into_inner);
-        // Logging must never fail a run: a closed stderr is ignored.
-        let _ = sink.write_all(line.as_bytes());
-        let _ = sink.flush();
+        line
     }
 }
 
 /// A message (a job's output line above all) as one line that is safe on a terminal: line
 /// breaks become spaces and ESC, BEL, NUL and the other control characters are escaped like
 /// `\x1b`, as `list` shows them (`output::one_line`); tabs are harmless and kept.
-fn terminal_text(message: &str) -> String {
+fn terminal_text(message: &str) -> Cow<'_, str> {
     if !message.chars().any(|c| c.is_control() && c != '\t') {
-        return message.to_owned();
+        return Cow::Borrowed(message);
     }
     let parts: Vec<String> = message.split('\t').map(crate::output::one_line).collect();
-    parts.join("\t")
+    Cow::Owned(parts.join("\t"))
 }
 
 /// A JSON line with DEL and the C1 controls (U+0080 to U+009F, which some terminals obey as

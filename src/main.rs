@@ -33,6 +33,7 @@ mod running;
 mod schedule;
 mod server;
 mod store;
+mod timestamp;
 mod trust;
 mod zone;
 

@@ -45,15 +45,15 @@ pub(crate) fn run(args: &DeliveriesArgs, ctx: &Ctx) -> Result<ExitCode> {
     .keep_whole(&["TIME", "JOB", "REQUEST", "STATUS", "VERDICT"]);
     for d in &found {
         table.push(vec![
-            d.time.clone(),
-            d.job.clone(),
+            d.time.to_string(),
+            d.job.to_string(),
             format!("{} {}", d.method, d.path),
             d.status.to_string(),
-            d.verdict.clone(),
-            d.delivery.clone().unwrap_or_else(|| "-".into()),
-            d.run_id.clone().unwrap_or_else(|| "-".into()),
-            d.remote.clone(),
-            d.reason.clone().unwrap_or_default(),
+            d.verdict.to_string(),
+            d.delivery.as_deref().unwrap_or("-").to_owned(),
+            d.run_id.as_deref().unwrap_or("-").to_owned(),
+            d.remote.to_string(),
+            d.reason.as_deref().unwrap_or_default().to_owned(),
         ]);
     }
     output::print_styled(&table.render(output::terminal_width()))?;

@@ -27,7 +27,8 @@ struct State {
     per_job: BTreeMap<String, JobStats>,
     next: HashMap<String, i64>,
     /// Webhook requests by (hook's job, verdict).
-    hooks: BTreeMap<(String, &'static str), u64>,
+    /// Requests by hook (its job) and verdict.
+    hooks: BTreeMap<String, BTreeMap<&'static str, u64>>,
 }
 
 #[derive(Debug, Default)]
@@ -72,7 +73,12 @@ impl Metrics {
     /// (`accepted`, `rejected`, ...).
     pub(crate) fn record_hook(&self, job: &str, verdict: &'static str) {
         self.with(|state| {
-            *state.hooks.entry((job.to_owned(), verdict)).or_default() += 1;
+            // The job's name is copied once, not per request.
+            let verdicts = match state.hooks.get_mut(job) {
+                Some(verdicts) => verdicts,
+                None => state.hooks.entry(job.to_owned()).or_default(),
+            };
+            *verdicts.entry(verdict).or_default() += 1;
         });
     }
 
@@ -195,7 +201,12 @@ impl Metrics {
                 "counter",
                 "Webhook requests by hook (its job; empty for an unknown path) and verdict.",
             );
-            for ((job, verdict), count) in &state.hooks {
+            let counts = state.hooks.iter().flat_map(|(job, verdicts)| {
+                verdicts
+                    .iter()
+                    .map(move |(verdict, count)| (job, verdict, count))
+            });
+            for (job, verdict, count) in counts {
                 let _ = writeln!(
                     out,
                     "jobtab_webhook_requests_total{{hook=\"{}\",verdict=\"{verdict}\"}} {count}",
@@ -242,7 +253,7 @@ mod tests {
     fn serve(listener: TcpListener, metrics: Arc<Metrics>, client_timeout: Duration) -> Server {
         let limits = Limits {
             header_read: client_timeout,
-            connections: 64,
+            ..Limits::for_run()
         };
         crate::server::serve_metrics(listener, metrics, limits).unwrap()
     }

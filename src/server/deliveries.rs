@@ -2,13 +2,14 @@
 //! `<state dir>/webhook-deliveries.jsonl`, with headers that carry signatures or tokens
 //! redacted and the first [`BODY_KEPT`] bytes of the body. Bounded: past [`MAX_FILE`] bytes
 //! the file becomes `webhook-deliveries.jsonl.1` (replacing the older one) and a new one
-//! starts. Written by a thread of its own, so no request waits for the disk; `jobtab
-//! deliveries` reads it (`read`).
+//! starts. Each record is made into its line where the request was handled
+//! ([`Delivery::write_line`], borrowing from the request) and written by the request journal's thread (`journal`), so
+//! no request waits for the disk; `jobtab deliveries` reads the file (`read`).
 
+use std::borrow::Cow;
 use std::fs::OpenOptions;
 use std::io::{BufRead as _, BufReader, Write as _};
 use std::path::{Path, PathBuf};
-use std::sync::mpsc::{SyncSender, TrySendError, sync_channel};
 
 use anyhow::{Context as _, Result};
 use http::HeaderMap;
@@ -20,150 +21,145 @@ pub(crate) const BODY_KEPT: usize = 4096;
 /// The file is rotated past this size.
 pub(crate) const MAX_FILE: u64 = 8 * 1024 * 1024;
 
-/// Records waiting for the writer at most; past that (a flood faster than the disk), records
-/// are dropped: the one-line request log still has every request.
-const QUEUE: usize = 4096;
-
 const FILE: &str = "webhook-deliveries.jsonl";
-
-/// The writer's pause after each batch ([`QUEUE`] records per pause at most: 200,000 a second).
-const BATCH_PAUSE: std::time::Duration = std::time::Duration::from_millis(20);
 
 /// What a redacted header's value becomes.
 pub(crate) const REDACTED: &str = "[redacted]";
 
-/// One request to a hook.
+/// One request to a hook: borrowed from the request when written, owned when read back
+/// (`Delivery<'static>`).
 #[derive(Debug, Clone, Serialize, Deserialize)]
-pub(crate) struct Delivery {
+pub(crate) struct Delivery<'a> {
     /// When it arrived (RFC 3339, UTC, milliseconds).
-    pub(crate) time: String,
-    pub(crate) job: String,
+    pub(crate) time: Cow<'a, str>,
+    pub(crate) job: Cow<'a, str>,
     /// The job file the hook came from.
-    pub(crate) file: String,
-    pub(crate) method: String,
-    pub(crate) path: String,
+    pub(crate) file: Cow<'a, str>,
+    pub(crate) method: Cow<'a, str>,
+    pub(crate) path: Cow<'a, str>,
     /// The client's address (`X-Forwarded-For` with `[server] trust_proxy`).
-    pub(crate) remote: String,
+    pub(crate) remote: Cow<'a, str>,
     /// The answer's status code.
     pub(crate) status: u16,
     /// `accepted`, `queued`, `ignored`, `duplicate`, `rejected`, ... (`hooks::Verdict`).
-    pub(crate) verdict: String,
+    pub(crate) verdict: Cow<'a, str>,
     /// Why, where the answer does not say (a rejection's reason).
-    pub(crate) reason: Option<String>,
-    pub(crate) delivery: Option<String>,
-    pub(crate) event: Option<String>,
-    pub(crate) run_id: Option<String>,
-    pub(crate) headers: Vec<Header>,
+    pub(crate) reason: Option<Cow<'a, str>>,
+    pub(crate) delivery: Option<Cow<'a, str>>,
+    pub(crate) event: Option<Cow<'a, str>>,
+    pub(crate) run_id: Option<Cow<'a, str>>,
+    pub(crate) headers: Vec<Header<'a>>,
     /// The body's first 4 KiB (invalid UTF-8 replaced).
-    pub(crate) body: String,
+    pub(crate) body: Cow<'a, str>,
     /// The body's whole length in bytes (`null` when it was not read).
     pub(crate) body_bytes: Option<u64>,
 }
 
-/// A request header, its value redacted where it may prove identity.
-#[derive(Debug, Clone, Serialize, Deserialize)]
-pub(crate) struct Header {
-    pub(crate) name: String,
-    pub(crate) value: String,
+impl Delivery<'_> {
+    /// Appends the record's line in the log (newline included) to `out`.
+    pub(crate) fn write_line(&self, out: &mut Vec<u8>) {
+        let start = out.len();
+        if serde_json::to_writer(&mut *out, self).is_ok() {
+            out.push(b'\n');
+        } else {
+            out.truncate(start);
+        }
+    }
 }
 
+/// A request header, its value redacted where it may prove identity.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub(crate) struct Header<'a> {
+    pub(crate) name: Cow<'a, str>,
+    pub(crate) value: Cow<'a, str>,
+}
+
+/// Words that make a header secret wherever they appear in its name.
+const SECRET_WORDS: [&[u8]; 9] = [
+    b"signature",
+    b"token",
+    b"secret",
+    b"hmac",
+    b"auth",
+    b"cookie",
+    b"password",
+    b"api-key",
+    b"apikey",
+];
+
 /// Whether a header's value is hidden: signatures, tokens, cookies, keys, and `also` (a
-/// hook's own signature or token header).
+/// hook's own signature or token header). `name` is lower case, as `http` keeps header names.
 fn secret_header(name: &str, also: Option<&str>) -> bool {
-    let name = name.to_ascii_lowercase();
-    also.is_some_and(|also| also.eq_ignore_ascii_case(&name))
-        || [
-            "signature",
-            "token",
-            "secret",
-            "hmac",
-            "auth",
-            "cookie",
-            "password",
-            "api-key",
-            "apikey",
-        ]
-        .iter()
-        .any(|word| name.contains(word))
+    let name = name.as_bytes();
+    // One pass over the name, comparing only where a word's first letter is (this runs for
+    // every header of every request).
+    also.is_some_and(|also| also.as_bytes().eq_ignore_ascii_case(name))
+        || (0..name.len()).any(|at| {
+            SECRET_WORDS
+                .iter()
+                .any(|word| word[0] == name[at] && name[at..].starts_with(word))
+        })
 }
 
 /// The headers as kept: every one, in order, secret ones redacted.
-pub(crate) fn redact(headers: &HeaderMap, also: Option<&str>) -> Vec<Header> {
+pub(crate) fn redact<'a>(headers: &'a HeaderMap, also: Option<&str>) -> Vec<Header<'a>> {
     headers
         .iter()
         .map(|(name, value)| Header {
-            name: name.as_str().to_owned(),
+            name: Cow::Borrowed(name.as_str()),
             value: if secret_header(name.as_str(), also) {
-                REDACTED.to_owned()
+                Cow::Borrowed(REDACTED)
             } else {
-                String::from_utf8_lossy(value.as_bytes()).into_owned()
+                String::from_utf8_lossy(value.as_bytes())
             },
         })
         .collect()
 }
 
 /// The body as kept.
-pub(crate) fn body_kept(body: &[u8]) -> String {
-    String::from_utf8_lossy(&body[..body.len().min(BODY_KEPT)]).into_owned()
+pub(crate) fn body_kept(body: &[u8]) -> Cow<'_, str> {
+    String::from_utf8_lossy(&body[..body.len().min(BODY_KEPT)])
 }
 
-/// The writer of one state dir's log.
-pub(crate) struct DeliveryLog {
-    tx: SyncSender<Delivery>,
-}
-
-impl DeliveryLog {
-    /// Starts the writer thread.
-    pub(crate) fn start(state_dir: &Path) -> Result<DeliveryLog> {
-        let path = state_dir.join(FILE);
-        let (tx, rx) = sync_channel::<Delivery>(QUEUE);
-        std::thread::Builder::new()
-            .name("deliveries".into())
-            .spawn(move || {
-                let mut writer = Writer::new(path);
-                // Whatever is waiting is written in one go, then flushed.
-                while let Ok(first) = rx.recv() {
-                    for record in std::iter::once(first).chain(rx.try_iter().take(QUEUE)) {
-                        // A full disk loses log lines, never requests.
-                        if writer.append(&record).is_err() {
-                            writer.file = None;
-                        }
-                    }
-                    if writer.flush().is_err() {
-                        writer.file = None;
-                    }
-                    // Records gather meanwhile: a flood costs one wake-up per batch, not one
-                    // per request.
-                    std::thread::sleep(BATCH_PAUSE);
-                }
-            })
-            .context("cannot start the deliveries log thread")?;
-        Ok(DeliveryLog { tx })
-    }
-
-    /// Queues `record`; dropped when the writer is this far behind.
-    pub(crate) fn add(&self, record: Delivery) {
-        match self.tx.try_send(record) {
-            Ok(()) | Err(TrySendError::Full(_)) | Err(TrySendError::Disconnected(_)) => {}
-        }
-    }
-}
-
-/// Appends records to the log, rotating it past [`MAX_FILE`]; the file stays open.
-struct Writer {
+/// Appends records' lines to the log, rotating it past [`MAX_FILE`]; the file stays open.
+/// A write that fails (a full disk) loses that line, never a request.
+pub(crate) struct Writer {
     path: PathBuf,
     file: Option<(std::io::BufWriter<std::fs::File>, u64)>,
 }
 
 impl Writer {
-    fn new(path: PathBuf) -> Writer {
-        Writer { path, file: None }
+    /// The writer of `state_dir`'s log (opened at the first line).
+    pub(crate) fn new(state_dir: &Path) -> Writer {
+        Writer {
+            path: state_dir.join(FILE),
+            file: None,
+        }
     }
 
-    fn append(&mut self, record: &Delivery) -> Result<()> {
+    /// Appends `lines` (made by [`Delivery::write_line`]); after an error the file is
+    /// opened again for the next lines.
+    pub(crate) fn append(&mut self, lines: &[u8]) {
+        if self.try_append(lines).is_err() {
+            self.file = None;
+        }
+    }
+
+    /// Writes out what is buffered.
+    pub(crate) fn flush(&mut self) {
+        if let Some((file, _)) = &mut self.file
+            && file.flush().is_err()
+        {
+            self.file = None;
+        }
+    }
+
+    fn try_append(&mut self, line: &[u8]) -> Result<()> {
         use std::os::unix::fs::OpenOptionsExt as _;
-        if self.file.as_ref().is_some_and(|(_, size)| *size > MAX_FILE) {
-            self.flush()?;
+        if let Some((file, size)) = &mut self.file
+            && *size > MAX_FILE
+        {
+            file.flush()?;
             self.file = None;
             std::fs::rename(&self.path, rotated(&self.path))?;
         }
@@ -179,20 +175,11 @@ impl Writer {
             let size = file.metadata()?.len();
             self.file = Some((std::io::BufWriter::with_capacity(64 * 1024, file), size));
         }
-        let mut line = serde_json::to_string(record)?;
-        line.push('\n');
         if let Some((file, size)) = &mut self.file {
-            file.write_all(line.as_bytes())?;
+            file.write_all(line)?;
             *size += line.len() as u64;
         }
         Ok(())
-    }
-
-    fn flush(&mut self) -> std::io::Result<()> {
-        match &mut self.file {
-            Some((file, _)) => file.flush(),
-            None => Ok(()),
-        }
     }
 }
 
@@ -203,7 +190,7 @@ fn rotated(path: &Path) -> PathBuf {
 }
 
 /// The deliveries kept in `state_dir`, newest first (unreadable lines skipped).
-pub(crate) fn read(state_dir: &Path) -> Result<Vec<Delivery>> {
+pub(crate) fn read(state_dir: &Path) -> Result<Vec<Delivery<'static>>> {
     let path = state_dir.join(FILE);
     let mut all = Vec::new();
     for file in [rotated(&path), path] {
@@ -229,9 +216,9 @@ pub(crate) fn read(state_dir: &Path) -> Result<Vec<Delivery>> {
 mod tests {
     use super::*;
 
-    fn record(n: usize) -> Delivery {
+    fn record(n: usize) -> Delivery<'static> {
         Delivery {
-            time: format!("2026-01-01T00:00:00.{n:03}Z"),
+            time: format!("2026-01-01T00:00:00.{n:03}Z").into(),
             job: "deploy".into(),
             file: "/jobs.toml".into(),
             method: "POST".into(),
@@ -240,11 +227,11 @@ mod tests {
             status: 202,
             verdict: "accepted".into(),
             reason: None,
-            delivery: Some(format!("d{n}")),
+            delivery: Some(format!("d{n}").into()),
             event: None,
             run_id: None,
             headers: Vec::new(),
-            body: "x".repeat(1000),
+            body: "x".repeat(1000).into(),
             body_bytes: Some(1000),
         }
     }
@@ -258,8 +245,15 @@ mod tests {
             ("x-gitlab-token", "t"),
             ("stripe-signature", "t=1,v1=ab"),
             ("x-my-proof", "p"),
+            ("x-webhook-secret", "s"),
+            ("x-hmac", "h"),
+            ("cookie", "c"),
+            ("x-password", "p"),
+            ("x-api-key", "k"),
+            ("apikey", "k"),
             ("x-github-event", "push"),
             ("content-type", "application/json"),
+            ("x-tokn-sig", "kept"),
         ] {
             headers.insert(name, value.parse().unwrap());
         }
@@ -271,9 +265,16 @@ mod tests {
             "x-gitlab-token",
             "stripe-signature",
             "x-my-proof",
+            "x-webhook-secret",
+            "x-hmac",
+            "cookie",
+            "x-password",
+            "x-api-key",
+            "apikey",
         ] {
             assert_eq!(value(secret), REDACTED, "{secret}");
         }
+        assert_eq!(value("x-tokn-sig"), "kept");
         assert_eq!(value("x-github-event"), "push");
         assert_eq!(value("content-type"), "application/json");
         assert_eq!(body_kept(&[b'a'; 5000]).len(), BODY_KEPT);
@@ -284,11 +285,13 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join(FILE);
         let count = (MAX_FILE as usize / 1000) * 2 + 10;
-        let mut writer = Writer::new(path.clone());
+        let mut writer = Writer::new(dir.path());
         for n in 0..count {
-            writer.append(&record(n)).unwrap();
+            let mut line = Vec::new();
+            record(n).write_line(&mut line);
+            writer.append(&line);
         }
-        writer.flush().unwrap();
+        writer.flush();
         let size = |p: &Path| std::fs::metadata(p).map(|m| m.len()).unwrap_or(0);
         assert!(size(&path) + size(&rotated(&path)) <= 2 * MAX_FILE + 4096);
         let all = read(dir.path()).unwrap();

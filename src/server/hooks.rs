@@ -5,10 +5,12 @@
 //!
 //! Answers: 202 accepted/queued/ignored, 200 duplicate (or the run's result with `response =
 //! "wait"`), 401 (one body for every verification failure), 404, 405 + `Allow`, 409 +
-//! `Retry-After`, 413, 429 + `Retry-After`, 503.
+//! `Retry-After`, 408 (a body too slow), 413, 429 + `Retry-After`, 503.
 
+use std::future::Future as _;
 use std::sync::Arc;
 use std::sync::mpsc::{RecvTimeoutError, TryRecvError, sync_channel};
+use std::task::Poll;
 use std::time::{Duration, Instant};
 
 use axum::body::{Body, Bytes};
@@ -98,15 +100,17 @@ async fn answer(
         note.verdict = Verdict::Stopping;
         return stopping();
     }
-    let body = match read_body(&parts.headers, body, webhook.max_body).await {
+    let deadline = state.limits.body_deadline;
+    let body = match read_body(&parts.headers, body, webhook.max_body, deadline).await {
         Ok(body) => body,
         Err(status) => {
-            note.verdict = if status == StatusCode::PAYLOAD_TOO_LARGE {
-                Verdict::TooLarge
-            } else {
-                Verdict::BadRequest
+            let (verdict, text_of) = match status {
+                StatusCode::PAYLOAD_TOO_LARGE => (Verdict::TooLarge, "the body is too large\n"),
+                StatusCode::REQUEST_TIMEOUT => (Verdict::TooSlow, "the body took too long\n"),
+                _ => (Verdict::BadRequest, "the body could not be read\n"),
             };
-            return text(status, "the body is too large or could not be read\n");
+            note.verdict = verdict;
+            return text(status, text_of);
         }
     };
     note.body = Some(body.clone());
@@ -315,10 +319,15 @@ async fn reserve(state: &AppState, job: &str, id: &str) -> Result<Reservation, R
     }
 }
 
-/// The body, at most `max` bytes: a larger `Content-Length` is refused before reading, and a
-/// body that turns out larger is not read further (413); one that cannot be read (too slow,
-/// cut off) is 400.
-async fn read_body(headers: &HeaderMap, body: Body, max: u64) -> Result<Bytes, StatusCode> {
+/// The body, at most `max` bytes, within `deadline`: a larger `Content-Length` is refused
+/// before reading, and a body that turns out larger is not read further (413); one still
+/// arriving after `deadline` is 408; one that cannot be read (cut off) is 400.
+async fn read_body(
+    headers: &HeaderMap,
+    body: Body,
+    max: u64,
+    deadline: Duration,
+) -> Result<Bytes, StatusCode> {
     let declared = headers
         .get(header::CONTENT_LENGTH)
         .and_then(|v| v.to_str().ok())
@@ -327,7 +336,18 @@ async fn read_body(headers: &HeaderMap, body: Body, max: u64) -> Result<Bytes, S
         return Err(StatusCode::PAYLOAD_TOO_LARGE);
     }
     let limit = usize::try_from(max).unwrap_or(usize::MAX);
-    match Limited::new(body, limit).collect().await {
+    let collect = Limited::new(body, limit).collect();
+    tokio::pin!(collect);
+    // Nearly every body is in with the headers: read it without setting a timer.
+    let first = std::future::poll_fn(|cx| Poll::Ready(collect.as_mut().poll(cx))).await;
+    let collected = match first {
+        Poll::Ready(collected) => collected,
+        Poll::Pending => match tokio::time::timeout(deadline, collect).await {
+            Ok(collected) => collected,
+            Err(_) => return Err(StatusCode::REQUEST_TIMEOUT),
+        },
+    };
+    match collected {
         Ok(collected) => Ok(collected.to_bytes()),
         Err(err) if err.downcast_ref::<LengthLimitError>().is_some() => {
             Err(StatusCode::PAYLOAD_TOO_LARGE)

@@ -7,9 +7,9 @@
 //! | header read time | hyper's `header_read_timeout`, with a tokio timer set explicitly (without one hyper ignores it: axum's `serve` and hyper-util PR #137) | [`Limits::header_read`] |
 //! | concurrent connections | a semaphore in the accept loop (`listener`); one more is closed at once | [`Limits::connections`] |
 //! | TLS handshake time | `listener` | [`Limits::header_read`] |
-//! | whole request (everything but hooks) | tower-http `TimeoutLayer` | [`REQUEST_TIMEOUT`] |
+//! | whole request (everything but hooks) | tower-http `TimeoutLayer` | [`Limits::request_timeout`] |
 //! | request body (everything but hooks) | tower-http `RequestBodyLimitLayer` | [`MAX_BODY`] |
-//! | hook body time | tower-http `RequestBodyDeadlineLayer` | [`BODY_DEADLINE`] |
+//! | hook body time | `hooks` (a timer only for a body not in yet) | [`Limits::body_deadline`] |
 //! | hook body size | the hook's `max_body` (`hooks`: `Content-Length`, then a limited read) | per hook |
 //! | hook rate | the hook's `rate_limit` (`rate`) | per hook |
 //!
@@ -23,19 +23,19 @@ use http::StatusCode;
 use hyper::server::conn::http1;
 use hyper_util::rt::TokioTimer;
 use tower_http::limit::RequestBodyLimitLayer;
-use tower_http::timeout::{RequestBodyDeadlineLayer, TimeoutLayer};
+use tower_http::timeout::TimeoutLayer;
 
 /// The most header bytes a request may send (hyper's smallest buffer is 8 KiB).
 pub(crate) const MAX_HEADER_BYTES: usize = 16 * 1024;
 
 /// How long any request but a hook's may take, body and answer included.
-pub(crate) const REQUEST_TIMEOUT: Duration = Duration::from_secs(30);
+const REQUEST_TIMEOUT: Duration = Duration::from_secs(30);
 
 /// The largest body of any request but a hook's (the API's are tiny).
 pub(crate) const MAX_BODY: usize = 64 * 1024;
 
 /// How long a hook's body may take to arrive once the headers are in.
-pub(crate) const BODY_DEADLINE: Duration = Duration::from_secs(30);
+const BODY_DEADLINE: Duration = Duration::from_secs(30);
 
 /// How long open connections get to finish their request when the server stops.
 pub(crate) const DRAIN: Duration = Duration::from_secs(5);
@@ -48,15 +48,22 @@ pub(crate) struct Limits {
     pub(crate) header_read: Duration,
     /// Connections served at once; one more is closed at once.
     pub(crate) connections: usize,
+    /// How long any request but a hook's may take, body and answer included (408 after).
+    pub(crate) request_timeout: Duration,
+    /// How long a hook's body may take to arrive once the headers are in (408 after).
+    pub(crate) body_deadline: Duration,
 }
 
 impl Limits {
     /// For `jobtab run`'s listeners: 10 s for headers; as many connections as the descriptor
-    /// limit leaves room for, at most 4,096 (`raise_descriptor_limit` raises it first).
+    /// limit leaves room for, at most 4,096 (`raise_descriptor_limit` raises it first); 30 s
+    /// for a request, and for a hook's body.
     pub(crate) fn for_run() -> Limits {
         Limits {
             header_read: Duration::from_secs(10),
             connections: connection_budget(),
+            request_timeout: REQUEST_TIMEOUT,
+            body_deadline: BODY_DEADLINE,
         }
     }
 }
@@ -72,19 +79,19 @@ pub(crate) fn http1(limits: &Limits) -> http1::Builder {
     builder
 }
 
-/// The layers of every route but the hooks: a whole-request timeout and a body limit.
-pub(crate) fn fixed_routes<S: Clone + Send + Sync + 'static>(router: Router<S>) -> Router<S> {
+/// The layers of every route but the hooks: a whole-request timeout and a body limit. (A
+/// hook's body has its own deadline, set by `hooks` only when the body is not in with the
+/// headers, which saves a timer on nearly every delivery.)
+pub(crate) fn fixed_routes<S: Clone + Send + Sync + 'static>(
+    router: Router<S>,
+    limits: &Limits,
+) -> Router<S> {
     router
         .layer(RequestBodyLimitLayer::new(MAX_BODY))
         .layer(TimeoutLayer::with_status_code(
             StatusCode::REQUEST_TIMEOUT,
-            REQUEST_TIMEOUT,
+            limits.request_timeout,
         ))
-}
-
-/// The layer of the hooks: their body must arrive within [`BODY_DEADLINE`].
-pub(crate) fn hook_routes<S: Clone + Send + Sync + 'static>(router: Router<S>) -> Router<S> {
-    router.layer(RequestBodyDeadlineLayer::new(BODY_DEADLINE))
 }
 
 /// Connections to serve at once: 4,096, or fewer when the descriptor limit is lower (128 are

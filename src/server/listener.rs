@@ -18,9 +18,10 @@ use tower::ServiceExt as _;
 
 use super::limits::{self, Limits};
 
-/// The address a request came from (a request extension the handlers read).
-#[derive(Debug, Clone, Copy)]
-pub(crate) struct Peer(pub(crate) SocketAddr);
+/// The address a request came from, as the log writes it (a request extension the handlers
+/// read; made once per connection).
+#[derive(Debug, Clone)]
+pub(crate) struct Peer(pub(crate) Arc<str>);
 
 /// Binds `addr` (`HOST:PORT`, `[IPv6]:PORT`, or `:PORT` for every IPv4 interface); `what`
 /// names the setting in errors (`--listen`, `--metrics`), which say what to write.
@@ -88,7 +89,8 @@ pub(crate) async fn accept_loop(
         let _ = stream.set_nodelay(true);
         let (tls, app, stop) = (tls.clone(), app.clone(), stop.clone());
         tokio::spawn(async move {
-            connection(stream, Peer(peer), tls, app, limits, stop).await;
+            let peer = Peer(Arc::from(peer.to_string()));
+            connection(stream, peer, tls, app, limits, stop).await;
             drop(permit);
         });
     }
@@ -123,7 +125,7 @@ where
     I: AsyncRead + AsyncWrite + Unpin + Send + 'static,
 {
     let service = hyper::service::service_fn(move |mut request: Request<Incoming>| {
-        request.extensions_mut().insert(peer);
+        request.extensions_mut().insert(peer.clone());
         app.clone().oneshot(request)
     });
     let conn = limits::http1(limits).serve_connection(TokioIo::new(io), service);

@@ -12,6 +12,7 @@ mod dashboard;
 mod dedupe;
 pub(crate) mod deliveries;
 mod hooks;
+mod journal;
 mod limits;
 mod listener;
 mod rate;
@@ -39,6 +40,8 @@ pub(crate) struct Server {
     addr: SocketAddr,
     stop: watch::Sender<bool>,
     thread: Option<JoinHandle<()>>,
+    /// Run once the runtime is gone (`on_stop`).
+    after: Option<Box<dyn FnOnce() + Send>>,
 }
 
 impl Server {
@@ -81,12 +84,18 @@ impl Server {
             addr,
             stop,
             thread: Some(thread),
+            after: None,
         })
     }
 
     /// The address it listens on (with the port the system chose for `:0`).
     pub(crate) fn addr(&self) -> SocketAddr {
         self.addr
+    }
+
+    /// Has `after` run when the server has stopped (after its last request).
+    pub(crate) fn on_stop(&mut self, after: Box<dyn FnOnce() + Send>) {
+        self.after = Some(after);
     }
 
     /// Stops accepting, lets open requests finish (at most `limits::DRAIN`), and returns once
@@ -99,6 +108,9 @@ impl Server {
         let _ = self.stop.send(true);
         if let Some(thread) = self.thread.take() {
             let _ = thread.join();
+        }
+        if let Some(after) = self.after.take() {
+            after();
         }
     }
 }

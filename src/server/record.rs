@@ -1,9 +1,13 @@
 //! What is kept of each request: one log line (time, remote address, method, path, hook,
 //! verdict, delivery id, status), a count in `/metrics` by hook and verdict, and for requests
-//! to a hook's path, a record in the deliveries log (`deliveries`).
+//! to a hook's path, a record in the deliveries log (`deliveries`). The line and the record
+//! are made here and written by the request journal (`journal`).
+
+use std::borrow::Cow;
+use std::fmt::Write as _;
 
 use axum::body::Bytes;
-use chrono::{DateTime, SecondsFormat, Utc};
+use chrono::{DateTime, Utc};
 use http::StatusCode;
 use http::request::Parts;
 
@@ -29,6 +33,8 @@ pub(crate) enum Verdict {
     Disabled,
     Method,
     TooLarge,
+    /// The body did not arrive within `Limits::body_deadline`.
+    TooSlow,
     RateLimited,
     BadRequest,
     Stopping,
@@ -49,6 +55,7 @@ impl Verdict {
             Verdict::Disabled => "disabled",
             Verdict::Method => "method",
             Verdict::TooLarge => "too_large",
+            Verdict::TooSlow => "too_slow",
             Verdict::RateLimited => "rate_limited",
             Verdict::BadRequest => "bad_request",
             Verdict::Stopping => "stopping",
@@ -82,11 +89,8 @@ impl Note {
 
 /// The client's address as logged: the peer, or with `trust_proxy` the first address of
 /// `X-Forwarded-For` when there is one.
-fn remote(parts: &Parts, trust_proxy: bool) -> String {
-    let peer = parts
-        .extensions
-        .get::<Peer>()
-        .map_or_else(|| "-".to_owned(), |peer| peer.0.to_string());
+fn remote(parts: &Parts, trust_proxy: bool) -> &str {
+    let peer = parts.extensions.get::<Peer>().map_or("-", |peer| &*peer.0);
     if !trust_proxy {
         return peer;
     }
@@ -97,7 +101,7 @@ fn remote(parts: &Parts, trust_proxy: bool) -> String {
         .and_then(|v| v.split(',').next())
         .map(str::trim)
         .filter(|v| !v.is_empty())
-        .map_or(peer, str::to_owned)
+        .unwrap_or(peer)
 }
 
 /// The log line, the metrics and the deliveries log of one request.
@@ -112,51 +116,69 @@ pub(crate) fn record(
     let remote = remote(parts, state.config.trust_proxy);
     let job = hook.map(|hook| hook.job.name.as_str());
     let verdict = note.verdict.as_str();
-    let mut line = format!(
+    let mut line = String::with_capacity(160);
+    let _ = write!(
+        line,
         "webhook {} {} from {remote}: {} {verdict}",
         parts.method,
         parts.uri.path(),
         status.as_u16()
     );
-    if let Some(job) = job {
-        line.push_str(&format!("; hook {job}"));
-    }
     for (what, value) in [
-        ("delivery", &note.delivery),
-        ("run", &note.run_id),
-        ("reason", &note.reason),
+        ("hook", job),
+        ("delivery", note.delivery.as_deref()),
+        ("run", note.run_id.as_deref()),
+        ("reason", note.reason.as_deref()),
     ] {
         if let Some(value) = value {
-            line.push_str(&format!("; {what} {value}"));
+            for part in ["; ", what, " ", value] {
+                line.push_str(part);
+            }
         }
     }
-    if note.verdict == Verdict::Rejected {
-        state.logger.warn(job, &line);
+    let line = if note.verdict == Verdict::Rejected {
+        state.logger.warn_line(job, &line)
     } else {
-        state.logger.info(job, &line);
-    }
+        state.logger.info_line(job, &line)
+    };
     state.metrics.record_hook(job.unwrap_or(""), verdict);
     let Some(hook) = hook else {
+        state.journal.add(&line, None);
         return;
     };
     let body = note.body.as_deref();
-    state.deliveries.add(Delivery {
-        time: time.to_rfc3339_opts(SecondsFormat::Millis, true),
-        job: hook.job.name.clone(),
-        file: state.job_file.display().to_string(),
-        method: parts.method.to_string(),
-        path: parts.uri.path().to_owned(),
-        remote,
+    let delivery = Delivery {
+        time: crate::timestamp::millis(&time).into(),
+        job: Cow::Borrowed(&hook.job.name),
+        file: state.job_file.to_string_lossy(),
+        method: Cow::Borrowed(parts.method.as_str()),
+        path: Cow::Borrowed(parts.uri.path()),
+        remote: Cow::Borrowed(remote),
         status: status.as_u16(),
-        verdict: verdict.to_owned(),
-        reason: note.reason.clone(),
-        delivery: note.delivery.clone(),
-        event: note.event.clone(),
-        run_id: note.run_id.clone(),
+        verdict: Cow::Borrowed(verdict),
+        reason: note.reason.as_deref().map(Cow::Borrowed),
+        delivery: note.delivery.as_deref().map(Cow::Borrowed),
+        event: note.event.as_deref().map(Cow::Borrowed),
+        run_id: note.run_id.as_deref().map(Cow::Borrowed),
         headers: deliveries::redact(&parts.headers, signature_header(&hook.webhook().verify)),
         body: body.map(deliveries::body_kept).unwrap_or_default(),
         body_bytes: body.map(|b| b.len() as u64),
+    };
+    // The record is made in a buffer this thread keeps (no allocation per request).
+    RECORD.with_borrow_mut(|record| {
+        record.clear();
+        delivery.write_line(record);
+        state.journal.add(&line, Some(record));
+        record.shrink_to(RECORD_KEPT);
     });
+}
+
+/// The most capacity [`RECORD`] keeps between requests.
+const RECORD_KEPT: usize = 64 * 1024;
+
+thread_local! {
+    /// Where each thread makes a request's deliveries record.
+    static RECORD: std::cell::RefCell<Vec<u8>> = const { std::cell::RefCell::new(Vec::new()) };
 }
 
 /// The header a hook's own `hmac` or `token` preset reads (redacted in the log).
@@ -183,7 +205,7 @@ mod tests {
             .unwrap();
         request
             .extensions_mut()
-            .insert(Peer("127.0.0.1:4000".parse().unwrap()));
+            .insert(Peer("127.0.0.1:4000".into()));
         let (parts, ()) = request.into_parts();
         assert_eq!(remote(&parts, false), "127.0.0.1:4000");
         assert_eq!(remote(&parts, true), "203.0.113.9");
@@ -210,6 +232,7 @@ mod tests {
             Verdict::Disabled,
             Verdict::Method,
             Verdict::TooLarge,
+            Verdict::TooSlow,
             Verdict::RateLimited,
             Verdict::BadRequest,
             Verdict::Stopping,

@@ -16,8 +16,9 @@ use axum::response::{IntoResponse, Response};
 use axum::routing::{MethodRouter, get};
 use http::{StatusCode, header};
 
+use super::hooks;
+use super::limits::{self, Limits};
 use super::state::AppState;
-use super::{hooks, limits};
 use crate::runner::Metrics;
 
 /// The listener's router.
@@ -33,8 +34,8 @@ pub(crate) fn router(state: AppState) -> Router {
         )
         .merge(app_routes(state.clone()));
     let hooks = Router::new().fallback(hooks::handle);
-    limits::fixed_routes(fixed)
-        .merge(limits::hook_routes(hooks))
+    limits::fixed_routes(fixed, &state.limits)
+        .merge(hooks)
         .with_state(state)
 }
 
@@ -54,7 +55,7 @@ fn app_routes(state: AppState) -> Router<AppState> {
 }
 
 /// The router of `run --metrics ADDR`: `/metrics` only.
-pub(crate) fn metrics_router(counters: Arc<Metrics>) -> Router {
+pub(crate) fn metrics_router(counters: Arc<Metrics>, limits: &Limits) -> Router {
     let router = Router::new()
         .route("/metrics", metrics(counters))
         .fallback(|| async {
@@ -63,7 +64,7 @@ pub(crate) fn metrics_router(counters: Arc<Metrics>) -> Router {
                 "not found: metrics are at /metrics\n",
             )
         });
-    limits::fixed_routes(router)
+    limits::fixed_routes(router, limits)
 }
 
 async fn healthz(State(state): State<AppState>) -> Response {

@@ -10,7 +10,7 @@ use anyhow::{Result, anyhow, bail};
 use chrono::Utc;
 
 use super::dedupe::Dedupe;
-use super::deliveries::DeliveryLog;
+use super::journal::Journal;
 use super::limits::{self, Limits};
 use super::state::{AppState, StateSetup};
 use super::table::{Hook, Table};
@@ -84,12 +84,13 @@ pub(crate) fn for_run(setup: RunServer<'_>) -> Result<Option<Server>> {
     // the dashboard and the API would see no jobs at all.
     published.publish_jobs(Arc::new(jobs.clone()));
     let dedupe = Dedupe::open(&state_dir, Utc::now().timestamp())?;
-    let deliveries = DeliveryLog::start(&state_dir)?;
+    let journal = Journal::start(&state_dir, Arc::clone(&logger))?;
     let listener = bind(&listen, what)?;
     let scheme = if tls.is_some() { "https" } else { "http" };
     // The dashboard and the API (PRODUCT.md section 10): who may use them.
     let addr = listener.local_addr()?;
     let access = super::auth::Access::from_config(&config, addr)?;
+    let limits = Limits::for_run();
     let state = AppState::new(StateSetup {
         published: Arc::clone(&published),
         events,
@@ -100,17 +101,20 @@ pub(crate) fn for_run(setup: RunServer<'_>) -> Result<Option<Server>> {
         metrics,
         hooks,
         dedupe,
-        deliveries,
+        journal: journal.clone(),
+        limits,
     });
     state.set_access(access.clone());
-    let server = Server::start(
+    let mut server = Server::start(
         "jobtab-http",
         listener,
         tls,
         routes::router(state.clone()),
-        Limits::for_run(),
+        limits,
         WORKERS,
     )?;
+    // The last requests' lines and records are written before `run` exits.
+    server.on_stop(Box::new(move || journal.flush()));
     log_listening(&logger, scheme, server.addr(), &state.hooks());
     let base = format!("{scheme}://{}", server.addr());
     match access {
@@ -158,7 +162,7 @@ pub(crate) fn serve_metrics(
         "jobtab-metrics",
         listener,
         None,
-        routes::metrics_router(metrics),
+        routes::metrics_router(metrics, &limits),
         limits,
         1,
     )

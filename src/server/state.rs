@@ -9,7 +9,8 @@ use std::sync::{Arc, Mutex, OnceLock, PoisonError, RwLock};
 
 use super::auth::Access;
 use super::dedupe::Dedupe;
-use super::deliveries::DeliveryLog;
+use super::journal::Journal;
+use super::limits::Limits;
 use super::table::{Hook, Table};
 use crate::log::Logger;
 use crate::runner::{Event, JobList, Metrics, Published};
@@ -39,7 +40,10 @@ pub(crate) struct Shared {
     hooks: RwLock<Arc<Table>>,
     /// Delivery ids already acted on.
     pub(crate) dedupe: Arc<Dedupe>,
-    pub(crate) deliveries: DeliveryLog,
+    /// Writes each request's log line and deliveries record.
+    pub(crate) journal: Journal,
+    /// The listener's limits (the router's and the hooks' timeouts among them).
+    pub(crate) limits: Limits,
     /// Who may use the dashboard and the API (`auth`): set once at start, off until then.
     access: OnceLock<Access>,
 }
@@ -55,7 +59,8 @@ pub(crate) struct StateSetup {
     pub(crate) metrics: Arc<Metrics>,
     pub(crate) hooks: Table,
     pub(crate) dedupe: Arc<Dedupe>,
-    pub(crate) deliveries: DeliveryLog,
+    pub(crate) journal: Journal,
+    pub(crate) limits: Limits,
 }
 
 impl AppState {
@@ -70,7 +75,8 @@ impl AppState {
             metrics,
             hooks,
             dedupe,
-            deliveries,
+            journal,
+            limits,
         } = setup;
         AppState(Arc::new(Shared {
             published,
@@ -82,7 +88,8 @@ impl AppState {
             metrics,
             hooks: RwLock::new(Arc::new(hooks)),
             dedupe,
-            deliveries,
+            journal,
+            limits,
             access: OnceLock::new(),
         }))
     }

@@ -19,26 +19,36 @@ const PATIENCE: Duration = Duration::from_secs(30);
 struct Fixture {
     server: Server,
     published: Arc<Published>,
+    log: crate::log::SharedBuffer,
     _events: mpsc::Receiver<Event>,
     _dir: tempfile::TempDir,
 }
 
 fn start(limits: Limits) -> Fixture {
+    start_with_jobs(limits, Vec::new())
+}
+
+/// A server whose hooks are those of `jobs` (published as the scheduler would).
+fn start_with_jobs(limits: Limits, jobs: Vec<Arc<crate::store::Job>>) -> Fixture {
     let published = Arc::new(Published::default());
+    let hooks = table::Table::build(jobs.iter(), &|_| None).unwrap();
+    published.publish_jobs(Arc::new(jobs));
     let (events, rx) = mpsc::channel();
-    let (logger, _log) = Logger::capture(crate::log::Format::Text);
+    let (logger, log) = Logger::capture(crate::log::Format::Text);
+    let logger = Arc::new(logger);
     let dir = tempfile::tempdir().unwrap();
     let state = AppState::new(StateSetup {
         published: Arc::clone(&published),
         events,
         state_dir: dir.path().to_owned(),
         job_file: PathBuf::from("/nonexistent/jobs.toml"),
-        logger: Arc::new(logger),
+        logger: Arc::clone(&logger),
         config: crate::store::ServerConfig::default(),
         metrics: Arc::new(Metrics::default()),
-        hooks: table::Table::default(),
+        hooks,
         dedupe: dedupe::Dedupe::open(dir.path(), 0).unwrap(),
-        deliveries: deliveries::DeliveryLog::start(dir.path()).unwrap(),
+        journal: journal::Journal::start(dir.path(), logger).unwrap(),
+        limits,
     });
     let listener = bind("127.0.0.1:0", "--listen").unwrap();
     let server = Server::start(
@@ -53,6 +63,7 @@ fn start(limits: Limits) -> Fixture {
     Fixture {
         server,
         published,
+        log,
         _events: rx,
         _dir: dir,
     }
@@ -62,6 +73,8 @@ fn limits() -> Limits {
     Limits {
         header_read: PATIENCE,
         connections: 64,
+        request_timeout: PATIENCE,
+        body_deadline: PATIENCE,
     }
 }
 
@@ -134,7 +147,7 @@ fn a_body_over_the_limit_of_fixed_routes_is_refused() {
 fn a_slow_client_is_cut_off_and_does_not_hold_up_others() {
     let f = start(Limits {
         header_read: Duration::from_millis(300),
-        connections: 64,
+        ..limits()
     });
     let addr = f.server.addr();
     let mut slow = TcpStream::connect(addr).unwrap();
@@ -157,8 +170,8 @@ fn a_slow_client_is_cut_off_and_does_not_hold_up_others() {
 #[test]
 fn connections_over_the_limit_are_closed_at_once() {
     let f = start(Limits {
-        header_read: PATIENCE,
         connections: 2,
+        ..limits()
     });
     let addr = f.server.addr();
     let held: Vec<TcpStream> = (0..2).map(|_| TcpStream::connect(addr).unwrap()).collect();
@@ -341,4 +354,86 @@ fn a_listen_address_that_cannot_be_bound_says_why() {
         super::listener::bind(&addr, "--listen").unwrap_err()
     );
     assert!(err.contains("another program"), "{err}");
+}
+
+/// Sends `head` (a request's head and the start of its body), then `rest` after `pause`, and
+/// reads the answer to the end.
+fn exchange_in_two(addr: SocketAddr, head: &str, pause: Duration, rest: &str) -> String {
+    let mut stream = TcpStream::connect(addr).unwrap();
+    stream.set_read_timeout(Some(PATIENCE)).unwrap();
+    stream.write_all(head.as_bytes()).unwrap();
+    std::thread::sleep(pause);
+    // The server may have answered and closed already.
+    let _ = stream.write_all(rest.as_bytes());
+    let mut answer = String::new();
+    let _ = stream.read_to_string(&mut answer);
+    answer
+}
+
+/// A hook whose `match` never holds: 202 ignored once its body is read, with no scheduler.
+const IGNORING_HOOK: &str = "[jobs.deploy]\ncommand = \"true\"\n[jobs.deploy.webhook]\n\
+    verify = \"none\"\nmatch = { \"/ref\" = \"main\" }\n";
+
+/// A hook's body that has not all arrived within `body_deadline` is answered 408 and logged
+/// as `too_slow`; one sent in two parts well within it is read whole.
+#[test]
+fn a_hook_body_slower_than_its_deadline_is_answered_408() {
+    let f = start_with_jobs(
+        Limits {
+            body_deadline: Duration::from_millis(300),
+            ..limits()
+        },
+        jobs_of(IGNORING_HOOK),
+    );
+    let addr = f.server.addr();
+    let body = "{\"ref\":\"dev\"}";
+    let head = format!(
+        "POST /hooks/deploy HTTP/1.1\r\nHost: x\r\nContent-Length: {}\r\nConnection: close\r\n\r\n",
+        body.len()
+    );
+    let start = Instant::now();
+    // The rest never comes.
+    let answer = exchange(addr, &format!("{head}{}", &body[..3]));
+    assert!(answer.starts_with("HTTP/1.1 408"), "{answer}");
+    assert!(
+        start.elapsed() < PATIENCE,
+        "answered only after the client gave up"
+    );
+    // The body in two parts, the second 50 ms later: read whole, and `match` says ignored.
+    let answer = exchange_in_two(
+        addr,
+        &format!("{head}{}", &body[..3]),
+        Duration::from_millis(50),
+        &body[3..],
+    );
+    assert!(answer.starts_with("HTTP/1.1 202"), "{answer}");
+    assert!(answer.ends_with("{\"status\":\"ignored\"}"), "{answer}");
+    f.server.stop();
+    let log = f.log.contents();
+    assert!(
+        log.contains("webhook POST /hooks/deploy from 127.0.0.1:"),
+        "{log}"
+    );
+    assert!(log.contains(": 408 too_slow; hook deploy"), "{log}");
+    assert!(log.contains(": 202 ignored; hook deploy"), "{log}");
+}
+
+/// Every route but the hooks has a whole-request timeout: a sign-in form whose body never
+/// arrives is answered 408 after `request_timeout`.
+#[test]
+fn a_request_to_a_fixed_route_slower_than_its_timeout_is_answered_408() {
+    let f = start(Limits {
+        request_timeout: Duration::from_millis(300),
+        ..limits()
+    });
+    let head = "POST /login HTTP/1.1\r\nHost: x\r\n\
+        Content-Type: application/x-www-form-urlencoded\r\nContent-Length: 20\r\n\
+        Connection: close\r\n\r\ntoken";
+    let start = Instant::now();
+    let answer = exchange(f.server.addr(), head);
+    assert!(answer.starts_with("HTTP/1.1 408"), "{answer}");
+    assert!(
+        start.elapsed() < PATIENCE,
+        "answered only after the client gave up"
+    );
 }

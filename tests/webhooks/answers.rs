@@ -295,3 +295,27 @@ fn response_wait_answers_with_the_runs_result() {
     assert_eq!(json["delivery"], "w-1");
     assert!(json["output_tail"].as_str().unwrap().contains("deployed"));
 }
+
+/// `response = "wait"` waits for the job's timeout and a moment more (5 s), not for its
+/// retries: a run still going then (here waiting 8 s for its second attempt) is answered 202
+/// "running" with its run id, and keeps running.
+#[test]
+fn response_wait_answers_running_when_the_run_outlasts_the_wait() {
+    let env = Env::with_jobs(&deploy_jobs(
+        "sleep 30",
+        "timeout = \"1s\"\nretries = 1\nretry_delay = \"8s\"",
+        "response = \"wait\"",
+    ));
+    let server = Server::start(&env, &[]);
+    let answer = server.github("/hooks/deploy", "w-2", "{}");
+    assert_eq!(answer.status, 202, "{answer:?}");
+    let json = answer.json();
+    assert_eq!(json["status"], "running", "{json}");
+    assert_eq!(json["delivery"], "w-2");
+    let run_id = json["run_id"].as_str().unwrap().to_owned();
+    assert!(!run_id.is_empty());
+    server.wait_for("202 running; hook deploy; delivery w-2");
+    server.wait_for("timed out after 1s (attempt 2 of 2)");
+    let log = server.stop();
+    assert!(log.contains(&format!("run {run_id}")), "{log}");
+}

@@ -119,7 +119,7 @@ async fn job(
 async fn deliveries_of(
     state: &AppState,
     name: String,
-) -> Result<Result<Vec<Delivery>, String>, Failure> {
+) -> Result<Result<Vec<Delivery<'static>>, String>, Failure> {
     let state = state.clone();
     api::blocking(move || {
         let file = state.job_file.display().to_string();

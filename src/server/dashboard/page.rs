@@ -493,7 +493,7 @@ fn delivery_item(delivery: &Delivery, now: DateTime<Utc>) -> String {
         .reason
         .as_deref()
         .map_or_else(String::new, |reason| format!(" ({})", esc(reason)));
-    let id = |label: &str, value: &Option<String>| {
+    let id = |label: &str, value: &Option<std::borrow::Cow<'_, str>>| {
         value.as_deref().map_or_else(String::new, |value| {
             format!(" · {label} <code>{}</code>", esc(value))
         })

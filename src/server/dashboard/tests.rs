@@ -190,7 +190,7 @@ fn deliveries_show_their_verdict_request_and_run() {
         event: Some("push".into()),
         run_id: None,
         headers: Vec::new(),
-        body: String::new(),
+        body: "".into(),
         body_bytes: Some(2),
     };
     let html = page::deliveries("deploy", Ok(std::slice::from_ref(&delivery)), true, now());

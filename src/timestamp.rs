@@ -1,0 +1,103 @@
+//! Timestamps as the log and the deliveries log write them: RFC 3339 with milliseconds, `Z`
+//! for UTC, exactly as chrono's `to_rfc3339_opts(SecondsFormat::Millis, true)`. The text up to
+//! the second is kept per thread, so a line costs three digits, not a calendar computation
+//! (the server writes one or two per request).
+
+use std::cell::RefCell;
+use std::fmt::Write as _;
+
+use chrono::{DateTime, Offset as _, SecondsFormat, TimeZone};
+
+/// The last second formatted on this thread: its key, the text before the milliseconds and
+/// the text after them.
+struct Cached {
+    key: Option<(i64, i32)>,
+    head: String,
+    tail: String,
+}
+
+thread_local! {
+    static CACHED: RefCell<Cached> = const {
+        RefCell::new(Cached { key: None, head: String::new(), tail: String::new() })
+    };
+}
+
+/// `time` as `2026-03-01T09:58:00.123Z` (or `...123+01:00` in another zone).
+pub(crate) fn millis<Tz: TimeZone>(time: &DateTime<Tz>) -> String {
+    let mut text = String::with_capacity(29);
+    push_millis(&mut text, time);
+    text
+}
+
+/// Appends [`millis`]'s text of `time` to `out`.
+pub(crate) fn push_millis<Tz: TimeZone>(out: &mut String, time: &DateTime<Tz>) {
+    if time.timestamp_subsec_nanos() >= 1_000_000_000 {
+        // A leap second (`:60`) shares its key with the second before: never cached.
+        out.push_str(&time.to_rfc3339_opts(SecondsFormat::Millis, true));
+        return;
+    }
+    let key = (time.timestamp(), time.offset().fix().local_minus_utc());
+    CACHED.with_borrow_mut(|cached| {
+        if cached.key != Some(key) {
+            let full = time.to_rfc3339_opts(SecondsFormat::Millis, true);
+            // `YYYY-MM-DDTHH:MM:SS` `.mmm` `Z|+HH:MM`; any other shape (a year past 9999) is
+            // not cached.
+            let Some(dot) = full.find('.').filter(|&dot| full.len() >= dot + 4) else {
+                cached.key = None;
+                out.push_str(&full);
+                return;
+            };
+            cached.head = full[..dot].to_owned();
+            cached.tail = full[dot + 4..].to_owned();
+            cached.key = Some(key);
+        }
+        out.push_str(&cached.head);
+        let _ = write!(out, ".{:03}", time.timestamp_subsec_millis());
+        out.push_str(&cached.tail);
+    });
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use chrono::{FixedOffset, Utc};
+
+    /// The same text as chrono's, for times in one second, across seconds, in UTC and in
+    /// other offsets (the cache is keyed by both), and for a leap second and the second
+    /// before it.
+    #[test]
+    fn the_text_is_chronos() {
+        let base = Utc.with_ymd_and_hms(2026, 3, 29, 0, 59, 59).unwrap();
+        let zones = [
+            FixedOffset::east_opt(0).unwrap(),
+            FixedOffset::east_opt(3600).unwrap(),
+            FixedOffset::west_opt(5 * 3600 + 1800).unwrap(),
+        ];
+        for step in 0..3000 {
+            let utc = base + chrono::Duration::milliseconds(step * 7);
+            assert_eq!(
+                millis(&utc),
+                utc.to_rfc3339_opts(SecondsFormat::Millis, true)
+            );
+            for zone in &zones {
+                let local = utc.with_timezone(zone);
+                assert_eq!(
+                    millis(&local),
+                    local.to_rfc3339_opts(SecondsFormat::Millis, true)
+                );
+            }
+        }
+        let leap = chrono::NaiveDate::from_ymd_opt(2016, 12, 31)
+            .unwrap()
+            .and_hms_milli_opt(23, 59, 59, 1500)
+            .unwrap()
+            .and_utc();
+        let before = leap - chrono::Duration::milliseconds(1000);
+        for time in [before, leap, before, leap] {
+            assert_eq!(
+                millis(&time),
+                time.to_rfc3339_opts(SecondsFormat::Millis, true)
+            );
+        }
+    }
+}
