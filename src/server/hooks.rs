@@ -153,12 +153,22 @@ async fn answer(
             json!({"status": "ignored"}).to_string(),
         );
     }
-    let reservation = match &verified.delivery {
+    // The sender's delivery id, or for a timestamped signature without one, its digest: a
+    // replay within the timestamp's window is a duplicate.
+    let key = verified.delivery.as_ref().or(verified.replay.as_ref());
+    let reservation = match key {
         None => None,
         Some(id) => match reserve(state, name, id).await {
             Ok(reservation) => Some(reservation),
             Err(response) => {
                 note.verdict = Verdict::Duplicate;
+                if verified.delivery.is_none() {
+                    note.reason = Some(
+                        "the same signed request as an earlier one (a replay: the sender \
+                         sends no delivery id)"
+                            .to_owned(),
+                    );
+                }
                 return response;
             }
         },

@@ -59,6 +59,55 @@ fn a_delivery_delivered_twice_runs_once_also_across_a_restart() {
     assert_eq!(lines(&env, "ran.txt"), ["ran", "ran"]);
 }
 
+/// Slack sends no delivery id, but signs a timestamp: the same signed request sent again
+/// within its 300 s (a replay) is a duplicate and runs nothing; a new request runs.
+#[test]
+fn a_replayed_slack_request_runs_once() {
+    let env = Env::with_jobs(
+        "[jobs.notify]\ncommand = '''echo ran >> ran.txt'''\noverlap = \"allow\"\n[jobs.notify.webhook]\n\
+         verify = \"slack\"\nsecret = \"${HOOK_SECRET}\"\n",
+    );
+    let server = Server::start(&env, &[]);
+    let slack = |body: &str, ts: u64| {
+        let ts = ts.to_string();
+        let mut mac = hmac::Hmac::<sha2::Sha256>::new_from_slice(SECRET.as_bytes()).unwrap();
+        mac.update(format!("v0:{ts}:{body}").as_bytes());
+        let hex: String = mac
+            .finalize()
+            .into_bytes()
+            .iter()
+            .map(|b| format!("{b:02x}"))
+            .collect();
+        let signature = format!("v0={hex}");
+        let headers = [
+            ("X-Slack-Request-Timestamp", ts.as_str()),
+            ("X-Slack-Signature", signature.as_str()),
+        ];
+        send(
+            server.addr,
+            &request("POST", "/hooks/notify", &headers, body.as_bytes()),
+        )
+    };
+    let now = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .as_secs();
+    let first = slack("text=deploy", now);
+    assert_eq!(first.status, 202, "{first:?}");
+    let run_id = first.json()["run_id"].clone();
+    let replay = slack("text=deploy", now);
+    assert_eq!(replay.status, 200, "{replay:?}");
+    assert_eq!(replay.json()["status"], "duplicate");
+    assert_eq!(replay.json()["run_id"], run_id);
+    // Signed a second later, or another body: another request.
+    assert_eq!(slack("text=deploy", now + 1).status, 202);
+    assert_eq!(slack("text=other", now).status, 202);
+    wait_until("three runs are recorded", || env.recorded_runs().len() == 3);
+    server.wait_for("200 duplicate; hook notify; reason the same signed request");
+    let log = server.stop();
+    assert_eq!(lines(&env, "ran.txt"), ["ran", "ran", "ran"], "{log}");
+}
+
 /// Two identical deliveries at once run once: the second waits for the first and is a
 /// duplicate.
 #[test]

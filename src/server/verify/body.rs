@@ -42,6 +42,7 @@ pub(super) fn github(secret: &str, headers: &HeaderMap, body: &[u8]) -> Result<V
     Ok(Verified {
         delivery: id(headers, GITHUB_DELIVERY)?,
         event: id(headers, GITHUB_EVENT)?,
+        replay: None,
     })
 }
 
@@ -50,6 +51,7 @@ pub(super) fn shopify(secret: &str, headers: &HeaderMap, body: &[u8]) -> Result<
     Ok(Verified {
         delivery: id(headers, SHOPIFY_DELIVERY)?,
         event: id(headers, SHOPIFY_TOPIC)?,
+        replay: None,
     })
 }
 
@@ -63,6 +65,7 @@ pub(super) fn custom(
     Ok(Verified {
         delivery: idempotency_key(headers)?,
         event: None,
+        replay: None,
     })
 }
 

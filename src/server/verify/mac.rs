@@ -68,6 +68,17 @@ pub(super) fn name(algorithm: HmacAlgorithm) -> &'static str {
 }
 
 /// `bytes` as lower-case hex.
+/// The replay key of a request whose signed content is `parts`: a digest (not the signature,
+/// which the deliveries log redacts), `signed:` and 32 hex digits.
+pub(super) fn replay_key(parts: &[&[u8]]) -> String {
+    use sha2::Digest as _;
+    let mut digest = Sha256::new();
+    for part in parts {
+        digest.update(part);
+    }
+    format!("signed:{}", hex(&digest.finalize()[..16]))
+}
+
 pub(super) fn hex(bytes: &[u8]) -> String {
     bytes.iter().map(|b| format!("{b:02x}")).collect()
 }

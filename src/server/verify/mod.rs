@@ -27,6 +27,11 @@ pub(crate) struct Verified {
     pub(crate) delivery: Option<String>,
     /// The sender's event name (`push`, `invoice.paid`), where the preset has one.
     pub(crate) event: Option<String>,
+    /// For a preset whose signature covers a timestamp but whose request carries no delivery
+    /// id (`slack` without `Idempotency-Key`, `stripe` without an event `id`): a digest of
+    /// the signed content, so that the same request sent again within the timestamp's 300 s
+    /// runs nothing. `None` where `delivery` is set or the preset signs no timestamp.
+    pub(crate) replay: Option<String>,
 }
 
 /// Why a request was refused: for the log only, never for the answer (every refusal is
@@ -142,6 +147,7 @@ pub(crate) fn verify(
         Verify::None => Ok(Verified {
             delivery: idempotency_key(headers)?,
             event: None,
+            replay: None,
         }),
     }
 }

@@ -1,6 +1,7 @@
 //! The `slack` preset: `X-Slack-Signature: v0=<hex>`, HMAC-SHA256 of `"v0:<ts>:<body>"` with
 //! the signing secret, `X-Slack-Request-Timestamp` within 300 s. Slack sends no delivery id;
-//! `Idempotency-Key` is used where a sender adds one.
+//! `Idempotency-Key` is used where a sender adds one, else the signed content's digest keeps
+//! a replay within those 300 s from running twice.
 
 use chrono::{DateTime, Utc};
 use http::HeaderMap;
@@ -34,9 +35,14 @@ pub(super) fn verify(
         return Err(Reject::mismatch(SIGNATURE));
     }
     mac::fresh(TIMESTAMP, at, now)?;
+    let delivery = idempotency_key(headers)?;
+    let replay = delivery
+        .is_none()
+        .then(|| mac::replay_key(&[b"v0:", ts.as_bytes(), b":", body]));
     Ok(Verified {
-        delivery: idempotency_key(headers)?,
+        delivery,
         event: None,
+        replay,
     })
 }
 

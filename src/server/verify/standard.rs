@@ -48,6 +48,7 @@ pub(super) fn verify(
     Ok(Verified {
         delivery: Some(id),
         event: None,
+        replay: None,
     })
 }
 

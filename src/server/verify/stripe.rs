@@ -1,7 +1,8 @@
 //! The `stripe` preset: `Stripe-Signature: t=<unix>,v1=<hex>[,v1=<hex>...]`, HMAC-SHA256 of
 //! `"<t>.<body>"` with the endpoint secret as written (`whsec_...` included), `t` within 300 s.
 //! Other schemes (`v0`, test mode's fake one) are ignored, as Stripe says to. The delivery id
-//! is the event's `id` in the body and the event its `type`.
+//! is the event's `id` in the body and the event its `type`; a body without an `id` is kept
+//! from running twice within the 300 s by the signed content's digest.
 
 use chrono::{DateTime, Utc};
 use http::HeaderMap;
@@ -48,9 +49,12 @@ pub(super) fn verify(
             None => Ok(None),
         }
     };
+    let delivery = field("id")?;
+    let replay = delivery.is_none().then(|| mac::replay_key(&signed));
     Ok(Verified {
-        delivery: field("id")?,
+        delivery,
         event: field("type")?,
+        replay,
     })
 }
 

@@ -226,7 +226,66 @@ fn slack_accepts_its_documented_example() {
         body.as_bytes(),
         at(1_531_420_618),
     );
-    assert_eq!(verified.unwrap(), Verified::default());
+    let verified = verified.unwrap();
+    assert_eq!((verified.delivery, verified.event), (None, None));
+    // No delivery id: the signed content's digest stands for one.
+    assert_eq!(verified.replay.unwrap().len(), "signed:".len() + 32);
+}
+
+/// `slack`, and `stripe` without an event id, carry no delivery id but sign a timestamp: the
+/// digest of what is signed is the replay key, the same for the same request (however its
+/// signatures are listed) and another for another body or second. A delivery id, where there
+/// is one, is the key instead.
+#[test]
+fn a_timestamped_signature_without_a_delivery_id_has_a_replay_key() {
+    let secret = "a-long-enough-secret";
+    let slack = |body: &str, t: i64, keep_id: bool| {
+        let mut pairs = sign(&Verify::Slack, secret, body.as_bytes(), at(t), "id-1").unwrap();
+        pairs.retain(|(name, _)| keep_id || name != IDEMPOTENCY_KEY);
+        verify(
+            &Verify::Slack,
+            secret,
+            &signed(pairs),
+            body.as_bytes(),
+            at(t),
+        )
+        .unwrap()
+    };
+    let first = slack("a=1", 1_700_000_000, false).replay.unwrap();
+    assert!(first.starts_with("signed:"), "{first}");
+    assert_eq!(slack("a=1", 1_700_000_000, false).replay.unwrap(), first);
+    assert_ne!(slack("a=2", 1_700_000_000, false).replay.unwrap(), first);
+    assert_ne!(slack("a=1", 1_700_000_001, false).replay.unwrap(), first);
+    let with_id = slack("a=1", 1_700_000_000, true);
+    assert_eq!(with_id.delivery.as_deref(), Some("id-1"));
+    assert_eq!(with_id.replay, None);
+
+    let stripe = |body: &str, header: String| {
+        let request = headers(&[("Stripe-Signature", &header)]);
+        verify(
+            &Verify::Stripe,
+            secret,
+            &request,
+            body.as_bytes(),
+            at(1_700_000_000),
+        )
+        .unwrap()
+    };
+    let tag = |body: &str| {
+        let (_, value) = stripe::sign(secret, body.as_bytes(), at(1_700_000_000));
+        value.rsplit_once("v1=").unwrap().1.to_owned()
+    };
+    let body = r#"{"type":"ping"}"#;
+    let one = stripe(body, format!("t=1700000000,v1={}", tag(body)));
+    let other = format!("v1={}", "0".repeat(64));
+    let two = stripe(body, format!("{other},t=1700000000,v1={}", tag(body)));
+    assert_eq!(one.delivery, None);
+    assert_eq!(one.replay, two.replay);
+    assert!(one.replay.is_some());
+    let with_id = r#"{"id":"evt_1","type":"ping"}"#;
+    let identified = stripe(with_id, format!("t=1700000000,v1={}", tag(with_id)));
+    assert_eq!(identified.delivery.as_deref(), Some("evt_1"));
+    assert_eq!(identified.replay, None);
 }
 
 #[test]

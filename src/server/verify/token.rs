@@ -20,6 +20,7 @@ pub(super) fn gitlab(secret: &str, headers: &HeaderMap) -> Result<Verified, Reje
     Ok(Verified {
         delivery: id(headers, GITLAB_DELIVERY)?,
         event: id(headers, GITLAB_EVENT)?,
+        replay: None,
     })
 }
 
@@ -43,6 +44,7 @@ pub(super) fn token(
     Ok(Verified {
         delivery: idempotency_key(headers)?,
         event: None,
+        replay: None,
     })
 }
 
