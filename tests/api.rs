@@ -444,3 +444,56 @@ fn webhook_paths_never_take_the_dashboard_token() {
     assert_eq!(jobs[0]["name"], "deploy");
     assert!(env.recorded_runs().is_empty(), "nothing ran");
 }
+
+/// Ten wrong tokens from one address within a minute, then 429 with `Retry-After` for the
+/// rest of the minute: the right token and the sign-in form wait too (else the answer would
+/// tell the right guess). A request without any token is not a guess.
+#[test]
+fn too_many_wrong_tokens_from_one_address_are_answered_429() {
+    let env = Env::new();
+    env.write_jobs(&jobs(&env, "http://127.0.0.1:9/unused"));
+    let (served, client) = start(&env);
+    let url = served.url("/api/jobs");
+    let anonymous = Client::new(None);
+    assert_eq!(anonymous.get(&url).status, 401);
+    let wrong = Client::new(Some("wrong"));
+    for n in 0..10 {
+        assert_eq!(wrong.get(&url).status, 401, "wrong token {n}");
+    }
+    let answer = wrong.get(&url);
+    assert_eq!(answer.status, 429, "{answer:?}");
+    let wait: u64 = answer.header("retry-after").unwrap().parse().unwrap();
+    assert!((1..=61).contains(&wait), "{wait}");
+    let error = answer.json()["error"].as_str().unwrap().to_owned();
+    assert!(error.contains("too many wrong tokens"), "{error}");
+    assert_eq!(client.get(&url).status, 429, "the right token waits too");
+    let login = anonymous.post(
+        &served.url("/login"),
+        &[("Origin", &served.base)],
+        &format!("token={TOKEN}"),
+    );
+    assert_eq!(login.status, 429, "{login:?}");
+    // Without a token it is no guess: the sign-in page still answers.
+    assert_eq!(anonymous.get(&served.url("/")).status, 401);
+}
+
+/// Wrong tokens typed into the sign-in form count as well.
+#[test]
+fn wrong_tokens_in_the_sign_in_form_count_too() {
+    let env = Env::new();
+    env.write_jobs(&jobs(&env, "http://127.0.0.1:9/unused"));
+    let (served, client) = start(&env);
+    let anonymous = Client::new(None);
+    let login = |token: &str| {
+        anonymous.post(
+            &served.url("/login"),
+            &[("Origin", &served.base)],
+            &format!("token={token}"),
+        )
+    };
+    for n in 0..10 {
+        assert_eq!(login("nope").status, 401, "wrong token {n}");
+    }
+    assert_eq!(login(TOKEN).status, 429);
+    assert_eq!(client.get(&served.url("/api/jobs")).status, 429);
+}

@@ -13,6 +13,7 @@
 //! they keep their own verification.
 
 use std::net::SocketAddr;
+use std::time::Instant;
 
 use anyhow::{Result, bail};
 use axum::extract::{Request as HttpRequest, State};
@@ -23,6 +24,7 @@ use http::{HeaderMap, Method, StatusCode, header};
 use sha2::Sha256;
 
 use super::dashboard::html::{self, Viewer};
+use super::listener::Peer;
 use super::state::AppState;
 use crate::store::ServerConfig;
 
@@ -330,6 +332,22 @@ pub(crate) async fn guard(
     next: Next,
 ) -> Response {
     let headers = request.headers();
+    // A Bearer token is a guess to count (`guesses`); a client with too many wrong ones waits.
+    let guesser = match (
+        state.access(),
+        text(headers, header::AUTHORIZATION).and_then(bearer),
+    ) {
+        (Access::Token(_), Some(_)) => request
+            .extensions()
+            .get::<Peer>()
+            .map(|peer| peer.client_ip(headers, state.config.trust_proxy)),
+        _ => None,
+    };
+    if let Some(ip) = guesser
+        && let Err(wait) = state.guesses.check(ip, Instant::now())
+    {
+        return too_many_guesses(wait, request.uri().path());
+    }
     let checked = check(
         state.access(),
         &Request {
@@ -350,8 +368,34 @@ pub(crate) async fn guard(
             });
             next.run(request).await
         }
-        Err(refusal) => refuse(refusal, &request),
+        Err(refusal) => {
+            if let Some(ip) = guesser
+                && refusal == Refusal::Unauthorized
+            {
+                state.guesses.wrong(ip, Instant::now());
+            }
+            refuse(refusal, &request)
+        }
     }
+}
+
+/// The answer to a client that sent too many wrong tokens: 429 with `Retry-After` (JSON under
+/// `/api/`).
+pub(crate) fn too_many_guesses(wait: u64, path: &str) -> Response {
+    let message = format!(
+        "too many wrong tokens from this address: try again in {wait} s (at most {} wrong \
+         tokens a minute)",
+        super::guesses::FREE
+    );
+    let mut response = if path == "/api" || path.starts_with("/api/") {
+        super::api::error(StatusCode::TOO_MANY_REQUESTS, &message)
+    } else {
+        (StatusCode::TOO_MANY_REQUESTS, format!("{message}\n")).into_response()
+    };
+    response
+        .headers_mut()
+        .insert(header::RETRY_AFTER, http::HeaderValue::from(wait));
+    response
 }
 
 /// `/metrics` on the run's listener: with `[server] token` set it needs the token like every

@@ -2,13 +2,13 @@
 //! served by hyper's HTTP/1 with the limits of `limits` (TLS first when configured), until the
 //! server stops; then open connections finish their request (up to `limits::DRAIN`).
 
-use std::net::{SocketAddr, ToSocketAddrs as _};
+use std::net::{IpAddr, SocketAddr, ToSocketAddrs as _};
 use std::sync::Arc;
 use std::time::Duration;
 
 use anyhow::{Context as _, Result, bail};
 use axum::Router;
-use http::Request;
+use http::{HeaderMap, Request};
 use hyper::body::Incoming;
 use hyper_util::rt::TokioIo;
 use tokio::io::{AsyncRead, AsyncWrite};
@@ -18,10 +18,37 @@ use tower::ServiceExt as _;
 
 use super::limits::{self, Limits};
 
-/// The address a request came from, as the log writes it (a request extension the handlers
-/// read; made once per connection).
+/// The address a request came from (a request extension the handlers read; made once per
+/// connection).
 #[derive(Debug, Clone)]
-pub(crate) struct Peer(pub(crate) Arc<str>);
+pub(crate) struct Peer {
+    pub(crate) ip: IpAddr,
+    /// The address and port as the log writes them.
+    pub(crate) text: Arc<str>,
+}
+
+impl Peer {
+    pub(crate) fn new(addr: SocketAddr) -> Peer {
+        Peer {
+            ip: addr.ip(),
+            text: Arc::from(addr.to_string()),
+        }
+    }
+
+    /// The client's address: the peer's, or with `trust_proxy` the first address of
+    /// `X-Forwarded-For` when that is one.
+    pub(crate) fn client_ip(&self, headers: &HeaderMap, trust_proxy: bool) -> IpAddr {
+        let forwarded = || {
+            let value = headers.get("x-forwarded-for")?.to_str().ok()?;
+            value.split(',').next()?.trim().parse().ok()
+        };
+        if trust_proxy {
+            forwarded().unwrap_or(self.ip)
+        } else {
+            self.ip
+        }
+    }
+}
 
 /// Binds `addr` (`HOST:PORT`, `[IPv6]:PORT`, or `:PORT` for every IPv4 interface); `what`
 /// names the setting in errors (`--listen`, `--metrics`), which say what to write.
@@ -89,7 +116,7 @@ pub(crate) async fn accept_loop(
         let _ = stream.set_nodelay(true);
         let (tls, app, stop) = (tls.clone(), app.clone(), stop.clone());
         tokio::spawn(async move {
-            let peer = Peer(Arc::from(peer.to_string()));
+            let peer = Peer::new(peer);
             connection(stream, peer, tls, app, limits, stop).await;
             drop(permit);
         });

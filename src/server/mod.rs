@@ -11,6 +11,7 @@ mod auth;
 mod dashboard;
 mod dedupe;
 pub(crate) mod deliveries;
+mod guesses;
 mod hooks;
 mod journal;
 mod limits;

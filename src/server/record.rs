@@ -90,7 +90,10 @@ impl Note {
 /// The client's address as logged: the peer, or with `trust_proxy` the first address of
 /// `X-Forwarded-For` when there is one.
 fn remote(parts: &Parts, trust_proxy: bool) -> &str {
-    let peer = parts.extensions.get::<Peer>().map_or("-", |peer| &*peer.0);
+    let peer = parts
+        .extensions
+        .get::<Peer>()
+        .map_or("-", |peer| &*peer.text);
     if !trust_proxy {
         return peer;
     }
@@ -205,7 +208,7 @@ mod tests {
             .unwrap();
         request
             .extensions_mut()
-            .insert(Peer("127.0.0.1:4000".into()));
+            .insert(Peer::new("127.0.0.1:4000".parse().unwrap()));
         let (parts, ()) = request.into_parts();
         assert_eq!(remote(&parts, false), "127.0.0.1:4000");
         assert_eq!(remote(&parts, true), "203.0.113.9");

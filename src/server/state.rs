@@ -9,6 +9,7 @@ use std::sync::{Arc, Mutex, OnceLock, PoisonError, RwLock};
 
 use super::auth::Access;
 use super::dedupe::Dedupe;
+use super::guesses::Guesses;
 use super::journal::Journal;
 use super::limits::Limits;
 use super::table::{Hook, Table};
@@ -46,6 +47,8 @@ pub(crate) struct Shared {
     pub(crate) limits: Limits,
     /// Who may use the dashboard and the API (`auth`): set once at start, off until then.
     access: OnceLock<Access>,
+    /// Wrong dashboard tokens by client (`auth::guard`, the sign-in form).
+    pub(crate) guesses: Guesses,
 }
 
 /// What [`AppState::new`] needs.
@@ -91,6 +94,7 @@ impl AppState {
             journal,
             limits,
             access: OnceLock::new(),
+            guesses: Guesses::default(),
         }))
     }
 }

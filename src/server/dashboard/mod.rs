@@ -6,7 +6,7 @@
 pub(crate) mod html;
 pub(crate) mod page;
 
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use axum::extract::{Path, Query, State};
 use axum::response::{Html, IntoResponse as _, Redirect, Response};
@@ -20,6 +20,7 @@ use self::html::{Viewer, path_segment};
 use super::api::{self, Failure, actions};
 use super::auth::{self, Access};
 use super::deliveries::{self, Delivery};
+use super::listener::Peer;
 use super::state::AppState;
 use crate::store::Job;
 
@@ -202,12 +203,20 @@ const WRONG_TOKEN_DELAY: Duration = Duration::from_millis(300);
 
 async fn login(
     State(state): State<AppState>,
+    peer: Option<Extension<Peer>>,
     headers: HeaderMap,
     Form(form): Form<SignIn>,
 ) -> Response {
     let Access::Token(token) = state.access() else {
         return (StatusCode::NOT_FOUND, "not found\n").into_response();
     };
+    // Every sign-in is a guess to count (`guesses`); a client with too many wrong ones waits.
+    let client = peer.map(|Extension(peer)| peer.client_ip(&headers, state.config.trust_proxy));
+    if let Some(ip) = client
+        && let Err(wait) = state.guesses.check(ip, Instant::now())
+    {
+        return auth::too_many_guesses(wait, "/login");
+    }
     let tls = state.config.tls_cert.is_some();
     // A sign-in from another site's form is refused: nobody signs a browser in behind its
     // user's back.
@@ -221,6 +230,9 @@ async fn login(
     }
     let next = html::safe_next(form.next.as_deref().unwrap_or("/")).to_owned();
     if !token.matches(form.token.trim()) {
+        if let Some(ip) = client {
+            state.guesses.wrong(ip, Instant::now());
+        }
         tokio::time::sleep(WRONG_TOKEN_DELAY).await;
         return html(
             StatusCode::UNAUTHORIZED,
