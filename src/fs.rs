@@ -119,8 +119,13 @@ impl LockError {
         else {
             return None;
         };
-        let locks = std::fs::read_to_string("/proc/locks").ok()?;
-        holder_in(&locks, *dev, *ino)
+        // The kernel prints `/proc/locks` a few entries per read, and locks taken or released
+        // meanwhile can shift the rest past the reader: an entry can be missed while other
+        // processes lock busily. A second and third reading find it.
+        (0..3).find_map(|_| {
+            let locks = std::fs::read_to_string("/proc/locks").ok()?;
+            holder_in(&locks, *dev, *ino)
+        })
     }
 
     /// `pid 123` or `unknown pid`, for messages.

@@ -51,7 +51,8 @@ fn start_with_jobs(limits: Limits, jobs: Vec<Arc<crate::store::Job>>) -> Fixture
         limits,
     });
     let listener = bind("127.0.0.1:0", "--listen").unwrap();
-    let server = Server::start(
+    let journal = state.journal.clone();
+    let mut server = Server::start(
         "test-http",
         listener,
         None,
@@ -60,6 +61,8 @@ fn start_with_jobs(limits: Limits, jobs: Vec<Arc<crate::store::Job>>) -> Fixture
         1,
     )
     .unwrap();
+    // As `start::for_run` does: the last requests' lines are written when the server stops.
+    server.on_stop(Box::new(move || journal.flush()));
     Fixture {
         server,
         published,
