@@ -1,11 +1,13 @@
 //! The logger of `run` and `exec`: one whole line per call, written under a lock so lines from
 //! different threads never interleave. Text (`<RFC 3339> [job] message`) or JSON lines.
+//! Lines may also be queued (`queue`: the server's request lines, written in batches); every
+//! write writes what is queued first, so the log stays in the order lines were made.
 //!
 //! It owns formatting and the sink only; what is worth logging is the callers' business.
 
 use std::borrow::Cow;
 use std::io::Write;
-use std::sync::{Arc, Mutex};
+use std::sync::{Arc, Mutex, MutexGuard};
 
 use chrono::Local;
 use serde::Serialize;
@@ -54,8 +56,20 @@ impl Level {
 /// A thread-safe line logger (stderr by default). `Send + Sync`; share it in an `Arc`.
 pub(crate) struct Logger {
     format: Format,
-    sink: Mutex<Box<dyn Write + Send>>,
+    /// Held while writing; the queue is taken under it, so lines go out in queue order.
+    sink: Mutex<Sink>,
+    /// Lines queued ([`Logger::queue`]): only appended to under this lock, never written.
+    queued: Mutex<Vec<u8>>,
 }
+
+/// Where lines go, and the buffer the queue is swapped into to be written.
+struct Sink {
+    out: Box<dyn Write + Send>,
+    spare: Vec<u8>,
+}
+
+/// Bytes of lines queued at most ([`Logger::queue`]); past that they are written at once.
+const QUEUE_MAX: usize = 1024 * 1024;
 
 /// One JSON log line.
 #[derive(Serialize)]
@@ -78,7 +92,11 @@ impl Logger {
     pub(crate) fn with_sink(format: Format, sink: Box<dyn Write + Send>) -> Logger {
         Logger {
             format,
-            sink: Mutex::new(sink),
+            sink: Mutex::new(Sink {
+                out: sink,
+                spare: Vec::new(),
+            }),
+            queued: Mutex::new(Vec::new()),
         }
     }
 
@@ -125,17 +143,48 @@ impl Logger {
         self.render_line(Level::Warn, job, None, message)
     }
 
-    /// Writes whole lines made by [`Logger::info_line`] or [`Logger::warn_line`], in one
-    /// write under the lock.
+    /// Writes whole lines made by [`Logger::info_line`] or [`Logger::warn_line`] (after what
+    /// is queued), in one write under the lock.
     pub(crate) fn write_lines(&self, lines: &[u8]) {
-        // A poisoned lock only means another thread panicked mid-write; keep logging.
-        let mut sink = self
-            .sink
-            .lock()
-            .unwrap_or_else(std::sync::PoisonError::into_inner);
-        // Logging must never fail a run: a closed stderr is ignored.
-        let _ = sink.write_all(lines);
-        let _ = sink.flush();
+        let mut sink = self.sink();
+        self.write_queued_to(&mut sink);
+        sink.write(lines);
+    }
+
+    /// Queues a line made by [`Logger::info_line`] or [`Logger::warn_line`], for
+    /// [`Logger::write_queued`] (or the next line written) to write. Past [`QUEUE_MAX`] bytes
+    /// the queue is written at once, in order.
+    pub(crate) fn queue(&self, line: &str) {
+        let mut queued = lock(&self.queued);
+        queued.extend_from_slice(line.as_bytes());
+        let full = queued.len() > QUEUE_MAX;
+        drop(queued);
+        if full {
+            self.write_queued();
+        }
+    }
+
+    /// Writes what is queued.
+    pub(crate) fn write_queued(&self) {
+        let mut sink = self.sink();
+        self.write_queued_to(&mut sink);
+    }
+
+    /// Takes the queue (appending goes on meanwhile) and writes it, under the sink's lock.
+    fn write_queued_to(&self, sink: &mut Sink) {
+        std::mem::swap(&mut *lock(&self.queued), &mut sink.spare);
+        if !sink.spare.is_empty() {
+            let batch = std::mem::take(&mut sink.spare);
+            sink.write(&batch);
+            sink.spare = batch;
+            sink.spare.clear();
+            // Kept for the next batch, unless a flood made it large.
+            sink.spare.shrink_to(64 * 1024);
+        }
+    }
+
+    fn sink(&self) -> MutexGuard<'_, Sink> {
+        lock(&self.sink)
     }
 
     /// One line, newline included.
@@ -179,6 +228,21 @@ impl Logger {
         line.push('\n');
         line
     }
+}
+
+impl Sink {
+    fn write(&mut self, bytes: &[u8]) {
+        // Logging must never fail a run: a closed stderr is ignored.
+        let _ = self.out.write_all(bytes);
+        let _ = self.out.flush();
+    }
+}
+
+/// A poisoned lock only means another thread panicked mid-write; keep logging.
+fn lock<T>(mutex: &Mutex<T>) -> MutexGuard<'_, T> {
+    mutex
+        .lock()
+        .unwrap_or_else(std::sync::PoisonError::into_inner)
 }
 
 /// A message (a job's output line above all) as one line that is safe on a terminal: line
@@ -305,6 +369,26 @@ mod tests {
         );
         let line: serde_json::Value = serde_json::from_str(&text).unwrap();
         assert_eq!(line["message"], raw);
+    }
+
+    /// Queued lines are written before any later line, and at once past the queue's bound.
+    #[test]
+    fn queued_lines_come_before_later_lines_and_are_written_past_the_bound() {
+        let (logger, log) = Logger::capture(Format::Text);
+        logger.queue("first\n");
+        logger.queue("second\n");
+        assert_eq!(log.contents(), "");
+        logger.write_lines(b"third\n");
+        assert_eq!(log.contents(), "first\nsecond\nthird\n");
+        logger.write_queued();
+        assert_eq!(log.contents(), "first\nsecond\nthird\n");
+        let line = "x".repeat(1023) + "\n";
+        for _ in 0..QUEUE_MAX / line.len() {
+            logger.queue(&line);
+        }
+        assert_eq!(log.contents().len(), 19, "not yet past the bound");
+        logger.queue(&line);
+        assert_eq!(log.contents().len(), 19 + QUEUE_MAX + line.len());
     }
 
     #[test]

@@ -1,25 +1,37 @@
 //! Timestamps as the log and the deliveries log write them: RFC 3339 with milliseconds, `Z`
 //! for UTC, exactly as chrono's `to_rfc3339_opts(SecondsFormat::Millis, true)`. The text up to
-//! the second is kept per thread, so a line costs three digits, not a calendar computation
-//! (the server writes one or two per request).
+//! the second is kept per thread (two seconds: a local one and a UTC one), so a line costs
+//! three digits, not a calendar computation (the server writes two per request).
 
 use std::cell::RefCell;
 use std::fmt::Write as _;
 
 use chrono::{DateTime, Offset as _, SecondsFormat, TimeZone};
 
-/// The last second formatted on this thread: its key, the text before the milliseconds and
-/// the text after them.
+/// A second formatted on this thread: its key (the second and the zone's offset), the text
+/// before the milliseconds and the text after them.
 struct Cached {
     key: Option<(i64, i32)>,
     head: String,
     tail: String,
 }
 
+/// Two seconds are kept, so that a thread writing both local and UTC times (a log line and a
+/// record) finds both.
+struct Cache {
+    slots: [Cached; 2],
+    /// The slot to replace next.
+    next: usize,
+}
+
+const EMPTY: Cached = Cached {
+    key: None,
+    head: String::new(),
+    tail: String::new(),
+};
+
 thread_local! {
-    static CACHED: RefCell<Cached> = const {
-        RefCell::new(Cached { key: None, head: String::new(), tail: String::new() })
-    };
+    static CACHE: RefCell<Cache> = const { RefCell::new(Cache { slots: [EMPTY, EMPTY], next: 0 }) };
 }
 
 /// `time` as `2026-03-01T09:58:00.123Z` (or `...123+01:00` in another zone).
@@ -37,20 +49,28 @@ pub(crate) fn push_millis<Tz: TimeZone>(out: &mut String, time: &DateTime<Tz>) {
         return;
     }
     let key = (time.timestamp(), time.offset().fix().local_minus_utc());
-    CACHED.with_borrow_mut(|cached| {
-        if cached.key != Some(key) {
-            let full = time.to_rfc3339_opts(SecondsFormat::Millis, true);
-            // `YYYY-MM-DDTHH:MM:SS` `.mmm` `Z|+HH:MM`; any other shape (a year past 9999) is
-            // not cached.
-            let Some(dot) = full.find('.').filter(|&dot| full.len() >= dot + 4) else {
-                cached.key = None;
-                out.push_str(&full);
-                return;
-            };
-            cached.head = full[..dot].to_owned();
-            cached.tail = full[dot + 4..].to_owned();
-            cached.key = Some(key);
-        }
+    CACHE.with_borrow_mut(|cache| {
+        let slot = match cache.slots.iter().position(|slot| slot.key == Some(key)) {
+            Some(slot) => slot,
+            None => {
+                let slot = cache.next;
+                cache.next = 1 - slot;
+                let cached = &mut cache.slots[slot];
+                let full = time.to_rfc3339_opts(SecondsFormat::Millis, true);
+                // `<date>T<HH:MM:SS>` `.mmm` `Z|+HH:MM`: a text of another shape (there is
+                // none today) is written as chrono made it, and not kept.
+                let Some(dot) = full.rfind('.').filter(|&dot| full.len() >= dot + 4) else {
+                    cached.key = None;
+                    out.push_str(&full);
+                    return;
+                };
+                cached.head = full[..dot].to_owned();
+                cached.tail = full[dot + 4..].to_owned();
+                cached.key = Some(key);
+                slot
+            }
+        };
+        let cached = &cache.slots[slot];
         out.push_str(&cached.head);
         let _ = write!(out, ".{:03}", time.timestamp_subsec_millis());
         out.push_str(&cached.tail);

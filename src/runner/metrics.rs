@@ -26,8 +26,7 @@ struct State {
     running: usize,
     per_job: BTreeMap<String, JobStats>,
     next: HashMap<String, i64>,
-    /// Webhook requests by (hook's job, verdict).
-    /// Requests by hook (its job) and verdict.
+    /// Webhook requests by hook (its job) and verdict.
     hooks: BTreeMap<String, BTreeMap<&'static str, u64>>,
 }
 

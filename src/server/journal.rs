@@ -1,12 +1,15 @@
 //! The request journal: each request's log line and deliveries-log record (`record` makes
-//! them), written by one thread in batches. Requests append their bytes to a shared buffer;
-//! the thread takes the whole buffer at once. Under a flood that is one write to the log and
-//! one to the deliveries file per batch, not one per request, and no request waits for the
-//! disk or for another request's write. Every line is written: when the thread is this far
-//! behind, the request writes its line itself and only its deliveries record is dropped (that
-//! log is bounded anyway).
+//! them), written in batches by one thread. The line is queued in the logger (`Logger::queue`),
+//! which keeps every line in the order it was made: any line the scheduler writes meanwhile
+//! writes the queued ones first. The record is appended to a buffer here. The thread takes
+//! what is waiting, appends the records to the deliveries file and writes the queued lines,
+//! then pauses: under a flood that is one write of each per batch, not one per request, and no
+//! request waits for the disk or for another request's write. Past [`MAX_RECORDS`] bytes
+//! waiting (the disk or the thread this far behind), a request's record is dropped (that log
+//! is bounded anyway), never its line.
 
 use std::path::Path;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Condvar, Mutex, MutexGuard, PoisonError};
 use std::time::{Duration, Instant};
 
@@ -15,8 +18,8 @@ use anyhow::{Context as _, Result};
 use super::deliveries;
 use crate::log::Logger;
 
-/// Bytes waiting for the thread at most (lines and records together).
-const MAX_PENDING: usize = 4 * 1024 * 1024;
+/// Bytes of records waiting for the thread at most.
+const MAX_RECORDS: usize = 4 * 1024 * 1024;
 
 /// The thread's pause after each batch, so that a flood gathers into batches. A line waits
 /// at most about this long.
@@ -28,12 +31,12 @@ const FLUSH_WAIT: Duration = Duration::from_secs(2);
 /// What requests have added and the thread not yet taken.
 #[derive(Default)]
 struct Pending {
-    /// Log lines (each with its newline).
-    lines: Vec<u8>,
     /// Deliveries-log lines.
     records: Vec<u8>,
     /// Entries added since the start.
     added: u64,
+    /// Entries the thread has taken (its lines are queued in the logger until written).
+    taken: u64,
     /// No journal is left to add entries: write what is pending and end.
     closed: bool,
 }
@@ -44,10 +47,13 @@ struct Shared {
     pending: Mutex<Pending>,
     /// Signalled when the first entry after a batch arrives, and on close.
     arrived: Condvar,
-    /// Entries written (`Pending::added` as of the last batch).
+    /// Entries written (`Pending::taken` as of the last batch).
     written: Mutex<u64>,
     /// Signalled after each batch.
     wrote: Condvar,
+    /// Whether the thread runs; once it ended (or never started), requests write their own
+    /// lines.
+    running: AtomicBool,
 }
 
 impl Shared {
@@ -72,6 +78,15 @@ impl Drop for Handle {
     }
 }
 
+/// Marks the thread ended however it ends (a panic included).
+struct Running(Arc<Shared>);
+
+impl Drop for Running {
+    fn drop(&mut self) {
+        self.0.running.store(false, Ordering::SeqCst);
+    }
+}
+
 impl Journal {
     /// Starts the thread writing lines through `logger` and records into `state_dir`'s
     /// deliveries log.
@@ -79,27 +94,34 @@ impl Journal {
         let shared = Arc::new(Shared::default());
         let writer = deliveries::Writer::new(state_dir);
         let (thread_shared, thread_logger) = (Arc::clone(&shared), Arc::clone(&logger));
-        std::thread::Builder::new()
+        shared.running.store(true, Ordering::SeqCst);
+        let started = std::thread::Builder::new()
             .name("journal".into())
-            .spawn(move || write_batches(&thread_shared, &thread_logger, writer))
-            .context("cannot start the request journal thread")?;
+            .spawn(move || {
+                let _running = Running(Arc::clone(&thread_shared));
+                write_batches(&thread_shared, &thread_logger, writer);
+            });
+        if let Err(err) = started {
+            shared.running.store(false, Ordering::SeqCst);
+            return Err(err).context("cannot start the request journal thread");
+        }
         Ok(Journal(Arc::new(Handle { shared, logger })))
     }
 
     /// Adds a request's log `line` (made by `Logger::info_line` or `Logger::warn_line`) and
-    /// its deliveries-log `record` (`deliveries::Delivery::write_line`). When the thread is
-    /// this far behind, the line is written here and now and the record dropped.
+    /// its deliveries-log `record` (`deliveries::Delivery::write_line`).
     pub(crate) fn add(&self, line: &str, record: Option<&[u8]>) {
         let Handle { shared, logger } = &*self.0;
-        let mut pending = shared.pending();
-        if pending.lines.len() + pending.records.len() > MAX_PENDING {
-            drop(pending);
-            logger.write_lines(line.as_bytes());
+        logger.queue(line);
+        if !shared.running.load(Ordering::SeqCst) {
+            logger.write_queued();
             return;
         }
-        let first = pending.lines.is_empty() && pending.records.is_empty();
-        pending.lines.extend_from_slice(line.as_bytes());
-        if let Some(record) = record {
+        let mut pending = shared.pending();
+        let first = pending.added == pending.taken;
+        if let Some(record) = record
+            && pending.records.len() + record.len() <= MAX_RECORDS
+        {
             pending.records.extend_from_slice(record);
         }
         pending.added += 1;
@@ -113,16 +135,16 @@ impl Journal {
     /// Returns once everything added before is written (or after [`FLUSH_WAIT`]): the
     /// server calls it when it stops, so the last requests' lines are not lost.
     pub(crate) fn flush(&self) {
-        let shared = &self.0.shared;
+        let Handle { shared, logger } = &*self.0;
         let target = shared.pending().added;
         let deadline = Instant::now() + FLUSH_WAIT;
         let mut written = shared
             .written
             .lock()
             .unwrap_or_else(PoisonError::into_inner);
-        while *written < target {
+        while *written < target && shared.running.load(Ordering::SeqCst) {
             let Some(left) = deadline.checked_duration_since(Instant::now()) else {
-                return;
+                break;
             };
             written = shared
                 .wrote
@@ -130,39 +152,41 @@ impl Journal {
                 .unwrap_or_else(PoisonError::into_inner)
                 .0;
         }
+        drop(written);
+        // Whatever the thread did not get to, the lines at least.
+        logger.write_queued();
     }
 }
 
 /// The thread: takes whatever is pending, writes it, pauses; ends once closed and empty.
 fn write_batches(shared: &Shared, logger: &Logger, mut writer: deliveries::Writer) {
-    let (mut lines, mut records) = (Vec::new(), Vec::new());
+    let mut records = Vec::new();
     loop {
-        let (added, closed) = {
+        let (taken, closed) = {
             let mut pending = shared.pending();
-            while pending.lines.is_empty() && pending.records.is_empty() && !pending.closed {
+            while pending.added == pending.taken && !pending.closed {
                 pending = shared
                     .arrived
                     .wait(pending)
                     .unwrap_or_else(PoisonError::into_inner);
             }
-            // The buffers change places: the requests fill the emptied ones meanwhile.
-            std::mem::swap(&mut lines, &mut pending.lines);
+            // The buffers change places: the requests fill the emptied one meanwhile.
             std::mem::swap(&mut records, &mut pending.records);
-            (pending.added, pending.closed)
+            pending.taken = pending.added;
+            (pending.taken, pending.closed)
         };
-        if !lines.is_empty() {
-            logger.write_lines(&lines);
-            lines.clear();
-        }
+        // The records first: a log reader that blocks (a stuck pipe) does not hold them up.
         if !records.is_empty() {
             writer.append(&records);
             writer.flush();
             records.clear();
+            records.shrink_to(MAX_RECORDS / 4);
         }
+        logger.write_queued();
         *shared
             .written
             .lock()
-            .unwrap_or_else(PoisonError::into_inner) = added;
+            .unwrap_or_else(PoisonError::into_inner) = taken;
         shared.wrote.notify_all();
         if closed {
             return;
@@ -200,27 +224,39 @@ mod tests {
         assert_eq!(records[499], "{\"n\":998}");
     }
 
-    /// Past the bound of what may wait, a request writes its own line (only its deliveries
-    /// record is dropped): no line is lost.
+    /// A journal whose thread is held up: records past [`MAX_RECORDS`] are dropped, lines
+    /// never; they stay queued in the logger, and a line the scheduler writes meanwhile comes
+    /// after them.
     #[test]
-    fn a_full_journal_writes_the_line_at_once() {
-        let dir = tempfile::tempdir().unwrap();
+    fn lines_are_never_dropped_and_keep_their_place_before_later_lines() {
         let (logger, log) = Logger::capture(Format::Text);
-        // A journal without its thread: nothing is taken from the buffer.
+        let shared = Shared::default();
+        // As if the thread ran but never took anything.
+        shared.running.store(true, Ordering::SeqCst);
+        let journal = Journal(Arc::new(Handle {
+            shared: Arc::new(shared),
+            logger: Arc::new(logger),
+        }));
+        let big = vec![b'x'; MAX_RECORDS];
+        journal.add("request 1\n", Some(&big));
+        journal.add("request 2\n", Some(b"dropped\n"));
+        assert_eq!(journal.0.shared.pending().records.len(), MAX_RECORDS);
+        assert_eq!(journal.0.shared.pending().added, 2);
+        assert_eq!(log.contents(), "", "queued, not written");
+        journal.0.logger.write_lines(b"scheduler\n");
+        assert_eq!(log.contents(), "request 1\nrequest 2\nscheduler\n");
+    }
+
+    /// Once the thread is gone, a request writes its line itself.
+    #[test]
+    fn without_its_thread_a_journal_writes_each_line_at_once() {
+        let (logger, log) = Logger::capture(Format::Text);
         let journal = Journal(Arc::new(Handle {
             shared: Arc::new(Shared::default()),
             logger: Arc::new(logger),
         }));
-        let big = vec![b'x'; MAX_PENDING];
-        journal.add("queued\n", Some(&big));
-        assert_eq!(log.contents(), "");
-        journal.add("written at once\n", Some(b"dropped\n"));
-        assert_eq!(log.contents(), "written at once\n");
-        let pending = journal.0.shared.pending();
-        assert_eq!(pending.lines, b"queued\n");
-        assert_eq!(pending.records.len(), MAX_PENDING);
-        drop(pending);
-        drop(dir);
+        journal.add("request\n", Some(b"{}\n"));
+        assert_eq!(log.contents(), "request\n");
     }
 
     /// Dropping the last journal ends the thread after it wrote what was pending.

@@ -163,7 +163,7 @@ pub(crate) fn record(
         delivery: note.delivery.as_deref().map(Cow::Borrowed),
         event: note.event.as_deref().map(Cow::Borrowed),
         run_id: note.run_id.as_deref().map(Cow::Borrowed),
-        headers: deliveries::redact(&parts.headers, signature_header(&hook.webhook().verify)),
+        headers: deliveries::redact(&parts.headers, state.hooks().secret_headers()),
         body: body.map(deliveries::body_kept).unwrap_or_default(),
         body_bytes: body.map(|b| b.len() as u64),
     };
@@ -182,15 +182,6 @@ const RECORD_KEPT: usize = 64 * 1024;
 thread_local! {
     /// Where each thread makes a request's deliveries record.
     static RECORD: std::cell::RefCell<Vec<u8>> = const { std::cell::RefCell::new(Vec::new()) };
-}
-
-/// The header a hook's own `hmac` or `token` preset reads (redacted in the log).
-fn signature_header(how: &crate::store::Verify) -> Option<&str> {
-    match how {
-        crate::store::Verify::Hmac { header, .. } => Some(header),
-        crate::store::Verify::Token { header } => header.as_deref(),
-        _ => None,
-    }
 }
 
 #[cfg(test)]

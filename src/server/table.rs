@@ -36,12 +36,20 @@ impl Hook {
 #[derive(Default)]
 pub(crate) struct Table {
     by_path: HashMap<String, Arc<Hook>>,
+    /// The headers the hooks' own `hmac` and `token` presets read (lower case): redacted in
+    /// every hook's deliveries records, since a sender may send one to the wrong hook.
+    secret_headers: Vec<String>,
 }
 
 impl Table {
     /// The hook served at `path`.
     pub(crate) fn get(&self, path: &str) -> Option<&Arc<Hook>> {
         self.by_path.get(path)
+    }
+
+    /// The headers that carry a hook's signature or token under a name of its own.
+    pub(crate) fn secret_headers(&self) -> &[String] {
+        &self.secret_headers
     }
 
     /// Every hook, by path.
@@ -108,6 +116,20 @@ impl Table {
                 }
             }
         }
+        let mut secret_headers: Vec<String> = table
+            .by_path
+            .values()
+            .filter_map(|hook| match &hook.webhook().verify {
+                Verify::Hmac { header, .. } => Some(header.to_ascii_lowercase()),
+                Verify::Token {
+                    header: Some(header),
+                } => Some(header.to_ascii_lowercase()),
+                _ => None,
+            })
+            .collect();
+        secret_headers.sort();
+        secret_headers.dedup();
+        table.secret_headers = secret_headers;
         (table, problems)
     }
 }

@@ -440,3 +440,22 @@ fn a_request_to_a_fixed_route_slower_than_its_timeout_is_answered_408() {
         "answered only after the client gave up"
     );
 }
+
+/// The headers the hooks' own `hmac` and `token` presets read, lower case: every hook's
+/// deliveries records redact them (a sender may send its token to the wrong hook).
+#[test]
+fn the_table_knows_every_hook_s_own_secret_headers() {
+    let text = "[jobs.a]\ncommand = \"true\"\n[jobs.a.webhook]\nverify = \"hmac\"\n\
+                header = \"X-My-Sig\"\nsecret = \"${GOOD}\"\n\
+                [jobs.b]\ncommand = \"true\"\n[jobs.b.webhook]\nverify = \"token\"\n\
+                header = \"X-Deploy-Key\"\nsecret = \"${GOOD}\"\n\
+                [jobs.c]\ncommand = \"true\"\n[jobs.c.webhook]\nverify = \"github\"\n\
+                secret = \"${GOOD}\"\n";
+    let env = |name: &str| (name == "GOOD").then(|| "a-long-enough-secret".to_owned());
+    let table = table::Table::build(jobs_of(text).iter(), &env).unwrap();
+    assert_eq!(table.secret_headers(), ["x-deploy-key", "x-my-sig"]);
+    let mut request = http::HeaderMap::new();
+    request.insert("x-deploy-key", "tok".parse().unwrap());
+    let kept = deliveries::redact(&request, table.secret_headers());
+    assert_eq!(kept[0].value, deliveries::REDACTED);
+}
