@@ -153,26 +153,22 @@ async fn answer(
             json!({"status": "ignored"}).to_string(),
         );
     }
-    // The sender's delivery id, or for a timestamped signature without one, its digest: a
-    // replay within the timestamp's window is a duplicate.
-    let key = verified.delivery.as_ref().or(verified.replay.as_ref());
-    let reservation = match key {
-        None => None,
-        Some(id) => match reserve(state, name, id).await {
-            Ok(reservation) => Some(reservation),
+    // The sender's delivery id, and for a timestamped signature that does not cover one, its
+    // digest: a replay within the timestamp's window is a duplicate, whatever id it claims.
+    let mut reservations = Vec::new();
+    for key in [&verified.delivery, &verified.replay].into_iter().flatten() {
+        match reserve(state, name, key).await {
+            Ok(reservation) => reservations.push(reservation),
             Err(response) => {
                 note.verdict = Verdict::Duplicate;
-                if verified.delivery.is_none() {
-                    note.reason = Some(
-                        "the same signed request as an earlier one (a replay: the sender \
-                         sends no delivery id)"
-                            .to_owned(),
-                    );
+                if Some(key) == verified.replay.as_ref() {
+                    note.reason =
+                        Some("the same signed request as an earlier one (a replay)".to_owned());
                 }
                 return response;
             }
-        },
-    };
+        }
+    }
     let input = RunInput {
         run_id: None,
         delivery: verified.delivery,
@@ -181,7 +177,7 @@ async fn answer(
         vars: crate::payload::vars(webhook, &body),
         upstream_run_id: None,
     };
-    run(state, hook, input, reservation, note).await
+    run(state, hook, input, reservations, note).await
 }
 
 /// Hands the run to the scheduler and answers from its reply.
@@ -189,7 +185,7 @@ async fn run(
     state: &AppState,
     hook: &Arc<Hook>,
     input: RunInput,
-    reservation: Option<Reservation>,
+    reservations: Vec<Reservation>,
     note: &mut Note,
 ) -> Response {
     let name = hook.job.name.clone();
@@ -234,13 +230,14 @@ async fn run(
     };
     note.verdict = status;
     note.run_id = Some(run_id.clone());
-    if let Some(reservation) = reservation
-        && let Err(err) = reservation.commit(&run_id, Utc::now().timestamp())
-    {
-        state.logger.warn(
-            Some(&name),
-            &format!("cannot remember delivery ids ({err:#}); a redelivery may run again"),
-        );
+    for reservation in reservations {
+        if let Err(err) = reservation.commit(&run_id, Utc::now().timestamp()) {
+            state.logger.warn(
+                Some(&name),
+                &format!("cannot remember delivery ids ({err:#}); a redelivery may run again"),
+            );
+            break;
+        }
     }
     if wait {
         let limit = hook.job.timeout.map_or(WAIT_CAP, |t| t.min(WAIT_CAP));

@@ -60,7 +60,8 @@ fn a_delivery_delivered_twice_runs_once_also_across_a_restart() {
 }
 
 /// Slack sends no delivery id, but signs a timestamp: the same signed request sent again
-/// within its 300 s (a replay) is a duplicate and runs nothing; a new request runs.
+/// within its 300 s (a replay) is a duplicate and runs nothing, whatever `Idempotency-Key` it
+/// adds; a new request runs.
 #[test]
 fn a_replayed_slack_request_runs_once() {
     let env = Env::with_jobs(
@@ -68,7 +69,7 @@ fn a_replayed_slack_request_runs_once() {
          verify = \"slack\"\nsecret = \"${HOOK_SECRET}\"\n",
     );
     let server = Server::start(&env, &[]);
-    let slack = |body: &str, ts: u64| {
+    let slack_with = |body: &str, ts: u64, id: Option<&str>| {
         let ts = ts.to_string();
         let mut mac = hmac::Hmac::<sha2::Sha256>::new_from_slice(SECRET.as_bytes()).unwrap();
         mac.update(format!("v0:{ts}:{body}").as_bytes());
@@ -79,15 +80,17 @@ fn a_replayed_slack_request_runs_once() {
             .map(|b| format!("{b:02x}"))
             .collect();
         let signature = format!("v0={hex}");
-        let headers = [
+        let mut headers = vec![
             ("X-Slack-Request-Timestamp", ts.as_str()),
             ("X-Slack-Signature", signature.as_str()),
         ];
+        headers.extend(id.map(|id| ("Idempotency-Key", id)));
         send(
             server.addr,
             &request("POST", "/hooks/notify", &headers, body.as_bytes()),
         )
     };
+    let slack = |body: &str, ts: u64| slack_with(body, ts, None);
     let now = std::time::SystemTime::now()
         .duration_since(std::time::UNIX_EPOCH)
         .unwrap()
@@ -99,6 +102,10 @@ fn a_replayed_slack_request_runs_once() {
     assert_eq!(replay.status, 200, "{replay:?}");
     assert_eq!(replay.json()["status"], "duplicate");
     assert_eq!(replay.json()["run_id"], run_id);
+    // `Idempotency-Key` is not signed: a new one does not make a replay new.
+    let disguised = slack_with("text=deploy", now, Some("fresh-1"));
+    assert_eq!(disguised.status, 200, "{disguised:?}");
+    assert_eq!(disguised.json()["status"], "duplicate");
     // Signed a second later, or another body: another request.
     assert_eq!(slack("text=deploy", now + 1).status, 202);
     assert_eq!(slack("text=other", now).status, 202);

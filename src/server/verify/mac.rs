@@ -67,7 +67,6 @@ pub(super) fn name(algorithm: HmacAlgorithm) -> &'static str {
     }
 }
 
-/// `bytes` as lower-case hex.
 /// The replay key of a request whose signed content is `parts`: a digest (not the signature,
 /// which the deliveries log redacts), `signed:` and 32 hex digits.
 pub(super) fn replay_key(parts: &[&[u8]]) -> String {
@@ -79,6 +78,7 @@ pub(super) fn replay_key(parts: &[&[u8]]) -> String {
     format!("signed:{}", hex(&digest.finalize()[..16]))
 }
 
+/// `bytes` as lower-case hex.
 pub(super) fn hex(bytes: &[u8]) -> String {
     bytes.iter().map(|b| format!("{b:02x}")).collect()
 }

@@ -27,10 +27,11 @@ pub(crate) struct Verified {
     pub(crate) delivery: Option<String>,
     /// The sender's event name (`push`, `invoice.paid`), where the preset has one.
     pub(crate) event: Option<String>,
-    /// For a preset whose signature covers a timestamp but whose request carries no delivery
-    /// id (`slack` without `Idempotency-Key`, `stripe` without an event `id`): a digest of
-    /// the signed content, so that the same request sent again within the timestamp's 300 s
-    /// runs nothing. `None` where `delivery` is set or the preset signs no timestamp.
+    /// For a preset whose signature covers a timestamp but no delivery id (`slack`, whose
+    /// `Idempotency-Key` is not signed, and `stripe` without an event `id`): a digest of the
+    /// signed content, so that the same request sent again within the timestamp's 300 s runs
+    /// nothing. Kept besides `delivery`, never replaced by it. `None` where the signature
+    /// covers the delivery id, or no timestamp.
     pub(crate) replay: Option<String>,
 }
 

@@ -1,7 +1,8 @@
 //! The `slack` preset: `X-Slack-Signature: v0=<hex>`, HMAC-SHA256 of `"v0:<ts>:<body>"` with
-//! the signing secret, `X-Slack-Request-Timestamp` within 300 s. Slack sends no delivery id;
-//! `Idempotency-Key` is used where a sender adds one, else the signed content's digest keeps
-//! a replay within those 300 s from running twice.
+//! the signing secret, `X-Slack-Request-Timestamp` within 300 s. Slack sends no delivery id:
+//! the signed content's digest keeps a replay within those 300 s from running twice, and
+//! `Idempotency-Key`, where a sender adds one, is a delivery id besides (not signed, so never
+//! instead of the digest).
 
 use chrono::{DateTime, Utc};
 use http::HeaderMap;
@@ -35,14 +36,12 @@ pub(super) fn verify(
         return Err(Reject::mismatch(SIGNATURE));
     }
     mac::fresh(TIMESTAMP, at, now)?;
-    let delivery = idempotency_key(headers)?;
-    let replay = delivery
-        .is_none()
-        .then(|| mac::replay_key(&[b"v0:", ts.as_bytes(), b":", body]));
+    // `Idempotency-Key` is not signed: anyone can change it, so it never stands in for the
+    // digest, which keeps an exact replay from running twice.
     Ok(Verified {
-        delivery,
+        delivery: idempotency_key(headers)?,
         event: None,
-        replay,
+        replay: Some(mac::replay_key(&[b"v0:", ts.as_bytes(), b":", body])),
     })
 }
 

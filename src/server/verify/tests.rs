@@ -232,10 +232,10 @@ fn slack_accepts_its_documented_example() {
     assert_eq!(verified.replay.unwrap().len(), "signed:".len() + 32);
 }
 
-/// `slack`, and `stripe` without an event id, carry no delivery id but sign a timestamp: the
-/// digest of what is signed is the replay key, the same for the same request (however its
-/// signatures are listed) and another for another body or second. A delivery id, where there
-/// is one, is the key instead.
+/// `slack`, and `stripe` without an event id, carry no signed delivery id but sign a
+/// timestamp: the digest of what is signed is the replay key, the same for the same request
+/// (however its signatures are listed) and another for another body or second. Stripe's
+/// signed event id is the key instead; Slack's unsigned `Idempotency-Key` never is.
 #[test]
 fn a_timestamped_signature_without_a_delivery_id_has_a_replay_key() {
     let secret = "a-long-enough-secret";
@@ -256,9 +256,10 @@ fn a_timestamped_signature_without_a_delivery_id_has_a_replay_key() {
     assert_eq!(slack("a=1", 1_700_000_000, false).replay.unwrap(), first);
     assert_ne!(slack("a=2", 1_700_000_000, false).replay.unwrap(), first);
     assert_ne!(slack("a=1", 1_700_000_001, false).replay.unwrap(), first);
+    // `Idempotency-Key` is not signed: it is kept as the delivery id, and the digest besides.
     let with_id = slack("a=1", 1_700_000_000, true);
     assert_eq!(with_id.delivery.as_deref(), Some("id-1"));
-    assert_eq!(with_id.replay, None);
+    assert_eq!(with_id.replay.unwrap(), first);
 
     let stripe = |body: &str, header: String| {
         let request = headers(&[("Stripe-Signature", &header)]);
