@@ -475,9 +475,14 @@ fn too_many_wrong_tokens_from_one_address_are_answered_429() {
     assert_eq!(login.status, 429, "{login:?}");
     // Without a token it is no guess: the sign-in page still answers.
     assert_eq!(anonymous.get(&served.url("/")).status, 401);
+    served.wait_until("the lockout is logged, with the hint for a proxy", || {
+        let log = served.log();
+        log.contains("warning: 10 wrong dashboard tokens from 127.0.0.1 within a minute")
+            && log.contains("set trust_proxy = true under [server]")
+    });
 }
 
-/// Wrong tokens typed into the sign-in form count as well.
+/// Wrong tokens typed into the sign-in form count as well; an empty form does not.
 #[test]
 fn wrong_tokens_in_the_sign_in_form_count_too() {
     let env = Env::new();
@@ -491,6 +496,10 @@ fn wrong_tokens_in_the_sign_in_form_count_too() {
             &format!("token={token}"),
         )
     };
+    // An empty form is no guess.
+    for n in 0..12 {
+        assert_eq!(login("").status, 401, "empty form {n}");
+    }
     for n in 0..10 {
         assert_eq!(login("nope").status, 401, "wrong token {n}");
     }

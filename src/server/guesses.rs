@@ -70,8 +70,9 @@ impl Guesses {
         }
     }
 
-    /// A wrong token from `ip`.
-    pub(crate) fn wrong(&self, ip: IpAddr, now: Instant) {
+    /// A wrong token from `ip`; `true` when it is the one that makes the client wait (for
+    /// the log).
+    pub(crate) fn wrong(&self, ip: IpAddr, now: Instant) -> bool {
         let mut clients = self.clients.lock().unwrap_or_else(PoisonError::into_inner);
         let client = Client::from(ip);
         if !clients.contains_key(&client) && clients.len() >= MAX_CLIENTS {
@@ -93,6 +94,23 @@ impl Guesses {
             };
         }
         count.wrong = count.wrong.saturating_add(1);
+        count.wrong == FREE
+    }
+
+    /// The warning `run` logs when `ip` starts to wait; `trust_proxy`: whether
+    /// `X-Forwarded-For` names the clients.
+    pub(crate) fn warning(ip: IpAddr, trust_proxy: bool) -> String {
+        let mut text = format!(
+            "{FREE} wrong dashboard tokens from {ip} within a minute: its sign-ins and Bearer \
+             requests are answered 429 until the minute is over"
+        );
+        if ip.is_loopback() && !trust_proxy {
+            text.push_str(
+                "; if a proxy on this machine forwards to the listener, every client has its \
+                 address and they share one count: set trust_proxy = true under [server]",
+            );
+        }
+        text
     }
 }
 
@@ -113,7 +131,8 @@ mod tests {
         let client = ip("192.0.2.7");
         for n in 0..FREE {
             assert_eq!(guesses.check(client, start), Ok(()), "guess {n}");
-            guesses.wrong(client, start + Duration::from_secs(u64::from(n)));
+            let waits = guesses.wrong(client, start + Duration::from_secs(u64::from(n)));
+            assert_eq!(waits, n + 1 == FREE, "guess {n}");
         }
         assert_eq!(
             guesses.check(client, start + Duration::from_secs(10)),

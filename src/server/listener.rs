@@ -35,19 +35,25 @@ impl Peer {
         }
     }
 
-    /// The client's address: the peer's, or with `trust_proxy` the first address of
-    /// `X-Forwarded-For` when that is one.
+    /// The client's address: the peer's, or with `trust_proxy` the one the proxy put last in
+    /// `X-Forwarded-For` ([`forwarded_for`]), when that is an address.
     pub(crate) fn client_ip(&self, headers: &HeaderMap, trust_proxy: bool) -> IpAddr {
-        let forwarded = || {
-            let value = headers.get("x-forwarded-for")?.to_str().ok()?;
-            value.split(',').next()?.trim().parse().ok()
-        };
-        if trust_proxy {
-            forwarded().unwrap_or(self.ip)
-        } else {
-            self.ip
+        if !trust_proxy {
+            return self.ip;
         }
+        forwarded_for(headers)
+            .and_then(|text| text.parse().ok())
+            .unwrap_or(self.ip)
     }
+}
+
+/// The client as the proxy in front saw it: the last entry of the last `X-Forwarded-For`.
+/// Only that one is the proxy's own word: a proxy appends the address it was connected from
+/// to whatever the client sent, so the entries before it are the client's to choose.
+pub(crate) fn forwarded_for(headers: &HeaderMap) -> Option<&str> {
+    let value = headers.get_all("x-forwarded-for").iter().next_back()?;
+    let last = value.to_str().ok()?.rsplit(',').next()?.trim();
+    (!last.is_empty()).then_some(last)
 }
 
 /// Binds `addr` (`HOST:PORT`, `[IPv6]:PORT`, or `:PORT` for every IPv4 interface); `what`

@@ -87,8 +87,8 @@ impl Note {
     }
 }
 
-/// The client's address as logged: the peer, or with `trust_proxy` the first address of
-/// `X-Forwarded-For` when there is one.
+/// The client's address as logged: the peer, or with `trust_proxy` the address the proxy put
+/// last in `X-Forwarded-For` (`listener::forwarded_for`) when there is one.
 fn remote(parts: &Parts, trust_proxy: bool) -> &str {
     let peer = parts
         .extensions
@@ -97,14 +97,7 @@ fn remote(parts: &Parts, trust_proxy: bool) -> &str {
     if !trust_proxy {
         return peer;
     }
-    parts
-        .headers
-        .get("x-forwarded-for")
-        .and_then(|v| v.to_str().ok())
-        .and_then(|v| v.split(',').next())
-        .map(str::trim)
-        .filter(|v| !v.is_empty())
-        .unwrap_or(peer)
+    super::listener::forwarded_for(&parts.headers).unwrap_or(peer)
 }
 
 /// The log line, the metrics and the deliveries log of one request.
@@ -188,13 +181,14 @@ thread_local! {
 mod tests {
     use super::*;
 
-    /// `X-Forwarded-For` names the client only with `[server] trust_proxy`; else anyone could
-    /// write any address into the log.
+    /// `X-Forwarded-For` names the client only with `[server] trust_proxy`, and only by the
+    /// entry the proxy added last: else anyone could write any address into the log, or
+    /// have the wrong client throttled (`Peer::client_ip`, the same rule).
     #[test]
     fn the_remote_address_is_the_peer_unless_the_proxy_is_trusted() {
         let mut request = http::Request::builder()
             .uri("/hooks/x")
-            .header("x-forwarded-for", "203.0.113.9, 10.0.0.1")
+            .header("x-forwarded-for", "198.51.100.66, 203.0.113.9")
             .body(())
             .unwrap();
         request
@@ -209,6 +203,24 @@ mod tests {
             .unwrap()
             .into_parts();
         assert_eq!(remote(&bare, true), "-");
+        // Two header lines: the last entry of the last one.
+        let (two, ()) = http::Request::builder()
+            .uri("/")
+            .header("x-forwarded-for", "192.0.2.1")
+            .header("x-forwarded-for", "198.51.100.7, 203.0.113.10")
+            .body(())
+            .unwrap()
+            .into_parts();
+        assert_eq!(remote(&two, true), "203.0.113.10");
+        let peer = Peer::new("127.0.0.1:4000".parse().unwrap());
+        let ip = |trust| peer.client_ip(&two.headers, trust).to_string();
+        assert_eq!(
+            (ip(false), ip(true)),
+            ("127.0.0.1".into(), "203.0.113.10".into())
+        );
+        let mut garbage = two.headers.clone();
+        garbage.insert("x-forwarded-for", "not-an-address".parse().unwrap());
+        assert_eq!(peer.client_ip(&garbage, true).to_string(), "127.0.0.1");
     }
 
     #[test]

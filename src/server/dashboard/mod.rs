@@ -20,6 +20,7 @@ use self::html::{Viewer, path_segment};
 use super::api::{self, Failure, actions};
 use super::auth::{self, Access};
 use super::deliveries::{self, Delivery};
+use super::guesses::Guesses;
 use super::listener::Peer;
 use super::state::AppState;
 use crate::store::Job;
@@ -230,8 +231,13 @@ async fn login(
     }
     let next = html::safe_next(form.next.as_deref().unwrap_or("/")).to_owned();
     if !token.matches(form.token.trim()) {
-        if let Some(ip) = client {
-            state.guesses.wrong(ip, Instant::now());
+        // An empty form is no guess.
+        if let Some(ip) = client
+            && !form.token.trim().is_empty()
+            && state.guesses.wrong(ip, Instant::now())
+        {
+            let warning = Guesses::warning(ip, state.config.trust_proxy);
+            state.logger.warn(None, &warning);
         }
         tokio::time::sleep(WRONG_TOKEN_DELAY).await;
         return html(
