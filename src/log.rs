@@ -59,7 +59,16 @@ pub(crate) struct Logger {
     /// Held while writing; the queue is taken under it, so lines go out in queue order.
     sink: Mutex<Sink>,
     /// Lines queued ([`Logger::queue`]): only appended to under this lock, never written.
-    queued: Mutex<Vec<u8>>,
+    queued: Mutex<Queue>,
+}
+
+/// Queued lines, and how many were not kept.
+#[derive(Default)]
+struct Queue {
+    bytes: Vec<u8>,
+    /// Lines not kept because the queue was at [`QUEUE_LIMIT`] (a sink that stopped taking
+    /// lines); said in the log when it takes them again.
+    dropped: u64,
 }
 
 /// Where lines go, and the buffer the queue is swapped into to be written.
@@ -68,8 +77,13 @@ struct Sink {
     spare: Vec<u8>,
 }
 
-/// Bytes of lines queued at most ([`Logger::queue`]); past that they are written at once.
+/// Bytes of lines queued before [`Logger::queue`] writes them itself (when no write is in
+/// progress).
 const QUEUE_MAX: usize = 1024 * 1024;
+
+/// Bytes of lines queued at most: past it, while the sink takes nothing (a pipe nobody reads),
+/// lines are counted rather than kept, so the server's requests never wait for the log.
+const QUEUE_LIMIT: usize = 4 * QUEUE_MAX;
 
 /// One JSON log line.
 #[derive(Serialize)]
@@ -96,7 +110,7 @@ impl Logger {
                 out: sink,
                 spare: Vec::new(),
             }),
-            queued: Mutex::new(Vec::new()),
+            queued: Mutex::new(Queue::default()),
         }
     }
 
@@ -152,15 +166,27 @@ impl Logger {
     }
 
     /// Queues a line made by [`Logger::info_line`] or [`Logger::warn_line`], for
-    /// [`Logger::write_queued`] (or the next line written) to write. Past [`QUEUE_MAX`] bytes
-    /// the queue is written at once, in order.
+    /// [`Logger::write_queued`] (or the next line written) to write. Never waits for a write:
+    /// past [`QUEUE_MAX`] bytes the queue is written here if no write is in progress, and past
+    /// [`QUEUE_LIMIT`] the line is only counted (the log says how many when it moves again).
     pub(crate) fn queue(&self, line: &str) {
-        let mut queued = lock(&self.queued);
-        queued.extend_from_slice(line.as_bytes());
-        let full = queued.len() > QUEUE_MAX;
-        drop(queued);
+        let mut queue = lock(&self.queued);
+        if queue.bytes.len() >= QUEUE_LIMIT {
+            queue.dropped += 1;
+            return;
+        }
+        queue.bytes.extend_from_slice(line.as_bytes());
+        let full = queue.bytes.len() > QUEUE_MAX;
+        drop(queue);
         if full {
-            self.write_queued();
+            let sink = match self.sink.try_lock() {
+                Ok(sink) => Some(sink),
+                Err(std::sync::TryLockError::Poisoned(poisoned)) => Some(poisoned.into_inner()),
+                Err(std::sync::TryLockError::WouldBlock) => None,
+            };
+            if let Some(mut sink) = sink {
+                self.write_queued_to(&mut sink);
+            }
         }
     }
 
@@ -172,7 +198,11 @@ impl Logger {
 
     /// Takes the queue (appending goes on meanwhile) and writes it, under the sink's lock.
     fn write_queued_to(&self, sink: &mut Sink) {
-        std::mem::swap(&mut *lock(&self.queued), &mut sink.spare);
+        let dropped = {
+            let mut queue = lock(&self.queued);
+            std::mem::swap(&mut queue.bytes, &mut sink.spare);
+            std::mem::take(&mut queue.dropped)
+        };
         if !sink.spare.is_empty() {
             let batch = std::mem::take(&mut sink.spare);
             sink.write(&batch);
@@ -180,6 +210,18 @@ impl Logger {
             sink.spare.clear();
             // Kept for the next batch, unless a flood made it large.
             sink.spare.shrink_to(64 * 1024);
+        }
+        if dropped > 0 {
+            let line = self.render_line(
+                Level::Warn,
+                None,
+                None,
+                &format!(
+                    "{dropped} request log lines were not kept: the log was not being read \
+                     (a full pipe or disk?)"
+                ),
+            );
+            sink.write(line.as_bytes());
         }
     }
 
@@ -389,6 +431,49 @@ mod tests {
         assert_eq!(log.contents().len(), 19, "not yet past the bound");
         logger.queue(&line);
         assert_eq!(log.contents().len(), 19 + QUEUE_MAX + line.len());
+    }
+
+    /// A sink that stops taking lines (a pipe nobody reads) never holds up `queue`: past the
+    /// limit lines are counted, and the log says how many once it moves again.
+    #[test]
+    fn a_stuck_sink_never_holds_up_queued_lines() {
+        struct Stuck(std::sync::mpsc::Receiver<()>, SharedBuffer);
+        impl Write for Stuck {
+            fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+                let _ = self.0.recv();
+                self.1.write(buf)
+            }
+            fn flush(&mut self) -> std::io::Result<()> {
+                Ok(())
+            }
+        }
+        let (go, stuck) = std::sync::mpsc::channel();
+        let out = SharedBuffer::default();
+        let logger = Arc::new(Logger::with_sink(
+            Format::Text,
+            Box::new(Stuck(stuck, out.clone())),
+        ));
+        let writer = std::thread::spawn({
+            let logger = Arc::clone(&logger);
+            move || logger.write_lines(b"held\n")
+        });
+        // The writer holds the sink (waiting for `go`) once it is taken.
+        while logger.sink.try_lock().is_ok() {
+            std::thread::yield_now();
+        }
+        let line = "y".repeat(1023) + "\n";
+        let kept = QUEUE_LIMIT / line.len();
+        for _ in 0..kept + 100 {
+            logger.queue(&line);
+        }
+        assert_eq!(lock(&logger.queued).dropped, 100);
+        drop(go);
+        writer.join().unwrap();
+        logger.write_queued();
+        let text = out.contents();
+        assert!(text.starts_with("held\n"));
+        assert_eq!(text.matches(&line).count(), kept);
+        assert!(text.ends_with("warning: 100 request log lines were not kept: the log was not being read (a full pipe or disk?)\n"), "{}", &text[text.len() - 200..]);
     }
 
     #[test]

@@ -6,7 +6,9 @@
 //! then pauses: under a flood that is one write of each per batch, not one per request, and no
 //! request waits for the disk or for another request's write. Past [`MAX_RECORDS`] bytes
 //! waiting (the disk or the thread this far behind), a request's record is dropped (that log
-//! is bounded anyway), never its line.
+//! is bounded anyway), never its line, unless the log itself stops taking lines (a pipe nobody
+//! reads): then lines past the logger's limit are counted instead of kept, and the log says
+//! how many, so that requests never wait for the log (`Logger::queue`).
 
 use std::path::Path;
 use std::sync::atomic::{AtomicBool, Ordering};
