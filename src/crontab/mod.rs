@@ -405,16 +405,20 @@ mod tests {
         let ctx = ctx(dir.path());
         let table = dir.path().join("table");
         let script = dir.path().join("crontab");
-        std::fs::write(
-            &script,
-            format!(
-                "#!/bin/sh\n[ -f '{0}' ] && exec cat '{0}'\necho 'no crontab for x' >&2\nexit 1\n",
-                table.display()
-            ),
-        )
-        .unwrap();
-        std::fs::set_permissions(&script, std::os::unix::fs::PermissionsExt::from_mode(0o755))
+        // Written by a child process: a descriptor open for writing here would be inherited
+        // by children other tests fork meanwhile, and running the script would then fail with
+        // "Text file busy".
+        let text = format!(
+            "#!/bin/sh\n[ -f '{0}' ] && exec cat '{0}'\necho 'no crontab for x' >&2\nexit 1\n",
+            table.display()
+        );
+        let written = std::process::Command::new("sh")
+            .args(["-c", "printf '%s' \"$1\" > \"$0\" && chmod 755 \"$0\""])
+            .arg(&script)
+            .arg(&text)
+            .status()
             .unwrap();
+        assert!(written.success());
         let program = Crontab {
             program: script.into(),
         };

@@ -185,7 +185,25 @@ pub(crate) fn unindent(text: &str) -> String {
 
 /// Writes an executable script (for fake `crontab`, editors, ...).
 pub(crate) fn write_script(path: &Path, body: &str) {
-    use std::os::unix::fs::PermissionsExt as _;
-    std::fs::write(path, unindent(body)).unwrap();
-    std::fs::set_permissions(path, std::fs::Permissions::from_mode(0o755)).unwrap();
+    write_executable(path, unindent(body).as_bytes());
+}
+
+/// Writes an executable file through a child process, never opening it for writing here: a
+/// descriptor open for writing in this process is inherited by every child another test
+/// thread forks meanwhile (until that child execs), and while any process holds one, running
+/// the file fails with "Text file busy" (ETXTBSY).
+pub(crate) fn write_executable(path: &Path, body: &[u8]) {
+    use std::io::Write as _;
+    let mut child = std::process::Command::new("sh")
+        .args(["-c", "cat > \"$0\" && chmod 755 \"$0\""])
+        .arg(path)
+        .stdin(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    child.stdin.take().unwrap().write_all(body).unwrap();
+    assert!(
+        child.wait().unwrap().success(),
+        "cannot write {}",
+        path.display()
+    );
 }
