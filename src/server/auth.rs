@@ -24,7 +24,6 @@ use http::{HeaderMap, Method, StatusCode, header};
 use sha2::Sha256;
 
 use super::dashboard::html::{self, Viewer};
-use super::guesses::Guesses;
 use super::listener::Peer;
 use super::state::AppState;
 use crate::store::ServerConfig;
@@ -372,10 +371,8 @@ pub(crate) async fn guard(
         Err(refusal) => {
             if let Some(ip) = guesser
                 && refusal == Refusal::Unauthorized
-                && state.guesses.wrong(ip, Instant::now())
             {
-                let warning = Guesses::warning(ip, state.config.trust_proxy);
-                state.logger.warn(None, &warning);
+                state.wrong_token(ip);
             }
             refuse(refusal, &request)
         }

@@ -125,6 +125,15 @@ impl Shared {
         self.published.stopping()
     }
 
+    /// A wrong dashboard token from `ip`: counted (`guesses`), and logged when it is the one
+    /// that makes the client wait.
+    pub(crate) fn wrong_token(&self, ip: std::net::IpAddr) {
+        if self.guesses.wrong(ip, std::time::Instant::now()) {
+            let warning = Guesses::warning(ip, self.config.trust_proxy);
+            self.logger.warn(None, &warning);
+        }
+    }
+
     /// Sends `event` to the scheduler; `false` when it is gone (stopping).
     pub(crate) fn send(&self, event: Event) -> bool {
         self.events

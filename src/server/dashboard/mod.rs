@@ -20,7 +20,6 @@ use self::html::{Viewer, path_segment};
 use super::api::{self, Failure, actions};
 use super::auth::{self, Access};
 use super::deliveries::{self, Delivery};
-use super::guesses::Guesses;
 use super::listener::Peer;
 use super::state::AppState;
 use crate::store::Job;
@@ -234,10 +233,8 @@ async fn login(
         // An empty form is no guess.
         if let Some(ip) = client
             && !form.token.trim().is_empty()
-            && state.guesses.wrong(ip, Instant::now())
         {
-            let warning = Guesses::warning(ip, state.config.trust_proxy);
-            state.logger.warn(None, &warning);
+            state.wrong_token(ip);
         }
         tokio::time::sleep(WRONG_TOKEN_DELAY).await;
         return html(
