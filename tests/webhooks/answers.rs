@@ -71,15 +71,7 @@ fn a_replayed_slack_request_runs_once() {
     let server = Server::start(&env, &[]);
     let slack_with = |body: &str, ts: u64, id: Option<&str>| {
         let ts = ts.to_string();
-        let mut mac = hmac::Hmac::<sha2::Sha256>::new_from_slice(SECRET.as_bytes()).unwrap();
-        mac.update(format!("v0:{ts}:{body}").as_bytes());
-        let hex: String = mac
-            .finalize()
-            .into_bytes()
-            .iter()
-            .map(|b| format!("{b:02x}"))
-            .collect();
-        let signature = format!("v0={hex}");
+        let signature = format!("v0={}", hmac_hex(format!("v0:{ts}:{body}").as_bytes()));
         let mut headers = vec![
             ("X-Slack-Request-Timestamp", ts.as_str()),
             ("X-Slack-Signature", signature.as_str()),

@@ -157,15 +157,18 @@ impl Answer {
 
 /// The HMAC-SHA256 of `body` as GitHub sends it.
 pub(crate) fn github_signature(body: &[u8]) -> String {
+    format!("sha256={}", hmac_hex(body))
+}
+
+/// The HMAC-SHA256 of `message` with [`SECRET`], in lower-case hex.
+pub(crate) fn hmac_hex(message: &[u8]) -> String {
     let mut mac = hmac::Hmac::<sha2::Sha256>::new_from_slice(SECRET.as_bytes()).unwrap();
-    mac.update(body);
-    let hex: String = mac
-        .finalize()
+    mac.update(message);
+    mac.finalize()
         .into_bytes()
         .iter()
         .map(|b| format!("{b:02x}"))
-        .collect();
-    format!("sha256={hex}")
+        .collect()
 }
 
 /// A whole GitHub-style request (`Connection: close`).
