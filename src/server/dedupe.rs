@@ -3,6 +3,7 @@
 //! loaded again when `run` restarts. An id is reserved while its request is in flight, so two
 //! identical deliveries arriving together run once; it is remembered only once the scheduler
 //! took the run (a skipped delivery is not remembered, so the sender's retry gets through).
+//! Replay keys (`signed:<digest>`, for senders without a signed delivery id) are kept an hour.
 //!
 //! The file (`webhook-seen`) holds one line per accepted delivery: `<unix seconds> TAB <job>
 //! TAB <delivery id> TAB <run id>`; it is rewritten without expired lines when it grows to
@@ -21,6 +22,23 @@ pub(crate) const KEEP: i64 = 72 * 3600;
 
 /// At most this many ids are kept; past it the oldest go first, even before [`KEEP`].
 pub(crate) const MAX_ENTRIES: usize = 200_000;
+
+/// How replay keys (digests of signed content, `verify::Verified::replay`) begin.
+pub(crate) const REPLAY_PREFIX: &str = "signed:";
+
+/// Replay keys are kept this long (an hour): their signature's timestamp is good for 300 s
+/// either way, so an older one cannot come back; only past [`MAX_ENTRIES`] is that used,
+/// so that a busy Slack hook does not push out other jobs' delivery ids early.
+const REPLAY_KEEP: i64 = 3600;
+
+/// How long `id` is kept.
+fn kept_for(id: &str) -> i64 {
+    if id.starts_with(REPLAY_PREFIX) {
+        REPLAY_KEEP
+    } else {
+        KEEP
+    }
+}
 
 /// The file's name in the state dir.
 const FILE: &str = "webhook-seen";
@@ -76,7 +94,7 @@ impl Dedupe {
                         continue;
                     };
                     let Ok(at) = at.parse::<i64>() else { continue };
-                    if now - at <= KEEP {
+                    if now - at <= kept_for(id) {
                         seen.insert((job.to_owned(), id.to_owned()), (at, run.to_owned()));
                     }
                 }
@@ -154,12 +172,13 @@ impl Drop for Reservation {
 }
 
 impl Inner {
-    /// Drops what expired, then the oldest past [`MAX_ENTRIES`].
+    /// Drops what expired (replay keys after an hour), then the oldest past [`MAX_ENTRIES`].
     fn trim(&mut self, now: i64) {
         if self.seen.len() <= MAX_ENTRIES {
             return;
         }
-        self.seen.retain(|_, (at, _)| now - *at <= KEEP);
+        self.seen
+            .retain(|(_, id), (at, _)| now - *at <= kept_for(id));
         if self.seen.len() > MAX_ENTRIES {
             let mut ages: Vec<i64> = self.seen.values().map(|(at, _)| *at).collect();
             ages.sort_unstable();
@@ -240,6 +259,40 @@ mod tests {
         // Past the time kept, a restart forgets it.
         let later = Dedupe::open(dir.path(), 1001 + KEEP).unwrap();
         assert!(matches!(later.offer("deploy", "d1"), Seen::Fresh(_)));
+    }
+
+    /// Replay keys are kept an hour, delivery ids 72 hours: when the store is full, expired
+    /// replay keys go first, and a restart forgets them after the hour.
+    #[test]
+    fn replay_keys_are_kept_an_hour() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = Dedupe::open(dir.path(), 1000).unwrap();
+        let replay = format!("{REPLAY_PREFIX}00ff");
+        for id in [replay.as_str(), "d1"] {
+            let Seen::Fresh(held) = store.offer("deploy", id) else {
+                panic!("fresh id seen as known");
+            };
+            held.commit("run-1", 1000).unwrap();
+        }
+        drop(store);
+        let within = Dedupe::open(dir.path(), 1000 + REPLAY_KEEP).unwrap();
+        assert!(matches!(
+            within.offer("deploy", &replay),
+            Seen::Duplicate(_)
+        ));
+        drop(within);
+        let after = Dedupe::open(dir.path(), 1001 + REPLAY_KEEP).unwrap();
+        assert!(matches!(after.offer("deploy", &replay), Seen::Fresh(_)));
+        assert!(matches!(after.offer("deploy", "d1"), Seen::Duplicate(_)));
+        let mut inner = after.lock();
+        for n in 0..=MAX_ENTRIES {
+            inner.seen.insert(
+                ("deploy".into(), format!("{REPLAY_PREFIX}{n}")),
+                (1000, "r".into()),
+            );
+        }
+        inner.trim(1001 + REPLAY_KEEP);
+        assert_eq!(inner.seen.len(), 1, "only the delivery id is left");
     }
 
     #[test]

@@ -75,7 +75,8 @@ pub(super) fn replay_key(parts: &[&[u8]]) -> String {
     for part in parts {
         digest.update(part);
     }
-    format!("signed:{}", hex(&digest.finalize()[..16]))
+    let prefix = crate::server::dedupe::REPLAY_PREFIX;
+    format!("{prefix}{}", hex(&digest.finalize()[..16]))
 }
 
 /// `bytes` as lower-case hex.
