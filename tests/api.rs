@@ -250,6 +250,25 @@ fn every_api_answer_has_the_fields_docs_json_md_lists() {
         );
         outputs.add("api-error", &answer.body);
     }
+    // A name that is not text once percent-decoded: 400, JSON as well.
+    for (method, path) in [
+        ("GET", "/api/jobs/%ff"),
+        ("GET", "/api/runs/%ff"),
+        ("POST", "/api/jobs/%ff/run"),
+    ] {
+        let answer = match method {
+            "GET" => client.get(&api(path)),
+            _ => client.post(&api(path), &[], ""),
+        };
+        assert_eq!(answer.status, 400, "{method} {path}: {answer:?}");
+        assert!(
+            answer.json()["error"]
+                .as_str()
+                .is_some_and(|error| error.contains("UTF-8")),
+            "{method} {path}: {answer:?}"
+        );
+        outputs.add("api-error", &answer.body);
+    }
 
     let doc: BTreeMap<String, Fields> = document()
         .into_iter()

@@ -16,11 +16,12 @@ mod install;
 
 use axum::Router;
 use axum::extract::rejection::QueryRejection;
-use axum::extract::{Path, Query, State};
+use axum::extract::{FromRequestParts, Path, Query, State};
 use axum::response::{IntoResponse as _, Response};
 use axum::routing::{any, get, post};
 use chrono::Utc;
 use http::StatusCode;
+use http::request::Parts;
 use serde::Deserialize;
 use serde_json::{Value, json};
 
@@ -133,7 +134,25 @@ async fn jobs(State(state): State<AppState>) -> Response {
     answer(jobs_json(&state).await)
 }
 
-async fn job(State(state): State<AppState>, Path(name): Path<String>) -> Response {
+/// A path segment (a job's name, a run's id) as text. One that is not UTF-8 once decoded
+/// (`/api/jobs/%ff`) is answered with the API's JSON 400: axum's own rejection is plain text.
+struct Segment(String);
+
+impl<S: Send + Sync> FromRequestParts<S> for Segment {
+    type Rejection = Response;
+
+    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Response> {
+        match Path::<String>::from_request_parts(parts, state).await {
+            Ok(Path(text)) => Ok(Segment(text)),
+            Err(_) => Err(error(
+                StatusCode::BAD_REQUEST,
+                "bad path: a job's name or a run's id is text (UTF-8) once percent-decoded",
+            )),
+        }
+    }
+}
+
+async fn job(State(state): State<AppState>, Segment(name): Segment) -> Response {
     answer(job_json(&state, name).await)
 }
 
@@ -161,7 +180,7 @@ async fn runs(
     answer(runs_json(&state, query.job, limit).await)
 }
 
-async fn run(State(state): State<AppState>, Path(id): Path<String>) -> Response {
+async fn run(State(state): State<AppState>, Segment(id): Segment) -> Response {
     let found = blocking(move || {
         history::run_json(&state.state_dir, &state.job_file, &id, Utc::now())
             .map_err(|err| Failure::Internal(format!("cannot read the run history: {err:#}")))?
@@ -171,18 +190,18 @@ async fn run(State(state): State<AppState>, Path(id): Path<String>) -> Response 
     answer(found.and_then(|found| found))
 }
 
-async fn run_now(State(state): State<AppState>, Path(name): Path<String>) -> Response {
+async fn run_now(State(state): State<AppState>, Segment(name): Segment) -> Response {
     match actions::run_now(&state, name).await {
         Ok(started) => (StatusCode::ACCEPTED, axum::Json(started.json())).into_response(),
         Err(failure) => failure.response(),
     }
 }
 
-async fn enable(State(state): State<AppState>, Path(name): Path<String>) -> Response {
+async fn enable(State(state): State<AppState>, Segment(name): Segment) -> Response {
     toggle(state, name, true).await
 }
 
-async fn disable(State(state): State<AppState>, Path(name): Path<String>) -> Response {
+async fn disable(State(state): State<AppState>, Segment(name): Segment) -> Response {
     toggle(state, name, false).await
 }
 
