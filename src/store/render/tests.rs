@@ -1,7 +1,6 @@
 use std::collections::BTreeMap;
 
 use proptest::prelude::*;
-use toml_edit::{DocumentMut, Item, Table};
 
 use super::*;
 use crate::store::model::{
@@ -15,12 +14,7 @@ use crate::store::resolve::ScheduleCache;
 /// The job as `toml_edit` prints `job_table` in a new document: the text `job_toml` must
 /// write.
 fn through_toml_edit(name: &str, raw: &RawJob) -> String {
-    let mut jobs = Table::new();
-    jobs.set_implicit(true);
-    jobs.insert(name, Item::Table(job_table(raw)));
-    let mut doc = DocumentMut::new();
-    doc.insert("jobs", Item::Table(jobs));
-    doc.to_string()
+    super::table::document_toml(name, raw)
 }
 
 /// `job_toml`, checked against `toml_edit`'s printing of the same job.
