@@ -54,7 +54,9 @@ const WAIT_CAP: Duration = Duration::from_secs(600);
 pub(crate) async fn handle(State(state): State<AppState>, request: Request) -> Response {
     let time = Utc::now();
     let (parts, body) = request.into_parts();
-    let hook = state.hook(parts.uri.path());
+    // One reading of the hooks for the whole request (its hook, and the headers to redact).
+    let hooks = state.hooks();
+    let hook = hooks.get(parts.uri.path()).cloned();
     let mut note = Note::new();
     let response = match &hook {
         None => text(StatusCode::NOT_FOUND, "not found\n"),
@@ -64,7 +66,7 @@ pub(crate) async fn handle(State(state): State<AppState>, request: Request) -> R
         &state,
         time,
         &parts,
-        hook.as_deref(),
+        hook.as_deref().map(|hook| (hook, hooks.secret_headers())),
         &note,
         response.status(),
     );

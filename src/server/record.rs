@@ -100,15 +100,17 @@ fn remote(parts: &Parts, trust_proxy: bool) -> &str {
     super::listener::forwarded_for(&parts.headers).unwrap_or(peer)
 }
 
-/// The log line, the metrics and the deliveries log of one request.
+/// The log line, the metrics and the deliveries log of one request: `hook`, the hook its path
+/// found, with the headers the hooks' table redacts (`Table::secret_headers`).
 pub(crate) fn record(
     state: &AppState,
     time: DateTime<Utc>,
     parts: &Parts,
-    hook: Option<&Hook>,
+    hook: Option<(&Hook, &[String])>,
     note: &Note,
     status: StatusCode,
 ) {
+    let (hook, secret_headers) = hook.unzip();
     let remote = remote(parts, state.config.trust_proxy);
     let job = hook.map(|hook| hook.job.name.as_str());
     let verdict = note.verdict.as_str();
@@ -156,7 +158,7 @@ pub(crate) fn record(
         delivery: note.delivery.as_deref().map(Cow::Borrowed),
         event: note.event.as_deref().map(Cow::Borrowed),
         run_id: note.run_id.as_deref().map(Cow::Borrowed),
-        headers: deliveries::redact(&parts.headers, state.hooks().secret_headers()),
+        headers: deliveries::redact(&parts.headers, secret_headers.unwrap_or_default()),
         body: body.map(deliveries::body_kept).unwrap_or_default(),
         body_bytes: body.map(|b| b.len() as u64),
     };

@@ -12,7 +12,7 @@ use super::dedupe::Dedupe;
 use super::guesses::Guesses;
 use super::journal::Journal;
 use super::limits::Limits;
-use super::table::{Hook, Table};
+use super::table::Table;
 use crate::log::Logger;
 use crate::runner::{Event, JobList, Metrics, Published};
 use crate::store::ServerConfig;
@@ -108,11 +108,6 @@ impl Shared {
     /// The hooks served now.
     pub(crate) fn hooks(&self) -> Arc<Table> {
         Arc::clone(&self.hooks.read().unwrap_or_else(PoisonError::into_inner))
-    }
-
-    /// The hook served at `path`.
-    pub(crate) fn hook(&self, path: &str) -> Option<Arc<Hook>> {
-        self.hooks().get(path).cloned()
     }
 
     /// Replaces the hooks served.
